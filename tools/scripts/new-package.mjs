@@ -17,7 +17,9 @@ if (existsSync(join(root, 'package.json'))) {
 }
 mkdirSync(join(root, 'src'), { recursive: true })
 const dependencies = Object.fromEntries(
-  deps.map((d) => (d.startsWith('@bb/') ? [d, 'workspace:*'] : d.split(/(?<=.)@/))).map(([n, v]) => [n, v ?? '*']),
+  deps
+    .map((d) => (d.startsWith('@bb/') ? [d, 'workspace:*'] : d.split(/(?<=.)@/)))
+    .map(([n, v]) => [n, v ?? '*']),
 )
 const pkg = {
   name: `@bb/${dir}`,

@@ -1,1 +1,98 @@
-export {}
+/**
+ * Normalized market-data models for Backbone: zod schemas as the single source of truth, readonly
+ * inferred types, exact `Decimal` prices and sizes, exact ids, and helpers for candle intervals
+ * and symbols.
+ *
+ * @packageDocumentation
+ */
+export {
+  Decimal,
+  type DecimalInput,
+  DecimalSchema,
+  NonNegativeDecimalSchema,
+  PositiveDecimalSchema,
+  toDecimal,
+} from './decimal.js'
+export {
+  CANDLE_INTERVALS,
+  type CandleInterval,
+  CandleIntervalSchema,
+  EXCHANGE_IDS,
+  type ExchangeId,
+  ExchangeIdSchema,
+  ORDER_STATES,
+  ORDER_TYPES,
+  type OrderState,
+  OrderStateSchema,
+  type OrderType,
+  OrderTypeSchema,
+  PRICE_CHANGES,
+  type PriceChange,
+  PriceChangeSchema,
+  SIDES,
+  type Side,
+  SideSchema,
+  SOURCES,
+  type Source,
+  SourceSchema,
+  STREAM_TYPES,
+  type StreamType,
+  StreamTypeSchema,
+  TIME_IN_FORCES,
+  type TimeInForce,
+  TimeInForceSchema,
+} from './enums.js'
+export {
+  candleOpenTime,
+  intervalToMs,
+  isCandleInterval,
+  isFixedInterval,
+  msToInterval,
+  nextCandleOpenTime,
+  parseCandleInterval,
+} from './interval.js'
+export {
+  formatPath,
+  parseBalance,
+  parseCandle,
+  parseFill,
+  parseMarket,
+  parseOrder,
+  parseOrderbook,
+  parseTicker,
+  parseTrade,
+  type SafeParseResult,
+  safeParseBalance,
+  safeParseCandle,
+  safeParseFill,
+  safeParseMarket,
+  safeParseOrder,
+  safeParseOrderbook,
+  safeParseTicker,
+  safeParseTrade,
+  toDataValidationError,
+} from './parse.js'
+export {
+  type Balance,
+  BalanceSchema,
+  type Candle,
+  CandleSchema,
+  type Fill,
+  FillSchema,
+  IdSchema,
+  type Market,
+  MarketSchema,
+  type Model,
+  type Order,
+  type OrderbookLevel,
+  OrderbookLevelSchema,
+  type OrderbookSnapshot,
+  OrderbookSnapshotSchema,
+  OrderSchema,
+  type Ticker,
+  TickerSchema,
+  TimestampSchema,
+  type Trade,
+  TradeSchema,
+} from './schemas.js'
+export { compareIds, formatSymbol, type ParsedSymbol, parseSymbol } from './symbol.js'

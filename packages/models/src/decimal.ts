@@ -1,0 +1,82 @@
+import DecimalModule, { type Decimal as DecimalClass } from 'decimal.js'
+import { z } from 'zod'
+
+// decimal.js ships an ESM default export but CommonJS-style typings: under NodeNext the default
+// import is typed as the module namespace, so name the class type explicitly.
+const DecimalJs = DecimalModule as unknown as typeof DecimalClass
+type DecimalJs = DecimalClass
+
+/**
+ * The Decimal class every model uses: decimal.js with 40 significant digits for arithmetic and
+ * plain (non-exponent) `toString()` for any price, size or balance an exchange can send, so
+ * `0.00000001` prints as `0.00000001`, not `1e-8`. Construct from strings to stay exact.
+ *
+ * @example
+ * ```ts
+ * import { Decimal } from '@bb/models'
+ * new Decimal('0.1').plus('0.2').toString() // '0.3'
+ * new Decimal('1.16539E8').toString() // '116539000'
+ * ```
+ */
+export const Decimal = DecimalJs.clone({ precision: 40, toExpNeg: -40, toExpPos: 40 })
+/** A Decimal instance (see {@link Decimal}). */
+export type Decimal = DecimalJs
+
+/** What {@link toDecimal} and the model schemas accept as a decimal: text, a number, a bigint or a Decimal. */
+export type DecimalInput = DecimalJs | string | number | bigint
+
+// Plain decimal text, optionally signed, with an optional exponent (`1.16539E8`).
+const DECIMAL_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
+
+/**
+ * Converts text, a number, a bigint or any decimal.js instance to a {@link Decimal}, or returns
+ * `undefined` when the value is not a finite decimal number (NaN, Infinity, '', 'abc', null).
+ * Strings are parsed as decimal text, never through a float.
+ */
+export function toDecimal(value: unknown): Decimal | undefined {
+  switch (typeof value) {
+    case 'string':
+      return DECIMAL_TEXT.test(value) ? new Decimal(value) : undefined
+    case 'number':
+      return Number.isFinite(value) ? new Decimal(value) : undefined
+    case 'bigint':
+      return new Decimal(value.toString())
+    case 'object':
+      if (value !== null && DecimalJs.isDecimal(value)) {
+        // decimal.js clones share one prototype: re-wrap instances of other clones so that
+        // arithmetic on the result uses this package's precision.
+        const decimal =
+          (value as DecimalJs).constructor === Decimal
+            ? (value as DecimalJs)
+            : new Decimal(value as DecimalJs)
+        return decimal.isFinite() ? decimal : undefined
+      }
+      return undefined
+    default:
+      return undefined
+  }
+}
+
+/** A zod schema for a finite decimal: accepts {@link DecimalInput}, outputs a {@link Decimal}. */
+export const DecimalSchema = z.unknown().transform((value, ctx): Decimal => {
+  const decimal = toDecimal(value)
+  if (decimal === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'expected a finite decimal number (string or number)',
+      input: value,
+    })
+    return z.NEVER
+  }
+  return decimal
+})
+
+/** A decimal that is zero or more. */
+export const NonNegativeDecimalSchema = DecimalSchema.refine((d) => !d.isNegative() || d.isZero(), {
+  message: 'expected a decimal >= 0',
+})
+
+/** A decimal that is more than zero. */
+export const PositiveDecimalSchema = DecimalSchema.refine((d) => d.greaterThan(0), {
+  message: 'expected a decimal > 0',
+})

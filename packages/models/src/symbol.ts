@@ -1,0 +1,56 @@
+import { InvalidRequestError } from '@bb/errors'
+
+/** A market code split into its parts. */
+export interface ParsedSymbol {
+  /** The code as given, upper-cased: `KRW-BTC`. */
+  readonly symbol: string
+  /** The quote asset: `KRW`. */
+  readonly quote: string
+  /** The base asset: `BTC`. */
+  readonly base: string
+}
+
+const QUOTE_BASE = /^([A-Z0-9]{2,10})-([A-Z0-9]{1,15})$/
+
+/**
+ * Splits a `QUOTE-BASE` market code (Upbit's form, e.g. `KRW-BTC`) into quote and base. Lower
+ * case is accepted and upper-cased. Throws `InvalidRequestError` for anything else; an adapter
+ * with another symbol form brings its own rules.
+ *
+ * @example
+ * ```ts
+ * import { parseSymbol } from '@bb/models'
+ * parseSymbol('krw-btc') // { symbol: 'KRW-BTC', quote: 'KRW', base: 'BTC' }
+ * ```
+ */
+export function parseSymbol(symbol: string): ParsedSymbol {
+  const upper = typeof symbol === 'string' ? symbol.trim().toUpperCase() : ''
+  const match = QUOTE_BASE.exec(upper)
+  if (!match) {
+    throw new InvalidRequestError({
+      param: 'symbol',
+      message: `Malformed symbol ${JSON.stringify(symbol)}: expected QUOTE-BASE, e.g. KRW-BTC.`,
+    })
+  }
+  return { symbol: upper, quote: match[1]!, base: match[2]! }
+}
+
+/** Joins quote and base into a `QUOTE-BASE` market code. */
+export function formatSymbol(parts: { quote: string; base: string }): string {
+  return `${parts.quote.toUpperCase()}-${parts.base.toUpperCase()}`
+}
+
+/**
+ * Compares two exact trade ids (decimal digit strings of any length) numerically: negative when
+ * `a < b`, 0 when equal, positive when `a > b`. Non-numeric ids compare as text.
+ */
+export function compareIds(a: string, b: string): number {
+  const numeric = /^\d+$/
+  if (numeric.test(a) && numeric.test(b)) {
+    const x = a.replace(/^0+(?=\d)/, '')
+    const y = b.replace(/^0+(?=\d)/, '')
+    if (x.length !== y.length) return x.length - y.length
+    return x < y ? -1 : x > y ? 1 : 0
+  }
+  return a < b ? -1 : a > b ? 1 : 0
+}
