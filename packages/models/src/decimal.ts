@@ -4,7 +4,6 @@ import { z } from 'zod'
 // decimal.js ships an ESM default export but CommonJS-style typings: under NodeNext the default
 // import is typed as the module namespace, so name the class type explicitly.
 const DecimalJs = DecimalModule as unknown as typeof DecimalClass
-type DecimalJs = DecimalClass
 
 /**
  * The Decimal class every model uses: decimal.js with 40 significant digits for arithmetic and
@@ -20,10 +19,10 @@ type DecimalJs = DecimalClass
  */
 export const Decimal = DecimalJs.clone({ precision: 40, toExpNeg: -40, toExpPos: 40 })
 /** A Decimal instance (see {@link Decimal}). */
-export type Decimal = DecimalJs
+export type Decimal = DecimalClass
 
 /** What {@link toDecimal} and the model schemas accept as a decimal: text, a number, a bigint or a Decimal. */
-export type DecimalInput = DecimalJs | string | number | bigint
+export type DecimalInput = DecimalClass | string | number | bigint
 
 // Plain decimal text, optionally signed, with an optional exponent (`1.16539E8`).
 const DECIMAL_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
@@ -46,9 +45,9 @@ export function toDecimal(value: unknown): Decimal | undefined {
         // decimal.js clones share one prototype: re-wrap instances of other clones so that
         // arithmetic on the result uses this package's precision.
         const decimal =
-          (value as DecimalJs).constructor === Decimal
-            ? (value as DecimalJs)
-            : new Decimal(value as DecimalJs)
+          (value as DecimalClass).constructor === Decimal
+            ? (value as DecimalClass)
+            : new Decimal(value as DecimalClass)
         return decimal.isFinite() ? decimal : undefined
       }
       return undefined

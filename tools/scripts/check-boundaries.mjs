@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// Enforces the package boundaries of the workspace (run by `pnpm lint`):
+//  1. no deep imports: `@bb/x/src/...`, `@bb/x/dist/...` or any subpath that package x does not export;
+//  2. no relative import that leaves its own package (`../../models/src/...`);
+//  3. a workspace package is imported only by packages that declare it as a dependency.
+// A file containing the marker `boundaries: ignore-file` is skipped (the checker's own fixtures).
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { dirname, join, relative, resolve, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const SOURCE = /\.(c|m)?tsx?$|\.(c|m)?js$/
+const IMPORT =
+  /(?:^|[\s;])(?:import|export)\s[^'"`]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm
+const SKIP = new Set(['node_modules', 'dist', 'site', 'coverage', '.turbo'])
+
+function listFiles(dir) {
+  const out = []
+  for (const name of readdirSync(dir)) {
+    if (SKIP.has(name) || name.startsWith('.')) continue
+    const path = join(dir, name)
+    if (statSync(path).isDirectory()) out.push(...listFiles(path))
+    else if (SOURCE.test(name) && !name.endsWith('.d.ts')) out.push(path)
+  }
+  return out
+}
+
+/** Reads every workspace package under packages/, apps/ and tools/ of `root`. */
+export function readWorkspace(root) {
+  const packages = []
+  for (const group of ['packages', 'apps', 'tools']) {
+    const base = join(root, group)
+    if (!existsSync(base)) continue
+    for (const name of readdirSync(base)) {
+      const manifest = join(base, name, 'package.json')
+      if (!existsSync(manifest)) continue
+      const json = JSON.parse(readFileSync(manifest, 'utf8'))
+      packages.push({ dir: join(base, name), json })
+    }
+  }
+  return packages
+}
+
+/** Returns the list of boundary violations in the workspace at `root`, as readable lines. */
+export function checkBoundaries(root) {
+  const workspace = readWorkspace(root)
+  const byName = new Map(workspace.map((p) => [p.json.name, p]))
+  const problems = []
+  for (const pkg of workspace) {
+    const declared = new Set(
+      ['dependencies', 'devDependencies', 'peerDependencies'].flatMap((k) => Object.keys(pkg.json[k] ?? {})),
+    )
+    for (const file of listFiles(pkg.dir)) {
+      const text = readFileSync(file, 'utf8')
+      if (text.includes('boundaries: ignore-file')) continue
+      const where = relative(root, file)
+      for (const match of text.matchAll(IMPORT)) {
+        const spec = match[1] ?? match[2] ?? match[3]
+        if (!spec) continue
+        if (spec.startsWith('.')) {
+          const target = resolve(dirname(file), spec)
+          if (!(target + sep).startsWith(pkg.dir + sep)) {
+            problems.push(
+              `${where}: relative import "${spec}" leaves package ${pkg.json.name}; import the other package by name`,
+            )
+          }
+          continue
+        }
+        const parts = spec.split('/')
+        const name = spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]
+        const target = byName.get(name)
+        if (!target || target === pkg) continue
+        const subpath = `.${spec.slice(name.length)}` || '.'
+        const exported = Object.keys(target.json.exports ?? { '.': null })
+        if (!exported.includes(subpath === '.' ? '.' : subpath)) {
+          problems.push(`${where}: deep import "${spec}": ${name} exports only ${exported.join(', ')}`)
+        }
+        if (!declared.has(name)) {
+          problems.push(`${where}: imports ${name}, which ${pkg.json.name} does not declare as a dependency`)
+        }
+      }
+    }
+  }
+  return problems
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const root = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..'))
+  const problems = checkBoundaries(root)
+  for (const line of problems) console.error(line)
+  if (problems.length > 0) {
+    console.error(`\n${problems.length} package boundary violation(s).`)
+    process.exit(1)
+  }
+  console.log(`Package boundaries OK (${readWorkspace(root).length} workspace packages).`)
+}
