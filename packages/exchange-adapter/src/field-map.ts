@@ -1,0 +1,247 @@
+import type {
+  Balance,
+  Candle,
+  Decimal,
+  ExchangeId,
+  Market,
+  Model,
+  Order,
+  OrderbookSnapshot,
+  Source,
+  Ticker,
+  Trade,
+} from '@bb/models'
+
+/** The kinds of model an adapter normalizes to (see `@bb/models`). */
+export const MODEL_KINDS = ['market', 'ticker', 'trade', 'orderbook', 'candle', 'balance', 'order'] as const
+
+/** One of {@link MODEL_KINDS}. */
+export type ModelKind = (typeof MODEL_KINDS)[number]
+
+/**
+ * The raw shapes one model can arrive in: a REST response element, a WebSocket frame in the
+ * exchange's full-name format (Upbit `DEFAULT` / `JSON_LIST`), or in its abbreviated format
+ * (Upbit `SIMPLE` / `SIMPLE_LIST`). List formats are unwrapped by the frame classifier first.
+ */
+export const RAW_SHAPES = ['rest', 'ws', 'wsSimple'] as const
+
+/** One of {@link RAW_SHAPES}. */
+export type RawShape = (typeof RAW_SHAPES)[number]
+
+/**
+ * Where a field is read from: a key of the raw object, or several keys tried in order (the first
+ * present and non-null wins, e.g. `['code', 'market']` for 2018 frames). A key starting with `^`
+ * reads from the parent object when the map has {@link FieldMap.each}.
+ */
+export type FieldSource = string | readonly string[]
+
+/** Options every rule that reads a field accepts. */
+interface ReadRule {
+  /** The raw key (or keys, first present wins). */
+  readonly from: FieldSource
+  /** When true a missing or `null` value leaves the model field out instead of failing. */
+  readonly optional?: boolean
+  /**
+   * When true a `0` (or `"0"`) is read as "missing": the field is left out (Upbit sends `0` for an
+   * absent 52-week price, and pads thin book sides with `0`). Implies `optional`.
+   */
+  readonly zeroIsMissing?: boolean
+}
+
+/** An exact decimal (price, size, amount): JSON number or decimal text, never through a lossy float. */
+export interface DecimalRule extends ReadRule {
+  /** Rule type. */
+  readonly type: 'decimal'
+}
+
+/** An exact identifier: a string, a bigint, or a number only while it is a safe integer. */
+export interface IdRule extends ReadRule {
+  /** Rule type. */
+  readonly type: 'id'
+}
+
+/** A millisecond UTC timestamp sent as an integer (or integer text). */
+export interface TimestampRule extends ReadRule {
+  /** Rule type. */
+  readonly type: 'timestamp'
+}
+
+/** A date-time text such as `2025-06-24T13:56:53+09:00`, converted to ms UTC. */
+export interface DateTimeRule extends ReadRule {
+  /** Rule type. */
+  readonly type: 'datetime'
+  /** The offset to assume when the text carries none (Upbit `candle_date_time_utc` → `+00:00`). */
+  readonly defaultOffset: string
+}
+
+/** A plain string. */
+export interface StringRule extends ReadRule {
+  /** Rule type. */
+  readonly type: 'string'
+}
+
+/** A boolean. */
+export interface BooleanRule extends ReadRule {
+  /** Rule type. */
+  readonly type: 'boolean'
+}
+
+/** A non-negative integer count. */
+export interface IntegerRule extends ReadRule {
+  /** Rule type. */
+  readonly type: 'integer'
+}
+
+/** A string mapped through a table, e.g. `{ ASK: 'sell', BID: 'buy' }`; other values fail. */
+export interface EnumRule extends ReadRule {
+  /** Rule type. */
+  readonly type: 'enum'
+  /** Raw value → unified value. */
+  readonly values: Readonly<Record<string, string>>
+}
+
+/** The market code: the unifier also fills `base` and `quote` with the adapter's symbol rules. */
+export interface SymbolRule extends ReadRule {
+  /** Rule type. */
+  readonly type: 'symbol'
+}
+
+/** A fixed value. */
+export interface ConstRule {
+  /** Rule type. */
+  readonly type: 'const'
+  /** The value. */
+  readonly value: string | number | boolean
+}
+
+/** One book level `{ price, size }` built from two raw keys (Upbit `best_bid_price`/`best_bid_size`). */
+export interface LevelRule {
+  /** Rule type. */
+  readonly type: 'level'
+  /** Key of the price. */
+  readonly price: FieldSource
+  /** Key of the size. */
+  readonly size: FieldSource
+  /** When true the level is left out if either key is missing or the price is 0. */
+  readonly optional?: boolean
+}
+
+/**
+ * A list of book levels read from an array of units (Upbit `orderbook_units`, each holding both
+ * sides). Units whose price is `0` are padding and are skipped (see NORMALIZATION.md).
+ */
+export interface LevelsRule {
+  /** Rule type. */
+  readonly type: 'levels'
+  /** Key of the array of units. */
+  readonly from: FieldSource
+  /** Key of the price inside one unit. */
+  readonly price: string
+  /** Key of the size inside one unit. */
+  readonly size: string
+}
+
+/** Helpers a {@link CustomRule} may use; they read exactly like the declarative rules. */
+export interface CustomRuleHelpers {
+  /** Reads an exact decimal (as {@link DecimalRule}); throws `DataValidationError` naming `path`. */
+  decimal(value: unknown, path: string): Decimal
+  /** Reads an exact id (as {@link IdRule}). */
+  id(value: unknown, path: string): string
+  /** Reads a ms timestamp (as {@link TimestampRule}). */
+  timestamp(value: unknown, path: string): number
+  /** Reads a date-time text (as {@link DateTimeRule}) to ms UTC. */
+  datetime(value: unknown, path: string, defaultOffset: string): number
+  /** Splits a market code with the adapter's symbol rules. */
+  symbol(value: unknown, path: string): { symbol: string; base: string; quote: string }
+  /** The adapter's exchange id (for nested models such as fills). */
+  readonly exchange: ExchangeId
+  /** Where the message came from. */
+  readonly source: Source
+  /** When the message was received, ms UTC. */
+  readonly receivedAt: number
+}
+
+/**
+ * An escape hatch for a field no declarative rule describes (Upbit `myOrder` fills exist only when
+ * `state` is `trade`). `read` runs once per message; returning `undefined` leaves the field out.
+ */
+export interface CustomRule {
+  /** Rule type. */
+  readonly type: 'custom'
+  /** The raw keys `read` looks at (documentation and conformance only). */
+  readonly reads: readonly string[]
+  /** Reads the value; throw a `DataValidationError` for bad input. */
+  readonly read: (raw: Readonly<Record<string, unknown>>, helpers: CustomRuleHelpers) => unknown
+}
+
+/** Any field rule. */
+export type FieldRule =
+  | DecimalRule
+  | IdRule
+  | TimestampRule
+  | DateTimeRule
+  | StringRule
+  | BooleanRule
+  | IntegerRule
+  | EnumRule
+  | SymbolRule
+  | ConstRule
+  | LevelRule
+  | LevelsRule
+  | CustomRule
+
+/** The model fields an adapter maps (the unifier fills `exchange`, `source` and `receivedAt`). */
+export type MappedFields<K extends ModelKind> = Exclude<
+  keyof ModelOf<K>,
+  'exchange' | 'source' | 'receivedAt' | 'base' | 'quote'
+>
+
+/** The model type of a kind. */
+export type ModelOf<K extends ModelKind> = {
+  market: Market
+  ticker: Ticker
+  trade: Trade
+  orderbook: OrderbookSnapshot
+  candle: Candle
+  balance: Balance
+  order: Order
+}[K]
+
+/**
+ * How to build one model from one raw shape: a rule per model field. Data, not code, so the
+ * unifier can compile it once into a straight-line normalizer and the conformance kit can check
+ * it against the model schema.
+ *
+ * @example
+ * ```ts
+ * import type { FieldMap } from '@bb/exchange-adapter'
+ * const trade: FieldMap<'trade'> = {
+ *   fields: {
+ *     symbol: { type: 'symbol', from: 'market' },
+ *     id: { type: 'id', from: 'sequential_id' },
+ *     price: { type: 'decimal', from: 'trade_price' },
+ *     size: { type: 'decimal', from: 'trade_volume' },
+ *     side: { type: 'enum', from: 'ask_bid', values: { ASK: 'sell', BID: 'buy' } },
+ *     timestamp: { type: 'timestamp', from: 'timestamp' },
+ *   },
+ * }
+ * ```
+ */
+export interface FieldMap<K extends ModelKind = ModelKind> {
+  /** One rule per model field. */
+  readonly fields: { readonly [F in MappedFields<K>]?: FieldRule }
+  /**
+   * When set, the raw object is a container: one model is built per element of this array
+   * (Upbit `myAsset.assets`); keys starting with `^` read from the container.
+   */
+  readonly each?: string
+}
+
+/** The field maps of one kind, per raw shape the exchange sends it in. */
+export type ShapeMaps<K extends ModelKind> = { readonly [S in RawShape]?: FieldMap<K> }
+
+/** All field maps of an adapter: per kind, per raw shape. */
+export type FieldMaps = { readonly [K in ModelKind]?: ShapeMaps<K> }
+
+/** Any normalized model (re-exported for adapter authors). */
+export type AnyModel = Model

@@ -1,0 +1,466 @@
+import type { BackboneError } from '@bb/errors'
+import type { CandleInterval, ExchangeId, OrderType, Side, TimeInForce } from '@bb/models'
+import type { FieldMaps, ModelKind, RawShape } from './field-map.js'
+
+/** An HTTP method an endpoint uses. */
+export type HttpMethod = 'GET' | 'POST' | 'DELETE'
+
+/** One query parameter: key and value, both text, in the order they are sent. */
+export type QueryParam = readonly [key: string, value: string]
+
+/** A JSON body value: text, number, boolean, or a list of text (sent as `key[]=v` in the hash). */
+export type BodyValue = string | number | boolean | readonly string[]
+
+/**
+ * A REST request described as data: what `@bb/rest` sends. The adapter builds it; the client
+ * adds the base URL, the signature headers and the transport.
+ */
+export interface RestRequest {
+  /** HTTP method. */
+  readonly method: HttpMethod
+  /** Path under the REST base URL, e.g. `/v1/ticker`. */
+  readonly path: string
+  /** Query parameters in the order they must be sent (and hashed). */
+  readonly query: readonly QueryParam[]
+  /** JSON body, for POST (key order is the order hashed). */
+  readonly body?: Readonly<Record<string, BodyValue>>
+  /** The rate-limit group (a key of {@link RestApi.rateLimits}). */
+  readonly group: string
+  /** True when the request must be signed with credentials. */
+  readonly auth: boolean
+  /** The model kind the response normalizes to, if any. */
+  readonly kind?: ModelKind
+  /** Context the unifier needs to normalize the response (e.g. the candle interval). */
+  readonly context?: { readonly interval?: CandleInterval }
+  /** The HTTP status of success (200, or 201 for order creation). */
+  readonly successStatus: number
+}
+
+/** API credentials. Clients register both values with `registerSecret` so they never reach a log. */
+export interface Credentials {
+  /** The access (API) key. */
+  readonly accessKey: string
+  /** The secret key, as issued (Upbit: raw bytes, not base64). */
+  readonly secretKey: string
+}
+
+/** Options of a signer call: fix them in tests for a deterministic signature. */
+export interface SignOptions {
+  /** The nonce; default a fresh random UUID. */
+  readonly nonce?: string
+  /** The JWT algorithm, where the exchange accepts several (Upbit: `HS512` default, `HS256`). */
+  readonly algorithm?: 'HS256' | 'HS512'
+  /** The clock, ms UTC, for exchanges that sign a timestamp (Upbit signs none). */
+  readonly now?: number
+}
+
+/** What a signer needs of a request. */
+export interface SignableRequest {
+  /** HTTP method. */
+  readonly method: HttpMethod
+  /** Query parameters in send order. */
+  readonly query?: readonly QueryParam[]
+  /** JSON body in key order. */
+  readonly body?: Readonly<Record<string, BodyValue>>
+}
+
+/** One window of a rate limit: at most `limit` requests per `intervalMs`. */
+export interface RateLimitWindow {
+  /** Requests allowed per window. */
+  readonly limit: number
+  /** Window length in ms. */
+  readonly intervalMs: number
+}
+
+/** A rate-limit group: a shared budget for a set of endpoints. */
+export interface RateLimitGroup {
+  /** The group's name (the documented one). */
+  readonly name: string
+  /** All windows that apply (every one must have room). */
+  readonly windows: readonly RateLimitWindow[]
+  /** Who the budget belongs to: the IP, the account (Upbit: pocket), or one connection. */
+  readonly scope: 'ip' | 'account' | 'connection'
+  /** Other names of the group seen on the wire (Upbit: `candles` for `candle`). */
+  readonly aliases: readonly string[]
+}
+
+/** A parsed rate-limit header. */
+export interface RateLimitState {
+  /** The group, normalized to the documented name (a key of `rateLimits` when known). */
+  readonly group: string
+  /** The group name exactly as the header said. */
+  readonly wireGroup: string
+  /** Requests still allowed in the current window (Upbit `sec`). */
+  readonly remaining: number
+  /** Length of the window `remaining` refers to, ms. */
+  readonly intervalMs: number
+}
+
+/** An HTTP error response, as the transport got it. */
+export interface ErrorResponse {
+  /** HTTP status. */
+  readonly status: number
+  /** The body: text as received (JSON or not) or already parsed. */
+  readonly body?: unknown
+  /** Response headers (any case); values may be arrays. */
+  readonly headers?: Readonly<Record<string, string | readonly string[] | undefined>>
+  /** The request, for context in the error (symbol, path). */
+  readonly request?: Pick<RestRequest, 'method' | 'path' | 'query' | 'group'>
+}
+
+/** Parameters of {@link RestEndpoints.candles}. */
+export interface CandlesParams {
+  /** Market code. */
+  readonly symbol: string
+  /** Candle interval. */
+  readonly interval: CandleInterval
+  /** Number of candles (exchange maximum applies). */
+  readonly count?: number
+  /** Return candles strictly before this time: ms UTC or ISO-8601 text. */
+  readonly to?: number | string
+}
+
+/** Parameters of {@link RestEndpoints.trades}. */
+export interface TradesParams {
+  /** Market code. */
+  readonly symbol: string
+  /** Number of trades. */
+  readonly count?: number
+  /** Pagination cursor: return trades older than this trade id. */
+  readonly cursor?: string
+  /** Time of day (UTC, `HH:mm:ss`) to read backwards from. */
+  readonly to?: string
+  /** Day offset, 1–7 (Upbit `days_ago`). */
+  readonly daysAgo?: number
+}
+
+/** Parameters of {@link RestEndpoints.orderbook}. */
+export interface OrderbookParams {
+  /** Market codes. */
+  readonly symbols: readonly string[]
+  /** Levels per side. */
+  readonly depth?: number
+  /** Price grouping unit (Upbit KRW pairs). */
+  readonly level?: string | number
+}
+
+/** Parameters of an order lookup or cancel: the exchange id or the client id. */
+export interface OrderRef {
+  /** The exchange's order id. */
+  readonly id?: string
+  /** The caller's identifier. */
+  readonly clientOrderId?: string
+}
+
+/** Parameters of {@link RestEndpoints.createOrder}. */
+export interface CreateOrderParams {
+  /** Market code. */
+  readonly symbol: string
+  /** Buy or sell. */
+  readonly side: Side
+  /** Order type. */
+  readonly type: OrderType
+  /** Base quantity (decimal text). */
+  readonly volume?: string
+  /** Unit price, or the total to spend for `price` / best-bid orders (decimal text). */
+  readonly price?: string
+  /** Time in force. */
+  readonly timeInForce?: TimeInForce
+  /** Self-match prevention mode. */
+  readonly smpType?: 'cancel_maker' | 'cancel_taker' | 'reduce'
+  /** The caller's unique identifier. */
+  readonly clientOrderId?: string
+}
+
+/** Parameters of {@link RestEndpoints.openOrders}. */
+export interface OpenOrdersParams {
+  /** Market code filter. */
+  readonly symbol?: string
+  /** States to list (Upbit `wait`, `watch`). */
+  readonly states?: readonly ('wait' | 'watch')[]
+  /** Page number, from 1. */
+  readonly page?: number
+  /** Page size. */
+  readonly limit?: number
+  /** Sort order by creation time. */
+  readonly orderBy?: 'asc' | 'desc'
+}
+
+/** Parameters of {@link RestEndpoints.closedOrders}. */
+export interface ClosedOrdersParams {
+  /** Market code filter. */
+  readonly symbol?: string
+  /** States to list (`done`, `cancel`). */
+  readonly states?: readonly ('done' | 'cancel')[]
+  /** Window start, ms UTC. */
+  readonly startTime?: number
+  /** Window end, ms UTC. */
+  readonly endTime?: number
+  /** Page size. */
+  readonly limit?: number
+  /** Sort order. */
+  readonly orderBy?: 'asc' | 'desc'
+}
+
+/**
+ * The endpoint builders: pure functions from typed parameters to a {@link RestRequest}. They
+ * validate locally (symbols, counts, intervals) and throw `InvalidRequestError` naming the
+ * parameter, so a bad call never costs a request.
+ */
+export interface RestEndpoints {
+  /** All listed markets. */
+  markets(params?: { readonly details?: boolean }): RestRequest
+  /** Tickers of the given markets. */
+  tickers(params: { readonly symbols: readonly string[] }): RestRequest
+  /** Tickers of every market quoted in the given currencies. */
+  tickersByQuote(params: { readonly quotes: readonly string[] }): RestRequest
+  /** Recent trades of one market, newest first. */
+  trades(params: TradesParams): RestRequest
+  /** Order-book snapshots. */
+  orderbook(params: OrderbookParams): RestRequest
+  /** Tick sizes and grouping levels. */
+  orderbookInstruments(params: { readonly symbols: readonly string[] }): RestRequest
+  /** Candles, newest first. */
+  candles(params: CandlesParams): RestRequest
+  /** Account balances (private). */
+  balances(): RestRequest
+  /** Order constraints and fees for one market (private). */
+  orderChance(params: { readonly symbol: string }): RestRequest
+  /** One order with its fills (private). */
+  order(params: OrderRef): RestRequest
+  /** Open orders (private). */
+  openOrders(params?: OpenOrdersParams): RestRequest
+  /** Closed orders (private). */
+  closedOrders(params?: ClosedOrdersParams): RestRequest
+  /** Places an order (private). */
+  createOrder(params: CreateOrderParams): RestRequest
+  /** Validates an order without placing it (private). */
+  testOrder(params: CreateOrderParams): RestRequest
+  /** Cancels one order (private). */
+  cancelOrder(params: OrderRef): RestRequest
+}
+
+/** The REST side of an adapter. */
+export interface RestApi {
+  /** The REST base URL (scheme and host; request paths start with `/`). */
+  readonly baseUrl: string
+  /** The endpoint builders. */
+  readonly endpoints: RestEndpoints
+  /** The rate-limit groups, by documented name. */
+  readonly rateLimits: Readonly<Record<string, RateLimitGroup>>
+  /** Normalizes a group name seen on the wire to its documented name (unknown names pass through). */
+  normalizeGroup(name: string): string
+  /** The name of the response header carrying rate-limit state, lower case (Upbit `remaining-req`). */
+  readonly rateLimitHeader: string
+  /** Parses the rate-limit header value; `undefined` when absent or unreadable. */
+  parseRateLimitHeader(value: string | null | undefined): RateLimitState | undefined
+  /** Maps an HTTP error response to a `@bb/errors` instance. */
+  mapError(response: ErrorResponse): BackboneError
+  /** Returns the headers that authenticate a request (Upbit: `Authorization: Bearer <JWT>`). */
+  sign(request: SignableRequest, credentials: Credentials, options?: SignOptions): Record<string, string>
+  /** The query string as sent on the URL (values encoded, `[]` left as is), without `?`. */
+  formatQuery(query: readonly QueryParam[]): string
+  /** Full URL of a request: base URL + path + encoded query. */
+  url(request: Pick<RestRequest, 'path' | 'query'>, baseUrl?: string): string
+}
+
+/** A WebSocket connection family: public market data or the private account streams. */
+export type WsEndpoint = 'public' | 'private'
+
+/** A stream a client wants on a connection. */
+export interface StreamRequest {
+  /** The data kind: ticker, trade, orderbook, candle (public) or order, balance (private). */
+  readonly kind: 'ticker' | 'trade' | 'orderbook' | 'candle' | 'order' | 'balance'
+  /** Market codes (required for public kinds; optional for `order`; forbidden for `balance`). */
+  readonly symbols?: readonly string[]
+  /** Orderbook levels per side. */
+  readonly depth?: number
+  /** Orderbook price grouping (Upbit KRW pairs). */
+  readonly level?: number
+  /** Candle interval. */
+  readonly interval?: CandleInterval
+  /** `both` (default): snapshot then realtime; `snapshot`: one snapshot only; `realtime`: no snapshot. */
+  readonly mode?: 'both' | 'snapshot' | 'realtime'
+}
+
+/** Options of {@link WsApi.buildSubscription}. */
+export interface SubscriptionOptions {
+  /** Every stream the connection must carry: the exchange replaces the previous set. */
+  readonly streams: readonly StreamRequest[]
+  /** A ticket / request id; default a random UUID. */
+  readonly ticket?: string
+  /** Wire format (Upbit `DEFAULT`, `SIMPLE`, `JSON_LIST`, `SIMPLE_LIST`); default the adapter's default. */
+  readonly format?: string
+}
+
+/** A subscription message ready to send on one connection. */
+export interface SubscriptionMessage {
+  /** Which connection the message belongs on. */
+  readonly endpoint: WsEndpoint
+  /** The text frame to send. */
+  readonly text: string
+  /** The same message as data. */
+  readonly payload: unknown
+}
+
+/** What a WebSocket message is, as the classifier sees it. */
+export type FrameClass =
+  | {
+      /** A market-data or account message. */
+      readonly type: 'data'
+      /** The model kind it normalizes to. */
+      readonly kind: ModelKind
+      /** The raw shape to pick the field map. */
+      readonly shape: Exclude<RawShape, 'rest'>
+      /** The exchange's channel name, e.g. `trade`, `candle.1m`, `myOrder`. */
+      readonly channel: string
+      /** The market code, when the message has one. */
+      readonly symbol?: string
+    }
+  | {
+      /** A heartbeat / health message (Upbit `{"status":"UP"}`). */
+      readonly type: 'status'
+      /** The status text. */
+      readonly status: string
+    }
+  | {
+      /** An error the server sent (Upbit then closes the socket). */
+      readonly type: 'error'
+      /** The exchange's error name, e.g. `INVALID_AUTH`. */
+      readonly name: string
+      /** The message text. */
+      readonly message: string
+    }
+  | {
+      /** The reply to a list-subscriptions request. */
+      readonly type: 'subscriptions'
+      /** The subscriptions as the server reported them. */
+      readonly subscriptions: readonly { readonly channel: string; readonly symbols: readonly string[] }[]
+    }
+  | {
+      /** Anything else; the caller may log and drop it. */
+      readonly type: 'unknown'
+    }
+
+/** How to keep a connection alive and notice when it is dead. */
+export interface HeartbeatPolicy {
+  /** A text frame to send as an application ping (Upbit `PING`), or `undefined` for protocol pings only. */
+  readonly pingText?: string
+  /** Send the ping this often, ms (well inside the idle timeout). */
+  readonly pingIntervalMs: number
+  /** The server closes a connection idle this long, ms (Upbit: 60 s observed, 120 s documented). */
+  readonly idleTimeoutMs: number
+  /** After the first ping the server sends a status message this often, ms (Upbit ~10 s). */
+  readonly statusIntervalMs?: number
+  /** Consider the connection dead when nothing arrived for this long, ms. */
+  readonly deadAfterMs: number
+  /** Whether RFC 6455 protocol pings are answered. */
+  readonly protocolPings: boolean
+}
+
+/** The WebSocket rate limits a client must meter itself (no header tells it). */
+export interface WsLimits {
+  /** Connection attempts. */
+  readonly connect: readonly RateLimitWindow[]
+  /** Request messages sent on one connection. */
+  readonly messages: readonly RateLimitWindow[]
+}
+
+/** The WebSocket side of an adapter. */
+export interface WsApi {
+  /** URLs of the connection families. */
+  readonly urls: Readonly<Record<WsEndpoint, string>>
+  /** Which connection family carries a stream kind. */
+  endpointFor(kind: StreamRequest['kind']): WsEndpoint
+  /** The wire formats, and the default. */
+  readonly formats: { readonly all: readonly string[]; readonly default: string }
+  /** Builds the one message that sets the whole subscription set of a connection. */
+  buildSubscription(options: SubscriptionOptions): SubscriptionMessage
+  /** Builds a list-subscriptions request, when the exchange has one. */
+  buildListSubscriptions?(options?: { readonly ticket?: string; readonly format?: string }): string
+  /** Classifies one parsed message (an element of a list frame, or the whole frame). */
+  classify(message: unknown): FrameClass
+  /** Whether a parsed frame is a list-format frame holding several messages. */
+  isListFrame(frame: unknown): frame is readonly unknown[]
+  /** Maps a WS error message to a `@bb/errors` instance. */
+  mapError(error: { readonly name: string; readonly message?: string }): BackboneError
+  /** Headers that authenticate a private connection's upgrade request. */
+  sign(credentials: Credentials, options?: SignOptions): Record<string, string>
+  /** Keep-alive policy. */
+  readonly heartbeat: HeartbeatPolicy
+  /** Client-side limits. */
+  readonly limits: WsLimits
+}
+
+/** Market-code rules. */
+export interface SymbolRules {
+  /** A human description of the form, e.g. `QUOTE-BASE, upper case (KRW-BTC)`. */
+  readonly format: string
+  /** Validates and normalizes a code (case); throws `InvalidRequestError` (param `symbol`). */
+  normalize(symbol: string): string
+  /** Splits a code into base and quote; throws `InvalidRequestError`. */
+  split(symbol: string): { readonly symbol: string; readonly base: string; readonly quote: string }
+  /** Joins base and quote into the exchange's code. */
+  join(parts: { readonly base: string; readonly quote: string }): string
+}
+
+/** What one channel offers for a data kind. */
+export interface ChannelCapability {
+  /** Whether the channel serves the kind at all. */
+  readonly supported: boolean
+  /** Most symbols in one request / subscription message, when there is a limit. */
+  readonly maxSymbols?: number
+  /** Most items per request (trades, candles). */
+  readonly maxCount?: number
+  /** True when credentials are required. */
+  readonly private?: boolean
+}
+
+/** What an exchange offers, so routers can decide without trying. */
+export interface Capabilities {
+  /** Per data kind and channel. */
+  readonly channels: Readonly<Record<ModelKind, { readonly rest: ChannelCapability; readonly ws: ChannelCapability }>>
+  /** Candle intervals per channel. */
+  readonly candleIntervals: { readonly rest: readonly CandleInterval[]; readonly ws: readonly CandleInterval[] }
+  /** Order-book depths a subscription / request can ask for. */
+  readonly orderbookDepths: { readonly rest: readonly number[]; readonly ws: readonly number[] }
+  /** Whether consecutive trade ids differ by exactly one (gap detection by arithmetic). */
+  readonly contiguousTradeIds: boolean
+  /** Private features. */
+  readonly private: {
+    readonly balances: boolean
+    readonly orders: boolean
+    readonly testOrder: boolean
+    readonly orderStream: boolean
+    readonly balanceStream: boolean
+  }
+}
+
+/**
+ * The contract one exchange implements: identity, capabilities, REST, WebSocket, symbol rules and
+ * field maps — data and pure functions only, no I/O. `@bb/rest`, `@bb/ws` and `@bb/unifier`
+ * work with any object of this shape.
+ *
+ * @example
+ * ```ts
+ * import { upbit } from '@bb/exchange-adapter'
+ * const request = upbit.rest.endpoints.tickers({ symbols: ['KRW-BTC'] })
+ * upbit.rest.url(request) // 'https://api.upbit.com/v1/ticker?markets=KRW-BTC'
+ * ```
+ */
+export interface ExchangeAdapter {
+  /** The exchange's id. */
+  readonly id: ExchangeId
+  /** Display name. */
+  readonly name: string
+  /** What the exchange offers. */
+  readonly capabilities: Capabilities
+  /** Market-code rules. */
+  readonly symbols: SymbolRules
+  /** REST API. */
+  readonly rest: RestApi
+  /** WebSocket API. */
+  readonly ws: WsApi
+  /** Field maps of every model from every raw shape. */
+  readonly fieldMaps: FieldMaps
+}

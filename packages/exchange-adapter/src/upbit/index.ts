@@ -1,0 +1,106 @@
+import { InvalidRequestError } from '@bb/errors'
+import { formatSymbol, parseSymbol } from '@bb/models'
+import { formatQuery } from '../query.js'
+import type { ExchangeAdapter, SymbolRules } from '../types.js'
+import { mapUpbitRestError, mapUpbitWsError } from './errors.js'
+import { UPBIT_FIELD_MAPS } from './field-maps.js'
+import { UPBIT_MAX_SYMBOLS_PER_CALL, upbitEndpoints } from './endpoints.js'
+import { UPBIT_REST_INTERVALS, UPBIT_WS_INTERVALS } from './intervals.js'
+import { normalizeUpbitGroup, parseUpbitRemainingReq, UPBIT_RATE_LIMITS } from './rate-limits.js'
+import { signUpbitRequest, signUpbitWs } from './sign.js'
+import {
+  buildUpbitListSubscriptions,
+  buildUpbitSubscription,
+  classifyUpbitMessage,
+  UPBIT_HEARTBEAT,
+  UPBIT_WS_DEPTHS,
+  UPBIT_WS_FORMATS,
+  UPBIT_WS_LIMITS,
+  upbitEndpointFor,
+  upbitIsListFrame,
+} from './ws.js'
+
+const REST_BASE_URL = 'https://api.upbit.com'
+
+const symbols: SymbolRules = {
+  format: 'QUOTE-BASE, upper case (KRW-BTC); quote is KRW, BTC or USDT',
+  normalize: (symbol) => parseSymbol(symbol).symbol,
+  split: (symbol) => parseSymbol(symbol),
+  join: (parts) => {
+    if (!parts.base || !parts.quote) {
+      throw new InvalidRequestError({ param: 'symbol', exchange: 'upbit', message: 'A market needs a base and a quote.' })
+    }
+    return formatSymbol(parts)
+  },
+}
+
+const rest = { supported: true } as const
+const none = { supported: false } as const
+
+/**
+ * The complete Upbit adapter (upbit-api.md): REST endpoints and JWT signer, `Remaining-Req`
+ * parser (doc and wire group names), error mapper (both spellings of renamed codes, plain-text
+ * 429, 418 ban), WebSocket subscription builder, frame classifier and heartbeat, and field maps
+ * for every model from REST, `DEFAULT`, `SIMPLE` and the list formats.
+ *
+ * @example
+ * ```ts
+ * import { upbit } from '@bb/exchange-adapter'
+ * const request = upbit.rest.endpoints.candles({ symbol: 'KRW-BTC', interval: '4h', count: 200 })
+ * // { method: 'GET', path: '/v1/candles/minutes/240', query: [['market', 'KRW-BTC'], ['count', '200']], group: 'candle', auth: false, ... }
+ * upbit.rest.parseRateLimitHeader('group=candles; min=600; sec=9')?.group // 'candle'
+ * ```
+ */
+export const upbit: ExchangeAdapter = {
+  id: 'upbit',
+  name: 'Upbit',
+  capabilities: {
+    channels: {
+      market: { rest, ws: none },
+      ticker: { rest: { supported: true, maxSymbols: UPBIT_MAX_SYMBOLS_PER_CALL }, ws: { supported: true } },
+      trade: { rest: { supported: true, maxCount: 500 }, ws: { supported: true } },
+      orderbook: { rest: { supported: true, maxSymbols: UPBIT_MAX_SYMBOLS_PER_CALL }, ws: { supported: true } },
+      candle: { rest: { supported: true, maxCount: 200 }, ws: { supported: true } },
+      balance: { rest: { supported: true, private: true }, ws: { supported: true, private: true } },
+      order: { rest: { supported: true, private: true }, ws: { supported: true, private: true } },
+    },
+    candleIntervals: { rest: UPBIT_REST_INTERVALS, ws: UPBIT_WS_INTERVALS },
+    orderbookDepths: { rest: Array.from({ length: 30 }, (_, i) => i + 1), ws: UPBIT_WS_DEPTHS },
+    // `sequential_id` grows with time but is not contiguous (nor ordered in REST pages).
+    contiguousTradeIds: false,
+    private: { balances: true, orders: true, testOrder: true, orderStream: true, balanceStream: true },
+  },
+  symbols,
+  rest: {
+    baseUrl: REST_BASE_URL,
+    endpoints: upbitEndpoints,
+    rateLimits: UPBIT_RATE_LIMITS,
+    normalizeGroup: normalizeUpbitGroup,
+    rateLimitHeader: 'remaining-req',
+    parseRateLimitHeader: parseUpbitRemainingReq,
+    mapError: mapUpbitRestError,
+    sign: signUpbitRequest,
+    formatQuery,
+    url(request, baseUrl = REST_BASE_URL) {
+      const query = formatQuery(request.query)
+      return `${baseUrl.replace(/\/+$/, '')}${request.path}${query === '' ? '' : `?${query}`}`
+    },
+  },
+  ws: {
+    urls: {
+      public: 'wss://api.upbit.com/websocket/v1',
+      private: 'wss://api.upbit.com/websocket/v1/private',
+    },
+    endpointFor: upbitEndpointFor,
+    formats: { all: UPBIT_WS_FORMATS, default: 'DEFAULT' },
+    buildSubscription: buildUpbitSubscription,
+    buildListSubscriptions: buildUpbitListSubscriptions,
+    classify: classifyUpbitMessage,
+    isListFrame: upbitIsListFrame,
+    mapError: mapUpbitWsError,
+    sign: signUpbitWs,
+    heartbeat: UPBIT_HEARTBEAT,
+    limits: UPBIT_WS_LIMITS,
+  },
+  fieldMaps: UPBIT_FIELD_MAPS,
+}
