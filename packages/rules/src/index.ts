@@ -1,1 +1,95 @@
-export {}
+/**
+ * The seven-rule strategy engine of Backbone: incremental indicators, a declarative (zod) rule
+ * format with the seven rules as a preset, a per-symbol strategy engine over `Observable` market
+ * data, a paper (dry-run, default) and a guarded live executor, and a backtester that runs the same
+ * engine over historical candles.
+ *
+ * @packageDocumentation
+ */
+export type { ConditionTrace } from './compile.js'
+export { roleRank } from './compile.js'
+export { DryRunExecutor, type DryRunExecutorOptions, type PaperBalance } from './dry-run.js'
+export {
+  type CycleResult,
+  createEngine,
+  type Decision,
+  type DecisionRule,
+  type DroppedCandidate,
+  type Engine,
+  type EngineOptions,
+  type EngineSources,
+  type ExecutionEvent,
+  type MarketEvent,
+  type PositionState,
+  type SymbolSnapshot,
+} from './engine.js'
+export type { ExecutedFill, Executor, OrderAmount, OrderIntent, OrderOutcome } from './executor.js'
+export type { CreateOrderParams, GatewayCallOptions, OrderGateway, OrderRef } from './gateway.js'
+export { CandleAggregator, Ema, RollingWindow, Rsi, Sma } from './indicators.js'
+export {
+  krwTickSize,
+  roundToTick,
+  type TickRounding,
+  UPBIT_KRW_FEE_RATE,
+  UPBIT_KRW_MIN_ORDER,
+} from './market.js'
+export {
+  PYRAMIDING_BLOCKED_FLAG,
+  PYRAMIDING_PAUSED_FLAG,
+  SEVEN_RULE_IDS,
+  type SevenRulesParams,
+  SevenRulesParamsSchema,
+  sevenRules,
+} from './presets.js'
+export {
+  ACTIVATION_STATES,
+  type Action,
+  ActionSchema,
+  type ActivationState,
+  ActivationStateSchema,
+  AvgPriceVariableSchema,
+  type BuyAmount,
+  BuyAmountSchema,
+  type Condition,
+  type ConditionInput,
+  type ConditionNode,
+  type ConditionNodeInput,
+  ConditionNodeSchema,
+  ConditionSchema,
+  ContextFlagVariableSchema,
+  EmaVariableSchema,
+  ExecCountVariableSchema,
+  OPERATORS,
+  type Operator,
+  OperatorSchema,
+  PriceChangeWindowVariableSchema,
+  PriceVariableSchema,
+  ProfitPctVariableSchema,
+  ROLES,
+  type Role,
+  RoleSchema,
+  RsiVariableSchema,
+  type Rule,
+  type RuleInput,
+  RuleSchema,
+  SmaVariableSchema,
+  type Strategy,
+  type StrategyInput,
+  StrategySchema,
+  TrailingVariableSchema,
+  VARIABLE_KINDS,
+  type Variable,
+  type VariableInput,
+  type VariableKind,
+  VariableSchema,
+} from './schema.js'
+export {
+  type ComparisonGroup,
+  comparisonGroup,
+  conditionLabel,
+  parseStrategy,
+  type RuleIssue,
+  type StrategyValidation,
+  validateStrategy,
+  variableLabel,
+} from './validate.js'
