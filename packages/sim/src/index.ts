@@ -1,1 +1,35 @@
-export {}
+/**
+ * `@bb/sim` — an Upbit-compatible exchange on localhost: REST quotation and exchange endpoints,
+ * public and private WebSocket, a seeded market, a matching engine, Upbit's rate limits and
+ * fault injection.
+ *
+ * @packageDocumentation
+ */
+export { signJwt } from './exchange/jwt.js'
+export {
+  DEFAULT_LIMITS,
+  type LimitConfig,
+  type LimitGroup,
+  type LimitOptions,
+  type LimitRule,
+} from './limits.js'
+export { parseCapture, type ReplayFrame, type ReplayOptions } from './replay.js'
+export { type StartSimOptions, startSim } from './sim.js'
+export type {
+  AccountSpec,
+  CorruptFramesOptions,
+  EmittedTrade,
+  FailRestOptions,
+  FaultState,
+  MarketStats,
+  PriceMoveOptions,
+  Sim,
+  SimAccounts,
+  SimBalance,
+  SimFaults,
+  SimLogger,
+  SimMarket,
+  SimMarketControls,
+  SimOptions,
+  SimStats,
+} from './types.js'
