@@ -24,8 +24,8 @@ export {
   type IntegerRule,
   type LevelRule,
   type LevelsRule,
-  MODEL_KINDS,
   type MappedFields,
+  MODEL_KINDS,
   type ModelKind,
   type ModelOf,
   RAW_SHAPES,
@@ -39,10 +39,10 @@ export { type JwtAlgorithm, signJwt } from './jwt.js'
 export { bodyQueryString, formatQuery, rawQueryString } from './query.js'
 export type {
   BodyValue,
+  CandlesParams,
   Capabilities,
   ChannelCapability,
   ClosedOrdersParams,
-  CandlesParams,
   CreateOrderParams,
   Credentials,
   ErrorResponse,

@@ -19,7 +19,11 @@ function base64url(input: string | Buffer): string {
  * token.split('.').length // 3
  * ```
  */
-export function signJwt(payload: Readonly<Record<string, string>>, secret: string, algorithm: JwtAlgorithm): string {
+export function signJwt(
+  payload: Readonly<Record<string, string>>,
+  secret: string,
+  algorithm: JwtAlgorithm,
+): string {
   const header = base64url(JSON.stringify({ alg: algorithm, typ: 'JWT' }))
   const body = base64url(JSON.stringify(payload))
   const input = `${header}.${body}`

@@ -419,9 +419,14 @@ export interface ChannelCapability {
 /** What an exchange offers, so routers can decide without trying. */
 export interface Capabilities {
   /** Per data kind and channel. */
-  readonly channels: Readonly<Record<ModelKind, { readonly rest: ChannelCapability; readonly ws: ChannelCapability }>>
+  readonly channels: Readonly<
+    Record<ModelKind, { readonly rest: ChannelCapability; readonly ws: ChannelCapability }>
+  >
   /** Candle intervals per channel. */
-  readonly candleIntervals: { readonly rest: readonly CandleInterval[]; readonly ws: readonly CandleInterval[] }
+  readonly candleIntervals: {
+    readonly rest: readonly CandleInterval[]
+    readonly ws: readonly CandleInterval[]
+  }
   /** Order-book depths a subscription / request can ask for. */
   readonly orderbookDepths: { readonly rest: readonly number[]; readonly ws: readonly number[] }
   /** Whether consecutive trade ids differ by exactly one (gap detection by arithmetic). */

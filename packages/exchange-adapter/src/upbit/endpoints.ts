@@ -18,7 +18,8 @@ const invalid = (param: string, message: string) =>
   new InvalidRequestError({ param, exchange: 'upbit', message })
 
 function symbol(value: unknown, param = 'symbol'): string {
-  if (typeof value !== 'string') throw invalid(param, `Expected a market code such as KRW-BTC for "${param}".`)
+  if (typeof value !== 'string')
+    throw invalid(param, `Expected a market code such as KRW-BTC for "${param}".`)
   try {
     return parseSymbol(value).symbol
   } catch {
@@ -27,9 +28,13 @@ function symbol(value: unknown, param = 'symbol'): string {
 }
 
 function symbolList(values: readonly string[] | undefined, param = 'symbols'): string {
-  if (!Array.isArray(values) || values.length === 0) throw invalid(param, `"${param}" needs at least one market code.`)
+  if (!Array.isArray(values) || values.length === 0)
+    throw invalid(param, `"${param}" needs at least one market code.`)
   if (values.length > UPBIT_MAX_SYMBOLS_PER_CALL) {
-    throw invalid(param, `At most ${UPBIT_MAX_SYMBOLS_PER_CALL} market codes per call (got ${values.length}).`)
+    throw invalid(
+      param,
+      `At most ${UPBIT_MAX_SYMBOLS_PER_CALL} market codes per call (got ${values.length}).`,
+    )
   }
   return [...new Set(values.map((value) => symbol(value, param)))].join(',')
 }
@@ -56,7 +61,12 @@ function isoTime(value: number | string | undefined, param: string): string | un
   return value
 }
 
-function get(path: string, group: string, query: QueryParam[], extra: Partial<RestRequest> = {}): RestRequest {
+function get(
+  path: string,
+  group: string,
+  query: QueryParam[],
+  extra: Partial<RestRequest> = {},
+): RestRequest {
   return { method: 'GET', path, query, group, auth: false, successStatus: 200, ...extra }
 }
 
@@ -74,8 +84,10 @@ function orderBody(params: CreateOrderParams): Record<string, string> {
   if (params.side !== 'buy' && params.side !== 'sell') throw invalid('side', '"side" must be buy or sell.')
   body.side = params.side === 'buy' ? 'bid' : 'ask'
   const { type } = params
-  if (type === 'price' && params.side !== 'buy') throw invalid('type', '"price" orders (market buy by total) must be buys.')
-  if (type === 'market' && params.side !== 'sell') throw invalid('type', '"market" orders (market sell by volume) must be sells.')
+  if (type === 'price' && params.side !== 'buy')
+    throw invalid('type', '"price" orders (market buy by total) must be buys.')
+  if (type === 'market' && params.side !== 'sell')
+    throw invalid('type', '"market" orders (market sell by volume) must be sells.')
   const needsVolume = type === 'limit' || type === 'market' || (type === 'best' && params.side === 'sell')
   const needsPrice = type === 'limit' || type === 'price' || (type === 'best' && params.side === 'buy')
   for (const [param, needed] of [
@@ -83,9 +95,12 @@ function orderBody(params: CreateOrderParams): Record<string, string> {
     ['price', needsPrice],
   ] as const) {
     const value = params[param]
-    if (needed && value === undefined) throw invalid(param, `"${param}" is required for a ${type} ${params.side} order.`)
-    if (!needed && value !== undefined) throw invalid(param, `"${param}" is not allowed for a ${type} ${params.side} order.`)
-    if (value !== undefined && !DECIMAL_TEXT.test(value)) throw invalid(param, `"${param}" must be plain decimal text.`)
+    if (needed && value === undefined)
+      throw invalid(param, `"${param}" is required for a ${type} ${params.side} order.`)
+    if (!needed && value !== undefined)
+      throw invalid(param, `"${param}" is not allowed for a ${type} ${params.side} order.`)
+    if (value !== undefined && !DECIMAL_TEXT.test(value))
+      throw invalid(param, `"${param}" must be plain decimal text.`)
   }
   if (params.volume !== undefined) body.volume = params.volume
   if (params.price !== undefined) body.price = params.price
@@ -113,19 +128,25 @@ function orderBody(params: CreateOrderParams): Record<string, string> {
 /** Upbit's endpoint builders (upbit-api.md §5–§6). */
 export const upbitEndpoints: RestEndpoints = {
   markets(params = {}) {
-    return get('/v1/market/all', 'market', [['is_details', params.details ? 'true' : 'false']], { kind: 'market' })
+    return get('/v1/market/all', 'market', [['is_details', params.details ? 'true' : 'false']], {
+      kind: 'market',
+    })
   },
   tickers({ symbols }) {
     return get('/v1/ticker', 'ticker', [['markets', symbolList(symbols)]], { kind: 'ticker' })
   },
   tickersByQuote({ quotes }) {
-    if (!Array.isArray(quotes) || quotes.length === 0) throw invalid('quotes', '"quotes" needs at least one currency.')
+    if (!Array.isArray(quotes) || quotes.length === 0)
+      throw invalid('quotes', '"quotes" needs at least one currency.')
     const list = quotes.map((quote) => {
       const upper = String(quote).toUpperCase()
-      if (!['KRW', 'BTC', 'USDT'].includes(upper)) throw invalid('quotes', `Unknown quote currency ${JSON.stringify(quote)}: use KRW, BTC or USDT.`)
+      if (!['KRW', 'BTC', 'USDT'].includes(upper))
+        throw invalid('quotes', `Unknown quote currency ${JSON.stringify(quote)}: use KRW, BTC or USDT.`)
       return upper
     })
-    return get('/v1/ticker/all', 'ticker', [['quote_currencies', [...new Set(list)].join(',')]], { kind: 'ticker' })
+    return get('/v1/ticker/all', 'ticker', [['quote_currencies', [...new Set(list)].join(',')]], {
+      kind: 'ticker',
+    })
   },
   trades(params) {
     const query: QueryParam[] = [['market', symbol(params.symbol)]]
@@ -134,7 +155,8 @@ export const upbitEndpoints: RestEndpoints = {
     }
     push(query, 'to', params.to)
     push(query, 'count', integer(params.count, 'count', 1, 500))
-    if (params.cursor !== undefined && !/^\d+$/.test(params.cursor)) throw invalid('cursor', '"cursor" must be a trade id (digits).')
+    if (params.cursor !== undefined && !/^\d+$/.test(params.cursor))
+      throw invalid('cursor', '"cursor" must be a trade id (digits).')
     push(query, 'cursor', params.cursor)
     push(query, 'days_ago', integer(params.daysAgo, 'daysAgo', 1, 7))
     return get('/v1/trades/ticks', 'trade', query, { kind: 'trade' })
@@ -172,7 +194,8 @@ export const upbitEndpoints: RestEndpoints = {
     const query: QueryParam[] = []
     if (params.symbol !== undefined) query.push(['market', symbol(params.symbol)])
     for (const state of params.states ?? []) {
-      if (state !== 'wait' && state !== 'watch') throw invalid('states', 'Open-order states are wait and watch.')
+      if (state !== 'wait' && state !== 'watch')
+        throw invalid('states', 'Open-order states are wait and watch.')
       query.push(['states[]', state])
     }
     push(query, 'page', integer(params.page, 'page', 1, Number.MAX_SAFE_INTEGER))
@@ -184,12 +207,14 @@ export const upbitEndpoints: RestEndpoints = {
     const query: QueryParam[] = []
     if (params.symbol !== undefined) query.push(['market', symbol(params.symbol)])
     for (const state of params.states ?? []) {
-      if (state !== 'done' && state !== 'cancel') throw invalid('states', 'Closed-order states are done and cancel.')
+      if (state !== 'done' && state !== 'cancel')
+        throw invalid('states', 'Closed-order states are done and cancel.')
       query.push(['states[]', state])
     }
     if (params.startTime !== undefined && params.endTime !== undefined) {
       if (params.endTime < params.startTime) throw invalid('endTime', '"endTime" is before "startTime".')
-      if (params.endTime - params.startTime > 7 * 86_400_000) throw invalid('endTime', 'The window must be 7 days or less.')
+      if (params.endTime - params.startTime > 7 * 86_400_000)
+        throw invalid('endTime', 'The window must be 7 days or less.')
     }
     push(query, 'start_time', params.startTime === undefined ? undefined : String(params.startTime))
     push(query, 'end_time', params.endTime === undefined ? undefined : String(params.endTime))
@@ -222,6 +247,14 @@ export const upbitEndpoints: RestEndpoints = {
     }
   },
   cancelOrder(ref) {
-    return { method: 'DELETE', path: '/v1/order', query: orderRef(ref), group: 'default', auth: true, kind: 'order', successStatus: 200 }
+    return {
+      method: 'DELETE',
+      path: '/v1/order',
+      query: orderRef(ref),
+      group: 'default',
+      auth: true,
+      kind: 'order',
+      successStatus: 200,
+    }
   },
 }

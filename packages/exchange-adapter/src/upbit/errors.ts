@@ -184,7 +184,10 @@ export function mapUpbitWsError(error: { readonly name: string; readonly message
     exchangeCode: error.name,
     details: error.message === undefined ? {} : { exchangeMessage: error.message },
   }
-  const name = error.name.trim().toUpperCase().replace(/[\s']+/g, '_')
+  const name = error.name
+    .trim()
+    .toUpperCase()
+    .replace(/[\s']+/g, '_')
   switch (name) {
     case 'INVALID_AUTH':
       return new AuthenticationError(options)

@@ -18,14 +18,20 @@ const ORDER_STATE = {
 } as const
 const TIME_IN_FORCE = { ioc: 'ioc', fok: 'fok', post_only: 'post_only' } as const
 
-const dec = (from: string | readonly string[], extra: { optional?: boolean; zeroIsMissing?: boolean } = {}): FieldRule => ({
+const dec = (
+  from: string | readonly string[],
+  extra: { optional?: boolean; zeroIsMissing?: boolean } = {},
+): FieldRule => ({
   type: 'decimal',
   from,
   ...extra,
 })
 const opt = (from: string | readonly string[]): FieldRule => ({ type: 'decimal', from, optional: true })
-const enumOf = (from: string | readonly string[], values: Readonly<Record<string, string>>, optional = false): FieldRule =>
-  optional ? { type: 'enum', from, values, optional } : { type: 'enum', from, values }
+const enumOf = (
+  from: string | readonly string[],
+  values: Readonly<Record<string, string>>,
+  optional = false,
+): FieldRule => (optional ? { type: 'enum', from, values, optional } : { type: 'enum', from, values })
 
 // ---- ticker ------------------------------------------------------------------------------------
 
@@ -54,7 +60,9 @@ function ticker(simple: boolean, rest = false): FieldMap<'ticker'> {
     high52w: dec(k('highest_52_week_price', 'h52wp'), { zeroIsMissing: true }),
     low52w: dec(k('lowest_52_week_price', 'l52wp'), { zeroIsMissing: true }),
   }
-  return { fields: rest ? fields : { ...fields, streamType: enumOf(k('stream_type', 'st'), STREAM_TYPE, true) } }
+  return {
+    fields: rest ? fields : { ...fields, streamType: enumOf(k('stream_type', 'st'), STREAM_TYPE, true) },
+  }
 }
 
 // ---- trade -------------------------------------------------------------------------------------
@@ -85,8 +93,18 @@ function wsTrade(simple: boolean): FieldMap<'trade'> {
       side: enumOf(k('ask_bid', 'ab'), TAKER_SIDE),
       prevClose: dec(k('prev_closing_price', 'pcp'), { zeroIsMissing: true }),
       streamType: enumOf(k('stream_type', 'st'), STREAM_TYPE, true),
-      bestBid: { type: 'level', price: k('best_bid_price', 'bbp'), size: k('best_bid_size', 'bbs'), optional: true },
-      bestAsk: { type: 'level', price: k('best_ask_price', 'bap'), size: k('best_ask_size', 'bas'), optional: true },
+      bestBid: {
+        type: 'level',
+        price: k('best_bid_price', 'bbp'),
+        size: k('best_bid_size', 'bbs'),
+        optional: true,
+      },
+      bestAsk: {
+        type: 'level',
+        price: k('best_ask_price', 'bap'),
+        size: k('best_ask_size', 'bas'),
+        optional: true,
+      },
     },
   }
 }
@@ -103,7 +121,9 @@ function orderbook(simple: boolean, rest = false): FieldMap<'orderbook'> {
     asks: { type: 'levels', from: units, price: k('ask_price', 'ap'), size: k('ask_size', 'as') },
     level: opt(k('level', 'lv')),
   }
-  return { fields: rest ? fields : { ...fields, streamType: enumOf(k('stream_type', 'st'), STREAM_TYPE, true) } }
+  return {
+    fields: rest ? fields : { ...fields, streamType: enumOf(k('stream_type', 'st'), STREAM_TYPE, true) },
+  }
 }
 
 // ---- candle ------------------------------------------------------------------------------------
@@ -127,7 +147,9 @@ function candle(simple: boolean, rest = false): FieldMap<'candle'> {
     quoteVolume: dec(k('candle_acc_trade_price', 'catp')),
     lastTradeAt: { type: 'timestamp', from: k('timestamp', 'tms'), optional: true },
   }
-  return { fields: rest ? fields : { ...fields, streamType: enumOf(k('stream_type', 'st'), STREAM_TYPE, true) } }
+  return {
+    fields: rest ? fields : { ...fields, streamType: enumOf(k('stream_type', 'st'), STREAM_TYPE, true) },
+  }
 }
 
 // ---- market ------------------------------------------------------------------------------------
@@ -152,7 +174,11 @@ const marketCautions: CustomRule = {
     const caution = event && typeof event === 'object' ? event.caution : undefined
     if (caution === undefined || caution === null) return undefined
     if (typeof caution !== 'object') {
-      throw new DataValidationError({ path: 'market_event.caution', expected: 'an object of booleans', received: caution })
+      throw new DataValidationError({
+        path: 'market_event.caution',
+        expected: 'an object of booleans',
+        received: caution,
+      })
     }
     return Object.entries(caution as Record<string, unknown>)
       .filter(([, on]) => on === true)
@@ -212,13 +238,15 @@ const restFills: CustomRule = {
   read(raw, h) {
     const trades = raw.trades
     if (trades === undefined || trades === null) return undefined
-    if (!Array.isArray(trades)) throw new DataValidationError({ path: 'trades', expected: 'an array', received: trades })
+    if (!Array.isArray(trades))
+      throw new DataValidationError({ path: 'trades', expected: 'an array', received: trades })
     const orderId = h.id(raw.uuid, 'uuid')
     return trades.map((t: Record<string, unknown>, i) => {
       const path = `trades[${i}]`
       const market = h.symbol(t.market ?? raw.market, `${path}.market`)
       const side = ORDER_SIDE[t.side as keyof typeof ORDER_SIDE]
-      if (side === undefined) throw new DataValidationError({ path: `${path}.side`, expected: 'bid or ask', received: t.side })
+      if (side === undefined)
+        throw new DataValidationError({ path: `${path}.side`, expected: 'bid or ask', received: t.side })
       const fill: Record<string, unknown> = {
         exchange: h.exchange,
         ...market,
@@ -279,7 +307,14 @@ function wsOrder(simple: boolean): FieldMap<'order'> {
   })
   const fills: CustomRule = {
     type: 'custom',
-    reads: [state, k('trade_uuid', 'tuid'), k('price', 'p'), k('volume', 'v'), k('trade_fee', 'tf'), k('is_maker', 'im')],
+    reads: [
+      state,
+      k('trade_uuid', 'tuid'),
+      k('price', 'p'),
+      k('volume', 'v'),
+      k('trade_fee', 'tf'),
+      k('is_maker', 'im'),
+    ],
     read(raw, h) {
       if (raw[state] !== 'trade') return undefined
       const symbol = h.symbol(raw[k('code', 'cd')], k('code', 'cd'))
@@ -287,7 +322,10 @@ function wsOrder(simple: boolean): FieldMap<'order'> {
       const fill: Record<string, unknown> = {
         exchange: h.exchange,
         ...symbol,
-        timestamp: h.timestamp(raw[k('trade_timestamp', 'ttms')] ?? raw[k('timestamp', 'tms')], k('trade_timestamp', 'ttms')),
+        timestamp: h.timestamp(
+          raw[k('trade_timestamp', 'ttms')] ?? raw[k('timestamp', 'tms')],
+          k('trade_timestamp', 'ttms'),
+        ),
         receivedAt: h.receivedAt,
         source: h.source,
         id: h.id(raw[k('trade_uuid', 'tuid')], k('trade_uuid', 'tuid')),

@@ -2,9 +2,9 @@ import { InvalidRequestError } from '@bb/errors'
 import { formatSymbol, parseSymbol } from '@bb/models'
 import { formatQuery } from '../query.js'
 import type { ExchangeAdapter, SymbolRules } from '../types.js'
+import { UPBIT_MAX_SYMBOLS_PER_CALL, upbitEndpoints } from './endpoints.js'
 import { mapUpbitRestError, mapUpbitWsError } from './errors.js'
 import { UPBIT_FIELD_MAPS } from './field-maps.js'
-import { UPBIT_MAX_SYMBOLS_PER_CALL, upbitEndpoints } from './endpoints.js'
 import { UPBIT_REST_INTERVALS, UPBIT_WS_INTERVALS } from './intervals.js'
 import { normalizeUpbitGroup, parseUpbitRemainingReq, UPBIT_RATE_LIMITS } from './rate-limits.js'
 import { signUpbitRequest, signUpbitWs } from './sign.js'
@@ -28,7 +28,11 @@ const symbols: SymbolRules = {
   split: (symbol) => parseSymbol(symbol),
   join: (parts) => {
     if (!parts.base || !parts.quote) {
-      throw new InvalidRequestError({ param: 'symbol', exchange: 'upbit', message: 'A market needs a base and a quote.' })
+      throw new InvalidRequestError({
+        param: 'symbol',
+        exchange: 'upbit',
+        message: 'A market needs a base and a quote.',
+      })
     }
     return formatSymbol(parts)
   },
@@ -59,7 +63,10 @@ export const upbit: ExchangeAdapter = {
       market: { rest, ws: none },
       ticker: { rest: { supported: true, maxSymbols: UPBIT_MAX_SYMBOLS_PER_CALL }, ws: { supported: true } },
       trade: { rest: { supported: true, maxCount: 500 }, ws: { supported: true } },
-      orderbook: { rest: { supported: true, maxSymbols: UPBIT_MAX_SYMBOLS_PER_CALL }, ws: { supported: true } },
+      orderbook: {
+        rest: { supported: true, maxSymbols: UPBIT_MAX_SYMBOLS_PER_CALL },
+        ws: { supported: true },
+      },
       candle: { rest: { supported: true, maxCount: 200 }, ws: { supported: true } },
       balance: { rest: { supported: true, private: true }, ws: { supported: true, private: true } },
       order: { rest: { supported: true, private: true }, ws: { supported: true, private: true } },

@@ -75,12 +75,18 @@ function code(symbol: string, stream: StreamRequest): string {
     // WS codes must be upper case: lower case is silently ignored by the server.
     upper = parseSymbol(symbol).symbol
   } catch {
-    throw invalid('symbols', `Malformed market code ${JSON.stringify(symbol)}: expected QUOTE-BASE, e.g. KRW-BTC.`)
+    throw invalid(
+      'symbols',
+      `Malformed market code ${JSON.stringify(symbol)}: expected QUOTE-BASE, e.g. KRW-BTC.`,
+    )
   }
   if (stream.kind !== 'orderbook' || stream.depth === undefined || stream.depth === 30) return upper
   if (!(UPBIT_WS_DEPTHS as readonly number[]).includes(stream.depth)) {
     // Unsupported depths silently become 30 on the wire: refuse them here instead.
-    throw invalid('depth', `Orderbook depth must be one of ${UPBIT_WS_DEPTHS.join(', ')} (got ${stream.depth}).`)
+    throw invalid(
+      'depth',
+      `Orderbook depth must be one of ${UPBIT_WS_DEPTHS.join(', ')} (got ${stream.depth}).`,
+    )
   }
   return `${upper}.${stream.depth}`
 }
@@ -118,7 +124,10 @@ interface TypeObject {
 export function buildUpbitSubscription(options: SubscriptionOptions): SubscriptionMessage {
   const { streams } = options
   if (!Array.isArray(streams) || streams.length === 0) {
-    throw invalid('streams', 'A subscription set needs at least one stream (to drop every stream, close the connection).')
+    throw invalid(
+      'streams',
+      'A subscription set needs at least one stream (to drop every stream, close the connection).',
+    )
   }
   const format = options.format ?? 'DEFAULT'
   if (!(UPBIT_WS_FORMATS as readonly string[]).includes(format)) {
@@ -134,7 +143,8 @@ export function buildUpbitSubscription(options: SubscriptionOptions): Subscripti
     const object: TypeObject = { type }
     if (stream.level !== undefined) {
       if (stream.kind !== 'orderbook') throw invalid('level', '"level" applies to orderbook streams only.')
-      if (!Number.isFinite(stream.level) || stream.level < 0) throw invalid('level', '"level" must be a number >= 0.')
+      if (!Number.isFinite(stream.level) || stream.level < 0)
+        throw invalid('level', '"level" must be a number >= 0.')
       object.level = stream.level
     }
     const mode = stream.mode ?? 'both'
@@ -154,7 +164,8 @@ export function buildUpbitSubscription(options: SubscriptionOptions): Subscripti
       continue
     }
     const symbols = stream.symbols ?? []
-    if (symbols.length === 0 && stream.kind !== 'order') throw invalid('symbols', `A ${type} stream needs market codes.`)
+    if (symbols.length === 0 && stream.kind !== 'order')
+      throw invalid('symbols', `A ${type} stream needs market codes.`)
     if (!group) {
       group = { object, codes: new Map() }
       groups.set(key, group)
@@ -170,7 +181,8 @@ export function buildUpbitSubscription(options: SubscriptionOptions): Subscripti
   const payload: unknown[] = [{ ticket }]
   for (const { object, codes } of groups.values()) {
     const entry: TypeObject = { type: object.type }
-    if (codes !== undefined && (codes.size > 0 || object.type !== 'myOrder')) entry.codes = [...codes.values()]
+    if (codes !== undefined && (codes.size > 0 || object.type !== 'myOrder'))
+      entry.codes = [...codes.values()]
     if (object.level !== undefined) entry.level = object.level
     if (object.is_only_snapshot) entry.is_only_snapshot = true
     if (object.is_only_realtime) entry.is_only_realtime = true
@@ -181,7 +193,9 @@ export function buildUpbitSubscription(options: SubscriptionOptions): Subscripti
 }
 
 /** Builds Upbit's `LIST_SUBSCRIPTIONS` request (it counts against the message limit). */
-export function buildUpbitListSubscriptions(options: { readonly ticket?: string; readonly format?: string } = {}): string {
+export function buildUpbitListSubscriptions(
+  options: { readonly ticket?: string; readonly format?: string } = {},
+): string {
   const payload: unknown[] = [{ ticket: options.ticket ?? randomUUID() }, { method: 'LIST_SUBSCRIPTIONS' }]
   // The format object changes the format of the whole connection: send it only to keep the current one.
   if (options.format !== undefined) payload.push({ format: options.format })
@@ -214,7 +228,9 @@ function inferLegacy(m: Record<string, unknown>): FrameClass {
           ? 'ticker'
           : undefined
   if (kind === undefined) return { type: 'unknown' }
-  return symbol === undefined ? { type: 'data', kind, shape, channel: kind } : { type: 'data', kind, shape, channel: kind, symbol }
+  return symbol === undefined
+    ? { type: 'data', kind, shape, channel: kind }
+    : { type: 'data', kind, shape, channel: kind, symbol }
 }
 
 /**
@@ -240,7 +256,9 @@ export function classifyUpbitMessage(message: unknown): FrameClass {
       CHANNEL_KINDS[type] ?? (UPBIT_WS_CANDLE_INTERVALS[type] !== undefined ? 'candle' : undefined)
     if (kind === undefined) return { type: 'unknown' }
     const symbol = str(shape === 'wsSimple' ? (m.cd ?? m.mk) : (m.code ?? m.market))
-    return symbol === undefined ? { type: 'data', kind, shape, channel: type } : { type: 'data', kind, shape, channel: type, symbol }
+    return symbol === undefined
+      ? { type: 'data', kind, shape, channel: type }
+      : { type: 'data', kind, shape, channel: type, symbol }
   }
   if (typeof m.status === 'string') return { type: 'status', status: m.status }
   const error = m.error

@@ -1,0 +1,141 @@
+import { Decimal, toDecimal } from '@bb/models'
+
+// decimal.js instances are plain objects { constructor, s, e, d } over one shared prototype:
+// `d` holds base-1e7 words, the first word with (e mod 7) + 1 digits, trailing zeros trimmed.
+const PROTOTYPE = Object.getPrototypeOf(new Decimal(1)) as object
+const LOG_BASE = 7
+
+interface DecimalFields {
+  constructor: typeof Decimal
+  s: number
+  e: number
+  d: number[]
+}
+
+function make(sign: number, exponent: number, digits: number[]): Decimal {
+  const x = Object.create(PROTOTYPE) as DecimalFields
+  // Same property order as the decimal.js constructor, so instances share a hidden class.
+  x.constructor = Decimal
+  x.s = sign
+  x.e = exponent
+  x.d = digits
+  return x as unknown as Decimal
+}
+
+/**
+ * Builds a {@link Decimal} from plain decimal text (`-?digits[.digits]`) about five times faster
+ * than `new Decimal(text)`, with the identical internal representation (checked by a property
+ * test). Returns `undefined` for any other text (exponents, signs, blanks), which callers hand to
+ * `new Decimal`.
+ */
+export function decimalFromPlainText(text: string): Decimal | undefined {
+  const length = text.length
+  let i = 0
+  let sign = 1
+  if (text.charCodeAt(0) === 45) {
+    sign = -1
+    i = 1
+  }
+  if (i === length) return undefined
+  let dot = -1
+  let first = -1
+  let last = -1
+  for (let j = i; j < length; j++) {
+    const c = text.charCodeAt(j)
+    if (c === 46) {
+      if (dot !== -1 || j === i || j === length - 1) return undefined
+      dot = j
+    } else if (c < 48 || c > 57) {
+      return undefined
+    } else if (c !== 48) {
+      if (first === -1) first = j
+      last = j
+    }
+  }
+  if (first === -1) return make(sign, 0, [0])
+  if (dot === -1) dot = length
+  const exponent = first < dot ? dot - first - 1 : dot - first
+  const digits: number[] = []
+  let width = (exponent + 1) % LOG_BASE
+  if (width <= 0) width += LOG_BASE
+  let word = 0
+  let count = 0
+  for (let j = first; j <= last; j++) {
+    const c = text.charCodeAt(j)
+    if (c === 46) continue
+    word = word * 10 + (c - 48)
+    if (++count === width) {
+      digits.push(word)
+      word = 0
+      count = 0
+      width = LOG_BASE
+    }
+  }
+  if (count > 0) {
+    for (; count < width; count++) word *= 10
+    digits.push(word)
+  }
+  return make(sign, exponent, digits)
+}
+
+/**
+ * Converts a raw JSON value to an exact {@link Decimal}: numbers (at most 15 significant
+ * digits, which `String(n)` reproduces exactly), decimal text including exponent forms
+ * (`1.16539E8`), and bigints. Returns `undefined` for anything that is not a finite decimal, and
+ * for numbers whose shortest form has more than 15 significant digits (a double that may already
+ * have lost digits: parse the raw text with `parseExactJson` instead).
+ */
+export function exactDecimal(value: unknown): Decimal | undefined {
+  if (typeof value === 'number') {
+    if (value >= 0 && value < 1e7 && Number.isInteger(value)) {
+      let exponent = 0
+      for (let n = value; n >= 10; n /= 10) exponent++
+      return make(1, exponent, [value])
+    }
+    if (!Number.isFinite(value)) return undefined
+    const text = String(value)
+    const fast = decimalFromPlainText(text)
+    if (fast !== undefined) return countDigits(fast.d) > 15 ? undefined : fast
+    return significantDigits(text) > 15 ? undefined : new Decimal(text)
+  }
+  if (typeof value === 'string')
+    return decimalFromPlainText(value) ?? toDecimal(value.trim() === value ? value : '')
+  return toDecimal(value)
+}
+
+// Significant digits held in decimal.js words (first word without its leading zeros, trailing
+// zeros of the last word not counted).
+function countDigits(words: readonly number[]): number {
+  const n = words.length
+  let first = words[0]!
+  let count = 0
+  while (first >= 1) {
+    first /= 10
+    count++
+  }
+  if (n === 1) return count - trailingZeros(words[0]!)
+  return count + (n - 1) * LOG_BASE - trailingZeros(words[n - 1]!)
+}
+
+function trailingZeros(word: number): number {
+  let zeros = 0
+  while (word !== 0 && word % 10 === 0) {
+    word /= 10
+    zeros++
+  }
+  return zeros
+}
+
+function significantDigits(text: string): number {
+  let count = 0
+  let leading = true
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 101 || c === 69) break
+    if (c < 48 || c > 57) continue
+    if (leading && c === 48) continue
+    leading = false
+    count++
+  }
+  return count
+}
