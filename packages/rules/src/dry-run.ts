@@ -137,6 +137,12 @@ export class DryRunExecutor implements Executor {
     }
   }
 
+  /** Rejects every order still waiting for its next price (e.g. when the data ends). */
+  cancelPending(reason = 'No further price: the order was cancelled.'): void {
+    for (const entry of this.pending.splice(0))
+      entry.resolve(reject(entry.intent, new InvalidOrderError({ message: reason, channel: 'rules' })))
+  }
+
   /** Refuses further non-emergency orders and drops (rejects) the waiting ones. */
   async emergencyStop(): Promise<void> {
     this.halted = true

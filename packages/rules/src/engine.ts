@@ -227,8 +227,9 @@ export interface EngineOptions {
    */
   readonly candlesFrom?: 'candles' | 'trades'
   /**
-   * How orders decided on a closed candle fill: `close` at the close price (live), `next-open` at
-   * the next price seen — the next candle's open (backtests).
+   * How orders decided on a closed candle are placed: `close` at once, at the close price (live);
+   * `next-open` held (the symbol stays locked) and placed at the symbol's next price — the next
+   * candle's open (backtests).
    */
   readonly candleCloseFills?: 'close' | 'next-open'
   /** After a refused order, the rule waits this long before it may fire again. Default 60,000 ms. */
@@ -310,6 +311,7 @@ class SymbolRuntime implements EvalContext {
   cost: Decimal = new Decimal(0)
   cooldownUntil = 0
   inFlight: OrderIntent | undefined
+  deferred: { compiled: CompiledRule | undefined; intent: OrderIntent } | undefined
   cycle = 0
   openedAt = 0
   invested: Decimal = new Decimal(0)
@@ -553,6 +555,11 @@ class StrategyEngine implements Engine {
 
   async emergencyStop(reason = 'emergency stop'): Promise<readonly Decision[]> {
     this.stopped = true
+    for (const runtime of this.runtimes.values())
+      if (runtime.deferred) {
+        runtime.deferred = undefined
+        runtime.inFlight = undefined
+      }
     await this.idle()
     const decisions: Decision[] = []
     for (const runtime of this.runtimes.values()) {
@@ -653,6 +660,13 @@ class StrategyEngine implements Engine {
     runtime.price = price
     runtime.priceDecimal = decimal
     runtime.time = at
+    if (runtime.deferred) {
+      // An order decided on a candle close (next-open fills) goes out at this, the next price.
+      const { compiled, intent } = runtime.deferred
+      runtime.deferred = undefined
+      const best = intent.side === 'buy' ? runtime.bestAsk : runtime.bestBid
+      this.submit(runtime, compiled, { ...intent, price: best ?? decimal ?? new Decimal(price), timestamp: at, fill: 'at-price' })
+    }
     if (this.executor.observePrice) this.executor.observePrice(runtime.symbol, decimal ?? new Decimal(price), at)
     for (const window of runtime.windows) window.push(at, price)
     if (runtime.state === 'ACTIVE' && runtime.avgPrice !== undefined) {
@@ -799,6 +813,10 @@ class StrategyEngine implements Engine {
 
   private submit(runtime: SymbolRuntime, compiled: CompiledRule | undefined, intent: OrderIntent): void {
     runtime.inFlight = intent
+    if (intent.fill === 'next-price' && this.candleCloseFills === 'next-open') {
+      runtime.deferred = { compiled, intent }
+      return
+    }
     let promise: Promise<OrderOutcome>
     try {
       promise = this.executor.submit(intent)

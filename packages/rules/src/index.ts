@@ -93,3 +93,15 @@ export {
   validateStrategy,
   variableLabel,
 } from './validate.js'
+export {
+  type BacktestOptions,
+  type BacktestRejection,
+  type BacktestReport,
+  type BacktestTrade,
+  backtest,
+  type CandleSource,
+  type OpenPosition,
+  reportToCsv,
+  reportToJson,
+} from './backtest.js'
+export { type ParseCandlesCsvOptions, parseCandlesCsv } from './csv.js'

@@ -1,0 +1,427 @@
+import { readFile } from 'node:fs/promises'
+import { AbortedError, DataValidationError, type Logger } from '@bb/errors'
+import {
+  type Candle,
+  type CandleInterval,
+  Decimal,
+  type DecimalInput,
+  intervalToMs,
+  isFixedInterval,
+  nextCandleOpenTime,
+  parseSymbol,
+} from '@bb/models'
+import { csvCell, parseCandlesCsv } from './csv.js'
+import { DryRunExecutor } from './dry-run.js'
+import { type CycleResult, createEngine, type Decision } from './engine.js'
+import type { Strategy, StrategyInput } from './schema.js'
+
+/** Where a backtest's candles come from. */
+export type CandleSource =
+  | Iterable<Candle>
+  | AsyncIterable<Candle>
+  | {
+      /** CSV text (see {@link parseCandlesCsv}). */
+      readonly csv: string
+      /** The market, when the CSV has no `symbol` column. */
+      readonly symbol?: string
+      /** The interval, when the CSV has no `interval` column. */
+      readonly interval?: CandleInterval
+    }
+  | {
+      /** Path of a CSV file (see {@link parseCandlesCsv}). */
+      readonly file: string
+      /** The market, when the CSV has no `symbol` column. */
+      readonly symbol?: string
+      /** The interval, when the CSV has no `interval` column. */
+      readonly interval?: CandleInterval
+    }
+
+/** Options of {@link backtest}. */
+export interface BacktestOptions {
+  /**
+   * Historical candles, oldest first (an array is sorted for you): an array, any (async)
+   * iterable — e.g. a paginated REST download — or CSV text or a CSV file.
+   */
+  readonly candles: CandleSource
+  /** The strategy, e.g. `sevenRules()`. */
+  readonly rules: Strategy | StrategyInput
+  /** Starting quote balance (KRW). */
+  readonly initialBalance: DecimalInput
+  /** Fee rate per fill. Default `0.0005` (0.05 %). */
+  readonly fee?: DecimalInput
+  /** Tick size for a price. Default: Upbit's KRW table. */
+  readonly tickSize?: (price: Decimal) => Decimal
+  /** Minimum order total. Default 5,000. */
+  readonly minOrderTotal?: DecimalInput
+  /** The first `warmUp` candles of each symbol only warm the indicators up (no trading). Default 0. */
+  readonly warmUp?: number
+  /** Called every 1,000 candles with the number processed. */
+  readonly onProgress?: (candles: number) => void
+  /** Aborts the run (rejects with `AbortedError`). */
+  readonly signal?: AbortSignal
+  /** Logger (silent by default). */
+  readonly logger?: Logger
+}
+
+/** One fill of a backtest. */
+export interface BacktestTrade {
+  /** Fill time, ms UTC. */
+  readonly time: number
+  /** The market. */
+  readonly symbol: string
+  /** Buy or sell. */
+  readonly side: 'buy' | 'sell'
+  /** The rule that placed the order. */
+  readonly ruleId: string
+  /** The decision that placed it. */
+  readonly decisionId: number
+  /** Fill price. */
+  readonly price: Decimal
+  /** Base volume. */
+  readonly volume: Decimal
+  /** Quote amount before the fee. */
+  readonly funds: Decimal
+  /** Fee. */
+  readonly fee: Decimal
+}
+
+/** An order the paper account refused during the backtest. */
+export interface BacktestRejection {
+  /** The decision. */
+  readonly decisionId: number
+  /** The market. */
+  readonly symbol: string
+  /** The rule. */
+  readonly ruleId: string
+  /** The error code, e.g. `insufficient_funds`. */
+  readonly code: string
+  /** The error message. */
+  readonly message: string
+}
+
+/** A position still open when the data ended, valued at the last close. */
+export interface OpenPosition {
+  /** The market. */
+  readonly symbol: string
+  /** Base held. */
+  readonly quantity: Decimal
+  /** `quantity × last close`. */
+  readonly value: Decimal
+}
+
+/** The result of {@link backtest}. */
+export interface BacktestReport {
+  /** The strategy's name. */
+  readonly strategy: string
+  /** Candles evaluated (warm-up excluded). */
+  readonly candles: number
+  /** Markets seen. */
+  readonly symbols: readonly string[]
+  /** Open time of the first candle evaluated. */
+  readonly startTime: number | undefined
+  /** End time of the last candle. */
+  readonly endTime: number | undefined
+  /** Starting quote balance. */
+  readonly initialBalance: Decimal
+  /** Quote balance at the end. */
+  readonly finalBalance: Decimal
+  /** Quote balance plus open positions at their last close. */
+  readonly finalEquity: Decimal
+  /** `finalEquity − initialBalance`. */
+  readonly pnl: Decimal
+  /** `pnl / initialBalance × 100`. */
+  readonly pnlPct: number
+  /** P&L of the closed cycles. */
+  readonly realizedPnl: Decimal
+  /** Fees paid. */
+  readonly fees: Decimal
+  /** Largest fall of equity from a previous peak (marked at every candle close), in quote. */
+  readonly maxDrawdown: Decimal
+  /** The same fall as a percent of that peak. */
+  readonly maxDrawdownPct: number
+  /** Share (0–1) of closed cycles with a positive P&L; `undefined` without closed cycles. */
+  readonly winRate: number | undefined
+  /** Every fill. */
+  readonly trades: readonly BacktestTrade[]
+  /** Every closed cycle. */
+  readonly cycles: readonly CycleResult[]
+  /** Every refused order. */
+  readonly rejections: readonly BacktestRejection[]
+  /** Decisions per rule id (meta actions included). */
+  readonly firings: Readonly<Record<string, number>>
+  /** The explanation log: every decision with its explanation. */
+  readonly decisions: readonly Decision[]
+  /** Positions still open at the end. */
+  readonly openPositions: readonly OpenPosition[]
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<Candle> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value
+}
+
+async function* candlesOf(source: CandleSource): AsyncGenerator<Candle> {
+  if ('csv' in source || 'file' in source) {
+    const text = 'csv' in source ? source.csv : await readFile(source.file, 'utf8')
+    const options = {
+      ...(source.symbol ? { symbol: source.symbol } : {}),
+      ...(source.interval ? { interval: source.interval } : {}),
+    }
+    yield* parseCandlesCsv(text, options)
+    return
+  }
+  if (Array.isArray(source)) {
+    yield* [...(source as readonly Candle[])].sort((a, b) => a.timestamp - b.timestamp)
+    return
+  }
+  if (isAsyncIterable(source)) {
+    yield* source
+    return
+  }
+  yield* source as Iterable<Candle>
+}
+
+function candleLength(candle: Candle): number {
+  return isFixedInterval(candle.interval)
+    ? intervalToMs(candle.interval)
+    : nextCandleOpenTime(candle.timestamp, candle.interval) - candle.timestamp
+}
+
+/**
+ * Runs the very same engine over historical candles with a {@link DryRunExecutor} (same fee, tick
+ * grid and minimum as paper trading). Each candle is replayed conservatively: its open, then its
+ * **low**, then its high — so stops are checked against the low before targets against the high —
+ * at a third and two thirds of the interval; then the candle closes (indicators update, closed-candle
+ * rules such as the RSI entry are evaluated) and orders decided on the close fill at the next
+ * candle's open. Orders decided intrabar fill at that intrabar price. Equity is marked at every
+ * close for the drawdown. Candles of several symbols may be interleaved (oldest first).
+ *
+ * @example
+ * ```ts
+ * import { backtest, reportToCsv, sevenRules } from '@bb/rules'
+ * const report = await backtest({
+ *   candles: { file: 'krw-btc-1m.csv', symbol: 'KRW-BTC', interval: '1m' },
+ *   rules: sevenRules(),
+ *   initialBalance: 10_000_000,
+ * })
+ * console.log(report.pnl.toString(), report.maxDrawdownPct, report.firings)
+ * console.log(reportToCsv(report, 'trades'))
+ * ```
+ */
+export async function backtest(options: BacktestOptions): Promise<BacktestReport> {
+  const initialBalance = new Decimal(options.initialBalance)
+  const iterator = candlesOf(options.candles)[Symbol.asyncIterator]()
+  let next = await iterator.next()
+  // The paper account holds the initial balance in the quote currency of the first market.
+  const quote = next.done ? 'KRW' : parseSymbol(next.value.symbol).quote
+  const paper = new DryRunExecutor({
+    balances: { [quote]: initialBalance },
+    ...(options.fee !== undefined ? { feeRate: options.fee } : {}),
+    ...(options.tickSize ? { tickSize: options.tickSize } : {}),
+    ...(options.minOrderTotal !== undefined ? { minOrderTotal: options.minOrderTotal } : {}),
+  })
+  const engine = createEngine({
+    strategy: options.rules,
+    executor: paper,
+    candlesFrom: 'candles',
+    candleCloseFills: 'next-open',
+    ...(options.logger ? { logger: options.logger } : {}),
+  })
+  const decisions: Decision[] = []
+  const trades: BacktestTrade[] = []
+  const cycles: CycleResult[] = []
+  const rejections: BacktestRejection[] = []
+  const firings: Record<string, number> = {}
+  engine.decisions$.subscribe((decision) => {
+    decisions.push(decision)
+    firings[decision.rule.id] = (firings[decision.rule.id] ?? 0) + 1
+  })
+  engine.executions$.subscribe((event) => {
+    if (event.type === 'fill')
+      trades.push({
+        time: event.fill.timestamp,
+        symbol: event.fill.symbol,
+        side: event.fill.side,
+        ruleId: event.ruleId,
+        decisionId: event.decisionId,
+        price: event.fill.price,
+        volume: event.fill.volume,
+        funds: event.fill.funds,
+        fee: event.fill.fee,
+      })
+    else if (event.type === 'cycle') cycles.push(event.cycle)
+    else
+      rejections.push({
+        decisionId: event.decisionId,
+        symbol: event.symbol,
+        ruleId: event.ruleId,
+        code: event.error.code,
+        message: event.error.shortMessage,
+      })
+  })
+
+  const warmUp = options.warmUp ?? 0
+  const seen = new Map<string, number>()
+  const lastOpen = new Map<string, number>()
+  const lastClose = new Map<string, Decimal>()
+  let count = 0
+  let startTime: number | undefined
+  let endTime: number | undefined
+  let peak = initialBalance
+  let maxDrawdown = new Decimal(0)
+  let maxDrawdownPct = 0
+
+  for (; !next.done; next = await iterator.next()) {
+    const candle = next.value
+    if (options.signal?.aborted) throw new AbortedError({ channel: 'rules', cause: options.signal.reason })
+    const previousOpen = lastOpen.get(candle.symbol)
+    if (previousOpen !== undefined && candle.timestamp <= previousOpen)
+      throw new DataValidationError({
+        path: `${candle.symbol}@${candle.timestamp}`,
+        message: `Candles of ${candle.symbol} must be oldest first without duplicates (${candle.timestamp} after ${previousOpen}).`,
+      })
+    lastOpen.set(candle.symbol, candle.timestamp)
+    if (parseSymbol(candle.symbol).quote !== quote)
+      throw new DataValidationError({
+        path: candle.symbol,
+        message: `All markets of a backtest must share one quote currency (${quote}); got ${candle.symbol}.`,
+      })
+    const n = (seen.get(candle.symbol) ?? 0) + 1
+    seen.set(candle.symbol, n)
+    if (n <= warmUp) {
+      engine.warmUp([candle])
+      lastClose.set(candle.symbol, candle.close)
+      continue
+    }
+    const length = candleLength(candle)
+    startTime ??= candle.timestamp
+    const path: readonly [Decimal, number][] = [
+      [candle.open, candle.timestamp],
+      [candle.low, candle.timestamp + Math.floor(length / 3)],
+      [candle.high, candle.timestamp + Math.floor((2 * length) / 3)],
+    ]
+    for (const [price, timestamp] of path) {
+      engine.process({ type: 'price', symbol: candle.symbol, price, timestamp })
+      await engine.idle()
+    }
+    // Orders decided on the close wait in the engine for this symbol's next price (the next open).
+    engine.process({ type: 'candle', candle, closed: true })
+    await engine.idle()
+    lastClose.set(candle.symbol, candle.close)
+    endTime = candle.timestamp + length
+    count++
+    if (count % 1000 === 0) options.onProgress?.(count)
+    const equity = equityOf(paper, quote, lastClose)
+    if (equity.greaterThan(peak)) peak = equity
+    const drawdown = peak.minus(equity)
+    if (drawdown.greaterThan(maxDrawdown)) {
+      maxDrawdown = drawdown
+      maxDrawdownPct = peak.isZero() ? 0 : drawdown.dividedBy(peak).times(100).toNumber()
+    }
+  }
+  paper.cancelPending('The data ended before the next candle opened: the order was not filled.')
+  await engine.idle()
+  const finalBalance = paper.balance(quote)
+  const openPositions: OpenPosition[] = []
+  for (const [symbol, close] of lastClose) {
+    const quantity = paper.balance(parseSymbol(symbol).base)
+    if (!quantity.isZero()) openPositions.push({ symbol, quantity, value: quantity.times(close) })
+  }
+  const finalEquity = openPositions.reduce((sum, p) => sum.plus(p.value), finalBalance)
+  const pnl = finalEquity.minus(initialBalance)
+  const realizedPnl = cycles.reduce((sum, c) => sum.plus(c.pnl), new Decimal(0))
+  return {
+    strategy: engine.strategy.name,
+    candles: count,
+    symbols: [...seen.keys()],
+    startTime,
+    endTime,
+    initialBalance,
+    finalBalance,
+    finalEquity,
+    pnl,
+    pnlPct: initialBalance.isZero() ? 0 : pnl.dividedBy(initialBalance).times(100).toNumber(),
+    realizedPnl,
+    fees: paper.totalFees,
+    maxDrawdown,
+    maxDrawdownPct,
+    winRate: cycles.length === 0 ? undefined : cycles.filter((c) => c.pnl.greaterThan(0)).length / cycles.length,
+    trades,
+    cycles,
+    rejections,
+    firings,
+    decisions,
+    openPositions,
+  }
+}
+
+function equityOf(paper: DryRunExecutor, quote: string, closes: ReadonlyMap<string, Decimal>): Decimal {
+  let equity = paper.balance(quote)
+  for (const [symbol, close] of closes) {
+    const held = paper.balance(parseSymbol(symbol).base)
+    if (!held.isZero()) equity = equity.plus(held.times(close))
+  }
+  return equity
+}
+
+/**
+ * The report as JSON: Decimals as exact strings, times as ms.
+ *
+ * @example
+ * ```ts
+ * import { backtest, reportToJson, sevenRules } from '@bb/rules'
+ * const report = await backtest({ candles, rules: sevenRules(), initialBalance: 10_000_000 })
+ * await writeFile('report.json', reportToJson(report))
+ * ```
+ */
+export function reportToJson(report: BacktestReport, space = 2): string {
+  return JSON.stringify(report, (_key, value: unknown) => (Decimal.isDecimal(value) ? (value as Decimal).toString() : value), space)
+}
+
+/**
+ * One table of the report as CSV: `trades` (every fill), `cycles` (every closed position),
+ * `decisions` (the explanation log) or `firings` (decisions per rule).
+ *
+ * @example
+ * ```ts
+ * import { backtest, reportToCsv, sevenRules } from '@bb/rules'
+ * const report = await backtest({ candles, rules: sevenRules(), initialBalance: 10_000_000 })
+ * await writeFile('trades.csv', reportToCsv(report, 'trades'))
+ * ```
+ */
+export function reportToCsv(report: BacktestReport, table: 'trades' | 'cycles' | 'decisions' | 'firings' = 'trades'): string {
+  const rows: unknown[][] = []
+  switch (table) {
+    case 'trades':
+      rows.push(['time', 'symbol', 'side', 'rule', 'decision', 'price', 'volume', 'funds', 'fee'])
+      for (const t of report.trades)
+        rows.push([new Date(t.time).toISOString(), t.symbol, t.side, t.ruleId, t.decisionId, t.price, t.volume, t.funds, t.fee])
+      break
+    case 'cycles':
+      rows.push(['symbol', 'cycle', 'opened', 'closed', 'exit_rule', 'buys', 'invested', 'proceeds', 'pnl', 'pnl_pct', 'fees'])
+      for (const c of report.cycles)
+        rows.push([
+          c.symbol,
+          c.cycle,
+          new Date(c.openedAt).toISOString(),
+          new Date(c.closedAt).toISOString(),
+          c.exitRuleId,
+          c.buys,
+          c.invested,
+          c.proceeds,
+          c.pnl,
+          c.pnlPct.toFixed(4),
+          c.fees,
+        ])
+      break
+    case 'decisions':
+      rows.push(['id', 'time', 'symbol', 'rule', 'kind', 'price', 'explanation'])
+      for (const d of report.decisions)
+        rows.push([d.id, new Date(d.timestamp).toISOString(), d.symbol, d.rule.id, d.kind, d.price, d.explanation])
+      break
+    case 'firings':
+      rows.push(['rule', 'firings'])
+      for (const [rule, n] of Object.entries(report.firings)) rows.push([rule, n])
+      break
+  }
+  return `${rows.map((row) => row.map(csvCell).join(',')).join('\n')}\n`
+}
