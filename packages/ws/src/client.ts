@@ -1,0 +1,573 @@
+import {
+  AuthenticationError,
+  type BackboneError,
+  ConnectionClosedError,
+  InvalidRequestError,
+  type Logger,
+  redactingLogger,
+  registerSecret,
+  toBackboneError,
+} from '@bb/errors'
+import type { ExchangeAdapter, StreamRequest, WsEndpoint } from '@bb/exchange-adapter'
+import type { Balance, Candle, CandleInterval, Order, OrderbookSnapshot, Ticker, Trade } from '@bb/models'
+import { compareIds } from '@bb/models'
+import { createUnifier } from '@bb/unifier'
+import { filter, map, Observable, Subject } from 'rxjs'
+import { resolveReconnect } from './backoff.js'
+import { type Clock, systemClock } from './clock.js'
+import { Connection, type ConnectionHost, type Topic } from './connection.js'
+import { SendMeter } from './meter.js'
+import { Sink } from './sink.js'
+import type {
+  GapEvent,
+  GapReason,
+  OrderbookStreamOptions,
+  StreamEvent,
+  StreamKind,
+  StreamMode,
+  StreamOptions,
+  WsClientOptions,
+  WsClientStats,
+  WsStatus,
+} from './types.js'
+
+/** The symbols argument of the market streams: one market code or several. */
+export type Symbols = string | readonly string[]
+
+/**
+ * A WebSocket market-data client: cold, shared, self-healing streams of normalized models.
+ * Create it with {@link createWsClient}.
+ */
+export interface WsClient {
+  /** Tickers of the given markets. */
+  ticker$(symbols: Symbols, options?: StreamOptions): Observable<Ticker>
+  /** Tickers with in-band gap markers. */
+  tickerEvents$(symbols: Symbols, options?: StreamOptions): Observable<StreamEvent<Ticker>>
+  /** Public trades (deduplicated by trade id across resubscribes). */
+  trades$(symbols: Symbols, options?: StreamOptions): Observable<Trade>
+  /** Trades with in-band gap markers (`lastId` tells where to back-fill from). */
+  tradeEvents$(symbols: Symbols, options?: StreamOptions): Observable<StreamEvent<Trade>>
+  /** Full order books (`depth` levels per side). */
+  orderbook$(symbols: Symbols, options?: OrderbookStreamOptions): Observable<OrderbookSnapshot>
+  /** Order books with in-band gap markers. */
+  orderbookEvents$(
+    symbols: Symbols,
+    options?: OrderbookStreamOptions,
+  ): Observable<StreamEvent<OrderbookSnapshot>>
+  /** Candles of one interval (any of `adapter.capabilities.candleIntervals.ws`); the same open time repeats while the candle forms. */
+  candles$(symbols: Symbols, interval: CandleInterval, options?: StreamOptions): Observable<Candle>
+  /** Candles with in-band gap markers. */
+  candleEvents$(
+    symbols: Symbols,
+    interval: CandleInterval,
+    options?: StreamOptions,
+  ): Observable<StreamEvent<Candle>>
+  /** The account's order updates (private; needs credentials), of some markets or of all when omitted. */
+  myOrders$(symbols?: Symbols, options?: StreamOptions): Observable<Order>
+  /** Order updates with in-band gap markers. */
+  myOrderEvents$(symbols?: Symbols, options?: StreamOptions): Observable<StreamEvent<Order>>
+  /** The account's balance changes (private; needs credentials), one value per changed currency. */
+  myAssets$(options?: StreamOptions): Observable<Balance>
+  /** Balance changes with in-band gap markers. */
+  myAssetEvents$(options?: StreamOptions): Observable<StreamEvent<Balance>>
+  /** Connection lifecycle events of every connection (hot; subscribing starts no I/O). */
+  readonly status$: Observable<WsStatus>
+  /** Counters and gauges: sockets, timers, subscribers, listeners, drops, malformed frames… */
+  stats(): WsClientStats
+  /** Completes every stream, closes every socket and timer; resolves when the sockets are closed. Streams subscribed later error with `ConnectionClosedError`. */
+  close(): Promise<void>
+}
+
+interface StreamSpec {
+  readonly kind: StreamKind
+  readonly symbols: readonly (string | undefined)[]
+  readonly depth?: number | undefined
+  readonly level?: number | undefined
+  readonly interval?: CandleInterval | undefined
+  readonly options: StreamOptions | undefined
+}
+
+function toList(symbols: Symbols | undefined): string[] {
+  if (symbols === undefined) return []
+  return typeof symbols === 'string' ? [symbols] : [...symbols]
+}
+
+const DEFAULT_BUFFER = 10_000
+const SLICE_MS = 2
+
+/**
+ * Creates a WebSocket client for one exchange. Nothing connects until a stream is subscribed;
+ * subscribers of the same market share one upstream, and the last one leaving removes the market
+ * from the exchange subscription. Connections reconnect with backoff and full jitter, resubscribe
+ * everything, and mark possibly missing data with in-band `gap` events.
+ *
+ * @example
+ * ```ts
+ * import { upbit } from '@bb/exchange-adapter'
+ * import { startSim } from '@bb/sim'
+ * import { createWsClient } from '@bb/ws'
+ *
+ * const sim = await startSim({ port: 0, seed: 7 })
+ * const client = createWsClient({ adapter: upbit, url: sim.wsUrl, format: 'SIMPLE' })
+ * const subscription = client.trades$(['KRW-BTC', 'KRW-ETH']).subscribe((trade) => {
+ *   console.log(trade.symbol, trade.price.toString(), trade.size.toString())
+ * })
+ * setTimeout(async () => {
+ *   subscription.unsubscribe()
+ *   await client.close()
+ *   await sim.close()
+ * }, 3000)
+ * ```
+ */
+export function createWsClient(options: WsClientOptions): WsClient {
+  const adapter: ExchangeAdapter = options.adapter
+  const clock: Clock = options.clock ?? systemClock
+  const logger: Logger = redactingLogger(options.logger)
+  const unifier = createUnifier(adapter, {
+    validate: options.validate ?? 'fast',
+    clock: () => clock.now(),
+  })
+  const format = options.format ?? adapter.ws.formats.default
+  if (!adapter.ws.formats.all.includes(format)) {
+    throw new InvalidRequestError({
+      param: 'format',
+      exchange: adapter.id,
+      channel: 'ws',
+      message: `Unknown WebSocket format ${JSON.stringify(format)}: use one of ${adapter.ws.formats.all.join(', ')}.`,
+    })
+  }
+  const credentials = options.credentials
+  if (credentials !== undefined) {
+    registerSecret(credentials.accessKey)
+    registerSecret(credentials.secretKey)
+  }
+  const urls: Record<WsEndpoint, string> = {
+    public: options.url ?? adapter.ws.urls.public,
+    private: options.privateUrl ?? adapter.ws.urls.private,
+  }
+  const heartbeat = adapter.ws.heartbeat
+  const maxStreams = options.maxStreamsPerConnection ?? 200
+  const bufferSize = options.buffer?.size ?? DEFAULT_BUFFER
+  const overflow = options.buffer?.overflow ?? 'drop-oldest'
+  const contiguousIds = adapter.capabilities.contiguousTradeIds
+
+  const counters = {
+    timers: 0,
+    sockets: 0,
+    listeners: 0,
+    requestsSent: 0,
+    pingsSent: 0,
+    reconnects: 0,
+    stale: 0,
+    framesReceived: 0,
+    buffered: 0,
+    delivered: 0,
+    dropped: 0,
+    malformed: 0,
+    duplicates: 0,
+    gaps: 0,
+    subscribers: 0,
+  }
+  const status = new Subject<WsStatus>()
+  const topics = new Map<string, Topic>()
+  const connections = new Set<Connection>()
+  let nextConnection = 1
+  let closed = false
+  const closeWaiters: (() => void)[] = []
+
+  // ------------------------------------------------------------------ delivery scheduler
+  const ready = new Set<Sink>()
+  let drainQueued = false
+  let immediate: ReturnType<typeof setImmediate> | undefined
+
+  function schedule(sink: Sink): void {
+    ready.add(sink)
+    if (!drainQueued) {
+      drainQueued = true
+      queueMicrotask(drain)
+    }
+  }
+
+  function drain(): void {
+    drainQueued = false
+    immediate = undefined
+    const round = [...ready]
+    ready.clear()
+    for (const sink of round) {
+      if (sink.drain(performance.now() + SLICE_MS)) ready.add(sink)
+    }
+    if (ready.size > 0 && !drainQueued) {
+      drainQueued = true
+      // Yield to I/O so a slow subscriber cannot starve the sockets (or the others).
+      immediate = setImmediate(drain)
+    }
+  }
+
+  // ------------------------------------------------------------------ connection host
+  const host: ConnectionHost = {
+    clock,
+    logger,
+    exchange: adapter.id,
+    counters,
+    reconnect: options.reconnect === false ? false : resolveReconnect(options.reconnect),
+    pingIntervalMs: options.heartbeat?.pingIntervalMs ?? heartbeat.pingIntervalMs,
+    staleAfterMs: options.heartbeat?.staleAfterMs ?? heartbeat.deadAfterMs,
+    coalesceMs: options.coalesceMs ?? 10,
+    lingerMs: options.lingerMs ?? 5000,
+    messageWindows: adapter.ws.limits.messages,
+    connectMeter: new SendMeter(adapter.ws.limits.connect),
+    pingText: heartbeat.pingText,
+    build: (streams) => adapter.ws.buildSubscription({ streams, format }).text,
+    headers: (endpoint) =>
+      endpoint === 'private' && credentials !== undefined ? adapter.ws.sign(credentials) : undefined,
+    onFrame,
+    status: (event) => {
+      if (event.type === 'closed' || event.type === 'open' || event.type === 'reconnecting') {
+        logger.info({ ...event }, `ws ${event.type}`)
+      }
+      status.next(event)
+    },
+    gap: emitGaps,
+    failTopics,
+    dispose: (conn) => {
+      connections.delete(conn)
+      maybeClosed()
+    },
+    socketClosed: maybeClosed,
+  }
+
+  function maybeClosed(): void {
+    if (closed && counters.sockets === 0) for (const resolve of closeWaiters.splice(0)) resolve()
+  }
+
+  // ------------------------------------------------------------------ inbound frames
+  function onFrame(conn: Connection, data: Buffer): void {
+    if (closed) return
+    const receivedAt = clock.now()
+    let result: ReturnType<typeof unifier.normalizeFrame>
+    try {
+      result = unifier.normalizeFrame(data, { receivedAt })
+    } catch (error) {
+      counters.malformed++
+      logger.warn({ connection: conn.id, error: toBackboneError(error) }, 'ws frame skipped: malformed')
+      return
+    }
+    switch (result.kind) {
+      case 'status':
+        conn.alive()
+        return
+      case 'error':
+        conn.errorFrame(result.error)
+        return
+      case 'subscriptions':
+      case 'ignored':
+        return
+      default:
+        break
+    }
+    conn.alive()
+    const kind = result.kind
+    if (kind === 'market') return
+    const values = result.values as readonly { symbol?: string; streamType?: string; interval?: string }[]
+    for (const value of values) {
+      const symbol = value.symbol
+      if (kind === 'candle') deliver(conn.routes.get(`candle|${value.interval}|${symbol}`), value)
+      else if (kind === 'order') {
+        deliver(conn.routes.get(`order||${symbol}`), value)
+        deliver(conn.routes.get('order||*'), value)
+      } else if (kind === 'balance') deliver(conn.routes.get('balance||*'), value)
+      else deliver(conn.routes.get(`${kind}||${symbol}`), value)
+    }
+  }
+
+  function deliver(topic: Topic | undefined, value: { symbol?: string; streamType?: string }): void {
+    if (topic === undefined) return
+    const timestamp = (value as { timestamp?: number }).timestamp
+    if (topic.kind === 'trade') {
+      const id = (value as Trade).id
+      const last = topic.lastId
+      if (last !== undefined) {
+        const order = compareIds(id, last)
+        if (order <= 0) {
+          counters.duplicates++
+          return
+        }
+        if (contiguousIds && BigInt(id) > BigInt(last) + 1n) {
+          emitGap(topic, {
+            type: 'gap',
+            kind: 'trade',
+            symbol: topic.symbol,
+            from: topic.lastTimestamp ?? topic.since,
+            to: timestamp ?? clock.now(),
+            reason: 'sequence',
+            lastId: last,
+          })
+        }
+      }
+      topic.lastId = id
+    }
+    topic.last = value
+    if (timestamp !== undefined) topic.lastTimestamp = timestamp
+    const isSnapshot = value.streamType === 'snapshot'
+    for (const sink of topic.sinks) sink.offerData(value, topic.symbol, isSnapshot)
+  }
+
+  function emitGap(topic: Topic, gap: GapEvent): void {
+    counters.gaps++
+    for (const sink of topic.sinks) sink.offerGap(gap)
+  }
+
+  function emitGaps(list: readonly Topic[], reason: GapReason, to: number): void {
+    for (const topic of list) {
+      const gap: GapEvent = {
+        type: 'gap',
+        kind: topic.kind,
+        symbol: topic.symbol,
+        from: topic.lastTimestamp ?? topic.since,
+        to,
+        reason,
+        ...(topic.lastId === undefined ? {} : { lastId: topic.lastId }),
+      }
+      emitGap(topic, gap)
+    }
+  }
+
+  function failTopics(list: readonly Topic[], error: BackboneError): void {
+    for (const topic of list) {
+      for (const sink of [...topic.sinks]) sink.fail(error)
+      // teardown of the failed sinks removed the topic when they were its last subscribers
+      if (topics.get(topic.key) === topic) removeTopic(topic)
+    }
+  }
+
+  // ------------------------------------------------------------------ topics and connections
+  function topicKey(spec: StreamSpec, symbol: string | undefined): { key: string; route: string } {
+    const interval = spec.interval ?? ''
+    const route = `${spec.kind}|${interval}|${symbol ?? '*'}`
+    const key = `${route}|${spec.depth ?? ''}|${spec.level ?? ''}`
+    return { key, route }
+  }
+
+  function allocate(topic: Topic): Connection {
+    const endpoint = adapter.ws.endpointFor(topic.kind)
+    for (const conn of connections) {
+      if (conn.disposed || conn.endpoint !== endpoint) continue
+      if (conn.topics.size >= maxStreams || conn.routes.has(topic.route)) continue
+      return conn
+    }
+    const conn = new Connection(nextConnection++, endpoint, urls[endpoint], host)
+    connections.add(conn)
+    return conn
+  }
+
+  function validate(spec: StreamSpec, symbol: string | undefined, mode: StreamMode): void {
+    const request: { -readonly [K in keyof StreamRequest]: StreamRequest[K] } = { kind: spec.kind }
+    if (symbol !== undefined) request.symbols = [symbol]
+    if (spec.depth !== undefined) request.depth = spec.depth
+    if (spec.level !== undefined) request.level = spec.level
+    if (spec.interval !== undefined) request.interval = spec.interval
+    if (mode !== 'both') request.mode = mode
+    adapter.ws.buildSubscription({ streams: [request], format })
+  }
+
+  function acquire(spec: StreamSpec, symbol: string | undefined, sink: Sink): Topic {
+    const { key, route } = topicKey(spec, symbol)
+    let topic = topics.get(key)
+    const fresh = topic === undefined
+    if (topic === undefined) {
+      topic = {
+        key,
+        route,
+        kind: spec.kind,
+        symbol,
+        depth: spec.depth,
+        level: spec.level,
+        interval: spec.interval,
+        sinks: new Set(),
+        modes: { both: 0, snapshot: 0, realtime: 0 },
+        conn: undefined,
+        last: undefined,
+        lastTimestamp: undefined,
+        lastId: undefined,
+        since: clock.now(),
+      }
+      topics.set(key, topic)
+    }
+    topic.sinks.add(sink)
+    topic.modes[sink.mode]++
+    if (fresh) allocate(topic).add(topic)
+    else {
+      topic.conn?.changed()
+      // A late subscriber's snapshot: the latest value (the server sends no second snapshot).
+      if (sink.mode !== 'realtime' && topic.last !== undefined) sink.offerData(topic.last, symbol, true)
+    }
+    return topic
+  }
+
+  function release(topic: Topic, sink: Sink): void {
+    if (!topic.sinks.delete(sink)) return
+    topic.modes[sink.mode]--
+    if (topic.sinks.size === 0) removeTopic(topic)
+    else topic.conn?.changed()
+  }
+
+  function removeTopic(topic: Topic): void {
+    if (topics.get(topic.key) !== topic) return
+    topics.delete(topic.key)
+    topic.conn?.remove(topic)
+  }
+
+  // ------------------------------------------------------------------ streams
+  function events$<T>(spec: StreamSpec): Observable<StreamEvent<T>> {
+    return new Observable<StreamEvent<T>>((subscriber) => {
+      if (closed) {
+        subscriber.error(
+          new ConnectionClosedError({ exchange: adapter.id, channel: 'ws', reason: 'client closed' }),
+        )
+        return
+      }
+      const mode = spec.options?.mode ?? 'both'
+      const endpoint = adapter.ws.endpointFor(spec.kind)
+      let symbols: (string | undefined)[]
+      try {
+        if (endpoint === 'private' && credentials === undefined) {
+          throw new AuthenticationError({
+            exchange: adapter.id,
+            channel: 'ws',
+            message: `The ${spec.kind} stream is private: pass credentials to createWsClient.`,
+          })
+        }
+        symbols = spec.symbols.map((s) => (s === undefined ? undefined : adapter.symbols.normalize(s)))
+        symbols = [...new Set(symbols)]
+        if (symbols.length === 0) {
+          throw new InvalidRequestError({
+            param: 'symbols',
+            exchange: adapter.id,
+            channel: 'ws',
+            message: 'A stream needs at least one market code.',
+          })
+        }
+        for (const symbol of symbols) validate(spec, symbol, mode)
+      } catch (error) {
+        subscriber.error(toBackboneError(error, { exchange: adapter.id, channel: 'ws' }))
+        return
+      }
+      const buffer = spec.options?.buffer
+      const sink = new Sink(
+        subscriber as never,
+        spec.kind,
+        mode,
+        symbols,
+        buffer?.size ?? bufferSize,
+        buffer?.overflow ?? overflow,
+        counters,
+        schedule,
+      )
+      counters.subscribers++
+      const held: Topic[] = []
+      for (const symbol of symbols) held.push(acquire(spec, symbol, sink))
+      const signal = spec.options?.signal
+      let listening = false
+      const onAbort = () => sink.complete()
+      if (signal !== undefined) {
+        if (signal.aborted) queueMicrotask(onAbort)
+        else {
+          signal.addEventListener('abort', onAbort, { once: true })
+          listening = true
+          counters.listeners++
+        }
+      }
+      return () => {
+        counters.subscribers--
+        if (listening) {
+          signal?.removeEventListener('abort', onAbort)
+          counters.listeners--
+        }
+        sink.discard()
+        ready.delete(sink)
+        for (const topic of held) release(topic, sink)
+      }
+    })
+  }
+
+  const values$ = <T>(source: Observable<StreamEvent<T>>): Observable<T> =>
+    source.pipe(
+      filter((event): event is { type: 'data'; value: T } => event.type === 'data'),
+      map((event) => event.value),
+    )
+
+  const spec = (
+    kind: StreamKind,
+    symbols: readonly (string | undefined)[],
+    opts: StreamOptions | undefined,
+    extra: Partial<StreamSpec> = {},
+  ): StreamSpec => ({ kind, symbols, options: opts, ...extra })
+
+  const client: WsClient = {
+    tickerEvents$: (symbols, opts) => events$<Ticker>(spec('ticker', toList(symbols), opts)),
+    ticker$: (symbols, opts) => values$(client.tickerEvents$(symbols, opts)),
+    tradeEvents$: (symbols, opts) => events$<Trade>(spec('trade', toList(symbols), opts)),
+    trades$: (symbols, opts) => values$(client.tradeEvents$(symbols, opts)),
+    orderbookEvents$: (symbols, opts) =>
+      events$<OrderbookSnapshot>(
+        spec('orderbook', toList(symbols), opts, { depth: opts?.depth, level: opts?.level }),
+      ),
+    orderbook$: (symbols, opts) => values$(client.orderbookEvents$(symbols, opts)),
+    candleEvents$: (symbols, interval, opts) =>
+      events$<Candle>(spec('candle', toList(symbols), opts, { interval })),
+    candles$: (symbols, interval, opts) => values$(client.candleEvents$(symbols, interval, opts)),
+    myOrderEvents$: (symbols, opts) => {
+      const list = toList(symbols)
+      return events$<Order>(spec('order', list.length === 0 ? [undefined] : list, opts))
+    },
+    myOrders$: (symbols, opts) => values$(client.myOrderEvents$(symbols, opts)),
+    myAssetEvents$: (opts) => events$<Balance>(spec('balance', [undefined], opts)),
+    myAssets$: (opts) => values$(client.myAssetEvents$(opts)),
+    status$: status.asObservable(),
+    stats: () => ({
+      sockets: counters.sockets,
+      connections: connections.size,
+      timers: counters.timers + (immediate === undefined ? 0 : 1),
+      subscribers: counters.subscribers,
+      streams: topics.size,
+      listeners: counters.listeners,
+      buffered: counters.buffered,
+      framesReceived: counters.framesReceived,
+      delivered: counters.delivered,
+      dropped: counters.dropped,
+      malformed: counters.malformed,
+      duplicates: counters.duplicates,
+      requestsSent: counters.requestsSent,
+      pingsSent: counters.pingsSent,
+      reconnects: counters.reconnects,
+      stale: counters.stale,
+      gaps: counters.gaps,
+    }),
+    close: () => {
+      if (!closed) {
+        closed = true
+        signal?.removeEventListener('abort', onClientAbort)
+        for (const topic of [...topics.values()]) for (const sink of [...topic.sinks]) sink.complete()
+        for (const conn of [...connections]) conn.shutdown('client closed')
+        if (immediate !== undefined) clearImmediate(immediate)
+        immediate = undefined
+        ready.clear()
+        status.complete()
+      }
+      return new Promise<void>((resolve) => {
+        closeWaiters.push(resolve)
+        maybeClosed()
+      })
+    },
+  }
+
+  const signal = options.signal
+  const onClientAbort = () => {
+    void client.close()
+  }
+  if (signal !== undefined) {
+    if (signal.aborted) queueMicrotask(onClientAbort)
+    else signal.addEventListener('abort', onClientAbort, { once: true })
+  }
+  return client
+}

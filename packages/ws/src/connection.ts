@@ -1,0 +1,478 @@
+import {
+  AuthenticationError,
+  type BackboneError,
+  ConnectionClosedError,
+  type Logger,
+  NetworkError,
+  PermissionError,
+  RateLimitError,
+} from '@bb/errors'
+import type { StreamRequest, WsEndpoint } from '@bb/exchange-adapter'
+import type { CandleInterval } from '@bb/models'
+import WebSocket from 'ws'
+import { backoffDelay, type ResolvedReconnect } from './backoff.js'
+import { type Clock, TimerSlot } from './clock.js'
+import { SendMeter } from './meter.js'
+import type { Sink } from './sink.js'
+import type { GapReason, StreamKind, WsStatus } from './types.js'
+
+/** One stream on the exchange: kind × options × symbol, shared by every subscriber. */
+export interface Topic {
+  /** Unique key: kind, options and symbol. */
+  readonly key: string
+  /** Routing key on a connection: kind, interval and symbol (orderbook depth is not on the wire). */
+  readonly route: string
+  readonly kind: StreamKind
+  readonly symbol: string | undefined
+  readonly depth: number | undefined
+  readonly level: number | undefined
+  readonly interval: CandleInterval | undefined
+  readonly sinks: Set<Sink>
+  /** Subscribers per mode. */
+  readonly modes: { both: number; snapshot: number; realtime: number }
+  conn: Connection | undefined
+  /** The last value delivered (replayed as the snapshot of a late subscriber). */
+  last: unknown
+  /** Exchange time of the last value. */
+  lastTimestamp: number | undefined
+  /** Trades: the last id delivered (dedupe and gap back-fill). */
+  lastId: string | undefined
+  /** Local time the topic was created. */
+  readonly since: number
+}
+
+/** The wire mode a topic needs, from its subscribers' modes. */
+export function wireMode(topic: Topic): 'both' | 'snapshot' | 'realtime' {
+  const snapshot = topic.modes.both > 0 || topic.modes.snapshot > 0
+  const realtime = topic.modes.both > 0 || topic.modes.realtime > 0
+  return snapshot && realtime ? 'both' : snapshot ? 'snapshot' : 'realtime'
+}
+
+/** What a connection needs from its client. */
+export interface ConnectionHost {
+  readonly clock: Clock
+  readonly logger: Logger
+  readonly exchange: string
+  readonly counters: {
+    timers: number
+    sockets: number
+    listeners: number
+    requestsSent: number
+    pingsSent: number
+    reconnects: number
+    stale: number
+    framesReceived: number
+  }
+  readonly reconnect: ResolvedReconnect | false
+  readonly pingIntervalMs: number
+  readonly staleAfterMs: number
+  readonly coalesceMs: number
+  readonly lingerMs: number
+  readonly messageWindows: readonly { readonly limit: number; readonly intervalMs: number }[]
+  readonly connectMeter: SendMeter
+  /** Builds the subscription text of a set of streams. */
+  build(streams: StreamRequest[]): string
+  /** Upgrade headers (private endpoint). */
+  headers(endpoint: WsEndpoint): Record<string, string> | undefined
+  /** Text ping, if the exchange has one. */
+  readonly pingText: string | undefined
+  /** Handles one frame; returns true for a data or status frame (proof of life). */
+  onFrame(conn: Connection, data: Buffer): void
+  status(event: WsStatus): void
+  /** Emits gap markers for topics that were live on a lost socket. */
+  gap(topics: readonly Topic[], reason: GapReason, to: number): void
+  /** Errors every subscriber of these topics and removes the topics. */
+  failTopics(topics: readonly Topic[], error: BackboneError): void
+  /** The connection is gone for good (no topics, or closed). */
+  dispose(conn: Connection): void
+  /** A socket finished closing. */
+  socketClosed(): void
+}
+
+const SOCKET_LISTENERS = 5
+
+/**
+ * One connection slot: it keeps its subscription set, (re)opens its socket, sends the whole set
+ * (coalesced and metered) whenever it changes, keeps the socket alive, notices silence, and
+ * reconnects with backoff. A reconnect keeps the slot (and its id).
+ */
+export class Connection {
+  readonly topics = new Set<Topic>()
+  readonly routes = new Map<string, Topic>()
+  private socket: WebSocket | undefined
+  private state: 'idle' | 'connecting' | 'open' | 'waiting' | 'disposed' = 'idle'
+  private meter: SendMeter
+  /** Topics whose subscription went out on the current socket. */
+  private readonly live = new Set<Topic>()
+  /** Topics newly sent in the last request: blamed for a refusal. */
+  private suspects: Topic[] = []
+  private sentSignature: string | undefined
+  private lost: { topics: Topic[]; reason: GapReason } | undefined
+  private staleNow = false
+  private attempt = 0
+  private authFailures = 0
+  private lastFrameAt = 0
+  private fatal: BackboneError | undefined
+  private readonly flushTimer: TimerSlot
+  private readonly pingTimer: TimerSlot
+  private readonly staleTimer: TimerSlot
+  private readonly retryTimer: TimerSlot
+  private readonly lingerTimer: TimerSlot
+
+  constructor(
+    readonly id: number,
+    readonly endpoint: WsEndpoint,
+    readonly url: string,
+    private readonly host: ConnectionHost,
+  ) {
+    const c = host.counters
+    this.flushTimer = new TimerSlot(host.clock, c)
+    this.pingTimer = new TimerSlot(host.clock, c)
+    this.staleTimer = new TimerSlot(host.clock, c)
+    this.retryTimer = new TimerSlot(host.clock, c)
+    this.lingerTimer = new TimerSlot(host.clock, c)
+    this.meter = new SendMeter(host.messageWindows)
+  }
+
+  /** Whether a socket is open. */
+  get isOpen(): boolean {
+    return this.state === 'open'
+  }
+
+  /** Whether the slot is gone. */
+  get disposed(): boolean {
+    return this.state === 'disposed'
+  }
+
+  /** Adds a topic and schedules a (coalesced) resend; opens the socket when needed. */
+  add(topic: Topic): void {
+    this.topics.add(topic)
+    this.routes.set(topic.route, topic)
+    topic.conn = this
+    this.lingerTimer.clear()
+    if (this.state === 'idle') this.connect()
+    else this.changed()
+  }
+
+  /** Removes a topic; an empty connection lingers, then closes. */
+  remove(topic: Topic): void {
+    if (!this.topics.delete(topic)) return
+    if (this.routes.get(topic.route) === topic) this.routes.delete(topic.route)
+    this.live.delete(topic)
+    topic.conn = undefined
+    if (this.topics.size > 0) {
+      this.changed()
+      return
+    }
+    if (this.state === 'open' || this.state === 'connecting') {
+      // Linger: a subscribe/unsubscribe storm reuses the socket instead of reconnecting.
+      this.flushTimer.clear()
+      this.lingerTimer.set(() => this.shutdown('idle'), this.host.lingerMs)
+    } else this.shutdown('idle')
+  }
+
+  /** Marks the set changed: it goes out after `coalesceMs` (or later, if the meter says so). */
+  changed(): void {
+    if (this.state === 'open') this.flushTimer.ensure(() => this.flush(), this.host.coalesceMs)
+  }
+
+  /** Closes the socket, stops every timer and forgets the slot. */
+  shutdown(why: string): void {
+    if (this.state === 'disposed') return
+    this.state = 'disposed'
+    this.clearTimers()
+    const socket = this.socket
+    if (socket !== undefined) {
+      if (socket.readyState === WebSocket.OPEN) socket.close(1000, why)
+      else socket.terminate()
+    }
+    for (const topic of this.topics) topic.conn = undefined
+    this.topics.clear()
+    this.routes.clear()
+    this.live.clear()
+    this.host.dispose(this)
+  }
+
+  private clearTimers(): void {
+    this.flushTimer.clear()
+    this.pingTimer.clear()
+    this.staleTimer.clear()
+    this.retryTimer.clear()
+    this.lingerTimer.clear()
+  }
+
+  private connect(): void {
+    const host = this.host
+    const now = host.clock.now()
+    const wait = host.connectMeter.delay(now)
+    if (wait > 0) {
+      this.state = 'waiting'
+      this.retryTimer.set(() => this.connect(), wait)
+      return
+    }
+    host.connectMeter.record(now)
+    this.state = 'connecting'
+    this.fatal = undefined
+    host.status({
+      type: 'connecting',
+      connection: this.id,
+      endpoint: this.endpoint,
+      url: this.url,
+      attempt: this.attempt,
+    })
+    const headers = host.headers(this.endpoint)
+    const socket = new WebSocket(this.url, {
+      perMessageDeflate: false,
+      ...(headers === undefined ? {} : { headers }),
+    })
+    this.socket = socket
+    host.counters.sockets++
+    host.counters.listeners += SOCKET_LISTENERS
+    socket.on('open', () => this.onOpen(socket))
+    socket.on('message', (data: Buffer) => {
+      if (this.socket !== socket) return
+      this.lastFrameAt = host.clock.now()
+      host.counters.framesReceived++
+      host.onFrame(this, data)
+    })
+    socket.on('error', (error: Error) => this.onSocketError(socket, error))
+    socket.on('pong', () => {})
+    socket.on('close', (code: number, reason: Buffer) => this.onClose(socket, code, reason.toString('utf8')))
+  }
+
+  private onOpen(socket: WebSocket): void {
+    if (this.socket !== socket) return
+    const host = this.host
+    this.state = 'open'
+    this.meter = new SendMeter(host.messageWindows)
+    this.live.clear()
+    this.sentSignature = undefined
+    this.lastFrameAt = host.clock.now()
+    host.status({ type: 'open', connection: this.id, endpoint: this.endpoint, url: this.url })
+    if (this.topics.size === 0) {
+      this.lingerTimer.set(() => this.shutdown('idle'), host.lingerMs)
+    } else this.flush()
+    this.ping()
+    this.armStale()
+  }
+
+  /** The socket proved alive: a data or status frame arrived. */
+  alive(): void {
+    this.attempt = 0
+    this.authFailures = 0
+  }
+
+  private ping(): void {
+    const host = this.host
+    const socket = this.socket
+    if (this.state !== 'open' || socket === undefined) return
+    const now = host.clock.now()
+    if (host.pingText !== undefined && this.meter.delay(now) <= 0) {
+      this.meter.record(now)
+      socket.send(host.pingText)
+      host.counters.pingsSent++
+    }
+    socket.ping()
+    host.counters.pingsSent++
+    this.pingTimer.set(() => this.ping(), host.pingIntervalMs)
+  }
+
+  private armStale(): void {
+    const host = this.host
+    const due = this.lastFrameAt + host.staleAfterMs - host.clock.now()
+    this.staleTimer.set(() => this.checkStale(), Math.max(10, due))
+  }
+
+  private checkStale(): void {
+    if (this.state !== 'open') return
+    const host = this.host
+    const silent = host.clock.now() - this.lastFrameAt
+    if (silent >= host.staleAfterMs && this.topics.size > 0) {
+      host.counters.stale++
+      host.logger.warn({ connection: this.id, silentForMs: silent }, 'ws connection stale: replacing it')
+      host.status({ type: 'stale', connection: this.id, endpoint: this.endpoint, silentForMs: silent })
+      this.staleNow = true
+      this.socket?.terminate()
+      return
+    }
+    this.armStale()
+  }
+
+  /** Sends the whole set when it differs from what the server has, within the message limits. */
+  private flush(): void {
+    const socket = this.socket
+    if (this.state !== 'open' || socket === undefined) return
+    const host = this.host
+    const streams: StreamRequest[] = []
+    const sent: Topic[] = []
+    let allOrders = false
+    for (const topic of this.topics) {
+      if (topic.kind === 'order' && topic.symbol === undefined) allOrders = true
+    }
+    for (const topic of this.topics) {
+      let mode = wireMode(topic)
+      const wasLive = this.live.has(topic)
+      if (wasLive) {
+        // Already subscribed on this socket: no second snapshot (a late subscriber gets the cached one).
+        if (mode === 'snapshot') continue
+        mode = 'realtime'
+      }
+      if (topic.kind === 'order' && allOrders && topic.symbol !== undefined) continue
+      const request: { -readonly [K in keyof StreamRequest]: StreamRequest[K] } = { kind: topic.kind }
+      if (topic.symbol !== undefined) request.symbols = [topic.symbol]
+      else if (topic.kind === 'order') request.symbols = []
+      if (topic.depth !== undefined) request.depth = topic.depth
+      if (topic.level !== undefined) request.level = topic.level
+      if (topic.interval !== undefined) request.interval = topic.interval
+      if (mode !== 'both') request.mode = mode
+      streams.push(request)
+      sent.push(topic)
+    }
+    if (streams.length === 0) return
+    const signature = [...this.topics]
+      .map((topic) => `${topic.key}:${wireMode(topic)}`)
+      .sort()
+      .join(',')
+    if (signature === this.sentSignature) return
+    let text: string
+    try {
+      text = host.build(streams)
+    } catch (error) {
+      host.logger.error({ connection: this.id, error }, 'ws subscription could not be built')
+      return
+    }
+    const now = host.clock.now()
+    const wait = this.meter.delay(now)
+    if (wait > 0) {
+      this.flushTimer.set(() => this.flush(), wait)
+      return
+    }
+    this.meter.record(now)
+    socket.send(text)
+    host.counters.requestsSent++
+    this.sentSignature = signature
+    this.suspects = sent.filter((topic) => !this.live.has(topic))
+    for (const topic of sent) this.live.add(topic)
+    host.logger.debug({ connection: this.id, streams: streams.length }, 'ws subscription sent')
+    const lost = this.lost
+    if (lost !== undefined) {
+      this.lost = undefined
+      const still = lost.topics.filter((topic) => topic.conn === this)
+      host.gap(still, lost.reason, now)
+      host.status({
+        type: 'resubscribed',
+        connection: this.id,
+        endpoint: this.endpoint,
+        streams: streams.length,
+      })
+    }
+  }
+
+  /** An error frame arrived on this connection. */
+  errorFrame(error: BackboneError): void {
+    const host = this.host
+    host.status({ type: 'error', connection: this.id, endpoint: this.endpoint, error })
+    host.logger.warn({ connection: this.id, error }, 'ws error frame')
+    if (AuthenticationError.isInstance(error) || PermissionError.isInstance(error)) {
+      this.authFailed(error)
+      return
+    }
+    if (RateLimitError.isInstance(error)) return
+    // A refused request: blame the streams it added (or all of them), keep the rest.
+    const blamed = this.suspects.length > 0 ? this.suspects : [...this.topics]
+    this.suspects = []
+    host.failTopics(blamed, error)
+  }
+
+  private authFailed(error: BackboneError): void {
+    this.authFailures++
+    const reconnect = this.host.reconnect
+    if (reconnect === false || this.authFailures > reconnect.maxAuthFailures) {
+      this.fatal = error
+      this.host.failTopics([...this.topics], error)
+    }
+  }
+
+  private onSocketError(socket: WebSocket, error: Error): void {
+    if (this.socket !== socket) return
+    const host = this.host
+    host.logger.debug({ connection: this.id, error: error.message }, 'ws socket error')
+    const status = /Unexpected server response: (\d+)/.exec(error.message)?.[1]
+    let mapped: BackboneError
+    if (status === '401' || status === '403') {
+      mapped = new AuthenticationError({
+        exchange: host.exchange,
+        channel: 'ws',
+        status: Number(status),
+        cause: error,
+      })
+      this.authFailed(mapped)
+    } else if (status === '429' || status === '418') {
+      mapped = new RateLimitError({
+        exchange: host.exchange,
+        channel: 'ws',
+        status: Number(status),
+        banned: status === '418',
+      })
+    } else mapped = new NetworkError({ exchange: host.exchange, channel: 'ws', cause: error })
+    host.status({ type: 'error', connection: this.id, endpoint: this.endpoint, error: mapped })
+  }
+
+  private onClose(socket: WebSocket, code: number, reason: string): void {
+    const host = this.host
+    host.counters.sockets--
+    host.counters.listeners -= SOCKET_LISTENERS
+    socket.removeAllListeners()
+    socket.on('error', () => {})
+    host.socketClosed()
+    if (this.socket !== socket) return
+    this.socket = undefined
+    this.flushTimer.clear()
+    this.pingTimer.clear()
+    this.staleTimer.clear()
+    host.status({ type: 'closed', connection: this.id, endpoint: this.endpoint, code, reason })
+    if (this.state === 'disposed') return
+    const wasOpen = this.state === 'open'
+    this.state = 'idle'
+    if (this.topics.size === 0) {
+      this.shutdown('idle')
+      return
+    }
+    const reason2: GapReason = this.staleNow ? 'stale' : 'reconnect'
+    this.staleNow = false
+    if (wasOpen || this.lost !== undefined) {
+      const topics = new Set(this.lost?.topics ?? [])
+      for (const topic of this.live) topics.add(topic)
+      this.lost = { topics: [...topics], reason: this.lost?.reason === 'stale' ? 'stale' : reason2 }
+    }
+    this.live.clear()
+    if (this.fatal !== undefined) {
+      // failTopics already removed the topics; anything left (added meanwhile) retries.
+      if (this.topics.size === 0) return
+    }
+    const policy = host.reconnect
+    this.attempt++
+    if (policy === false || this.attempt > policy.maxAttempts) {
+      const error = new ConnectionClosedError({
+        exchange: host.exchange,
+        channel: 'ws',
+        closeCode: code,
+        reason: reason || 'connection lost',
+        retryable: false,
+      })
+      host.failTopics([...this.topics], error)
+      return
+    }
+    const delay = backoffDelay(this.attempt, policy)
+    host.counters.reconnects++
+    host.status({
+      type: 'reconnecting',
+      connection: this.id,
+      endpoint: this.endpoint,
+      attempt: this.attempt,
+      delay,
+    })
+    this.state = 'waiting'
+    this.retryTimer.set(() => this.connect(), delay)
+  }
+}

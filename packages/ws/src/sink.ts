@@ -1,0 +1,210 @@
+import { SubscriptionError } from '@bb/errors'
+import type { Subscriber } from 'rxjs'
+import type { GapEvent, OverflowPolicy, StreamEvent, StreamKind, StreamMode } from './types.js'
+
+/** A FIFO with O(1) push and shift that compacts itself. */
+export class Queue<T> {
+  private items: (T | undefined)[] = []
+  private head = 0
+
+  /** Number of items. */
+  get size(): number {
+    return this.items.length - this.head
+  }
+
+  /** Appends an item. */
+  push(item: T): void {
+    this.items.push(item)
+  }
+
+  /** Removes and returns the oldest item. */
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined
+    const item = this.items[this.head]
+    this.items[this.head++] = undefined
+    if (this.head === this.items.length) {
+      this.items = []
+      this.head = 0
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head)
+      this.head = 0
+    }
+    return item
+  }
+
+  /** Drops everything. */
+  clear(): void {
+    this.items = []
+    this.head = 0
+  }
+}
+
+interface DropRange {
+  count: number
+  from: number
+  to: number
+}
+
+/** Counters a sink reports into (the client's). */
+export interface SinkCounters {
+  buffered: number
+  delivered: number
+  dropped: number
+}
+
+/**
+ * One subscriber of one stream: a bounded buffer between the shared upstream and the
+ * subscriber's `next`, drained by the client's scheduler in time slices so a slow subscriber only
+ * slows (and, with `drop-oldest`, loses data for) itself.
+ */
+export class Sink {
+  /** The values buffered for the subscriber. */
+  readonly queue = new Queue<StreamEvent<unknown>>()
+  /** Gap markers that must survive a drop-oldest (they describe older losses). */
+  private readonly keptGaps: GapEvent[] = []
+  private readonly drops = new Map<string | undefined, DropRange>()
+  /** Symbols still waiting for their snapshot (`snapshot` mode). */
+  private readonly waiting: Set<string | undefined> | undefined
+  /** True once completed or errored. */
+  done = false
+  /** Set when the sink should complete once its buffer is empty. */
+  private completeWhenDrained = false
+
+  constructor(
+    private readonly subscriber: Subscriber<StreamEvent<unknown>>,
+    readonly kind: StreamKind,
+    readonly mode: StreamMode,
+    symbols: readonly (string | undefined)[],
+    private readonly capacity: number,
+    private readonly policy: OverflowPolicy,
+    private readonly counters: SinkCounters,
+    private readonly schedule: (sink: Sink) => void,
+  ) {
+    this.waiting = mode === 'snapshot' ? new Set(symbols) : undefined
+  }
+
+  /** Whether anything is waiting to be delivered. */
+  get pending(): boolean {
+    return this.queue.size > 0 || this.keptGaps.length > 0 || this.drops.size > 0 || this.completeWhenDrained
+  }
+
+  /**
+   * Offers a value of `symbol`: filtered by the sink's mode (realtime skips snapshots; snapshot
+   * takes the first value per symbol, then completes), then buffered.
+   */
+  offerData(value: unknown, symbol: string | undefined, isSnapshot: boolean): void {
+    if (this.done) return
+    if (this.mode === 'realtime' && isSnapshot) return
+    if (this.waiting !== undefined) {
+      if (!this.waiting.delete(symbol)) return
+      if (this.waiting.size === 0) this.completeWhenDrained = true
+    }
+    this.enqueue({ type: 'data', value })
+  }
+
+  /** Offers a gap marker (never for `snapshot` mode, which has no realtime part). */
+  offerGap(gap: GapEvent): void {
+    if (this.done || this.waiting !== undefined) return
+    this.enqueue(gap)
+  }
+
+  private enqueue(event: StreamEvent<unknown>): void {
+    if (this.queue.size >= this.capacity) {
+      if (this.policy === 'error') {
+        this.fail(
+          new SubscriptionError({
+            stream: this.kind,
+            channel: 'ws',
+            retryable: false,
+            message: `The subscriber of the ${this.kind} stream is too slow: its buffer of ${this.capacity} values overflowed.`,
+            details: { capacity: this.capacity, policy: 'error' },
+          }),
+        )
+        return
+      }
+      const oldest = this.queue.shift()!
+      this.counters.buffered--
+      if (oldest.type === 'gap') this.keptGaps.push(oldest)
+      else this.recordDrop(oldest.value)
+    }
+    this.queue.push(event)
+    this.counters.buffered++
+    this.schedule(this)
+  }
+
+  private recordDrop(value: unknown): void {
+    this.counters.dropped++
+    const v = value as { symbol?: string; timestamp?: number }
+    const time = typeof v.timestamp === 'number' ? v.timestamp : 0
+    const range = this.drops.get(v.symbol)
+    if (range === undefined) this.drops.set(v.symbol, { count: 1, from: time, to: time })
+    else {
+      range.count++
+      range.from = Math.min(range.from, time)
+      range.to = Math.max(range.to, time)
+    }
+  }
+
+  /**
+   * Delivers buffered values until the buffer is empty or `deadline` (performance.now) passes;
+   * at least one value goes out per call. Returns true when values remain.
+   */
+  drain(deadline: number): boolean {
+    if (this.done) return false
+    const subscriber = this.subscriber
+    for (const gap of this.keptGaps.splice(0)) subscriber.next(gap)
+    if (this.drops.size > 0) {
+      for (const [symbol, range] of this.drops) {
+        subscriber.next({
+          type: 'gap',
+          kind: this.kind,
+          symbol,
+          from: range.from,
+          to: range.to,
+          reason: 'overflow',
+          dropped: range.count,
+        })
+      }
+      this.drops.clear()
+    }
+    let first = true
+    while (!this.done && this.queue.size > 0) {
+      if (!first && performance.now() >= deadline) return true
+      first = false
+      const event = this.queue.shift()!
+      this.counters.buffered--
+      if (event.type === 'data') this.counters.delivered++
+      subscriber.next(event)
+    }
+    if (!this.done && this.completeWhenDrained && this.queue.size === 0) {
+      this.completeWhenDrained = false
+      this.done = true
+      subscriber.complete()
+    }
+    return false
+  }
+
+  /** Errors the subscriber (its teardown detaches it from every stream). */
+  fail(error: unknown): void {
+    if (this.done) return
+    this.discard()
+    this.subscriber.error(error)
+  }
+
+  /** Completes the subscriber, dropping what is buffered. */
+  complete(): void {
+    if (this.done) return
+    this.discard()
+    this.subscriber.complete()
+  }
+
+  /** Drops the buffer (on teardown). */
+  discard(): void {
+    this.done = true
+    this.counters.buffered -= this.queue.size
+    this.queue.clear()
+    this.keptGaps.length = 0
+    this.drops.clear()
+    this.completeWhenDrained = false
+  }
+}
