@@ -105,3 +105,4 @@ export {
   reportToJson,
 } from './backtest.js'
 export { type ParseCandlesCsvOptions, parseCandlesCsv } from './csv.js'
+export { LiveExecutor, type LiveExecutorOptions, liveConfirmationPhrase } from './live.js'

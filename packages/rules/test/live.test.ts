@@ -1,0 +1,191 @@
+import { InsufficientFundsError, InvalidRequestError, PermissionError } from '@bb/errors'
+import { type Balance, Decimal, type Order } from '@bb/models'
+import { describe, expect, it } from 'vitest'
+import {
+  type CreateOrderParams,
+  createEngine,
+  LiveExecutor,
+  type LiveExecutorOptions,
+  liveConfirmationPhrase,
+  type OrderGateway,
+  type OrderIntent,
+  sevenRules,
+} from '../src/index.js'
+import { fallingCandles, SYMBOL, T0 } from './helpers.js'
+
+/** An in-memory exchange: market orders fill at `price` after one poll. */
+function fakeGateway(options: { credentials?: boolean; price?: number; krw?: string } = {}) {
+  const orders = new Map<string, Order>()
+  const created: CreateOrderParams[] = []
+  const cancelled: string[] = []
+  let n = 0
+  const price = new Decimal(options.price ?? 10_000)
+  const order = (params: CreateOrderParams, id: string): Order => ({
+    exchange: 'upbit',
+    symbol: params.symbol,
+    base: 'ABC',
+    quote: 'KRW',
+    timestamp: T0,
+    receivedAt: T0,
+    source: 'rest',
+    id,
+    side: params.side,
+    type: params.type,
+    state: 'wait',
+    executedVolume: new Decimal(0),
+    paidFee: new Decimal(0),
+    tradesCount: 0,
+    createdAt: T0,
+    ...(params.clientOrderId ? { clientOrderId: params.clientOrderId } : {}),
+  })
+  const gateway: OrderGateway & { created: CreateOrderParams[]; cancelled: string[]; hold: boolean } = {
+    created,
+    cancelled,
+    hold: false,
+    hasCredentials: () => options.credentials ?? true,
+    async createOrder(params) {
+      if (params.side === 'buy' && params.price!.greaterThan(options.krw ?? '1e12'))
+        throw new InsufficientFundsError({ currency: 'KRW', exchangeCode: 'insufficient_funds_bid' })
+      created.push(params)
+      const id = `uuid-${++n}`
+      orders.set(id, order(params, id))
+      return orders.get(id)!
+    },
+    async testOrder(params) {
+      return order(params, 'test')
+    },
+    async cancelOrder(ref) {
+      const id = 'id' in ref ? ref.id : ''
+      cancelled.push(id)
+      const o = orders.get(id)!
+      orders.set(id, { ...o, state: 'cancel' })
+      return o
+    },
+    async getOrder(ref) {
+      const id = 'id' in ref ? ref.id : ''
+      const o = orders.get(id)!
+      if (gateway.hold || o.state !== 'wait') return o
+      const params = created[Number(id.slice(5)) - 1]!
+      const volume = params.side === 'buy' ? params.price!.dividedBy(price).toDecimalPlaces(8, Decimal.ROUND_FLOOR) : params.volume!
+      const funds = volume.times(price)
+      const done: Order = { ...o, state: 'done', executedVolume: volume, executedFunds: funds, paidFee: funds.times('0.0005'), tradesCount: 1 }
+      orders.set(id, done)
+      return done
+    },
+    async getBalances(): Promise<readonly Balance[]> {
+      return [
+        { exchange: 'upbit', currency: 'KRW', free: new Decimal(options.krw ?? '2000000'), locked: new Decimal(0), timestamp: T0, receivedAt: T0, source: 'rest' },
+      ]
+    },
+  }
+  return gateway
+}
+
+const confirmed = (gateway: OrderGateway, max = 1_000_000): LiveExecutorOptions => ({
+  gateway,
+  live: true,
+  maxCapitalAtRisk: max,
+  confirmation: liveConfirmationPhrase(max),
+  sleep: async () => {},
+})
+
+const intent = (extra: Partial<OrderIntent>): OrderIntent => ({
+  id: 'bb-1',
+  decisionId: 1,
+  ruleId: 'r',
+  symbol: SYMBOL,
+  side: 'buy',
+  amount: { kind: 'quote', value: new Decimal(100_000) },
+  price: new Decimal(10_000),
+  timestamp: T0,
+  fill: 'at-price',
+  ...extra,
+})
+
+describe('LiveExecutor refuses to start without both confirmations', () => {
+  it('names the capital at risk in the confirmation phrase', () => {
+    expect(liveConfirmationPhrase(1_700_000)).toBe('I accept real orders risking up to 1,700,000 KRW')
+  })
+
+  it('refuses without a gateway or without credentials', () => {
+    expect(() => new LiveExecutor({ ...confirmed(fakeGateway()), gateway: undefined as unknown as OrderGateway })).toThrow(
+      /needs an OrderGateway/,
+    )
+    expect(() => new LiveExecutor(confirmed(fakeGateway({ credentials: false })))).toThrow(PermissionError)
+  })
+
+  it('refuses without confirmation 1 (live: true)', () => {
+    const options = { ...confirmed(fakeGateway()), live: undefined } as unknown as LiveExecutorOptions
+    expect(() => new LiveExecutor(options)).toThrow(/confirmation 1 of 2/)
+    expect(() => new LiveExecutor({ ...options, live: 'yes' } as unknown as LiveExecutorOptions)).toThrow(PermissionError)
+  })
+
+  it('refuses without confirmation 2 or when it names another amount', () => {
+    const gateway = fakeGateway()
+    expect(() => new LiveExecutor({ ...confirmed(gateway), confirmation: '' })).toThrow(/confirmation 2 of 2/)
+    expect(() => new LiveExecutor({ ...confirmed(gateway), confirmation: 'yes' })).toThrow(PermissionError)
+    expect(
+      () => new LiveExecutor({ ...confirmed(gateway, 1_000_000), confirmation: liveConfirmationPhrase(5_000_000) }),
+    ).toThrow(/risking up to 1,000,000 KRW/)
+    expect(() => new LiveExecutor({ ...confirmed(gateway), maxCapitalAtRisk: 0 })).toThrow(InvalidRequestError)
+    expect(gateway.created).toEqual([])
+  })
+
+  it('starts with both, and the engine places real orders through the gateway', async () => {
+    const gateway = fakeGateway()
+    const executor = new LiveExecutor(confirmed(gateway))
+    const engine = createEngine({ strategy: sevenRules(), executor, history: fallingCandles(15) })
+    engine.process({ type: 'price', symbol: SYMBOL, price: 10_000, timestamp: T0 })
+    await engine.idle()
+    // 10 % of the 2,000,000 KRW balance, as a market buy by total (ord_type=price).
+    expect(gateway.created.map((p) => [p.side, p.type, p.price?.toString(), p.clientOrderId])).toEqual([
+      ['buy', 'price', '200000', 'bb-1'],
+    ])
+    expect(engine.getState(SYMBOL)).toMatchObject({ state: 'ACTIVE', anchor: 10_000 })
+    expect(engine.getState(SYMBOL)?.quantity.toString()).toBe('20')
+    expect(executor.deployedCapital.toString()).toBe('200100')
+  })
+})
+
+describe('LiveExecutor while running', () => {
+  it('refuses buys above the confirmed capital at risk', async () => {
+    const executor = new LiveExecutor(confirmed(fakeGateway(), 150_000))
+    expect((await executor.submit(intent({}))).status).toBe('filled')
+    const second = await executor.submit(intent({ id: 'bb-2' }))
+    expect(second.status === 'rejected' && second.error.message).toMatch(/above the confirmed 150000 KRW/)
+  })
+
+  it('reports exchange refusals as rejected outcomes', async () => {
+    const executor = new LiveExecutor(confirmed(fakeGateway({ krw: '50000' })))
+    const outcome = await executor.submit(intent({}))
+    expect(outcome.status === 'rejected' && outcome.error.code).toBe('insufficient_funds')
+  })
+
+  it('emergency stop cancels open orders and refuses all but emergency sells', async () => {
+    const gateway = fakeGateway()
+    gateway.hold = true
+    let release: () => void = () => {}
+    let blocking = true
+    const executor = new LiveExecutor({
+      ...confirmed(gateway),
+      sleep: () =>
+        blocking
+          ? new Promise<void>((resolve) => {
+              release = resolve
+            })
+          : Promise.resolve(),
+    })
+    const pending = executor.submit(intent({}))
+    await new Promise((r) => setTimeout(r, 0))
+    await executor.emergencyStop()
+    expect(gateway.cancelled).toEqual(['uuid-1'])
+    blocking = false
+    release()
+    expect((await pending).status).toBe('rejected') // cancelled without a fill
+    const refused = await executor.submit(intent({ id: 'bb-3' }))
+    expect(refused.status === 'rejected' && refused.error.code).toBe('permission')
+    gateway.hold = false
+    const sold = await executor.submit(intent({ id: 'bb-4', side: 'sell', volume: new Decimal(1), emergency: true }))
+    expect(sold.status).toBe('filled')
+  })
+})
