@@ -1,0 +1,89 @@
+import { Decimal } from '@bb/models'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { parseExactJson } from './exact-json.js'
+import { decimalFromPlainText, exactDecimal } from './fast-decimal.js'
+
+const internals = (d: Decimal) => ({ s: d.s, e: d.e, d: [...d.d] })
+
+describe('decimalFromPlainText', () => {
+  it('builds the same internals as new Decimal for any plain decimal text', () => {
+    const text = fc
+      .tuple(fc.boolean(), fc.stringMatching(/^\d{1,25}$/), fc.option(fc.stringMatching(/^\d{1,25}$/)))
+      .map(([negative, int, frac]) => `${negative ? '-' : ''}${int}${frac === null ? '' : `.${frac}`}`)
+    fc.assert(
+      fc.property(text, (value) => {
+        const fast = decimalFromPlainText(value)!
+        expect(internals(fast)).toEqual(internals(new Decimal(value)))
+        expect(fast.toString()).toBe(new Decimal(value).toString())
+        expect(Decimal.isDecimal(fast)).toBe(true)
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('hands anything else back', () => {
+    for (const text of ['', '-', '1e5', '1.', '.5', '1.2.3', ' 1', 'abc', '0x10', '+1']) {
+      expect(decimalFromPlainText(text)).toBeUndefined()
+    }
+  })
+
+  it('results do arithmetic like any Decimal', () => {
+    expect(decimalFromPlainText('0.1')!.plus(decimalFromPlainText('0.2')!).toString()).toBe('0.3')
+    expect(decimalFromPlainText('-98000.5')!.abs().toString()).toBe('98000.5')
+  })
+})
+
+describe('exactDecimal', () => {
+  it.each([
+    [100473000, '100473000'],
+    [0.00014208, '0.00014208'],
+    [1.16539e8, '116539000'],
+    [1e-8, '0.00000001'],
+    [-98000, '-98000'],
+    [0, '0'],
+    ['1.16539E8', '116539000'],
+    ['0.00077720', '0.0007772'],
+    ['1386929.37231066771348207123', '1386929.37231066771348207123'],
+    [12345678901n, '12345678901'],
+  ])('%s → %s', (input, expected) => {
+    expect(exactDecimal(input)?.toString()).toBe(expected)
+  })
+
+  it.each([[Number.NaN], [Number.POSITIVE_INFINITY], [''], ['abc'], [null], [undefined], [{}], [0.30000000000000004]])(
+    'rejects %s',
+    (input) => {
+      expect(exactDecimal(input)).toBeUndefined()
+    },
+  )
+})
+
+describe('parseExactJson', () => {
+  it('keeps integers beyond 2^53 and long decimals as exact text', () => {
+    const value = parseExactJson(
+      '{"sid":17877285547970000,"big":1079953210371761700,"b":1386929.37231066771348207123,"p":0.1,"t":1730336862047,"n":-12345678901234567.5,"e":1.2345678901234567E8}',
+    ) as Record<string, unknown>
+    expect(value.sid).toBe('17877285547970000')
+    expect(value.big).toBe('1079953210371761700')
+    expect(value.b).toBe('1386929.37231066771348207123')
+    expect(value.p).toBe(0.1)
+    expect(value.t).toBe(1730336862047)
+    expect(value.n).toBe('-12345678901234567.5')
+    expect(value.e).toBe('1.2345678901234567E8')
+  })
+
+  it('leaves digits inside strings alone, also when they follow a colon', () => {
+    const value = parseExactJson('{"id":"x:12345678901234567890","list":[12345678901234567890, 1]}') as Record<string, unknown>
+    expect(value.id).toBe('x:12345678901234567890')
+    expect(value.list).toEqual(['12345678901234567890', 1])
+  })
+
+  it('reads pretty-printed JSON', () => {
+    expect(parseExactJson('{ "a" : 17877285547970000 }')).toEqual({ a: '17877285547970000' })
+  })
+
+  it('throws DataValidationError for invalid JSON', () => {
+    expect(() => parseExactJson('{"a":')).toThrow(/not valid JSON/)
+    expect(() => parseExactJson('{"a":12345678901234567890')).toThrow(/not valid JSON/)
+  })
+})
