@@ -50,12 +50,18 @@ describe('exactDecimal', () => {
     expect(exactDecimal(input)?.toString()).toBe(expected)
   })
 
-  it.each([[Number.NaN], [Number.POSITIVE_INFINITY], [''], ['abc'], [null], [undefined], [{}], [0.30000000000000004]])(
-    'rejects %s',
-    (input) => {
-      expect(exactDecimal(input)).toBeUndefined()
-    },
-  )
+  it.each([
+    [Number.NaN],
+    [Number.POSITIVE_INFINITY],
+    [''],
+    ['abc'],
+    [null],
+    [undefined],
+    [{}],
+    [0.30000000000000004],
+  ])('rejects %s', (input) => {
+    expect(exactDecimal(input)).toBeUndefined()
+  })
 })
 
 describe('parseExactJson', () => {
@@ -73,7 +79,9 @@ describe('parseExactJson', () => {
   })
 
   it('leaves digits inside strings alone, also when they follow a colon', () => {
-    const value = parseExactJson('{"id":"x:12345678901234567890","list":[12345678901234567890, 1]}') as Record<string, unknown>
+    const value = parseExactJson(
+      '{"id":"x:12345678901234567890","list":[12345678901234567890, 1]}',
+    ) as Record<string, unknown>
     expect(value.id).toBe('x:12345678901234567890')
     expect(value.list).toEqual(['12345678901234567890', 1])
   })

@@ -18,7 +18,9 @@ describe.each(modes)('normalize (%s)', (validate) => {
 
   describe('REST', () => {
     it('tickers: exponent prices, long decimals, 0 52-week low as missing, numbers as strings', () => {
-      const [btc, eth] = unifier.normalizeAll('ticker', fixture('rest-ticker'), { source: 'rest' }) as Ticker[]
+      const [btc, eth] = unifier.normalizeAll('ticker', fixture('rest-ticker'), {
+        source: 'rest',
+      }) as Ticker[]
       expect(btc!.symbol).toBe('KRW-BTC')
       expect(btc!.base).toBe('BTC')
       expect(btc!.quote).toBe('KRW')
@@ -52,7 +54,9 @@ describe.each(modes)('normalize (%s)', (validate) => {
     })
 
     it('trades: taker side, ids beyond 2^53 exact whether sent as number or string', () => {
-      const [first, second] = unifier.normalizeAll('trade', fixture('rest-trades'), { source: 'rest' }) as Trade[]
+      const [first, second] = unifier.normalizeAll('trade', fixture('rest-trades'), {
+        source: 'rest',
+      }) as Trade[]
       expect(first!.id).toBe('17303368620470000')
       expect(first!.price.toString()).toBe('100473000')
       expect(first!.size.toString()).toBe('0.00014208')
@@ -66,7 +70,9 @@ describe.each(modes)('normalize (%s)', (validate) => {
     })
 
     it('orderbook: drops 0/0 padding, keeps zero-size levels with a price', () => {
-      const [book] = unifier.normalizeAll('orderbook', fixture('rest-orderbook'), { source: 'rest' }) as OrderbookSnapshot[]
+      const [book] = unifier.normalizeAll('orderbook', fixture('rest-orderbook'), {
+        source: 'rest',
+      }) as OrderbookSnapshot[]
       expect(book!.symbol).toBe('KRW-BTC')
       expect(book!.timestamp).toBe(1730336862100)
       expect(book!.bids.map((l) => [l.price.toString(), l.size.toString()])).toEqual([
@@ -87,17 +93,25 @@ describe.each(modes)('normalize (%s)', (validate) => {
       ['rest-candles-weeks', '1w', Date.UTC(2024, 9, 28), '100473000', '9123.4'],
       ['rest-candles-months', '1M', Date.UTC(2024, 9, 1), '100473000', '45000.1'],
       ['rest-candles-years', '1y', Date.UTC(2024, 0, 1), '100473000', '600000.5'],
-    ] as const)('candles %s: interval from the request, timestamp = open time (UTC)', (name, interval, open, close, volume) => {
-      const [candle] = unifier.normalizeAll('candle', fixture(name), { source: 'rest', interval }) as Candle[]
-      expect(candle!.interval).toBe(interval)
-      expect(candle!.timestamp).toBe(open)
-      expect(candle!.close.toString()).toBe(close)
-      expect(candle!.volume.toString()).toBe(volume)
-      expect(candle!.lastTradeAt).toBe(name === 'rest-candles-seconds' ? 1730336862999 : 1730336862047)
-    })
+    ] as const)(
+      'candles %s: interval from the request, timestamp = open time (UTC)',
+      (name, interval, open, close, volume) => {
+        const [candle] = unifier.normalizeAll('candle', fixture(name), {
+          source: 'rest',
+          interval,
+        }) as Candle[]
+        expect(candle!.interval).toBe(interval)
+        expect(candle!.timestamp).toBe(open)
+        expect(candle!.close.toString()).toBe(close)
+        expect(candle!.volume.toString()).toBe(volume)
+        expect(candle!.lastTradeAt).toBe(name === 'rest-candles-seconds' ? 1730336862999 : 1730336862047)
+      },
+    )
 
     it('minute candles: interval from `unit` (60 → 1h); a contradicting request interval fails', () => {
-      const [candle] = unifier.normalizeAll('candle', fixture('rest-candles-minutes'), { source: 'rest' }) as Candle[]
+      const [candle] = unifier.normalizeAll('candle', fixture('rest-candles-minutes'), {
+        source: 'rest',
+      }) as Candle[]
       expect(candle!.interval).toBe('1h')
       expect(candle!.timestamp).toBe(Date.UTC(2024, 9, 31, 1))
       expect(candle!.open.toString()).toBe('100500000')
@@ -135,7 +149,9 @@ describe.each(modes)('normalize (%s)', (validate) => {
     })
 
     it('accounts: decimal strings to balances, timestamp = receivedAt', () => {
-      const [krw, btc] = unifier.normalizeAll('balance', fixture('rest-accounts'), { source: 'rest' }) as Balance[]
+      const [krw, btc] = unifier.normalizeAll('balance', fixture('rest-accounts'), {
+        source: 'rest',
+      }) as Balance[]
       expect(krw!.currency).toBe('KRW')
       expect(krw!.free.toString()).toBe('1000000')
       expect(krw!.locked.toString()).toBe('0')
@@ -174,7 +190,9 @@ describe.each(modes)('normalize (%s)', (validate) => {
     })
 
     it('open orders: market-buy `price` order has no volume', () => {
-      const [sell, buy] = unifier.normalizeAll('order', fixture('rest-orders-open'), { source: 'rest' }) as Order[]
+      const [sell, buy] = unifier.normalizeAll('order', fixture('rest-orders-open'), {
+        source: 'rest',
+      }) as Order[]
       expect(sell!.side).toBe('sell')
       expect(sell!.remainingVolume?.toString()).toBe('0.001')
       expect(buy!.type).toBe('price')
@@ -200,7 +218,8 @@ describe.each(modes)('normalize (%s)', (validate) => {
     })
 
     it('ticker SIMPLE: 1.16539E8 exponent price, trailing zeros', () => {
-      const t = data(unifier.normalizeFrame(fixture('ws-ticker-simple'), { receivedAt: 5 }), 'ticker').value as Ticker
+      const t = data(unifier.normalizeFrame(fixture('ws-ticker-simple'), { receivedAt: 5 }), 'ticker')
+        .value as Ticker
       expect(t.last.toString()).toBe('116539000')
       expect(t.lastTradeSize?.toString()).toBe('0.0007772')
       expect(t.change).toBe('rise')
@@ -258,12 +277,14 @@ describe.each(modes)('normalize (%s)', (validate) => {
     })
 
     it('orderbook DEFAULT and SIMPLE', () => {
-      const d = data(unifier.normalizeFrame(fixture('ws-orderbook-default')), 'orderbook').value as OrderbookSnapshot
+      const d = data(unifier.normalizeFrame(fixture('ws-orderbook-default')), 'orderbook')
+        .value as OrderbookSnapshot
       expect(d.bids).toHaveLength(2)
       expect(d.asks).toHaveLength(3)
       expect(d.asks[2]!.price.toString()).toBe('100476000')
       expect(d.streamType).toBe('snapshot')
-      const s = data(unifier.normalizeFrame(fixture('ws-orderbook-simple')), 'orderbook').value as OrderbookSnapshot
+      const s = data(unifier.normalizeFrame(fixture('ws-orderbook-simple')), 'orderbook')
+        .value as OrderbookSnapshot
       expect(s.symbol).toBe('BTC-ETH')
       expect(s.bids.map((l) => l.price.toString())).toEqual(['0.03689'])
       expect(s.asks.map((l) => l.price.toString())).toEqual(['0.0369', '0.03691'])
@@ -353,7 +374,10 @@ describe.each(modes)('normalize (%s)', (validate) => {
           { channel: 'orderbook', symbols: ['KRW-BTC.15'] },
         ],
       })
-      expect(unifier.normalizeFrame('{"type":"announcement"}')).toEqual({ kind: 'ignored', reason: 'unknown message type' })
+      expect(unifier.normalizeFrame('{"type":"announcement"}')).toEqual({
+        kind: 'ignored',
+        reason: 'unknown message type',
+      })
     })
   })
 
@@ -376,7 +400,12 @@ describe.each(modes)('normalize (%s)', (validate) => {
       ['trade_volume', trade.replace('"trade_volume":0.00014208', '"trade_volume":0')],
       ['ask_bid', trade.replace('"ask_bid":"BID"', '"ask_bid":"XX"')],
       ['sequential_id', trade.replace('"sequential_id":17303368620470001,', '')],
-      ['trade_timestamp', trade.replace('"trade_timestamp":1730336862047', '"trade_timestamp":"yesterday"').replace('"timestamp":1730336862082,', '')],
+      [
+        'trade_timestamp',
+        trade
+          .replace('"trade_timestamp":1730336862047', '"trade_timestamp":"yesterday"')
+          .replace('"timestamp":1730336862082,', ''),
+      ],
       ['code', trade.replace('"code":"KRW-BTC"', '"code":"BTCKRW"')],
     ])('%s', (path, frame) => {
       const error = bad(frame)
@@ -389,7 +418,10 @@ describe.each(modes)('normalize (%s)', (validate) => {
       expect(() => unifier.normalize('trade', 42, { source: 'ws', shape: 'ws' })).toThrow(/not an object/)
       const book = fixture('ws-orderbook-default').replace('"bid_price":100464000', '"bid_price":100466000')
       expect(bad(book).path).toBe('orderbook_units[1].bid_price')
-      const candle = fixture('ws-candle-default').replace('"trade_price":100473000', '"trade_price":100490000')
+      const candle = fixture('ws-candle-default').replace(
+        '"trade_price":100473000',
+        '"trade_price":100490000',
+      )
       expect(bad(candle).path).toBe('close')
       const list = fixture('ws-trade-json-list').replace('"trade_volume":0.1', '"trade_volume":"x"')
       expect(bad(list).path).toBe('[1].trade_volume')
@@ -398,7 +430,10 @@ describe.each(modes)('normalize (%s)', (validate) => {
     it('rejects a parsed number that already lost digits', () => {
       const raw = JSON.parse(fixture('ws-trade-default')) as Record<string, unknown>
       expect(() => unifier.normalize('trade', raw, { source: 'ws' })).toThrow(/beyond 2\^53/)
-      const asset = { ...(JSON.parse(fixture('ws-myasset-simple')) as object), ast: [{ cu: 'KRW', b: 0.30000000000000004, l: 0 }] }
+      const asset = {
+        ...(JSON.parse(fixture('ws-myasset-simple')) as object),
+        ast: [{ cu: 'KRW', b: 0.30000000000000004, l: 0 }],
+      }
       expect(() => unifier.normalizeAll('balance', asset, { source: 'ws' })).toThrow(DataValidationError)
     })
   })
@@ -406,8 +441,12 @@ describe.each(modes)('normalize (%s)', (validate) => {
 
 describe('strict vs fast', () => {
   it('strict output is frozen (zod readonly); fast output is a plain object with the same values', () => {
-    const fast = createUnifier(upbit, { validate: 'fast' }).normalizeFrame(fixture('ws-trade-default'), { receivedAt: 1 })
-    const strict = createUnifier(upbit, { validate: 'strict' }).normalizeFrame(fixture('ws-trade-default'), { receivedAt: 1 })
+    const fast = createUnifier(upbit, { validate: 'fast' }).normalizeFrame(fixture('ws-trade-default'), {
+      receivedAt: 1,
+    })
+    const strict = createUnifier(upbit, { validate: 'strict' }).normalizeFrame(fixture('ws-trade-default'), {
+      receivedAt: 1,
+    })
     expect(Object.isFrozen(strict.kind === 'trade' && strict.value)).toBe(true)
     expect(Object.isFrozen(fast.kind === 'trade' && fast.value)).toBe(false)
     expect(fast.kind === 'trade' && fast.value).toEqual(strict.kind === 'trade' && strict.value)
@@ -415,6 +454,8 @@ describe('strict vs fast', () => {
 
   it('normalize() on a container with several values asks for normalizeAll', () => {
     const unifier = createUnifier(upbit)
-    expect(() => unifier.normalize('balance', fixture('ws-myasset-default'), { source: 'ws' })).toThrow(/normalizeAll/)
+    expect(() => unifier.normalize('balance', fixture('ws-myasset-default'), { source: 'ws' })).toThrow(
+      /normalizeAll/,
+    )
   })
 })

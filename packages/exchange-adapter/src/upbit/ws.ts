@@ -173,7 +173,6 @@ export function buildUpbitSubscription(options: SubscriptionOptions): Subscripti
     for (const symbol of symbols) {
       const wire = code(symbol, stream)
       const base = wire.split('.', 1)[0]!
-      group.codes!.delete(base)
       group.codes!.set(base, wire)
     }
   }
