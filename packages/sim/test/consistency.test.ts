@@ -190,7 +190,7 @@ describe('one source of truth', () => {
     ])
       expect(wt[k], k).toBe(rt?.[k])
     expect(wb.orderbook_units).toEqual(
-      (rb?.orderbook_units as Obj[]).map((u) => ({
+      ((rb as Obj).orderbook_units as Obj[]).map((u) => ({
         ask_price: u.ask_price,
         bid_price: u.bid_price,
         ask_size: u.ask_size,
