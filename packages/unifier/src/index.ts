@@ -9,6 +9,26 @@
 export { parseExactJson } from './exact-json.js'
 export { decimalFromPlainText, exactDecimal } from './fast-decimal.js'
 export {
+  checkOrderbook,
+  createOrderbookState,
+  type OrderbookIssue,
+  type OrderbookState,
+  type OrderbookUpdate,
+} from './stream/orderbook.js'
+export {
+  createSnapshotSequencer,
+  type SnapshotSequencer,
+  type SnapshotSequencerOptions,
+} from './stream/sequencer.js'
+export { createStalenessTracker, type StalenessOptions, type StalenessTracker } from './stream/staleness.js'
+export {
+  createTradeTracker,
+  type TradeCheck,
+  type TradeGap,
+  type TradeTracker,
+  type TradeTrackerOptions,
+} from './stream/trades.js'
+export {
   createUnifier,
   type DataFrameResult,
   type FrameContext,

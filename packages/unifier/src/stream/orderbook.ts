@@ -1,0 +1,107 @@
+import type { OrderbookSnapshot } from '@bb/models'
+
+/** A problem found in a book. */
+export type OrderbookIssue =
+  | {
+      /** The best bid is at or above the best ask. */
+      readonly type: 'crossed'
+      /** Best bid price. */
+      readonly bid: string
+      /** Best ask price. */
+      readonly ask: string
+    }
+  | {
+      /** A level with a price but size 0. */
+      readonly type: 'zero-size'
+      /** Which side. */
+      readonly side: 'bids' | 'asks'
+      /** The level's price. */
+      readonly price: string
+    }
+  | {
+      /** A side without levels. */
+      readonly type: 'empty-side'
+      /** Which side. */
+      readonly side: 'bids' | 'asks'
+    }
+
+/**
+ * Checks a whole book: crossed (best bid ≥ best ask), zero-size levels (Upbit pads thin sides
+ * with 0/0, which normalization drops; a priced level of size 0 is an anomaly), empty sides.
+ *
+ * @example
+ * ```ts
+ * import { checkOrderbook } from '@bb/unifier'
+ * checkOrderbook(book) // [] for a healthy book
+ * ```
+ */
+export function checkOrderbook(book: Pick<OrderbookSnapshot, 'bids' | 'asks'>): OrderbookIssue[] {
+  const issues: OrderbookIssue[] = []
+  const bestBid = book.bids[0]
+  const bestAsk = book.asks[0]
+  if (bestBid && bestAsk && bestBid.price.greaterThanOrEqualTo(bestAsk.price)) {
+    issues.push({ type: 'crossed', bid: bestBid.price.toString(), ask: bestAsk.price.toString() })
+  }
+  for (const side of ['bids', 'asks'] as const) {
+    if (book[side].length === 0) issues.push({ type: 'empty-side', side })
+    for (const level of book[side]) {
+      if (level.size.isZero()) issues.push({ type: 'zero-size', side, price: level.price.toString() })
+    }
+  }
+  return issues
+}
+
+/** What {@link OrderbookState.apply} did. */
+export interface OrderbookUpdate {
+  /** False when the book was older than the one held (out of order) and was ignored. */
+  readonly accepted: boolean
+  /** The book now held for the symbol. */
+  readonly book: OrderbookSnapshot
+  /** Problems found in the applied book (empty when not accepted). */
+  readonly issues: readonly OrderbookIssue[]
+}
+
+/** Latest whole book per symbol (Upbit sends whole books, no deltas). Pure and synchronous. */
+export interface OrderbookState {
+  /** Applies a book: it replaces the held one unless it is older. */
+  apply(book: OrderbookSnapshot): OrderbookUpdate
+  /** The book held for a symbol. */
+  get(symbol: string): OrderbookSnapshot | undefined
+  /** Symbols with a book. */
+  symbols(): string[]
+  /** Drops a symbol's book (or all), e.g. on disconnect: a stale book must not be served. */
+  reset(symbol?: string): void
+}
+
+/**
+ * Creates an {@link OrderbookState}.
+ *
+ * @example
+ * ```ts
+ * import { createOrderbookState } from '@bb/unifier'
+ * const books = createOrderbookState()
+ * const { accepted, issues } = books.apply(book)
+ * ```
+ */
+export function createOrderbookState(): OrderbookState {
+  const books = new Map<string, OrderbookSnapshot>()
+  return {
+    apply(book) {
+      const held = books.get(book.symbol)
+      if (held !== undefined && book.timestamp < held.timestamp)
+        return { accepted: false, book: held, issues: [] }
+      books.set(book.symbol, book)
+      return { accepted: true, book, issues: checkOrderbook(book) }
+    },
+    get(symbol) {
+      return books.get(symbol)
+    },
+    symbols() {
+      return [...books.keys()]
+    },
+    reset(symbol) {
+      if (symbol === undefined) books.clear()
+      else books.delete(symbol)
+    },
+  }
+}

@@ -1,0 +1,166 @@
+import type { Trade } from '@bb/models'
+import { compareIds } from '@bb/models'
+
+/** A range of trades that were missed and should be fetched (e.g. by REST, newest first, with a cursor). */
+export interface TradeGap {
+  /** The market. */
+  readonly symbol: string
+  /** The last trade id seen before the gap (exclusive). */
+  readonly afterId: string
+  /** The first trade id seen after the gap (exclusive). */
+  readonly beforeId: string
+  /** Time of the trade before the gap, ms UTC. */
+  readonly afterTime: number
+  /** Time of the trade after the gap, ms UTC. */
+  readonly beforeTime: number
+  /** For exchanges with contiguous ids: how many trades are missing; `undefined` when unknown. */
+  readonly missing: number | undefined
+  /** Why the gap was detected: an id jump, or a reconnect that may have lost trades. */
+  readonly reason: 'id-jump' | 'reconnect'
+}
+
+/** What {@link TradeTracker.push} decided about a trade. */
+export interface TradeCheck {
+  /** `new`: first time seen and newest; `late`: first time seen but older than the newest; `duplicate`: seen before — drop it. */
+  readonly status: 'new' | 'late' | 'duplicate'
+  /** A gap that ends at this trade, when one was detected. */
+  readonly gap?: TradeGap
+}
+
+/** Options of {@link createTradeTracker}. */
+export interface TradeTrackerOptions {
+  /** True when consecutive trade ids differ by one (then any jump is a gap). Upbit: false (`capabilities.contiguousTradeIds`). */
+  readonly contiguousIds?: boolean
+  /** How many recent ids per symbol are remembered for de-duplication; default 10 000. */
+  readonly memory?: number
+}
+
+/** Trade de-duplication and gap detection by trade id, per symbol. Pure and synchronous. */
+export interface TradeTracker {
+  /** Checks one trade (REST or WS, in any order) and remembers it. */
+  push(trade: Pick<Trade, 'symbol' | 'id' | 'timestamp'>): TradeCheck
+  /**
+   * Marks that trades may have been lost (the socket dropped): the next trade of the symbol (or
+   * of every symbol) reports a `reconnect` gap from the last trade seen, unless it continues the
+   * sequence exactly.
+   */
+  markDisconnected(symbol?: string): void
+  /** The newest trade id seen for a symbol. */
+  lastId(symbol: string): string | undefined
+  /** Forgets a symbol (or everything). */
+  reset(symbol?: string): void
+}
+
+interface SymbolState {
+  lastId: string
+  lastTime: number
+  seen: Set<string>
+  order: string[]
+  head: number
+  disconnected: boolean
+}
+
+function increment(id: string, by: bigint): string | undefined {
+  return /^\d+$/.test(id) ? (BigInt(id) + by).toString() : undefined
+}
+
+/**
+ * Creates a {@link TradeTracker}. Ids are compared as exact decimal strings (`compareIds`), so
+ * Upbit's `sequential_id` beyond 2^53 works. With contiguous ids a jump reports the missing
+ * range; without (Upbit), gaps are reported after {@link TradeTracker.markDisconnected}.
+ *
+ * @example
+ * ```ts
+ * import { createTradeTracker } from '@bb/unifier'
+ * const tracker = createTradeTracker({ contiguousIds: true })
+ * tracker.push({ symbol: 'BTCUSDT', id: '100', timestamp: 1 })
+ * tracker.push({ symbol: 'BTCUSDT', id: '104', timestamp: 2 }).gap?.missing // 3
+ * tracker.push({ symbol: 'BTCUSDT', id: '104', timestamp: 2 }).status // 'duplicate'
+ * ```
+ */
+export function createTradeTracker(options: TradeTrackerOptions = {}): TradeTracker {
+  const contiguous = options.contiguousIds ?? false
+  const memory = Math.max(1, options.memory ?? 10_000)
+  const states = new Map<string, SymbolState>()
+
+  function remember(state: SymbolState, id: string): void {
+    state.seen.add(id)
+    state.order.push(id)
+    if (state.order.length - state.head > memory) {
+      state.seen.delete(state.order[state.head]!)
+      state.head++
+      if (state.head > memory) {
+        state.order = state.order.slice(state.head)
+        state.head = 0
+      }
+    }
+  }
+
+  return {
+    push(trade) {
+      const { symbol, id, timestamp } = trade
+      const state = states.get(symbol)
+      if (state === undefined) {
+        const fresh: SymbolState = {
+          lastId: id,
+          lastTime: timestamp,
+          seen: new Set(),
+          order: [],
+          head: 0,
+          disconnected: false,
+        }
+        remember(fresh, id)
+        states.set(symbol, fresh)
+        return { status: 'new' }
+      }
+      if (state.seen.has(id)) return { status: 'duplicate' }
+      remember(state, id)
+      const order = compareIds(id, state.lastId)
+      if (order < 0) return { status: 'late' }
+      const disconnected = state.disconnected
+      state.disconnected = false
+      let gap: TradeGap | undefined
+      const expected = contiguous ? increment(state.lastId, 1n) : undefined
+      if (contiguous && expected !== undefined && id !== expected) {
+        const missing = Number(BigInt(id) - BigInt(state.lastId) - 1n)
+        gap = {
+          symbol,
+          afterId: state.lastId,
+          beforeId: id,
+          afterTime: state.lastTime,
+          beforeTime: timestamp,
+          missing,
+          reason: disconnected ? 'reconnect' : 'id-jump',
+        }
+      } else if (disconnected && !contiguous) {
+        gap = {
+          symbol,
+          afterId: state.lastId,
+          beforeId: id,
+          afterTime: state.lastTime,
+          beforeTime: timestamp,
+          missing: undefined,
+          reason: 'reconnect',
+        }
+      }
+      state.lastId = id
+      state.lastTime = timestamp
+      return gap === undefined ? { status: 'new' } : { status: 'new', gap }
+    },
+    markDisconnected(symbol) {
+      if (symbol === undefined) {
+        for (const state of states.values()) state.disconnected = true
+      } else {
+        const state = states.get(symbol)
+        if (state) state.disconnected = true
+      }
+    },
+    lastId(symbol) {
+      return states.get(symbol)?.lastId
+    },
+    reset(symbol) {
+      if (symbol === undefined) states.clear()
+      else states.delete(symbol)
+    },
+  }
+}
