@@ -344,7 +344,8 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
     fees: paper.totalFees,
     maxDrawdown,
     maxDrawdownPct,
-    winRate: cycles.length === 0 ? undefined : cycles.filter((c) => c.pnl.greaterThan(0)).length / cycles.length,
+    winRate:
+      cycles.length === 0 ? undefined : cycles.filter((c) => c.pnl.greaterThan(0)).length / cycles.length,
     trades,
     cycles,
     rejections,
@@ -374,7 +375,11 @@ function equityOf(paper: DryRunExecutor, quote: string, closes: ReadonlyMap<stri
  * ```
  */
 export function reportToJson(report: BacktestReport, space = 2): string {
-  return JSON.stringify(report, (_key, value: unknown) => (Decimal.isDecimal(value) ? (value as Decimal).toString() : value), space)
+  return JSON.stringify(
+    report,
+    (_key, value: unknown) => (Decimal.isDecimal(value) ? (value as Decimal).toString() : value),
+    space,
+  )
 }
 
 /**
@@ -388,16 +393,41 @@ export function reportToJson(report: BacktestReport, space = 2): string {
  * await writeFile('trades.csv', reportToCsv(report, 'trades'))
  * ```
  */
-export function reportToCsv(report: BacktestReport, table: 'trades' | 'cycles' | 'decisions' | 'firings' = 'trades'): string {
+export function reportToCsv(
+  report: BacktestReport,
+  table: 'trades' | 'cycles' | 'decisions' | 'firings' = 'trades',
+): string {
   const rows: unknown[][] = []
   switch (table) {
     case 'trades':
       rows.push(['time', 'symbol', 'side', 'rule', 'decision', 'price', 'volume', 'funds', 'fee'])
       for (const t of report.trades)
-        rows.push([new Date(t.time).toISOString(), t.symbol, t.side, t.ruleId, t.decisionId, t.price, t.volume, t.funds, t.fee])
+        rows.push([
+          new Date(t.time).toISOString(),
+          t.symbol,
+          t.side,
+          t.ruleId,
+          t.decisionId,
+          t.price,
+          t.volume,
+          t.funds,
+          t.fee,
+        ])
       break
     case 'cycles':
-      rows.push(['symbol', 'cycle', 'opened', 'closed', 'exit_rule', 'buys', 'invested', 'proceeds', 'pnl', 'pnl_pct', 'fees'])
+      rows.push([
+        'symbol',
+        'cycle',
+        'opened',
+        'closed',
+        'exit_rule',
+        'buys',
+        'invested',
+        'proceeds',
+        'pnl',
+        'pnl_pct',
+        'fees',
+      ])
       for (const c of report.cycles)
         rows.push([
           c.symbol,
@@ -416,7 +446,15 @@ export function reportToCsv(report: BacktestReport, table: 'trades' | 'cycles' |
     case 'decisions':
       rows.push(['id', 'time', 'symbol', 'rule', 'kind', 'price', 'explanation'])
       for (const d of report.decisions)
-        rows.push([d.id, new Date(d.timestamp).toISOString(), d.symbol, d.rule.id, d.kind, d.price, d.explanation])
+        rows.push([
+          d.id,
+          new Date(d.timestamp).toISOString(),
+          d.symbol,
+          d.rule.id,
+          d.kind,
+          d.price,
+          d.explanation,
+        ])
       break
     case 'firings':
       rows.push(['rule', 'firings'])

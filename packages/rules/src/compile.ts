@@ -108,7 +108,8 @@ export function roleRank(role: Role): number {
 
 const ge = (a: number, b: number): boolean => a >= b - EPSILON * Math.max(1, Math.abs(a), Math.abs(b))
 const le = (a: number, b: number): boolean => a <= b + EPSILON * Math.max(1, Math.abs(a), Math.abs(b))
-const eq = (a: number, b: number): boolean => Math.abs(a - b) <= EPSILON * Math.max(1, Math.abs(a), Math.abs(b))
+const eq = (a: number, b: number): boolean =>
+  Math.abs(a - b) <= EPSILON * Math.max(1, Math.abs(a), Math.abs(b))
 
 /** @internal */
 export function compileStrategy(strategy: Strategy): CompiledStrategy {
@@ -131,7 +132,9 @@ export function compileStrategy(strategy: Strategy): CompiledStrategy {
     return windowSeconds.length - 1
   }
   const trailingSlot = (spec: TrailingSpec): number => {
-    const found = trailing.findIndex((t) => t.activationPct === spec.activationPct && t.trailPct === spec.trailPct)
+    const found = trailing.findIndex(
+      (t) => t.activationPct === spec.activationPct && t.trailPct === spec.trailPct,
+    )
     if (found >= 0) return found
     trailing.push(spec)
     return trailing.length - 1
@@ -286,7 +289,9 @@ export function compileStrategy(strategy: Strategy): CompiledStrategy {
     .filter((c) => c.rule.enabled)
     .sort(
       (a, b) =>
-        a.rule.priority - b.rule.priority || roleRank(a.rule.role) - roleRank(b.rule.role) || a.number - b.number,
+        a.rule.priority - b.rule.priority ||
+        roleRank(a.rule.role) - roleRank(b.rule.role) ||
+        a.number - b.number,
     )
   const timeframes = [...new Set(indicators.map((i) => i.timeframe))]
   return { strategy, rules, indicators, windowSeconds, trailing, crossSlots, timeframes }

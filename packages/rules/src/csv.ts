@@ -54,7 +54,11 @@ function parseTime(text: string, line: number): number {
   const iso = /[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`
   const value = Date.parse(iso)
   if (Number.isNaN(value))
-    throw new DataValidationError({ path: `line ${line}.timestamp`, expected: 'ms since epoch or ISO-8601', received: text })
+    throw new DataValidationError({
+      path: `line ${line}.timestamp`,
+      expected: 'ms since epoch or ISO-8601',
+      received: text,
+    })
   return value
 }
 
@@ -81,14 +85,27 @@ export function parseCandlesCsv(text: string, options: ParseCandlesCsvOptions = 
   if (headerIndex < 0) return []
   const header = splitLine(lines[headerIndex]!).map((name) => name.toLowerCase())
   const column = (field: string): number => header.findIndex((name) => COLUMNS[field]!.includes(name))
-  const at = Object.fromEntries(Object.keys(COLUMNS).map((field) => [field, column(field)])) as Record<string, number>
+  const at = Object.fromEntries(Object.keys(COLUMNS).map((field) => [field, column(field)])) as Record<
+    string,
+    number
+  >
   for (const field of ['timestamp', 'open', 'high', 'low', 'close'])
     if (at[field]! < 0)
-      throw new DataValidationError({ path: `header.${field}`, expected: `a "${field}" column`, received: header.join(',') })
+      throw new DataValidationError({
+        path: `header.${field}`,
+        expected: `a "${field}" column`,
+        received: header.join(','),
+      })
   if (at.symbol! < 0 && !options.symbol)
-    throw new DataValidationError({ path: 'header.symbol', expected: 'a "symbol" column or the symbol option' })
+    throw new DataValidationError({
+      path: 'header.symbol',
+      expected: 'a "symbol" column or the symbol option',
+    })
   if (at.interval! < 0 && !options.interval)
-    throw new DataValidationError({ path: 'header.interval', expected: 'an "interval" column or the interval option' })
+    throw new DataValidationError({
+      path: 'header.interval',
+      expected: 'an "interval" column or the interval option',
+    })
   const candles: Candle[] = []
   for (let i = headerIndex + 1; i < lines.length; i++) {
     const raw = lines[i]!

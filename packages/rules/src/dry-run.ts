@@ -1,4 +1,10 @@
-import { type BackboneError, InsufficientFundsError, InvalidOrderError, PermissionError, toBackboneError } from '@bb/errors'
+import {
+  type BackboneError,
+  InsufficientFundsError,
+  InvalidOrderError,
+  PermissionError,
+  toBackboneError,
+} from '@bb/errors'
 import { Decimal, type DecimalInput, parseSymbol } from '@bb/models'
 import type { ExecutedFill, Executor, OrderIntent, OrderOutcome } from './executor.js'
 import type { CreateOrderParams, OrderGateway } from './gateway.js'
@@ -92,7 +98,9 @@ export class DryRunExecutor implements Executor {
 
   /** Every non-zero balance. */
   getBalances(): readonly PaperBalance[] {
-    return [...this.balances].filter(([, free]) => !free.isZero()).map(([currency, free]) => ({ currency, free }))
+    return [...this.balances]
+      .filter(([, free]) => !free.isZero())
+      .map(([currency, free]) => ({ currency, free }))
   }
 
   /** Every fill so far, oldest first. */
@@ -113,7 +121,10 @@ export class DryRunExecutor implements Executor {
   /** Places a paper order (see the class description). */
   async submit(intent: OrderIntent): Promise<OrderOutcome> {
     if (this.halted && !intent.emergency)
-      return reject(intent, new PermissionError({ message: 'The executor was stopped (emergency stop).', channel: 'rules' }))
+      return reject(
+        intent,
+        new PermissionError({ message: 'The executor was stopped (emergency stop).', channel: 'rules' }),
+      )
     if (this.gateway) {
       try {
         await this.gateway.testOrder(this.testParams(intent))
@@ -147,7 +158,12 @@ export class DryRunExecutor implements Executor {
   async emergencyStop(): Promise<void> {
     this.halted = true
     for (const entry of this.pending.splice(0))
-      entry.resolve(reject(entry.intent, new PermissionError({ message: 'Cancelled by the emergency stop.', channel: 'rules' })))
+      entry.resolve(
+        reject(
+          entry.intent,
+          new PermissionError({ message: 'Cancelled by the emergency stop.', channel: 'rules' }),
+        ),
+      )
   }
 
   private testParams(intent: OrderIntent): CreateOrderParams {
@@ -204,7 +220,10 @@ export class DryRunExecutor implements Executor {
           }),
         )
       if (volume.isZero())
-        return reject(intent, new InvalidOrderError({ message: 'The buy total buys no volume at this price.', channel: 'rules' }))
+        return reject(
+          intent,
+          new InvalidOrderError({ message: 'The buy total buys no volume at this price.', channel: 'rules' }),
+        )
       this.balances.set(quote, available.minus(funds).minus(fee))
       this.balances.set(base, this.balance(base).plus(volume))
       return this.record(intent, { price, volume, funds, fee, timestamp })

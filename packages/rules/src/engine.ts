@@ -3,15 +3,21 @@ import {
   type Candle,
   type CandleInterval,
   Decimal,
-  isFixedInterval,
   intervalToMs,
+  isFixedInterval,
   nextCandleOpenTime,
   type Ticker,
   type Trade,
 } from '@bb/models'
 import { merge, Observable, type Observer, Subject, type Subscription } from 'rxjs'
 import { map } from 'rxjs/operators'
-import { type CompiledRule, type CompiledStrategy, type ConditionTrace, compileStrategy, type EvalContext } from './compile.js'
+import {
+  type CompiledRule,
+  type CompiledStrategy,
+  type ConditionTrace,
+  compileStrategy,
+  type EvalContext,
+} from './compile.js'
 import { DryRunExecutor } from './dry-run.js'
 import type { ExecutedFill, Executor, OrderIntent, OrderOutcome } from './executor.js'
 import { CandleAggregator, Ema, RollingWindow, Rsi, Sma } from './indicators.js'
@@ -190,7 +196,11 @@ export interface SymbolSnapshot {
   /** Context flags of this cycle. */
   readonly flags: Readonly<Record<string, boolean>>
   /** Trailing stops: armed and high-water mark, per `activation%/trail%`. */
-  readonly trailing: readonly { readonly key: string; readonly armed: boolean; readonly highWaterMark: number | undefined }[]
+  readonly trailing: readonly {
+    readonly key: string
+    readonly armed: boolean
+    readonly highWaterMark: number | undefined
+  }[]
   /** Indicator values by key (`RSI|14|0|1m`), `undefined` during warm-up. */
   readonly indicators: Readonly<Record<string, number | undefined>>
   /** No re-entry before this time (ms UTC). */
@@ -324,7 +334,11 @@ class SymbolRuntime implements EvalContext {
     compiled: CompiledStrategy,
   ) {
     this.indicators = compiled.indicators.map((spec) =>
-      spec.kind === 'RSI' ? new Rsi(spec.period) : spec.kind === 'SMA' ? new Sma(spec.period) : new Ema(spec.period, spec.smoothing),
+      spec.kind === 'RSI'
+        ? new Rsi(spec.period)
+        : spec.kind === 'SMA'
+          ? new Sma(spec.period)
+          : new Ema(spec.period, spec.smoothing),
     )
     this.indicatorValues = compiled.indicators.map(() => undefined)
     this.windows = compiled.windowSeconds.map((seconds) => new RollingWindow(seconds * 1000))
@@ -446,9 +460,12 @@ class StrategyEngine implements Engine {
       if (!sources.candles && sources.trades && this.candlesFrom === 'candles') this.candlesFrom = 'trades'
       const output = this.decisionSubject.subscribe(subscriber)
       const inputs: Observable<MarketEvent>[] = []
-      if (sources.candles) inputs.push(sources.candles.pipe(map((candle): MarketEvent => ({ type: 'candle', candle }))))
-      if (sources.tickers) inputs.push(sources.tickers.pipe(map((ticker): MarketEvent => ({ type: 'ticker', ticker }))))
-      if (sources.trades) inputs.push(sources.trades.pipe(map((trade): MarketEvent => ({ type: 'trade', trade }))))
+      if (sources.candles)
+        inputs.push(sources.candles.pipe(map((candle): MarketEvent => ({ type: 'candle', candle }))))
+      if (sources.tickers)
+        inputs.push(sources.tickers.pipe(map((ticker): MarketEvent => ({ type: 'ticker', ticker }))))
+      if (sources.trades)
+        inputs.push(sources.trades.pipe(map((trade): MarketEvent => ({ type: 'trade', trade }))))
       if (sources.events) inputs.push(sources.events)
       const observer: Partial<Observer<MarketEvent>> = {
         next: (event) => {
@@ -509,7 +526,9 @@ class StrategyEngine implements Engine {
         armed: r.trailingArmed[i]!,
         highWaterMark: r.trailingArmed[i] ? r.trailingHwm[i] : undefined,
       })),
-      indicators: Object.fromEntries(this.compiled.indicators.map((spec, i) => [spec.key, r.indicatorValues[i]])),
+      indicators: Object.fromEntries(
+        this.compiled.indicators.map((spec, i) => [spec.key, r.indicatorValues[i]]),
+      ),
       cooldownUntil: r.cooldownUntil,
       inFlight: r.inFlight,
       cycle: r.cycle,
@@ -532,7 +551,13 @@ class StrategyEngine implements Engine {
         const runtime = this.runtime(ticker.symbol)
         runtime.bestBid = undefined
         runtime.bestAsk = undefined
-        return this.tick(runtime, ticker.last.toNumber(), ticker.last, ticker.lastTradeAt ?? ticker.timestamp, false)
+        return this.tick(
+          runtime,
+          ticker.last.toNumber(),
+          ticker.last,
+          ticker.lastTradeAt ?? ticker.timestamp,
+          false,
+        )
       }
       case 'candle':
         return this.onCandle(event.candle, event.closed === true)
@@ -656,7 +681,7 @@ class StrategyEngine implements Engine {
     onCandleClose: boolean,
   ): readonly Decision[] {
     if (!(price > 0)) return []
-    const at = time < runtime.time ? runtime.time : time
+    const at = Math.max(time, runtime.time)
     runtime.price = price
     runtime.priceDecimal = decimal
     runtime.time = at
@@ -665,9 +690,15 @@ class StrategyEngine implements Engine {
       const { compiled, intent } = runtime.deferred
       runtime.deferred = undefined
       const best = intent.side === 'buy' ? runtime.bestAsk : runtime.bestBid
-      this.submit(runtime, compiled, { ...intent, price: best ?? decimal ?? new Decimal(price), timestamp: at, fill: 'at-price' })
+      this.submit(runtime, compiled, {
+        ...intent,
+        price: best ?? decimal ?? new Decimal(price),
+        timestamp: at,
+        fill: 'at-price',
+      })
     }
-    if (this.executor.observePrice) this.executor.observePrice(runtime.symbol, decimal ?? new Decimal(price), at)
+    if (this.executor.observePrice)
+      this.executor.observePrice(runtime.symbol, decimal ?? new Decimal(price), at)
     for (const window of runtime.windows) window.push(at, price)
     if (runtime.state === 'ACTIVE' && runtime.avgPrice !== undefined) {
       const specs = this.compiled.trailing
@@ -688,9 +719,9 @@ class StrategyEngine implements Engine {
     runtime.evalId++
     const state = runtime.state
     if (state === 'CLOSED') return []
-    let decisions: Decision[] | undefined
+    const decisions: Decision[] = []
     let winner: CompiledRule | undefined
-    let dropped: DroppedCandidate[] | undefined
+    const dropped: DroppedCandidate[] = []
     let winnerTrace: ReturnType<CompiledRule['trace']> | undefined
     for (const compiled of this.compiled.rules) {
       const { rule } = compiled
@@ -702,7 +733,7 @@ class StrategyEngine implements Engine {
         const trace = compiled.trace(runtime)
         runtime.flags.set(action.flag, action.value)
         const decision = this.decision(runtime, compiled, trace, [], undefined, state)
-        ;(decisions ??= []).push(decision)
+        decisions.push(decision)
         continue
       }
       if (runtime.inFlight) continue
@@ -710,7 +741,7 @@ class StrategyEngine implements Engine {
       if (blocked !== undefined && runtime.time < blocked) continue
       if (winner) {
         if (compiled.test(runtime))
-          (dropped ??= []).push({
+          dropped.push({
             ruleId: rule.id,
             priority: rule.priority,
             reason:
@@ -728,24 +759,35 @@ class StrategyEngine implements Engine {
     if (winner && winnerTrace) {
       const order = this.intent(runtime, winner, onCandleClose)
       if (order) {
-        const decision = this.decision(runtime, winner, winnerTrace, dropped ?? [], order, state)
-        ;(decisions ??= []).push(decision)
+        const decision = this.decision(runtime, winner, winnerTrace, dropped, order, state)
+        decisions.push(decision)
         this.submit(runtime, winner, order)
       }
     }
-    if (!decisions) return []
+    if (decisions.length === 0) return decisions
     // Emit in the order they were made: meta actions of higher priority first.
     decisions.sort((a, b) => a.id - b.id)
     for (const decision of decisions) this.decisionSubject.next(decision)
     return decisions
   }
 
-  private intent(runtime: SymbolRuntime, compiled: CompiledRule, onCandleClose: boolean): OrderIntent | undefined {
+  private intent(
+    runtime: SymbolRuntime,
+    compiled: CompiledRule,
+    onCandleClose: boolean,
+  ): OrderIntent | undefined {
     const { action } = compiled.rule
     const id = this.nextDecisionId
     const price = runtime.priceDecimal ?? new Decimal(runtime.price)
     const fill = onCandleClose && this.candleCloseFills === 'next-open' ? 'next-price' : 'at-price'
-    const base = { id: `bb-${id}`, decisionId: id, ruleId: compiled.rule.id, symbol: runtime.symbol, timestamp: runtime.time, fill } as const
+    const base = {
+      id: `bb-${id}`,
+      decisionId: id,
+      ruleId: compiled.rule.id,
+      symbol: runtime.symbol,
+      timestamp: runtime.time,
+      fill,
+    } as const
     if (action.type === 'buy') {
       return {
         ...base,
@@ -762,7 +804,10 @@ class StrategyEngine implements Engine {
       const volume =
         action.positionPercent >= 100
           ? runtime.quantity
-          : runtime.quantity.times(action.positionPercent).dividedBy(100).toDecimalPlaces(8, Decimal.ROUND_FLOOR)
+          : runtime.quantity
+              .times(action.positionPercent)
+              .dividedBy(100)
+              .toDecimalPlaces(8, Decimal.ROUND_FLOOR)
       return { ...base, side: 'sell', volume, price: runtime.bestBid ?? price }
     }
     return undefined
@@ -798,7 +843,13 @@ class StrategyEngine implements Engine {
       symbol: runtime.symbol,
       timestamp: runtime.time,
       kind: order ? 'order' : 'meta',
-      rule: { id: rule.id, name: rule.name, role: rule.role, priority: rule.priority, number: compiled.number },
+      rule: {
+        id: rule.id,
+        name: rule.name,
+        role: rule.role,
+        priority: rule.priority,
+        number: compiled.number,
+      },
       action: rule.action,
       state,
       price: runtime.price,
@@ -824,7 +875,9 @@ class StrategyEngine implements Engine {
       promise = Promise.resolve({ status: 'rejected', intent, error: toBackboneError(error) })
     }
     const settled = promise
-      .catch((error: unknown): OrderOutcome => ({ status: 'rejected', intent, error: toBackboneError(error) }))
+      .catch(
+        (error: unknown): OrderOutcome => ({ status: 'rejected', intent, error: toBackboneError(error) }),
+      )
       .then((outcome) => this.apply(runtime, compiled, outcome))
       .catch((error: unknown) => this.logger.error({ error }, 'applying an order outcome failed'))
       .finally(() => this.pending.delete(settled))
@@ -839,7 +892,10 @@ class StrategyEngine implements Engine {
       if (action?.type === 'buy' && action.onRejectSetFlag && runtime.state === 'ACTIVE')
         runtime.flags.set(action.onRejectSetFlag, true)
       if (compiled) runtime.blockedUntil.set(compiled.rule.id, runtime.time + this.retryAfterRejectMs)
-      this.logger.warn({ symbol: intent.symbol, rule: intent.ruleId, error: outcome.error.shortMessage }, 'order refused')
+      this.logger.warn(
+        { symbol: intent.symbol, rule: intent.ruleId, error: outcome.error.shortMessage },
+        'order refused',
+      )
       this.executionSubject.next({
         type: 'rejected',
         decisionId: intent.decisionId,
@@ -866,12 +922,16 @@ class StrategyEngine implements Engine {
       runtime.anchor = fill.price.toNumber()
       runtime.avgPrice = runtime.cost.dividedBy(runtime.quantity).toNumber()
     } else {
-      const share = runtime.quantity.isZero() ? new Decimal(1) : Decimal.min(1, fill.volume.dividedBy(runtime.quantity))
+      const share = runtime.quantity.isZero()
+        ? new Decimal(1)
+        : Decimal.min(1, fill.volume.dividedBy(runtime.quantity))
       runtime.cost = runtime.cost.minus(runtime.cost.times(share))
       runtime.quantity = Decimal.max(ZERO, runtime.quantity.minus(fill.volume))
       runtime.proceeds = runtime.proceeds.plus(fill.funds).minus(fill.fee)
       runtime.fees = runtime.fees.plus(fill.fee)
-      runtime.avgPrice = runtime.quantity.isZero() ? undefined : runtime.cost.dividedBy(runtime.quantity).toNumber()
+      runtime.avgPrice = runtime.quantity.isZero()
+        ? undefined
+        : runtime.cost.dividedBy(runtime.quantity).toNumber()
     }
     runtime.execCount.set(intent.ruleId, (runtime.execCount.get(intent.ruleId) ?? 0) + 1)
     const closes = fill.side === 'sell' && runtime.quantity.isZero()

@@ -6,8 +6,21 @@
  *
  * @packageDocumentation
  */
+
+export {
+  type BacktestOptions,
+  type BacktestRejection,
+  type BacktestReport,
+  type BacktestTrade,
+  backtest,
+  type CandleSource,
+  type OpenPosition,
+  reportToCsv,
+  reportToJson,
+} from './backtest.js'
 export type { ConditionTrace } from './compile.js'
 export { roleRank } from './compile.js'
+export { type ParseCandlesCsvOptions, parseCandlesCsv } from './csv.js'
 export { DryRunExecutor, type DryRunExecutorOptions, type PaperBalance } from './dry-run.js'
 export {
   type CycleResult,
@@ -26,6 +39,7 @@ export {
 export type { ExecutedFill, Executor, OrderAmount, OrderIntent, OrderOutcome } from './executor.js'
 export type { CreateOrderParams, GatewayCallOptions, OrderGateway, OrderRef } from './gateway.js'
 export { CandleAggregator, Ema, RollingWindow, Rsi, Sma } from './indicators.js'
+export { LiveExecutor, type LiveExecutorOptions, liveConfirmationPhrase } from './live.js'
 export {
   krwTickSize,
   roundToTick,
@@ -93,16 +107,3 @@ export {
   validateStrategy,
   variableLabel,
 } from './validate.js'
-export {
-  type BacktestOptions,
-  type BacktestRejection,
-  type BacktestReport,
-  type BacktestTrade,
-  backtest,
-  type CandleSource,
-  type OpenPosition,
-  reportToCsv,
-  reportToJson,
-} from './backtest.js'
-export { type ParseCandlesCsvOptions, parseCandlesCsv } from './csv.js'
-export { LiveExecutor, type LiveExecutorOptions, liveConfirmationPhrase } from './live.js'

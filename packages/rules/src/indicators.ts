@@ -1,9 +1,16 @@
-import { type Candle, type CandleInterval, candleOpenTime, Decimal, nextCandleOpenTime, type Trade } from '@bb/models'
+import {
+  type Candle,
+  type CandleInterval,
+  candleOpenTime,
+  Decimal,
+  nextCandleOpenTime,
+  type Trade,
+} from '@bb/models'
 
 // Indicator math runs on plain `number`s: RSI, averages and window extremes are ratios and
-// thresholds, not money, and a double carries ~15 significant digits — far more than any price
-// has. Decimal arithmetic would cost ~50× more per update (see the README's benchmark). Money
-// (order totals, fills, balances) never goes through these classes.
+// thresholds, not money, and a double carries ~15 significant digits — more than any Upbit price
+// has. This keeps a tick of 8 rules × 100 symbols far below a millisecond (see the README's
+// benchmark). Money (order totals, fills, balances) never goes through these classes: it is Decimal.
 
 /**
  * Simple moving average over the last `period` values, O(1) per update (a ring buffer and a
@@ -28,7 +35,8 @@ export class Sma {
 
   /** @param period - number of values averaged, an integer ≥ 1. */
   constructor(period: number) {
-    if (!Number.isInteger(period) || period < 1) throw new RangeError(`SMA period must be an integer >= 1, got ${period}`)
+    if (!Number.isInteger(period) || period < 1)
+      throw new RangeError(`SMA period must be an integer >= 1, got ${period}`)
     this.period = period
     this.buffer = new Float64Array(period)
   }
@@ -85,7 +93,8 @@ export class Ema {
    * @param smoothing - the numerator of the weight, 2 by default (range 0.1–10).
    */
   constructor(period: number, smoothing = 2) {
-    if (!Number.isInteger(period) || period < 1) throw new RangeError(`EMA period must be an integer >= 1, got ${period}`)
+    if (!Number.isInteger(period) || period < 1)
+      throw new RangeError(`EMA period must be an integer >= 1, got ${period}`)
     this.period = period
     this.alpha = smoothing / (period + 1)
     this.seed = new Sma(period)
@@ -137,7 +146,8 @@ export class Rsi {
 
   /** @param period - look-back length in closes, an integer ≥ 1 (the rule format allows 2–240). */
   constructor(period: number) {
-    if (!Number.isInteger(period) || period < 1) throw new RangeError(`RSI period must be an integer >= 1, got ${period}`)
+    if (!Number.isInteger(period) || period < 1)
+      throw new RangeError(`RSI period must be an integer >= 1, got ${period}`)
     this.period = period
   }
 
@@ -145,7 +155,7 @@ export class Rsi {
   update(close: number): number | undefined {
     if (this.previous !== undefined) {
       const change = close - this.previous
-      const gain = change > 0 ? change : 0
+      const gain = Math.max(change, 0)
       const loss = change < 0 ? -change : 0
       if (this.changes < this.period) {
         this.avgGain += gain / this.period

@@ -105,7 +105,8 @@ export class LiveExecutor implements Executor {
     if (!given.gateway)
       throw new PermissionError({
         channel: 'rules',
-        message: 'Live trading needs an OrderGateway (the private REST client with credentials); none was given.',
+        message:
+          'Live trading needs an OrderGateway (the private REST client with credentials); none was given.',
       })
     if (!given.gateway.hasCredentials())
       throw new PermissionError({
@@ -118,11 +119,12 @@ export class LiveExecutor implements Executor {
         message: 'Live trading is off: pass `live: true` (confirmation 1 of 2) to place real orders.',
       })
     const max = toDecimal(given.maxCapitalAtRisk)
-    if (!max || !max.greaterThan(0))
+    if (!max?.greaterThan(0))
       throw new InvalidRequestError({
         param: 'maxCapitalAtRisk',
         channel: 'rules',
-        message: 'Live trading needs `maxCapitalAtRisk`: the most quote currency the strategy may put at risk (> 0).',
+        message:
+          'Live trading needs `maxCapitalAtRisk`: the most quote currency the strategy may put at risk (> 0).',
       })
     const quote = (given.quote ?? 'KRW').toUpperCase()
     const phrase = liveConfirmationPhrase(max, quote)
@@ -154,7 +156,10 @@ export class LiveExecutor implements Executor {
   /** Places a real market order and waits until it is done. */
   async submit(intent: OrderIntent): Promise<OrderOutcome> {
     if (this.halted && !intent.emergency)
-      return rejected(intent, new PermissionError({ channel: 'rules', message: 'The live executor was stopped (emergency stop).' }))
+      return rejected(
+        intent,
+        new PermissionError({ channel: 'rules', message: 'The live executor was stopped (emergency stop).' }),
+      )
     try {
       const params = await this.params(intent)
       if (params.side === 'buy') {
@@ -170,14 +175,20 @@ export class LiveExecutor implements Executor {
       }
       const created = await this.gateway.createOrder(params)
       this.open.add(created.id)
-      this.logger.info({ symbol: intent.symbol, side: intent.side, order: created.id, rule: intent.ruleId }, 'live order placed')
+      this.logger.info(
+        { symbol: intent.symbol, side: intent.side, order: created.id, rule: intent.ruleId },
+        'live order placed',
+      )
       const done = await this.waitDone(created)
       this.open.delete(created.id)
       const fill = fillOf(done, intent)
       if (!fill)
         return rejected(
           intent,
-          new InvalidOrderError({ channel: 'rules', message: `Order ${done.id} ended "${done.state}" without any fill.` }),
+          new InvalidOrderError({
+            channel: 'rules',
+            message: `Order ${done.id} ended "${done.state}" without any fill.`,
+          }),
         )
       this.account(fill)
       return { status: 'filled', intent, fill }
@@ -203,7 +214,13 @@ export class LiveExecutor implements Executor {
   private async params(intent: OrderIntent): Promise<CreateOrderParams> {
     if (intent.side === 'sell') {
       if (!intent.volume) throw new InvalidOrderError({ channel: 'rules', message: 'A sell needs a volume.' })
-      return { symbol: intent.symbol, side: 'sell', type: 'market', volume: intent.volume, clientOrderId: intent.id }
+      return {
+        symbol: intent.symbol,
+        side: 'sell',
+        type: 'market',
+        volume: intent.volume,
+        clientOrderId: intent.id,
+      }
     }
     const amount = intent.amount
     if (!amount) throw new InvalidOrderError({ channel: 'rules', message: 'A buy needs an amount.' })

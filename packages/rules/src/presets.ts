@@ -221,7 +221,11 @@ export function sevenRules(params: SevenRulesParams = {}): Strategy {
         op: '<=',
         right: p.crashDropPct,
       },
-      action: { type: 'sell', positionPercent: 100, cooldownSeconds: Math.round(p.crashCooldownMinutes * 60) },
+      action: {
+        type: 'sell',
+        positionPercent: 100,
+        cooldownSeconds: Math.round(p.crashCooldownMinutes * 60),
+      },
     },
     {
       id: ids.surge,

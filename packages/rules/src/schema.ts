@@ -10,7 +10,10 @@ const flagName = z
   .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'a flag name: a letter, then letters, digits, _ . - (≤ 64)')
 const ruleId = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a rule id: letters, digits, _ . - (≤ 64), not starting with a symbol')
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+    'a rule id: letters, digits, _ . - (≤ 64), not starting with a symbol',
+  )
 
 /** Schema of the `PRICE` variable: the latest traded price of the symbol. */
 export const PriceVariableSchema = z.object({ kind: z.literal('PRICE') }).strict()
@@ -184,7 +187,10 @@ export type Condition = z.output<typeof ConditionSchema>
 export type ConditionInput = z.input<typeof ConditionSchema>
 
 /** A condition tree: a comparison, or an AND (`all`) / OR (`any`) of condition trees. */
-export type ConditionNode = Condition | { readonly all: readonly ConditionNode[] } | { readonly any: readonly ConditionNode[] }
+export type ConditionNode =
+  | Condition
+  | { readonly all: readonly ConditionNode[] }
+  | { readonly any: readonly ConditionNode[] }
 /** A condition tree as written by a user. */
 export type ConditionNodeInput =
   | ConditionInput
@@ -241,7 +247,12 @@ export const ActionSchema = z.discriminatedUnion('type', [
       /** Percent of the position sold at market, (0, 100]; 100 closes the position. */
       positionPercent: z.number().positive().max(100).default(100),
       /** Re-entry cooldown after this exit closes the position; the strategy default when omitted. */
-      cooldownSeconds: z.number().int().min(0).max(7 * 24 * 3600).optional(),
+      cooldownSeconds: z
+        .number()
+        .int()
+        .min(0)
+        .max(7 * 24 * 3600)
+        .optional(),
     })
     .strict(),
   z
@@ -308,7 +319,12 @@ export const StrategySchema = z
     /** Base candle interval: indicators without their own `timeframe` use it. */
     timeframe: CandleIntervalSchema.default('1m'),
     /** Re-entry cooldown (seconds) after an exit whose action sets none. */
-    defaultCooldownSeconds: z.number().int().min(0).max(7 * 24 * 3600).default(300),
+    defaultCooldownSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 3600)
+      .default(300),
     /** The rules, in rule-number order (the last tie-break). */
     rules: z.array(RuleSchema).min(1),
   })

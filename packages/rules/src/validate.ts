@@ -46,7 +46,11 @@ export interface RuleIssue {
 /** The result of {@link validateStrategy}. */
 export type StrategyValidation =
   | { readonly success: true; readonly strategy: Strategy; readonly warnings: readonly RuleIssue[] }
-  | { readonly success: false; readonly errors: readonly RuleIssue[]; readonly warnings: readonly RuleIssue[] }
+  | {
+      readonly success: false
+      readonly errors: readonly RuleIssue[]
+      readonly warnings: readonly RuleIssue[]
+    }
 
 /** A human label for a variable, e.g. `RSI(14)` or `PRICE_CHANGE_WINDOW(60s, peak)`. */
 export function variableLabel(variable: Variable): string {
@@ -81,14 +85,16 @@ export function conditionLabel(condition: Condition): string {
 function checkConstant(left: Variable, value: number, op: string): string | undefined {
   switch (left.kind) {
     case 'RSI':
-      if (value < 0 || value > 100) return `${variableLabel(left)} ranges over 0–100; ${value} is out of range.`
+      if (value < 0 || value > 100)
+        return `${variableLabel(left)} ranges over 0–100; ${value} is out of range.`
       return undefined
     case 'PRICE':
     case 'SMA':
     case 'EMA':
     case 'AVG_PRICE':
     case 'TRAILING':
-      if (value <= 0) return `${variableLabel(left)} is a price (> 0); comparing it with ${value} is always ${op.includes('>') ? 'true' : 'false'}.`
+      if (value <= 0)
+        return `${variableLabel(left)} is a price (> 0); comparing it with ${value} is always ${op.includes('>') ? 'true' : 'false'}.`
       return undefined
     case 'PROFIT_PCT':
       if (value < -100) return `${variableLabel(left)} cannot fall below −100 %; ${value} is out of range.`
@@ -202,18 +208,33 @@ export function parseStrategy(input: StrategyInput | unknown): Strategy {
   })
 }
 
-function walkConditions(node: ConditionNode, path: string, visit: (condition: Condition, path: string) => void): void {
-  if ('all' in node) node.all.forEach((child, i) => walkConditions(child, `${path}.all[${i}]`, visit))
-  else if ('any' in node) node.any.forEach((child, i) => walkConditions(child, `${path}.any[${i}]`, visit))
-  else visit(node, path)
+function walkConditions(
+  node: ConditionNode,
+  path: string,
+  visit: (condition: Condition, path: string) => void,
+): void {
+  if ('all' in node) {
+    for (const [i, child] of node.all.entries()) walkConditions(child, `${path}.all[${i}]`, visit)
+  } else if ('any' in node) {
+    for (const [i, child] of node.any.entries()) walkConditions(child, `${path}.any[${i}]`, visit)
+  } else visit(node, path)
 }
 
 function checkRoleAndAction(rule: Rule, at: string, error: (path: string, message: string) => void): void {
   const { role, action, activation } = rule
   if (role === 'ENTRY' && activation === 'ACTIVE')
-    error(`${at}.activation`, 'An ENTRY rule opens a position: it must be active in READY (or ANY), not ACTIVE.')
-  if ((role === 'SCALE_IN' || role === 'SCALE_OUT' || role === 'EXIT' || role === 'RISK') && activation === 'READY')
-    error(`${at}.activation`, `A ${role} rule manages a position: it must be active in ACTIVE (or ANY), not READY.`)
+    error(
+      `${at}.activation`,
+      'An ENTRY rule opens a position: it must be active in READY (or ANY), not ACTIVE.',
+    )
+  if (
+    (role === 'SCALE_IN' || role === 'SCALE_OUT' || role === 'EXIT' || role === 'RISK') &&
+    activation === 'READY'
+  )
+    error(
+      `${at}.activation`,
+      `A ${role} rule manages a position: it must be active in ACTIVE (or ANY), not READY.`,
+    )
   if (action.type === 'buy' && role !== 'ENTRY' && role !== 'SCALE_IN')
     error(`${at}.action`, `A ${role} rule cannot buy: use the ENTRY or SCALE_IN role for buys.`)
   if (action.type === 'sell' && role !== 'EXIT' && role !== 'RISK' && role !== 'SCALE_OUT')
@@ -221,7 +242,10 @@ function checkRoleAndAction(rule: Rule, at: string, error: (path: string, messag
   if (action.type === 'set_flag' && role !== 'MANAGEMENT')
     error(`${at}.action`, `Only MANAGEMENT rules write flags (meta actions); this rule's role is ${role}.`)
   if (action.type === 'sell' && action.positionPercent < 100 && role !== 'SCALE_OUT')
-    error(`${at}.action.positionPercent`, `A partial sell (${action.positionPercent} %) belongs to a SCALE_OUT rule.`)
+    error(
+      `${at}.action.positionPercent`,
+      `A partial sell (${action.positionPercent} %) belongs to a SCALE_OUT rule.`,
+    )
 }
 
 interface CheckContext {
@@ -232,7 +256,10 @@ interface CheckContext {
 
 function checkVariable(strategy: Strategy, variable: Variable, path: string, ctx: CheckContext): void {
   if (variable.kind === 'EXEC_COUNT' && !strategy.rules.some((rule) => rule.id === variable.rule))
-    ctx.error(`${path}.rule`, `EXEC_COUNT refers to rule "${variable.rule}", which this strategy does not have.`)
+    ctx.error(
+      `${path}.rule`,
+      `EXEC_COUNT refers to rule "${variable.rule}", which this strategy does not have.`,
+    )
   if (variable.kind === 'CONTEXT_FLAG' && !ctx.setFlags.has(variable.flag))
     ctx.warn(`${path}.flag`, `No rule sets the flag "${variable.flag}": it is always false.`)
   if (variable.kind === 'TRAILING' && variable.activationPct < variable.trailPct)
@@ -257,7 +284,10 @@ function checkCondition(strategy: Strategy, condition: Condition, path: string, 
     return
   }
   if (typeof right === 'boolean') {
-    ctx.error(`${path}.right`, `"${label}": ${variableLabel(left)} is a number; only flags compare with true/false.`)
+    ctx.error(
+      `${path}.right`,
+      `"${label}": ${variableLabel(left)} is a number; only flags compare with true/false.`,
+    )
     return
   }
   if (leftGroup === 'count' && (op === 'crossover' || op === 'crossunder'))
@@ -272,7 +302,10 @@ function checkCondition(strategy: Strategy, condition: Condition, path: string, 
   checkVariable(strategy, right, `${path}.right`, ctx)
   const rightGroup = comparisonGroup(right)
   if (rightGroup === leftGroup) return
-  if ((leftGroup === 'price' && rightGroup === 'percentage') || (leftGroup === 'percentage' && rightGroup === 'price')) {
+  if (
+    (leftGroup === 'price' && rightGroup === 'percentage') ||
+    (leftGroup === 'percentage' && rightGroup === 'price')
+  ) {
     ctx.warn(
       path,
       `"${label}" compares a price with a percentage: the values have different units and need normalising.`,

@@ -1,7 +1,14 @@
 import { DataValidationError } from '@bb/errors'
 import { type Candle, Decimal } from '@bb/models'
 import { describe, expect, it } from 'vitest'
-import { backtest, parseCandlesCsv, reportToCsv, reportToJson, sevenRules, type StrategyInput } from '../src/index.js'
+import {
+  backtest,
+  parseCandlesCsv,
+  reportToCsv,
+  reportToJson,
+  type StrategyInput,
+  sevenRules,
+} from '../src/index.js'
 
 const T0 = Date.UTC(2025, 0, 1)
 const M = 60_000
@@ -94,11 +101,21 @@ describe('backtest', () => {
       initialBalance: 1_000_000,
     })
     const entry = report.decisions[0]!
-    expect([entry.rule.id, entry.timestamp, entry.order?.fill]).toEqual(['rsi-entry', T0 + 3 * M, 'next-price'])
-    expect(report.trades.map((t) => [t.ruleId, t.price.toString(), t.time])).toEqual([['rsi-entry', '11750', T0 + 3 * M]])
+    expect([entry.rule.id, entry.timestamp, entry.order?.fill]).toEqual([
+      'rsi-entry',
+      T0 + 3 * M,
+      'next-price',
+    ])
+    expect(report.trades.map((t) => [t.ruleId, t.price.toString(), t.time])).toEqual([
+      ['rsi-entry', '11750', T0 + 3 * M],
+    ])
     // 10 % of 1,000,000 = 100,000 / 11,750 = 8.51063829 (8 decimals, down); still open at the end.
-    expect(report.openPositions.map((p) => [p.symbol, p.quantity.toString()])).toEqual([['KRW-ABC', '8.51063829']])
-    expect(report.finalEquity.toString()).toBe(report.finalBalance.plus(new Decimal('8.51063829').times(11_750)).toString())
+    expect(report.openPositions.map((p) => [p.symbol, p.quantity.toString()])).toEqual([
+      ['KRW-ABC', '8.51063829'],
+    ])
+    expect(report.finalEquity.toString()).toBe(
+      report.finalBalance.plus(new Decimal('8.51063829').times(11_750)).toString(),
+    )
   })
 
   it('reads CSV text, exports JSON and CSV', async () => {
@@ -122,7 +139,9 @@ describe('backtest', () => {
     expect(json.trades[1].price).toBe('11500')
     const trades = reportToCsv(report, 'trades').trim().split('\n')
     expect(trades[0]).toBe('time,symbol,side,rule,decision,price,volume,funds,fee')
-    expect(trades[2]).toBe(`${new Date(T0 + M + 40_000).toISOString()},KRW-ABC,sell,target,2,11500,100,1150000,575`)
+    expect(trades[2]).toBe(
+      `${new Date(T0 + M + 40_000).toISOString()},KRW-ABC,sell,target,2,11500,100,1150000,575`,
+    )
     expect(reportToCsv(report, 'firings')).toBe('rule,firings\nentry,1\ntarget,1\n')
     expect(reportToCsv(report, 'decisions').split('\n')[1]).toContain('"KRW-ABC @ 10000: rule 1 ""entry""')
   })
@@ -138,13 +157,15 @@ describe('backtest', () => {
       yield candle(1, 10_000, 10_000, 10_000, 10_000)
       yield candle(0, 10_000, 10_000, 10_000, 10_000)
     }
-    await expect(backtest({ candles: backwards(), rules: bracket, initialBalance: 1 })).rejects.toThrow(DataValidationError)
+    await expect(backtest({ candles: backwards(), rules: bracket, initialBalance: 1 })).rejects.toThrow(
+      DataValidationError,
+    )
   })
 
   it('reports CSV errors with the line', () => {
-    expect(() => parseCandlesCsv('timestamp,open,high,low,close\n1,10,9,8,10\n', { symbol: 'KRW-A', interval: '1m' })).toThrow(
-      /line 2/,
-    )
+    expect(() =>
+      parseCandlesCsv('timestamp,open,high,low,close\n1,10,9,8,10\n', { symbol: 'KRW-A', interval: '1m' }),
+    ).toThrow(/line 2/)
   })
 
   it('the seven rules over a generated series: the report reconciles with its own trades', async () => {
@@ -166,10 +187,18 @@ describe('backtest', () => {
     }
     const report = await backtest({ candles, rules: sevenRules(), initialBalance: 10_000_000 })
     expect(report.trades.length).toBeGreaterThan(0)
-    const spent = report.trades.filter((t) => t.side === 'buy').reduce((s, t) => s.plus(t.funds).plus(t.fee), new Decimal(0))
-    const received = report.trades.filter((t) => t.side === 'sell').reduce((s, t) => s.plus(t.funds).minus(t.fee), new Decimal(0))
-    expect(report.finalBalance.toString()).toBe(new Decimal(10_000_000).minus(spent).plus(received).toString())
-    expect(report.fees.toString()).toBe(report.trades.reduce((s, t) => s.plus(t.fee), new Decimal(0)).toString())
+    const spent = report.trades
+      .filter((t) => t.side === 'buy')
+      .reduce((s, t) => s.plus(t.funds).plus(t.fee), new Decimal(0))
+    const received = report.trades
+      .filter((t) => t.side === 'sell')
+      .reduce((s, t) => s.plus(t.funds).minus(t.fee), new Decimal(0))
+    expect(report.finalBalance.toString()).toBe(
+      new Decimal(10_000_000).minus(spent).plus(received).toString(),
+    )
+    expect(report.fees.toString()).toBe(
+      report.trades.reduce((s, t) => s.plus(t.fee), new Decimal(0)).toString(),
+    )
     expect(report.pnl.toString()).toBe(report.finalEquity.minus(10_000_000).toString())
     expect(Object.values(report.firings).reduce((a, b) => a + b, 0)).toBe(report.decisions.length)
     expect(report.maxDrawdownPct).toBeGreaterThanOrEqual(0)

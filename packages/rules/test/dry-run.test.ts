@@ -12,7 +12,11 @@ const base: OrderIntent = {
   timestamp: 0,
   fill: 'at-price',
 }
-const buy = (total: number | string, price: number | string, extra: Partial<OrderIntent> = {}): OrderIntent => ({
+const buy = (
+  total: number | string,
+  price: number | string,
+  extra: Partial<OrderIntent> = {},
+): OrderIntent => ({
   ...base,
   amount: { kind: 'quote', value: new Decimal(total) },
   price: new Decimal(price),
@@ -103,7 +107,10 @@ describe('DryRunExecutor accounting, exact to the won', () => {
     expect(paper.pendingCount).toBe(1)
     paper.observePrice('KRW-BTC', new Decimal(10_050), 60_000)
     const outcome = await pending
-    expect(outcome.status === 'filled' && [outcome.fill.price.toString(), outcome.fill.timestamp]).toEqual(['10050', 60_000])
+    expect(outcome.status === 'filled' && [outcome.fill.price.toString(), outcome.fill.timestamp]).toEqual([
+      '10050',
+      60_000,
+    ])
   })
 
   it('checks each order with the gateway test-order call when asked, creating nothing', async () => {
@@ -119,7 +126,9 @@ describe('DryRunExecutor accounting, exact to the won', () => {
     })
     const outcome = await paper.submit(buy(10_000, 10_000))
     expect(outcome.status).toBe('rejected')
-    expect(calls).toEqual([{ symbol: 'KRW-BTC', side: 'buy', type: 'price', price: '10000', clientOrderId: 'o' }])
+    expect(calls).toEqual([
+      { symbol: 'KRW-BTC', side: 'buy', type: 'price', price: '10000', clientOrderId: 'o' },
+    ])
     expect(paper.balance('KRW').toString()).toBe('1000000')
   })
 })

@@ -1,6 +1,12 @@
 import { InvalidRequestError } from '@bb/errors'
 import { describe, expect, it } from 'vitest'
-import { parseStrategy, SEVEN_RULE_IDS, sevenRules, type StrategyInput, validateStrategy } from '../src/index.js'
+import {
+  parseStrategy,
+  SEVEN_RULE_IDS,
+  type StrategyInput,
+  sevenRules,
+  validateStrategy,
+} from '../src/index.js'
 
 const entry = {
   id: 'entry',
@@ -73,20 +79,31 @@ describe('sevenRules preset', () => {
 })
 
 describe('validateStrategy', () => {
-  const withCondition = (when: unknown): StrategyInput => ({ rules: [{ ...entry, when }, exit] }) as StrategyInput
+  const withCondition = (when: unknown): StrategyInput =>
+    ({ rules: [{ ...entry, when }, exit] }) as StrategyInput
 
   it('accepts a minimal strategy and applies defaults', () => {
     const result = validateStrategy({ rules: [entry, exit] })
     expect(result.success).toBe(true)
     if (result.success) {
       expect(result.strategy.timeframe).toBe('1m')
-      expect(result.strategy.rules[0]!.when).toEqual({ left: { kind: 'RSI', period: 14 }, op: '<', right: 30 })
+      expect(result.strategy.rules[0]!.when).toEqual({
+        left: { kind: 'RSI', period: 14 },
+        op: '<',
+        right: 30,
+      })
     }
   })
 
   it.each([
-    [{ left: { kind: 'RSI' }, op: '<', right: { kind: 'EXEC_COUNT', rule: 'exit' } }, 'incompatible comparison'],
-    [{ left: { kind: 'CONTEXT_FLAG', flag: 'x' }, op: '==', right: 1 }, 'a flag compares only with true/false'],
+    [
+      { left: { kind: 'RSI' }, op: '<', right: { kind: 'EXEC_COUNT', rule: 'exit' } },
+      'incompatible comparison',
+    ],
+    [
+      { left: { kind: 'CONTEXT_FLAG', flag: 'x' }, op: '==', right: 1 },
+      'a flag compares only with true/false',
+    ],
     [{ left: { kind: 'CONTEXT_FLAG', flag: 'x' }, op: '>', right: true }, 'a flag supports only == and !='],
     [{ left: { kind: 'PRICE' }, op: '>', right: true }, 'only flags compare with true/false'],
     [{ left: { kind: 'RSI' }, op: '<', right: 120 }, 'ranges over 0–100'],
@@ -118,7 +135,11 @@ describe('validateStrategy', () => {
     })
     expect(result.success).toBe(false)
     if (!result.success)
-      expect(result.errors.map((e) => e.path)).toEqual(['rules[0].action', 'rules[1].id', 'rules[2].action.amount.value'])
+      expect(result.errors.map((e) => e.path)).toEqual([
+        'rules[0].action',
+        'rules[1].id',
+        'rules[2].action.amount.value',
+      ])
   })
 
   it('warns on price versus percentage, flags nobody sets, and a missing exit', () => {

@@ -1,12 +1,23 @@
 import { type Candle, Decimal } from '@bb/models'
-import { createEngine, type Decision, DryRunExecutor, type Engine, type Executor, type StrategyInput } from '../src/index.js'
+import {
+  createEngine,
+  type Decision,
+  DryRunExecutor,
+  type Engine,
+  type Executor,
+  type StrategyInput,
+} from '../src/index.js'
 
 /** Start of the hand-built paths: 2025-01-01T00:00:00Z. */
 export const T0 = Date.UTC(2025, 0, 1)
 export const SYMBOL = 'KRW-ABC'
 
 /** `count` closed 1m candles before T0 whose closes fall by 10 each: RSI = 0 once warm. */
-export function fallingCandles(count: number, symbol = SYMBOL, interval: Candle['interval'] = '1m'): Candle[] {
+export function fallingCandles(
+  count: number,
+  symbol = SYMBOL,
+  interval: Candle['interval'] = '1m',
+): Candle[] {
   return Array.from({ length: count }, (_, i) => {
     const close = new Decimal(12_000 - i * 10)
     return {

@@ -46,16 +46,24 @@ describe('indicators match plain reference implementations (property tests)', ()
 
   it('EMA', () => {
     fc.assert(
-      fc.property(prices, fc.integer({ min: 1, max: 50 }), fc.double({ min: 0.1, max: 10, noNaN: true }), (values, period, k) => {
-        const ema = new Ema(period, k)
-        // A large smoothing factor makes the EMA an extrapolation: compare with a relative tolerance.
-        values.forEach((value, i) => {
-          const expected = emaRef(values.slice(0, i + 1), period, k)
-          const got = ema.update(value)
-          if (expected === undefined) expect(got).toBeUndefined()
-          else expect(Math.abs(got! - expected)).toBeLessThanOrEqual(1e-6 * Math.max(1, ...values.map(Math.abs)))
-        })
-      }),
+      fc.property(
+        prices,
+        fc.integer({ min: 1, max: 50 }),
+        fc.double({ min: 0.1, max: 10, noNaN: true }),
+        (values, period, k) => {
+          const ema = new Ema(period, k)
+          // A large smoothing factor makes the EMA an extrapolation: compare with a relative tolerance.
+          values.forEach((value, i) => {
+            const expected = emaRef(values.slice(0, i + 1), period, k)
+            const got = ema.update(value)
+            if (expected === undefined) expect(got).toBeUndefined()
+            else
+              expect(Math.abs(got! - expected)).toBeLessThanOrEqual(
+                1e-6 * Math.max(1, ...values.map(Math.abs)),
+              )
+          })
+        },
+      ),
     )
   })
 
@@ -75,16 +83,21 @@ describe('indicators match plain reference implementations (property tests)', ()
 
   it('RSI on a known series (Wilder 14 on the classic 15 closes)', () => {
     const rsi = new Rsi(14)
-    const closes = [44.34, 44.09, 44.15, 43.61, 44.33, 44.83, 45.1, 45.42, 45.84, 46.08, 45.89, 46.03, 45.61, 46.28, 46.28]
+    const closes = [
+      44.34, 44.09, 44.15, 43.61, 44.33, 44.83, 45.1, 45.42, 45.84, 46.08, 45.89, 46.03, 45.61, 46.28, 46.28,
+    ]
     for (const c of closes) rsi.update(c)
     expect(rsi.value).toBeCloseTo(70.46, 1)
   })
 
   it('time-windowed rolling min/max and coverage', () => {
-    const samples = fc.array(fc.tuple(fc.integer({ min: 0, max: 30_000 }), fc.double({ min: 1, max: 1e6, noNaN: true })), {
-      minLength: 1,
-      maxLength: 200,
-    })
+    const samples = fc.array(
+      fc.tuple(fc.integer({ min: 0, max: 30_000 }), fc.double({ min: 1, max: 1e6, noNaN: true })),
+      {
+        minLength: 1,
+        maxLength: 200,
+      },
+    )
     fc.assert(
       fc.property(samples, fc.integer({ min: 1_000, max: 120_000 }), (raw, windowMs) => {
         const window = new RollingWindow(windowMs)
@@ -107,7 +120,11 @@ describe('indicators match plain reference implementations (property tests)', ()
 
   it('aggregates trades into candles (OHLCV exact)', () => {
     const trades = fc.array(
-      fc.tuple(fc.integer({ min: 0, max: 20_000 }), fc.integer({ min: 1, max: 100_000 }), fc.integer({ min: 1, max: 10_000 })),
+      fc.tuple(
+        fc.integer({ min: 0, max: 20_000 }),
+        fc.integer({ min: 1, max: 100_000 }),
+        fc.integer({ min: 1, max: 10_000 }),
+      ),
       { minLength: 1, maxLength: 150 },
     )
     fc.assert(

@@ -66,15 +66,33 @@ function fakeGateway(options: { credentials?: boolean; price?: number; krw?: str
       const o = orders.get(id)!
       if (gateway.hold || o.state !== 'wait') return o
       const params = created[Number(id.slice(5)) - 1]!
-      const volume = params.side === 'buy' ? params.price!.dividedBy(price).toDecimalPlaces(8, Decimal.ROUND_FLOOR) : params.volume!
+      const volume =
+        params.side === 'buy'
+          ? params.price!.dividedBy(price).toDecimalPlaces(8, Decimal.ROUND_FLOOR)
+          : params.volume!
       const funds = volume.times(price)
-      const done: Order = { ...o, state: 'done', executedVolume: volume, executedFunds: funds, paidFee: funds.times('0.0005'), tradesCount: 1 }
+      const done: Order = {
+        ...o,
+        state: 'done',
+        executedVolume: volume,
+        executedFunds: funds,
+        paidFee: funds.times('0.0005'),
+        tradesCount: 1,
+      }
       orders.set(id, done)
       return done
     },
     async getBalances(): Promise<readonly Balance[]> {
       return [
-        { exchange: 'upbit', currency: 'KRW', free: new Decimal(options.krw ?? '2000000'), locked: new Decimal(0), timestamp: T0, receivedAt: T0, source: 'rest' },
+        {
+          exchange: 'upbit',
+          currency: 'KRW',
+          free: new Decimal(options.krw ?? '2000000'),
+          locked: new Decimal(0),
+          timestamp: T0,
+          receivedAt: T0,
+          source: 'rest',
+        },
       ]
     },
   }
@@ -108,16 +126,18 @@ describe('LiveExecutor refuses to start without both confirmations', () => {
   })
 
   it('refuses without a gateway or without credentials', () => {
-    expect(() => new LiveExecutor({ ...confirmed(fakeGateway()), gateway: undefined as unknown as OrderGateway })).toThrow(
-      /needs an OrderGateway/,
-    )
+    expect(
+      () => new LiveExecutor({ ...confirmed(fakeGateway()), gateway: undefined as unknown as OrderGateway }),
+    ).toThrow(/needs an OrderGateway/)
     expect(() => new LiveExecutor(confirmed(fakeGateway({ credentials: false })))).toThrow(PermissionError)
   })
 
   it('refuses without confirmation 1 (live: true)', () => {
     const options = { ...confirmed(fakeGateway()), live: undefined } as unknown as LiveExecutorOptions
     expect(() => new LiveExecutor(options)).toThrow(/confirmation 1 of 2/)
-    expect(() => new LiveExecutor({ ...options, live: 'yes' } as unknown as LiveExecutorOptions)).toThrow(PermissionError)
+    expect(() => new LiveExecutor({ ...options, live: 'yes' } as unknown as LiveExecutorOptions)).toThrow(
+      PermissionError,
+    )
   })
 
   it('refuses without confirmation 2 or when it names another amount', () => {
@@ -125,9 +145,15 @@ describe('LiveExecutor refuses to start without both confirmations', () => {
     expect(() => new LiveExecutor({ ...confirmed(gateway), confirmation: '' })).toThrow(/confirmation 2 of 2/)
     expect(() => new LiveExecutor({ ...confirmed(gateway), confirmation: 'yes' })).toThrow(PermissionError)
     expect(
-      () => new LiveExecutor({ ...confirmed(gateway, 1_000_000), confirmation: liveConfirmationPhrase(5_000_000) }),
+      () =>
+        new LiveExecutor({
+          ...confirmed(gateway, 1_000_000),
+          confirmation: liveConfirmationPhrase(5_000_000),
+        }),
     ).toThrow(/risking up to 1,000,000 KRW/)
-    expect(() => new LiveExecutor({ ...confirmed(gateway), maxCapitalAtRisk: 0 })).toThrow(InvalidRequestError)
+    expect(() => new LiveExecutor({ ...confirmed(gateway), maxCapitalAtRisk: 0 })).toThrow(
+      InvalidRequestError,
+    )
     expect(gateway.created).toEqual([])
   })
 
@@ -185,7 +211,9 @@ describe('LiveExecutor while running', () => {
     const refused = await executor.submit(intent({ id: 'bb-3' }))
     expect(refused.status === 'rejected' && refused.error.code).toBe('permission')
     gateway.hold = false
-    const sold = await executor.submit(intent({ id: 'bb-4', side: 'sell', volume: new Decimal(1), emergency: true }))
+    const sold = await executor.submit(
+      intent({ id: 'bb-4', side: 'sell', volume: new Decimal(1), emergency: true }),
+    )
     expect(sold.status).toBe('filled')
   })
 })

@@ -237,7 +237,13 @@ describe('rule 6: crash detection', () => {
       [40, 10_000],
     ])
     s.engine.process({ type: 'disconnect', symbol: SYMBOL, timestamp: T0 + 41_000 })
-    expect(await s.feed([[50, 9_400], [60, 9_400], [70, 9_400]])).toEqual([])
+    expect(
+      await s.feed([
+        [50, 9_400],
+        [60, 9_400],
+        [70, 9_400],
+      ]),
+    ).toEqual([])
     // 30 s after the rebuild the window (max 9,400) is half covered; 8,900 is −5.3 %.
     expect(await s.feed([[80, 8_900]])).toEqual([{ t: 80, rule: 'crash', kind: 'order' }])
   })
@@ -253,7 +259,12 @@ describe('rule 6: crash detection', () => {
       [50, 9_400],
     ])
     expect(s.engine.getState(SYMBOL)?.state).toBe('CLOSED')
-    expect(await s.feed([[60, 9_400], [50 + 1_799, 9_400]])).toEqual([])
+    expect(
+      await s.feed([
+        [60, 9_400],
+        [50 + 1_799, 9_400],
+      ]),
+    ).toEqual([])
     expect(await s.feed([[50 + 1_800, 9_400]])).toEqual([{ t: 1_850, rule: 'rsi-entry', kind: 'order' }])
   })
 
@@ -319,10 +330,9 @@ describe('rule 7: surge detection', () => {
       { t: 110, rule: 'surge', kind: 'meta' },
       { t: 130, rule: 'trailing-stop', kind: 'order' },
     ])
-    expect(s.decisions.find((d) => d.rule.id === 'surge')?.values['PRICE_CHANGE_WINDOW(60s, trough)']).toBeCloseTo(
-      (10_820 / 10_300 - 1) * 100,
-      9,
-    )
+    expect(
+      s.decisions.find((d) => d.rule.id === 'surge')?.values['PRICE_CHANGE_WINDOW(60s, trough)'],
+    ).toBeCloseTo((10_820 / 10_300 - 1) * 100, 9)
   })
 })
 
@@ -358,7 +368,12 @@ describe('engine invariants', () => {
         },
       ],
     })
-    expect(await s.feed([[0, 10_000], [1, 10_600]])).toEqual([
+    expect(
+      await s.feed([
+        [0, 10_000],
+        [1, 10_600],
+      ]),
+    ).toEqual([
       { t: 0, rule: 'entry', kind: 'order' },
       { t: 1, rule: 'note', kind: 'meta' },
       { t: 1, rule: 'exit', kind: 'order' },
@@ -405,7 +420,10 @@ describe('engine invariants', () => {
         },
       ],
     })
-    await s.feed([[0, 10_000], [1, 8_000]])
+    await s.feed([
+      [0, 10_000],
+      [1, 8_000],
+    ])
     const exit = s.decisions.at(-1)!
     expect(exit.rule.id).toBe('stop-a')
     expect(exit.dropped.map((d) => d.ruleId)).toEqual(['stop-b', 'add'])
@@ -424,7 +442,8 @@ describe('engine invariants', () => {
       },
     }
     const s = scenario(sevenRules(), { executor })
-    const p = (price: number, t: number) => s.engine.process({ type: 'price', symbol: SYMBOL, price, timestamp: T0 + t })
+    const p = (price: number, t: number) =>
+      s.engine.process({ type: 'price', symbol: SYMBOL, price, timestamp: T0 + t })
     expect(p(10_000, 0).map((d) => d.rule.id)).toEqual(['rsi-entry'])
     expect(p(10_000, 1_000)).toEqual([])
     expect(p(9_000, 2_000)).toEqual([])
