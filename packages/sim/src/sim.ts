@@ -133,6 +133,7 @@ export async function startSim(options: StartSimOptions = {}): Promise<Sim> {
     logger,
     idleTimeoutMs: options.idleTimeoutMs ?? 120_000,
     upIntervalMs: options.upIntervalMs ?? 10_000,
+    synthetic: options.replay === undefined,
   })
   const wsHub = hub
   const replaying = options.replay !== undefined

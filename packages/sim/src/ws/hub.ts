@@ -111,6 +111,8 @@ export interface HubOptions {
   readonly logger: SimLogger | undefined
   readonly idleTimeoutMs: number
   readonly upIntervalMs: number
+  /** `false` in replay mode: no snapshots from the simulated market. */
+  readonly synthetic: boolean
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -291,7 +293,7 @@ export class WsHub {
       this.unindex(conn)
       conn.subs = parsed.subs
       this.indexConn(conn)
-      for (const s of parsed.subs) if (s.snapshot) this.sendSnapshot(conn, s)
+      if (this.o.synthetic) for (const s of parsed.subs) if (s.snapshot) this.sendSnapshot(conn, s)
     }
     if (parsed.list) this.sendList(conn)
   }
