@@ -88,6 +88,7 @@ export class MarketState {
   firstLiveSid: TradeRecord | undefined
   // caches
   readonly dayCache = new Map<number, Summary | null>()
+  readonly prevCloseCache = new Map<number, number>()
   today: { day: number; summary: Summary | undefined } | undefined
   rolling: { from: number; volume: number; turnover: number } | undefined
   extremes: Extremes | undefined
@@ -699,12 +700,26 @@ export class MarketModel {
 
   /** Close of the last trade before the UTC day `day` (previous close). */
   prevClose(m: MarketState, day: number): number {
-    const firstDay = Math.floor(this.historyStartMinute / 1440)
-    for (let d = day - 1; d >= firstDay; d--) {
-      const s = this.daySummary(m, d)
-      if (s) return s.close
+    const cached = m.prevCloseCache.get(day)
+    if (cached !== undefined) return cached
+    let result: number | undefined
+    for (let minute = day * 1440 - 1; minute >= this.historyStartMinute; minute--) {
+      const s = this.singleMinute(m, minute)
+      if (s) {
+        result = s.close
+        break
+      }
     }
-    return this.lastTrade(m)?.price ?? m.def.referencePrice
+    const value = result ?? this.lastTrade(m)?.price ?? m.def.referencePrice
+    if (day * DAY <= this.processedTime) m.prevCloseCache.set(day, value)
+    return value
+  }
+
+  /** One minute's summary without building the whole day block when it is not cached. */
+  private singleMinute(m: MarketState, minute: number): Summary | undefined {
+    if (minute >= this.startMinute || minute < this.historyStartMinute) return this.minuteSummary(m, minute)
+    if (this.blocks.has(`${m.index}:${Math.floor(minute / 1440)}`)) return this.minuteSummary(m, minute)
+    return minute < this.exactFromMinute ? this.coarseSummary(m, minute) : this.exactSummary(m, minute)
   }
 
   /** Running summary of the current UTC day. */

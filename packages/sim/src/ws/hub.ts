@@ -85,6 +85,9 @@ interface Conn {
   upTimer: NodeJS.Timeout | undefined
   readonly msgTimes: number[]
   closing: boolean
+  /** Frames waiting for the next flush (written as one TCP write). */
+  out: Buffer[]
+  outBytes: number
 }
 
 interface Entry {
@@ -207,6 +210,8 @@ export class WsHub {
         upTimer: undefined,
         msgTimes: [],
         closing: false,
+        out: [],
+        outBytes: 0,
       }
       this.conns.add(conn)
       if (account) this.privateConns.add(conn)
@@ -503,10 +508,53 @@ export class WsHub {
     if (delay > 0) {
       const t = setTimeout(() => {
         this.timers.delete(t)
-        if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(out, { binary: true })
+        this.enqueue(conn, out)
       }, delay)
       this.timers.add(t)
-    } else conn.ws.send(out, { binary: true })
+    } else this.enqueue(conn, out)
+  }
+
+  /**
+   * Queues a binary frame; all frames queued in one turn of the event loop go out in a single
+   * socket write (the framing is plain RFC 6455: FIN + binary opcode, unmasked, no extensions).
+   */
+  private enqueue(conn: Conn, payload: Buffer): void {
+    if (conn.ws.readyState !== conn.ws.OPEN) return
+    const n = payload.length
+    const header = n < 126 ? 2 : n < 65536 ? 4 : 10
+    const frame = Buffer.allocUnsafe(header + n)
+    frame[0] = 0x82
+    if (n < 126) frame[1] = n
+    else if (n < 65536) {
+      frame[1] = 126
+      frame.writeUInt16BE(n, 2)
+    } else {
+      frame[1] = 127
+      frame.writeUInt32BE(0, 2)
+      frame.writeUInt32BE(n, 6)
+    }
+    payload.copy(frame, header)
+    conn.out.push(frame)
+    conn.outBytes += frame.length
+    if (conn.out.length === 1) {
+      this.flushQueue.push(conn)
+      if (this.flushQueue.length === 1) setImmediate(this.flushAll)
+    }
+  }
+
+  private readonly flushQueue: Conn[] = []
+
+  private readonly flushAll = (): void => {
+    const list = this.flushQueue.splice(0)
+    for (const conn of list) {
+      const frames = conn.out
+      conn.out = []
+      const bytes = conn.outBytes
+      conn.outBytes = 0
+      const socket = (conn.ws as unknown as { _socket?: Duplex })._socket
+      if (conn.ws.readyState !== conn.ws.OPEN || !socket || socket.destroyed) continue
+      socket.write(frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames, bytes))
+    }
   }
 
   private sendRaw(conn: Conn, raw: Raw, type: string, force = false): void {
