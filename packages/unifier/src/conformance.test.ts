@@ -1,6 +1,6 @@
 import { adapters, upbit } from '@bb/exchange-adapter'
 import { conformanceChecks, type RecordedPayload } from '@bb/exchange-adapter/testing'
-import { describe, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { fixture } from './__fixtures__/upbit/index.js'
 import { createUnifier } from './index.js'
 
@@ -89,7 +89,7 @@ describe('upbit conformance with compiled normalizers', () => {
 
 describe('every adapter in the repo compiles', () => {
   it.each(Object.entries(adapters))('%s', (_id, adapter) => {
-    createUnifier(adapter, { validate: 'fast' })
-    createUnifier(adapter, { validate: 'strict' })
+    expect(createUnifier(adapter, { validate: 'fast' }).adapter).toBe(adapter)
+    expect(createUnifier(adapter, { validate: 'strict' }).validate).toBe('strict')
   })
 })

@@ -23,7 +23,7 @@ function make(sign: number, exponent: number, digits: number[]): Decimal {
 }
 
 /**
- * Builds a {@link Decimal} from plain decimal text (`-?digits[.digits]`) about five times faster
+ * Builds a `Decimal` from plain decimal text (`-?digits[.digits]`) about five times faster
  * than `new Decimal(text)`, with the identical internal representation (checked by a property
  * test). Returns `undefined` for any other text (exponents, signs, blanks), which callers hand to
  * `new Decimal`.
@@ -79,7 +79,7 @@ export function decimalFromPlainText(text: string): Decimal | undefined {
 }
 
 /**
- * Converts a raw JSON value to an exact {@link Decimal}: numbers (at most 15 significant
+ * Converts a raw JSON value to an exact `Decimal`: numbers (at most 15 significant
  * digits, which `String(n)` reproduces exactly), decimal text including exponent forms
  * (`1.16539E8`), and bigints. Returns `undefined` for anything that is not a finite decimal, and
  * for numbers whose shortest form has more than 15 significant digits (a double that may already
@@ -95,7 +95,8 @@ export function exactDecimal(value: unknown): Decimal | undefined {
     if (!Number.isFinite(value)) return undefined
     const text = String(value)
     const fast = decimalFromPlainText(text)
-    if (fast !== undefined) return countDigits(fast.d) > 15 ? undefined : fast
+    // Text of 15 characters or fewer cannot hold more than 15 significant digits.
+    if (fast !== undefined) return text.length <= 15 || countDigits(fast.d) <= 15 ? fast : undefined
     return significantDigits(text) > 15 ? undefined : new Decimal(text)
   }
   if (typeof value === 'string')
