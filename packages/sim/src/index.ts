@@ -17,7 +17,10 @@ export { parseCapture, type ReplayFrame, type ReplayOptions } from './replay.js'
 export { type StartSimOptions, startSim } from './sim.js'
 export type {
   AccountSpec,
+  ApiKeys,
   CorruptFramesOptions,
+  CorruptState,
+  CreateAccountOptions,
   EmittedTrade,
   FailRestOptions,
   FaultState,

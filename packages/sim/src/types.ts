@@ -179,6 +179,34 @@ export interface CorruptFramesOptions {
   readonly count?: number
 }
 
+/** Active frame corruption. */
+export interface CorruptState {
+  /** How frames are corrupted. */
+  mode: 'malformed' | 'truncated'
+  /** Share of frames corrupted. */
+  fraction: number
+  /** Frames still to corrupt (`Infinity` = no limit). */
+  remaining: number
+}
+
+/** An API key pair. */
+export interface ApiKeys {
+  /** The Access Key (JWT claim `access_key`). */
+  readonly accessKey: string
+  /** The Secret Key (HMAC key, raw bytes). */
+  readonly secretKey: string
+}
+
+/** Options of {@link SimAccounts.create}. */
+export interface CreateAccountOptions {
+  /** Access key to use; random when omitted. */
+  readonly accessKey?: string
+  /** Secret key to use; random when omitted. */
+  readonly secretKey?: string
+  /** Starting balances, e.g. `{ KRW: '1000000', BTC: '0.5' }`. */
+  readonly balances?: Readonly<Record<string, string>>
+}
+
 /** Current fault settings (real-time deadlines, ms since epoch). */
 export interface FaultState {
   /** Interval of periodic drops, if any. */
@@ -196,7 +224,7 @@ export interface FaultState {
   /** `failFraction` applies until this time. */
   failUntil: number
   /** Frame corruption, if any. */
-  corrupt: { mode: 'malformed' | 'truncated'; fraction: number; remaining: number } | undefined
+  corrupt: CorruptState | undefined
   /** REST answers 429 until this time. */
   stormUntil: number
   /** New TCP connections are refused until this time. */
@@ -248,11 +276,7 @@ export interface SimAccounts {
    * Creates an API key pair. Without `accessKey`/`secretKey` random ones are generated.
    * @returns the keys to sign requests with.
    */
-  create(options?: {
-    readonly accessKey?: string
-    readonly secretKey?: string
-    readonly balances?: Readonly<Record<string, string>>
-  }): { accessKey: string; secretKey: string }
+  create(options?: CreateAccountOptions): ApiKeys
   /** Balances of an account by currency. Throws for an unknown key. */
   balances(accessKey: string): Record<string, SimBalance>
   /** Sets the available balance of a currency (a deposit or withdrawal, instantly). */
@@ -274,7 +298,7 @@ export interface Sim {
   /** The seed in use. */
   readonly seed: number
   /** The default account when `accounts` was not given, else `undefined`. */
-  readonly defaultAccount: { readonly accessKey: string; readonly secretKey: string } | undefined
+  readonly defaultAccount: ApiKeys | undefined
   /** Market controls. */
   readonly market: SimMarketControls
   /** Fault injection. */
