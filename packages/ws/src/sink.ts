@@ -39,6 +39,9 @@ export class Queue<T> {
   }
 }
 
+/** A subscriber whose `next` takes longer than this (ms) is served from its buffer, in time slices. */
+const SLOW_MS = 1
+
 interface DropRange {
   count: number
   from: number
@@ -54,8 +57,10 @@ export interface SinkCounters {
 
 /**
  * One subscriber of one stream: a bounded buffer between the shared upstream and the
- * subscriber's `next`, drained by the client's scheduler in time slices so a slow subscriber only
- * slows (and, with `drop-oldest`, loses data for) itself.
+ * subscriber's `next`. A subscriber that keeps up gets every value synchronously (no queue); one
+ * whose `next` takes longer than `SLOW_MS` is served from its buffer by the client's scheduler,
+ * in time slices between socket reads, so it only slows (and, with `drop-oldest`, loses data
+ * for) itself.
  */
 export class Sink {
   /** The values buffered for the subscriber. */
@@ -69,6 +74,8 @@ export class Sink {
   done = false
   /** Set when the sink should complete once its buffer is empty. */
   private completeWhenDrained = false
+  /** Set when the subscriber took longer than `SLOW_MS` for a value: values queue until it catches up. */
+  private slow = false
 
   constructor(
     private readonly subscriber: Subscriber<StreamEvent<unknown>>,
@@ -109,6 +116,15 @@ export class Sink {
   }
 
   private enqueue(event: StreamEvent<unknown>): void {
+    if (!this.slow && this.queue.size === 0 && this.keptGaps.length === 0 && this.drops.size === 0) {
+      // Fast path: nothing queued and the subscriber keeps up — deliver now (lowest latency).
+      const start = performance.now()
+      if (event.type === 'data') this.counters.delivered++
+      this.subscriber.next(event)
+      if (performance.now() - start > SLOW_MS) this.slow = true
+      this.completeIfDone()
+      return
+    }
     if (this.queue.size >= this.capacity) {
       if (this.policy === 'error') {
         this.fail(
@@ -167,21 +183,29 @@ export class Sink {
       }
       this.drops.clear()
     }
+    let now = performance.now()
     let first = true
     while (!this.done && this.queue.size > 0) {
-      if (!first && performance.now() >= deadline) return true
+      if (!first && now >= deadline) return true
       first = false
       const event = this.queue.shift()!
       this.counters.buffered--
       if (event.type === 'data') this.counters.delivered++
       subscriber.next(event)
+      const after = performance.now()
+      this.slow = after - now > SLOW_MS
+      now = after
     }
+    this.completeIfDone()
+    return false
+  }
+
+  private completeIfDone(): void {
     if (!this.done && this.completeWhenDrained && this.queue.size === 0) {
       this.completeWhenDrained = false
       this.done = true
-      subscriber.complete()
+      this.subscriber.complete()
     }
-    return false
   }
 
   /** Errors the subscriber (its teardown detaches it from every stream). */

@@ -47,3 +47,25 @@ export async function rig(
     },
   }
 }
+
+/** Places a limit buy 20 % under the market on the sim through its REST API (signed like Upbit). */
+export async function placeOrder(sim: Sim, symbol: string): Promise<string> {
+  const account = sim.defaultAccount!
+  const price = Math.floor((sim.market.price(symbol) * 0.8) / 1000) * 1000
+  const request = upbit.rest.endpoints.createOrder({
+    symbol,
+    side: 'buy',
+    type: 'limit',
+    volume: '0.001',
+    price: String(price),
+  })
+  const response = await fetch(upbit.rest.url(request, sim.restUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...upbit.rest.sign(request, account) },
+    body: JSON.stringify(request.body),
+  })
+  const body = (await response.json()) as { uuid?: string }
+  if (response.status !== 201 || body.uuid === undefined)
+    throw new Error(`order failed: ${response.status} ${JSON.stringify(body)}`)
+  return body.uuid
+}
