@@ -1,0 +1,36 @@
+/**
+ * A REST client for every endpoint of an exchange adapter that never trips a rate limit: an
+ * undici keep-alive pool, a proactive limiter per rate-limit group that learns from the
+ * exchange's headers, coalescing of identical requests, batching of ticker requests, retries
+ * with jittered backoff for retryable failures only, history of any size, and the private
+ * endpoints behind credentials and an explicit `trading: 'live'`.
+ *
+ * @packageDocumentation
+ */
+export {
+  type CallOptions,
+  type CandleProgress,
+  createRestClient,
+  fillGaps,
+  type GetCandlesOptions,
+  type GetClosedOrdersOptions,
+  type GetOpenOrdersOptions,
+  type GetTradesOptions,
+  limiterFor,
+  type OrderChance,
+  type RestClient,
+  type RestClientOptions,
+  type RestClientStats,
+} from './client.js'
+export { type Clock, systemClock } from './clock.js'
+export {
+  type AcquireOptions,
+  createRateLimiter,
+  type RateLimiter,
+  type RateLimiterEvent,
+  type RateLimiterOptions,
+  type RateLimitGroupConfig,
+  type RateLimitGroupStats,
+} from './limiter.js'
+export { backoffDelay, type RetryOptions } from './retry.js'
+export type { RequestEvent, RetryEvent, TransportEvent, TransportGroupStats } from './transport.js'

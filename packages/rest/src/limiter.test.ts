@@ -1,0 +1,244 @@
+import { AbortedError, InvalidRequestError, NetworkError, RateLimitError } from '@bb/errors'
+import { describe, expect, it } from 'vitest'
+import type { Clock } from './clock.js'
+import { createBatcher, createCoalescer } from './coalesce.js'
+import { createRateLimiter, type RateLimiterEvent } from './limiter.js'
+import { backoffDelay, withRetry } from './retry.js'
+
+/** A clock whose time moves only when the test says so. */
+function manualClock(start = 1_000_000) {
+  let now = start
+  let seq = 0
+  const timers = new Map<number, { at: number; fn: () => void }>()
+  const clock: Clock & { advance(ms: number): Promise<void>; pending(): number } = {
+    now: () => now,
+    setTimeout(fn, ms) {
+      const id = ++seq
+      timers.set(id, { at: now + ms, fn })
+      return id
+    },
+    clearTimeout(handle) {
+      timers.delete(handle as number)
+    },
+    async advance(ms) {
+      const end = now + ms
+      for (;;) {
+        await flush()
+        const due = [...timers.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0]
+        if (!due) break
+        timers.delete(due[0])
+        now = Math.max(now, due[1].at)
+        due[1].fn()
+        await flush()
+      }
+      now = end
+      await flush()
+    },
+    pending: () => timers.size,
+  }
+  return clock
+}
+
+const flush = async () => {
+  for (let i = 0; i < 5; i++) await Promise.resolve()
+}
+
+describe('rate limiter', () => {
+  it('never grants more than the limit inside any window, and grants in FIFO order', async () => {
+    const clock = manualClock()
+    const limiter = createRateLimiter({
+      groups: { ticker: { limit: 10, windowMs: 1000 } },
+      clock,
+      safetyMarginMs: 30,
+    })
+    const grants: { i: number; at: number }[] = []
+    const all = Array.from({ length: 35 }, (_, i) =>
+      limiter.acquire('ticker').then(() => grants.push({ i, at: clock.now() })),
+    )
+    await flush()
+    expect(grants).toHaveLength(10)
+    await clock.advance(5000)
+    await Promise.all(all)
+    expect(grants.map((g) => g.i)).toEqual([...Array(35).keys()])
+    for (let k = 10; k < grants.length; k++) {
+      expect(grants[k]!.at - grants[k - 10]!.at).toBeGreaterThanOrEqual(1030)
+    }
+    // ...and it releases as soon as allowed: 35 requests need three full windows.
+    expect(grants.at(-1)!.at - grants[0]!.at).toBe(3 * 1030)
+    expect(limiter.stats().ticker).toMatchObject({ granted: 35, waited: 25 })
+  })
+
+  it('learns from Remaining-Req that someone else spends the budget', async () => {
+    const clock = manualClock()
+    const events: RateLimiterEvent[] = []
+    const limiter = createRateLimiter({ groups: { ticker: { limit: 10, windowMs: 1000 } }, clock })
+    limiter.events$.subscribe((e) => events.push(e))
+    await limiter.acquire('ticker')
+    limiter.observe('ticker', 3) // the exchange says only 3 remain: 6 were spent elsewhere
+    let granted = 0
+    for (let i = 0; i < 5; i++) void limiter.acquire('ticker').then(() => granted++)
+    await flush()
+    expect(granted).toBe(3)
+    expect(events).toContainEqual({ type: 'corrected', group: 'ticker', remaining: 3, phantom: 6 })
+    await clock.advance(1030)
+    expect(granted).toBe(5)
+    expect(limiter.stats().ticker?.corrected).toBe(6)
+  })
+
+  it('after a 429 the group pauses, then resumes', async () => {
+    const clock = manualClock()
+    const limiter = createRateLimiter({ groups: { order: { limit: 12, windowMs: 1000 } }, clock })
+    limiter.throttle('order', 500)
+    let done = false
+    void limiter.acquire('order').then(() => {
+      done = true
+    })
+    await clock.advance(499)
+    expect(done).toBe(false)
+    await clock.advance(1)
+    expect(done).toBe(true)
+  })
+
+  it('after a 418 every request of the group fails fast with a banned RateLimitError until the block ends', async () => {
+    const clock = manualClock()
+    const limiter = createRateLimiter({
+      groups: { candles: { limit: 10, windowMs: 1000 } },
+      clock,
+      exchange: 'upbit',
+    })
+    limiter.block('candles', clock.now() + 60_000)
+    const error = await limiter.acquire('candles').catch((e: unknown) => e)
+    expect(RateLimitError.isInstance(error)).toBe(true)
+    expect(error).toMatchObject({ banned: true, retryAfterMs: 60_000, group: 'candles', retryable: false })
+    await clock.advance(60_000)
+    await expect(limiter.acquire('candles')).resolves.toBeUndefined()
+  })
+
+  it('an aborted wait rejects with AbortedError and gives its place up', async () => {
+    const clock = manualClock()
+    const limiter = createRateLimiter({ groups: { market: { limit: 1, windowMs: 1000 } }, clock })
+    await limiter.acquire('market')
+    const controller = new AbortController()
+    const aborted = limiter.acquire('market', { signal: controller.signal })
+    const next = limiter.acquire('market')
+    controller.abort()
+    await expect(aborted).rejects.toBeInstanceOf(AbortedError)
+    await clock.advance(1030)
+    await expect(next).resolves.toBeUndefined()
+    expect(clock.pending()).toBe(0)
+  })
+
+  it('account-scoped groups keep one budget per key; ip groups share one', async () => {
+    const clock = manualClock()
+    const limiter = createRateLimiter({
+      groups: { order: { limit: 1, windowMs: 1000, scope: 'account' }, ticker: { limit: 1, windowMs: 1000 } },
+      clock,
+    })
+    let count = 0
+    for (const key of ['a', 'b', 'a']) void limiter.acquire('order', { key }).then(() => count++)
+    for (const key of ['a', 'b']) void limiter.acquire('ticker', { key }).then(() => count++)
+    await flush()
+    expect(count).toBe(3) // order:a, order:b, ticker
+  })
+})
+
+describe('retry', () => {
+  it('full jitter stays within [0, min(max, base·2^n))', () => {
+    expect(backoffDelay(0, { baseDelayMs: 100, random: () => 0.999 })).toBe(99)
+    expect(backoffDelay(3, { baseDelayMs: 100, random: () => 0.5 })).toBe(400)
+    expect(backoffDelay(20, { baseDelayMs: 100, maxDelayMs: 1000, random: () => 0.999 })).toBe(999)
+    expect(backoffDelay(5, { random: () => 0 })).toBe(0)
+  })
+
+  it('retries retryable failures only, and honours a 429 retry-after', async () => {
+    const clock = manualClock()
+    const delays: number[] = []
+    let calls = 0
+    const result = withRetry(
+      async () => {
+        calls++
+        if (calls === 1) throw new NetworkError()
+        if (calls === 2) throw new RateLimitError({ retryAfterMs: 700 })
+        return 'ok'
+      },
+      { clock, random: () => 0, onRetry: (_e, _n, delay) => delays.push(delay) },
+    )
+    await clock.advance(1000)
+    await expect(result).resolves.toBe('ok')
+    expect(delays).toEqual([0, 700])
+
+    let invalidCalls = 0
+    const invalid = withRetry(
+      async () => {
+        invalidCalls++
+        throw new InvalidRequestError({ param: 'count' })
+      },
+      { clock },
+    )
+    await expect(invalid).rejects.toBeInstanceOf(InvalidRequestError)
+    expect(invalidCalls).toBe(1)
+  })
+})
+
+describe('coalescing and batching', () => {
+  it('identical concurrent calls share one execution; one caller aborting does not cancel the others', async () => {
+    const coalescer = createCoalescer()
+    let runs = 0
+    let release!: (v: string) => void
+    const work = () => {
+      runs++
+      return new Promise<string>((resolve) => {
+        release = resolve
+      })
+    }
+    const controller = new AbortController()
+    const a = coalescer.run('GET /ticker', work, controller.signal)
+    const b = coalescer.run('GET /ticker', work)
+    controller.abort()
+    release('value')
+    await expect(a).rejects.toBeInstanceOf(AbortedError)
+    await expect(b).resolves.toBe('value')
+    expect(runs).toBe(1)
+    expect(coalescer.size).toBe(0)
+  })
+
+  it('the shared work is aborted when every caller aborts', async () => {
+    const coalescer = createCoalescer()
+    let underlying: AbortSignal | undefined
+    const controller = new AbortController()
+    const p = coalescer.run(
+      'k',
+      (signal) => {
+        underlying = signal
+        return new Promise(() => {})
+      },
+      controller.signal,
+    )
+    controller.abort()
+    await expect(p).rejects.toBeInstanceOf(AbortedError)
+    expect(underlying?.aborted).toBe(true)
+  })
+
+  it('single-key loads in one window become one multi-key load', async () => {
+    const batches: string[][] = []
+    const batcher = createBatcher<string, number>({
+      maxBatch: 3,
+      load: async (keys) => {
+        batches.push(keys)
+        return new Map(keys.filter((k) => k !== 'KRW-NOPE').map((k) => [k, k.length]))
+      },
+      missing: (key) => new Error(`missing ${key}`),
+    })
+    const results = await Promise.allSettled(
+      ['KRW-BTC', 'KRW-ETH', 'KRW-BTC', 'KRW-NOPE', 'KRW-XRP'].map((k) => batcher.load(k)),
+    )
+    expect(batches).toEqual([['KRW-BTC', 'KRW-ETH', 'KRW-NOPE'], ['KRW-XRP']])
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ])
+  })
+})

@@ -1,0 +1,293 @@
+import { AbortedError, RateLimitError } from '@bb/errors'
+import { type Observable, Subject } from 'rxjs'
+import { type Clock, systemClock } from './clock.js'
+
+/** The budget of one rate-limit group. */
+export interface RateLimitGroupConfig {
+  /** Requests allowed per window. */
+  limit: number
+  /** The window, in milliseconds (Upbit: 1,000; `order-cancel-all`: 2,000). */
+  windowMs: number
+  /** `ip` budgets are shared by every client of the process; `account` budgets are kept per access key. */
+  scope?: 'ip' | 'account'
+}
+
+/** Options of {@link createRateLimiter}. */
+export interface RateLimiterOptions {
+  /** The groups and their budgets, e.g. from `adapter.rest.rateLimits`. */
+  groups: Readonly<Record<string, RateLimitGroupConfig>>
+  /**
+   * Extra time added to every window so that network jitter can never put more requests into
+   * one server-side window than it accepts.
+   * @default 30
+   */
+  safetyMarginMs?: number
+  /** The exchange name used in errors. */
+  exchange?: string
+  /** Injectable time. @default systemClock */
+  clock?: Clock
+}
+
+/** Something the limiter did: observable through {@link RateLimiter.events$}. */
+export type RateLimiterEvent =
+  | { type: 'wait'; group: string; waitMs: number; queued: number }
+  | { type: 'corrected'; group: string; remaining: number; phantom: number }
+  | { type: 'throttled'; group: string; retryAfterMs: number }
+  | { type: 'blocked'; group: string; untilMs: number }
+
+/** Counters of one group. */
+export interface RateLimitGroupStats {
+  /** Requests let through. */
+  granted: number
+  /** Requests that had to wait for a slot. */
+  waited: number
+  /** Total time spent waiting, ms. */
+  totalWaitMs: number
+  /** 429 back-offs applied. */
+  throttled: number
+  /** 418 blocks applied. */
+  blocked: number
+  /** Slots taken by requests of other processes, learned from the exchange's headers. */
+  corrected: number
+}
+
+/** Per-call options of {@link RateLimiter.acquire}. */
+export interface AcquireOptions {
+  /** Aborts the wait; the promise rejects with `AbortedError`. */
+  signal?: AbortSignal
+  /** The account (access key) for `account`-scoped groups. */
+  key?: string
+}
+
+/**
+ * A proactive rate limiter: a request waits until the exchange would accept it, so none is ever
+ * refused. One limiter can be shared by several clients in one process (pass it as `limits`).
+ */
+export interface RateLimiter {
+  /** Resolves when a request of `group` may be sent now (the slot is taken). */
+  acquire(group: string, options?: AcquireOptions): Promise<void>
+  /** Corrects the budget from the exchange's own count (Upbit `Remaining-Req: …; sec=N`). */
+  observe(group: string, remaining: number, options?: { key?: string }): void
+  /** Backs the group off after a 429: nothing of the group is sent for `retryAfterMs`. */
+  throttle(group: string, retryAfterMs: number, options?: { key?: string }): void
+  /** Stops the group after a 418 until `untilMs`; `acquire` rejects with a banned `RateLimitError` meanwhile. */
+  block(group: string, untilMs: number, options?: { key?: string }): void
+  /** Counters per group (all keys of account-scoped groups summed). */
+  stats(): Readonly<Record<string, RateLimitGroupStats>>
+  /** Every wait, correction, throttle and block. */
+  readonly events$: Observable<RateLimiterEvent>
+}
+
+interface Waiter {
+  resolve: () => void
+  reject: (error: unknown) => void
+  enqueuedAt: number
+  cleanup: () => void
+}
+
+interface Bucket {
+  group: string
+  config: RateLimitGroupConfig
+  grants: number[]
+  queue: Waiter[]
+  pausedUntil: number
+  blockedUntil: number
+  timer: unknown
+  timerAt: number
+}
+
+/**
+ * Creates a {@link RateLimiter}: a sliding-window log per group (and per account for account-scoped
+ * groups). A request is granted only while fewer than `limit` grants fall inside the last
+ * `windowMs + safetyMarginMs`; others queue in FIFO order and are released exactly when a slot
+ * frees up.
+ *
+ * @example
+ * ```ts
+ * import { createRateLimiter } from '@bb/rest'
+ * const limiter = createRateLimiter({ groups: { ticker: { limit: 10, windowMs: 1000 } } })
+ * for (let i = 0; i < 25; i++) await limiter.acquire('ticker') // never more than 10 in any ~1 s
+ * console.log(limiter.stats().ticker?.waited)
+ * ```
+ */
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  const clock = options.clock ?? systemClock
+  const margin = options.safetyMarginMs ?? 30
+  const buckets = new Map<string, Bucket>()
+  const stats = new Map<string, RateLimitGroupStats>()
+  const events = new Subject<RateLimiterEvent>()
+  const context = options.exchange ? { exchange: options.exchange } : {}
+
+  const statsOf = (group: string): RateLimitGroupStats => {
+    let entry = stats.get(group)
+    if (!entry) {
+      entry = { granted: 0, waited: 0, totalWaitMs: 0, throttled: 0, blocked: 0, corrected: 0 }
+      stats.set(group, entry)
+    }
+    return entry
+  }
+
+  const bucketOf = (group: string, key: string | undefined): Bucket => {
+    const config = options.groups[group] ?? options.groups.default
+    if (!config) throw new RangeError(`No rate-limit group "${group}" and no "default" group configured`)
+    const id = config.scope === 'account' && key ? `${group}\u0000${key}` : group
+    let bucket = buckets.get(id)
+    if (!bucket) {
+      bucket = {
+        group,
+        config,
+        grants: [],
+        queue: [],
+        pausedUntil: 0,
+        blockedUntil: 0,
+        timer: undefined,
+        timerAt: 0,
+      }
+      buckets.set(id, bucket)
+    }
+    return bucket
+  }
+
+  const windowOf = (bucket: Bucket) => bucket.config.windowMs + margin
+
+  const prune = (bucket: Bucket, now: number) => {
+    const horizon = now - windowOf(bucket)
+    let drop = 0
+    while (drop < bucket.grants.length && bucket.grants[drop]! <= horizon) drop++
+    if (drop > 0) bucket.grants.splice(0, drop)
+  }
+
+  const bannedError = (bucket: Bucket, now: number) =>
+    new RateLimitError({
+      ...context,
+      channel: 'rest',
+      group: bucket.group,
+      banned: true,
+      retryAfterMs: Math.max(0, bucket.blockedUntil - now),
+      message: `Requests of group "${bucket.group}" are blocked by ${options.exchange ?? 'the exchange'} (HTTP 418) for another ${Math.max(0, bucket.blockedUntil - now)} ms; the limiter holds them until the block ends.`,
+    })
+
+  const schedule = (bucket: Bucket, at: number) => {
+    if (bucket.timer !== undefined) {
+      if (bucket.timerAt <= at) return
+      clock.clearTimeout(bucket.timer)
+    }
+    bucket.timerAt = at
+    bucket.timer = clock.setTimeout(
+      () => {
+        bucket.timer = undefined
+        drain(bucket)
+      },
+      Math.max(0, at - clock.now()),
+    )
+  }
+
+  const drain = (bucket: Bucket) => {
+    const now = clock.now()
+    if (bucket.blockedUntil > now) {
+      for (const waiter of bucket.queue.splice(0)) {
+        waiter.cleanup()
+        waiter.reject(bannedError(bucket, now))
+      }
+      return
+    }
+    prune(bucket, now)
+    if (bucket.pausedUntil > now) {
+      if (bucket.queue.length > 0) schedule(bucket, bucket.pausedUntil)
+      return
+    }
+    const counters = statsOf(bucket.group)
+    while (bucket.queue.length > 0 && bucket.grants.length < bucket.config.limit) {
+      const waiter = bucket.queue.shift()!
+      bucket.grants.push(now)
+      counters.granted++
+      const waitMs = now - waiter.enqueuedAt
+      if (waitMs > 0) {
+        counters.waited++
+        counters.totalWaitMs += waitMs
+      }
+      waiter.cleanup()
+      waiter.resolve()
+    }
+    if (bucket.queue.length > 0) schedule(bucket, bucket.grants[0]! + windowOf(bucket))
+  }
+
+  return {
+    events$: events.asObservable(),
+
+    acquire(group, acquireOptions = {}) {
+      const bucket = bucketOf(group, acquireOptions.key)
+      const signal = acquireOptions.signal
+      if (signal?.aborted) return Promise.reject(new AbortedError({ ...context, cause: signal.reason }))
+      const now = clock.now()
+      if (bucket.blockedUntil > now) return Promise.reject(bannedError(bucket, now))
+      prune(bucket, now)
+      // Fast path: a free slot and nobody queued ahead.
+      if (
+        bucket.queue.length === 0 &&
+        bucket.pausedUntil <= now &&
+        bucket.grants.length < bucket.config.limit
+      ) {
+        bucket.grants.push(now)
+        statsOf(group).granted++
+        return Promise.resolve()
+      }
+      return new Promise<void>((resolve, reject) => {
+        const onAbort = () => {
+          const index = bucket.queue.indexOf(waiter)
+          if (index >= 0) bucket.queue.splice(index, 1)
+          reject(new AbortedError({ ...context, cause: signal?.reason }))
+        }
+        const waiter: Waiter = {
+          resolve,
+          reject,
+          enqueuedAt: now,
+          cleanup: () => signal?.removeEventListener('abort', onAbort),
+        }
+        signal?.addEventListener('abort', onAbort, { once: true })
+        bucket.queue.push(waiter)
+        const freeAt = Math.max(
+          bucket.pausedUntil,
+          bucket.grants.length >= bucket.config.limit ? bucket.grants[0]! + windowOf(bucket) : now,
+        )
+        events.next({ type: 'wait', group, waitMs: Math.max(0, freeAt - now), queued: bucket.queue.length })
+        drain(bucket)
+      })
+    },
+
+    observe(group, remaining, observeOptions = {}) {
+      if (!Number.isFinite(remaining) || remaining < 0) return
+      const bucket = bucketOf(group, observeOptions.key)
+      const now = clock.now()
+      prune(bucket, now)
+      const serverUsed = bucket.config.limit - remaining
+      const phantom = serverUsed - bucket.grants.length
+      if (phantom <= 0) return
+      // Someone else (another process on this IP or account) spent budget: occupy those slots.
+      for (let i = 0; i < phantom; i++) bucket.grants.push(now)
+      bucket.grants.sort((a, b) => a - b)
+      statsOf(group).corrected += phantom
+      events.next({ type: 'corrected', group, remaining, phantom })
+    },
+
+    throttle(group, retryAfterMs, throttleOptions = {}) {
+      const bucket = bucketOf(group, throttleOptions.key)
+      bucket.pausedUntil = Math.max(bucket.pausedUntil, clock.now() + retryAfterMs)
+      statsOf(group).throttled++
+      events.next({ type: 'throttled', group, retryAfterMs })
+      if (bucket.queue.length > 0) schedule(bucket, bucket.pausedUntil)
+    },
+
+    block(group, untilMs, blockOptions = {}) {
+      const bucket = bucketOf(group, blockOptions.key)
+      bucket.blockedUntil = Math.max(bucket.blockedUntil, untilMs)
+      statsOf(group).blocked++
+      events.next({ type: 'blocked', group, untilMs: bucket.blockedUntil })
+      drain(bucket)
+    },
+
+    stats() {
+      return Object.fromEntries([...stats].map(([group, entry]) => [group, { ...entry }]))
+    },
+  }
+}

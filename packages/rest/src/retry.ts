@@ -1,0 +1,68 @@
+import { AbortedError, isRetryable, RateLimitError } from '@bb/errors'
+import type { Clock } from './clock.js'
+
+/** How failed requests are retried. */
+export interface RetryOptions {
+  /** Retries after the first attempt. @default 3 */
+  retries?: number
+  /** Base of the exponential backoff, ms. @default 200 */
+  baseDelayMs?: number
+  /** Cap of one backoff delay, ms. @default 5000 */
+  maxDelayMs?: number
+  /** Source of randomness for the jitter (0 ≤ x < 1). @default Math.random */
+  random?: () => number
+}
+
+/**
+ * Full-jitter exponential backoff: a random delay in `[0, min(maxDelayMs, baseDelayMs × 2^attempt))`.
+ * `attempt` counts from 0.
+ */
+export function backoffDelay(attempt: number, options: RetryOptions = {}): number {
+  const base = options.baseDelayMs ?? 200
+  const cap = options.maxDelayMs ?? 5000
+  const random = options.random ?? Math.random
+  return Math.floor(random() * Math.min(cap, base * 2 ** attempt))
+}
+
+/** Sleeps on the given clock; rejects with `AbortedError` when the signal fires. */
+export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(new AbortedError({ cause: signal.reason }))
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clock.clearTimeout(handle)
+      reject(new AbortedError({ cause: signal?.reason }))
+    }
+    const handle = clock.setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/**
+ * Runs `attempt` and retries it with full-jitter backoff while the failure is retryable
+ * (`isRetryable`: network, timeout, 5xx, 429 — never other 4xx, never a ban). A 429 with a known
+ * `retryAfterMs` waits at least that long. `onRetry` sees each retry before its delay.
+ */
+export async function withRetry<T>(
+  attempt: (attemptNumber: number) => Promise<T>,
+  options: RetryOptions & {
+    clock: Clock
+    signal?: AbortSignal | undefined
+    onRetry?: (error: unknown, attemptNumber: number, delayMs: number) => void
+  },
+): Promise<T> {
+  const retries = options.retries ?? 3
+  for (let n = 0; ; n++) {
+    try {
+      return await attempt(n)
+    } catch (error) {
+      if (n >= retries || !isRetryable(error) || options.signal?.aborted) throw error
+      const floor = RateLimitError.isInstance(error) ? (error.retryAfterMs ?? 0) : 0
+      const delay = Math.max(floor, backoffDelay(n, options))
+      options.onRetry?.(error, n + 1, delay)
+      await sleep(options.clock, delay, options.signal)
+    }
+  }
+}

@@ -1,0 +1,294 @@
+import {
+  AbortedError,
+  AuthenticationError,
+  type BackboneError,
+  type Logger,
+  RateLimitError,
+  TimeoutError,
+  toBackboneError,
+} from '@bb/errors'
+import type { Credentials, ExchangeAdapter, RestRequest } from '@bb/exchange-adapter'
+import { Subject } from 'rxjs'
+import { Pool } from 'undici'
+import type { Clock } from './clock.js'
+import { createCoalescer } from './coalesce.js'
+import type { RateLimiter } from './limiter.js'
+import { type RetryOptions, withRetry } from './retry.js'
+
+/** One finished HTTP exchange, as observed through `client.events$`. */
+export interface RequestEvent {
+  /** Event type. */
+  type: 'response'
+  /** The rate-limit group. */
+  group: string
+  /** HTTP method. */
+  method: string
+  /** Request path (no query, no secrets). */
+  path: string
+  /** HTTP status, or 0 when no response arrived. */
+  status: number
+  /** Time from send to complete body, ms. */
+  latencyMs: number
+  /** Attempt number, from 0. */
+  attempt: number
+}
+
+/** A retry about to happen. */
+export interface RetryEvent {
+  /** Event type. */
+  type: 'retry'
+  /** The rate-limit group. */
+  group: string
+  /** Request path. */
+  path: string
+  /** The retry number, from 1. */
+  attempt: number
+  /** Backoff before it, ms. */
+  delayMs: number
+  /** Why: the error's code. */
+  reason: string
+}
+
+/** What the transport reports. */
+export type TransportEvent = RequestEvent | RetryEvent
+
+/** Counters of the transport, per rate-limit group. */
+export interface TransportGroupStats {
+  /** HTTP requests sent (retries included). */
+  requests: number
+  /** Requests that shared an identical in-flight request instead of being sent. */
+  coalesced: number
+  /** Retries. */
+  retries: number
+  /** Responses that were errors (after mapping). */
+  errors: number
+  /** HTTP 429 responses received. */
+  status429: number
+  /** HTTP 418 responses received. */
+  status418: number
+  /** Sum of latencies, ms (divide by `requests` for the mean). */
+  totalLatencyMs: number
+}
+
+/** What the transport needs. */
+export interface TransportOptions {
+  adapter: ExchangeAdapter
+  baseUrl: string
+  credentials: Credentials | undefined
+  limiter: RateLimiter | undefined
+  clock: Clock
+  logger: Logger
+  timeoutMs: number
+  retry: RetryOptions
+  connections: number
+  signAlgorithm: 'HS256' | 'HS512'
+  /** Parses a response body exactly (ids beyond 2^53, long decimals). */
+  parseJson: (text: string) => unknown
+}
+
+/** Per-call options. */
+export interface SendOptions {
+  signal?: AbortSignal | undefined
+  /** Never retry (order creation). */
+  noRetry?: boolean
+}
+
+/** The HTTP layer of the REST client: limiter, signing, timeouts, retries, coalescing, error mapping. */
+export function createTransport(options: TransportOptions) {
+  const { adapter, clock, limiter } = options
+  const base = new URL(options.baseUrl)
+  const prefix = base.pathname.replace(/\/$/, '')
+  const pool = new Pool(base.origin, {
+    connections: options.connections,
+    keepAliveTimeout: 30_000,
+    pipelining: 1,
+  })
+  const coalescer = createCoalescer()
+  const events = new Subject<TransportEvent>()
+  const stats = new Map<string, TransportGroupStats>()
+  const exchange = adapter.id
+  let closed = false
+
+  const statsOf = (group: string): TransportGroupStats => {
+    let entry = stats.get(group)
+    if (!entry) {
+      entry = {
+        requests: 0,
+        coalesced: 0,
+        retries: 0,
+        errors: 0,
+        status429: 0,
+        status418: 0,
+        totalLatencyMs: 0,
+      }
+      stats.set(group, entry)
+    }
+    return entry
+  }
+
+  const headerValue = (headers: Record<string, string | string[] | undefined>, name: string) => {
+    const value = headers[name]
+    return Array.isArray(value) ? value[0] : value
+  }
+
+  async function attemptOnce(
+    request: RestRequest,
+    attempt: number,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    const key = request.auth ? options.credentials?.accessKey : undefined
+    await limiter?.acquire(request.group, { ...(signal ? { signal } : {}), ...(key ? { key } : {}) })
+    const query = adapter.rest.formatQuery(request.query)
+    const path = `${prefix}${request.path}${query ? `?${query}` : ''}`
+    const headers: Record<string, string> = { accept: 'application/json' }
+    if (request.auth) {
+      if (!options.credentials) throw missingCredentials(request)
+      Object.assign(
+        headers,
+        adapter.rest.sign(
+          { method: request.method, query: request.query, ...(request.body ? { body: request.body } : {}) },
+          options.credentials,
+          { algorithm: options.signAlgorithm },
+        ),
+      )
+    }
+    let body: string | undefined
+    if (request.body) {
+      body = JSON.stringify(request.body)
+      headers['content-type'] = 'application/json; charset=utf-8'
+    }
+    const counters = statsOf(request.group)
+    counters.requests++
+    const started = clock.now()
+    let status = 0
+    // One controller and one timer per attempt: the timeout, and the caller's signal, abort it.
+    const controller = new AbortController()
+    let timedOut = false
+    const timer = clock.setTimeout(() => {
+      timedOut = true
+      controller.abort()
+    }, options.timeoutMs)
+    const onAbort = () => controller.abort()
+    signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      const response = await pool.request({
+        path,
+        method: request.method,
+        headers,
+        body: body ?? null,
+        signal: controller.signal,
+      })
+      status = response.statusCode
+      const text = await response.body.text()
+      const responseHeaders = response.headers as Record<string, string | string[] | undefined>
+      const rateHeader = headerValue(responseHeaders, adapter.rest.rateLimitHeader)
+      const state = adapter.rest.parseRateLimitHeader(rateHeader)
+      if (state && limiter) limiter.observe(state.group, state.remaining, key ? { key } : {})
+      if (status === request.successStatus || (status >= 200 && status < 300)) {
+        return text === '' ? null : options.parseJson(text)
+      }
+      const error = adapter.rest.mapError({
+        status,
+        body: text,
+        headers: responseHeaders,
+        request: { method: request.method, path: request.path, query: request.query, group: request.group },
+      })
+      counters.errors++
+      if (status === 429) {
+        counters.status429++
+        limiter?.throttle(
+          request.group,
+          RateLimitError.isInstance(error) ? (error.retryAfterMs ?? 1000) : 1000,
+          key ? { key } : {},
+        )
+      } else if (status === 418) {
+        counters.status418++
+        const until =
+          clock.now() + (RateLimitError.isInstance(error) ? (error.retryAfterMs ?? 60_000) : 60_000)
+        limiter?.block(request.group, until, key ? { key } : {})
+      }
+      throw error
+    } catch (error) {
+      if (signal?.aborted) throw new AbortedError({ exchange, channel: 'rest', cause: signal.reason })
+      if (timedOut) {
+        counters.errors++
+        throw new TimeoutError({
+          exchange,
+          channel: 'rest',
+          timeoutMs: options.timeoutMs,
+          cause: error,
+          details: { path: request.path },
+        })
+      }
+      const mapped = toBackboneError(error, { exchange, channel: 'rest', details: { path: request.path } })
+      if (mapped !== error) counters.errors++
+      throw mapped
+    } finally {
+      clock.clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+      const latencyMs = clock.now() - started
+      counters.totalLatencyMs += latencyMs
+      events.next({
+        type: 'response',
+        group: request.group,
+        method: request.method,
+        path: request.path,
+        status,
+        latencyMs,
+        attempt,
+      })
+    }
+  }
+
+  function missingCredentials(request: RestRequest): BackboneError {
+    return new AuthenticationError({
+      exchange,
+      channel: 'rest',
+      message: `${request.method} ${request.path} needs API credentials: create the client with credentials: { accessKey, secretKey }.`,
+    })
+  }
+
+  function send(request: RestRequest, sendOptions: SendOptions = {}): Promise<unknown> {
+    if (closed)
+      return Promise.reject(
+        new AbortedError({ exchange, channel: 'rest', message: 'The REST client is closed.' }),
+      )
+    if (request.auth && !options.credentials) return Promise.reject(missingCredentials(request))
+    const run = (signal: AbortSignal | undefined) =>
+      withRetry((attempt) => attemptOnce(request, attempt, signal), {
+        ...options.retry,
+        ...(sendOptions.noRetry ? { retries: 0 } : {}),
+        clock,
+        signal,
+        onRetry: (error, attempt, delayMs) => {
+          statsOf(request.group).retries++
+          const reason = (error as { code?: string }).code ?? 'unknown'
+          events.next({ type: 'retry', group: request.group, path: request.path, attempt, delayMs, reason })
+          options.logger.debug({ path: request.path, attempt, delayMs, reason }, 'retrying request')
+        },
+      })
+    // Identical public GETs in flight share one request.
+    if (request.method === 'GET' && !request.auth) {
+      const key = `${request.path}?${adapter.rest.formatQuery(request.query)}`
+      if (coalescer.has(key)) statsOf(request.group).coalesced++
+      return coalescer.run(key, (signal) => run(signal), sendOptions.signal)
+    }
+    return run(sendOptions.signal)
+  }
+
+  return {
+    send,
+    events$: events.asObservable(),
+    stats: (): Readonly<Record<string, TransportGroupStats>> =>
+      Object.fromEntries([...stats].map(([group, entry]) => [group, { ...entry }])),
+    async close(): Promise<void> {
+      if (closed) return
+      closed = true
+      events.complete()
+      await pool.close()
+    },
+  }
+}
+
+/** The transport created by {@link createTransport}. */
+export type Transport = ReturnType<typeof createTransport>
