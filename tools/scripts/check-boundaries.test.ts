@@ -35,6 +35,9 @@ describe('check-boundaries', () => {
         "import { z } from '../../models/src/index.js'",
         "export { w } from './local.js'",
         "const later = await import('@bb/models/dist/index.js')",
+        "/** @example import { nope } from '@bb/undeclared' */",
+        "// import { alsoNope } from '@bb/undeclared'",
+        "const url = 'ws://127.0.0.1/websocket/v1'",
       ].join('\n'),
     )
     write('packages/adapter/src/local.ts', 'export const w = 1\n')

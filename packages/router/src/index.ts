@@ -1,0 +1,42 @@
+/**
+ * `MarketDataBackbone`: one API over an exchange's REST and WebSocket APIs. A smart channel
+ * router answers snapshots from a live cache or REST and promotes busy symbols to WebSocket
+ * subscriptions; streams fail over to REST polling and back without losing or repeating trades;
+ * metrics go through a small interface with a Prometheus exporter.
+ *
+ * @packageDocumentation
+ */
+export {
+  type BackboneEvent,
+  type BackboneHealth,
+  type BackboneOptions,
+  type CandleStreamOptions,
+  createBackbone,
+  type MarketDataBackbone,
+  type PollIntervals,
+  type SnapshotOptions,
+} from './backbone.js'
+export { toAsyncIterable } from './iterate.js'
+export {
+  COUNTER_LABELS,
+  COUNTER_NAMES,
+  type CounterName,
+  combineMetrics,
+  createMemoryMetrics,
+  createPrometheusMetrics,
+  HISTOGRAM_NAMES,
+  type HistogramName,
+  type Labels,
+  type Metrics,
+  type MetricsSnapshot,
+} from './metrics.js'
+export {
+  type CacheView,
+  type Channel,
+  type ChannelHealth,
+  defaultRouterPolicy,
+  type RouteDecision,
+  type RouteRequest,
+  type RouterPolicy,
+  SmartChannelRouter,
+} from './policy.js'

@@ -1,0 +1,184 @@
+import { Counter, Histogram, Registry } from 'prom-client'
+
+/** Every counter the backbone keeps. */
+export const COUNTER_NAMES = [
+  'rest_requests_total',
+  'rest_errors_total',
+  'rest_retries_total',
+  'limiter_waits_total',
+  'limiter_wait_ms_total',
+  'cache_hits_total',
+  'cache_misses_total',
+  'ws_messages_total',
+  'ws_reconnects_total',
+  'failovers_total',
+  'switchbacks_total',
+  'backfilled_trades_total',
+  'duplicates_dropped_total',
+  'promotions_total',
+  'demotions_total',
+] as const
+
+/** One of {@link COUNTER_NAMES}. */
+export type CounterName = (typeof COUNTER_NAMES)[number]
+
+/** The label names of each counter (Prometheus needs one fixed set per metric). */
+export const COUNTER_LABELS: Readonly<Record<CounterName, readonly string[]>> = {
+  rest_requests_total: ['group'],
+  rest_errors_total: ['group'],
+  rest_retries_total: ['group'],
+  limiter_waits_total: ['group'],
+  limiter_wait_ms_total: ['group'],
+  cache_hits_total: ['kind'],
+  cache_misses_total: ['kind'],
+  ws_messages_total: ['kind'],
+  ws_reconnects_total: [],
+  failovers_total: ['stream'],
+  switchbacks_total: ['stream'],
+  backfilled_trades_total: [],
+  duplicates_dropped_total: [],
+  promotions_total: ['kind'],
+  demotions_total: ['kind'],
+}
+
+/** Every latency the backbone measures, ms. */
+export const HISTOGRAM_NAMES = ['rest_latency_ms', 'ws_delivery_latency_ms'] as const
+
+/** One of {@link HISTOGRAM_NAMES}. */
+export type HistogramName = (typeof HISTOGRAM_NAMES)[number]
+
+/** Labels of a sample: the group, kind, stream or channel it belongs to. */
+export type Labels = Readonly<Record<string, string>>
+
+/**
+ * The small interface the backbone reports through. The default keeps counts in memory
+ * ({@link createMemoryMetrics}); {@link createPrometheusMetrics} exports them with prom-client;
+ * anything else (StatsD, OpenTelemetry) is one object with these two methods.
+ */
+export interface Metrics {
+  /** Adds `value` (default 1) to a counter. */
+  increment(name: CounterName, labels?: Labels, value?: number): void
+  /** Records one latency sample, ms. */
+  observe(name: HistogramName, value: number, labels?: Labels): void
+}
+
+/** A snapshot of {@link createMemoryMetrics}: totals per counter, and per label set. */
+export interface MetricsSnapshot {
+  /** Counter totals over all labels. */
+  counters: Record<CounterName, number>
+  /** Counter values per label set, keyed `name{label="value",…}`. */
+  labelled: Record<string, number>
+  /** Latency summaries. */
+  latencies: Record<HistogramName, { count: number; meanMs: number; maxMs: number }>
+}
+
+const labelKey = (name: string, labels?: Labels) =>
+  labels && Object.keys(labels).length > 0
+    ? `${name}{${Object.entries(labels)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => `${k}="${v}"`)
+        .join(',')}}`
+    : name
+
+/** In-memory metrics with a readable {@link MetricsSnapshot}: the backbone's default. */
+export function createMemoryMetrics(): Metrics & { snapshot(): MetricsSnapshot } {
+  const counters = Object.fromEntries(COUNTER_NAMES.map((n) => [n, 0])) as Record<CounterName, number>
+  const labelled: Record<string, number> = {}
+  const latencies = Object.fromEntries(
+    HISTOGRAM_NAMES.map((n) => [n, { count: 0, sum: 0, maxMs: 0 }]),
+  ) as Record<HistogramName, { count: number; sum: number; maxMs: number }>
+  return {
+    increment(name, labels, value = 1) {
+      counters[name] += value
+      const key = labelKey(name, labels)
+      if (key !== name) labelled[key] = (labelled[key] ?? 0) + value
+    },
+    observe(name, value) {
+      const entry = latencies[name]
+      entry.count++
+      entry.sum += value
+      entry.maxMs = Math.max(entry.maxMs, value)
+    },
+    snapshot() {
+      return {
+        counters: { ...counters },
+        labelled: { ...labelled },
+        latencies: Object.fromEntries(
+          HISTOGRAM_NAMES.map((n) => {
+            const e = latencies[n]
+            return [n, { count: e.count, meanMs: e.count ? e.sum / e.count : 0, maxMs: e.maxMs }]
+          }),
+        ) as MetricsSnapshot['latencies'],
+      }
+    },
+  }
+}
+
+/** Sends every sample to several {@link Metrics} at once. */
+export function combineMetrics(...targets: Metrics[]): Metrics {
+  return {
+    increment: (name, labels, value) => {
+      for (const target of targets) target.increment(name, labels, value)
+    },
+    observe: (name, value, labels) => {
+      for (const target of targets) target.observe(name, value, labels)
+    },
+  }
+}
+
+/**
+ * Prometheus metrics with prom-client: every counter as `bb_<name>` and every latency as a
+ * histogram, with labels. Serve `await metrics.registry.metrics()` on `/metrics`.
+ *
+ * @example
+ * ```ts
+ * import { createBackbone, createPrometheusMetrics } from '@bb/router'
+ * const prometheus = createPrometheusMetrics()
+ * const backbone = createBackbone({ exchange: 'upbit', metrics: prometheus })
+ * // http handler: res.end(await prometheus.registry.metrics())
+ * ```
+ */
+export function createPrometheusMetrics(options: { registry?: Registry; prefix?: string } = {}): Metrics & {
+  registry: Registry
+} {
+  const registry = options.registry ?? new Registry()
+  const prefix = options.prefix ?? 'bb_'
+  const counters = new Map<string, Counter>()
+  const histograms = new Map<string, Histogram>()
+  const counterOf = (name: CounterName) => {
+    let counter = counters.get(name)
+    if (!counter) {
+      counter = new Counter({
+        name: `${prefix}${name}`,
+        help: `Backbone ${name.replaceAll('_', ' ')}`,
+        labelNames: [...COUNTER_LABELS[name]],
+        registers: [registry],
+      })
+      counters.set(name, counter)
+    }
+    return counter
+  }
+  return {
+    registry,
+    increment(name, labels, value = 1) {
+      const counter = counterOf(name)
+      const names = COUNTER_LABELS[name]
+      if (names.length > 0) counter.inc(Object.fromEntries(names.map((n) => [n, labels?.[n] ?? ''])), value)
+      else counter.inc(value)
+    },
+    observe(name, value, labels) {
+      let histogram = histograms.get(name)
+      if (!histogram) {
+        histogram = new Histogram({
+          name: `${prefix}${name}`,
+          help: `Backbone ${name.replaceAll('_', ' ')}`,
+          labelNames: ['group'],
+          buckets: [0.1, 0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000],
+          registers: [registry],
+        })
+        histograms.set(name, histogram)
+      }
+      histogram.observe({ group: labels?.group ?? '' }, value)
+    },
+  }
+}
