@@ -1,6 +1,5 @@
-// The interim main job: until @bb/router and the `bb demo` live view land, `pnpm demo` runs the
-// models and errors examples.
-console.log('Backbone — models and errors (the live sim demo arrives with @bb/router)\n')
+// Runs the models and errors README examples together (`pnpm demo` at the root is `bb demo`).
+console.log('Backbone — models and errors examples\n')
 console.log('── @bb/models ──')
 await import('./models.js')
 console.log('\n── @bb/errors ──')

@@ -624,8 +624,8 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
         error: (error) => subscriber.error(error),
         complete: () => subscriber.complete(),
       })
-      rest
-        .getCandles(symbol, interval, { count: opts.history ?? 200, signal: controller.signal })
+      const historyCount = opts.history ?? 200
+      ;(historyCount > 0 ? rest.getCandles(symbol, interval, { count: historyCount, signal: controller.signal }) : Promise.resolve([]))
         .then((history) => {
           for (const candle of history) emit(candle)
           historyDone = true

@@ -1,0 +1,136 @@
+import { BackboneError, NetworkError, TimeoutError } from '@bb/errors'
+import { upbit } from '@bb/exchange-adapter'
+import type { Decimal } from '@bb/models'
+import { type Sim, type StartSimOptions, startSim } from '@bb/sim'
+
+/** Where a command gets its data: the embedded simulator (default) or explicit / real URLs. */
+export interface Endpoints {
+  restUrl: string
+  wsUrl: string
+  privateWsUrl: string
+  sim: Sim | undefined
+  label: string
+  close(): Promise<void>
+}
+
+/** Options shared by the data commands. */
+export interface EndpointFlags {
+  live?: boolean | undefined
+  'rest-url'?: string | undefined
+  'ws-url'?: string | undefined
+  seed?: string | undefined
+}
+
+/** `--live` → api.upbit.com; `--rest-url/--ws-url` → those; otherwise a simulator started in-process. */
+export async function endpoints(flags: EndpointFlags, simOptions: StartSimOptions = {}): Promise<Endpoints> {
+  if (flags.live) {
+    return {
+      restUrl: upbit.rest.baseUrl,
+      wsUrl: upbit.ws.urls.public,
+      privateWsUrl: upbit.ws.urls.private,
+      sim: undefined,
+      label: 'live: api.upbit.com',
+      close: async () => {},
+    }
+  }
+  if (flags['rest-url'] || flags['ws-url']) {
+    return {
+      restUrl: flags['rest-url'] ?? upbit.rest.baseUrl,
+      wsUrl: flags['ws-url'] ?? upbit.ws.urls.public,
+      privateWsUrl: upbit.ws.urls.private,
+      sim: undefined,
+      label: flags['rest-url'] ?? flags['ws-url'] ?? '',
+      close: async () => {},
+    }
+  }
+  const sim = await startSim({ port: 0, seed: Number(flags.seed ?? 42), ...simOptions })
+  return {
+    restUrl: sim.restUrl,
+    wsUrl: sim.wsUrl,
+    privateWsUrl: sim.privateWsUrl,
+    sim,
+    label: `embedded simulator ${sim.restUrl}`,
+    close: () => sim.close(),
+  }
+}
+
+/** A usage mistake: printed with the usage hint, exit code 2. */
+export class UsageError extends Error {}
+
+/** One line for any failure: the Backbone error's sentence, plus a hint for network trouble. */
+export function describeError(error: unknown): string {
+  if (error instanceof UsageError) return error.message
+  if (BackboneError.isInstance(error)) {
+    const hint =
+      NetworkError.isInstance(error) || TimeoutError.isInstance(error)
+        ? ' (unreachable: check --rest-url/--ws-url, or drop --live to use the embedded simulator)'
+        : ''
+    return `${error.shortMessage}${hint}`
+  }
+  return error instanceof Error ? error.message : String(error)
+}
+
+const grouping = new Intl.NumberFormat('en-US', { maximumFractionDigits: 8 })
+
+/** A Decimal with thousands separators, exactly (no float conversion of the digits). */
+export function formatDecimal(value: Decimal | undefined, places?: number): string {
+  if (value === undefined) return '-'
+  const text = places === undefined ? value.toFixed() : value.toFixed(places)
+  const [int, frac] = text.split('.')
+  const sign = int!.startsWith('-') ? '-' : ''
+  const digits = int!.replace('-', '')
+  const grouped = grouping.format(BigInt(digits))
+  return `${sign}${grouped}${frac ? `.${frac}` : ''}`
+}
+
+/** `+1.23%` from a ratio. */
+export function formatPct(ratio: Decimal | number): string {
+  const pct = typeof ratio === 'number' ? ratio * 100 : ratio.times(100).toNumber()
+  return `${pct >= 0 ? '+' : ''}${pct.toFixed(2)}%`
+}
+
+/** A text progress bar: `[#####.....] 50% 5,000/10,000`. */
+export function progressBar(done: number, total: number, width = 30): string {
+  const share = total > 0 ? Math.min(1, done / total) : 0
+  const filled = Math.round(share * width)
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}% ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')}`
+}
+
+/** Parses a time flag: ISO-8601 text or ms since the epoch. */
+export function parseTime(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value)
+  if (!Number.isFinite(ms))
+    throw new UsageError(
+      `--${name} ${JSON.stringify(value)} is not a time: use ISO-8601 (2025-06-24T00:00:00Z) or ms since the epoch`,
+    )
+  return ms
+}
+
+/** Resolves when the duration passes or on Ctrl-C. */
+export function runFor(seconds: number | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done)
+      clearTimeout(timer)
+      resolve()
+    }
+    const timer =
+      seconds !== undefined && Number.isFinite(seconds) ? setTimeout(done, seconds * 1000) : undefined
+    process.once('SIGINT', done)
+  })
+}
+
+/** Pads a table of rows into aligned columns. */
+export function table(rows: string[][], alignRight: number[] = []): string {
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length)))
+  return rows
+    .map((row) =>
+      row
+        .map((cell, col) =>
+          alignRight.includes(col) ? cell.padStart(widths[col]!) : cell.padEnd(widths[col]!),
+        )
+        .join('  '),
+    )
+    .join('\n')
+}
