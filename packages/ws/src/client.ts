@@ -10,9 +10,8 @@ import {
 } from '@bb/errors'
 import type { ExchangeAdapter, StreamRequest, WsEndpoint } from '@bb/exchange-adapter'
 import type { Balance, Candle, CandleInterval, Order, OrderbookSnapshot, Ticker, Trade } from '@bb/models'
-import { compareIds } from '@bb/models'
 import { createUnifier } from '@bb/unifier'
-import { filter, map, Observable, Subject } from 'rxjs'
+import { Observable, Subject } from 'rxjs'
 import { resolveReconnect } from './backoff.js'
 import { type Clock, systemClock } from './clock.js'
 import { Connection, type ConnectionHost, type Topic } from './connection.js'
@@ -92,7 +91,21 @@ function toList(symbols: Symbols | undefined): string[] {
   return typeof symbols === 'string' ? [symbols] : [...symbols]
 }
 
+/** `myOrders$()` without symbols means every market (`undefined` = all). */
+function orderSymbols(symbols: Symbols | undefined): (string | undefined)[] {
+  const list = toList(symbols)
+  return list.length === 0 ? [undefined] : list
+}
+
 const DEFAULT_BUFFER = 10_000
+
+const isDigit = (code: number) => code >= 48 && code <= 57
+
+/** Orders trade ids: decimal digit strings (no leading zeros) by length then text, others as text. */
+function compareTradeIds(a: string, b: string): number {
+  if (a.length !== b.length && isDigit(a.charCodeAt(0)) && isDigit(b.charCodeAt(0))) return a.length - b.length
+  return a < b ? -1 : a > b ? 1 : 0
+}
 const SLICE_MS = 2
 
 /**
@@ -269,14 +282,17 @@ export function createWsClient(options: WsClientOptions): WsClient {
     const kind = result.kind
     if (kind === 'market') return
     const values = result.values as readonly { symbol?: string; streamType?: string; interval?: string }[]
+    const channels = conn.channels
+    if (kind === 'candle') {
+      for (const value of values) deliver(channels.get(`candle|${value.interval}`)?.get(value.symbol ?? ''), value)
+      return
+    }
+    const bySymbol = channels.get(kind)
+    if (bySymbol === undefined) return
+    const all = bySymbol.get('*')
     for (const value of values) {
-      const symbol = value.symbol
-      if (kind === 'candle') deliver(conn.routes.get(`candle|${value.interval}|${symbol}`), value)
-      else if (kind === 'order') {
-        deliver(conn.routes.get(`order||${symbol}`), value)
-        deliver(conn.routes.get('order||*'), value)
-      } else if (kind === 'balance') deliver(conn.routes.get('balance||*'), value)
-      else deliver(conn.routes.get(`${kind}||${symbol}`), value)
+      if (kind !== 'balance') deliver(bySymbol.get(value.symbol ?? ''), value)
+      if (all !== undefined) deliver(all, value)
     }
   }
 
@@ -287,7 +303,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
       const id = (value as Trade).id
       const last = topic.lastId
       if (last !== undefined) {
-        const order = compareIds(id, last)
+        const order = compareTradeIds(id, last)
         if (order <= 0) {
           counters.duplicates++
           return
@@ -418,8 +434,8 @@ export function createWsClient(options: WsClientOptions): WsClient {
   }
 
   // ------------------------------------------------------------------ streams
-  function events$<T>(spec: StreamSpec): Observable<StreamEvent<T>> {
-    return new Observable<StreamEvent<T>>((subscriber) => {
+  function open(spec: StreamSpec, plain: boolean): Observable<unknown> {
+    return new Observable<unknown>((subscriber) => {
       if (closed) {
         subscriber.error(
           new ConnectionClosedError({ exchange: adapter.id, channel: 'ws', reason: 'client closed' }),
@@ -454,7 +470,8 @@ export function createWsClient(options: WsClientOptions): WsClient {
       }
       const buffer = spec.options?.buffer
       const sink = new Sink(
-        subscriber as never,
+        subscriber,
+        plain,
         spec.kind,
         mode,
         symbols,
@@ -490,11 +507,9 @@ export function createWsClient(options: WsClientOptions): WsClient {
     })
   }
 
-  const values$ = <T>(source: Observable<StreamEvent<T>>): Observable<T> =>
-    source.pipe(
-      filter((event): event is { type: 'data'; value: T } => event.type === 'data'),
-      map((event) => event.value),
-    )
+  const events$ = <T>(spec: StreamSpec) => open(spec, false) as Observable<StreamEvent<T>>
+  // plain streams skip the event wrapper (no extra operator on the hot path)
+  const values$ = <T>(spec: StreamSpec) => open(spec, true) as Observable<T>
 
   const spec = (
     kind: StreamKind,
@@ -505,24 +520,22 @@ export function createWsClient(options: WsClientOptions): WsClient {
 
   const client: WsClient = {
     tickerEvents$: (symbols, opts) => events$<Ticker>(spec('ticker', toList(symbols), opts)),
-    ticker$: (symbols, opts) => values$(client.tickerEvents$(symbols, opts)),
+    ticker$: (symbols, opts) => values$<Ticker>(spec('ticker', toList(symbols), opts)),
     tradeEvents$: (symbols, opts) => events$<Trade>(spec('trade', toList(symbols), opts)),
-    trades$: (symbols, opts) => values$(client.tradeEvents$(symbols, opts)),
+    trades$: (symbols, opts) => values$<Trade>(spec('trade', toList(symbols), opts)),
     orderbookEvents$: (symbols, opts) =>
       events$<OrderbookSnapshot>(
         spec('orderbook', toList(symbols), opts, { depth: opts?.depth, level: opts?.level }),
       ),
-    orderbook$: (symbols, opts) => values$(client.orderbookEvents$(symbols, opts)),
+    orderbook$: (symbols, opts) =>
+      values$<OrderbookSnapshot>(spec('orderbook', toList(symbols), opts, { depth: opts?.depth, level: opts?.level })),
     candleEvents$: (symbols, interval, opts) =>
       events$<Candle>(spec('candle', toList(symbols), opts, { interval })),
-    candles$: (symbols, interval, opts) => values$(client.candleEvents$(symbols, interval, opts)),
-    myOrderEvents$: (symbols, opts) => {
-      const list = toList(symbols)
-      return events$<Order>(spec('order', list.length === 0 ? [undefined] : list, opts))
-    },
-    myOrders$: (symbols, opts) => values$(client.myOrderEvents$(symbols, opts)),
+    candles$: (symbols, interval, opts) => values$<Candle>(spec('candle', toList(symbols), opts, { interval })),
+    myOrderEvents$: (symbols, opts) => events$<Order>(spec('order', orderSymbols(symbols), opts)),
+    myOrders$: (symbols, opts) => values$<Order>(spec('order', orderSymbols(symbols), opts)),
     myAssetEvents$: (opts) => events$<Balance>(spec('balance', [undefined], opts)),
-    myAssets$: (opts) => values$(client.myAssetEvents$(opts)),
+    myAssets$: (opts) => values$<Balance>(spec('balance', [undefined], opts)),
     status$: status.asObservable(),
     stats: () => ({
       sockets: counters.sockets,

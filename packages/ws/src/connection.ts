@@ -41,6 +41,11 @@ export interface Topic {
   readonly since: number
 }
 
+/** The routing channel of a topic: its kind, or `candle|<interval>`. */
+export function channelOf(topic: { readonly kind: StreamKind; readonly interval: CandleInterval | undefined }): string {
+  return topic.kind === 'candle' ? `candle|${topic.interval}` : topic.kind
+}
+
 /** The wire mode a topic needs, from its subscribers' modes. */
 export function wireMode(topic: Topic): 'both' | 'snapshot' | 'realtime' {
   const snapshot = topic.modes.both > 0 || topic.modes.snapshot > 0
@@ -99,6 +104,8 @@ const SOCKET_LISTENERS = 5
 export class Connection {
   readonly topics = new Set<Topic>()
   readonly routes = new Map<string, Topic>()
+  /** Routing index: channel (kind, or `candle|<interval>`) → symbol (`*` = all) → topic. */
+  readonly channels = new Map<string, Map<string, Topic>>()
   private socket: WebSocket | undefined
   private state: 'idle' | 'connecting' | 'open' | 'waiting' | 'disposed' = 'idle'
   private meter: SendMeter
@@ -148,6 +155,13 @@ export class Connection {
   add(topic: Topic): void {
     this.topics.add(topic)
     this.routes.set(topic.route, topic)
+    const channel = channelOf(topic)
+    let bySymbol = this.channels.get(channel)
+    if (bySymbol === undefined) {
+      bySymbol = new Map()
+      this.channels.set(channel, bySymbol)
+    }
+    bySymbol.set(topic.symbol ?? '*', topic)
     topic.conn = this
     this.lingerTimer.clear()
     if (this.state === 'idle') this.connect()
@@ -158,6 +172,11 @@ export class Connection {
   remove(topic: Topic): void {
     if (!this.topics.delete(topic)) return
     if (this.routes.get(topic.route) === topic) this.routes.delete(topic.route)
+    const bySymbol = this.channels.get(channelOf(topic))
+    if (bySymbol?.get(topic.symbol ?? '*') === topic) {
+      bySymbol.delete(topic.symbol ?? '*')
+      if (bySymbol.size === 0) this.channels.delete(channelOf(topic))
+    }
     this.live.delete(topic)
     topic.conn = undefined
     if (this.topics.size > 0) {
@@ -189,6 +208,7 @@ export class Connection {
     for (const topic of this.topics) topic.conn = undefined
     this.topics.clear()
     this.routes.clear()
+    this.channels.clear()
     this.live.clear()
     this.host.dispose(this)
   }

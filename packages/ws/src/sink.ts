@@ -78,7 +78,9 @@ export class Sink {
   private slow = false
 
   constructor(
-    private readonly subscriber: Subscriber<StreamEvent<unknown>>,
+    private readonly subscriber: Subscriber<unknown>,
+    /** Plain-value stream: emits the values themselves and no gap markers. */
+    private readonly plain: boolean,
     readonly kind: StreamKind,
     readonly mode: StreamMode,
     symbols: readonly (string | undefined)[],
@@ -88,11 +90,6 @@ export class Sink {
     private readonly schedule: (sink: Sink) => void,
   ) {
     this.waiting = mode === 'snapshot' ? new Set(symbols) : undefined
-  }
-
-  /** Whether anything is waiting to be delivered. */
-  get pending(): boolean {
-    return this.queue.size > 0 || this.keptGaps.length > 0 || this.drops.size > 0 || this.completeWhenDrained
   }
 
   /**
@@ -106,25 +103,31 @@ export class Sink {
       if (!this.waiting.delete(symbol)) return
       if (this.waiting.size === 0) this.completeWhenDrained = true
     }
-    this.enqueue({ type: 'data', value })
+    if (this.canEmitNow()) this.emitNow(this.plain ? value : { type: 'data', value }, true)
+    else this.enqueue({ type: 'data', value })
   }
 
-  /** Offers a gap marker (never for `snapshot` mode, which has no realtime part). */
+  /** Offers a gap marker (not to plain-value streams, nor to `snapshot` mode, which has no realtime part). */
   offerGap(gap: GapEvent): void {
-    if (this.done || this.waiting !== undefined) return
-    this.enqueue(gap)
+    if (this.done || this.plain || this.waiting !== undefined) return
+    if (this.canEmitNow()) this.emitNow(gap, false)
+    else this.enqueue(gap)
+  }
+
+  /** Fast path: nothing queued and the subscriber keeps up — deliver now (lowest latency). */
+  private canEmitNow(): boolean {
+    return !this.slow && this.queue.size === 0 && this.keptGaps.length === 0 && this.drops.size === 0
+  }
+
+  private emitNow(item: unknown, isData: boolean): void {
+    const start = performance.now()
+    if (isData) this.counters.delivered++
+    this.subscriber.next(item)
+    if (performance.now() - start > SLOW_MS) this.slow = true
+    this.completeIfDone()
   }
 
   private enqueue(event: StreamEvent<unknown>): void {
-    if (!this.slow && this.queue.size === 0 && this.keptGaps.length === 0 && this.drops.size === 0) {
-      // Fast path: nothing queued and the subscriber keeps up — deliver now (lowest latency).
-      const start = performance.now()
-      if (event.type === 'data') this.counters.delivered++
-      this.subscriber.next(event)
-      if (performance.now() - start > SLOW_MS) this.slow = true
-      this.completeIfDone()
-      return
-    }
     if (this.queue.size >= this.capacity) {
       if (this.policy === 'error') {
         this.fail(
@@ -169,7 +172,8 @@ export class Sink {
     if (this.done) return false
     const subscriber = this.subscriber
     for (const gap of this.keptGaps.splice(0)) subscriber.next(gap)
-    if (this.drops.size > 0) {
+    if (this.plain) this.drops.clear()
+    else if (this.drops.size > 0) {
       for (const [symbol, range] of this.drops) {
         subscriber.next({
           type: 'gap',
@@ -190,8 +194,10 @@ export class Sink {
       first = false
       const event = this.queue.shift()!
       this.counters.buffered--
-      if (event.type === 'data') this.counters.delivered++
-      subscriber.next(event)
+      if (event.type === 'data') {
+        this.counters.delivered++
+        subscriber.next(this.plain ? event.value : event)
+      } else subscriber.next(event)
       const after = performance.now()
       this.slow = after - now > SLOW_MS
       now = after

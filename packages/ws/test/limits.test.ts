@@ -1,6 +1,6 @@
 import { SubscriptionError } from '@bb/errors'
 import type { Trade } from '@bb/models'
-import type { Subscription } from 'rxjs'
+import type { Observable, Subscription } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import type { GapEvent, StreamEvent } from '../src/index.js'
 import { rig, sleep, until } from './helpers.js'
@@ -28,7 +28,7 @@ describe('limits, leaks and backpressure', () => {
             live.delete(key)
           } else {
             const symbol = key.split(':')[1]!
-            const stream =
+            const stream: Observable<unknown> =
               kind === 'trade'
                 ? r.client.trades$(symbol)
                 : kind === 'orderbook'
@@ -104,9 +104,9 @@ describe('limits, leaks and backpressure', () => {
         .tradeEvents$('KRW-BTC', { mode: 'realtime', buffer: { size: 10 } })
         .subscribe((e) => {
           slow.push(e)
-          const until = performance.now() + 4
+          const until = performance.now() + 15
           while (performance.now() < until) {
-            // a consumer that needs 4 ms per value
+            // a consumer that needs 15 ms per value (slower than the feed)
           }
         })
       await sleep(2000)
@@ -121,7 +121,7 @@ describe('limits, leaks and backpressure', () => {
       const from = emitted.indexOf(fastTrades[0]!)
       const to = emitted.indexOf(fastTrades.at(-1)!)
       expect(fastTrades).toEqual(emitted.slice(from, to + 1))
-      expect(fastTrades.length).toBeGreaterThan(150)
+      expect(fastTrades.length).toBeGreaterThan(50)
       // the slow one lost data, knows it, and never held more than its buffer
       expect(slowData.length).toBeLessThan(fastTrades.length)
       expect(overflow.length).toBeGreaterThan(0)

@@ -1,0 +1,331 @@
+/**
+ * @bb/ws throughput and latency, against raw `ws` + `JSON.parse` on the same sim feed, same run.
+ *
+ * The sim runs in a worker thread (so the clients in this thread get a core of their own); its
+ * socket writes are wrapped to record the send time of every trade frame by `sequential_id`.
+ *
+ * 1. Throughput: the sim (manual clock) generates ~100k trades of 30 markets while this thread is
+ *    blocked (Atomics.wait), so the whole feed is waiting in the socket when the clock starts;
+ *    then we time how fast each client gets through it: raw = frames decoded and `JSON.parse`d;
+ *    @bb/ws = normalized `Trade`s delivered to a `trades$` subscriber (exact decimals and ids,
+ *    routing, dedupe, buffers); and, as the ceiling, raw `ws` + the unifier's `normalizeFrame`
+ *    alone. Also reported: frames per second of event-loop busy time.
+ * 2. Latency: the sim's manual clock advanced every millisecond so that ~2,000 trades/s go out
+ *    (30 markets, one connection, frames written in small batches as the sim does); latency = delivery time in
+ *    this thread − send time in the sim (both `performance.timeOrigin + performance.now()`).
+ *
+ * Run: pnpm --filter @bb/ws bench   (after `pnpm turbo run build --filter=@bb/ws...`)
+ */
+import { Worker } from 'node:worker_threads'
+import { upbit } from '@bb/exchange-adapter'
+import { createUnifier } from '@bb/unifier'
+import WebSocket from 'ws'
+import { createWsClient } from '../src/index.js'
+
+// simulated seconds of the throughput feed (~3,000 trades per simulated second over 30 markets)
+const FEED_SECONDS = Number(process.argv[2] ?? 50)
+const LATENCY_SECONDS = Number(process.argv[3] ?? 5)
+const TRADES_PER_SECOND = 2500
+const MARKETS = Number(process.argv[4] ?? 30)
+const RATE = 2000
+const DAY = 86_400_000
+
+const workerCode = `
+const { parentPort, workerData } = require('node:worker_threads')
+const { createRequire } = require('node:module')
+const { fileURLToPath } = require('node:url')
+;(async () => {
+  const { startSim } = await import(workerData.simUrl)
+  const net = require('node:net')
+  const flag = new Int32Array(workerData.flag)
+  const sends = new Map()
+  let recording = false
+  // trade ids repeat across markets: key by market and id
+  const SID = /"code":"([^"]+)"[^}]*?"sequential_id":(\\d+)/g
+  // The sim writes the frames of one event-loop turn to the socket in one write: that is its send.
+  const write = net.Socket.prototype.write
+  net.Socket.prototype.write = function (chunk, ...rest) {
+    if (recording && Buffer.isBuffer(chunk)) {
+      const t = performance.timeOrigin + performance.now()
+      for (const m of chunk.toString('latin1').matchAll(SID)) sends.set(m[1] + ':' + m[2], t)
+    }
+    return write.call(this, chunk, ...rest)
+  }
+  let sim
+  let perSimMs = 0
+  let pacer
+  parentPort.on('message', async (m) => {
+    if (m.type === 'start') {
+      sim = await startSim(m.options)
+      parentPort.postMessage({ type: 'ready', wsUrl: sim.wsUrl, codes: sim.market.codes })
+    } else if (m.type === 'advance') {
+      const before = sim.stats.ws.messagesByType.trade ?? 0
+      sim.advance(m.ms)
+      const sent = (sim.stats.ws.messagesByType.trade ?? 0) - before
+      perSimMs = sent / m.ms
+      parentPort.postMessage({ type: 'advanced', sent })
+      Atomics.store(flag, 0, 1)
+      Atomics.notify(flag, 0)
+    } else if (m.type === 'pace') {
+      // drive the manual clock in small real-time steps so that ~m.rate trades/s go out
+      clearInterval(pacer)
+      if (m.rate > 0) {
+        let factor = m.rate / (perSimMs * 1000)
+        let last = performance.now()
+        let owed = 0
+        let checkAt = last + 100
+        let sentAt = sim.stats.ws.messagesByType.trade ?? 0
+        pacer = setInterval(() => {
+          const now = performance.now()
+          owed += (now - last) * factor
+          last = now
+          if (now >= checkAt) {
+            // feedback: steer the clock towards the target rate
+            const sent = sim.stats.ws.messagesByType.trade ?? 0
+            const rate = ((sent - sentAt) * 1000) / (now - checkAt + 100)
+            if (rate > 0) factor *= Math.min(2, Math.max(0.5, m.rate / rate))
+            if (process.env.BENCH_DEBUG) console.error("pace", rate.toFixed(0), factor.toFixed(3), sim.now())
+            sentAt = sent
+            checkAt = now + 100
+          }
+          const whole = Math.floor(owed)
+          if (whole > 0) {
+            owed -= whole
+            sim.advance(whole)
+          }
+        }, 1)
+      }
+      parentPort.postMessage({ type: 'ok' })
+    } else if (m.type === 'record') {
+      recording = m.on
+      if (!m.on) {
+        parentPort.postMessage({ type: 'sends', sends: [...sends] })
+        sends.clear()
+      } else parentPort.postMessage({ type: 'ok' })
+    } else if (m.type === 'close') {
+      await sim.close()
+      parentPort.postMessage({ type: 'closed' })
+    }
+  })
+  parentPort.postMessage({ type: 'loaded' })
+})()
+`
+
+const flagBuffer = new SharedArrayBuffer(4)
+const flag = new Int32Array(flagBuffer)
+const worker = new Worker(workerCode, {
+  eval: true,
+  workerData: { simUrl: import.meta.resolve('@bb/sim'), flag: flagBuffer },
+})
+type Reply = { type: string; wsUrl?: string; codes?: string[]; sent?: number; sends?: [string, number][] }
+const replies: Reply[] = []
+let waiter: (() => void) | undefined
+worker.on('message', (m: Reply) => {
+  replies.push(m)
+  waiter?.()
+})
+async function reply(type: string): Promise<Reply> {
+  for (;;) {
+    const i = replies.findIndex((r) => r.type === type)
+    if (i >= 0) return replies.splice(i, 1)[0]!
+    await new Promise<void>((resolve) => {
+      waiter = resolve
+    })
+  }
+}
+const call = async (message: object, type: string) => {
+  worker.postMessage(message)
+  return reply(type)
+}
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const now = () => performance.timeOrigin + performance.now()
+
+await reply('loaded')
+const { wsUrl, codes } = await call(
+  {
+    type: 'start',
+    options: {
+      port: 0,
+      seed: 42,
+      markets: MARKETS,
+      speed: 0,
+      // just after midnight UTC: the previous close is found at once
+      startTime: Math.floor(Date.now() / DAY) * DAY + 1000,
+      tradesPerSecond: TRADES_PER_SECOND,
+      scheduledEvents: false,
+      limits: false,
+      idleTimeoutMs: 0,
+    },
+  },
+  'ready',
+)
+const url = wsUrl!
+const symbols = codes!
+
+/** A client under test: subscribes to the trades of every market on one connection and calls `onTrade(id)` per value. */
+interface Contender {
+  readonly name: string
+  start(onTrade: (id: string) => void): Promise<void>
+  stop(): Promise<void>
+}
+
+const SID = /"code":"([^"]+)"[^}]*?"sequential_id":(\d+)/
+function raw(matchIds: boolean): Contender {
+  let socket: WebSocket | undefined
+  return {
+    name: 'raw ws + JSON.parse',
+    async start(onTrade) {
+      socket = new WebSocket(url, { perMessageDeflate: false })
+      socket.on('message', (data: Buffer) => {
+        const text = data.toString('utf8')
+        const message = JSON.parse(text) as { type?: string }
+        if (message.type !== 'trade') return
+        if (!matchIds) return onTrade('')
+        const m = SID.exec(text)!
+        onTrade(`${m[1]}:${m[2]}`)
+      })
+      await new Promise((resolve) => socket!.once('open', resolve))
+      socket.send(JSON.stringify([{ ticket: 'raw' }, { type: 'trade', codes: symbols, is_only_realtime: true }]))
+      await sleep(300)
+    },
+    async stop() {
+      socket?.close()
+      await sleep(100)
+    },
+  }
+}
+
+/** The ceiling: raw `ws` + the unifier's `normalizeFrame`, nothing else. */
+function unifierOnly(): Contender {
+  const unifier = createUnifier(upbit)
+  let socket: WebSocket | undefined
+  return {
+    name: 'raw ws + unifier.normalizeFrame',
+    async start(onTrade) {
+      socket = new WebSocket(url, { perMessageDeflate: false })
+      socket.on('message', (data: Buffer) => {
+        const result = unifier.normalizeFrame(data, { receivedAt: Date.now() })
+        if (result.kind === 'trade') onTrade('')
+      })
+      await new Promise((resolve) => socket!.once('open', resolve))
+      socket.send(JSON.stringify([{ ticket: 'unifier' }, { type: 'trade', codes: symbols, is_only_realtime: true }]))
+      await sleep(300)
+    },
+    async stop() {
+      socket?.close()
+      await sleep(100)
+    },
+  }
+}
+
+function bbws(): Contender {
+  const client = createWsClient({ adapter: upbit, url, lingerMs: 0 })
+  let subscription: { unsubscribe(): void } | undefined
+  return {
+    name: '@bb/ws trades$ (normalized)',
+    async start(onTrade) {
+      subscription = client.trades$(symbols, { mode: 'realtime' }).subscribe((trade) => onTrade(`${trade.symbol}:${trade.id}`))
+      await sleep(300)
+    },
+    async stop() {
+      subscription?.unsubscribe()
+      await client.close()
+    },
+  }
+}
+
+async function throughput(contender: Contender, feedSeconds: number) {
+  let count = 0
+  let t0 = 0
+  let t1 = 0
+  let target = Number.POSITIVE_INFINITY
+  let done: () => void = () => {}
+  const finished = new Promise<void>((resolve) => {
+    done = resolve
+  })
+  await contender.start(() => {
+    count++
+    if (count === target) {
+      t1 = performance.now()
+      done()
+    }
+  })
+  Atomics.store(flag, 0, 0)
+  worker.postMessage({ type: 'advance', ms: feedSeconds * 1000 })
+  // block this thread until the sim has generated (and queued) every frame
+  Atomics.wait(flag, 0, 0, 120_000)
+  const elu0 = performance.eventLoopUtilization()
+  t0 = performance.now()
+  const { sent } = await reply('advanced')
+  target = sent!
+  if (count >= target) t1 = performance.now()
+  else {
+    await Promise.race([finished, sleep(120_000)])
+    if (t1 === 0) t1 = performance.now()
+  }
+  const elu = performance.eventLoopUtilization(elu0)
+  await contender.stop()
+  const seconds = (t1 - t0) / 1000
+  return {
+    name: contender.name,
+    trades: count,
+    perSecond: Math.round(count / seconds),
+    perBusySecond: Math.round(count / (elu.active / 1000)),
+  }
+}
+
+async function latency(contender: Contender) {
+  const delivered = new Map<string, number>()
+  await contender.start((id) => {
+    delivered.set(id, now())
+  })
+  await sleep(1000) // let the pacer settle
+  await call({ type: 'record', on: true }, 'ok')
+  await sleep(LATENCY_SECONDS * 1000)
+  const { sends } = await call({ type: 'record', on: false }, 'sends')
+  await contender.stop()
+  const samples: number[] = []
+  for (const [id, sentAt] of sends!) {
+    const at = delivered.get(id)
+    if (at !== undefined) samples.push(at - sentAt)
+  }
+  samples.sort((a, b) => a - b)
+  const q = (p: number) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))] ?? Number.NaN
+  return {
+    name: contender.name,
+    samples: samples.length,
+    ratePerSecond: Math.round(sends!.length / LATENCY_SECONDS),
+    p50Ms: +q(0.5).toFixed(3),
+    p99Ms: +q(0.99).toFixed(3),
+    maxMs: +(samples.at(-1) ?? Number.NaN).toFixed(3),
+  }
+}
+
+// warm-up (JIT) on a small feed, then the measured runs
+const T = performance.now()
+const log = (m: string) => process.env.BENCH_DEBUG && console.error(((performance.now() - T) / 1000).toFixed(1), m)
+const results = []
+for (const make of [() => raw(false), () => bbws(), () => unifierOnly()]) {
+  log('warm-up')
+  await throughput(make(), 5)
+  log('measure')
+  results.push(await throughput(make(), FEED_SECONDS))
+}
+await call({ type: 'pace', rate: RATE }, 'ok')
+log('latency')
+const latencies = [await latency(raw(true)), await latency(bbws())]
+log('done')
+await call({ type: 'pace', rate: 0 }, 'ok')
+await call({ type: 'close' }, 'closed')
+await worker.terminate()
+
+const [rawResult, ours] = results as [(typeof results)[0], (typeof results)[0], (typeof results)[0]]
+const ratio = ours.perSecond / rawResult.perSecond
+const p99 = latencies[1]!.p99Ms
+console.table(results)
+console.table(latencies)
+console.log(
+  `throughput: ${(ratio * 100).toFixed(0)} % of raw (target >= 50 %) ${ratio >= 0.5 ? 'MET' : 'NOT MET'}; ` +
+    `latency p99 at ${latencies[1]!.ratePerSecond} msg/s: ${p99} ms (target <= 0.5 ms) ${p99 <= 0.5 ? 'MET' : 'NOT MET'}`,
+)
+process.exit(0)
