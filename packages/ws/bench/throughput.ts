@@ -185,7 +185,9 @@ function raw(matchIds: boolean): Contender {
         onTrade(`${m[1]}:${m[2]}`)
       })
       await new Promise((resolve) => socket!.once('open', resolve))
-      socket.send(JSON.stringify([{ ticket: 'raw' }, { type: 'trade', codes: symbols, is_only_realtime: true }]))
+      socket.send(
+        JSON.stringify([{ ticket: 'raw' }, { type: 'trade', codes: symbols, is_only_realtime: true }]),
+      )
       await sleep(300)
     },
     async stop() {
@@ -208,7 +210,9 @@ function unifierOnly(): Contender {
         if (result.kind === 'trade') onTrade('')
       })
       await new Promise((resolve) => socket!.once('open', resolve))
-      socket.send(JSON.stringify([{ ticket: 'unifier' }, { type: 'trade', codes: symbols, is_only_realtime: true }]))
+      socket.send(
+        JSON.stringify([{ ticket: 'unifier' }, { type: 'trade', codes: symbols, is_only_realtime: true }]),
+      )
       await sleep(300)
     },
     async stop() {
@@ -224,7 +228,9 @@ function bbws(): Contender {
   return {
     name: '@bb/ws trades$ (normalized)',
     async start(onTrade) {
-      subscription = client.trades$(symbols, { mode: 'realtime' }).subscribe((trade) => onTrade(`${trade.symbol}:${trade.id}`))
+      subscription = client
+        .trades$(symbols, { mode: 'realtime' })
+        .subscribe((trade) => onTrade(`${trade.symbol}:${trade.id}`))
       await sleep(300)
     },
     async stop() {
@@ -303,7 +309,8 @@ async function latency(contender: Contender) {
 
 // warm-up (JIT) on a small feed, then the measured runs
 const T = performance.now()
-const log = (m: string) => process.env.BENCH_DEBUG && console.error(((performance.now() - T) / 1000).toFixed(1), m)
+const log = (m: string) =>
+  process.env.BENCH_DEBUG && console.error(((performance.now() - T) / 1000).toFixed(1), m)
 const results = []
 for (const make of [() => raw(false), () => bbws(), () => unifierOnly()]) {
   log('warm-up')

@@ -36,6 +36,18 @@ export type Symbols = string | readonly string[]
 /**
  * A WebSocket market-data client: cold, shared, self-healing streams of normalized models.
  * Create it with {@link createWsClient}.
+ *
+ * @example
+ * ```ts
+ * import { upbit } from '@bb/exchange-adapter'
+ * import { createWsClient } from '@bb/ws'
+ *
+ * const client = createWsClient({ adapter: upbit })
+ * const subscription = client.tradeEvents$('KRW-BTC').subscribe((event) => {
+ *   if (event.type === 'gap') console.log('back-fill trades after', event.lastId)
+ *   else console.log(event.value.price.toString())
+ * })
+ * ```
  */
 export interface WsClient {
   /** Tickers of the given markets. */
@@ -103,7 +115,8 @@ const isDigit = (code: number) => code >= 48 && code <= 57
 
 /** Orders trade ids: decimal digit strings (no leading zeros) by length then text, others as text. */
 function compareTradeIds(a: string, b: string): number {
-  if (a.length !== b.length && isDigit(a.charCodeAt(0)) && isDigit(b.charCodeAt(0))) return a.length - b.length
+  if (a.length !== b.length && isDigit(a.charCodeAt(0)) && isDigit(b.charCodeAt(0)))
+    return a.length - b.length
   return a < b ? -1 : a > b ? 1 : 0
 }
 const SLICE_MS = 2
@@ -284,7 +297,8 @@ export function createWsClient(options: WsClientOptions): WsClient {
     const values = result.values as readonly { symbol?: string; streamType?: string; interval?: string }[]
     const channels = conn.channels
     if (kind === 'candle') {
-      for (const value of values) deliver(channels.get(`candle|${value.interval}`)?.get(value.symbol ?? ''), value)
+      for (const value of values)
+        deliver(channels.get(`candle|${value.interval}`)?.get(value.symbol ?? ''), value)
       return
     }
     const bySymbol = channels.get(kind)
@@ -308,7 +322,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
           counters.duplicates++
           return
         }
-        if (contiguousIds && BigInt(id) > BigInt(last) + 1n) {
+        if (contiguousIds && /^\d+$/.test(id) && /^\d+$/.test(last) && BigInt(id) > BigInt(last) + 1n) {
           emitGap(topic, {
             type: 'gap',
             kind: 'trade',
@@ -528,10 +542,13 @@ export function createWsClient(options: WsClientOptions): WsClient {
         spec('orderbook', toList(symbols), opts, { depth: opts?.depth, level: opts?.level }),
       ),
     orderbook$: (symbols, opts) =>
-      values$<OrderbookSnapshot>(spec('orderbook', toList(symbols), opts, { depth: opts?.depth, level: opts?.level })),
+      values$<OrderbookSnapshot>(
+        spec('orderbook', toList(symbols), opts, { depth: opts?.depth, level: opts?.level }),
+      ),
     candleEvents$: (symbols, interval, opts) =>
       events$<Candle>(spec('candle', toList(symbols), opts, { interval })),
-    candles$: (symbols, interval, opts) => values$<Candle>(spec('candle', toList(symbols), opts, { interval })),
+    candles$: (symbols, interval, opts) =>
+      values$<Candle>(spec('candle', toList(symbols), opts, { interval })),
     myOrderEvents$: (symbols, opts) => events$<Order>(spec('order', orderSymbols(symbols), opts)),
     myOrders$: (symbols, opts) => values$<Order>(spec('order', orderSymbols(symbols), opts)),
     myAssetEvents$: (opts) => events$<Balance>(spec('balance', [undefined], opts)),

@@ -42,7 +42,10 @@ export interface Topic {
 }
 
 /** The routing channel of a topic: its kind, or `candle|<interval>`. */
-export function channelOf(topic: { readonly kind: StreamKind; readonly interval: CandleInterval | undefined }): string {
+export function channelOf(topic: {
+  readonly kind: StreamKind
+  readonly interval: CandleInterval | undefined
+}): string {
   return topic.kind === 'candle' ? `candle|${topic.interval}` : topic.kind
 }
 

@@ -24,4 +24,5 @@ export type {
   WsClientOptions,
   WsClientStats,
   WsStatus,
+  WsStatusBase,
 } from './types.js'

@@ -1,6 +1,5 @@
 import type { BackboneError, Logger } from '@bb/errors'
 import type { Credentials, ExchangeAdapter, WsEndpoint } from '@bb/exchange-adapter'
-import type { CandleInterval } from '@bb/models'
 import type { ReconnectOptions } from './backoff.js'
 import type { Clock } from './clock.js'
 
@@ -57,6 +56,17 @@ export interface DataEvent<T> {
 /**
  * What an `…Events$` stream emits: normalized values, and in-band {@link GapEvent} markers
  * where realtime data may be missing. The plain streams (`trades$`, …) emit only the values.
+ *
+ * @example
+ * ```ts
+ * import type { Trade } from '@bb/models'
+ * import type { StreamEvent } from '@bb/ws'
+ *
+ * function onEvent(event: StreamEvent<Trade>): void {
+ *   if (event.type === 'gap') console.log(`${event.symbol}: back-fill after ${event.lastId} (${event.reason})`)
+ *   else console.log(event.value.id)
+ * }
+ * ```
  */
 export type StreamEvent<T> = DataEvent<T> | GapEvent
 
@@ -144,8 +154,8 @@ export interface WsClientOptions {
   readonly signal?: AbortSignal
 }
 
-/** Fields every status event carries. */
-interface StatusBase {
+/** Fields every {@link WsStatus} event carries. */
+export interface WsStatusBase {
   /** The client's id of the connection (1, 2, …; a reconnect keeps the id). */
   readonly connection: number
   /** Public or private. */
@@ -154,7 +164,7 @@ interface StatusBase {
 
 /** A connection lifecycle event, from {@link WsClient.status$}. */
 export type WsStatus =
-  | (StatusBase & {
+  | (WsStatusBase & {
       /** Opening a socket. */
       readonly type: 'connecting'
       /** The URL. */
@@ -162,13 +172,13 @@ export type WsStatus =
       /** 0 for the first connect, then the reconnect attempt. */
       readonly attempt: number
     })
-  | (StatusBase & {
+  | (WsStatusBase & {
       /** The socket is open. */
       readonly type: 'open'
       /** The URL. */
       readonly url: string
     })
-  | (StatusBase & {
+  | (WsStatusBase & {
       /** The socket closed. */
       readonly type: 'closed'
       /** WebSocket close code (1006 = dropped without a close frame). */
@@ -176,7 +186,7 @@ export type WsStatus =
       /** Close reason, or the error that closed it. */
       readonly reason: string
     })
-  | (StatusBase & {
+  | (WsStatusBase & {
       /** A reconnect is scheduled. */
       readonly type: 'reconnecting'
       /** Attempt number, from 1. */
@@ -184,19 +194,19 @@ export type WsStatus =
       /** Delay before it, ms. */
       readonly delay: number
     })
-  | (StatusBase & {
+  | (WsStatusBase & {
       /** The whole subscription set was sent again on a new socket. */
       readonly type: 'resubscribed'
       /** Streams resubscribed. */
       readonly streams: number
     })
-  | (StatusBase & {
+  | (WsStatusBase & {
       /** Nothing arrived for too long: the connection is being replaced. */
       readonly type: 'stale'
       /** Time since the last frame, ms. */
       readonly silentForMs: number
     })
-  | (StatusBase & {
+  | (WsStatusBase & {
       /** An error frame or a failed connect (the affected streams also receive errors when fatal). */
       readonly type: 'error'
       /** The error. */

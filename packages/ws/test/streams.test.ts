@@ -220,6 +220,26 @@ describe('streams', () => {
     }
   })
 
+  it('an aborted signal completes its stream and releases the market', async () => {
+    const r = await rig({ tradesPerSecond: 50 })
+    try {
+      const controller = new AbortController()
+      let completed = false
+      let count = 0
+      r.client.trades$('KRW-BTC', { signal: controller.signal }).subscribe({
+        next: () => count++,
+        complete: () => (completed = true),
+      })
+      await until(() => count > 0, 5000, 'a trade')
+      expect(r.client.stats().listeners).toBe(5 + 1)
+      controller.abort()
+      expect(completed).toBe(true)
+      expect(r.client.stats()).toMatchObject({ subscribers: 0, streams: 0, listeners: 5 })
+    } finally {
+      await r.close()
+    }
+  })
+
   it('close() completes the streams and later subscriptions error', async () => {
     const r = await rig({ tradesPerSecond: 50 })
     const events: StreamEvent<Trade>[] = []
