@@ -625,7 +625,10 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
         complete: () => subscriber.complete(),
       })
       const historyCount = opts.history ?? 200
-      ;(historyCount > 0 ? rest.getCandles(symbol, interval, { count: historyCount, signal: controller.signal }) : Promise.resolve([]))
+      ;(historyCount > 0
+        ? rest.getCandles(symbol, interval, { count: historyCount, signal: controller.signal })
+        : Promise.resolve([])
+      )
         .then((history) => {
           for (const candle of history) emit(candle)
           historyDone = true
