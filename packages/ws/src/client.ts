@@ -10,7 +10,7 @@ import {
 } from '@bb/errors'
 import type { ExchangeAdapter, StreamRequest, WsEndpoint } from '@bb/exchange-adapter'
 import type { Balance, Candle, CandleInterval, Order, OrderbookSnapshot, Ticker, Trade } from '@bb/models'
-import { createUnifier } from '@bb/unifier'
+import { createTradeTracker, createUnifier } from '@bb/unifier'
 import { Observable, Subject } from 'rxjs'
 import { resolveReconnect } from './backoff.js'
 import { type Clock, systemClock } from './clock.js'
@@ -110,15 +110,7 @@ function orderSymbols(symbols: Symbols | undefined): (string | undefined)[] {
 }
 
 const DEFAULT_BUFFER = 10_000
-
-const isDigit = (code: number) => code >= 48 && code <= 57
-
-/** Orders trade ids: decimal digit strings (no leading zeros) by length then text, others as text. */
-function compareTradeIds(a: string, b: string): number {
-  if (a.length !== b.length && isDigit(a.charCodeAt(0)) && isDigit(b.charCodeAt(0)))
-    return a.length - b.length
-  return a < b ? -1 : a > b ? 1 : 0
-}
+/** Time slice of one buffered subscriber per scheduler round, ms. */
 const SLICE_MS = 2
 
 /**
@@ -175,7 +167,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
   const maxStreams = options.maxStreamsPerConnection ?? 200
   const bufferSize = options.buffer?.size ?? DEFAULT_BUFFER
   const overflow = options.buffer?.overflow ?? 'drop-oldest'
-  const contiguousIds = adapter.capabilities.contiguousTradeIds
+  const trades = createTradeTracker({ contiguousIds: adapter.capabilities.contiguousTradeIds, memory: 1024 })
 
   const counters = {
     timers: 0,
@@ -267,9 +259,8 @@ export function createWsClient(options: WsClientOptions): WsClient {
   }
 
   // ------------------------------------------------------------------ inbound frames
-  function onFrame(conn: Connection, data: Buffer): void {
+  function onFrame(conn: Connection, data: Buffer, receivedAt: number): void {
     if (closed) return
-    const receivedAt = clock.now()
     let result: ReturnType<typeof unifier.normalizeFrame>
     try {
       result = unifier.normalizeFrame(data, { receivedAt })
@@ -314,27 +305,26 @@ export function createWsClient(options: WsClientOptions): WsClient {
     if (topic === undefined) return
     const timestamp = (value as { timestamp?: number }).timestamp
     if (topic.kind === 'trade') {
-      const id = (value as Trade).id
-      const last = topic.lastId
-      if (last !== undefined) {
-        const order = compareTradeIds(id, last)
-        if (order <= 0) {
-          counters.duplicates++
-          return
-        }
-        if (contiguousIds && /^\d+$/.test(id) && /^\d+$/.test(last) && BigInt(id) > BigInt(last) + 1n) {
-          emitGap(topic, {
-            type: 'gap',
-            kind: 'trade',
-            symbol: topic.symbol,
-            from: topic.lastTimestamp ?? topic.since,
-            to: timestamp ?? clock.now(),
-            reason: 'sequence',
-            lastId: last,
-          })
-        }
+      // the unifier's tracker: drops repeats (a resubscribe's snapshot), reports id jumps
+      const trade = value as Trade
+      const check = trades.push(trade)
+      if (check.status === 'duplicate') {
+        counters.duplicates++
+        return
       }
-      topic.lastId = id
+      const jump = check.gap
+      if (jump !== undefined && jump.reason === 'id-jump') {
+        emitGap(topic, {
+          type: 'gap',
+          kind: 'trade',
+          symbol: topic.symbol,
+          from: jump.afterTime,
+          to: jump.beforeTime,
+          reason: 'sequence',
+          lastId: jump.afterId,
+        })
+      }
+      if (check.status === 'new') topic.lastId = trade.id
     }
     topic.last = value
     if (timestamp !== undefined) topic.lastTimestamp = timestamp
@@ -444,6 +434,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
   function removeTopic(topic: Topic): void {
     if (topics.get(topic.key) !== topic) return
     topics.delete(topic.key)
+    if (topic.kind === 'trade' && topic.symbol !== undefined) trades.reset(topic.symbol)
     topic.conn?.remove(topic)
   }
 

@@ -84,8 +84,8 @@ export interface ConnectionHost {
   headers(endpoint: WsEndpoint): Record<string, string> | undefined
   /** Text ping, if the exchange has one. */
   readonly pingText: string | undefined
-  /** Handles one frame; returns true for a data or status frame (proof of life). */
-  onFrame(conn: Connection, data: Buffer): void
+  /** Handles one frame received at `receivedAt`. */
+  onFrame(conn: Connection, data: Buffer, receivedAt: number): void
   status(event: WsStatus): void
   /** Emits gap markers for topics that were live on a lost socket. */
   gap(topics: readonly Topic[], reason: GapReason, to: number): void
@@ -254,9 +254,10 @@ export class Connection {
     socket.on('open', () => this.onOpen(socket))
     socket.on('message', (data: Buffer) => {
       if (this.socket !== socket) return
-      this.lastFrameAt = host.clock.now()
+      const now = host.clock.now()
+      this.lastFrameAt = now
       host.counters.framesReceived++
-      host.onFrame(this, data)
+      host.onFrame(this, data, now)
     })
     socket.on('error', (error: Error) => this.onSocketError(socket, error))
     socket.on('pong', () => {})

@@ -178,7 +178,10 @@ describe('resilience', () => {
   })
 
   it('refused reconnects back off with growing attempts, then recover', async () => {
-    const r = await rig({ tradesPerSecond: 50 }, { reconnect: { initialDelayMs: 100, maxDelayMs: 400 } })
+    const r = await rig(
+      { tradesPerSecond: 50 },
+      { reconnect: { initialDelayMs: 100, maxDelayMs: 400, random: () => 0.5 } },
+    )
     try {
       const statuses: WsStatus[] = []
       r.client.status$.subscribe((s) => statuses.push(s))
@@ -190,8 +193,12 @@ describe('resilience', () => {
       await sleep(1500)
       const count = trades.length
       await until(() => trades.length > count + 3, 5000, 'trades after recovery')
-      const attempts = statuses.flatMap((s) => (s.type === 'reconnecting' ? [s.attempt] : []))
-      expect(Math.max(...attempts)).toBeGreaterThanOrEqual(2)
+      const attempts = statuses.flatMap((s) => (s.type === 'reconnecting' ? [s] : []))
+      expect(attempts.length).toBeGreaterThanOrEqual(3)
+      // full jitter with random() = 0.5: half of the cap, which doubles per attempt up to maxDelayMs
+      for (const s of attempts)
+        expect(s.delay).toBe(Math.floor(0.5 * Math.min(400, 100 * 2 ** (s.attempt - 1))))
+      expect(attempts.slice(0, 3).map((s) => s.attempt)).toEqual([1, 2, 3])
       expect(statuses.at(-1)?.type).not.toBe('reconnecting')
       expect(statuses.some((s) => s.type === 'resubscribed')).toBe(true)
       sub.unsubscribe()
