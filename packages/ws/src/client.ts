@@ -235,6 +235,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
     messageWindows: adapter.ws.limits.messages,
     connectMeter: new SendMeter(adapter.ws.limits.connect),
     pingText: heartbeat.pingText,
+    protocolPings: heartbeat.protocolPings,
     build: (streams) => adapter.ws.buildSubscription({ streams, format }).text,
     headers: (endpoint) =>
       endpoint === 'private' && credentials !== undefined ? adapter.ws.sign(credentials) : undefined,

@@ -84,6 +84,8 @@ export interface ConnectionHost {
   headers(endpoint: WsEndpoint): Record<string, string> | undefined
   /** Text ping, if the exchange has one. */
   readonly pingText: string | undefined
+  /** Whether to send RFC 6455 pings. */
+  readonly protocolPings: boolean
   /** Handles one frame received at `receivedAt`. */
   onFrame(conn: Connection, data: Buffer, receivedAt: number): void
   status(event: WsStatus): void
@@ -260,7 +262,10 @@ export class Connection {
       host.onFrame(this, data, now)
     })
     socket.on('error', (error: Error) => this.onSocketError(socket, error))
-    socket.on('pong', () => {})
+    socket.on('pong', () => {
+      // Without an application ping (no status frames to expect), a pong is the proof of life.
+      if (host.pingText === undefined && this.socket === socket) this.lastFrameAt = host.clock.now()
+    })
     socket.on('close', (code: number, reason: Buffer) => this.onClose(socket, code, reason.toString('utf8')))
   }
 
@@ -296,8 +301,10 @@ export class Connection {
       socket.send(host.pingText)
       host.counters.pingsSent++
     }
-    socket.ping()
-    host.counters.pingsSent++
+    if (host.protocolPings) {
+      socket.ping()
+      host.counters.pingsSent++
+    }
     this.pingTimer.set(() => this.ping(), host.pingIntervalMs)
   }
 
