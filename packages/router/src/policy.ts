@@ -67,7 +67,7 @@ export interface RouteDecision {
   promote: boolean
   /** Age of the cached value, when there is one, ms. */
   cacheAgeMs?: number
-  /** Requests for this key inside the promotion window, this one included. */
+  /** Requests for this key inside the promotion window, this one included (counted up to 64). */
   recentRequests: number
   /** Health of both transports when the decision was made. */
   health: { rest: ChannelHealth; ws: ChannelHealth }
@@ -126,9 +126,18 @@ export class SmartChannelRouter {
   decide(request: RouteRequest, cache: CacheView): RouteDecision {
     const at = this.now()
     const key = keyOf(request)
-    const recent = (this.requests.get(key) ?? []).filter((t) => at - t < this.policy.promoteWindowMs)
+    let recent = this.requests.get(key)
+    if (!recent) {
+      recent = []
+      this.requests.set(key, recent)
+    }
+    // Times are ascending: drop the expired ones from the front, and keep no more than the
+    // promotion threshold needs (a hot key would otherwise grow without bound).
+    let expired = 0
+    while (expired < recent.length && at - recent[expired]! >= this.policy.promoteWindowMs) expired++
+    if (expired > 0) recent.splice(0, expired)
     recent.push(at)
-    this.requests.set(key, recent)
+    if (recent.length > MAX_TRACKED) recent.splice(0, recent.length - MAX_TRACKED)
     const entry = this.promoted.get(key)
     if (entry) entry.lastUsedAt = at
     return this.evaluate(request, cache, recent.length, at)
@@ -288,6 +297,9 @@ export class SmartChannelRouter {
     return { ...health, state }
   }
 }
+
+/** Request times kept per key: enough for any sensible promotion threshold. */
+const MAX_TRACKED = 64
 
 function emptyHealth(): ChannelHealth {
   return {
