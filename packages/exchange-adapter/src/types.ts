@@ -1,5 +1,5 @@
 import type { BackboneError } from '@bb/errors'
-import type { CandleInterval, ExchangeId, OrderType, Side, TimeInForce } from '@bb/models'
+import type { CandleInterval, Decimal, ExchangeId, OrderType, Side, TimeInForce } from '@bb/models'
 import type { FieldMaps, ModelKind, RawShape } from './field-map.js'
 
 /** An HTTP method an endpoint uses. */
@@ -160,10 +160,10 @@ export interface CreateOrderParams {
   readonly side: Side
   /** Order type. */
   readonly type: OrderType
-  /** Base quantity (decimal text). */
-  readonly volume?: string
-  /** Unit price, or the total to spend for `price` / best-bid orders (decimal text). */
-  readonly price?: string
+  /** Base quantity: decimal text or a Decimal (sent as plain decimal text). */
+  readonly volume?: string | Decimal
+  /** Unit price, or the total to spend for `price` / best-bid orders: decimal text or a Decimal. */
+  readonly price?: string | Decimal
   /** Time in force. */
   readonly timeInForce?: TimeInForce
   /** Self-match prevention mode. */

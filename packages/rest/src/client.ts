@@ -214,6 +214,8 @@ export interface RestClient {
   getClosedOrders(options?: GetClosedOrdersOptions): Promise<Order[]>
   /** Cancels an order (private; needs `trading: 'live'`). */
   cancelOrder(ref: OrderRef, options?: CallOptions): Promise<Order>
+  /** True when the client was created with credentials (what `@bb/rules`' `OrderGateway` asks). */
+  hasCredentials(): boolean
   /** The limiter this client uses (share it with other clients through `limits`). */
   readonly limiter: RateLimiter | undefined
   /** Every response, retry and limiter event. */
@@ -410,6 +412,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
   }
 
   const client: RestClient = {
+    hasCredentials: () => options.credentials !== undefined,
     limiter,
     events$: limiter ? merge(transport.events$, limiter.events$) : transport.events$,
 

@@ -1,5 +1,5 @@
 import { InvalidRequestError } from '@bb/errors'
-import { parseSymbol } from '@bb/models'
+import { type Decimal, parseSymbol } from '@bb/models'
 import type {
   ClosedOrdersParams,
   CreateOrderParams,
@@ -90,11 +90,15 @@ function orderBody(params: CreateOrderParams): Record<string, string> {
     throw invalid('type', '"market" orders (market sell by volume) must be sells.')
   const needsVolume = type === 'limit' || type === 'market' || (type === 'best' && params.side === 'sell')
   const needsPrice = type === 'limit' || type === 'price' || (type === 'best' && params.side === 'buy')
-  for (const [param, needed] of [
-    ['volume', needsVolume],
-    ['price', needsPrice],
+  // Decimals are sent as plain text (`toFixed()` never uses exponent notation).
+  const text = (value: string | Decimal | undefined) =>
+    value === undefined || typeof value === 'string' ? value : value.toFixed()
+  const volume = text(params.volume)
+  const price = text(params.price)
+  for (const [param, value, needed] of [
+    ['volume', volume, needsVolume],
+    ['price', price, needsPrice],
   ] as const) {
-    const value = params[param]
     if (needed && value === undefined)
       throw invalid(param, `"${param}" is required for a ${type} ${params.side} order.`)
     if (!needed && value !== undefined)
@@ -102,8 +106,8 @@ function orderBody(params: CreateOrderParams): Record<string, string> {
     if (value !== undefined && !DECIMAL_TEXT.test(value))
       throw invalid(param, `"${param}" must be plain decimal text.`)
   }
-  if (params.volume !== undefined) body.volume = params.volume
-  if (params.price !== undefined) body.price = params.price
+  if (volume !== undefined) body.volume = volume
+  if (price !== undefined) body.price = price
   body.ord_type = type
   if (type === 'best' && params.timeInForce !== 'ioc' && params.timeInForce !== 'fok') {
     throw invalid('timeInForce', '"best" orders need timeInForce ioc or fok.')
