@@ -192,9 +192,13 @@ export async function demo(flags: DemoFlags, out: NodeJS.WriteStream = process.s
     for (const [symbol, trades] of delivered) {
       const emitted = where.sim.emittedTrades(symbol).map((t) => t.sequentialId)
       if (trades.length === 0 || emitted.length === 0) continue
+      // From the first trade received (the WebSocket snapshot of the latest trade when the
+      // subscription went live) to the last, every trade the sim emitted must have arrived. Trades
+      // the sim emitted before the subscription existed were never ours to receive.
       const got = new Set(trades.map((t) => t.id))
+      const first = BigInt(trades[0]!.id)
       const last = BigInt(trades.at(-1)!.id)
-      lost += emitted.filter((id) => BigInt(id) <= last && !got.has(id)).length
+      lost += emitted.filter((id) => BigInt(id) >= first && BigInt(id) <= last && !got.has(id)).length
     }
   }
   const bySource = (source: string) => all.filter((t) => t.source === source).length
