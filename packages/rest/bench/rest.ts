@@ -85,24 +85,32 @@ async function startRemoteSim(options: object): Promise<{ restUrl: string; close
   }
 }
 
-async function latency() {
+type Row = { label: string; rps: number; p50: number; p99: number }
+
+/** One endpoint: the client's method vs raw undici (+ JSON.parse, + the same normalization), alternated. */
+async function latency(endpoint: 'orderbook' | 'ticker') {
   const sim = await startRemoteSim({ port: 0, seed: 12, markets: 5, speed: 0, limits: false })
   const client = createRestClient({ adapter: upbit, baseUrl: sim.restUrl, limits: false, connections: 8 })
   const raw = new Pool(sim.restUrl, { connections: 8 })
-  const path = '/v1/orderbook?markets=KRW-BTC,KRW-ETH'
+  const path =
+    endpoint === 'orderbook' ? '/v1/orderbook?markets=KRW-BTC,KRW-ETH' : '/v1/ticker?markets=KRW-BTC'
   const unifier = createUnifier(upbit, { validate: 'fast' })
+  const viaClient = () =>
+    endpoint === 'orderbook'
+      ? client.getOrderbook(['KRW-BTC', 'KRW-ETH'])
+      : client.getTickers(['KRW-BTC', 'KRW-ETH'].slice(0, 1))
+  const rawJson = async () => JSON.parse(await (await raw.request({ path, method: 'GET' })).body.text())
   const rawNormalized = async () => {
     const text = await (await raw.request({ path, method: 'GET' })).body.text()
     return (unifier.parseJson(text) as unknown[]).map((r) =>
-      unifier.normalize('orderbook', r, { source: 'rest' }),
+      unifier.normalize(endpoint, r, { source: 'rest' }),
     )
   }
-  // Warm both paths.
   for (let i = 0; i < 200; i++) {
-    await client.getOrderbook(['KRW-BTC', 'KRW-ETH'])
-    await (await raw.request({ path, method: 'GET' })).body.text()
+    await viaClient()
+    await rawJson()
   }
-  const measure = async (label: string, once: () => Promise<unknown>) => {
+  const measure = async (label: string, once: () => Promise<unknown>): Promise<Row> => {
     const samples: number[] = []
     const started = performance.now()
     for (let i = 0; i < LATENCY_REQUESTS; i++) {
@@ -119,25 +127,28 @@ async function latency() {
       p99: quantile(samples, 0.99),
     }
   }
-  // Alternate the two so that machine noise hits both alike; keep the better of two rounds each.
-  const rounds: { label: string; rps: number; p50: number; p99: number }[] = []
+  // Alternate so that machine noise hits all alike; keep the better of two rounds each.
+  const rounds: Row[] = []
   for (let round = 0; round < 2; round++) {
-    rounds.push(
-      await measure('raw undici + JSON.parse', async () =>
-        JSON.parse(await (await raw.request({ path, method: 'GET' })).body.text()),
-      ),
-    )
+    rounds.push(await measure('raw undici + JSON.parse', rawJson))
     rounds.push(await measure('raw undici + normalize', rawNormalized))
-    rounds.push(await measure('@bb/rest getOrderbook', () => client.getOrderbook(['KRW-BTC', 'KRW-ETH'])))
+    rounds.push(
+      await measure(`@bb/rest ${endpoint === 'orderbook' ? 'getOrderbook' : 'getTickers'}`, viaClient),
+    )
   }
-  const best = (label: string) => rounds.filter((r) => r.label === label).sort((a, b) => b.rps - a.rps)[0]!
-  const rawBest = best('raw undici + JSON.parse')
-  const clientBest = best('@bb/rest getOrderbook')
-  const normalizedBest = best('raw undici + normalize')
+  const best = (prefix: string) =>
+    rounds.filter((r) => r.label.startsWith(prefix)).sort((a, b) => b.rps - a.rps)[0]!
+  const result = {
+    endpoint,
+    path,
+    raw: best('raw undici + JSON'),
+    normalized: best('raw undici + normalize'),
+    client: best('@bb/rest'),
+  }
   await client.close()
   await raw.close()
   await sim.close()
-  return { raw: rawBest, normalized: normalizedBest, client: clientBest }
+  return result
 }
 
 const b = await burst()
@@ -149,19 +160,18 @@ console.log(
   `  ${b.seconds.toFixed(1)} s → ${b.rate.toFixed(2)} req/s = ${(b.share * 100).toFixed(1)} % of the allowed rate`,
 )
 
-const l = await latency()
-const row = (r: { label: string; rps: number; p50: number; p99: number }) =>
+const row = (r: Row) =>
   `  ${r.label.padEnd(26)} ${r.rps.toFixed(0).padStart(6)} req/s   p50 ${r.p50.toFixed(3)} ms   p99 ${r.p99.toFixed(3)} ms`
-console.log(
-  `\nSequential /orderbook (2 markets, 60 levels), sim in a worker thread, limits off, ${LATENCY_REQUESTS} requests:`,
-)
-console.log(row(l.raw))
-console.log(row(l.normalized))
-console.log(row(l.client))
-console.log(
-  `  client vs raw undici + JSON.parse:        ${(l.raw.rps / l.client.rps).toFixed(3)}× time per request (target ≤ 1.15×)`,
-)
-console.log(
-  `  client vs raw undici + same normalization: ${(l.normalized.rps / l.client.rps).toFixed(3)}× (the client's own plumbing)`,
-)
-console.log(`  p50: client ${(l.client.p50 / l.raw.p50).toFixed(3)}× raw`)
+for (const endpoint of ['ticker', 'orderbook'] as const) {
+  const l = await latency(endpoint)
+  console.log(`\nSequential ${l.path}, sim in a worker thread, limits off, ${LATENCY_REQUESTS} requests:`)
+  console.log(row(l.raw))
+  console.log(row(l.normalized))
+  console.log(row(l.client))
+  console.log(
+    `  client vs raw undici + JSON.parse:         ${(l.raw.rps / l.client.rps).toFixed(3)}× time per request (target ≤ 1.15×)`,
+  )
+  console.log(
+    `  client vs raw undici + same normalization: ${(l.normalized.rps / l.client.rps).toFixed(3)}× (the client's own plumbing)`,
+  )
+}

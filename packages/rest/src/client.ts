@@ -69,7 +69,10 @@ export interface RestClientOptions {
   signAlgorithm?: 'HS256' | 'HS512'
   /** Validation of responses: `strict` (zod) or `fast` (cheap checks). @default 'fast' */
   validate?: 'strict' | 'fast'
-  /** How long `getTickers` collects single-market callers before sending one request, ms. @default 2 */
+  /**
+   * How long `getTickers` collects single-market callers before sending one request, ms. `0`
+   * merges the callers of one event-loop turn without delaying anyone. @default 0
+   */
   batchWindowMs?: number
   /** Injectable time. */
   clock?: Clock
@@ -347,7 +350,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
   // One multi-market /ticker request for all single-market callers of a short window.
   const tickerBatcher = createBatcher<string, Ticker>({
     maxBatch: maxTickerSymbols,
-    windowMs: options.batchWindowMs ?? 2,
+    windowMs: options.batchWindowMs ?? 0,
     load: async (symbols) => {
       const request = adapter.rest.endpoints.tickers({ symbols })
       const tickers = normalizeAll('ticker', await fetchList(request), request) as Ticker[]

@@ -75,7 +75,11 @@ export function createCoalescer() {
 export interface BatcherOptions<K, V> {
   /** Loads many keys in one call; the result maps each key found to its value. */
   load: (keys: K[], signal: AbortSignal) => Promise<Map<K, V>>
-  /** How long to collect keys before loading, ms. @default 2 */
+  /**
+   * How long to collect keys before loading, ms. `0` (the default) merges the calls of one
+   * event-loop turn and adds no delay to a lone caller; a positive value waits that long.
+   * @default 0
+   */
   windowMs?: number
   /** Most keys in one load; a full batch is sent at once. */
   maxBatch: number
@@ -93,13 +97,19 @@ interface Pending<V> {
  * DataLoader-style batcher), e.g. many `getTickers(['KRW-BTC'])` callers → one `/ticker?markets=…`.
  */
 export function createBatcher<K, V>(options: BatcherOptions<K, V>) {
-  const windowMs = options.windowMs ?? 2
+  const windowMs = options.windowMs ?? 0
   let queue = new Map<K, Pending<V>[]>()
-  let timer: ReturnType<typeof setTimeout> | undefined
+  let timer: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | undefined
+
+  const cancel = () => {
+    if (timer === undefined) return
+    if (windowMs > 0) clearTimeout(timer as ReturnType<typeof setTimeout>)
+    else clearImmediate(timer as ReturnType<typeof setImmediate>)
+    timer = undefined
+  }
 
   const flush = () => {
-    if (timer !== undefined) clearTimeout(timer)
-    timer = undefined
+    cancel()
     const batch = queue
     queue = new Map()
     if (batch.size === 0) return
@@ -128,7 +138,7 @@ export function createBatcher<K, V>(options: BatcherOptions<K, V>) {
         if (waiters) waiters.push({ resolve, reject })
         else queue.set(key, [{ resolve, reject }])
         if (queue.size >= options.maxBatch) flush()
-        else if (timer === undefined) timer = setTimeout(flush, windowMs)
+        else if (timer === undefined) timer = windowMs > 0 ? setTimeout(flush, windowMs) : setImmediate(flush)
       })
     },
   }

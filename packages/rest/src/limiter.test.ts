@@ -85,6 +85,40 @@ describe('rate limiter', () => {
     expect(limiter.stats().ticker?.corrected).toBe(6)
   })
 
+  it('after the exchange says 0 remain, nothing goes for a window, even when older entries expire sooner', async () => {
+    const clock = manualClock()
+    // Misconfigured: the limiter believes 100/s; the exchange allows far fewer.
+    const limiter = createRateLimiter({ groups: { market: { limit: 100, windowMs: 1000 } }, clock })
+    for (let i = 0; i < 10; i++) await limiter.acquire('market')
+    await clock.advance(900)
+    await limiter.acquire('market')
+    limiter.observe('market', 0) // the answer to one request: the exchange's window is full
+    let grantedAt: number | undefined
+    void limiter.acquire('market').then(() => {
+      grantedAt = clock.now()
+    })
+    await clock.advance(200) // the first ten entries leave the 1,030 ms log here…
+    expect(grantedAt).toBeUndefined() // …but the exchange's answer still holds
+    await clock.advance(900)
+    expect(grantedAt).toBe(1_000_000 + 900 + 1000)
+  })
+
+  it('requests still in flight are kept out of the budget the exchange reports', async () => {
+    const clock = manualClock()
+    const limiter = createRateLimiter({ groups: { ticker: { limit: 10, windowMs: 1000 } }, clock })
+    for (let i = 0; i < 4; i++) await limiter.acquire('ticker') // four requests in flight
+    limiter.observe('ticker', 5) // the first one's answer; three are still on their way
+    let granted = 0
+    for (let i = 0; i < 5; i++) void limiter.acquire('ticker').then(() => granted++)
+    await flush()
+    expect(granted).toBe(2) // 5 remaining − 3 in flight
+    limiter.release('ticker') // one of them failed without an answer: it no longer counts
+    limiter.release('ticker')
+    limiter.release('ticker')
+    await clock.advance(1000)
+    expect(granted).toBe(5)
+  })
+
   it('after a 429 the group pauses, then resumes', async () => {
     const clock = manualClock()
     const limiter = createRateLimiter({ groups: { order: { limit: 12, windowMs: 1000 } }, clock })

@@ -66,8 +66,14 @@ export interface AcquireOptions {
 export interface RateLimiter {
   /** Resolves when a request of `group` may be sent now (the slot is taken). */
   acquire(group: string, options?: AcquireOptions): Promise<void>
-  /** Corrects the budget from the exchange's own count (Upbit `Remaining-Req: …; sec=N`). */
+  /**
+   * Corrects the budget from the exchange's own count (Upbit `Remaining-Req: …; sec=N`), given
+   * with the response to one request acquired earlier: until a window has passed, at most
+   * `remaining` more requests go out (less the ones still in flight).
+   */
   observe(group: string, remaining: number, options?: { key?: string }): void
+  /** Marks one acquired request as finished without a rate-limit header (network error, no header). */
+  release(group: string, options?: { key?: string }): void
   /** Backs the group off after a 429: nothing of the group is sent for `retryAfterMs`. */
   throttle(group: string, retryAfterMs: number, options?: { key?: string }): void
   /** Stops the group after a 418 until `untilMs`; `acquire` rejects with a banned `RateLimitError` meanwhile. */
@@ -94,6 +100,12 @@ interface Bucket {
   blockedUntil: number
   timer: unknown
   timerAt: number
+  /** Requests acquired whose response has not been observed or released yet. */
+  inflight: number
+  /** What the exchange said is left, less the grants since; valid until `serverUntil`. */
+  serverRemaining: number
+  /** Until when `serverRemaining` holds (one window after the response that told it). */
+  serverUntil: number
 }
 
 /**
@@ -142,6 +154,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         blockedUntil: 0,
         timer: undefined,
         timerAt: 0,
+        inflight: 0,
+        serverRemaining: 0,
+        serverUntil: 0,
       }
       buckets.set(id, bucket)
     }
@@ -149,6 +164,25 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   const windowOf = (bucket: Bucket) => bucket.config.windowMs + margin
+
+  // Room for one more request now: in our own sliding log, and in the budget the exchange reported.
+  const hasRoom = (bucket: Bucket, now: number) =>
+    bucket.grants.length < bucket.config.limit && (now >= bucket.serverUntil || bucket.serverRemaining > 0)
+
+  // When the next request may go, if it may not go now.
+  const nextFreeAt = (bucket: Bucket, now: number) => {
+    let at = now
+    if (bucket.grants.length >= bucket.config.limit) at = Math.max(at, bucket.grants[0]! + windowOf(bucket))
+    if (now < bucket.serverUntil && bucket.serverRemaining <= 0) at = Math.max(at, bucket.serverUntil)
+    return Math.max(at, bucket.pausedUntil)
+  }
+
+  const take = (bucket: Bucket, now: number) => {
+    bucket.grants.push(now)
+    bucket.inflight++
+    if (now < bucket.serverUntil) bucket.serverRemaining--
+    statsOf(bucket.group).granted++
+  }
 
   const prune = (bucket: Bucket, now: number) => {
     const horizon = now - windowOf(bucket)
@@ -197,10 +231,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       return
     }
     const counters = statsOf(bucket.group)
-    while (bucket.queue.length > 0 && bucket.grants.length < bucket.config.limit) {
+    while (bucket.queue.length > 0 && hasRoom(bucket, now)) {
       const waiter = bucket.queue.shift()!
-      bucket.grants.push(now)
-      counters.granted++
+      take(bucket, now)
       const waitMs = now - waiter.enqueuedAt
       if (waitMs > 0) {
         counters.waited++
@@ -209,7 +242,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       waiter.cleanup()
       waiter.resolve()
     }
-    if (bucket.queue.length > 0) schedule(bucket, bucket.grants[0]! + windowOf(bucket))
+    if (bucket.queue.length > 0) schedule(bucket, nextFreeAt(bucket, now))
   }
 
   return {
@@ -223,13 +256,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       if (bucket.blockedUntil > now) return Promise.reject(bannedError(bucket, now))
       prune(bucket, now)
       // Fast path: a free slot and nobody queued ahead.
-      if (
-        bucket.queue.length === 0 &&
-        bucket.pausedUntil <= now &&
-        bucket.grants.length < bucket.config.limit
-      ) {
-        bucket.grants.push(now)
-        statsOf(group).granted++
+      if (bucket.queue.length === 0 && bucket.pausedUntil <= now && hasRoom(bucket, now)) {
+        take(bucket, now)
         return Promise.resolve()
       }
       return new Promise<void>((resolve, reject) => {
@@ -246,11 +274,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         }
         signal?.addEventListener('abort', onAbort, { once: true })
         bucket.queue.push(waiter)
-        const freeAt = Math.max(
-          bucket.pausedUntil,
-          bucket.grants.length >= bucket.config.limit ? bucket.grants[0]! + windowOf(bucket) : now,
-        )
-        events.next({ type: 'wait', group, waitMs: Math.max(0, freeAt - now), queued: bucket.queue.length })
+        events.next({
+          type: 'wait',
+          group,
+          waitMs: Math.max(0, nextFreeAt(bucket, now) - now),
+          queued: bucket.queue.length,
+        })
         drain(bucket)
       })
     },
@@ -260,14 +289,22 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       const bucket = bucketOf(group, observeOptions.key)
       const now = clock.now()
       prune(bucket, now)
-      const serverUsed = bucket.config.limit - remaining
-      const phantom = serverUsed - bucket.grants.length
-      if (phantom <= 0) return
-      // Someone else (another process on this IP or account) spent budget: occupy those slots.
-      for (let i = 0; i < phantom; i++) bucket.grants.push(now)
-      bucket.grants.sort((a, b) => a - b)
-      statsOf(group).corrected += phantom
-      events.next({ type: 'corrected', group, remaining, phantom })
+      bucket.inflight = Math.max(0, bucket.inflight - 1)
+      // Requests still in flight may not have been counted yet: keep room for them.
+      bucket.serverRemaining = remaining - bucket.inflight
+      bucket.serverUntil = now + bucket.config.windowMs
+      // Budget spent by someone else (another process on this IP or account), for the counters.
+      const spentElsewhere = bucket.config.limit - remaining - bucket.grants.length
+      if (spentElsewhere > 0) {
+        statsOf(group).corrected += spentElsewhere
+        events.next({ type: 'corrected', group, remaining, phantom: spentElsewhere })
+      }
+      if (bucket.queue.length > 0) schedule(bucket, nextFreeAt(bucket, now))
+    },
+
+    release(group, releaseOptions = {}) {
+      const bucket = bucketOf(group, releaseOptions.key)
+      bucket.inflight = Math.max(0, bucket.inflight - 1)
     },
 
     throttle(group, retryAfterMs, throttleOptions = {}) {

@@ -170,6 +170,7 @@ export function createTransport(options: TransportOptions) {
     }, options.timeoutMs)
     const onAbort = () => controller.abort()
     signal?.addEventListener('abort', onAbort, { once: true })
+    let settled = false // the limiter heard back about this request
     try {
       const response = await pool.request({
         path,
@@ -183,7 +184,10 @@ export function createTransport(options: TransportOptions) {
       const responseHeaders = response.headers as Record<string, string | string[] | undefined>
       const rateHeader = headerValue(responseHeaders, adapter.rest.rateLimitHeader)
       const state = adapter.rest.parseRateLimitHeader(rateHeader)
-      if (state && limiter) limiter.observe(state.group, state.remaining, key ? { key } : {})
+      if (state && limiter && state.group === request.group) {
+        limiter.observe(request.group, state.remaining, key ? { key } : {})
+        settled = true
+      }
       if (status === request.successStatus || (status >= 200 && status < 300)) {
         return text === '' ? null : options.parseJson(text)
       }
@@ -224,6 +228,7 @@ export function createTransport(options: TransportOptions) {
       if (mapped !== error) counters.errors++
       throw mapped
     } finally {
+      if (!settled) limiter?.release(request.group, key ? { key } : {})
       clock.clearTimeout(timer)
       signal?.removeEventListener('abort', onAbort)
       const latencyMs = clock.now() - started
