@@ -439,7 +439,6 @@ describe('the limiter keeps the client under the exchange limits', () => {
       retries: 0,
       limits: createRateLimiter({ groups: { market: { limit: 100, windowMs: 1000 } } }),
     })
-    if (process.env.DEBUG_LIMITS) client.events$.subscribe((e) => console.log(Date.now() % 10000, JSON.stringify(e)))
     for (let i = 0; i < 25; i++) await client.getMarkets({ details: i % 2 === 0 })
     expect(strict.stats.limitViolations.market ?? 0).toBe(0)
     expect(client.stats().limiter.market?.corrected).toBeGreaterThan(0)
