@@ -42,6 +42,7 @@ port.on('message', async (m: Message) => {
       const sent = tradesSent() - before
       if (m.ms! > 0) tradesPerSimMs = sent / m.ms!
       port.postMessage({ id: m.id, sent })
+      Atomics.store(flag, 1, sent)
       Atomics.store(flag, 0, 1)
       Atomics.notify(flag, 0)
       break

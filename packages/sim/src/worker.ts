@@ -21,9 +21,10 @@ export interface SimWorker {
   advance(ms: number): Promise<{ sent: number }>
   /**
    * The same, but blocks the calling thread until the worker is done, so that the whole feed is
-   * already waiting in the socket when the caller starts reading (throughput runs).
+   * already waiting in the socket when the caller starts reading (throughput runs); returns the
+   * number of trade frames sent.
    */
-  advanceBlocking(ms: number): void
+  advanceBlocking(ms: number): { sent: number }
   /** Advances the manual clock continuously so that about `tradesPerSecond` trade frames go out (0 stops). */
   pace(tradesPerSecond: number): Promise<void>
   /**
@@ -49,7 +50,8 @@ export interface SimWorker {
  * ```
  */
 export async function startSimWorker(options: SimOptions = {}): Promise<SimWorker> {
-  const flagBuffer = new SharedArrayBuffer(4)
+  // [0]: done flag, [1]: trade frames sent by the last blocking advance
+  const flagBuffer = new SharedArrayBuffer(8)
   const flag = new Int32Array(flagBuffer)
   const worker = new Worker(new URL('./worker-entry.js', import.meta.url), {
     workerData: { options: { port: 0, ...options }, flag: flagBuffer },
@@ -82,6 +84,7 @@ export async function startSimWorker(options: SimOptions = {}): Promise<SimWorke
       Atomics.store(flag, 0, 0)
       worker.postMessage({ type: 'advance', ms, id: -1 })
       Atomics.wait(flag, 0, 0)
+      return { sent: Atomics.load(flag, 1) }
     },
     pace: async (tradesPerSecond) => {
       await call({ type: 'pace', rate: tradesPerSecond })

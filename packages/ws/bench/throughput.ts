@@ -1,8 +1,8 @@
 /**
  * @bb/ws throughput and latency, against raw `ws` + `JSON.parse` on the same sim feed, same run.
  *
- * The sim runs in a worker thread (so the clients in this thread get a core of their own); its
- * socket writes are wrapped to record the send time of every trade frame by `sequential_id`.
+ * The sim runs in a worker thread (`@bb/sim/worker`, so the clients in this thread get a core of
+ * their own), which records the send time of every trade frame by market and `sequential_id`.
  *
  * 1. Throughput: the sim (manual clock) generates ~100k trades of 30 markets while this thread is
  *    blocked (Atomics.wait), so the whole feed is waiting in the socket when the clock starts;
@@ -16,8 +16,9 @@
  *
  * Run: pnpm --filter @bb/ws bench   (after `pnpm turbo run build --filter=@bb/ws...`)
  */
-import { Worker } from 'node:worker_threads'
+
 import { upbit } from '@bb/exchange-adapter'
+import { startSimWorker } from '@bb/sim/worker'
 import { createUnifier } from '@bb/unifier'
 import WebSocket from 'ws'
 import { createWsClient } from '../src/index.js'
@@ -30,137 +31,23 @@ const MARKETS = Number(process.argv[4] ?? 30)
 const RATE = 2000
 const DAY = 86_400_000
 
-const workerCode = `
-const { parentPort, workerData } = require('node:worker_threads')
-const { createRequire } = require('node:module')
-const { fileURLToPath } = require('node:url')
-;(async () => {
-  const { startSim } = await import(workerData.simUrl)
-  const net = require('node:net')
-  const flag = new Int32Array(workerData.flag)
-  const sends = new Map()
-  let recording = false
-  // trade ids repeat across markets: key by market and id
-  const SID = /"code":"([^"]+)"[^}]*?"sequential_id":(\\d+)/g
-  // The sim writes the frames of one event-loop turn to the socket in one write: that is its send.
-  const write = net.Socket.prototype.write
-  net.Socket.prototype.write = function (chunk, ...rest) {
-    if (recording && Buffer.isBuffer(chunk)) {
-      const t = performance.timeOrigin + performance.now()
-      for (const m of chunk.toString('latin1').matchAll(SID)) sends.set(m[1] + ':' + m[2], t)
-    }
-    return write.call(this, chunk, ...rest)
-  }
-  let sim
-  let perSimMs = 0
-  let pacer
-  parentPort.on('message', async (m) => {
-    if (m.type === 'start') {
-      sim = await startSim(m.options)
-      parentPort.postMessage({ type: 'ready', wsUrl: sim.wsUrl, codes: sim.market.codes })
-    } else if (m.type === 'advance') {
-      const before = sim.stats.ws.messagesByType.trade ?? 0
-      sim.advance(m.ms)
-      const sent = (sim.stats.ws.messagesByType.trade ?? 0) - before
-      perSimMs = sent / m.ms
-      parentPort.postMessage({ type: 'advanced', sent })
-      Atomics.store(flag, 0, 1)
-      Atomics.notify(flag, 0)
-    } else if (m.type === 'pace') {
-      // drive the manual clock in small real-time steps so that ~m.rate trades/s go out
-      clearInterval(pacer)
-      if (m.rate > 0) {
-        let factor = m.rate / (perSimMs * 1000)
-        let last = performance.now()
-        let owed = 0
-        let checkAt = last + 100
-        let sentAt = sim.stats.ws.messagesByType.trade ?? 0
-        pacer = setInterval(() => {
-          const now = performance.now()
-          owed += (now - last) * factor
-          last = now
-          if (now >= checkAt) {
-            // feedback: steer the clock towards the target rate
-            const sent = sim.stats.ws.messagesByType.trade ?? 0
-            const rate = ((sent - sentAt) * 1000) / (now - checkAt + 100)
-            if (rate > 0) factor *= Math.min(2, Math.max(0.5, m.rate / rate))
-            if (process.env.BENCH_DEBUG) console.error("pace", rate.toFixed(0), factor.toFixed(3), sim.now())
-            sentAt = sent
-            checkAt = now + 100
-          }
-          const whole = Math.floor(owed)
-          if (whole > 0) {
-            owed -= whole
-            sim.advance(whole)
-          }
-        }, 1)
-      }
-      parentPort.postMessage({ type: 'ok' })
-    } else if (m.type === 'record') {
-      recording = m.on
-      if (!m.on) {
-        parentPort.postMessage({ type: 'sends', sends: [...sends] })
-        sends.clear()
-      } else parentPort.postMessage({ type: 'ok' })
-    } else if (m.type === 'close') {
-      await sim.close()
-      parentPort.postMessage({ type: 'closed' })
-    }
-  })
-  parentPort.postMessage({ type: 'loaded' })
-})()
-`
-
-const flagBuffer = new SharedArrayBuffer(4)
-const flag = new Int32Array(flagBuffer)
-const worker = new Worker(workerCode, {
-  eval: true,
-  workerData: { simUrl: import.meta.resolve('@bb/sim'), flag: flagBuffer },
+const sim = await startSimWorker({
+  seed: 42,
+  markets: MARKETS,
+  speed: 0,
+  // just after midnight UTC: the previous close is found at once
+  startTime: Math.floor(Date.now() / DAY) * DAY + 1000,
+  tradesPerSecond: TRADES_PER_SECOND,
+  scheduledEvents: false,
+  limits: false,
+  idleTimeoutMs: 0,
 })
-type Reply = { type: string; wsUrl?: string; codes?: string[]; sent?: number; sends?: [string, number][] }
-const replies: Reply[] = []
-let waiter: (() => void) | undefined
-worker.on('message', (m: Reply) => {
-  replies.push(m)
-  waiter?.()
-})
-async function reply(type: string): Promise<Reply> {
-  for (;;) {
-    const i = replies.findIndex((r) => r.type === type)
-    if (i >= 0) return replies.splice(i, 1)[0]!
-    await new Promise<void>((resolve) => {
-      waiter = resolve
-    })
-  }
-}
-const call = async (message: object, type: string) => {
-  worker.postMessage(message)
-  return reply(type)
-}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const now = () => performance.timeOrigin + performance.now()
-
-await reply('loaded')
-const { wsUrl, codes } = await call(
-  {
-    type: 'start',
-    options: {
-      port: 0,
-      seed: 42,
-      markets: MARKETS,
-      speed: 0,
-      // just after midnight UTC: the previous close is found at once
-      startTime: Math.floor(Date.now() / DAY) * DAY + 1000,
-      tradesPerSecond: TRADES_PER_SECOND,
-      scheduledEvents: false,
-      limits: false,
-      idleTimeoutMs: 0,
-    },
-  },
-  'ready',
-)
-const url = wsUrl!
-const symbols = codes!
+const wsUrl = sim.wsUrl
+const codes = sim.codes
+const url = wsUrl
+const symbols = [...codes]
 
 /** A client under test: subscribes to the trades of every market on one connection and calls `onTrade(id)` per value. */
 interface Contender {
@@ -256,14 +143,11 @@ async function throughput(contender: Contender, feedSeconds: number) {
       done()
     }
   })
-  Atomics.store(flag, 0, 0)
-  worker.postMessage({ type: 'advance', ms: feedSeconds * 1000 })
   // block this thread until the sim has generated (and queued) every frame
-  Atomics.wait(flag, 0, 0, 120_000)
+  const { sent } = sim.advanceBlocking(feedSeconds * 1000)
   const elu0 = performance.eventLoopUtilization()
   t0 = performance.now()
-  const { sent } = await reply('advanced')
-  target = sent!
+  target = sent
   if (count >= target) t1 = performance.now()
   else {
     await Promise.race([finished, sleep(120_000)])
@@ -286,12 +170,12 @@ async function latency(contender: Contender) {
     delivered.set(id, now())
   })
   await sleep(1000) // let the pacer settle
-  await call({ type: 'record', on: true }, 'ok')
+  await sim.recordSends(true)
   await sleep(LATENCY_SECONDS * 1000)
-  const { sends } = await call({ type: 'record', on: false }, 'sends')
+  const sends = await sim.recordSends(false)
   await contender.stop()
   const samples: number[] = []
-  for (const [id, sentAt] of sends!) {
+  for (const [id, sentAt] of sends) {
     const at = delivered.get(id)
     if (at !== undefined) samples.push(at - sentAt)
   }
@@ -300,7 +184,7 @@ async function latency(contender: Contender) {
   return {
     name: contender.name,
     samples: samples.length,
-    ratePerSecond: Math.round(sends!.length / LATENCY_SECONDS),
+    ratePerSecond: Math.round(sends.size / LATENCY_SECONDS),
     p50Ms: +q(0.5).toFixed(3),
     p99Ms: +q(0.99).toFixed(3),
     maxMs: +(samples.at(-1) ?? Number.NaN).toFixed(3),
@@ -318,13 +202,12 @@ for (const make of [() => raw(false), () => bbws(), () => unifierOnly()]) {
   log('measure')
   results.push(await throughput(make(), FEED_SECONDS))
 }
-await call({ type: 'pace', rate: RATE }, 'ok')
+await sim.pace(RATE)
 log('latency')
 const latencies = [await latency(raw(true)), await latency(bbws())]
 log('done')
-await call({ type: 'pace', rate: 0 }, 'ok')
-await call({ type: 'close' }, 'closed')
-await worker.terminate()
+await sim.pace(0)
+await sim.close()
 
 const [rawResult, ours] = results as [(typeof results)[0], (typeof results)[0], (typeof results)[0]]
 const ratio = ours.perSecond / rawResult.perSecond
