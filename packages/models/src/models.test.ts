@@ -374,5 +374,18 @@ describe('symbols and ids', () => {
     expect(compareIds('999', '1000')).toBeLessThan(0)
     expect(compareIds('1079953210371761700', '1079953210371761700')).toBe(0)
     expect(compareIds('007', '7')).toBe(0)
+    expect(compareIds('0', '000')).toBe(0)
+    expect(compareIds('abc', 'abd')).toBeLessThan(0)
+    expect(compareIds('12a', '12')).toBeGreaterThan(0)
+  })
+
+  it('orders any two digit strings as their integer values', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^\d{1,25}$/), fc.stringMatching(/^\d{1,25}$/), (a, b) => {
+        const expected = BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0
+        expect(Math.sign(compareIds(a, b))).toBe(expected)
+      }),
+      { numRuns: 2000 },
+    )
   })
 })

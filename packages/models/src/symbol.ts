@@ -45,12 +45,31 @@ export function formatSymbol(parts: { quote: string; base: string }): string {
  * `a < b`, 0 when equal, positive when `a > b`. Non-numeric ids compare as text.
  */
 export function compareIds(a: string, b: string): number {
-  const numeric = /^\d+$/
-  if (numeric.test(a) && numeric.test(b)) {
-    const x = a.replace(/^0+(?=\d)/, '')
-    const y = b.replace(/^0+(?=\d)/, '')
-    if (x.length !== y.length) return x.length - y.length
-    return x < y ? -1 : x > y ? 1 : 0
+  const x = significantStart(a)
+  const y = significantStart(b)
+  if (x >= 0 && y >= 0) {
+    const lengths = a.length - x - (b.length - y)
+    if (lengths !== 0) return lengths
+    if (x === 0 && y === 0) return a < b ? -1 : a > b ? 1 : 0
+    for (let i = 0; i < a.length - x; i++) {
+      const d = a.charCodeAt(x + i) - b.charCodeAt(y + i)
+      if (d !== 0) return d
+    }
+    return 0
   }
   return a < b ? -1 : a > b ? 1 : 0
+}
+
+// Index of the first significant digit of a digit string (its last digit when all are zeros);
+// -1 when the text is empty or not all digits. No regex: this runs once per trade.
+function significantStart(text: string): number {
+  const n = text.length
+  if (n === 0) return -1
+  let start = -1
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 48 || c > 57) return -1
+    if (start === -1 && c !== 48) start = i
+  }
+  return start === -1 ? n - 1 : start
 }
