@@ -35,6 +35,36 @@ describe('decimalFromPlainText', () => {
 })
 
 describe('exactDecimal', () => {
+  // What the number path must match: the number's shortest text, refused beyond 15 digits.
+  const viaText = (value: number) => {
+    const text = String(value)
+    const digits = text
+      .replace(/e.*$/i, '')
+      .replace(/[^0-9]/g, '')
+      .replace(/^0+/, '')
+      .replace(/0+$/, '')
+    return digits.length > 15 ? undefined : new Decimal(text)
+  }
+
+  it('turns any number into the Decimal of its shortest text, without the text', () => {
+    const decimalText = fc
+      .tuple(fc.boolean(), fc.stringMatching(/^[1-9]\d{0,14}$/), fc.integer({ min: -20, max: 12 }))
+      .map(([negative, digits, shift]) => Number(`${negative ? '-' : ''}${digits}e${shift}`))
+    const anyDouble = fc.double({ noNaN: true, noDefaultInfinity: true })
+    fc.assert(
+      fc.property(fc.oneof(decimalText, anyDouble), (value) => {
+        const expected = viaText(value)
+        const actual = exactDecimal(value)
+        if (expected === undefined) expect(actual).toBeUndefined()
+        else {
+          expect(actual && internals(actual)).toEqual(internals(expected))
+          expect(actual!.toString()).toBe(expected.toString())
+        }
+      }),
+      { numRuns: 5000 },
+    )
+  })
+
   it.each([
     [100473000, '100473000'],
     [0.00014208, '0.00014208'],
@@ -84,6 +114,58 @@ describe('parseExactJson', () => {
     ) as Record<string, unknown>
     expect(value.id).toBe('x:12345678901234567890')
     expect(value.list).toEqual(['12345678901234567890', 1])
+  })
+
+  it('keeps exactly the number tokens a double cannot hold as text, anywhere in any JSON', () => {
+    // The rule: 16 or more digit/dot characters, unless a plain decimal (a dot, no exponent) of
+    // at most 15 significant digits.
+    const exact = (t: string): unknown => {
+      const mantissa = t.replace(/^-|[eE].*$/g, '')
+      if (mantissa.length < 16) return Number(t)
+      if (!mantissa.includes('.') || /[eE]/.test(t)) return t
+      const significant = mantissa.replace('.', '').replace(/^0+/, '').replace(/0+$/, '').length
+      return significant > 15 ? t : Number(t)
+    }
+    const token = fc
+      .tuple(
+        fc.boolean(),
+        fc.oneof(fc.constant('0'), fc.stringMatching(/^[1-9]\d{0,24}$/)),
+        fc.option(fc.stringMatching(/^\d{1,20}$/)),
+        fc.option(fc.stringMatching(/^[eE][+-]?[1-9]$/)),
+      )
+      .map(
+        ([negative, int, frac, exp]) =>
+          `${negative ? '-' : ''}${int}${frac === null ? '' : `.${frac}`}${exp ?? ''}`,
+      )
+    const ws = fc.constantFrom('', ' ', '\n  ', '\t')
+    // A value: a number token, a string (digits and colons too), or an array of number tokens.
+    const value = fc.oneof(
+      token.map((t) => ({
+        text: t,
+        expected: exact(t),
+      })),
+      fc
+        .stringMatching(/^[0-9a-z:,.[ -]{0,30}$/)
+        .map((t) => ({ text: JSON.stringify(t), expected: t as unknown })),
+      fc.array(token, { maxLength: 4 }).chain((list) =>
+        ws.map((w) => ({
+          text: `[${list.join(`,${w}`)}]`,
+          expected: list.map(exact) as unknown,
+        })),
+      ),
+    )
+    const entries = fc.uniqueArray(fc.tuple(fc.stringMatching(/^[a-z_]{1,12}$/), value, ws), {
+      maxLength: 20,
+      selector: ([key]) => key,
+    })
+    fc.assert(
+      fc.property(entries, (list) => {
+        const text = `{${list.map(([key, v, w]) => `${w}"${key}"${w}:${w}${v.text}`).join(',')}}`
+        const expected = Object.fromEntries(list.map(([key, v]) => [key, v.expected]))
+        expect(parseExactJson(text)).toEqual(expected)
+      }),
+      { numRuns: 3000 },
+    )
   })
 
   it('reads pretty-printed JSON', () => {

@@ -78,6 +78,84 @@ export function decimalFromPlainText(text: string): Decimal | undefined {
   return make(sign, exponent, digits)
 }
 
+// 10^k for k = 0 … 22, every one exact as a double.
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k)
+const MAX_DIGITS15 = 1e15
+
+/**
+ * A `Decimal` from a finite number with at most 15 significant digits, without `String(n)`
+ * (turning a double into its shortest text is the most expensive step of normalizing a number
+ * the engine has not cached, which is most numbers of a live feed).
+ *
+ * The number is scaled to 15 digits: `m = round(v × 10^k)` with `10^14 ≤ m < 10^15`. If a
+ * decimal of at most 15 significant digits reads back as `v`, it is `m × 10^-k` (its own
+ * scaled value is an integer within 0.2 of `v × 10^k`, so `round` finds it, and two such
+ * decimals cannot read back as the same double) and then `m / 10^k === v` — division is
+ * correctly rounded and `m`, `10^k` are exact. Trailing zeros of `m` dropped, that is exactly
+ * the text `String(v)` prints (checked by a property test). `undefined` when no such decimal
+ * exists (the caller falls back to the text and refuses it) or `v` is out of the fast range.
+ */
+function decimalFromNumber(value: number): Decimal | undefined {
+  const sign = value < 0 ? -1 : 1
+  const a = value < 0 ? -value : value
+  let m = a
+  let exponent: number
+  // digits of m (before trailing zeros are dropped)
+  let count: number
+  if (!Number.isInteger(a)) {
+    // a is not an integer, so a < 2^52 and k ≥ 0
+    let k = 14 - Math.floor(Math.log10(a))
+    if (k > 22) return undefined
+    m = Math.round(a * POW10[k]!)
+    if (m >= MAX_DIGITS15) {
+      if (k === 0) return undefined
+      k--
+      m = Math.round(a * POW10[k]!)
+    }
+    if (m / POW10[k]! !== a) return undefined
+    count = m >= 1e14 ? 15 : digitCount(m)
+    exponent = count - 1 - k
+  } else {
+    if (a >= MAX_DIGITS15) return undefined
+    if (a === 0) return make(1, 0, [0])
+    count = digitCount(a)
+    exponent = count - 1
+  }
+  // Base-1e7 words straight from m: the first of (exponent mod 7) + 1 digits, the last padded
+  // with zeros, trailing zero words dropped — decimal.js's layout. floor(m / 10^j) is exact for
+  // m < 2^53, so is m - floor(m / 10^j) × 10^j.
+  let width = (exponent + 1) % LOG_BASE
+  if (width <= 0) width += LOG_BASE
+  if (count <= width) return make(sign, exponent, [m * POW10[width - count]!])
+  let rest = count - width
+  let divisor = POW10[rest]!
+  let high = Math.floor(m / divisor)
+  let low = m - high * divisor
+  const digits = [high]
+  while (rest > LOG_BASE && low !== 0) {
+    rest -= LOG_BASE
+    divisor = POW10[rest]!
+    high = Math.floor(low / divisor)
+    digits.push(high)
+    low -= high * divisor
+  }
+  if (low !== 0) digits.push(low * POW10[LOG_BASE - rest]!)
+  else while (digits[digits.length - 1] === 0) digits.pop()
+  return make(sign, exponent, digits)
+}
+
+/** Decimal digits of a positive integer below 10^15. */
+function digitCount(m: number): number {
+  if (m < 1e7) {
+    let count = 1
+    while (m >= POW10[count]!) count++
+    return count
+  }
+  let count = 8
+  while (count < 16 && m >= POW10[count]!) count++
+  return count
+}
+
 /**
  * Converts a raw JSON value to an exact `Decimal`: numbers (at most 15 significant
  * digits, which `String(n)` reproduces exactly), decimal text including exponent forms
@@ -90,9 +168,12 @@ export function exactDecimal(value: unknown): Decimal | undefined {
     if (value >= 0 && value < 1e7 && Number.isInteger(value)) {
       let exponent = 0
       for (let n = value; n >= 10; n /= 10) exponent++
-      return make(1, exponent, [value])
+      // `|| 0`: -0 is 0, as `new Decimal(String(-0))` has it
+      return make(1, exponent, [value || 0])
     }
     if (!Number.isFinite(value)) return undefined
+    const fromNumber = decimalFromNumber(value)
+    if (fromNumber !== undefined) return fromNumber
     const text = String(value)
     const fast = decimalFromPlainText(text)
     // Text of 15 characters or fewer cannot hold more than 15 significant digits.
