@@ -1,5 +1,6 @@
 import { upbit } from '@bb/exchange-adapter'
 import type { OrderbookSnapshot, Ticker, Trade } from '@bb/models'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { fixture } from '../__fixtures__/upbit/index.js'
 import { createUnifier } from '../index.js'
@@ -54,6 +55,24 @@ describe('trade tracker', () => {
     expect(check.gap?.missing).toBeUndefined()
     expect(tracker.push(t('17303368630000000', 201)).gap).toBeUndefined()
     expect(tracker.push(t('17303368630010000', 202, 'KRW-ETH')).gap?.symbol).toBe('KRW-ETH')
+  })
+
+  it('says new, late or duplicate exactly as a full history would, for ids in any order', () => {
+    const ids = fc.array(fc.bigInt({ min: 17303368620470000n, max: 17303368620470400n }), { maxLength: 300 })
+    fc.assert(
+      fc.property(ids, (list) => {
+        const tracker = createTradeTracker()
+        const seen = new Set<bigint>()
+        let max: bigint | undefined
+        for (const id of list) {
+          const expected = seen.has(id) ? 'duplicate' : max === undefined || id > max ? 'new' : 'late'
+          expect(tracker.push(t(String(id))).status).toBe(expected)
+          seen.add(id)
+          if (max === undefined || id > max) max = id
+        }
+      }),
+      { numRuns: 300 },
+    )
   })
 
   it('forgets the oldest ids beyond its memory', () => {

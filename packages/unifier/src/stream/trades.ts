@@ -31,7 +31,7 @@ export interface TradeCheck {
 export interface TradeTrackerOptions {
   /** True when consecutive trade ids differ by one (then any jump is a gap). Upbit: false (`capabilities.contiguousTradeIds`). */
   readonly contiguousIds?: boolean
-  /** How many recent ids per symbol are remembered for de-duplication; default 10 000. */
+  /** How many ids per symbol (the highest) are remembered for de-duplication; default 10 000. */
   readonly memory?: number
 }
 
@@ -54,11 +54,15 @@ export interface TradeTracker {
 interface SymbolState {
   lastId: string
   lastTime: number
-  seen: Set<string>
-  order: string[]
+  /** The remembered ids, ascending (`compareIds`), live from `head`: trades mostly come in order, so a new id is an append. */
+  ids: string[]
   head: number
   disconnected: boolean
 }
+
+const NEW: TradeCheck = Object.freeze({ status: 'new' })
+const LATE: TradeCheck = Object.freeze({ status: 'late' })
+const DUPLICATE: TradeCheck = Object.freeze({ status: 'duplicate' })
 
 function increment(id: string, by: bigint): string | undefined {
   return /^\d+$/.test(id) ? (BigInt(id) + by).toString() : undefined
@@ -83,17 +87,29 @@ export function createTradeTracker(options: TradeTrackerOptions = {}): TradeTrac
   const memory = Math.max(1, options.memory ?? 10_000)
   const states = new Map<string, SymbolState>()
 
-  function remember(state: SymbolState, id: string): void {
-    state.seen.add(id)
-    state.order.push(id)
-    if (state.order.length - state.head > memory) {
-      state.seen.delete(state.order[state.head]!)
+  // The window keeps the `memory` highest ids; the lowest goes first.
+  function trim(state: SymbolState): void {
+    if (state.ids.length - state.head > memory) {
       state.head++
       if (state.head > memory) {
-        state.order = state.order.slice(state.head)
+        state.ids = state.ids.slice(state.head)
         state.head = 0
       }
     }
+  }
+
+  // Position of `id` in the live window, or where it belongs (-position - 1).
+  function search(state: SymbolState, id: string): number {
+    let low = state.head
+    let high = state.ids.length - 1
+    while (low <= high) {
+      const mid = (low + high) >>> 1
+      const order = compareIds(state.ids[mid]!, id)
+      if (order === 0) return mid
+      if (order < 0) low = mid + 1
+      else high = mid - 1
+    }
+    return -low - 1
   }
 
   return {
@@ -101,22 +117,21 @@ export function createTradeTracker(options: TradeTrackerOptions = {}): TradeTrac
       const { symbol, id, timestamp } = trade
       const state = states.get(symbol)
       if (state === undefined) {
-        const fresh: SymbolState = {
-          lastId: id,
-          lastTime: timestamp,
-          seen: new Set(),
-          order: [],
-          head: 0,
-          disconnected: false,
-        }
-        remember(fresh, id)
-        states.set(symbol, fresh)
-        return { status: 'new' }
+        states.set(symbol, { lastId: id, lastTime: timestamp, ids: [id], head: 0, disconnected: false })
+        return NEW
       }
-      if (state.seen.has(id)) return { status: 'duplicate' }
-      remember(state, id)
+      // `lastId` is the highest id seen: anything above it is new (the common case, no search).
       const order = compareIds(id, state.lastId)
-      if (order < 0) return { status: 'late' }
+      if (order <= 0) {
+        if (order === 0) return DUPLICATE
+        const at = search(state, id)
+        if (at >= 0) return DUPLICATE
+        state.ids.splice(-at - 1, 0, id)
+        trim(state)
+        return LATE
+      }
+      state.ids.push(id)
+      trim(state)
       const disconnected = state.disconnected
       state.disconnected = false
       let gap: TradeGap | undefined
@@ -145,7 +160,7 @@ export function createTradeTracker(options: TradeTrackerOptions = {}): TradeTrac
       }
       state.lastId = id
       state.lastTime = timestamp
-      return gap === undefined ? { status: 'new' } : { status: 'new', gap }
+      return gap === undefined ? NEW : { status: 'new', gap }
     },
     markDisconnected(symbol) {
       if (symbol === undefined) {
