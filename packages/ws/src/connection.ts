@@ -59,6 +59,8 @@ export function wireMode(topic: Topic): 'both' | 'snapshot' | 'realtime' {
 /** What a connection needs from its client. */
 export interface ConnectionHost {
   readonly clock: Clock
+  /** The receive time of a frame: the clock, read once per burst of frames (see client.ts). */
+  frameTime(): number
   readonly logger: Logger
   readonly exchange: string
   readonly counters: {
@@ -256,7 +258,7 @@ export class Connection {
     socket.on('open', () => this.onOpen(socket))
     socket.on('message', (data: Buffer) => {
       if (this.socket !== socket) return
-      const now = host.clock.now()
+      const now = host.frameTime()
       this.lastFrameAt = now
       host.counters.framesReceived++
       host.onFrame(this, data, now)
