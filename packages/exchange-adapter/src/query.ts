@@ -2,7 +2,8 @@ import type { BodyValue, QueryParam } from './types.js'
 
 function encodeValue(value: string): string {
   // Commas separate list values (`markets=KRW-BTC,KRW-ETH`) and are legal in a query: keep them.
-  return encodeURIComponent(value).replace(/%2C/gi, ',')
+  const encoded = encodeURIComponent(value)
+  return encoded.includes('%2C') ? encoded.replaceAll('%2C', ',') : encoded
 }
 
 function encodeKey(key: string): string {

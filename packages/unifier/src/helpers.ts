@@ -144,31 +144,60 @@ export function createHelpers(adapter: ExchangeAdapter): NormalizeHelpers {
     return { price: p, size: decimal(size, sizePath, 'nonNegative', false, false)! }
   }
 
-  const levels = (units: unknown, path: string, priceKey: string, sizeKey: string, descending: boolean) => {
-    if (!Array.isArray(units)) return fail(path, 'an array of book units', units)
-    const out: { price: Decimal; size: Decimal }[] = []
-    let previous: Decimal | undefined
-    for (let i = 0; i < units.length; i++) {
-      const unit = units[i] as Record<string, unknown> | null
-      if (unit === null || typeof unit !== 'object') return fail(`${path}[${i}]`, 'a book unit object', unit)
-      const p = decimal(unit[priceKey], `${path}[${i}].${priceKey}`, 'nonNegative', false, false)!
-      const s = decimal(unit[sizeKey], `${path}[${i}].${sizeKey}`, 'nonNegative', false, false)!
-      // Upbit pads a thin side with 0/0 units: a zero price is "no level" (NORMALIZATION.md).
-      if (p.d[0] === 0) continue
-      if (previous !== undefined) {
-        const order = p.cmp(previous)
-        if (descending ? order >= 0 : order <= 0) {
-          return fail(
-            `${path}[${i}].${priceKey}`,
-            `prices sorted ${descending ? 'descending' : 'ascending'} without duplicates`,
-            unit[priceKey],
-          )
-        }
+  // A book level's price or size: decimal ≥ 0. The error path (and its field path text) is
+  // built only on failure — building it for every level cost more than the level itself.
+  const levelDecimal = (value: unknown, path: string, i: number, key: string): Decimal => {
+    const d = exactDecimal(value)
+    if (d !== undefined && (d.s > 0 || d.d[0] === 0)) return d
+    return decimal(value, `${path}[${i}].${key}`, 'nonNegative', false, false)!
+  }
+
+  type LevelsReader = (units: unknown, path: string) => { price: Decimal; size: Decimal }[]
+  // One loop per (price key, size key, side), generated once with the keys as literals: a loop
+  // that reads `unit[priceKey]` with four different keys at one site pays a megamorphic lookup
+  // for every field of every level.
+  const readers = new Map<string, LevelsReader>()
+  const compileLevels = (priceKey: string, sizeKey: string, descending: boolean): LevelsReader => {
+    const p = JSON.stringify(priceKey)
+    const z = JSON.stringify(sizeKey)
+    const body = `"use strict";
+return function levels(units, path) {
+  if (!Array.isArray(units)) return fail(path, 'an array of book units', units)
+  const out = []
+  let previous
+  let previousRaw
+  for (let i = 0; i < units.length; i++) {
+    const unit = units[i]
+    if (unit === null || typeof unit !== 'object') return fail(path + '[' + i + ']', 'a book unit object', unit)
+    const rawPrice = unit[${p}]
+    const price = levelDecimal(rawPrice, path, i, ${p})
+    const size = levelDecimal(unit[${z}], path, i, ${z})
+    // Upbit pads a thin side with 0/0 units: a zero price is "no level" (NORMALIZATION.md).
+    if (price.d[0] === 0) continue
+    if (previous !== undefined) {
+      // Two numbers that made exact Decimals (at most 15 digits) compare as doubles exactly.
+      const order = typeof rawPrice === 'number' && typeof previousRaw === 'number' ? rawPrice - previousRaw : price.cmp(previous)
+      if (${descending ? 'order >= 0' : 'order <= 0'}) {
+        return fail(path + '[' + i + '].' + ${p}, ${JSON.stringify(`prices sorted ${descending ? 'descending' : 'ascending'} without duplicates`)}, rawPrice)
       }
-      previous = p
-      out.push({ price: p, size: s })
     }
-    return out
+    previous = price
+    previousRaw = rawPrice
+    out.push({ price, size })
+  }
+  return out
+}`
+    return new Function('levelDecimal', 'fail', body)(levelDecimal, fail) as LevelsReader
+  }
+
+  const levels = (units: unknown, path: string, priceKey: string, sizeKey: string, descending: boolean) => {
+    const id = `${priceKey}\u0000${sizeKey}\u0000${descending}`
+    let reader = readers.get(id)
+    if (reader === undefined) {
+      reader = compileLevels(priceKey, sizeKey, descending)
+      readers.set(id, reader)
+    }
+    return reader(units, path)
   }
 
   const custom = (
