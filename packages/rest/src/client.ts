@@ -59,7 +59,11 @@ export interface RestClientOptions {
    * without limiting (tests only). @default a limiter with the adapter's groups
    */
   limits?: RateLimiter | false | { safetyMarginMs?: number }
-  /** Timeout of one HTTP attempt, ms. @default 10000 */
+  /**
+   * Timeout of one HTTP attempt, ms. From 5 s up (the default 10 s) it is undici's own timer on
+   * the response headers and then on each body chunk, precise to about a second and free per
+   * request; below 5 s the client runs a precise timer of its own per attempt. @default 10000
+   */
   timeoutMs?: number
   /** Retries for retryable failures (network, 5xx, 429): a count or full options. @default 3 */
   retries?: number | RetryOptions

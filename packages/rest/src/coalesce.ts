@@ -33,12 +33,23 @@ export function createCoalescer() {
         // The shared work gets a signal only when its first caller has one (no per-request
         // AbortController on the hot path); later callers join without changing that.
         const controller = signal ? new AbortController() : undefined
+        const done = () => {
+          if (inflight.get(key) === entry) inflight.delete(key)
+        }
         const entry: Shared<T> = {
           controller,
           callers: 0,
-          promise: work(controller?.signal).finally(() => {
-            if (inflight.get(key) === entry) inflight.delete(key)
-          }),
+          // then(…, …) rather than finally: one promise less per request
+          promise: work(controller?.signal).then(
+            (value) => {
+              done()
+              return value
+            },
+            (error: unknown) => {
+              done()
+              throw error
+            },
+          ),
         }
         inflight.set(key, entry as Shared<unknown>)
         shared = entry
@@ -74,7 +85,7 @@ export function createCoalescer() {
 /** Options of {@link createBatcher}. */
 export interface BatcherOptions<K, V> {
   /** Loads many keys in one call; the result maps each key found to its value. */
-  load: (keys: K[], signal: AbortSignal) => Promise<Map<K, V>>
+  load: (keys: K[]) => Promise<Map<K, V>>
   /**
    * How long to collect keys before loading, ms. `0` (the default) merges the calls of one
    * event-loop turn and adds no delay to a lone caller; a positive value waits that long.
@@ -99,13 +110,23 @@ interface Pending<V> {
 export function createBatcher<K, V>(options: BatcherOptions<K, V>) {
   const windowMs = options.windowMs ?? 0
   let queue = new Map<K, Pending<V>[]>()
-  let timer: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | undefined
+  // The pending flush: a timer (window > 0), an immediate (end of the event-loop turn), or a
+  // microtask (the end of the caller's synchronous burst).
+  let timer: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | 'microtask' | undefined
+  // Batches sent and not yet answered.
+  let inflight = 0
 
   const cancel = () => {
     if (timer === undefined) return
-    if (windowMs > 0) clearTimeout(timer as ReturnType<typeof setTimeout>)
+    if (timer === 'microtask') {
+      // the queued microtask finds an empty queue and returns
+    } else if (windowMs > 0) clearTimeout(timer as ReturnType<typeof setTimeout>)
     else clearImmediate(timer as ReturnType<typeof setImmediate>)
     timer = undefined
+  }
+
+  const settle = () => {
+    inflight--
   }
 
   const flush = () => {
@@ -113,9 +134,10 @@ export function createBatcher<K, V>(options: BatcherOptions<K, V>) {
     const batch = queue
     queue = new Map()
     if (batch.size === 0) return
-    const controller = new AbortController()
-    options.load([...batch.keys()], controller.signal).then(
+    inflight++
+    options.load([...batch.keys()]).then(
       (values) => {
+        settle()
         for (const [key, waiters] of batch) {
           const has = values.has(key)
           for (const waiter of waiters) {
@@ -125,20 +147,32 @@ export function createBatcher<K, V>(options: BatcherOptions<K, V>) {
         }
       },
       (error: unknown) => {
+        settle()
         for (const waiters of batch.values()) for (const waiter of waiters) waiter.reject(error)
       },
     )
   }
 
   return {
-    /** Resolves with the value of `key`, loaded together with the other keys asked for in the same window. */
+    /**
+     * Resolves with the value of `key`, loaded together with the other keys asked for in the
+     * same window. With no window: when no batch is in flight, the batch goes out at the end of
+     * the caller's synchronous burst (a lone caller waits for nothing); while one is, callers
+     * are collected until the end of the event-loop turn.
+     */
     load(key: K): Promise<V> {
       return new Promise<V>((resolve, reject) => {
         const waiters = queue.get(key)
         if (waiters) waiters.push({ resolve, reject })
         else queue.set(key, [{ resolve, reject }])
         if (queue.size >= options.maxBatch) flush()
-        else if (timer === undefined) timer = windowMs > 0 ? setTimeout(flush, windowMs) : setImmediate(flush)
+        else if (timer === undefined) {
+          if (windowMs > 0) timer = setTimeout(flush, windowMs)
+          else if (inflight === 0) {
+            timer = 'microtask'
+            queueMicrotask(flush)
+          } else timer = setImmediate(flush)
+        }
       })
     },
   }

@@ -45,7 +45,7 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
  * (`isRetryable`: network, timeout, 5xx, 429 — never other 4xx, never a ban). A 429 with a known
  * `retryAfterMs` waits at least that long. `onRetry` sees each retry before its delay.
  */
-export async function withRetry<T>(
+export function withRetry<T>(
   attempt: (attemptNumber: number) => Promise<T>,
   options: RetryOptions & {
     clock: Clock
@@ -53,16 +53,37 @@ export async function withRetry<T>(
     onRetry?: (error: unknown, attemptNumber: number, delayMs: number) => void
   },
 ): Promise<T> {
+  // The first attempt is not wrapped in an async frame: a request that succeeds (nearly all)
+  // pays for no retry machinery.
   const retries = options.retries ?? 3
-  for (let n = 0; ; n++) {
+  const first = attempt(0)
+  return retries <= 0
+    ? first
+    : first.catch((error: unknown) => retryAfter(error, 0, retries, attempt, options))
+}
+
+async function retryAfter<T>(
+  firstError: unknown,
+  firstAttempt: number,
+  retries: number,
+  attempt: (attemptNumber: number) => Promise<T>,
+  options: RetryOptions & {
+    clock: Clock
+    signal?: AbortSignal | undefined
+    onRetry?: (error: unknown, attemptNumber: number, delayMs: number) => void
+  },
+): Promise<T> {
+  let error = firstError
+  for (let n = firstAttempt; ; n++) {
+    if (n >= retries || !isRetryable(error) || options.signal?.aborted) throw error
+    const floor = RateLimitError.isInstance(error) ? (error.retryAfterMs ?? 0) : 0
+    const delay = Math.max(floor, backoffDelay(n, options))
+    options.onRetry?.(error, n + 1, delay)
+    await sleep(options.clock, delay, options.signal)
     try {
-      return await attempt(n)
-    } catch (error) {
-      if (n >= retries || !isRetryable(error) || options.signal?.aborted) throw error
-      const floor = RateLimitError.isInstance(error) ? (error.retryAfterMs ?? 0) : 0
-      const delay = Math.max(floor, backoffDelay(n, options))
-      options.onRetry?.(error, n + 1, delay)
-      await sleep(options.clock, delay, options.signal)
+      return await attempt(n + 1)
+    } catch (next) {
+      error = next
     }
   }
 }

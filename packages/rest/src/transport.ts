@@ -93,6 +93,9 @@ export interface SendOptions {
   noRetry?: boolean
 }
 
+/** Timeouts shorter than this (ms) get a precise timer of their own; longer ones use undici's. */
+const PRECISE_TIMEOUT_BELOW_MS = 5000
+
 /** The HTTP layer of the REST client: limiter, signing, timeouts, retries, coalescing, error mapping. */
 export function createTransport(options: TransportOptions) {
   const { adapter, clock, limiter } = options
@@ -104,6 +107,8 @@ export function createTransport(options: TransportOptions) {
     pipelining: 1,
   })
   const coalescer = createCoalescer()
+  /** Below this, undici's timer wheel (about half a second per tick) is too coarse. */
+  const preciseTimeout = options.timeoutMs < PRECISE_TIMEOUT_BELOW_MS
   const events = new Subject<TransportEvent>()
   const stats = new Map<string, TransportGroupStats>()
   const exchange = adapter.id
@@ -133,15 +138,19 @@ export function createTransport(options: TransportOptions) {
 
   async function attemptOnce(
     request: RestRequest,
+    query: string,
     attempt: number,
     signal: AbortSignal | undefined,
   ): Promise<unknown> {
     const key = request.auth ? options.credentials?.accessKey : undefined
-    await limiter?.acquire(request.group, { ...(signal ? { signal } : {}), ...(key ? { key } : {}) })
-    const query = adapter.rest.formatQuery(request.query)
+    if (limiter)
+      await limiter.acquire(request.group, { ...(signal ? { signal } : {}), ...(key ? { key } : {}) })
     const path = `${prefix}${request.path}${query ? `?${query}` : ''}`
-    const headers: Record<string, string> = { accept: 'application/json' }
+    // A public GET sends no header of ours: Upbit answers JSON whatever `accept` says, and every
+    // header costs undici a validation pass per request.
+    let headers: Record<string, string> | undefined
     if (request.auth) {
+      headers = {}
       if (!options.credentials) throw missingCredentials(request)
       Object.assign(
         headers,
@@ -155,38 +164,52 @@ export function createTransport(options: TransportOptions) {
     let body: string | undefined
     if (request.body) {
       body = JSON.stringify(request.body)
-      headers['content-type'] = 'application/json; charset=utf-8'
+      headers = { ...headers, 'content-type': 'application/json; charset=utf-8' }
     }
     const counters = statsOf(request.group)
     counters.requests++
     const started = clock.now()
     let status = 0
-    // One controller and one timer per attempt: the timeout, and the caller's signal, abort it.
-    const controller = new AbortController()
+    // Long timeouts (the default 10 s) are undici's own (headers, then body; its timer wheel ticks
+    // about every half second): no AbortController and no timer of ours per request, which cost
+    // more than the rest of the client's plumbing together. Short ones need a precise timer:
+    // one controller and one timer per attempt, which the timeout and the caller's signal abort.
     let timedOut = false
-    const timer = clock.setTimeout(() => {
-      timedOut = true
-      controller.abort()
-    }, options.timeoutMs)
-    const onAbort = () => controller.abort()
-    signal?.addEventListener('abort', onAbort, { once: true })
+    let controller: AbortController | undefined
+    let timer: unknown
+    let onAbort: (() => void) | undefined
+    if (preciseTimeout) {
+      const own = new AbortController()
+      controller = own
+      timer = clock.setTimeout(() => {
+        timedOut = true
+        own.abort()
+      }, options.timeoutMs)
+      onAbort = () => own.abort()
+      signal?.addEventListener('abort', onAbort, { once: true })
+    }
+    const requestSignal = controller?.signal ?? signal
     let settled = false // the limiter heard back about this request
     try {
       const response = await pool.request({
         path,
         method: request.method,
-        headers,
+        ...(headers ? { headers } : {}),
         body: body ?? null,
-        signal: controller.signal,
+        ...(preciseTimeout ? {} : { headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs }),
+        ...(requestSignal ? { signal: requestSignal } : {}),
       })
       status = response.statusCode
       const text = await response.body.text()
       const responseHeaders = response.headers as Record<string, string | string[] | undefined>
-      const rateHeader = headerValue(responseHeaders, adapter.rest.rateLimitHeader)
-      const state = adapter.rest.parseRateLimitHeader(rateHeader)
-      if (state && limiter && state.group === request.group) {
-        limiter.observe(request.group, state.remaining, key ? { key } : {})
-        settled = true
+      if (limiter) {
+        const state = adapter.rest.parseRateLimitHeader(
+          headerValue(responseHeaders, adapter.rest.rateLimitHeader),
+        )
+        if (state && state.group === request.group) {
+          limiter.observe(request.group, state.remaining, key ? { key } : {})
+          settled = true
+        }
       }
       if (status === request.successStatus || (status >= 200 && status < 300)) {
         return text === '' ? null : options.parseJson(text)
@@ -214,7 +237,8 @@ export function createTransport(options: TransportOptions) {
       throw error
     } catch (error) {
       if (signal?.aborted) throw new AbortedError({ exchange, channel: 'rest', cause: signal.reason })
-      if (timedOut) {
+      const code = (error as { code?: unknown } | null)?.code
+      if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
         counters.errors++
         throw new TimeoutError({
           exchange,
@@ -229,19 +253,21 @@ export function createTransport(options: TransportOptions) {
       throw mapped
     } finally {
       if (!settled) limiter?.release(request.group, key ? { key } : {})
-      clock.clearTimeout(timer)
-      signal?.removeEventListener('abort', onAbort)
+      if (timer !== undefined) clock.clearTimeout(timer)
+      if (onAbort) signal?.removeEventListener('abort', onAbort)
       const latencyMs = clock.now() - started
       counters.totalLatencyMs += latencyMs
-      events.next({
-        type: 'response',
-        group: request.group,
-        method: request.method,
-        path: request.path,
-        status,
-        latencyMs,
-        attempt,
-      })
+      // Built only when someone listens (`client.events$`).
+      if (events.observed)
+        events.next({
+          type: 'response',
+          group: request.group,
+          method: request.method,
+          path: request.path,
+          status,
+          latencyMs,
+          attempt,
+        })
     }
   }
 
@@ -259,8 +285,9 @@ export function createTransport(options: TransportOptions) {
         new AbortedError({ exchange, channel: 'rest', message: 'The REST client is closed.' }),
       )
     if (request.auth && !options.credentials) return Promise.reject(missingCredentials(request))
+    const query = adapter.rest.formatQuery(request.query)
     const run = (signal: AbortSignal | undefined) =>
-      withRetry((attempt) => attemptOnce(request, attempt, signal), {
+      withRetry((attempt) => attemptOnce(request, query, attempt, signal), {
         ...options.retry,
         ...(sendOptions.noRetry ? { retries: 0 } : {}),
         clock,
@@ -274,7 +301,7 @@ export function createTransport(options: TransportOptions) {
       })
     // Identical public GETs in flight share one request.
     if (request.method === 'GET' && !request.auth) {
-      const key = `${request.path}?${adapter.rest.formatQuery(request.query)}`
+      const key = `${request.path}?${query}`
       if (coalescer.has(key)) statsOf(request.group).coalesced++
       return coalescer.run(key, (signal) => run(signal), sendOptions.signal)
     }

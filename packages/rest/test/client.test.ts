@@ -288,6 +288,23 @@ describe('errors', () => {
   })
 })
 
+describe('long timeouts', () => {
+  it('a timeout of 5 s or more (undici timers) is a TimeoutError too', { timeout: 20_000 }, async () => {
+    const slow = createRestClient({ adapter: upbit, baseUrl: sim.restUrl, timeoutMs: 5000, retries: 0 })
+    sim.faults.delayRest(7500)
+    const started = Date.now()
+    try {
+      const timeout = await caught(slow.getMarkets())
+      expect((timeout as { code?: string }).code).toBe('timeout')
+      expect(Date.now() - started).toBeGreaterThanOrEqual(4900)
+      expect(Date.now() - started).toBeLessThan(7000)
+    } finally {
+      sim.faults.clear()
+      await slow.close()
+    }
+  })
+})
+
 describe('coalescing and batching', () => {
   it('identical concurrent GETs share one request', async () => {
     const before = sim.stats.rest.byGroup.orderbook ?? 0
@@ -302,6 +319,20 @@ describe('coalescing and batching', () => {
     const results = await Promise.all(symbols.map((s) => client.getTickers([s])))
     expect(results.map((r) => r[0]!.symbol)).toEqual(symbols)
     expect((sim.stats.rest.byGroup.ticker ?? 0) - before).toBe(1)
+  })
+
+  it('single-market callers that arrive while a batch is in flight share the next request', async () => {
+    const before = sim.stats.rest.byGroup.ticker ?? 0
+    const symbols = sim.market.codes.filter((c) => c.startsWith('KRW-')).slice(0, 6)
+    const first = client.getTickers([symbols[0]!]) // goes out at once
+    // Five callers from separate async chains, each a few microtasks later in the same turn.
+    const later = symbols.slice(1).map(async (s, i) => {
+      for (let n = 0; n <= i; n++) await Promise.resolve()
+      return client.getTickers([s])
+    })
+    const results = await Promise.all([first, ...later])
+    expect(results.map((r) => r[0]!.symbol)).toEqual(symbols)
+    expect((sim.stats.rest.byGroup.ticker ?? 0) - before).toBe(2)
   })
 })
 
