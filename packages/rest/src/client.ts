@@ -75,7 +75,8 @@ export interface RestClientOptions {
   validate?: 'strict' | 'fast'
   /**
    * How long `getTickers` collects single-market callers before sending one request, ms. `0`
-   * merges the callers of one event-loop turn without delaying anyone. @default 0
+   * delays no one: with no batch in flight the callers of one synchronous burst share a request;
+   * while one is in flight, those of one event-loop turn do. @default 0
    */
   batchWindowMs?: number
   /** Injectable time. */
