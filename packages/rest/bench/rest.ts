@@ -7,8 +7,12 @@
 
 import { Worker } from 'node:worker_threads'
 import { upbit } from '@bb/exchange-adapter'
-// The built package, as users run it (build first: pnpm turbo run build --filter=@bb/rest...).
-import { createRestClient } from '@bb/rest'
+import type * as Rest from '../src/index.js'
+
+// The built package, as users run it (build first: pnpm turbo run build --filter=@bb/rest...);
+// typed from the source, which typechecks before anything is built.
+const { createRestClient } = (await import('@bb/rest' as string)) as typeof Rest
+
 import { startSim } from '@bb/sim'
 import { createUnifier } from '@bb/unifier'
 import { Pool } from 'undici'
