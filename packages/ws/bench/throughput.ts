@@ -4,8 +4,8 @@
  * The sim runs in a worker thread (`@bb/sim/worker`, so the clients in this thread get a core of
  * their own), which records the send time of every trade frame by market and `sequential_id`.
  *
- * 1. Throughput (ROUNDS interleaved rounds, default 3, medians): the sim (manual clock) generates ~100k trades of 30 markets while this thread is
- *    blocked (Atomics.wait), so the whole feed is waiting in the socket when the clock starts;
+ * 1. Throughput (ROUNDS interleaved rounds, default 5, medians): the sim (manual clock)
+ *    generates ~100k trades of 30 markets while this thread is blocked (Atomics.wait), so the whole feed is waiting in the socket when the clock starts;
  *    then we time how fast each client gets through it: raw = frames decoded and `JSON.parse`d;
  *    @bb/ws = normalized `Trade`s delivered to a `trades$` subscriber (exact decimals and ids,
  *    routing, dedupe, buffers); and, as the ceiling, raw `ws` + the unifier's `normalizeFrame`
@@ -193,7 +193,7 @@ async function latency(contender: Contender) {
 
 // warm-up (JIT) on a small feed, then the measured runs: interleaved rounds (raw, @bb/ws,
 // unifier, raw, …) and medians, so that a burst of load on a shared machine hits all alike
-const ROUNDS = Number(process.env.ROUNDS ?? 3)
+const ROUNDS = Number(process.env.ROUNDS ?? 5)
 const T = performance.now()
 const log = (m: string) =>
   process.env.BENCH_DEBUG && console.error(((performance.now() - T) / 1000).toFixed(1), m)
