@@ -40,6 +40,16 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
   })
 }
 
+/** What {@link withRetry} needs besides the attempt. */
+export type RetryRunOptions = RetryOptions & {
+  /** The clock of the backoff sleeps. */
+  clock: Clock
+  /** Stops retrying (and sleeping) when aborted. */
+  signal?: AbortSignal | undefined
+  /** Sees each retry before its delay. */
+  onRetry?: (error: unknown, attemptNumber: number, delayMs: number) => void
+}
+
 /**
  * Runs `attempt` and retries it with full-jitter backoff while the failure is retryable
  * (`isRetryable`: network, timeout, 5xx, 429 — never other 4xx, never a ban). A 429 with a known
@@ -47,11 +57,7 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
  */
 export function withRetry<T>(
   attempt: (attemptNumber: number) => Promise<T>,
-  options: RetryOptions & {
-    clock: Clock
-    signal?: AbortSignal | undefined
-    onRetry?: (error: unknown, attemptNumber: number, delayMs: number) => void
-  },
+  options: RetryRunOptions,
 ): Promise<T> {
   // The first attempt is not wrapped in an async frame: a request that succeeds (nearly all)
   // pays for no retry machinery.
@@ -67,11 +73,7 @@ async function retryAfter<T>(
   firstAttempt: number,
   retries: number,
   attempt: (attemptNumber: number) => Promise<T>,
-  options: RetryOptions & {
-    clock: Clock
-    signal?: AbortSignal | undefined
-    onRetry?: (error: unknown, attemptNumber: number, delayMs: number) => void
-  },
+  options: RetryRunOptions,
 ): Promise<T> {
   let error = firstError
   for (let n = firstAttempt; ; n++) {
