@@ -117,16 +117,12 @@ export function createBatcher<K, V>(options: BatcherOptions<K, V>) {
   let inflight = 0
 
   const cancel = () => {
-    if (timer === undefined) return
-    if (timer === 'microtask') {
-      // the queued microtask finds an empty queue and returns
-    } else if (windowMs > 0) clearTimeout(timer as ReturnType<typeof setTimeout>)
-    else clearImmediate(timer as ReturnType<typeof setImmediate>)
+    // a pending microtask cannot be cancelled: it finds an empty queue and returns
+    if (timer !== undefined && timer !== 'microtask') {
+      if (windowMs > 0) clearTimeout(timer as ReturnType<typeof setTimeout>)
+      else clearImmediate(timer as ReturnType<typeof setImmediate>)
+    }
     timer = undefined
-  }
-
-  const settle = () => {
-    inflight--
   }
 
   const flush = () => {
@@ -137,7 +133,7 @@ export function createBatcher<K, V>(options: BatcherOptions<K, V>) {
     inflight++
     options.load([...batch.keys()]).then(
       (values) => {
-        settle()
+        inflight--
         for (const [key, waiters] of batch) {
           const has = values.has(key)
           for (const waiter of waiters) {
@@ -147,7 +143,7 @@ export function createBatcher<K, V>(options: BatcherOptions<K, V>) {
         }
       },
       (error: unknown) => {
-        settle()
+        inflight--
         for (const waiters of batch.values()) for (const waiter of waiters) waiter.reject(error)
       },
     )

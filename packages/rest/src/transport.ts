@@ -150,15 +150,11 @@ export function createTransport(options: TransportOptions) {
     // header costs undici a validation pass per request.
     let headers: Record<string, string> | undefined
     if (request.auth) {
-      headers = {}
       if (!options.credentials) throw missingCredentials(request)
-      Object.assign(
-        headers,
-        adapter.rest.sign(
-          { method: request.method, query: request.query, ...(request.body ? { body: request.body } : {}) },
-          options.credentials,
-          { algorithm: options.signAlgorithm },
-        ),
+      headers = adapter.rest.sign(
+        { method: request.method, query: request.query, ...(request.body ? { body: request.body } : {}) },
+        options.credentials,
+        { algorithm: options.signAlgorithm },
       )
     }
     let body: string | undefined

@@ -178,7 +178,7 @@ export function compileFieldMap(
         expr = `H.level(${readExpr(rule.price)}, ${readExpr(rule.size)}, ${q(pathOf(rule.price))}, ${q(pathOf(rule.size))}, ${opt})`
         break
       case 'levels':
-        expr = `H.levels(${readExpr(rule.from)}, ${q(pathOf(rule.from))}, ${q(rule.price)}, ${q(rule.size)}, ${field === 'bids'})`
+        expr = `${constant(helpers.levelsReader(rule.price, rule.size, field === 'bids'))}(${readExpr(rule.from)}, ${q(pathOf(rule.from))})`
         break
       case 'custom':
         expr = `H.custom(${constant(rule.read)}, raw, ctx, ${q(field)})`
@@ -261,7 +261,12 @@ export interface NormalizeHelpers {
   ): string | undefined
   symbol(value: unknown, path: string): { symbol: string; base: string; quote: string }
   level(price: unknown, size: unknown, pricePath: string, sizePath: string, optional: boolean): unknown
-  levels(units: unknown, path: string, priceKey: string, sizeKey: string, descending: boolean): unknown
+  /** The book-side reader for one (price key, size key, side), generated once and shared. */
+  levelsReader(
+    priceKey: string,
+    sizeKey: string,
+    descending: boolean,
+  ): (units: unknown, path: string) => unknown
   custom(
     read: (raw: never, helpers: never) => unknown,
     raw: unknown,

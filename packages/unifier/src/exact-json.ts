@@ -22,7 +22,7 @@ const spans: number[] = []
  * number token does; a long run inside a string that follows a colon is found too, which the
  * callers detect (quoting it makes the JSON invalid and leads to the careful path).
  */
-export function findLongNumbers(text: string): number {
+function findLongNumbers(text: string): number {
   const n = text.length
   let count = 0
   let probe = LONG - 1
@@ -72,7 +72,7 @@ export function findLongNumbers(text: string): number {
     }
     // A plain decimal (a dot, so no id; no exponent, so no overflow) of at most 15 significant
     // digits, such as 100571000.00000000, is exact as a double: left a number, it costs no quoting.
-    if (end === runEnd && significantDigits(text, start, end) <= 15) continue
+    if (end === runEnd && plainDecimalDigits(text, start, end) <= 15) continue
     spans[2 * count] = tokenStart
     spans[2 * count + 1] = end
     count++
@@ -84,7 +84,7 @@ export function findLongNumbers(text: string): number {
  * Significant digits of the digit/dot run [start, end) when it holds a dot; `Infinity` for an
  * integer run (a long integer may be an id, and ids stay text whatever their digits).
  */
-function significantDigits(text: string, start: number, end: number): number {
+function plainDecimalDigits(text: string, start: number, end: number): number {
   let dot = -1
   let first = -1
   let last = -1
@@ -102,7 +102,7 @@ function significantDigits(text: string, start: number, end: number): number {
 }
 
 /** The text with the `count` long tokens in `spans` quoted. */
-export function quoteSpans(text: string, count: number): string {
+function quoteSpans(text: string, count: number): string {
   let out = ''
   let last = 0
   for (let i = 0; i < count; i++) {

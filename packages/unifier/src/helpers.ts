@@ -190,14 +190,15 @@ return function levels(units, path) {
     return new Function('levelDecimal', 'fail', body)(levelDecimal, fail) as LevelsReader
   }
 
-  const levels = (units: unknown, path: string, priceKey: string, sizeKey: string, descending: boolean) => {
+  // Called once per field map when it is compiled; the generated normalizer calls the reader.
+  const levelsReader = (priceKey: string, sizeKey: string, descending: boolean): LevelsReader => {
     const id = `${priceKey}\u0000${sizeKey}\u0000${descending}`
     let reader = readers.get(id)
     if (reader === undefined) {
       reader = compileLevels(priceKey, sizeKey, descending)
       readers.set(id, reader)
     }
-    return reader(units, path)
+    return reader
   }
 
   const custom = (
@@ -274,7 +275,7 @@ return function levels(units, path) {
     enumValue,
     symbol,
     level,
-    levels,
+    levelsReader,
     custom,
     interval,
     checkCandle,

@@ -134,30 +134,21 @@ export function createTradeTracker(options: TradeTrackerOptions = {}): TradeTrac
       trim(state)
       const disconnected = state.disconnected
       state.disconnected = false
-      let gap: TradeGap | undefined
+      // Contiguous ids: any jump is a gap (with its size). Otherwise only a disconnect is.
       const expected = contiguous ? increment(state.lastId, 1n) : undefined
-      if (contiguous && expected !== undefined && id !== expected) {
-        const missing = Number(BigInt(id) - BigInt(state.lastId) - 1n)
-        gap = {
-          symbol,
-          afterId: state.lastId,
-          beforeId: id,
-          afterTime: state.lastTime,
-          beforeTime: timestamp,
-          missing,
-          reason: disconnected ? 'reconnect' : 'id-jump',
-        }
-      } else if (disconnected && !contiguous) {
-        gap = {
-          symbol,
-          afterId: state.lastId,
-          beforeId: id,
-          afterTime: state.lastTime,
-          beforeTime: timestamp,
-          missing: undefined,
-          reason: 'reconnect',
-        }
-      }
+      const jumped = expected !== undefined && id !== expected
+      const gap: TradeGap | undefined =
+        jumped || (disconnected && !contiguous)
+          ? {
+              symbol,
+              afterId: state.lastId,
+              beforeId: id,
+              afterTime: state.lastTime,
+              beforeTime: timestamp,
+              missing: jumped ? Number(BigInt(id) - BigInt(state.lastId) - 1n) : undefined,
+              reason: jumped && !disconnected ? 'id-jump' : 'reconnect',
+            }
+          : undefined
       state.lastId = id
       state.lastTime = timestamp
       return gap === undefined ? NEW : { status: 'new', gap }
