@@ -1,4 +1,12 @@
-import { AbortedError, InvalidRequestError, type Logger, redactingLogger, toBackboneError } from '@bb/errors'
+import {
+  AbortedError,
+  ConnectionClosedError,
+  InvalidRequestError,
+  type Logger,
+  redactingLogger,
+  toBackboneError,
+  UnknownSymbolError,
+} from '@bb/errors'
 import { type Credentials, type ExchangeAdapter, upbit } from '@bb/exchange-adapter'
 import {
   type Balance,
@@ -21,9 +29,20 @@ import {
   type RestClient,
   type RestClientOptions,
 } from '@bb/rest'
-import { createWsClient, type StreamEvent, type WsClient, type WsClientOptions, type WsStatus } from '@bb/ws'
-import { BehaviorSubject, Observable, Subject, type Subscription } from 'rxjs'
+import { createTradeTracker } from '@bb/unifier'
+import {
+  createWsClient,
+  type GapEvent,
+  type StreamEvent,
+  type WsClient,
+  type WsClientOptions,
+  type WsStatus,
+} from '@bb/ws'
+import { Observable, Subject, type Subscription } from 'rxjs'
+import { type Clock, every as everyOn, systemClock } from './clock.js'
 import { toAsyncIterable } from './iterate.js'
+import { WsLink, type WsLinkView } from './link.js'
+import { MarketDirectory } from './markets.js'
 import { combineMetrics, createMemoryMetrics, type Metrics, type MetricsSnapshot } from './metrics.js'
 import {
   type ChannelHealth,
@@ -72,6 +91,54 @@ export interface BackboneOptions {
   ws?: Omit<WsClientOptions, 'adapter' | 'url' | 'privateUrl' | 'credentials' | 'logger'>
   /** A pino-compatible logger; everything is redacted. @default silent */
   logger?: Logger
+  /**
+   * Time for every timer of the backbone (polling, hold-down, promotion, reconciliation); also
+   * handed to the REST and WebSocket clients unless their options name one. @default the real clock
+   */
+  clock?: Clock
+  /**
+   * After an outage, streams switch back from REST polling to the WebSocket only once it has been
+   * open for this long with data flowing, ms. One outage is one failover and one switch-back,
+   * however many reconnect attempts it takes. @default 3000
+   */
+  switchbackHoldMs?: number
+  /** Trade back-fill limits. */
+  backfill?: BackfillOptions
+  /**
+   * Second line of defence against silent loss: every this many ms each live trade stream reads
+   * the newest page of trades from REST and delivers any trade the WebSocket did not (deduplicated
+   * by id). `0` turns it off. @default 30000
+   */
+  tradeReconcileMs?: number
+}
+
+/** Limits of the REST back-fill that closes a gap in a trade stream. */
+export interface BackfillOptions {
+  /**
+   * Pages (of the exchange's maximum page size) read back per gap. A gap deeper than that is not
+   * silently skipped: `events$` emits `backfill-incomplete` with the range that could not be
+   * read, and `backfill_incomplete_total` counts it. @default 20
+   */
+  maxPages?: number
+  /** Trades per back-fill request. @default the exchange's maximum (Upbit: 500) */
+  pageSize?: number
+}
+
+/** Options every stream accepts. */
+export interface StreamOptions {
+  /** Aborting completes the stream (and ends a `for await` loop over it) at once. */
+  signal?: AbortSignal
+}
+
+/** Options of the latest-value streams (`ticker$`, `orderbook$`). */
+export interface LatestStreamOptions extends StreamOptions {
+  /**
+   * Off by default: every value the WebSocket delivers is emitted, in arrival order. `'latest'`
+   * conflates explicitly: values of one symbol arriving in the same event-loop turn collapse to
+   * the newest; every value dropped so is counted (`conflated_total`) and reported in `events$`.
+   * For `for await` loops it also keeps at most one queued value per symbol for a slow consumer.
+   */
+  conflate?: 'latest'
 }
 
 /** Options every snapshot accepts. */
@@ -81,7 +148,7 @@ export interface SnapshotOptions {
 }
 
 /** Options of {@link MarketDataBackbone.candles$}. */
-export interface CandleStreamOptions {
+export interface CandleStreamOptions extends StreamOptions {
   /** How many closed candles of history to emit first. @default 200 */
   history?: number
 }
@@ -90,8 +157,41 @@ export interface CandleStreamOptions {
 export type BackboneEvent =
   | { type: 'decision'; request: RouteRequest; decision: RouteDecision }
   | { type: 'promoted' | 'demoted'; kind: RouteRequest['kind']; symbol: string }
-  | { type: 'failover' | 'switchback'; stream: string; symbols: readonly string[] }
+  | { type: 'failover' | 'switchback'; stream: string; symbols: readonly string[]; reason: string }
   | { type: 'backfill'; symbol: string; trades: number; fromId: string | undefined }
+  | {
+      /** A gap deeper than `backfill.maxPages`: trades after `fromId` and before `toId` were not read. */
+      type: 'backfill-incomplete'
+      symbol: string
+      fromId: string
+      toId: string
+      pages: number
+    }
+  | {
+      /** The WebSocket reported a possible gap (reconnect, silence, unreadable frame, overflow…). */
+      type: 'gap'
+      stream: string
+      symbol: string | undefined
+      reason: GapEvent['reason']
+    }
+  | {
+      /** The periodic REST check found trades the WebSocket had not delivered. */
+      type: 'reconciled'
+      symbol: string
+      trades: number
+    }
+  | {
+      /** Values dropped by explicit conflation (`conflate: 'latest'`) since the last such event. */
+      type: 'conflated'
+      stream: string
+      dropped: number
+    }
+  | {
+      /** The WebSocket channel changed state (see {@link BackboneHealth.link}). */
+      type: 'link'
+      state: WsLinkView['state']
+      reason: string
+    }
 
 /** What `health$` emits. */
 export interface BackboneHealth {
@@ -99,8 +199,10 @@ export interface BackboneHealth {
   rest: ChannelHealth
   /** WebSocket channel health. */
   ws: ChannelHealth
-  /** Whether every WebSocket connection is open now. */
+  /** Whether the WebSocket channel is up (every connection open and proved) now. */
   wsConnected: boolean
+  /** The WebSocket channel's state with its reason: `connecting`, `up`, `down` or `recovering`. */
+  link: WsLinkView
   /** Live streams, by kind. */
   streams: Record<string, number>
   /** Symbols promoted to WebSocket subscriptions by the router. */
@@ -136,12 +238,22 @@ export interface MarketDataBackbone {
     interval: CandleInterval | string,
     options?: GetCandlesOptions,
   ): Promise<Candle[]>
-  /** Live tickers; from REST polling while the WebSocket is down. */
-  ticker$(symbols: string | readonly string[]): Observable<Ticker>
-  /** Live trades, exactly once and in order across reconnects and failovers. */
-  trades$(symbols: string | readonly string[]): Observable<Trade>
-  /** Live order books; from REST polling while the WebSocket is down. */
-  orderbook$(symbols: string | readonly string[], options?: { depth?: number }): Observable<OrderbookSnapshot>
+  /**
+   * Live tickers, every value the WebSocket delivers in arrival order; from REST polling while the
+   * WebSocket is down. Errors with `UnknownSymbolError` for a market the exchange does not list.
+   */
+  ticker$(symbols: string | readonly string[], options?: LatestStreamOptions): Observable<Ticker>
+  /**
+   * Live trades, exactly once across reconnects, silences, unreadable frames and failovers, in id
+   * order except late trades (an id older than the newest, first seen now), which are delivered
+   * when they arrive and counted in `late_trades_total`.
+   */
+  trades$(symbols: string | readonly string[], options?: StreamOptions): Observable<Trade>
+  /** Live order books, every one the WebSocket delivers; from REST polling while the WebSocket is down. */
+  orderbook$(
+    symbols: string | readonly string[],
+    options?: LatestStreamOptions & { depth?: number },
+  ): Observable<OrderbookSnapshot>
   /** History then live updates of one candle series, ascending; the last candle updates in place. */
   candles$(
     symbol: string,
@@ -149,21 +261,21 @@ export interface MarketDataBackbone {
     options?: CandleStreamOptions,
   ): Observable<Candle>
   /** The account's order updates (WebSocket, private). */
-  myOrders$(symbols?: string | readonly string[]): Observable<Order>
+  myOrders$(symbols?: string | readonly string[], options?: StreamOptions): Observable<Order>
   /** The account's balance changes (WebSocket, private). */
-  myAssets$(): Observable<Balance>
+  myAssets$(options?: StreamOptions): Observable<Balance>
   /** Channel health, every second and on every connection change. */
   readonly health$: Observable<BackboneHealth>
   /** Routing decisions, promotions, failovers and back-fills. */
   readonly events$: Observable<BackboneEvent>
-  /** `for await (const t of backbone.streamTicker('KRW-BTC'))`. */
-  streamTicker(symbols: string | readonly string[]): AsyncIterable<Ticker>
-  /** `for await (const t of backbone.streamTrades('KRW-BTC'))`. */
-  streamTrades(symbols: string | readonly string[]): AsyncIterable<Trade>
-  /** `for await (const b of backbone.streamOrderbook('KRW-BTC'))`. */
+  /** `for await (const t of backbone.streamTicker('KRW-BTC', { signal }))`. */
+  streamTicker(symbols: string | readonly string[], options?: LatestStreamOptions): AsyncIterable<Ticker>
+  /** `for await (const t of backbone.streamTrades('KRW-BTC', { signal }))`. */
+  streamTrades(symbols: string | readonly string[], options?: StreamOptions): AsyncIterable<Trade>
+  /** `for await (const b of backbone.streamOrderbook('KRW-BTC', { signal }))`. */
   streamOrderbook(
     symbols: string | readonly string[],
-    options?: { depth?: number },
+    options?: LatestStreamOptions & { depth?: number },
   ): AsyncIterable<OrderbookSnapshot>
   /** `for await (const c of backbone.streamCandles('KRW-BTC', '1m'))`. */
   streamCandles(
@@ -185,8 +297,78 @@ interface CacheEntry<T> {
   live: boolean
 }
 
-const list = (symbols: string | readonly string[]): string[] =>
-  typeof symbols === 'string' ? [symbols] : [...symbols]
+/** Checks a `symbols` argument: one market code or a non-empty list of them. */
+function list(symbols: unknown): string[] {
+  const out = typeof symbols === 'string' ? [symbols] : Array.isArray(symbols) ? [...symbols] : undefined
+  if (!out) {
+    throw new InvalidRequestError({
+      param: 'symbols',
+      message: `symbols must be a market code or a list of them, got ${describeValue(symbols)}.`,
+    })
+  }
+  if (out.length === 0) {
+    throw new InvalidRequestError({
+      param: 'symbols',
+      message: 'symbols is an empty list: name at least one market.',
+    })
+  }
+  for (const s of out) {
+    if (typeof s !== 'string') {
+      throw new InvalidRequestError({
+        param: 'symbols',
+        message: `every symbol must be a string, got ${describeValue(s)}.`,
+      })
+    }
+  }
+  return out
+}
+
+/** A short, safe description of a bad argument (never throws: BigInt, symbols, cycles). */
+function describeValue(value: unknown): string {
+  if (value === null) return 'null'
+  if (typeof value === 'string') return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value)
+  if (typeof value === 'bigint') return `${value}n`
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'undefined')
+    return String(value)
+  if (Array.isArray(value)) return `an array of ${value.length}`
+  return `a ${typeof value}`
+}
+
+/** Checks an optional positive integer option. */
+function positiveInteger(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new InvalidRequestError({
+      param: name,
+      message: `${name} must be an integer from 1 to ${max}, got ${describeValue(value)}.`,
+    })
+  }
+  return value
+}
+
+/** Checks that options are an object (or absent). */
+function optionsObject<T extends object>(name: string, value: T | undefined | null): T {
+  if (value === undefined) return {} as T
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidRequestError({
+      param: name,
+      message: `${name} must be an object, got ${describeValue(value)}.`,
+    })
+  }
+  return value
+}
+
+/** Checks a `signal` option. */
+function signalOption(value: unknown): AbortSignal | undefined {
+  if (value === undefined) return undefined
+  if (!(value instanceof AbortSignal)) {
+    throw new InvalidRequestError({
+      param: 'signal',
+      message: `signal must be an AbortSignal, got ${describeValue(value)}.`,
+    })
+  }
+  return value
+}
 const withSource = <T extends { source: Source }>(value: T, source: Source): T =>
   value.source === source ? value : Object.freeze({ ...value, source })
 
@@ -210,41 +392,60 @@ const withSource = <T extends { source: Source }>(value: T, source: Source): T =
  * ```
  */
 export function createBackbone(options: BackboneOptions): MarketDataBackbone {
-  const resolved = typeof options.exchange === 'string' ? ADAPTERS[options.exchange] : options.exchange
-  if (!resolved) {
+  const opts = optionsObject('options', options as BackboneOptions | undefined)
+  const resolved = typeof opts.exchange === 'string' ? ADAPTERS[opts.exchange] : opts.exchange
+  if (!resolved || typeof resolved !== 'object') {
     throw new InvalidRequestError({
       param: 'exchange',
-      message: `Unknown exchange ${JSON.stringify(options.exchange)}: use one of ${Object.keys(ADAPTERS).join(', ')} or pass an adapter.`,
+      message: `Unknown exchange ${describeValue(opts.exchange)}: use one of ${Object.keys(ADAPTERS).join(', ')} or pass an adapter.`,
     })
   }
   const adapter: ExchangeAdapter = resolved
-  const logger = redactingLogger(options.logger)
+  const exchange = adapter.id
+  const logger = redactingLogger(opts.logger)
   const memory = createMemoryMetrics()
-  const metrics = options.metrics ? combineMetrics(memory, options.metrics) : memory
+  const metrics = opts.metrics ? combineMetrics(memory, opts.metrics) : memory
+  const clock: Clock = opts.clock ?? systemClock
   const router =
-    options.policy instanceof SmartChannelRouter
-      ? options.policy
-      : new SmartChannelRouter(options.policy ?? {})
+    opts.policy instanceof SmartChannelRouter
+      ? opts.policy
+      : new SmartChannelRouter(opts.policy ?? {}, () => clock.now())
   const poll: PollIntervals = {
     ticker: 1000,
     trades: 1000,
     orderbook: 1000,
     candles: 2000,
-    ...options.pollIntervalMs,
+    ...opts.pollIntervalMs,
   }
+  for (const [name, ms] of Object.entries(poll)) positiveInteger(`pollIntervalMs.${name}`, ms)
+  const holdDownMs = opts.switchbackHoldMs ?? 3000
+  if (!(Number.isFinite(holdDownMs) && holdDownMs >= 0)) {
+    throw new InvalidRequestError({
+      param: 'switchbackHoldMs',
+      message: `switchbackHoldMs must be a finite number >= 0, got ${describeValue(holdDownMs)}.`,
+    })
+  }
+  const maxBackfillPages = positiveInteger('backfill.maxPages', opts.backfill?.maxPages) ?? 20
+  const maxPageSize = adapter.capabilities.channels.trade.rest.maxCount ?? 500
+  const backfillPageSize = positiveInteger('backfill.pageSize', opts.backfill?.pageSize, maxPageSize) ?? maxPageSize
+  const pageSize = () => backfillPageSize
+  const reconcileMs = opts.tradeReconcileMs ?? 30_000
+  if (reconcileMs !== 0) positiveInteger('tradeReconcileMs', reconcileMs)
   const rest = createRestClient({
-    ...options.rest,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...opts.rest,
     adapter,
-    ...(options.restUrl ? { baseUrl: options.restUrl } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(opts.restUrl ? { baseUrl: opts.restUrl } : {}),
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
     logger,
   })
   const ws = createWsClient({
-    ...options.ws,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...opts.ws,
     adapter,
-    ...(options.wsUrl ? { url: options.wsUrl } : {}),
-    ...(options.privateWsUrl ? { privateUrl: options.privateWsUrl } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(opts.wsUrl ? { url: opts.wsUrl } : {}),
+    ...(opts.privateWsUrl ? { privateUrl: opts.privateWsUrl } : {}),
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
     logger,
   })
   const events = new Subject<BackboneEvent>()
@@ -252,11 +453,17 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
   const bookCache = new Map<string, CacheEntry<OrderbookSnapshot>>()
   const promotedSubscriptions = new Map<string, Subscription>()
   const streamCounts: Record<string, number> = {}
-  const wsConnections = new Map<number, boolean>()
-  const wsUp$ = new BehaviorSubject<boolean>(true)
-  const timers = new Set<ReturnType<typeof setInterval>>()
+  const link = new WsLink(clock, holdDownMs)
+  const markets = new MarketDirectory(() => rest.getMarkets(), clock)
+  const timers = new Set<() => void>()
   const internal: Subscription[] = []
   let closed = false
+
+  const emit = (event: BackboneEvent) => {
+    if (!closed) events.next(event)
+  }
+  const reportError = (where: string) => (error: unknown) =>
+    logger.error({ error: toBackboneError(error).shortMessage, where }, 'internal error (contained)')
 
   // ── metrics and health wiring ───────────────────────────────────────────────────────────────
   internal.push(
@@ -277,48 +484,60 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
         metrics.increment('limiter_wait_ms_total', { group: event.group }, event.waitMs)
       }
     }),
-    ws.status$.subscribe((status: WsStatus) => onWsStatus(status)),
+    ws.status$.subscribe((status: WsStatus) => {
+      if (status.type === 'reconnecting') metrics.increment('ws_reconnects_total')
+      link.onStatus(status)
+      logger.debug({ status: status.type, connection: status.connection }, 'websocket status')
+    }),
+    link.changes$.subscribe((view) => {
+      const active = Object.values(streamCounts).some((n) => n > 0) || promotedSubscriptions.size > 0
+      router.setWsActive(active, view.state === 'up' || view.state === 'connecting')
+      if (view.state !== 'connecting') emit({ type: 'link', state: view.state, reason: view.reason })
+    }),
   )
 
-  function onWsStatus(status: WsStatus): void {
-    switch (status.type) {
-      case 'open':
-      case 'resubscribed':
-        wsConnections.set(status.connection, true)
-        break
-      case 'connecting':
-        if (!wsConnections.has(status.connection)) wsConnections.set(status.connection, false)
-        break
-      case 'closed':
-      case 'reconnecting':
-      case 'stale':
-        wsConnections.set(status.connection, false)
-        break
-      default:
-        break
-    }
-    if (status.type === 'reconnecting') metrics.increment('ws_reconnects_total')
-    const up = [...wsConnections.values()].every(Boolean)
-    router.setWsActive(Object.values(streamCounts).some((n) => n > 0) || promotedSubscriptions.size > 0, up)
-    if (up !== wsUp$.value) wsUp$.next(up)
-    logger.debug({ status: status.type, connection: status.connection }, 'websocket status')
-  }
-
-  const wsHealthy = () => wsUp$.value && router.health('ws').state !== 'down'
+  const wsHealthy = () => link.healthy && router.health('ws').state !== 'down'
 
   const onWsValue = (kind: string) => {
     metrics.increment('ws_messages_total', { kind })
-    router.recordMessage()
+    link.onValue()
+    if (link.healthy) router.recordMessage()
   }
 
   const every = (ms: number, fn: () => void) => {
-    const timer = setInterval(fn, ms)
-    timer.unref?.()
-    timers.add(timer)
-    return () => {
-      clearInterval(timer)
-      timers.delete(timer)
+    const stop = everyOn(clock, ms, fn, reportError('timer'))
+    const remove = () => {
+      stop()
+      timers.delete(remove)
     }
+    timers.add(remove)
+    return remove
+  }
+
+  /**
+   * Follows the WebSocket channel's state for one stream: `onFailover` when it stops being
+   * healthy, `onSwitchback` once it is up again — once per outage each.
+   */
+  const followLink = (
+    stream: string,
+    symbols: readonly string[],
+    handlers: { onFailover: () => void; onSwitchback: () => void },
+  ): Subscription => {
+    let mode: 'ws' | 'rest' = 'ws'
+    return link.changes$.subscribe((view) => {
+      const healthy = view.state === 'up' || view.state === 'connecting'
+      if (!healthy && mode === 'ws') {
+        mode = 'rest'
+        metrics.increment('failovers_total', { stream })
+        emit({ type: 'failover', stream, symbols, reason: view.reason })
+        handlers.onFailover()
+      } else if (healthy && mode === 'rest') {
+        mode = 'ws'
+        metrics.increment('switchbacks_total', { stream })
+        emit({ type: 'switchback', stream, symbols, reason: view.reason })
+        handlers.onSwitchback()
+      }
+    })
   }
 
   const counted = <T>(kind: string, source: Observable<T>): Observable<T> =>
@@ -331,15 +550,66 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
       }
     })
 
+  /**
+   * The public face of every market stream: checks the arguments (synchronously, typed errors),
+   * errors with `UnknownSymbolError` as soon as the market list shows a symbol is not listed,
+   * completes on `signal`, and refuses after `close()`.
+   */
+  const guarded = <T>(
+    kind: string,
+    symbolsInput: unknown,
+    optionsInput: StreamOptions | undefined,
+    make: (symbols: string[]) => Observable<T>,
+  ): Observable<T> => {
+    const o = optionsObject('options', optionsInput)
+    const signal = signalOption(o.signal)
+    const symbols = list(symbolsInput).map((s) => adapter.symbols.normalize(s))
+    return counted(
+      kind,
+      new Observable<T>((subscriber) => {
+        if (closed) {
+          subscriber.error(
+            new ConnectionClosedError({
+              exchange,
+              channel: 'ws',
+              reason: 'the backbone is closed',
+              retryable: false,
+            }),
+          )
+          return
+        }
+        if (signal?.aborted) {
+          subscriber.complete()
+          return
+        }
+        const onAbort = () => subscriber.complete()
+        signal?.addEventListener('abort', onAbort, { once: true })
+        const inner = make(symbols).subscribe(subscriber)
+        markets
+          .unknown(symbols)
+          .then((bad) => {
+            if (bad && bad.length > 0)
+              subscriber.error(new UnknownSymbolError({ symbol: bad.join(','), exchange }))
+          })
+          .catch(reportError('market check'))
+        return () => {
+          signal?.removeEventListener('abort', onAbort)
+          inner.unsubscribe()
+        }
+      }),
+    )
+  }
+
   // Demote idle promoted symbols.
   every(1000, () => {
     for (const { kind, symbol } of router.takeDemotions()) {
       const key = `${kind}:${symbol}`
       promotedSubscriptions.get(key)?.unsubscribe()
       promotedSubscriptions.delete(key)
-      ;(kind === 'ticker' ? tickerCache : bookCache).get(symbol)!.live = false
+      const entry = (kind === 'ticker' ? tickerCache : bookCache).get(symbol)
+      if (entry) entry.live = false
       metrics.increment('demotions_total', { kind })
-      events.next({ type: 'demoted', kind, symbol })
+      emit({ type: 'demoted', kind, symbol })
     }
   })
 
@@ -347,68 +617,103 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
     const key = `${kind}:${symbol}`
     if (promotedSubscriptions.has(key) || closed) return
     router.markPromoted({ kind, symbol })
-    const subscription =
-      kind === 'ticker'
-        ? latest$('ticker', [symbol], {}).subscribe({ error: () => promotedSubscriptions.delete(key) })
-        : latest$('orderbook', [symbol], {}).subscribe({ error: () => promotedSubscriptions.delete(key) })
+    const subscription = latest$(kind as 'ticker', [symbol], {}).subscribe({
+      error: () => promotedSubscriptions.delete(key),
+    })
     promotedSubscriptions.set(key, subscription)
     metrics.increment('promotions_total', { kind })
-    events.next({ type: 'promoted', kind, symbol })
+    emit({ type: 'promoted', kind, symbol })
   }
 
   // ── latest-value streams (ticker, order book) with REST failover ────────────────────────────
-  function latest$(kind: 'ticker', symbols: string[], opts: { depth?: number }): Observable<Ticker>
+  function latest$(
+    kind: 'ticker',
+    symbols: string[],
+    opts: LatestStreamOptions & { depth?: number },
+  ): Observable<Ticker>
   function latest$(
     kind: 'orderbook',
     symbols: string[],
-    opts: { depth?: number },
+    opts: LatestStreamOptions & { depth?: number },
   ): Observable<OrderbookSnapshot>
   function latest$(
     kind: 'ticker' | 'orderbook',
-    symbols: string[],
-    opts: { depth?: number },
+    normalized: string[],
+    opts: LatestStreamOptions & { depth?: number },
   ): Observable<Ticker | OrderbookSnapshot> {
-    return new Observable<Ticker | OrderbookSnapshot>((subscriber) => {
-      const normalized = symbols.map((s) => adapter.symbols.normalize(s))
-      const lastEmitted = new Map<string, number>()
+    type Value = Ticker | OrderbookSnapshot
+    return new Observable<Value>((subscriber) => {
+      /** Newest timestamp emitted per symbol (REST values must be newer to be emitted). */
+      const newest = new Map<string, number>()
+      /** Timestamp of the last REST value emitted per symbol (older WS values are superseded). */
+      const restAt = new Map<string, number>()
       const cache = kind === 'ticker' ? tickerCache : bookCache
-      let mode: 'ws' | 'rest' = 'ws'
+      const conflate = opts.conflate === 'latest'
+      const pending = new Map<string, Value>()
+      let flushScheduled = false
+      let conflatedSinceEvent = 0
+      let lastConflatedEventAt = 0
       let polling = false
-      const emit = (value: Ticker | OrderbookSnapshot, live: boolean) => {
-        const previous = lastEmitted.get(value.symbol)
-        if (previous !== undefined && value.timestamp <= previous) return
-        lastEmitted.set(value.symbol, value.timestamp)
+      let stopPolling: (() => void) | undefined
+      const out = (value: Value) => {
+        if (!conflate) {
+          subscriber.next(value)
+          return
+        }
+        if (pending.has(value.symbol)) {
+          metrics.increment('conflated_total', { stream: kind })
+          conflatedSinceEvent++
+        }
+        pending.set(value.symbol, value)
+        if (!flushScheduled) {
+          flushScheduled = true
+          setImmediate(flush)
+        }
+      }
+      const flush = () => {
+        flushScheduled = false
+        const values = [...pending.values()]
+        pending.clear()
+        for (const value of values) subscriber.next(value)
+        if (conflatedSinceEvent > 0 && clock.now() - lastConflatedEventAt >= 1000) {
+          emit({ type: 'conflated', stream: kind, dropped: conflatedSinceEvent })
+          conflatedSinceEvent = 0
+          lastConflatedEventAt = clock.now()
+        }
+      }
+      const remember = (value: Value, live: boolean) => {
         const entry = cache.get(value.symbol)
         if (!entry || entry.value.timestamp <= value.timestamp) {
-          ;(cache as Map<string, CacheEntry<Ticker | OrderbookSnapshot>>).set(value.symbol, {
+          ;(cache as Map<string, CacheEntry<Value>>).set(value.symbol, {
             value,
             receivedAt: value.receivedAt,
             live: live || (entry?.live ?? false),
           })
         }
-        subscriber.next(value)
+        const previous = newest.get(value.symbol)
+        if (previous === undefined || value.timestamp > previous) newest.set(value.symbol, value.timestamp)
       }
-      const upstream: Observable<StreamEvent<Ticker | OrderbookSnapshot>> =
+      const fromWs = (value: Value) => {
+        // WS vs WS: arrival order, every value (equal timestamps are normal at a high rate).
+        const rest = restAt.get(value.symbol)
+        if (rest !== undefined && value.timestamp < rest) {
+          metrics.increment('superseded_total', { stream: kind })
+          return
+        }
+        remember(value, true)
+        out(value)
+      }
+      const fromRest = (value: Value) => {
+        const previous = newest.get(value.symbol)
+        if (previous !== undefined && value.timestamp <= previous) return // nothing newer than we have
+        restAt.set(value.symbol, value.timestamp)
+        remember(value, false)
+        out(value)
+      }
+      const upstream: Observable<StreamEvent<Value>> =
         kind === 'ticker'
           ? ws.tickerEvents$(normalized)
           : ws.orderbookEvents$(normalized, opts.depth !== undefined ? { depth: opts.depth } : {})
-      const wsSubscription = upstream.subscribe({
-        next: (event) => {
-          if (event.type !== 'data') {
-            void pollOnce() // a gap: take one fresh snapshot from REST
-            return
-          }
-          onWsValue(kind)
-          if (mode === 'rest' && wsHealthy()) {
-            mode = 'ws'
-            metrics.increment('switchbacks_total', { stream: kind })
-            events.next({ type: 'switchback', stream: kind, symbols: normalized })
-          }
-          emit(event.value, true)
-        },
-        error: (error) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      })
       const pollOnce = async () => {
         if (polling || closed) return
         polling = true
@@ -417,25 +722,43 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
             kind === 'ticker'
               ? await rest.getTickers(normalized)
               : await rest.getOrderbook(normalized, opts.depth !== undefined ? { depth: opts.depth } : {})
-          for (const value of values) emit(value, false)
+          for (const value of values) fromRest(value)
         } catch (error) {
-          logger.warn({ error: toBackboneError(error).shortMessage, stream: kind }, 'REST poll failed')
+          if (UnknownSymbolError.isInstance(error)) subscriber.error(error)
+          else logger.warn({ error: toBackboneError(error).shortMessage, stream: kind }, 'REST poll failed')
         } finally {
           polling = false
         }
       }
-      const stopTimer = every(kind === 'ticker' ? poll.ticker : poll.orderbook, () => {
-        if (wsHealthy()) return
-        if (mode === 'ws') {
-          mode = 'rest'
-          metrics.increment('failovers_total', { stream: kind })
-          events.next({ type: 'failover', stream: kind, symbols: normalized })
-        }
-        void pollOnce()
+      const wsSubscription = upstream.subscribe({
+        next: (event) => {
+          if (event.type !== 'data') {
+            metrics.increment('gaps_total', { reason: event.reason })
+            emit({ type: 'gap', stream: kind, symbol: event.symbol, reason: event.reason })
+            void pollOnce() // a gap: take one fresh snapshot from REST
+            return
+          }
+          onWsValue(kind)
+          fromWs(event.value)
+        },
+        error: (error) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      })
+      const linkSubscription = followLink(kind, normalized, {
+        onFailover: () => {
+          void pollOnce()
+          stopPolling = every(kind === 'ticker' ? poll.ticker : poll.orderbook, () => void pollOnce())
+        },
+        onSwitchback: () => {
+          stopPolling?.()
+          stopPolling = undefined
+        },
       })
       return () => {
-        stopTimer()
+        stopPolling?.()
+        linkSubscription.unsubscribe()
         wsSubscription.unsubscribe()
+        pending.clear()
         for (const symbol of normalized) {
           const entry = cache.get(symbol)
           if (entry && !promotedSubscriptions.has(`${kind}:${symbol}`)) entry.live = false
@@ -444,24 +767,34 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
     })
   }
 
-  // ── trades: exactly once, in order, across reconnects and failovers ────────────────────────
+  // ── trades: exactly once across reconnects, silences, unreadable frames and failovers ──────
   function tradeStream(symbol: string): Observable<Trade> {
     return new Observable<Trade>((subscriber) => {
-      let lastId: string | undefined
+      const tracker = createTradeTracker({ contiguousIds: adapter.capabilities.contiguousTradeIds })
+      let delivered = false
       let catchingUp = false
       let pendingCatchUp = false
-      let mode: 'ws' | 'rest' = 'ws'
+      /** The oldest "last id before a gap" asked for while a catch-up was running. */
+      let pendingFrom: string | undefined
+      let stopPolling: (() => void) | undefined
       const held: Trade[] = []
       const controller = new AbortController()
-      const deliver = (trade: Trade) => {
-        if (lastId !== undefined && compareIds(trade.id, lastId) <= 0) {
-          metrics.increment('duplicates_dropped_total')
-          return
+      /** Delivers one trade unless it was seen; returns true when delivered. */
+      const deliver = (trade: Trade, quietDuplicate = false): boolean => {
+        const check = tracker.push(trade)
+        if (check.status === 'duplicate') {
+          if (!quietDuplicate) metrics.increment('duplicates_dropped_total')
+          return false
         }
-        lastId = trade.id
+        if (check.status === 'late' && delivered) metrics.increment('late_trades_total')
+        delivered = true
         subscriber.next(trade)
+        return true
       }
-      const catchUp = async (): Promise<void> => {
+      const older = (a: string | undefined, b: string | undefined) =>
+        a === undefined ? b : b === undefined ? a : compareIds(a, b) <= 0 ? a : b
+      const catchUp = async (from?: string): Promise<void> => {
+        if (from !== undefined) pendingFrom = older(pendingFrom, from)
         if (catchingUp) {
           pendingCatchUp = true
           return
@@ -470,31 +803,42 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
         try {
           do {
             pendingCatchUp = false
-            const from = lastId
-            const missing = await tradesAfter(symbol, from, controller.signal)
-            if (from === undefined && lastId === undefined) {
-              // No trade delivered yet: start from the newest one instead of replaying history.
-              const newest = missing.at(-1)
-              if (newest) lastId = newest.id
-            } else {
-              let count = 0
-              for (const trade of missing) {
-                const before = lastId
-                deliver(trade)
-                if (lastId !== before) count++
-              }
-              if (count > 0) {
-                metrics.increment('backfilled_trades_total', undefined, count)
-                events.next({ type: 'backfill', symbol, trades: count, fromId: from })
-              }
+            const after = older(pendingFrom, tracker.lastId(symbol))
+            pendingFrom = undefined
+            if (after === undefined) {
+              // Nothing delivered yet: start from the newest trade instead of replaying history.
+              const [newestTrade] = await rest.getTrades(symbol, { count: 1, signal: controller.signal })
+              if (newestTrade && tracker.lastId(symbol) === undefined) tracker.push(newestTrade)
+              continue
             }
-          } while (pendingCatchUp && !closed)
+            const result = await tradesAfter(symbol, after, controller.signal)
+            if (!result.complete && result.oldestId !== undefined) {
+              metrics.increment('backfill_incomplete_total')
+              emit({
+                type: 'backfill-incomplete',
+                symbol,
+                fromId: after,
+                toId: result.oldestId,
+                pages: result.pages,
+              })
+            }
+            let count = 0
+            for (const trade of result.trades) if (deliver(trade, true)) count++
+            if (count > 0) {
+              metrics.increment('backfilled_trades_total', undefined, count)
+              emit({ type: 'backfill', symbol, trades: count, fromId: after })
+            }
+          } while (pendingCatchUp && !closed && !controller.signal.aborted)
         } catch (error) {
-          if (!AbortedError.isInstance(error)) {
+          if (UnknownSymbolError.isInstance(error)) subscriber.error(error)
+          else if (!AbortedError.isInstance(error)) {
+            const e = toBackboneError(error)
             logger.warn(
-              { error: toBackboneError(error).shortMessage, symbol },
+              { error: e.shortMessage, symbol },
               'trade back-fill failed; retrying on the next poll',
             )
+            // Keep the request: the next poll or gap retries from the same point.
+            pendingFrom = older(pendingFrom, tracker.lastId(symbol))
           }
         } finally {
           catchingUp = false
@@ -502,68 +846,111 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
           for (const trade of held.splice(0)) deliver(trade)
         }
       }
+      const reconcile = async (): Promise<void> => {
+        if (catchingUp || closed || stopPolling) return
+        const last = tracker.lastId(symbol)
+        if (last === undefined) return
+        try {
+          const page = await rest.getTrades(symbol, { count: pageSize(), signal: controller.signal })
+          if (catchingUp) return
+          const ascending = [...page].sort((a, b) => compareIds(a.id, b.id))
+          const oldest = ascending[0]
+          if (oldest && compareIds(oldest.id, last) > 0 && page.length >= pageSize()) {
+            // More than a page is missing: the full back-fill reads it.
+            await catchUp(last)
+            return
+          }
+          let count = 0
+          for (const trade of ascending) if (deliver(withSource(trade, 'rest'), true)) count++
+          if (count > 0) {
+            metrics.increment('reconciled_trades_total', undefined, count)
+            emit({ type: 'reconciled', symbol, trades: count })
+          }
+        } catch (error) {
+          if (!AbortedError.isInstance(error))
+            logger.warn({ error: toBackboneError(error).shortMessage, symbol }, 'trade reconciliation failed')
+        }
+      }
       const wsSubscription = ws.tradeEvents$(symbol).subscribe({
         next: (event) => {
           if (event.type === 'gap') {
-            void catchUp()
+            metrics.increment('gaps_total', { reason: event.reason })
+            emit({ type: 'gap', stream: 'trades', symbol: event.symbol, reason: event.reason })
+            void catchUp(event.lastId)
             return
           }
           onWsValue('trade')
-          if (mode === 'rest' && wsHealthy()) {
-            mode = 'ws'
-            metrics.increment('switchbacks_total', { stream: 'trades' })
-            events.next({ type: 'switchback', stream: 'trades', symbols: [symbol] })
-          }
           if (catchingUp) held.push(event.value)
           else deliver(event.value)
         },
         error: (error) => subscriber.error(error),
         complete: () => subscriber.complete(),
       })
-      const stopTimer = every(poll.trades, () => {
-        if (wsHealthy()) return
-        if (mode === 'ws') {
-          mode = 'rest'
-          metrics.increment('failovers_total', { stream: 'trades' })
-          events.next({ type: 'failover', stream: 'trades', symbols: [symbol] })
-        }
-        void catchUp()
+      const linkSubscription = followLink('trades', [symbol], {
+        onFailover: () => {
+          void catchUp()
+          stopPolling = every(poll.trades, () => void catchUp())
+        },
+        onSwitchback: () => {
+          stopPolling?.()
+          stopPolling = undefined
+          void catchUp()
+        },
       })
+      const stopReconcile = reconcileMs > 0 ? every(reconcileMs, () => void reconcile()) : () => {}
       return () => {
-        stopTimer()
+        stopPolling?.()
+        stopReconcile()
+        linkSubscription.unsubscribe()
         controller.abort()
         wsSubscription.unsubscribe()
       }
     })
   }
 
-  /** Every trade after `afterId`, ascending (REST, paged backwards until `afterId` is reached). */
+
+  /**
+   * Every trade after `afterId`, ascending (REST, paged backwards until `afterId` is reached or
+   * `maxBackfillPages` pages were read: then `complete` is false and `oldestId` is the oldest read).
+   */
   async function tradesAfter(
     symbol: string,
-    afterId: string | undefined,
+    afterId: string,
     signal: AbortSignal,
-  ): Promise<Trade[]> {
-    const pageSize = adapter.capabilities.channels.trade.rest.maxCount ?? 500
+  ): Promise<{ trades: Trade[]; complete: boolean; oldestId: string | undefined; pages: number }> {
     const out: Trade[] = []
     let cursor: string | undefined
-    for (let page = 0; page < 20; page++) {
+    let complete = false
+    let pages = 0
+    let oldestId: string | undefined
+    while (pages < maxBackfillPages) {
       const trades = await rest.getTrades(symbol, {
-        count: afterId === undefined ? 1 : pageSize,
+        count: pageSize(),
         signal,
         ...(cursor ? { cursor } : {}),
       })
-      let reached = afterId === undefined
+      pages++
+      let reached = false
       for (const trade of trades) {
-        if (afterId !== undefined && compareIds(trade.id, afterId) <= 0) {
+        if (compareIds(trade.id, afterId) <= 0) {
           reached = true
           break
         }
         out.push(trade)
+        oldestId = trade.id
       }
-      if (reached || trades.length === 0) break
+      if (reached || trades.length === 0) {
+        complete = true
+        break
+      }
       cursor = trades.at(-1)!.id
     }
-    return out.sort((a, b) => compareIds(a.id, b.id)).map((t) => withSource(t, 'rest'))
+    return {
+      trades: out.sort((a, b) => compareIds(a.id, b.id)).map((t) => withSource(t, 'rest')),
+      complete,
+      oldestId,
+      pages,
+    }
   }
 
   function mergeStreams<T>(streams: Observable<T>[]): Observable<T> {
@@ -587,19 +974,17 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
 
   // ── candles: REST history, then WS updates (or trades aggregated) ───────────────────────────
   function candleStream(
-    symbolInput: string,
-    intervalInput: CandleInterval | string,
+    symbol: string,
+    interval: CandleInterval,
     opts: CandleStreamOptions,
   ): Observable<Candle> {
-    const interval = parseCandleInterval(intervalInput)
-    const symbol = adapter.symbols.normalize(symbolInput)
     const overWs = adapter.capabilities.candleIntervals.ws.includes(interval)
     return new Observable<Candle>((subscriber) => {
       let last: Candle | undefined
       let historyDone = false
       const held: Candle[] = []
       const controller = new AbortController()
-      const emit = (candle: Candle) => {
+      const emitCandle = (candle: Candle) => {
         if (last && candle.timestamp < last.timestamp) return
         if (last && candle.timestamp === last.timestamp && candle.volume.lessThan(last.volume)) return
         last = candle
@@ -620,7 +1005,7 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
           )
         : aggregate(tradeStream(symbol), interval, () => last)
       const liveSubscription = live.subscribe({
-        next: (candle) => (historyDone ? emit(candle) : held.push(candle)),
+        next: (candle) => (historyDone ? emitCandle(candle) : held.push(candle)),
         error: (error) => subscriber.error(error),
         complete: () => subscriber.complete(),
       })
@@ -630,26 +1015,42 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
         : Promise.resolve([])
       )
         .then((history) => {
-          for (const candle of history) emit(candle)
+          for (const candle of history) emitCandle(candle)
           historyDone = true
-          for (const candle of held.splice(0)) emit(candle)
+          for (const candle of held.splice(0)) emitCandle(candle)
         })
         .catch((error: unknown) => {
-          if (!AbortedError.isInstance(error)) subscriber.error(error)
+          if (!AbortedError.isInstance(error)) subscriber.error(toBackboneError(error))
         })
-      const stopTimer = overWs
-        ? every(poll.candles, () => {
-            if (wsHealthy() || !historyDone) return
-            rest
-              .getCandles(symbol, interval, { count: 2, signal: controller.signal })
-              .then((candles) => {
-                for (const candle of candles) emit(candle)
+      let stopPolling: (() => void) | undefined
+      const linkSubscription = overWs
+        ? followLink('candles', [symbol], {
+            onFailover: () => {
+              stopPolling = every(poll.candles, () => {
+                if (!historyDone) return
+                rest
+                  .getCandles(symbol, interval, { count: 2, signal: controller.signal })
+                  .then((candles) => {
+                    for (const candle of candles) emitCandle(candle)
+                  })
+                  .catch((error: unknown) => {
+                    if (!AbortedError.isInstance(error))
+                      logger.warn(
+                        { error: toBackboneError(error).shortMessage, symbol },
+                        'candle poll failed',
+                      )
+                  })
               })
-              .catch(() => {})
+            },
+            onSwitchback: () => {
+              stopPolling?.()
+              stopPolling = undefined
+            },
           })
-        : () => {}
+        : undefined
       return () => {
-        stopTimer()
+        stopPolling?.()
+        linkSubscription?.unsubscribe()
         controller.abort()
         liveSubscription.unsubscribe()
       }
@@ -668,8 +1069,7 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
       live: (entry?.live ?? false) && wsHealthy(),
       ...(entry ? { receivedAt: entry.receivedAt } : {}),
     })
-    events.next({ type: 'decision', request, decision })
-    if (decision.promote) promote(kind, symbol)
+    emit({ type: 'decision', request, decision })
     if (decision.channel === 'cache' && entry) {
       metrics.increment('cache_hits_total', { kind })
       return { decision, cached: withSource(entry.value, 'cache') }
@@ -678,92 +1078,169 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
     return { decision, cached: undefined }
   }
 
+  const symbolArg = (value: unknown): string => {
+    if (typeof value !== 'string') {
+      throw new InvalidRequestError({
+        param: 'symbol',
+        message: `symbol must be a string, got ${describeValue(value)}.`,
+      })
+    }
+    return adapter.symbols.normalize(value)
+  }
+
+  const snapshotOptions = <T extends SnapshotOptions>(o: T | undefined): T => {
+    const checked = optionsObject('options', o)
+    signalOption(checked.signal)
+    return checked
+  }
+
+  /** Runs a snapshot call; its synchronous argument errors become rejections. */
+  const call = <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return fn()
+    } catch (error) {
+      return Promise.reject(toBackboneError(error))
+    }
+  }
+
   const backbone: MarketDataBackbone = {
     adapter,
     router,
     rest,
     ws,
 
-    getMarkets: (o) => rest.getMarkets(o),
+    getMarkets: (o) => call(() => rest.getMarkets(snapshotOptions(o))),
 
-    async getTicker(symbolInput, o) {
-      const symbol = adapter.symbols.normalize(symbolInput)
-      const { cached } = routeSnapshot('ticker', symbol, tickerCache)
-      if (cached) return cached
-      const [ticker] = await rest.getTickers([symbol], o)
-      return ticker!
+    getTicker: (symbolInput, o) =>
+      call(async () => {
+        const symbol = symbolArg(symbolInput)
+        const checked = snapshotOptions(o)
+        const { decision, cached } = routeSnapshot('ticker', symbol, tickerCache)
+        if (cached) return cached
+        const [ticker] = await rest.getTickers([symbol], checked)
+        if (!ticker) throw new UnknownSymbolError({ symbol, exchange })
+        // Promote only a symbol the exchange answered for (never an unknown one).
+        if (decision.promote) promote('ticker', symbol)
+        return ticker
+      }),
+
+    getTickers: (symbols, o) =>
+      call(async () => {
+        const normalized = list(symbols).map((s) => adapter.symbols.normalize(s))
+        const checked = snapshotOptions(o)
+        const out = new Map<string, Ticker>()
+        const missing: string[] = []
+        const promoteAfter: string[] = []
+        for (const symbol of normalized) {
+          const { decision, cached } = routeSnapshot('ticker', symbol, tickerCache)
+          if (cached) out.set(symbol, cached)
+          else {
+            missing.push(symbol)
+            if (decision.promote) promoteAfter.push(symbol)
+          }
+        }
+        if (missing.length > 0) for (const t of await rest.getTickers(missing, checked)) out.set(t.symbol, t)
+        for (const symbol of promoteAfter) if (out.has(symbol)) promote('ticker', symbol)
+        return normalized.map((s) => out.get(s)).filter((t): t is Ticker => t !== undefined)
+      }),
+
+    getTrades: (symbolInput, o) =>
+      call(() => {
+        const symbol = symbolArg(symbolInput)
+        const checked = snapshotOptions(o)
+        emit({
+          type: 'decision',
+          request: { kind: 'trades', symbol },
+          decision: router.decide({ kind: 'trades', symbol }, { live: false }),
+        })
+        return rest.getTrades(symbol, checked)
+      }),
+
+    getOrderbook: (symbolInput, o) =>
+      call(async () => {
+        const symbol = symbolArg(symbolInput)
+        const checked = snapshotOptions(o)
+        const depth = positiveInteger('depth', checked.depth)
+        const { decision, cached } = routeSnapshot('orderbook', symbol, bookCache)
+        if (cached && (depth === undefined || cached.bids.length >= depth)) {
+          return depth === undefined
+            ? cached
+            : Object.freeze({
+                ...cached,
+                bids: cached.bids.slice(0, depth),
+                asks: cached.asks.slice(0, depth),
+              })
+        }
+        const [book] = await rest.getOrderbook([symbol], {
+          ...(checked.signal ? { signal: checked.signal } : {}),
+          ...(depth !== undefined ? { depth } : {}),
+        })
+        if (!book) throw new UnknownSymbolError({ symbol, exchange })
+        if (decision.promote) promote('orderbook', symbol)
+        return book
+      }),
+
+    getCandles: (symbolInput, interval, o) =>
+      call(() => {
+        const symbol = symbolArg(symbolInput)
+        const parsed = parseCandleInterval(interval)
+        emit({
+          type: 'decision',
+          request: { kind: 'candles', symbol },
+          decision: router.decide({ kind: 'candles', symbol }, { live: false }),
+        })
+        return rest.getCandles(symbol, parsed, optionsObject('options', o))
+      }),
+
+    ticker$: (symbols, o) => {
+      const checked = optionsObject('options', o)
+      return guarded('ticker', symbols, checked, (s) => latest$('ticker', s, latestOptions(checked)))
     },
-
-    async getTickers(symbols, o) {
-      const normalized = symbols.map((s) => adapter.symbols.normalize(s))
-      const out = new Map<string, Ticker>()
-      const missing: string[] = []
-      for (const symbol of normalized) {
-        const { cached } = routeSnapshot('ticker', symbol, tickerCache)
-        if (cached) out.set(symbol, cached)
-        else missing.push(symbol)
+    trades$: (symbols, o) => guarded('trades', symbols, o, (s) => mergeStreams(s.map((x) => tradeStream(x)))),
+    orderbook$: (symbols, o) => {
+      const checked = optionsObject('options', o)
+      const depth = positiveInteger('depth', checked.depth)
+      return guarded('orderbook', symbols, checked, (s) =>
+        latest$('orderbook', s, { ...latestOptions(checked), ...(depth !== undefined ? { depth } : {}) }),
+      )
+    },
+    candles$: (symbol, interval, o) => {
+      const checked = optionsObject('options', o)
+      const history = checked.history
+      if (history !== undefined && !(Number.isInteger(history) && history >= 0)) {
+        throw new InvalidRequestError({
+          param: 'history',
+          message: `history must be an integer >= 0, got ${describeValue(history)}.`,
+        })
       }
-      if (missing.length > 0) for (const t of await rest.getTickers(missing, o)) out.set(t.symbol, t)
-      return normalized.map((s) => out.get(s)!).filter(Boolean)
+      const parsed = parseCandleInterval(interval)
+      if (typeof symbol !== 'string') list(symbol) // typed error for a non-string
+      return guarded('candles', symbol, checked, (s) => candleStream(s[0]!, parsed, checked))
     },
-
-    getTrades: (symbol, o = {}) => {
-      events.next({
-        type: 'decision',
-        request: { kind: 'trades', symbol },
-        decision: router.decide({ kind: 'trades', symbol }, { live: false }),
-      })
-      return rest.getTrades(symbol, o)
+    myOrders$: (symbols, o) => {
+      const checked = optionsObject('options', o)
+      const signal = signalOption(checked.signal)
+      const source = symbols === undefined ? ws.myOrders$() : ws.myOrders$(list(symbols))
+      return counted('myOrders', signal ? untilAborted(source, signal) : source)
     },
-
-    async getOrderbook(symbolInput, o = {}) {
-      const symbol = adapter.symbols.normalize(symbolInput)
-      const { cached } = routeSnapshot('orderbook', symbol, bookCache)
-      if (cached && (o.depth === undefined || cached.bids.length >= o.depth)) {
-        return o.depth === undefined
-          ? cached
-          : Object.freeze({
-              ...cached,
-              bids: cached.bids.slice(0, o.depth),
-              asks: cached.asks.slice(0, o.depth),
-            })
-      }
-      const [book] = await rest.getOrderbook([symbol], {
-        ...(o.signal ? { signal: o.signal } : {}),
-        ...(o.depth !== undefined ? { depth: o.depth } : {}),
-      })
-      return book!
+    myAssets$: (o) => {
+      const checked = optionsObject('options', o)
+      const signal = signalOption(checked.signal)
+      const source = ws.myAssets$()
+      return counted('myAssets', signal ? untilAborted(source, signal) : source)
     },
-
-    getCandles: (symbol, interval, o) => {
-      events.next({
-        type: 'decision',
-        request: { kind: 'candles', symbol },
-        decision: router.decide({ kind: 'candles', symbol }, { live: false }),
-      })
-      return rest.getCandles(symbol, interval, o)
-    },
-
-    ticker$: (symbols) => counted('ticker', latest$('ticker', list(symbols), {})),
-    trades$: (symbols) =>
-      counted('trades', mergeStreams(list(symbols).map((s) => tradeStream(adapter.symbols.normalize(s))))),
-    orderbook$: (symbols, o = {}) => counted('orderbook', latest$('orderbook', list(symbols), o)),
-    candles$: (symbol, interval, o = {}) => counted('candles', candleStream(symbol, interval, o)),
-    myOrders$: (symbols) =>
-      counted('myOrders', symbols === undefined ? ws.myOrders$() : ws.myOrders$(list(symbols))),
-    myAssets$: () => counted('myAssets', ws.myAssets$()),
 
     health$: new Observable<BackboneHealth>((subscriber) => {
       const snapshot = (): BackboneHealth => ({
         rest: router.health('rest'),
         ws: router.health('ws'),
-        wsConnected: wsUp$.value,
+        wsConnected: link.view.state === 'up',
+        link: link.view,
         streams: { ...streamCounts },
         promoted: router.promotedSymbols(),
       })
-      subscriber.next(snapshot())
       const stop = every(1000, () => subscriber.next(snapshot()))
-      const subscription = wsUp$.subscribe(() => subscriber.next(snapshot()))
+      const subscription = link.changes$.subscribe(() => subscriber.next(snapshot()))
       return () => {
         stop()
         subscription.unsubscribe()
@@ -772,10 +1249,12 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
 
     events$: events.asObservable(),
 
-    streamTicker: (symbols) => toAsyncIterable(backbone.ticker$(symbols)),
-    streamTrades: (symbols) => toAsyncIterable(backbone.trades$(symbols)),
-    streamOrderbook: (symbols, o) => toAsyncIterable(backbone.orderbook$(symbols, o)),
-    streamCandles: (symbol, interval, o) => toAsyncIterable(backbone.candles$(symbol, interval, o)),
+    streamTicker: (symbols, o) => toAsyncIterable(backbone.ticker$(symbols, o), iterableOptions('ticker', o)),
+    streamTrades: (symbols, o) => toAsyncIterable(backbone.trades$(symbols, o), iterableOptions('trades', o)),
+    streamOrderbook: (symbols, o) =>
+      toAsyncIterable(backbone.orderbook$(symbols, o), iterableOptions('orderbook', o)),
+    streamCandles: (symbol, interval, o) =>
+      toAsyncIterable(backbone.candles$(symbol, interval, o), iterableOptions('candles', o)),
 
     explain(request) {
       const cache =
@@ -792,18 +1271,59 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
     async close() {
       if (closed) return
       closed = true
-      for (const timer of timers) clearInterval(timer)
+      for (const stop of [...timers]) stop()
       timers.clear()
       for (const subscription of promotedSubscriptions.values()) subscription.unsubscribe()
       promotedSubscriptions.clear()
       for (const subscription of internal) subscription.unsubscribe()
       events.complete()
-      wsUp$.complete()
+      link.close()
       await ws.close()
       await rest.close()
     },
   }
+
+  function latestOptions(o: LatestStreamOptions): LatestStreamOptions {
+    if (o.conflate !== undefined && o.conflate !== 'latest') {
+      throw new InvalidRequestError({
+        param: 'conflate',
+        message: `conflate must be 'latest' or absent, got ${describeValue(o.conflate)}.`,
+      })
+    }
+    return o.conflate ? { conflate: o.conflate } : {}
+  }
+
+  function iterableOptions<T extends { symbol: string }>(
+    stream: string,
+    o: (StreamOptions & { conflate?: 'latest' }) | undefined,
+  ): Parameters<typeof toAsyncIterable<T>>[1] {
+    const signal = o?.signal
+    if (o?.conflate !== 'latest') return signal ? { signal } : {}
+    return {
+      ...(signal ? { signal } : {}),
+      conflateBy: (value: T) => value.symbol,
+      onConflate: () => metrics.increment('conflated_total', { stream }),
+    }
+  }
+
   return backbone
+}
+
+/** Completes `source` when `signal` aborts. */
+function untilAborted<T>(source: Observable<T>, signal: AbortSignal): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    if (signal.aborted) {
+      subscriber.complete()
+      return
+    }
+    const onAbort = () => subscriber.complete()
+    signal.addEventListener('abort', onAbort, { once: true })
+    const inner = source.subscribe(subscriber)
+    return () => {
+      signal.removeEventListener('abort', onAbort)
+      inner.unsubscribe()
+    }
+  })
 }
 
 /** Builds candles of `interval` from a trade stream, continuing the last known candle. */

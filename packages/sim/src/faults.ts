@@ -14,6 +14,7 @@ export function emptyFaultState(): FaultState {
     corrupt: undefined,
     stormUntil: 0,
     refuseUntil: 0,
+    reorderRemaining: 0,
   }
 }
 
@@ -88,6 +89,18 @@ export class Faults implements SimFaults {
 
   refuseConnections(durationMs: number): void {
     this.state.refuseUntil = this.now() + nonNegative('durationMs', durationMs)
+  }
+
+  reorderTrades(count: number): void {
+    this.state.reorderRemaining = nonNegative('count', count)
+  }
+
+  /** Whether this trade frame is to be held back behind the next one (and counts it). */
+  takeReorder(): boolean {
+    if (this.state.reorderRemaining <= 0) return false
+    this.state.reorderRemaining--
+    this.stats.faults.tradesReordered++
+    return true
   }
 
   clear(): void {

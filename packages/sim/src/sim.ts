@@ -70,6 +70,7 @@ function newStats(): SimStats {
       restFailed: 0,
       restStormed: 0,
       connectionsRefused: 0,
+      tradesReordered: 0,
     },
   }
 }
@@ -133,6 +134,7 @@ export async function startSim(options: StartSimOptions = {}): Promise<Sim> {
     logger,
     idleTimeoutMs: options.idleTimeoutMs ?? 120_000,
     upIntervalMs: options.upIntervalMs ?? 10_000,
+    bookUpdatesPerTrade: options.bookUpdatesPerTrade ?? 0,
     synthetic: options.replay === undefined,
   })
   const wsHub = hub
@@ -523,6 +525,9 @@ export async function startSim(options: StartSimOptions = {}): Promise<Sim> {
           break
         case '/admin/faults/refuse-connections':
           faults.refuseConnections(n('durationMs'))
+          break
+        case '/admin/faults/reorder-trades':
+          faults.reorderTrades(n('count'))
           break
         case '/admin/faults/clear':
           faults.clear()

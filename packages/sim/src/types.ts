@@ -50,6 +50,11 @@ export interface SimOptions {
   readonly limits?: false | LimitOptions
   /** WebSocket idle timeout: a socket that sends nothing for this long is dropped (1006). @default 120000 */
   readonly idleTimeoutMs?: number
+  /**
+   * Extra WebSocket order-book frames after each trade's own, sharing its millisecond timestamp
+   * with only the top sizes changed, as a busy real book updates several times per ms. @default 0
+   */
+  readonly bookUpdatesPerTrade?: number
   /** Interval of `{"status":"UP"}` after a client sent `PING`. @default 10000 */
   readonly upIntervalMs?: number
   /** Whether `/admin/*` is served. @default true */
@@ -158,6 +163,8 @@ export interface SimStats {
     restStormed: number
     /** TCP connections refused. */
     connectionsRefused: number
+    /** Trade frames sent after the trade frame that followed them (`reorderTrades`). */
+    tradesReordered: number
   }
 }
 
@@ -229,6 +236,8 @@ export interface FaultState {
   stormUntil: number
   /** New TCP connections are refused until this time. */
   refuseUntil: number
+  /** Trade frames still to hold back behind the next one (`reorderTrades`). */
+  reorderRemaining: number
 }
 
 /**
@@ -254,6 +263,12 @@ export interface SimFaults {
   storm429(durationMs: number): void
   /** Refuses new TCP connections (REST and WebSocket) for `durationMs`. */
   refuseConnections(durationMs: number): void
+  /**
+   * Delivers the next `count` trade frames of each connection out of order: each is held back and
+   * sent right after the connection's next trade frame (or after 500 ms), as a real feed's late
+   * trades arrive. Ids and the tape are unchanged.
+   */
+  reorderTrades(count: number): void
   /** Removes every fault. */
   clear(): void
   /** The current settings. */

@@ -8,7 +8,7 @@ import { verifyJwt } from '../exchange/jwt.js'
 import type { Faults } from '../faults.js'
 import type { RateLimiter } from '../limits.js'
 import { candleSummary, intervalStart, latestCandle } from '../market/candles.js'
-import type { MarketModel, MarketState } from '../market/model.js'
+import type { BookLevel, MarketModel, MarketState } from '../market/model.js'
 import type { TradeRecord } from '../market/summary.js'
 import { supportedLevels, tickFor } from '../market/ticks.js'
 import {
@@ -88,6 +88,8 @@ interface Conn {
   /** Frames waiting for the next flush (written as one TCP write). */
   out: Buffer[]
   outBytes: number
+  /** A trade frame held back by `reorderTrades`, sent after the next one. */
+  heldTrade?: { frame: Buffer; timer: NodeJS.Timeout } | undefined
 }
 
 interface Entry {
@@ -114,6 +116,8 @@ export interface HubOptions {
   readonly logger: SimLogger | undefined
   readonly idleTimeoutMs: number
   readonly upIntervalMs: number
+  /** Extra order-book frames per trade that share its timestamp (quote updates within one ms). */
+  readonly bookUpdatesPerTrade?: number
   /** `false` in replay mode: no snapshots from the simulated market. */
   readonly synthetic: boolean
 }
@@ -500,6 +504,28 @@ export class WsHub {
       this.o.stats.faults.framesSilenced++
       return
     }
+    if (type === 'trade' && !force) {
+      const held = conn.heldTrade
+      if (held) {
+        conn.heldTrade = undefined
+        clearTimeout(held.timer)
+        this.timers.delete(held.timer)
+        this.deliver(conn, frame, type, true)
+        this.deliver(conn, held.frame, type, true)
+        return
+      }
+      if (f.takeReorder()) {
+        const timer = setTimeout(() => {
+          this.timers.delete(timer)
+          const h = conn.heldTrade
+          conn.heldTrade = undefined
+          if (h) this.deliver(conn, h.frame, type, true)
+        }, 500)
+        this.timers.add(timer)
+        conn.heldTrade = { frame, timer }
+        return
+      }
+    }
     const out = f.state.corrupt ? f.corrupt(frame) : frame
     const stats = this.o.stats.ws
     stats.messagesSent++
@@ -670,6 +696,17 @@ export class WsHub {
         if (!this.bookLevelOk(m, level, price)) continue
         const shaped = shapeBook(book, level, depth || 30, decimals)
         this.fanOut(conns, wsOrderbook(code, book, shaped, level, 'REALTIME'), 'orderbook')
+        // Quote updates between trades, in the same millisecond (as a busy real book has them):
+        // the top sizes change, the timestamp does not.
+        for (let k = 1; k <= (this.o.bookUpdatesPerTrade ?? 0); k++) {
+          const top = (l: BookLevel | undefined): BookLevel | undefined =>
+            l && l[1] > 0 ? [l[0], Math.round(l[1] * (1 + 0.07 * k) * 1e8) / 1e8] : l
+          const varied = {
+            asks: shaped.asks.map((l, i) => (i === 0 ? (top(l) as BookLevel) : l)),
+            bids: shaped.bids.map((l, i) => (i === 0 ? (top(l) as BookLevel) : l)),
+          }
+          this.fanOut(conns, wsOrderbook(code, book, varied, level, 'REALTIME'), 'orderbook')
+        }
       }
     }
     for (const type of Object.keys(CANDLE_TYPES)) {
