@@ -300,13 +300,17 @@ export class Connection {
       // the first frame after a pause: what was sent meanwhile may be lost (one compare per frame)
       if (now - this.lastFrameAt > host.silenceMs) this.resumed(now)
       this.lastFrameAt = now
+      if (this.probeAt !== 0) this.answered()
       host.counters.framesReceived++
       host.onFrame(this, data, now)
     })
     socket.on('error', (error: Error) => this.onSocketError(socket, error))
     socket.on('pong', () => {
       // Without an application ping (no status frames to expect), a pong is the proof of life.
-      if (host.pingText === undefined && this.socket === socket) this.lastFrameAt = host.clock.now()
+      if (host.pingText === undefined && this.socket === socket) {
+        this.lastFrameAt = host.clock.now()
+        if (this.probeAt !== 0) this.answered()
+      }
     })
     socket.on('close', (code: number, reason: Buffer) => this.onClose(socket, code, reason.toString('utf8')))
   }
@@ -389,6 +393,12 @@ export class Connection {
       host.counters.pingsSent++
     }
     this.pingTimer.set(() => this.ping(), host.pingIntervalMs)
+  }
+
+  /** Something arrived while a probe was outstanding: the connection is alive; watch for idleness again. */
+  private answered(): void {
+    this.probeAt = 0
+    this.armWatch(Math.min(this.host.idleMs, this.host.staleAfterMs))
   }
 
   private armWatch(delay: number): void {
