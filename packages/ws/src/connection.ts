@@ -611,8 +611,7 @@ export class Connection {
     this.staleTimer.clear()
     this.handshakeTimer.clear()
     this.probeAt = 0
-    const why =
-      this.abandoned === socket ? `handshake timed out after ${host.handshakeTimeoutMs} ms` : reason
+    const why = this.abandoned === socket ? `handshake timed out after ${host.handshakeTimeoutMs} ms` : reason
     this.abandoned = undefined
     host.status({ type: 'closed', connection: this.id, endpoint: this.endpoint, code, reason: why })
     if (this.state === 'disposed') return

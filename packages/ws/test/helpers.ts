@@ -115,4 +115,3 @@ export function checkNothingLost(events: StreamEvent<Trade>[], emitted: readonly
   expect(covered).toBe(missing)
   return { received: received.length, missing, gaps: ranges.length }
 }
-

@@ -96,9 +96,7 @@ describe('silence is a gap', () => {
       expect(statuses.some((s) => s.type === 'resubscribed')).toBe(true)
       let missing = 0
       for (const symbol of SYMBOLS) {
-        expect(trades.some((e) => e.type === 'gap' && e.symbol === symbol && e.reason === 'stale')).toBe(
-          true,
-        )
+        expect(trades.some((e) => e.type === 'gap' && e.symbol === symbol && e.reason === 'stale')).toBe(true)
         const emitted = r.sim.emittedTrades(symbol).map((t) => t.sequentialId)
         missing += checkNothingLost(trades, emitted, symbol).missing
       }
