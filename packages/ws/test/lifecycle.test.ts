@@ -3,6 +3,7 @@ import { ConnectionClosedError, InvalidRequestError, TimeoutError } from '@bb/er
 import { upbit } from '@bb/exchange-adapter'
 import type { Trade } from '@bb/models'
 import { startSim } from '@bb/sim'
+import type { Observable } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createWsClient, type GapEvent, type StreamEvent, type WsStatus } from '../src/index.js'
 import { checkNothingLost, rig, sleep, until } from './helpers.js'
@@ -162,7 +163,7 @@ describe('abort signals', () => {
       lingerMs: 50,
     })
     try {
-      const streams = {
+      const streams: Record<string, (signal: AbortSignal) => Observable<unknown>> = {
         ticker$: (signal: AbortSignal) => client.ticker$('KRW-BTC', { signal }),
         tickerEvents$: (signal: AbortSignal) => client.tickerEvents$('KRW-BTC', { signal }),
         trades$: (signal: AbortSignal) => client.trades$('KRW-BTC', { signal }),
