@@ -81,7 +81,11 @@ export interface WsClient {
   myAssets$(options?: StreamOptions): Observable<Balance>
   /** Balance changes with in-band gap markers. */
   myAssetEvents$(options?: StreamOptions): Observable<StreamEvent<Balance>>
-  /** Connection lifecycle events of every connection (hot; subscribing starts no I/O). */
+  /**
+   * Connection lifecycle events of every connection. Subscribing starts no I/O; a subscriber first
+   * receives, at once, the current state of every connection the client keeps (its latest event
+   * other than `error`), then the live events.
+   */
   readonly status$: Observable<WsStatus>
   /** Counters and gauges: sockets, timers, subscribers, listeners, drops, malformed frames… */
   stats(): WsClientStats
@@ -112,6 +116,25 @@ function orderSymbols(symbols: Symbols | undefined): (string | undefined)[] {
 const DEFAULT_BUFFER = 10_000
 /** Time slice of one buffered subscriber per scheduler round, ms. */
 const SLICE_MS = 2
+/** Liveness defaults of the client (see the README, "Silence is a gap"). */
+const IDLE_MS = 2000
+const PROBE_TIMEOUT_MS = 2000
+const SILENCE_MS = 3000
+const HANDSHAKE_TIMEOUT_MS = 10_000
+
+/** A positive number of ms (finite unless `infinite`), or an `InvalidRequestError` naming it. */
+function positiveMs(exchange: string, param: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0 || !Number.isFinite(value)) {
+    throw new InvalidRequestError({
+      param,
+      exchange,
+      channel: 'ws',
+      message: `${param} must be a positive, finite number of milliseconds; got ${String(value)}.`,
+    })
+  }
+  return value
+}
 
 /**
  * Creates a WebSocket client for one exchange. Nothing connects until a stream is subscribed;
@@ -164,6 +187,27 @@ export function createWsClient(options: WsClientOptions): WsClient {
     private: options.privateUrl ?? adapter.ws.urls.private,
   }
   const heartbeat = adapter.ws.heartbeat
+  const beat = options.heartbeat
+  const ms = (param: string, value: unknown, fallback: number) =>
+    positiveMs(adapter.id, param, value, fallback)
+  const idleMs = ms('heartbeat.idleMs', beat?.idleMs, IDLE_MS)
+  const silenceMs = ms('heartbeat.silenceMs', beat?.silenceMs, Math.max(SILENCE_MS, idleMs + 1000))
+  if (silenceMs <= idleMs) {
+    throw new InvalidRequestError({
+      param: 'heartbeat.silenceMs',
+      exchange: adapter.id,
+      channel: 'ws',
+      message: `heartbeat.silenceMs (${silenceMs}) must be greater than heartbeat.idleMs (${idleMs}): a quiet connection pauses for idleMs plus the probe's round trip.`,
+    })
+  }
+  const liveness = {
+    pingIntervalMs: ms('heartbeat.pingIntervalMs', beat?.pingIntervalMs, heartbeat.pingIntervalMs),
+    staleAfterMs: ms('heartbeat.staleAfterMs', beat?.staleAfterMs, heartbeat.deadAfterMs),
+    idleMs,
+    probeTimeoutMs: ms('heartbeat.probeTimeoutMs', beat?.probeTimeoutMs, PROBE_TIMEOUT_MS),
+    silenceMs,
+    handshakeTimeoutMs: ms('handshakeTimeoutMs', options.handshakeTimeoutMs, HANDSHAKE_TIMEOUT_MS),
+  }
   const maxStreams = options.maxStreamsPerConnection ?? 200
   const bufferSize = options.buffer?.size ?? DEFAULT_BUFFER
   const overflow = options.buffer?.overflow ?? 'drop-oldest'
@@ -183,12 +227,20 @@ export function createWsClient(options: WsClientOptions): WsClient {
     dropped: 0,
     malformed: 0,
     duplicates: 0,
+    late: 0,
     gaps: 0,
     subscribers: 0,
+    probes: 0,
+    silences: 0,
+    handshakeTimeouts: 0,
   }
   const status = new Subject<WsStatus>()
+  /** The current state of every connection (its latest event other than `error`), replayed by `status$`. */
+  const states = new Map<number, WsStatus>()
   const topics = new Map<string, Topic>()
   const connections = new Set<Connection>()
+  /** Connections by id (for the status replay). */
+  const byId = new Map<number, Connection>()
   let nextConnection = 1
   let closed = false
   const closeWaiters: (() => void)[] = []
@@ -255,8 +307,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
     exchange: adapter.id,
     counters,
     reconnect: options.reconnect === false ? false : resolveReconnect(options.reconnect),
-    pingIntervalMs: options.heartbeat?.pingIntervalMs ?? heartbeat.pingIntervalMs,
-    staleAfterMs: options.heartbeat?.staleAfterMs ?? heartbeat.deadAfterMs,
+    ...liveness,
     coalesceMs: options.coalesceMs ?? 10,
     lingerMs: options.lingerMs ?? 5000,
     messageWindows: adapter.ws.limits.messages,
@@ -271,12 +322,16 @@ export function createWsClient(options: WsClientOptions): WsClient {
       if (event.type === 'closed' || event.type === 'open' || event.type === 'reconnecting') {
         logger.info({ ...event }, `ws ${event.type}`)
       }
+      const conn = byId.get(event.connection)
+      if (event.type !== 'error' && conn !== undefined && !conn.disposed) states.set(conn.id, event)
       status.next(event)
     },
     gap: emitGaps,
     failTopics,
     dispose: (conn) => {
       connections.delete(conn)
+      byId.delete(conn.id)
+      states.delete(conn.id)
       maybeClosed()
     },
     socketClosed: maybeClosed,
@@ -295,6 +350,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
     } catch (error) {
       counters.malformed++
       logger.warn({ connection: conn.id, error: toBackboneError(error) }, 'ws frame skipped: malformed')
+      emitGaps(unreadableTopics(conn, data), 'unreadable', receivedAt)
       return
     }
     switch (result.kind) {
@@ -315,23 +371,44 @@ export function createWsClient(options: WsClientOptions): WsClient {
     if (kind === 'market') return
     const values = result.values as readonly { symbol?: string; streamType?: string; interval?: string }[]
     const channels = conn.channels
+    const channel = result.channel
     if (kind === 'candle') {
       for (const value of values)
-        deliver(channels.get(`candle|${value.interval}`)?.get(value.symbol ?? ''), value)
+        deliver(channels.get(`candle|${value.interval}`)?.get(value.symbol ?? ''), value, channel)
       return
     }
     const bySymbol = channels.get(kind)
     if (bySymbol === undefined) return
     const all = bySymbol.get('*')
     for (const value of values) {
-      if (kind !== 'balance') deliver(bySymbol.get(value.symbol ?? ''), value)
-      if (all !== undefined) deliver(all, value)
+      if (kind !== 'balance') deliver(bySymbol.get(value.symbol ?? ''), value, channel)
+      if (all !== undefined) deliver(all, value, channel)
     }
   }
 
-  function deliver(topic: Topic | undefined, value: { symbol?: string; streamType?: string }): void {
+  /**
+   * The topics a frame the client could not use may have carried. The routing key is looked for in
+   * the raw text (error path only): topics whose market code appears quoted, narrowed to those whose
+   * channel name (learned from their good frames, e.g. `"trade"`) appears too; when no code is
+   * recognizable, every topic live on the connection.
+   */
+  function unreadableTopics(conn: Connection, data: Buffer): Topic[] {
+    const live = [...conn.liveTopics]
+    const text = data.toString('utf8')
+    const bySymbol = live.filter((t) => t.symbol !== undefined && text.includes(`"${t.symbol}"`))
+    if (bySymbol.length === 0) return live
+    const byChannel = bySymbol.filter((t) => t.wire !== undefined && text.includes(`"${t.wire}"`))
+    return byChannel.length > 0 ? byChannel : bySymbol
+  }
+
+  function deliver(
+    topic: Topic | undefined,
+    value: { symbol?: string; streamType?: string },
+    channel: string,
+  ): void {
     if (topic === undefined) return
     const timestamp = (value as { timestamp?: number }).timestamp
+    const prevId = topic.lastId
     if (topic.kind === 'trade') {
       // the unifier's tracker: drops repeats (a resubscribe's snapshot), reports id jumps
       const trade = value as Trade
@@ -340,6 +417,8 @@ export function createWsClient(options: WsClientOptions): WsClient {
         counters.duplicates++
         return
       }
+      // late trades (first seen, older than the newest) are delivered, and counted
+      if (check.status === 'late') counters.late++
       const jump = check.gap
       if (jump !== undefined && jump.reason === 'id-jump') {
         emitGap(topic, {
@@ -355,18 +434,24 @@ export function createWsClient(options: WsClientOptions): WsClient {
       if (check.status === 'new') topic.lastId = trade.id
     }
     topic.last = value
+    topic.gapOpen = false
+    if (topic.wire === undefined) topic.wire = channel
     if (timestamp !== undefined) topic.lastTimestamp = timestamp
     const isSnapshot = value.streamType === 'snapshot'
-    for (const sink of topic.sinks) sink.offerData(value, topic.symbol, isSnapshot)
+    for (const sink of topic.sinks) sink.offerData(value, topic.symbol, isSnapshot, prevId)
   }
 
   function emitGap(topic: Topic, gap: GapEvent): void {
     counters.gaps++
+    topic.gapOpen = true
     for (const sink of topic.sinks) sink.offerGap(gap)
   }
 
   function emitGaps(list: readonly Topic[], reason: GapReason, to: number): void {
+    // a burst of unreadable frames, or a pause after a gap that is still open: one gap, not many
+    const coalesce = reason === 'silence' || reason === 'unreadable'
     for (const topic of list) {
+      if (coalesce && topic.gapOpen) continue
       const gap: GapEvent = {
         type: 'gap',
         kind: topic.kind,
@@ -405,6 +490,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
     }
     const conn = new Connection(nextConnection++, endpoint, urls[endpoint], host)
     connections.add(conn)
+    byId.set(conn.id, conn)
     return conn
   }
 
@@ -438,6 +524,8 @@ export function createWsClient(options: WsClientOptions): WsClient {
         lastTimestamp: undefined,
         lastId: undefined,
         since: clock.now(),
+        gapOpen: false,
+        wire: undefined,
       }
       topics.set(key, topic)
     }
@@ -501,6 +589,12 @@ export function createWsClient(options: WsClientOptions): WsClient {
         subscriber.error(toBackboneError(error, { exchange: adapter.id, channel: 'ws' }))
         return
       }
+      const signal = spec.options?.signal
+      if (signal?.aborted) {
+        // aborted before it started: complete without touching the network
+        subscriber.complete()
+        return
+      }
       const buffer = spec.options?.buffer
       const sink = new Sink(
         subscriber,
@@ -516,16 +610,12 @@ export function createWsClient(options: WsClientOptions): WsClient {
       counters.subscribers++
       const held: Topic[] = []
       for (const symbol of symbols) held.push(acquire(spec, symbol, sink))
-      const signal = spec.options?.signal
       let listening = false
       const onAbort = () => sink.complete()
       if (signal !== undefined) {
-        if (signal.aborted) queueMicrotask(onAbort)
-        else {
-          signal.addEventListener('abort', onAbort, { once: true })
-          listening = true
-          counters.listeners++
-        }
+        signal.addEventListener('abort', onAbort, { once: true })
+        listening = true
+        counters.listeners++
       }
       return () => {
         counters.subscribers--
@@ -572,7 +662,11 @@ export function createWsClient(options: WsClientOptions): WsClient {
     myOrders$: (symbols, opts) => values$<Order>(spec('order', orderSymbols(symbols), opts)),
     myAssetEvents$: (opts) => events$<Balance>(spec('balance', [undefined], opts)),
     myAssets$: (opts) => values$<Balance>(spec('balance', [undefined], opts)),
-    status$: status.asObservable(),
+    status$: new Observable<WsStatus>((subscriber) => {
+      // the current state of every connection first, then the live events
+      for (const event of [...states.values()]) subscriber.next(event)
+      return status.subscribe(subscriber)
+    }),
     stats: () => ({
       sockets: counters.sockets,
       connections: connections.size,
@@ -586,8 +680,12 @@ export function createWsClient(options: WsClientOptions): WsClient {
       dropped: counters.dropped,
       malformed: counters.malformed,
       duplicates: counters.duplicates,
+      late: counters.late,
       requestsSent: counters.requestsSent,
       pingsSent: counters.pingsSent,
+      probes: counters.probes,
+      silences: counters.silences,
+      handshakeTimeouts: counters.handshakeTimeouts,
       reconnects: counters.reconnects,
       stale: counters.stale,
       gaps: counters.gaps,

@@ -6,6 +6,7 @@ import {
   NetworkError,
   PermissionError,
   RateLimitError,
+  TimeoutError,
 } from '@bb/errors'
 import type { StreamRequest, WsEndpoint } from '@bb/exchange-adapter'
 import type { CandleInterval } from '@bb/models'
@@ -39,6 +40,13 @@ export interface Topic {
   lastId: string | undefined
   /** Local time the topic was created. */
   readonly since: number
+  /**
+   * True from a gap marker until the next value: a `silence` or `unreadable` gap is not repeated
+   * while one is open (the open one already covers everything up to the next value).
+   */
+  gapOpen: boolean
+  /** The exchange's channel name of the values seen (e.g. `trade`): finds the topic of an unreadable frame. */
+  wire: string | undefined
 }
 
 /** The routing channel of a topic: its kind, or `candle|<interval>`. */
@@ -72,10 +80,21 @@ export interface ConnectionHost {
     reconnects: number
     stale: number
     framesReceived: number
+    probes: number
+    silences: number
+    handshakeTimeouts: number
   }
   readonly reconnect: ResolvedReconnect | false
   readonly pingIntervalMs: number
   readonly staleAfterMs: number
+  /** Probe a connection with live topics after this long without a frame. */
+  readonly idleMs: number
+  /** Declare it stale when nothing answers the probe within this long. */
+  readonly probeTimeoutMs: number
+  /** A longer inbound pause that resumes on the same socket is a `silence` gap. */
+  readonly silenceMs: number
+  /** Abandon a handshake after this long. */
+  readonly handshakeTimeoutMs: number
   readonly coalesceMs: number
   readonly lingerMs: number
   readonly messageWindows: readonly { readonly limit: number; readonly intervalMs: number }[]
@@ -91,7 +110,10 @@ export interface ConnectionHost {
   /** Handles one frame received at `receivedAt`. */
   onFrame(conn: Connection, data: Buffer, receivedAt: number): void
   status(event: WsStatus): void
-  /** Emits gap markers for topics that were live on a lost socket. */
+  /**
+   * Emits gap markers for topics that were live on a lost or silent socket (`silence` and
+   * `unreadable` skip topics whose gap is still open).
+   */
   gap(topics: readonly Topic[], reason: GapReason, to: number): void
   /** Errors every subscriber of these topics and removes the topics. */
   failTopics(topics: readonly Topic[], error: BackboneError): void
@@ -102,6 +124,8 @@ export interface ConnectionHost {
 }
 
 const SOCKET_LISTENERS = 5
+/** The longest delay a Node.js timer holds (2^31 − 1 ms). */
+const MAX_TIMER_MS = 2_147_483_647
 
 /**
  * One connection slot: it keeps its subscription set, (re)opens its socket, sends the whole set
@@ -126,12 +150,18 @@ export class Connection {
   private attempt = 0
   private authFailures = 0
   private lastFrameAt = 0
+  /** When the outstanding liveness probe went out (0 = none outstanding). */
+  private probeAt = 0
+  /** The socket whose handshake timed out (its `error` event is already reported). */
+  private abandoned: WebSocket | undefined
   private fatal: BackboneError | undefined
   private readonly flushTimer: TimerSlot
   private readonly pingTimer: TimerSlot
+  /** The liveness watchdog: probe when idle, stale when unanswered. */
   private readonly staleTimer: TimerSlot
   private readonly retryTimer: TimerSlot
   private readonly lingerTimer: TimerSlot
+  private readonly handshakeTimer: TimerSlot
 
   constructor(
     readonly id: number,
@@ -145,6 +175,7 @@ export class Connection {
     this.staleTimer = new TimerSlot(host.clock, c)
     this.retryTimer = new TimerSlot(host.clock, c)
     this.lingerTimer = new TimerSlot(host.clock, c)
+    this.handshakeTimer = new TimerSlot(host.clock, c)
     this.meter = new SendMeter(host.messageWindows)
   }
 
@@ -156,6 +187,11 @@ export class Connection {
   /** Whether the slot is gone. */
   get disposed(): boolean {
     return this.state === 'disposed'
+  }
+
+  /** Topics whose subscription went out on the current socket. */
+  get liveTopics(): ReadonlySet<Topic> {
+    return this.live
   }
 
   /** Adds a topic and schedules a (coalesced) resend; opens the socket when needed. */
@@ -226,6 +262,7 @@ export class Connection {
     this.staleTimer.clear()
     this.retryTimer.clear()
     this.lingerTimer.clear()
+    this.handshakeTimer.clear()
   }
 
   private connect(): void {
@@ -255,36 +292,84 @@ export class Connection {
     this.socket = socket
     host.counters.sockets++
     host.counters.listeners += SOCKET_LISTENERS
+    this.handshakeTimer.set(() => this.handshakeExpired(socket), host.handshakeTimeoutMs)
     socket.on('open', () => this.onOpen(socket))
     socket.on('message', (data: Buffer) => {
       if (this.socket !== socket) return
       const now = host.frameTime()
+      // the first frame after a pause: what was sent meanwhile may be lost (one compare per frame)
+      if (now - this.lastFrameAt > host.silenceMs) this.resumed(now)
       this.lastFrameAt = now
+      if (this.probeAt !== 0) this.answered()
       host.counters.framesReceived++
       host.onFrame(this, data, now)
     })
     socket.on('error', (error: Error) => this.onSocketError(socket, error))
     socket.on('pong', () => {
       // Without an application ping (no status frames to expect), a pong is the proof of life.
-      if (host.pingText === undefined && this.socket === socket) this.lastFrameAt = host.clock.now()
+      if (host.pingText === undefined && this.socket === socket) {
+        this.lastFrameAt = host.clock.now()
+        if (this.probeAt !== 0) this.answered()
+      }
     })
     socket.on('close', (code: number, reason: Buffer) => this.onClose(socket, code, reason.toString('utf8')))
+  }
+
+  /** The handshake did not complete in time: abandon the socket; `onClose` retries with backoff. */
+  private handshakeExpired(socket: WebSocket): void {
+    if (this.socket !== socket || this.state !== 'connecting') return
+    const host = this.host
+    host.counters.handshakeTimeouts++
+    const error = new TimeoutError({
+      exchange: host.exchange,
+      channel: 'ws',
+      timeoutMs: host.handshakeTimeoutMs,
+      message: `The WebSocket handshake with ${host.exchange} did not complete within ${host.handshakeTimeoutMs} ms.`,
+      details: { url: this.url, connection: this.id },
+    })
+    host.logger.warn({ connection: this.id, timeoutMs: host.handshakeTimeoutMs }, 'ws handshake timed out')
+    host.status({ type: 'error', connection: this.id, endpoint: this.endpoint, error })
+    this.abandoned = socket
+    socket.terminate()
   }
 
   private onOpen(socket: WebSocket): void {
     if (this.socket !== socket) return
     const host = this.host
+    this.handshakeTimer.clear()
     this.state = 'open'
     this.meter = new SendMeter(host.messageWindows)
     this.live.clear()
     this.sentSignature = undefined
     this.lastFrameAt = host.clock.now()
+    this.probeAt = 0
     host.status({ type: 'open', connection: this.id, endpoint: this.endpoint, url: this.url })
     if (this.topics.size === 0) {
       this.lingerTimer.set(() => this.shutdown('idle'), host.lingerMs)
     } else this.flush()
     this.ping()
-    this.armStale()
+    this.armWatch(Math.min(host.idleMs, host.staleAfterMs))
+  }
+
+  /**
+   * The first frame after an inbound pause longer than `silenceMs` on the same socket: every topic
+   * live on it may have lost values sent meanwhile — one `silence` gap each (before this frame's
+   * values are delivered).
+   */
+  private resumed(now: number): void {
+    if (this.live.size === 0) return
+    const host = this.host
+    const silent = now - this.lastFrameAt
+    host.counters.silences++
+    host.logger.warn({ connection: this.id, silentForMs: silent }, 'ws connection resumed after a silence')
+    host.gap([...this.live], 'silence', now)
+    host.status({
+      type: 'silence',
+      connection: this.id,
+      endpoint: this.endpoint,
+      silentForMs: silent,
+      streams: this.live.size,
+    })
   }
 
   /** The socket proved alive: a data or status frame arrived. */
@@ -310,25 +395,84 @@ export class Connection {
     this.pingTimer.set(() => this.ping(), host.pingIntervalMs)
   }
 
-  private armStale(): void {
-    const host = this.host
-    const due = this.lastFrameAt + host.staleAfterMs - host.clock.now()
-    this.staleTimer.set(() => this.checkStale(), Math.max(10, due))
+  /** Something arrived while a probe was outstanding: the connection is alive; watch for idleness again. */
+  private answered(): void {
+    this.probeAt = 0
+    this.armWatch(Math.min(this.host.idleMs, this.host.staleAfterMs))
   }
 
-  private checkStale(): void {
+  private armWatch(delay: number): void {
+    // at least 10 ms (no busy loop), at most what a timer can hold
+    this.staleTimer.set(() => this.watch(), Math.min(MAX_TIMER_MS, Math.max(10, delay)))
+  }
+
+  /**
+   * The liveness watchdog (one timer; frames only update `lastFrameAt`, so the hot path never
+   * touches it). A connection with live topics that received nothing for `idleMs` sends a probe
+   * (the text ping, through the meter, or a protocol ping); when nothing at all arrives within
+   * `probeTimeoutMs` after it, or for `staleAfterMs` in any case, the connection is stale.
+   */
+  private watch(): void {
     if (this.state !== 'open') return
     const host = this.host
-    const silent = host.clock.now() - this.lastFrameAt
-    if (silent >= host.staleAfterMs && this.topics.size > 0) {
-      host.counters.stale++
-      host.logger.warn({ connection: this.id, silentForMs: silent }, 'ws connection stale: replacing it')
-      host.status({ type: 'stale', connection: this.id, endpoint: this.endpoint, silentForMs: silent })
-      this.staleNow = true
-      this.socket?.terminate()
+    const now = host.clock.now()
+    const last = this.lastFrameAt
+    const silent = now - last
+    const staleDue = last + host.staleAfterMs - now
+    if (this.topics.size > 0 && staleDue <= 0) {
+      this.declareStale(silent, 'no-frames')
       return
     }
-    this.armStale()
+    if (this.probeAt > 0 && last >= this.probeAt) this.probeAt = 0 // answered
+    if (this.live.size === 0) {
+      this.probeAt = 0
+      this.armWatch(Math.min(host.idleMs, staleDue))
+      return
+    }
+    if (this.probeAt > 0) {
+      const answerDue = this.probeAt + host.probeTimeoutMs - now
+      if (answerDue <= 0) {
+        this.declareStale(silent, 'probe-timeout')
+        return
+      }
+      this.armWatch(Math.min(answerDue, staleDue))
+      return
+    }
+    const idleDue = last + host.idleMs - now
+    if (idleDue > 0) {
+      this.armWatch(Math.min(idleDue, staleDue))
+      return
+    }
+    const wait = this.probe(now)
+    this.armWatch(Math.min(wait > 0 ? wait : host.probeTimeoutMs, staleDue))
+  }
+
+  /** Sends a liveness probe; returns 0 when sent, else how long the meter says to wait (ms). */
+  private probe(now: number): number {
+    const host = this.host
+    const socket = this.socket
+    if (socket === undefined) return host.idleMs
+    if (host.pingText !== undefined) {
+      const wait = this.meter.delay(now)
+      if (wait > 0) return wait
+      this.meter.record(now)
+      socket.send(host.pingText)
+    } else if (host.protocolPings) socket.ping()
+    else return host.idleMs // nothing to probe with: only `staleAfterMs` applies
+    host.counters.pingsSent++
+    host.counters.probes++
+    this.probeAt = now
+    return 0
+  }
+
+  private declareStale(silent: number, cause: 'probe-timeout' | 'no-frames'): void {
+    const host = this.host
+    host.counters.stale++
+    host.logger.warn({ connection: this.id, silentForMs: silent, cause }, 'ws connection stale: replacing it')
+    host.status({ type: 'stale', connection: this.id, endpoint: this.endpoint, silentForMs: silent, cause })
+    this.staleNow = true
+    this.probeAt = 0
+    this.socket?.terminate()
   }
 
   /** Sends the whole set when it differs from what the server has, within the message limits. */
@@ -384,6 +528,8 @@ export class Connection {
     socket.send(text)
     host.counters.requestsSent++
     this.sentSignature = signature
+    // frames are expected from now on: a connection that carried nothing was not "silent" before
+    if (this.live.size === 0) this.lastFrameAt = now
     this.suspects = sent.filter((topic) => !this.live.has(topic))
     for (const topic of sent) this.live.add(topic)
     host.logger.debug({ connection: this.id, streams: streams.length }, 'ws subscription sent')
@@ -427,7 +573,7 @@ export class Connection {
   }
 
   private onSocketError(socket: WebSocket, error: Error): void {
-    if (this.socket !== socket) return
+    if (this.socket !== socket || this.abandoned === socket) return
     const host = this.host
     host.logger.debug({ connection: this.id, error: error.message }, 'ws socket error')
     const status = /Unexpected server response: (\d+)/.exec(error.message)?.[1]
@@ -463,7 +609,11 @@ export class Connection {
     this.flushTimer.clear()
     this.pingTimer.clear()
     this.staleTimer.clear()
-    host.status({ type: 'closed', connection: this.id, endpoint: this.endpoint, code, reason })
+    this.handshakeTimer.clear()
+    this.probeAt = 0
+    const why = this.abandoned === socket ? `handshake timed out after ${host.handshakeTimeoutMs} ms` : reason
+    this.abandoned = undefined
+    host.status({ type: 'closed', connection: this.id, endpoint: this.endpoint, code, reason: why })
     if (this.state === 'disposed') return
     const wasOpen = this.state === 'open'
     this.state = 'idle'
@@ -490,7 +640,7 @@ export class Connection {
         exchange: host.exchange,
         channel: 'ws',
         closeCode: code,
-        reason: reason || 'connection lost',
+        reason: why || 'connection lost',
         retryable: false,
       })
       host.failTopics([...this.topics], error)

@@ -52,6 +52,8 @@ interface DropRange {
   count: number
   from: number
   to: number
+  /** Trades: the id offered before the first dropped one (back-fill after it). */
+  lastId: string | undefined
 }
 
 /** Counters a sink reports into (the client's). */
@@ -71,6 +73,8 @@ export interface SinkCounters {
 export class Sink {
   /** The values buffered for the subscriber. */
   readonly queue = new Queue<StreamEvent<unknown>>()
+  /** In step with {@link queue}: the id of the trade offered before each value (overflow gaps' `lastId`). */
+  private readonly prevIds = new Queue<string | undefined>()
   /** Gap markers that must survive a drop-oldest (they describe older losses). */
   private readonly keptGaps: GapEvent[] = []
   private readonly drops = new Map<string | undefined, DropRange>()
@@ -102,9 +106,10 @@ export class Sink {
 
   /**
    * Offers a value of `symbol`: filtered by the sink's mode (realtime skips snapshots; snapshot
-   * takes the first value per symbol, then completes), then buffered.
+   * takes the first value per symbol, then completes), then buffered. `prevId` (trades) is the id
+   * of the trade of the symbol offered before this one: an overflow gap back-fills after it.
    */
-  offerData(value: unknown, symbol: string | undefined, isSnapshot: boolean): void {
+  offerData(value: unknown, symbol: string | undefined, isSnapshot: boolean, prevId?: string): void {
     if (this.done) return
     if (this.mode === 'realtime' && isSnapshot) return
     if (this.waiting !== undefined) {
@@ -112,7 +117,7 @@ export class Sink {
       if (this.waiting.size === 0) this.completeWhenDrained = true
     }
     if (this.canEmitNow()) this.emitNow(this.plain ? value : { type: 'data', value }, true)
-    else this.enqueue({ type: 'data', value })
+    else this.enqueue({ type: 'data', value }, prevId)
   }
 
   /** Offers a gap marker (not to plain-value streams, nor to `snapshot` mode, which has no realtime part). */
@@ -136,7 +141,7 @@ export class Sink {
     this.completeIfDone()
   }
 
-  private enqueue(event: StreamEvent<unknown>): void {
+  private enqueue(event: StreamEvent<unknown>, prevId?: string): void {
     if (this.queue.size >= this.capacity) {
       if (this.policy === 'error') {
         this.fail(
@@ -151,21 +156,23 @@ export class Sink {
         return
       }
       const oldest = this.queue.shift()!
+      const oldestPrev = this.prevIds.shift()
       this.counters.buffered--
       if (oldest.type === 'gap') this.keptGaps.push(oldest)
-      else this.recordDrop(oldest.value)
+      else this.recordDrop(oldest.value, oldestPrev)
     }
     this.queue.push(event)
+    this.prevIds.push(prevId)
     this.counters.buffered++
     this.schedule(this)
   }
 
-  private recordDrop(value: unknown): void {
+  private recordDrop(value: unknown, prevId: string | undefined): void {
     this.counters.dropped++
     const v = value as { symbol?: string; timestamp?: number }
     const time = typeof v.timestamp === 'number' ? v.timestamp : 0
     const range = this.drops.get(v.symbol)
-    if (range === undefined) this.drops.set(v.symbol, { count: 1, from: time, to: time })
+    if (range === undefined) this.drops.set(v.symbol, { count: 1, from: time, to: time, lastId: prevId })
     else {
       range.count++
       range.from = Math.min(range.from, time)
@@ -184,15 +191,17 @@ export class Sink {
     if (this.plain) this.drops.clear()
     else if (this.drops.size > 0) {
       for (const [symbol, range] of this.drops) {
-        subscriber.next({
+        const gap: GapEvent = {
           type: 'gap',
           kind: this.kind,
           symbol,
           from: range.from,
           to: range.to,
           reason: 'overflow',
+          ...(range.lastId === undefined ? {} : { lastId: range.lastId }),
           dropped: range.count,
-        })
+        }
+        subscriber.next(gap)
       }
       this.drops.clear()
     }
@@ -202,6 +211,7 @@ export class Sink {
       if (!first && now >= deadline) return true
       first = false
       const event = this.queue.shift()!
+      this.prevIds.shift()
       this.counters.buffered--
       if (event.type === 'data') {
         this.counters.delivered++
@@ -242,6 +252,7 @@ export class Sink {
     this.done = true
     this.counters.buffered -= this.queue.size
     this.queue.clear()
+    this.prevIds.clear()
     this.keptGaps.length = 0
     this.drops.clear()
     this.completeWhenDrained = false

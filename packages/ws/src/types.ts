@@ -9,11 +9,17 @@ export type StreamKind = 'ticker' | 'trade' | 'orderbook' | 'candle' | 'order' |
 /**
  * Why realtime data may be missing:
  * - `reconnect`: the connection dropped and was re-established;
- * - `stale`: the connection went silent, was declared stale and replaced;
+ * - `stale`: the connection went silent (its liveness probe went unanswered, or nothing arrived
+ *   for `staleAfterMs`), was declared stale and replaced;
+ * - `silence`: the connection received nothing for longer than `heartbeat.silenceMs` and then
+ *   resumed on the same socket (values sent meanwhile may never arrive);
+ * - `unreadable`: a frame that could have carried this stream could not be used (invalid or
+ *   truncated JSON, a wrong shape, normalization failed); one marker per stream until a good value
+ *   of it arrives;
  * - `overflow`: this subscriber was too slow and its buffer dropped the oldest values;
  * - `sequence`: trade ids jumped (only for exchanges with contiguous trade ids).
  */
-export type GapReason = 'reconnect' | 'stale' | 'overflow' | 'sequence'
+export type GapReason = 'reconnect' | 'stale' | 'silence' | 'unreadable' | 'overflow' | 'sequence'
 
 /**
  * An in-band marker: values of `kind` for `symbol` may be missing between `from` and `to`.
@@ -33,13 +39,17 @@ export interface GapEvent {
    */
   readonly from: number
   /**
-   * End of the range, ms UTC: the local time the stream was live again (`reconnect`, `stale`), or
-   * the timestamp of the last dropped / first value after the jump (`overflow`, `sequence`).
+   * End of the range, ms UTC: the local time the stream was live again (`reconnect`, `stale`,
+   * `silence`) or the unusable frame arrived (`unreadable`), or the timestamp of the last dropped /
+   * first value after the jump (`overflow`, `sequence`).
    */
   readonly to: number
   /** Why. */
   readonly reason: GapReason
-  /** Trades: id of the last trade delivered before the gap (back-fill everything after it). */
+  /**
+   * Trades: id of the last trade before the gap (back-fill everything after it, up to the next
+   * trade the stream delivers). Set for every reason once the stream has delivered a trade.
+   */
   readonly lastId?: string
   /** `overflow`: how many values of this symbol were dropped. */
   readonly dropped?: number
@@ -109,15 +119,39 @@ export interface OrderbookStreamOptions extends StreamOptions {
   readonly level?: number
 }
 
-/** Liveness settings; defaults come from the adapter's heartbeat policy. */
+/**
+ * Liveness settings. `pingIntervalMs` and `staleAfterMs` default to the adapter's heartbeat
+ * policy; `idleMs`, `probeTimeoutMs` and `silenceMs` are the client's own (see the README,
+ * "Silence is a gap"). Every value is a positive number of ms.
+ */
 export interface HeartbeatOptions {
-  /** Send the text ping and a protocol ping this often, ms. @default adapter (Upbit 25000) */
+  /** Send the text ping and a protocol ping this often, ms (keeps the server's idle timeout away). @default adapter (Upbit 25000) */
   readonly pingIntervalMs?: number
   /**
-   * A connection with subscriptions that received no frame (data or status) for this long is
-   * declared `stale`, closed and replaced. @default adapter `deadAfterMs` (Upbit 45000)
+   * Backstop: a connection with subscriptions that received no frame (data or status) for this
+   * long is declared `stale`, closed and replaced, even when no probe could be sent.
+   * @default adapter `deadAfterMs` (Upbit 45000)
    */
   readonly staleAfterMs?: number
+  /**
+   * A connection with live streams that received no frame for this long sends a liveness probe:
+   * the exchange's text ping (Upbit `PING`, answered by `{"status":"UP"}`) through the send meter,
+   * or a protocol ping for an exchange without a text ping. @default 2000
+   */
+  readonly idleMs?: number
+  /**
+   * When nothing at all arrives within this long after a probe, the connection is declared
+   * `stale` (status `stale`, cause `probe-timeout`), closed and replaced through the reconnect
+   * path. @default 2000
+   */
+  readonly probeTimeoutMs?: number
+  /**
+   * An inbound pause longer than this on a connection with live streams that then resumes on the
+   * same socket gives every stream live on it one `silence` gap. Must be greater than `idleMs`:
+   * a quiet but healthy connection pauses for up to `idleMs` plus the probe's round trip.
+   * @default 3000
+   */
+  readonly silenceMs?: number
 }
 
 /** Options of {@link createWsClient}. */
@@ -138,6 +172,12 @@ export interface WsClientOptions {
   readonly buffer?: BufferOptions
   /** Liveness settings. */
   readonly heartbeat?: HeartbeatOptions
+  /**
+   * A socket whose WebSocket handshake (TCP connect plus HTTP upgrade) has not completed after this
+   * long is abandoned (status `error` with a `TimeoutError`, then `closed`) and retried with the
+   * reconnect policy like any other failed connection, ms. @default 10000
+   */
+  readonly handshakeTimeoutMs?: number
   /** Most streams (kind × symbol) on one connection; bigger sets are split. @default 200 */
   readonly maxStreamsPerConnection?: number
   /** Wait this long after a change before sending the merged set (coalescing), ms. @default 10 */
@@ -205,6 +245,19 @@ export type WsStatus =
       readonly type: 'stale'
       /** Time since the last frame, ms. */
       readonly silentForMs: number
+      /** `probe-timeout`: a liveness probe went unanswered for `probeTimeoutMs`; `no-frames`: nothing arrived for `staleAfterMs`. */
+      readonly cause: 'probe-timeout' | 'no-frames'
+    })
+  | (WsStatusBase & {
+      /**
+       * The connection received nothing for longer than `heartbeat.silenceMs` and then resumed on
+       * the same socket: every stream live on it got a `silence` gap.
+       */
+      readonly type: 'silence'
+      /** Length of the pause, ms. */
+      readonly silentForMs: number
+      /** Streams live on the connection (each was marked, unless a gap of it was already open). */
+      readonly streams: number
     })
   | (WsStatusBase & {
       /** An error frame or a failed connect (the affected streams also receive errors when fatal). */
@@ -235,14 +288,22 @@ export interface WsClientStats {
   readonly delivered: number
   /** Values dropped by `drop-oldest` buffers. */
   readonly dropped: number
-  /** Frames that could not be parsed or normalized (counted and skipped). */
+  /** Frames that could not be parsed or normalized (skipped; each marks an `unreadable` gap). */
   readonly malformed: number
   /** Duplicate trades dropped (a snapshot repeating the last trade after a resubscribe). */
   readonly duplicates: number
+  /** Late trades delivered: first seen, but older than the newest trade of their market (kept, not dropped). */
+  readonly late: number
   /** Subscription requests sent. */
   readonly requestsSent: number
-  /** Pings sent (text and protocol). */
+  /** Pings sent (text and protocol), probes included. */
   readonly pingsSent: number
+  /** Liveness probes sent because a connection with live streams was idle for `heartbeat.idleMs`. */
+  readonly probes: number
+  /** Pauses longer than `heartbeat.silenceMs` after which a connection resumed on the same socket. */
+  readonly silences: number
+  /** Handshakes abandoned after `handshakeTimeoutMs`. */
+  readonly handshakeTimeouts: number
   /** Reconnects scheduled. */
   readonly reconnects: number
   /** Connections declared stale. */

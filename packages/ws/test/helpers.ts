@@ -1,7 +1,16 @@
 import { upbit } from '@bb/exchange-adapter'
+import type { Trade } from '@bb/models'
+import { compareIds } from '@bb/models'
 import type { Sim } from '@bb/sim'
 import { startSim } from '@bb/sim'
-import { createWsClient, type WsClient, type WsClientOptions } from '../src/index.js'
+import { expect } from 'vitest'
+import {
+  createWsClient,
+  type GapEvent,
+  type StreamEvent,
+  type WsClient,
+  type WsClientOptions,
+} from '../src/index.js'
 
 /** Waits until `predicate` holds, polling every 10 ms; throws after `timeoutMs`. */
 export async function until(predicate: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
@@ -68,4 +77,41 @@ export async function placeOrder(sim: Sim, symbol: string): Promise<string> {
   if (response.status !== 201 || body.uuid === undefined)
     throw new Error(`order failed: ${response.status} ${JSON.stringify(body)}`)
   return body.uuid
+}
+
+/**
+ * Checks "nothing lost": every trade the sim emitted between the first and the last trade a
+ * subscriber received was either received or lies inside a gap marker's back-fill range
+ * (after `gap.lastId`, before the next trade received after the gap).
+ */
+export function checkNothingLost(events: StreamEvent<Trade>[], emitted: readonly string[], symbol: string) {
+  const received: string[] = []
+  const ranges: [string, string][] = []
+  let openGap: GapEvent | undefined
+  for (const event of events) {
+    if (event.type === 'gap') {
+      if (event.symbol === symbol) openGap = event
+      continue
+    }
+    if (event.value.symbol !== symbol) continue
+    if (openGap?.lastId !== undefined) ranges.push([openGap.lastId, event.value.id])
+    openGap = undefined
+    received.push(event.value.id)
+  }
+  expect(received.length).toBeGreaterThan(0)
+  // strictly increasing: no duplicates, no reordering
+  for (let i = 1; i < received.length; i++)
+    expect(compareIds(received[i]!, received[i - 1]!)).toBeGreaterThan(0)
+  const got = new Set(received)
+  const first = received[0]!
+  const last = received[received.length - 1]!
+  let missing = 0
+  let covered = 0
+  for (const id of emitted) {
+    if (compareIds(id, first) < 0 || compareIds(id, last) > 0 || got.has(id)) continue
+    missing++
+    if (ranges.some(([after, before]) => compareIds(id, after) > 0 && compareIds(id, before) < 0)) covered++
+  }
+  expect(covered).toBe(missing)
+  return { received: received.length, missing, gaps: ranges.length }
 }

@@ -1,45 +1,7 @@
 import type { Trade } from '@bb/models'
-import { compareIds } from '@bb/models'
 import { describe, expect, it } from 'vitest'
 import type { GapEvent, StreamEvent, WsStatus } from '../src/index.js'
-import { rig, sleep, until } from './helpers.js'
-
-/**
- * Checks "nothing lost": every trade the sim emitted between the first and the last trade a
- * subscriber received was either received or lies inside a gap marker's back-fill range
- * (after `gap.lastId`, before the next trade received after the gap).
- */
-function checkNothingLost(events: StreamEvent<Trade>[], emitted: readonly string[], symbol: string) {
-  const received: string[] = []
-  const ranges: [string, string][] = []
-  let openGap: GapEvent | undefined
-  for (const event of events) {
-    if (event.type === 'gap') {
-      if (event.symbol === symbol) openGap = event
-      continue
-    }
-    if (event.value.symbol !== symbol) continue
-    if (openGap?.lastId !== undefined) ranges.push([openGap.lastId, event.value.id])
-    openGap = undefined
-    received.push(event.value.id)
-  }
-  expect(received.length).toBeGreaterThan(0)
-  // strictly increasing: no duplicates, no reordering
-  for (let i = 1; i < received.length; i++)
-    expect(compareIds(received[i]!, received[i - 1]!)).toBeGreaterThan(0)
-  const got = new Set(received)
-  const first = received[0]!
-  const last = received[received.length - 1]!
-  let missing = 0
-  let covered = 0
-  for (const id of emitted) {
-    if (compareIds(id, first) < 0 || compareIds(id, last) > 0 || got.has(id)) continue
-    missing++
-    if (ranges.some(([after, before]) => compareIds(id, after) > 0 && compareIds(id, before) < 0)) covered++
-  }
-  expect(covered).toBe(missing)
-  return { received: received.length, missing, gaps: ranges.length }
-}
+import { checkNothingLost, rig, sleep, until } from './helpers.js'
 
 describe('resilience', () => {
   it('drop every 2 s for 30 s: every stream resumes, every subscriber keeps receiving, nothing is lost unmarked', async () => {

@@ -1,0 +1,131 @@
+import type { OrderbookSnapshot, Trade } from '@bb/models'
+import { describe, expect, it } from 'vitest'
+import type { GapEvent, StreamEvent, WsStatus } from '../src/index.js'
+import { checkNothingLost, rig, sleep, until } from './helpers.js'
+
+const SYMBOLS = ['KRW-BTC', 'KRW-ETH', 'KRW-XRP']
+const gapsOf = (events: StreamEvent<unknown>[], reason: GapEvent['reason']) =>
+  events.filter((e): e is GapEvent => e.type === 'gap' && e.reason === reason)
+
+describe('silence is a gap', () => {
+  it('a pause that resumes on the same socket gives every live stream one silence gap; nothing is lost unmarked', async () => {
+    const r = await rig(
+      { tradesPerSecond: 40 },
+      { heartbeat: { idleMs: 400, probeTimeoutMs: 4000, silenceMs: 1000 } },
+    )
+    try {
+      const trades: StreamEvent<Trade>[] = []
+      const books: StreamEvent<OrderbookSnapshot>[] = []
+      const statuses: WsStatus[] = []
+      r.client.status$.subscribe((s) => statuses.push(s))
+      const subs = [
+        r.client.tradeEvents$(SYMBOLS).subscribe((e) => trades.push(e)),
+        r.client.orderbookEvents$('KRW-BTC', { depth: 5 }).subscribe((e) => books.push(e)),
+      ]
+      await until(
+        () => SYMBOLS.every((s) => trades.some((e) => e.type === 'data' && e.value.symbol === s)),
+        5000,
+        'trades of every market',
+      )
+      await until(() => books.length > 0, 5000, 'a book')
+      r.sim.faults.silence(2000)
+      await until(() => statuses.some((s) => s.type === 'silence'), 8000, 'the silence status')
+      const count = trades.length
+      await until(() => trades.length > count + 20, 5000, 'trades after the silence')
+      for (const s of subs) s.unsubscribe()
+
+      // the same socket the whole time: neither stale nor reconnected, and it said why it paused
+      expect(r.sim.stats.ws.connectionsTotal).toBe(1)
+      expect(statuses.some((s) => s.type === 'stale' || s.type === 'reconnecting')).toBe(false)
+      const silence = statuses.find((s) => s.type === 'silence')!
+      expect(silence).toMatchObject({ connection: 1, endpoint: 'public', streams: 4 })
+      expect((silence as { silentForMs: number }).silentForMs).toBeGreaterThan(1000)
+      expect(r.client.stats()).toMatchObject({ silences: 1 })
+      // the idle connection was probed (text PING) before it resumed
+      expect(r.client.stats().probes).toBeGreaterThanOrEqual(1)
+
+      // one gap per stream per pause, each with where to back-fill from
+      const tradeGaps = gapsOf(trades, 'silence')
+      expect(tradeGaps.map((g) => g.symbol).sort()).toEqual([...SYMBOLS].sort())
+      for (const gap of tradeGaps) {
+        expect(gap.kind).toBe('trade')
+        expect(gap.lastId).toBeDefined()
+        expect(gap.to - gap.from).toBeGreaterThanOrEqual(1000)
+      }
+      expect(gapsOf(books, 'silence')).toHaveLength(1)
+      let missing = 0
+      for (const symbol of SYMBOLS) {
+        const emitted = r.sim.emittedTrades(symbol).map((t) => t.sequentialId)
+        missing += checkNothingLost(trades, emitted, symbol).missing
+      }
+      // the silence cost trades, and every one of them lies inside a gap's range
+      expect(missing).toBeGreaterThan(0)
+    } finally {
+      await r.close()
+    }
+  }, 30_000)
+
+  it('a 6 s silence with the default heartbeat: probed, declared stale within seconds, replaced; gaps cover every missing trade', async () => {
+    const r = await rig({ tradesPerSecond: 20 }, { reconnect: { initialDelayMs: 200 } })
+    try {
+      const trades: StreamEvent<Trade>[] = []
+      const statuses: WsStatus[] = []
+      r.client.status$.subscribe((s) => statuses.push(s))
+      const sub = r.client.tradeEvents$(SYMBOLS).subscribe((e) => trades.push(e))
+      await until(
+        () => SYMBOLS.every((s) => trades.some((e) => e.type === 'data' && e.value.symbol === s)),
+        5000,
+        'trades of every market',
+      )
+      await sleep(500)
+      const silencedAt = Date.now()
+      r.sim.faults.silence(6000)
+      await until(() => statuses.some((s) => s.type === 'stale'), 15_000, 'stale')
+      const detectedAfter = Date.now() - silencedAt
+      await sleep(Math.max(0, 6000 - (Date.now() - silencedAt)))
+      const count = trades.length
+      await until(() => trades.length > count + 20, 10_000, 'trades after the silence')
+      sub.unsubscribe()
+
+      // default idleMs 2000 + probeTimeoutMs 2000: about 4 s, far from the 45 s backstop
+      expect(detectedAfter).toBeLessThan(10_000)
+      const stale = statuses.find((s) => s.type === 'stale')!
+      expect(stale).toMatchObject({ cause: 'probe-timeout' })
+      expect(r.client.stats().probes).toBeGreaterThanOrEqual(1)
+      expect(r.sim.stats.ws.connectionsTotal).toBeGreaterThanOrEqual(2)
+      expect(statuses.some((s) => s.type === 'resubscribed')).toBe(true)
+      let missing = 0
+      for (const symbol of SYMBOLS) {
+        expect(trades.some((e) => e.type === 'gap' && e.symbol === symbol && e.reason === 'stale')).toBe(true)
+        const emitted = r.sim.emittedTrades(symbol).map((t) => t.sequentialId)
+        missing += checkNothingLost(trades, emitted, symbol).missing
+      }
+      expect(missing).toBeGreaterThan(50)
+    } finally {
+      await r.close()
+    }
+  }, 45_000)
+
+  it('a quiet but healthy connection is probed and answered: no gap, no stale, within the message limits', async () => {
+    // BTC-ETH trades about once in 20 s here: the connection is idle most of the time
+    const r = await rig(
+      { tradesPerSecond: 0.2 },
+      { heartbeat: { idleMs: 200, probeTimeoutMs: 1000, silenceMs: 1000 } },
+    )
+    try {
+      const events: StreamEvent<Trade>[] = []
+      const statuses: WsStatus[] = []
+      r.client.status$.subscribe((s) => statuses.push(s))
+      const sub = r.client.tradeEvents$('BTC-ETH', { mode: 'realtime' }).subscribe((e) => events.push(e))
+      await sleep(4000)
+      sub.unsubscribe()
+      expect(r.client.stats().probes).toBeGreaterThan(5)
+      expect(events.filter((e) => e.type === 'gap')).toEqual([])
+      expect(statuses.filter((s) => s.type === 'stale' || s.type === 'silence')).toEqual([])
+      expect(r.sim.stats.ws.connectionsTotal).toBe(1)
+      expect(r.sim.stats.limitViolations).toEqual({})
+    } finally {
+      await r.close()
+    }
+  }, 20_000)
+})
