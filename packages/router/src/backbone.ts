@@ -427,7 +427,8 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
   }
   const maxBackfillPages = positiveInteger('backfill.maxPages', opts.backfill?.maxPages) ?? 20
   const maxPageSize = adapter.capabilities.channels.trade.rest.maxCount ?? 500
-  const backfillPageSize = positiveInteger('backfill.pageSize', opts.backfill?.pageSize, maxPageSize) ?? maxPageSize
+  const backfillPageSize =
+    positiveInteger('backfill.pageSize', opts.backfill?.pageSize, maxPageSize) ?? maxPageSize
   const pageSize = () => backfillPageSize
   const reconcileMs = opts.tradeReconcileMs ?? 30_000
   if (reconcileMs !== 0) positiveInteger('tradeReconcileMs', reconcileMs)
@@ -777,6 +778,8 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
       /** The oldest "last id before a gap" asked for while a catch-up was running. */
       let pendingFrom: string | undefined
       let stopPolling: (() => void) | undefined
+      /** A gap was reported and no WebSocket value has arrived since. */
+      let gapOpen = false
       const held: Trade[] = []
       const controller = new AbortController()
       /** Delivers one trade unless it was seen; returns true when delivered. */
@@ -806,9 +809,12 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
             const after = older(pendingFrom, tracker.lastId(symbol))
             pendingFrom = undefined
             if (after === undefined) {
-              // Nothing delivered yet: start from the newest trade instead of replaying history.
+              // Nothing delivered yet, so nothing can have been missed: a gap is no news. Without
+              // the WebSocket, start from the newest trade (as the WebSocket's snapshot would).
+              if (link.healthy) continue
               const [newestTrade] = await rest.getTrades(symbol, { count: 1, signal: controller.signal })
-              if (newestTrade && tracker.lastId(symbol) === undefined) tracker.push(newestTrade)
+              if (newestTrade && tracker.lastId(symbol) === undefined)
+                deliver(withSource(newestTrade, 'rest'))
               continue
             }
             const result = await tradesAfter(symbol, after, controller.signal)
@@ -876,11 +882,19 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
           if (event.type === 'gap') {
             metrics.increment('gaps_total', { reason: event.reason })
             emit({ type: 'gap', stream: 'trades', symbol: event.symbol, reason: event.reason })
+            gapOpen = true
             void catchUp(event.lastId)
             return
           }
           onWsValue('trade')
-          if (catchingUp) held.push(event.value)
+          if (gapOpen) {
+            // The first value after a gap closes it: whatever was lost up to this value is on the
+            // exchange's tape now, so read it once more (the first back-fill may have run before
+            // the last lost frame), holding this value until then.
+            gapOpen = false
+            held.push(event.value)
+            void catchUp()
+          } else if (catchingUp) held.push(event.value)
           else deliver(event.value)
         },
         error: (error) => subscriber.error(error),
@@ -907,7 +921,6 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
       }
     })
   }
-
 
   /**
    * Every trade after `afterId`, ascending (REST, paged backwards until `afterId` is reached or

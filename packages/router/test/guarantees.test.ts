@@ -32,7 +32,8 @@ describe('no silent conflation: every WebSocket value reaches orderbook$ and tic
     const equal = raw.filter((b, i) => i > 0 && b.timestamp === raw[i - 1]!.timestamp).length
     expect(equal, 'books sharing a millisecond with the previous one').toBeGreaterThan(0)
     // …and the backbone delivered exactly what the socket delivered, from its first value on.
-    const key = (b: OrderbookSnapshot) => `${b.timestamp}|${b.receivedAt}|${b.bids[0]?.price}|${b.asks[0]?.size}`
+    const key = (b: OrderbookSnapshot) =>
+      `${b.timestamp}|${b.receivedAt}|${b.bids[0]?.price}|${b.asks[0]?.size}`
     const start = raw.findIndex((b) => key(b) === key(books[0]!))
     expect(start).toBeGreaterThanOrEqual(0)
     expect(books.map(key)).toEqual(raw.slice(start, start + books.length).map(key))
@@ -62,7 +63,10 @@ describe('no silent conflation: every WebSocket value reaches orderbook$ and tic
 
 describe('one late-trade policy', () => {
   it('a trade that arrives after a newer one is delivered once, counted as late, not as a duplicate', async () => {
-    const { sim, backbone } = await setup({ tradeReconcileMs: 0 }, { markets: ['KRW-BTC'], tradesPerSecond: 20 })
+    const { sim, backbone } = await setup(
+      { tradeReconcileMs: 0 },
+      { markets: ['KRW-BTC'], tradesPerSecond: 20 },
+    )
     const { received, push } = collectTrades(['KRW-BTC'])
     const sub = backbone.trades$('KRW-BTC').subscribe(push)
     await until(() => received.get('KRW-BTC')!.length > 5, 20_000)
@@ -196,7 +200,11 @@ describe('one outage is one failover and one switch-back', () => {
     const failovers = events.filter((e) => e.type === 'failover')
     const switchbacks = events.filter((e) => e.type === 'switchback')
     // Three streams (two trade streams, one ticker stream): one failover and one switch-back each.
-    expect(failovers.map((e) => e.type === 'failover' && e.symbols.join()).sort()).toEqual(['KRW-BTC', 'KRW-BTC', 'KRW-ETH'])
+    expect(failovers.map((e) => e.type === 'failover' && e.symbols.join()).sort()).toEqual([
+      'KRW-BTC',
+      'KRW-BTC',
+      'KRW-ETH',
+    ])
     expect(switchbacks).toHaveLength(3)
     for (const s of switchbacks) expect(s.at).toBeGreaterThanOrEqual(cutEnd - 200 + holdMs)
     expect(backbone.metrics().counters.failovers_total).toBe(3)
@@ -224,12 +232,16 @@ describe('streams take a signal', () => {
     expect(n).toBeGreaterThan(0)
     const controller = new AbortController()
     let completed = false
-    backbone.ticker$('KRW-BTC', { signal: controller.signal }).subscribe({ complete: () => (completed = true) })
+    backbone
+      .ticker$('KRW-BTC', { signal: controller.signal })
+      .subscribe({ complete: () => (completed = true) })
     controller.abort()
     expect(completed).toBe(true)
     // An aborted signal completes a new stream at once.
     let early = false
-    backbone.orderbook$('KRW-BTC', { signal: controller.signal }).subscribe({ complete: () => (early = true) })
+    backbone
+      .orderbook$('KRW-BTC', { signal: controller.signal })
+      .subscribe({ complete: () => (early = true) })
     expect(early).toBe(true)
     await until(() => backbone.ws.stats().subscribers === 0, 10_000)
   }, 30_000)

@@ -62,7 +62,10 @@ export function expectExactlyOnce(sim: Sim, symbol: string, got: readonly Trade[
   if (ordered) expect(ids, `${symbol}: lost, duplicated or out-of-order trades`).toEqual(expected)
   else {
     expect(new Set(ids).size, `${symbol}: duplicated trades`).toBe(ids.length)
-    expect([...ids].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)), `${symbol}: lost trades`).toEqual(expected)
+    expect(
+      [...ids].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)),
+      `${symbol}: lost trades`,
+    ).toEqual(expected)
   }
   return expected.length
 }
