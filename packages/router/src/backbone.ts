@@ -1207,14 +1207,16 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
 
     ticker$: (symbols, o) => {
       const checked = optionsObject('options', o)
-      return guarded('ticker', symbols, checked, (s) => latest$('ticker', s, latestOptions(checked)))
+      const latest = latestOptions(checked)
+      return guarded('ticker', symbols, checked, (s) => latest$('ticker', s, latest))
     },
     trades$: (symbols, o) => guarded('trades', symbols, o, (s) => mergeStreams(s.map((x) => tradeStream(x)))),
     orderbook$: (symbols, o) => {
       const checked = optionsObject('options', o)
       const depth = positiveInteger('depth', checked.depth)
+      const latest = latestOptions(checked)
       return guarded('orderbook', symbols, checked, (s) =>
-        latest$('orderbook', s, { ...latestOptions(checked), ...(depth !== undefined ? { depth } : {}) }),
+        latest$('orderbook', s, { ...latest, ...(depth !== undefined ? { depth } : {}) }),
       )
     },
     candles$: (symbol, interval, o) => {
