@@ -26,13 +26,25 @@ describe('trades$ under a schedule of faults nobody scripted for the WebSocket c
     const schedule: [number, () => void][] = [
       [1, () => f.dropConnections()],
       [3, () => f.silence(3000)],
-      [8, () => (f.refuseConnections(2500), f.dropConnections())],
+      [
+        8,
+        () => {
+          f.refuseConnections(2500)
+          f.dropConnections()
+        },
+      ],
       [9, () => f.failRest(0.5, { status: 503, durationMs: 3000 })],
       [13, () => f.delayWs(300)],
       [15, () => f.storm429(1500)],
       [15.5, () => f.dropConnections()],
       [18, () => f.delayWs(0)],
-      [19, () => (f.silence(2500), f.failRest(0.3, { durationMs: 2500 }))],
+      [
+        19,
+        () => {
+          f.silence(2500)
+          f.failRest(0.3, { durationMs: 2500 })
+        },
+      ],
     ]
     const started = Date.now()
     for (const [at, fault] of schedule) {
