@@ -221,6 +221,38 @@ describe('faults', () => {
     c.close()
   })
 
+  it('reorderTrades() sends a trade frame after the one that followed it; the tape keeps id order', async () => {
+    const s = await sim({ limits: false, markets: ['KRW-BTC'], tradesPerSecond: 20, speed: 1 })
+    const c = await connect(s.wsUrl)
+    c.send([{ ticket: 't' }, { type: 'trade', codes: ['KRW-BTC'], is_only_realtime: true }])
+    await c.until((f) => f.length >= 2, 20_000)
+    s.faults.reorderTrades(2)
+    await c.until(() => s.stats.faults.tradesReordered === 2, 20_000)
+    await c.until((f) => f.length >= 12, 20_000)
+    const ids = c.frames.map((f) => BigInt(String((f as Obj).sequential_id)))
+    const inversions = ids.filter((id, i) => i > 0 && id < ids[i - 1]!).length
+    expect(inversions).toBe(2)
+    expect(new Set(ids).size).toBe(ids.length) // reordered, not repeated
+    const tape = s.emittedTrades('KRW-BTC').map((t) => BigInt(t.sequentialId))
+    expect([...tape].sort((a, b) => (a < b ? -1 : 1))).toEqual(tape)
+    c.close()
+  }, 60_000)
+
+  it('bookUpdatesPerTrade sends extra book frames in the same millisecond with other top sizes', async () => {
+    const s = await sim({ limits: false, markets: ['KRW-BTC'], tradesPerSecond: 10, bookUpdatesPerTrade: 2, speed: 1 })
+    const c = await connect(s.wsUrl)
+    c.send([{ ticket: 't' }, { type: 'orderbook', codes: ['KRW-BTC'], is_only_realtime: true }])
+    await c.until((f) => f.length >= 9, 20_000)
+    const books = c.frames as Obj[]
+    const sameMs = books.filter((b, i) => i > 0 && b.timestamp === books[i - 1]!.timestamp)
+    expect(sameMs.length).toBeGreaterThanOrEqual(4)
+    const units = (b: Obj) => (b.orderbook_units as Obj[])[0]!
+    const pair = books.findIndex((b, i) => i > 0 && b.timestamp === books[i - 1]!.timestamp)
+    expect(units(books[pair]!).ask_size).not.toBe(units(books[pair - 1]!).ask_size)
+    expect(units(books[pair]!).ask_price).toBe(units(books[pair - 1]!).ask_price)
+    c.close()
+  }, 60_000)
+
   it('storm429() answers every REST call with 429 for the duration, without counting client violations', async () => {
     const s = await sim()
     s.faults.storm429(200)
