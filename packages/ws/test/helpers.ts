@@ -115,3 +115,25 @@ export function checkNothingLost(events: StreamEvent<Trade>[], emitted: readonly
   expect(covered).toBe(missing)
   return { received: received.length, missing, gaps: ranges.length }
 }
+
+/** Waits until `events` holds a trade of every one of `symbols`. */
+export function untilTradesOf(events: StreamEvent<Trade>[], symbols: readonly string[], timeoutMs = 5000) {
+  return until(
+    () => symbols.every((s) => events.some((e) => e.type === 'data' && e.value.symbol === s)),
+    timeoutMs,
+    `trades of ${symbols.join(', ')}`,
+  )
+}
+
+/**
+ * {@link checkNothingLost} for every one of `symbols` against the sim's own trade history;
+ * returns how many trades were missing in all (each one inside a gap's range).
+ */
+export function missingTrades(sim: Sim, events: StreamEvent<Trade>[], symbols: readonly string[]): number {
+  let missing = 0
+  for (const symbol of symbols) {
+    const emitted = sim.emittedTrades(symbol).map((t) => t.sequentialId)
+    missing += checkNothingLost(events, emitted, symbol).missing
+  }
+  return missing
+}

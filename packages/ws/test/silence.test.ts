@@ -1,7 +1,7 @@
 import type { OrderbookSnapshot, Trade } from '@bb/models'
 import { describe, expect, it } from 'vitest'
 import type { GapEvent, StreamEvent, WsStatus } from '../src/index.js'
-import { checkNothingLost, rig, sleep, until } from './helpers.js'
+import { missingTrades, rig, sleep, until, untilTradesOf } from './helpers.js'
 
 const SYMBOLS = ['KRW-BTC', 'KRW-ETH', 'KRW-XRP']
 const gapsOf = (events: StreamEvent<unknown>[], reason: GapEvent['reason']) =>
@@ -22,11 +22,7 @@ describe('silence is a gap', () => {
         r.client.tradeEvents$(SYMBOLS).subscribe((e) => trades.push(e)),
         r.client.orderbookEvents$('KRW-BTC', { depth: 5 }).subscribe((e) => books.push(e)),
       ]
-      await until(
-        () => SYMBOLS.every((s) => trades.some((e) => e.type === 'data' && e.value.symbol === s)),
-        5000,
-        'trades of every market',
-      )
+      await untilTradesOf(trades, SYMBOLS)
       await until(() => books.length > 0, 5000, 'a book')
       r.sim.faults.silence(2000)
       await until(() => statuses.some((s) => s.type === 'silence'), 8000, 'the silence status')
@@ -53,11 +49,7 @@ describe('silence is a gap', () => {
         expect(gap.to - gap.from).toBeGreaterThanOrEqual(1000)
       }
       expect(gapsOf(books, 'silence')).toHaveLength(1)
-      let missing = 0
-      for (const symbol of SYMBOLS) {
-        const emitted = r.sim.emittedTrades(symbol).map((t) => t.sequentialId)
-        missing += checkNothingLost(trades, emitted, symbol).missing
-      }
+      const missing = missingTrades(r.sim, trades, SYMBOLS)
       // the silence cost trades, and every one of them lies inside a gap's range
       expect(missing).toBeGreaterThan(0)
     } finally {
@@ -72,11 +64,7 @@ describe('silence is a gap', () => {
       const statuses: WsStatus[] = []
       r.client.status$.subscribe((s) => statuses.push(s))
       const sub = r.client.tradeEvents$(SYMBOLS).subscribe((e) => trades.push(e))
-      await until(
-        () => SYMBOLS.every((s) => trades.some((e) => e.type === 'data' && e.value.symbol === s)),
-        5000,
-        'trades of every market',
-      )
+      await untilTradesOf(trades, SYMBOLS)
       await sleep(500)
       const silencedAt = Date.now()
       r.sim.faults.silence(6000)
@@ -94,13 +82,9 @@ describe('silence is a gap', () => {
       expect(r.client.stats().probes).toBeGreaterThanOrEqual(1)
       expect(r.sim.stats.ws.connectionsTotal).toBeGreaterThanOrEqual(2)
       expect(statuses.some((s) => s.type === 'resubscribed')).toBe(true)
-      let missing = 0
-      for (const symbol of SYMBOLS) {
-        expect(trades.some((e) => e.type === 'gap' && e.symbol === symbol && e.reason === 'stale')).toBe(true)
-        const emitted = r.sim.emittedTrades(symbol).map((t) => t.sequentialId)
-        missing += checkNothingLost(trades, emitted, symbol).missing
-      }
-      expect(missing).toBeGreaterThan(50)
+      const staleGaps = trades.filter((e) => e.type === 'gap' && e.reason === 'stale')
+      expect(staleGaps.map((g) => (g as GapEvent).symbol).sort()).toEqual([...SYMBOLS].sort())
+      expect(missingTrades(r.sim, trades, SYMBOLS)).toBeGreaterThan(50)
     } finally {
       await r.close()
     }
