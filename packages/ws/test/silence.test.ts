@@ -1,7 +1,7 @@
 import type { OrderbookSnapshot, Trade } from '@bb/models'
 import { describe, expect, it } from 'vitest'
 import type { GapEvent, StreamEvent, WsStatus } from '../src/index.js'
-import { missingTrades, rig, sleep, until, untilTradesOf } from './helpers.js'
+import { ManualClock, missingTrades, rig, sleep, until, untilTradesOf } from './helpers.js'
 
 const SYMBOLS = ['KRW-BTC', 'KRW-ETH', 'KRW-XRP']
 const gapsOf = (events: StreamEvent<unknown>[], reason: GapEvent['reason']) =>
@@ -112,4 +112,93 @@ describe('silence is a gap', () => {
       await r.close()
     }
   }, 20_000)
+})
+
+describe('silence on a manual clock (exact thresholds, independent of machine load)', () => {
+  it('probes after exactly idleMs, and declares the connection stale exactly probeTimeoutMs after an unanswered probe', async () => {
+    const clock = new ManualClock()
+    // no status frames of their own: the only `UP`s answer the client's pings and probes
+    const r = await rig(
+      { tradesPerSecond: 20, upIntervalMs: 600_000 },
+      { clock, heartbeat: { pingIntervalMs: 600_000 } },
+    )
+    try {
+      const statuses: WsStatus[] = []
+      r.client.status$.subscribe((s) => statuses.push(s))
+      const trades: StreamEvent<Trade>[] = []
+      const sub = r.client.tradeEvents$('KRW-BTC').subscribe((e) => trades.push(e))
+      await until(() => trades.length > 3, 5000, 'trades')
+      // every frame so far arrived at the same (manual) time: idle for exactly what we advance
+      clock.advance(1999)
+      expect(r.client.stats().probes).toBe(0)
+      clock.advance(1)
+      expect(r.client.stats().probes).toBe(1)
+      const count = trades.length
+      await until(() => trades.length > count + 3, 5000, 'trades after the probe')
+      // the feed goes silent: the next probe is not answered
+      r.sim.faults.silence(60_000)
+      await sleep(300)
+      clock.advance(2000)
+      expect(r.client.stats().probes).toBe(2)
+      await sleep(300)
+      clock.advance(1999)
+      expect(statuses.some((s) => s.type === 'stale')).toBe(false)
+      clock.advance(1)
+      expect(statuses.filter((s) => s.type === 'stale')).toEqual([
+        { type: 'stale', connection: 1, endpoint: 'public', silentForMs: 4000, cause: 'probe-timeout' },
+      ])
+      expect(r.client.stats().stale).toBe(1)
+      sub.unsubscribe()
+    } finally {
+      r.sim.faults.clear()
+      await r.close()
+    }
+  })
+
+  it('a pause of more than silenceMs that resumes on the same socket is one silence gap; a shorter one is none', async () => {
+    const clock = new ManualClock()
+    const r = await rig(
+      { tradesPerSecond: 20, upIntervalMs: 600_000 },
+      { clock, heartbeat: { pingIntervalMs: 600_000 } },
+    )
+    try {
+      const statuses: WsStatus[] = []
+      r.client.status$.subscribe((s) => statuses.push(s))
+      const trades: StreamEvent<Trade>[] = []
+      const sub = r.client.tradeEvents$('KRW-BTC').subscribe((e) => trades.push(e))
+      await until(() => trades.length > 3, 5000, 'trades')
+      // 3000 ms (the default silenceMs) is not more than the threshold: no gap
+      clock.advance(3000)
+      let count = trades.length
+      await until(() => trades.length > count + 3, 5000, 'trades after the short pause')
+      expect(trades.some((e) => e.type === 'gap')).toBe(false)
+      // 3001 ms is: one gap, back-filling after the last trade delivered before the pause
+      const last = trades.findLast((e) => e.type === 'data')!
+      const pausedAt = clock.now()
+      clock.advance(3001)
+      count = trades.length
+      await until(() => trades.length > count + 3, 5000, 'trades after the long pause')
+      const gaps = trades.filter((e): e is GapEvent => e.type === 'gap')
+      expect(gaps).toEqual([
+        {
+          type: 'gap',
+          kind: 'trade',
+          symbol: 'KRW-BTC',
+          from: (last as { value: Trade }).value.timestamp,
+          to: pausedAt + 3001,
+          reason: 'silence',
+          lastId: (last as { value: Trade }).value.id,
+        },
+      ])
+      // in band: right before the first value after the pause
+      expect(trades[trades.indexOf(gaps[0]!) - 1]).toBe(last)
+      expect(statuses.filter((s) => s.type === 'silence')).toEqual([
+        { type: 'silence', connection: 1, endpoint: 'public', silentForMs: 3001, streams: 1 },
+      ])
+      expect(r.sim.stats.ws.connectionsTotal).toBe(1)
+      sub.unsubscribe()
+    } finally {
+      await r.close()
+    }
+  })
 })
