@@ -94,7 +94,8 @@ describe('silence is a gap', () => {
     // BTC-ETH trades about once in 20 s here: the connection is idle most of the time
     const r = await rig(
       { tradesPerSecond: 0.2 },
-      { heartbeat: { idleMs: 200, probeTimeoutMs: 1000, silenceMs: 1000 } },
+      // probes every ~200 ms keep every pause far below silenceMs (2 s: room for a loaded machine)
+      { heartbeat: { idleMs: 200, probeTimeoutMs: 2000, silenceMs: 2000 } },
     )
     try {
       const events: StreamEvent<Trade>[] = []
