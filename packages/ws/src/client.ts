@@ -122,7 +122,7 @@ const PROBE_TIMEOUT_MS = 2000
 const SILENCE_MS = 3000
 const HANDSHAKE_TIMEOUT_MS = 10_000
 
-/** A positive number of ms (finite unless `infinite`), or an `InvalidRequestError` naming it. */
+/** A positive, finite number of ms (the fallback when `undefined`), or an `InvalidRequestError` naming it. */
 function positiveMs(exchange: string, param: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || Number.isNaN(value) || value <= 0 || !Number.isFinite(value)) {

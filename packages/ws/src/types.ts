@@ -149,7 +149,7 @@ export interface HeartbeatOptions {
    * An inbound pause longer than this on a connection with live streams that then resumes on the
    * same socket gives every stream live on it one `silence` gap. Must be greater than `idleMs`:
    * a quiet but healthy connection pauses for up to `idleMs` plus the probe's round trip.
-   * @default 3000
+   * @default 3000 (or `idleMs` + 1000 when that is larger)
    */
   readonly silenceMs?: number
 }

@@ -5,6 +5,7 @@ import type { Sim } from '@bb/sim'
 import { startSim } from '@bb/sim'
 import { expect } from 'vitest'
 import {
+  type Clock,
   createWsClient,
   type GapEvent,
   type StreamEvent,
@@ -114,4 +115,66 @@ export function checkNothingLost(events: StreamEvent<Trade>[], emitted: readonly
   }
   expect(covered).toBe(missing)
   return { received: received.length, missing, gaps: ranges.length }
+}
+
+/** Waits until `events` holds a trade of every one of `symbols`. */
+export function untilTradesOf(events: StreamEvent<Trade>[], symbols: readonly string[], timeoutMs = 5000) {
+  return until(
+    () => symbols.every((s) => events.some((e) => e.type === 'data' && e.value.symbol === s)),
+    timeoutMs,
+    `trades of ${symbols.join(', ')}`,
+  )
+}
+
+/**
+ * {@link checkNothingLost} for every one of `symbols` against the sim's own trade history;
+ * returns how many trades were missing in all (each one inside a gap's range).
+ */
+export function missingTrades(sim: Sim, events: StreamEvent<Trade>[], symbols: readonly string[]): number {
+  let missing = 0
+  for (const symbol of symbols) {
+    const emitted = sim.emittedTrades(symbol).map((t) => t.sequentialId)
+    missing += checkNothingLost(events, emitted, symbol).missing
+  }
+  return missing
+}
+
+/** A manual clock for the client: time moves only with {@link ManualClock.advance}, which runs the timers due, in order. */
+export class ManualClock implements Clock {
+  private time: number
+  private nextId = 1
+  private readonly timers = new Map<number, { at: number; fn: () => void }>()
+
+  constructor(start = Date.now()) {
+    this.time = start
+  }
+
+  now(): number {
+    return this.time
+  }
+
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = this.nextId++
+    this.timers.set(id, { at: this.time + Math.max(0, ms), fn })
+    return id
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.timers.delete(handle as number)
+  }
+
+  /** Moves time forward by `ms`, running every timer that falls due (also ones they schedule). */
+  advance(ms: number): void {
+    const end = this.time + ms
+    for (;;) {
+      let next: [number, { at: number; fn: () => void }] | undefined
+      for (const entry of this.timers)
+        if (entry[1].at <= end && (next === undefined || entry[1].at < next[1].at)) next = entry
+      if (next === undefined) break
+      this.timers.delete(next[0])
+      this.time = next[1].at
+      next[1].fn()
+    }
+    this.time = end
+  }
 }

@@ -3,7 +3,7 @@ import type { Trade } from '@bb/models'
 import type { Observable, Subscription } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import type { GapEvent, StreamEvent } from '../src/index.js'
-import { rig, sleep, until } from './helpers.js'
+import { checkNothingLost, rig, sleep, until } from './helpers.js'
 
 describe('limits, leaks and backpressure', () => {
   it('subscribe/unsubscribe storms cause zero limit violations and end in the right set', async () => {
@@ -126,6 +126,10 @@ describe('limits, leaks and backpressure', () => {
       expect(slowData.length).toBeLessThan(fastTrades.length)
       expect(overflow.length).toBeGreaterThan(0)
       expect(overflow.reduce((n, g) => n + (g.dropped ?? 0), 0)).toBe(r.client.stats().dropped)
+      // each overflow gap says where to back-fill from: every dropped trade lies inside a gap's range
+      expect(overflow.every((g) => typeof g.lastId === 'string')).toBe(true)
+      const lost = checkNothingLost(slow, emitted, 'KRW-BTC')
+      expect(lost.missing).toBe(r.client.stats().dropped)
       expect(slowData.length + r.client.stats().dropped).toBeLessThanOrEqual(fastTrades.length + 10)
       expect(r.client.stats().buffered).toBe(0)
     } finally {

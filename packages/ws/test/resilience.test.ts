@@ -1,7 +1,7 @@
 import type { Trade } from '@bb/models'
 import { describe, expect, it } from 'vitest'
 import type { GapEvent, StreamEvent, WsStatus } from '../src/index.js'
-import { checkNothingLost, rig, sleep, until } from './helpers.js'
+import { checkNothingLost, missingTrades, rig, sleep, until } from './helpers.js'
 
 describe('resilience', () => {
   it('drop every 2 s for 30 s: every stream resumes, every subscriber keeps receiving, nothing is lost unmarked', async () => {
@@ -47,11 +47,7 @@ describe('resilience', () => {
       expect(a.filter((e) => e.type === 'gap' && e.reason === 'reconnect').length).toBeGreaterThanOrEqual(
         13 * 3,
       )
-      let missing = 0
-      for (const symbol of symbols) {
-        const emitted = r.sim.emittedTrades(symbol).map((t) => t.sequentialId)
-        missing += checkNothingLost(a, emitted, symbol).missing
-      }
+      const missing = missingTrades(r.sim, a, symbols)
       // the outages did cost trades, and every one of them is inside a gap marker's range
       expect(missing).toBeGreaterThan(0)
       const result = checkNothingLost(

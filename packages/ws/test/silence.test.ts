@@ -1,7 +1,7 @@
 import type { OrderbookSnapshot, Trade } from '@bb/models'
 import { describe, expect, it } from 'vitest'
 import type { GapEvent, StreamEvent, WsStatus } from '../src/index.js'
-import { checkNothingLost, rig, sleep, until } from './helpers.js'
+import { ManualClock, missingTrades, rig, sleep, until, untilTradesOf } from './helpers.js'
 
 const SYMBOLS = ['KRW-BTC', 'KRW-ETH', 'KRW-XRP']
 const gapsOf = (events: StreamEvent<unknown>[], reason: GapEvent['reason']) =>
@@ -22,11 +22,7 @@ describe('silence is a gap', () => {
         r.client.tradeEvents$(SYMBOLS).subscribe((e) => trades.push(e)),
         r.client.orderbookEvents$('KRW-BTC', { depth: 5 }).subscribe((e) => books.push(e)),
       ]
-      await until(
-        () => SYMBOLS.every((s) => trades.some((e) => e.type === 'data' && e.value.symbol === s)),
-        5000,
-        'trades of every market',
-      )
+      await untilTradesOf(trades, SYMBOLS)
       await until(() => books.length > 0, 5000, 'a book')
       r.sim.faults.silence(2000)
       await until(() => statuses.some((s) => s.type === 'silence'), 8000, 'the silence status')
@@ -53,11 +49,7 @@ describe('silence is a gap', () => {
         expect(gap.to - gap.from).toBeGreaterThanOrEqual(1000)
       }
       expect(gapsOf(books, 'silence')).toHaveLength(1)
-      let missing = 0
-      for (const symbol of SYMBOLS) {
-        const emitted = r.sim.emittedTrades(symbol).map((t) => t.sequentialId)
-        missing += checkNothingLost(trades, emitted, symbol).missing
-      }
+      const missing = missingTrades(r.sim, trades, SYMBOLS)
       // the silence cost trades, and every one of them lies inside a gap's range
       expect(missing).toBeGreaterThan(0)
     } finally {
@@ -72,11 +64,7 @@ describe('silence is a gap', () => {
       const statuses: WsStatus[] = []
       r.client.status$.subscribe((s) => statuses.push(s))
       const sub = r.client.tradeEvents$(SYMBOLS).subscribe((e) => trades.push(e))
-      await until(
-        () => SYMBOLS.every((s) => trades.some((e) => e.type === 'data' && e.value.symbol === s)),
-        5000,
-        'trades of every market',
-      )
+      await untilTradesOf(trades, SYMBOLS)
       await sleep(500)
       const silencedAt = Date.now()
       r.sim.faults.silence(6000)
@@ -94,13 +82,9 @@ describe('silence is a gap', () => {
       expect(r.client.stats().probes).toBeGreaterThanOrEqual(1)
       expect(r.sim.stats.ws.connectionsTotal).toBeGreaterThanOrEqual(2)
       expect(statuses.some((s) => s.type === 'resubscribed')).toBe(true)
-      let missing = 0
-      for (const symbol of SYMBOLS) {
-        expect(trades.some((e) => e.type === 'gap' && e.symbol === symbol && e.reason === 'stale')).toBe(true)
-        const emitted = r.sim.emittedTrades(symbol).map((t) => t.sequentialId)
-        missing += checkNothingLost(trades, emitted, symbol).missing
-      }
-      expect(missing).toBeGreaterThan(50)
+      const staleGaps = trades.filter((e) => e.type === 'gap' && e.reason === 'stale')
+      expect(staleGaps.map((g) => (g as GapEvent).symbol).sort()).toEqual([...SYMBOLS].sort())
+      expect(missingTrades(r.sim, trades, SYMBOLS)).toBeGreaterThan(50)
     } finally {
       await r.close()
     }
@@ -110,7 +94,8 @@ describe('silence is a gap', () => {
     // BTC-ETH trades about once in 20 s here: the connection is idle most of the time
     const r = await rig(
       { tradesPerSecond: 0.2 },
-      { heartbeat: { idleMs: 200, probeTimeoutMs: 1000, silenceMs: 1000 } },
+      // probes every ~200 ms keep every pause far below silenceMs (2 s: room for a loaded machine)
+      { heartbeat: { idleMs: 200, probeTimeoutMs: 2000, silenceMs: 2000 } },
     )
     try {
       const events: StreamEvent<Trade>[] = []
@@ -128,4 +113,93 @@ describe('silence is a gap', () => {
       await r.close()
     }
   }, 20_000)
+})
+
+describe('silence on a manual clock (exact thresholds, independent of machine load)', () => {
+  it('probes after exactly idleMs, and declares the connection stale exactly probeTimeoutMs after an unanswered probe', async () => {
+    const clock = new ManualClock()
+    // no status frames of their own: the only `UP`s answer the client's pings and probes
+    const r = await rig(
+      { tradesPerSecond: 20, upIntervalMs: 600_000 },
+      { clock, heartbeat: { pingIntervalMs: 600_000 } },
+    )
+    try {
+      const statuses: WsStatus[] = []
+      r.client.status$.subscribe((s) => statuses.push(s))
+      const trades: StreamEvent<Trade>[] = []
+      const sub = r.client.tradeEvents$('KRW-BTC').subscribe((e) => trades.push(e))
+      await until(() => trades.length > 3, 5000, 'trades')
+      // every frame so far arrived at the same (manual) time: idle for exactly what we advance
+      clock.advance(1999)
+      expect(r.client.stats().probes).toBe(0)
+      clock.advance(1)
+      expect(r.client.stats().probes).toBe(1)
+      const count = trades.length
+      await until(() => trades.length > count + 3, 5000, 'trades after the probe')
+      // the feed goes silent: the next probe is not answered
+      r.sim.faults.silence(60_000)
+      await sleep(300)
+      clock.advance(2000)
+      expect(r.client.stats().probes).toBe(2)
+      await sleep(300)
+      clock.advance(1999)
+      expect(statuses.some((s) => s.type === 'stale')).toBe(false)
+      clock.advance(1)
+      expect(statuses.filter((s) => s.type === 'stale')).toEqual([
+        { type: 'stale', connection: 1, endpoint: 'public', silentForMs: 4000, cause: 'probe-timeout' },
+      ])
+      expect(r.client.stats().stale).toBe(1)
+      sub.unsubscribe()
+    } finally {
+      r.sim.faults.clear()
+      await r.close()
+    }
+  })
+
+  it('a pause of more than silenceMs that resumes on the same socket is one silence gap; a shorter one is none', async () => {
+    const clock = new ManualClock()
+    const r = await rig(
+      { tradesPerSecond: 20, upIntervalMs: 600_000 },
+      { clock, heartbeat: { pingIntervalMs: 600_000 } },
+    )
+    try {
+      const statuses: WsStatus[] = []
+      r.client.status$.subscribe((s) => statuses.push(s))
+      const trades: StreamEvent<Trade>[] = []
+      const sub = r.client.tradeEvents$('KRW-BTC').subscribe((e) => trades.push(e))
+      await until(() => trades.length > 3, 5000, 'trades')
+      // 3000 ms (the default silenceMs) is not more than the threshold: no gap
+      clock.advance(3000)
+      let count = trades.length
+      await until(() => trades.length > count + 3, 5000, 'trades after the short pause')
+      expect(trades.some((e) => e.type === 'gap')).toBe(false)
+      // 3001 ms is: one gap, back-filling after the last trade delivered before the pause
+      const last = trades.findLast((e) => e.type === 'data')!
+      const pausedAt = clock.now()
+      clock.advance(3001)
+      count = trades.length
+      await until(() => trades.length > count + 3, 5000, 'trades after the long pause')
+      const gaps = trades.filter((e): e is GapEvent => e.type === 'gap')
+      expect(gaps).toEqual([
+        {
+          type: 'gap',
+          kind: 'trade',
+          symbol: 'KRW-BTC',
+          from: (last as { value: Trade }).value.timestamp,
+          to: pausedAt + 3001,
+          reason: 'silence',
+          lastId: (last as { value: Trade }).value.id,
+        },
+      ])
+      // in band: right before the first value after the pause
+      expect(trades[trades.indexOf(gaps[0]!) - 1]).toBe(last)
+      expect(statuses.filter((s) => s.type === 'silence')).toEqual([
+        { type: 'silence', connection: 1, endpoint: 'public', silentForMs: 3001, streams: 1 },
+      ])
+      expect(r.sim.stats.ws.connectionsTotal).toBe(1)
+      sub.unsubscribe()
+    } finally {
+      await r.close()
+    }
+  })
 })

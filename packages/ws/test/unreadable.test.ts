@@ -1,7 +1,7 @@
 import type { OrderbookSnapshot, Trade } from '@bb/models'
 import { describe, expect, it } from 'vitest'
 import type { GapEvent, StreamEvent } from '../src/index.js'
-import { checkNothingLost, rig, sleep, until } from './helpers.js'
+import { missingTrades, rig, sleep, until, untilTradesOf } from './helpers.js'
 
 const SYMBOLS = ['KRW-BTC', 'KRW-ETH', 'KRW-XRP']
 const isGap = (e: StreamEvent<unknown>): e is GapEvent => e.type === 'gap'
@@ -28,11 +28,7 @@ describe('unreadable frames are gaps', () => {
       const sub = r.client
         .tradeEvents$(SYMBOLS)
         .subscribe({ next: (e) => trades.push(e), error: (e) => errors.push(e) })
-      await until(
-        () => SYMBOLS.every((s) => trades.some((e) => e.type === 'data' && e.value.symbol === s)),
-        5000,
-        'trades of every market',
-      )
+      await untilTradesOf(trades, SYMBOLS)
       r.sim.faults.corruptFrames({ mode: 'malformed', fraction: 0.2 })
       await sleep(2500)
       r.sim.faults.corruptFrames({ mode: 'truncated', fraction: 0.2 })
@@ -53,11 +49,7 @@ describe('unreadable frames are gaps', () => {
       expect(gaps.every((g) => g.reason === 'unreadable' && g.lastId !== undefined)).toBe(true)
       expect(gaps.length).toBeLessThanOrEqual(corrupted)
       expectCoalesced(trades, (v) => (v as Trade).symbol)
-      let missing = 0
-      for (const symbol of SYMBOLS) {
-        const emitted = r.sim.emittedTrades(symbol).map((t) => t.sequentialId)
-        missing += checkNothingLost(trades, emitted, symbol).missing
-      }
+      const missing = missingTrades(r.sim, trades, SYMBOLS)
       // the corruption cost trades, and every one of them lies inside a gap's range
       expect(missing).toBeGreaterThan(0)
     } finally {
@@ -110,10 +102,7 @@ describe('unreadable frames are gaps', () => {
       for (const s of subs) s.unsubscribe()
       expectCoalesced(trades, (v) => (v as Trade).symbol)
       expectCoalesced(books, (v) => (v as OrderbookSnapshot).symbol)
-      for (const symbol of ['KRW-BTC', 'KRW-ETH']) {
-        const emitted = r.sim.emittedTrades(symbol).map((t) => t.sequentialId)
-        checkNothingLost(trades, emitted, symbol)
-      }
+      missingTrades(r.sim, trades, ['KRW-BTC', 'KRW-ETH'])
     } finally {
       await r.close()
     }
