@@ -465,6 +465,21 @@ export function createRestClient(options: RestClientOptions): RestClient {
   }
 
   /**
+   * Runs a request about one market sent in the body (orders): an unknown-symbol error of the
+   * exchange then names the market, which the error mapper only finds in a query.
+   */
+  async function naming<T>(request: RestRequest, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run()
+    } catch (error) {
+      const market = request.body?.market
+      if (UnknownSymbolError.isInstance(error) && typeof market === 'string' && error.symbol !== market)
+        throw unknownSymbols([market], error)
+      throw error
+    }
+  }
+
+  /**
    * Runs a request over the markets of several callers (a batch); when the exchange refuses it
    * for an unknown code, runs it again without the unknown codes, so only their callers fail.
    * Returns what was loaded; the unknown codes are simply absent.
@@ -744,7 +759,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
       check.options(params, 'params') ?? throwMissing('params')
       requireLive('createOrder')
       const request = adapter.rest.endpoints.createOrder(params)
-      const [raw] = await fetchList(request, { ...callOptions, noRetry: true })
+      const [raw] = await naming(request, () => fetchList(request, { ...callOptions, noRetry: true }))
       return normalizeAll('order', [raw], request)[0] as Order
     },
 
@@ -752,7 +767,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
       const callOptions = callOptionsOf(given)
       check.options(params, 'params') ?? throwMissing('params')
       const request = adapter.rest.endpoints.testOrder(params)
-      const [raw] = await fetchList(request, { ...callOptions, noRetry: true })
+      const [raw] = await naming(request, () => fetchList(request, { ...callOptions, noRetry: true }))
       return normalizeAll('order', [raw], request)[0] as Order
     },
 
