@@ -1,4 +1,4 @@
-import { type BackboneError, type Logger, silentLogger, toBackboneError } from '@bb/errors'
+import { type BackboneError, type Logger, redactingLogger, silentLogger, toBackboneError } from '@bb/errors'
 import {
   type Candle,
   type CandleInterval,
@@ -436,7 +436,8 @@ class StrategyEngine implements Engine {
     this.strategy = parseStrategy(options.strategy)
     this.compiled = compileStrategy(this.strategy)
     this.executor = options.executor ?? new DryRunExecutor()
-    this.logger = options.logger ?? silentLogger
+    // Every line the engine logs passes redaction (secrets registered with registerSecret too).
+    this.logger = redactingLogger(options.logger ?? silentLogger)
     this.retryAfterRejectMs = options.retryAfterRejectMs ?? 60_000
     this.candleCloseFills = options.candleCloseFills ?? 'close'
     this.candlesFrom = options.candlesFrom ?? 'candles'
@@ -879,7 +880,13 @@ class StrategyEngine implements Engine {
         (error: unknown): OrderOutcome => ({ status: 'rejected', intent, error: toBackboneError(error) }),
       )
       .then((outcome) => this.apply(runtime, compiled, outcome))
-      .catch((error: unknown) => this.logger.error({ error }, 'applying an order outcome failed'))
+      // The error as redacted JSON: a raw Error inside a log field would escape redaction.
+      .catch((error: unknown) =>
+        this.logger.error(
+          { error: toBackboneError(error, { channel: 'rules' }).toJSON() },
+          'applying an order outcome failed',
+        ),
+      )
       .finally(() => this.pending.delete(settled))
     this.pending.add(settled)
   }
