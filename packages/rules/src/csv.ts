@@ -1,5 +1,6 @@
 import { DataValidationError } from '@bb/errors'
 import { type Candle, type CandleInterval, parseCandle, parseCandleInterval, parseSymbol } from '@bb/models'
+import { describeValue, invalid, optionsBag } from './check.js'
 
 /** Options of {@link parseCandlesCsv}. */
 export interface ParseCandlesCsvOptions {
@@ -79,10 +80,12 @@ function parseTime(text: string, line: number): number {
  * candles[0]?.close.toString() // '105'
  * ```
  */
-export function parseCandlesCsv(text: string, options: ParseCandlesCsvOptions = {}): Candle[] {
+export function parseCandlesCsv(text: string, given: ParseCandlesCsvOptions = {}): Candle[] {
+  if (typeof text !== 'string') throw invalid('text', `The CSV must be text (got ${describeValue(text)}).`)
+  const options = optionsBag(given, 'options') ?? {}
   const lines = text.split(/\r?\n/)
   const headerIndex = lines.findIndex((line) => line.trim() !== '')
-  if (headerIndex < 0) return []
+  if (headerIndex < 0) throw invalid('text', 'The CSV is empty: it needs a header row and candles.')
   const header = splitLine(lines[headerIndex]!).map((name) => name.toLowerCase())
   const column = (field: string): number => header.findIndex((name) => COLUMNS[field]!.includes(name))
   const at = Object.fromEntries(Object.keys(COLUMNS).map((field) => [field, column(field)])) as Record<

@@ -4,8 +4,10 @@ import {
   candleOpenTime,
   Decimal,
   nextCandleOpenTime,
+  parseCandleInterval,
   type Trade,
 } from '@bb/models'
+import { describeValue, finiteNumber, integerIn, invalid } from './check.js'
 
 // Indicator math runs on plain `number`s: RSI, averages and window extremes are ratios and
 // thresholds, not money, and a double carries ~15 significant digits — more than any Upbit price
@@ -35,8 +37,7 @@ export class Sma {
 
   /** @param period - number of values averaged, an integer ≥ 1. */
   constructor(period: number) {
-    if (!Number.isInteger(period) || period < 1)
-      throw new RangeError(`SMA period must be an integer >= 1, got ${period}`)
+    integerIn(period, 'period', 1, MAX_PERIOD) ?? missing('period')
     this.period = period
     this.buffer = new Float64Array(period)
   }
@@ -93,8 +94,8 @@ export class Ema {
    * @param smoothing - the numerator of the weight, 2 by default (range 0.1–10).
    */
   constructor(period: number, smoothing = 2) {
-    if (!Number.isInteger(period) || period < 1)
-      throw new RangeError(`EMA period must be an integer >= 1, got ${period}`)
+    integerIn(period, 'period', 1, MAX_PERIOD) ?? missing('period')
+    finiteNumber(smoothing, 'smoothing', true)
     this.period = period
     this.alpha = smoothing / (period + 1)
     this.seed = new Sma(period)
@@ -146,8 +147,7 @@ export class Rsi {
 
   /** @param period - look-back length in closes, an integer ≥ 1 (the rule format allows 2–240). */
   constructor(period: number) {
-    if (!Number.isInteger(period) || period < 1)
-      throw new RangeError(`RSI period must be an integer >= 1, got ${period}`)
+    integerIn(period, 'period', 1, MAX_PERIOD) ?? missing('period')
     this.period = period
   }
 
@@ -215,7 +215,7 @@ export class RollingWindow {
 
   /** @param windowMs - the window length in milliseconds, > 0. */
   constructor(windowMs: number) {
-    if (!(windowMs > 0)) throw new RangeError(`window length must be > 0 ms, got ${windowMs}`)
+    finiteNumber(windowMs, 'windowMs', true) ?? missing('windowMs')
     this.windowMs = windowMs
   }
 
@@ -307,7 +307,12 @@ export class CandleAggregator {
 
   /** @param interval - the interval of the candles built. */
   constructor(interval: CandleInterval) {
-    this.interval = interval
+    if (typeof interval !== 'string')
+      throw invalid(
+        'interval',
+        `"interval" must be a candle interval such as '1m' (got ${describeValue(interval)}).`,
+      )
+    this.interval = parseCandleInterval(interval)
   }
 
   /**
@@ -370,3 +375,10 @@ export class CandleAggregator {
 type MutableCandle = {
   -readonly [K in Exclude<keyof Candle, 'streamType' | 'filled' | 'lastTradeAt'>]: Candle[K]
 } & { lastTradeAt: number }
+
+/** The longest look-back an indicator accepts (a million values). */
+const MAX_PERIOD = 1_000_000
+
+function missing(param: string): never {
+  throw invalid(param, `"${param}" is required.`)
+}

@@ -293,9 +293,7 @@ describe('LiveExecutor guarantees about its capital limit', () => {
     expect(infinite.status === 'rejected' && infinite.error.code).toBe('invalid_order')
     const percent = await executor.submit(intent({ amount: { kind: 'quote_percent', value: 500 } }))
     expect(percent.status === 'rejected' && percent.error.code).toBe('invalid_order')
-    const sell = await executor.submit(
-      intent({ side: 'sell', volume: new Decimal(Number.NaN), amount: undefined }),
-    )
+    const sell = await executor.submit(intent({ side: 'sell', volume: new Decimal(Number.NaN) }))
     expect(sell.status === 'rejected' && sell.error.code).toBe('invalid_order')
     credentials = false
     const revoked = await executor.submit(intent({}))
