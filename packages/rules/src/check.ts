@@ -1,5 +1,5 @@
 import { InvalidRequestError } from '@bb/errors'
-import { type Decimal, toDecimal } from '@bb/models'
+import { Decimal, toDecimal } from '@bb/models'
 
 // Checks of what callers pass to the public API of @bb/rules: every bad argument throws an
 // `InvalidRequestError` naming the parameter and the value, never a raw TypeError or
@@ -13,6 +13,7 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null)
     return String(value)
   if (typeof value === 'symbol' || typeof value === 'function') return `a ${typeof value}`
+  if (Decimal.isDecimal(value)) return `${(value as Decimal).toString()} (a Decimal)`
   return Array.isArray(value) ? 'an array' : 'an object'
 }
 

@@ -44,6 +44,7 @@ export class Sma {
 
   /** Adds a value and returns the average, or `undefined` until `period` values were seen. */
   update(value: number): number | undefined {
+    if (!Number.isFinite(value)) throw notFinite('value', value)
     if (this.count === this.period) this.sum -= this.buffer[this.index]!
     else this.count++
     this.buffer[this.index] = value
@@ -103,6 +104,7 @@ export class Ema {
 
   /** Adds a value and returns the EMA, or `undefined` until `period` values were seen. */
   update(value: number): number | undefined {
+    if (!Number.isFinite(value)) throw notFinite('value', value)
     if (this.current === undefined) {
       this.current = this.seed.update(value)
     } else {
@@ -153,6 +155,7 @@ export class Rsi {
 
   /** Adds a close and returns the RSI (0–100), or `undefined` during warm-up. */
   update(close: number): number | undefined {
+    if (!Number.isFinite(close)) throw notFinite('close', close)
     if (this.previous !== undefined) {
       const change = close - this.previous
       const gain = Math.max(change, 0)
@@ -221,6 +224,8 @@ export class RollingWindow {
 
   /** Adds a sample. Timestamps must not go backwards (a late sample is treated as current). */
   push(timestamp: number, value: number): void {
+    if (!Number.isFinite(timestamp)) throw notFinite('timestamp', timestamp)
+    if (!Number.isFinite(value)) throw notFinite('value', value)
     const at = this.lastAt !== undefined && timestamp < this.lastAt ? this.lastAt : timestamp
     if (this.lastAt !== undefined && at - this.lastAt > this.windowMs) this.reset()
     if (this.firstAt === undefined) this.firstAt = at
@@ -381,4 +386,9 @@ const MAX_PERIOD = 1_000_000
 
 function missing(param: string): never {
   throw invalid(param, `"${param}" is required.`)
+}
+
+// A NaN or an infinity would poison every later value of an indicator silently.
+function notFinite(param: string, value: unknown) {
+  return invalid(param, `"${param}" must be a finite number (got ${describeValue(value)}).`)
 }

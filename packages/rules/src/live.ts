@@ -10,6 +10,7 @@ import {
   toBackboneError,
 } from '@bb/errors'
 import { Decimal, type DecimalInput, type Order, parseSymbol, toDecimal } from '@bb/models'
+import { describeValue } from './check.js'
 import type { ExecutedFill, Executor, OrderIntent, OrderOutcome } from './executor.js'
 import type { CreateOrderParams, OrderGateway } from './gateway.js'
 
@@ -58,7 +59,7 @@ export function liveConfirmationPhrase(maxCapitalAtRisk: DecimalInput, quote = '
     throw new InvalidRequestError({
       param: 'quote',
       channel: 'rules',
-      message: `"quote" must be a currency code such as KRW (got ${describe(quote)}).`,
+      message: `"quote" must be a currency code such as KRW (got ${describeValue(quote)}).`,
     })
   const [whole = '0', fraction] = amount.toFixed().split('.')
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')
@@ -71,14 +72,6 @@ export function liveConfirmationPhrase(maxCapitalAtRisk: DecimalInput, quote = '
  */
 export const MAX_CAPITAL_AT_RISK = '1000000000000000'
 
-/** A short, safe rendering of a bad value for an error message. */
-function describe(value: unknown): string {
-  if (typeof value === 'bigint') return `${value}n`
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
-  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object'
-  return String(value)
-}
-
 /** Parses and checks a capital limit: a finite decimal, > 0 and ≤ {@link MAX_CAPITAL_AT_RISK}. */
 function capitalLimit(value: unknown): Decimal {
   const parsed = typeof value === 'bigint' ? undefined : toDecimal(value)
@@ -86,7 +79,7 @@ function capitalLimit(value: unknown): Decimal {
     throw new InvalidRequestError({
       param: 'maxCapitalAtRisk',
       channel: 'rules',
-      message: `"maxCapitalAtRisk" must be a finite amount of quote currency above 0 and at most ${MAX_CAPITAL_AT_RISK} (got ${describe(value)}).`,
+      message: `"maxCapitalAtRisk" must be a finite amount of quote currency above 0 and at most ${MAX_CAPITAL_AT_RISK} (got ${describeValue(value)}).`,
     })
   return frozen(parsed)
 }
@@ -105,7 +98,7 @@ function millis(value: unknown, param: string, fallback: number, min: number, ma
     throw new InvalidRequestError({
       param,
       channel: 'rules',
-      message: `"${param}" must be a whole number of ms from ${min} to ${max} (got ${describe(value)}).`,
+      message: `"${param}" must be a whole number of ms from ${min} to ${max} (got ${describeValue(value)}).`,
     })
   return value
 }
@@ -164,7 +157,7 @@ export class LiveExecutor implements Executor {
     if (options === null || typeof options !== 'object')
       throw new PermissionError({
         channel: 'rules',
-        message: `Live trading needs options with a gateway and both confirmations (got ${describe(options)}).`,
+        message: `Live trading needs options with a gateway and both confirmations (got ${describeValue(options)}).`,
       })
     const given = options as Partial<LiveExecutorOptions>
     const gateway = given.gateway
@@ -301,7 +294,7 @@ export class LiveExecutor implements Executor {
     if (intent === null || typeof intent !== 'object')
       return new InvalidOrderError({
         channel: 'rules',
-        message: `An order intent must be an object (got ${describe(intent)}).`,
+        message: `An order intent must be an object (got ${describeValue(intent)}).`,
       })
     if (this.#halted && !intent.emergency)
       return new PermissionError({
@@ -316,7 +309,7 @@ export class LiveExecutor implements Executor {
     if (intent.side !== 'buy' && intent.side !== 'sell')
       return new InvalidOrderError({
         channel: 'rules',
-        message: `"side" must be buy or sell (got ${describe(intent.side)}).`,
+        message: `"side" must be buy or sell (got ${describeValue(intent.side)}).`,
       })
     let quote: string
     try {
@@ -324,7 +317,7 @@ export class LiveExecutor implements Executor {
     } catch {
       return new InvalidOrderError({
         channel: 'rules',
-        message: `Malformed market code ${describe(intent.symbol)}.`,
+        message: `Malformed market code ${describeValue(intent.symbol)}.`,
       })
     }
     if (intent.side === 'buy' && quote !== this.#config.quote)
@@ -378,7 +371,7 @@ export class LiveExecutor implements Executor {
       if (!volume?.isFinite() || !volume.greaterThan(0))
         throw new InvalidOrderError({
           channel: 'rules',
-          message: `A sell needs a finite volume above 0 (got ${describe(intent.volume === undefined ? undefined : String(intent.volume))}).`,
+          message: `A sell needs a finite volume above 0 (got ${describeValue(intent.volume)}).`,
         })
       return {
         symbol: intent.symbol,
@@ -396,14 +389,14 @@ export class LiveExecutor implements Executor {
       if (!value)
         throw new InvalidOrderError({
           channel: 'rules',
-          message: `A buy total must be a decimal (got ${describe(amount.value)}).`,
+          message: `A buy total must be a decimal (got ${describeValue(amount.value)}).`,
         })
       total = value
     } else if (amount.kind === 'quote_percent') {
       if (typeof amount.value !== 'number' || !(amount.value > 0 && amount.value <= 100))
         throw new InvalidOrderError({
           channel: 'rules',
-          message: `A buy share of the balance must be a percentage above 0 and at most 100 (got ${describe(amount.value)}).`,
+          message: `A buy share of the balance must be a percentage above 0 and at most 100 (got ${describeValue(amount.value)}).`,
         })
       const quote = parseSymbol(intent.symbol).quote
       const balances = await this.#config.gateway.getBalances()
