@@ -232,23 +232,23 @@ function candleLength(candle: Candle): number {
  * console.log(reportToCsv(report, 'trades'))
  * ```
  */
-export async function backtest(given: BacktestOptions): Promise<BacktestReport> {
-  const options = optionsBag(given, 'options', true)
-  if (options.initialBalance === undefined)
+export async function backtest(options: BacktestOptions): Promise<BacktestReport> {
+  const opts = optionsBag(options, 'options', true)
+  if (opts.initialBalance === undefined)
     throw invalid(
       'initialBalance',
       '"initialBalance" is required: the starting quote balance, e.g. 10000000.',
     )
-  const initialBalance = decimalIn(options.initialBalance, 'initialBalance', { above: 0 })!
-  decimalIn(options.fee, 'fee', { min: 0, below: 1 })
-  decimalIn(options.minOrderTotal, 'minOrderTotal', { min: 0 })
-  callback(options.tickSize, 'tickSize')
-  callback(options.onProgress, 'onProgress')
-  integerIn(options.warmUp, 'warmUp', 0, Number.MAX_SAFE_INTEGER)
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal))
-    throw invalid('signal', `"signal" must be an AbortSignal (got ${describeValue(options.signal)}).`)
-  if (options.rules === undefined) throw invalid('rules', '"rules" is required, e.g. sevenRules().')
-  const iterator = candlesOf(options.candles)[Symbol.asyncIterator]()
+  const initialBalance = decimalIn(opts.initialBalance, 'initialBalance', { above: 0 })!
+  decimalIn(opts.fee, 'fee', { min: 0, below: 1 })
+  decimalIn(opts.minOrderTotal, 'minOrderTotal', { min: 0 })
+  callback(opts.tickSize, 'tickSize')
+  callback(opts.onProgress, 'onProgress')
+  integerIn(opts.warmUp, 'warmUp', 0, Number.MAX_SAFE_INTEGER)
+  if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal))
+    throw invalid('signal', `"signal" must be an AbortSignal (got ${describeValue(opts.signal)}).`)
+  if (opts.rules === undefined) throw invalid('rules', '"rules" is required, e.g. sevenRules().')
+  const iterator = candlesOf(opts.candles)[Symbol.asyncIterator]()
   let next = await iterator.next()
   if (next.done) throw invalid('candles', '"candles" is empty: a backtest needs at least one candle.')
   if (next.value === null || typeof next.value !== 'object' || typeof next.value.symbol !== 'string')
@@ -257,16 +257,16 @@ export async function backtest(given: BacktestOptions): Promise<BacktestReport> 
   const quote = next.done ? 'KRW' : parseSymbol(next.value.symbol).quote
   const paper = new DryRunExecutor({
     balances: { [quote]: initialBalance },
-    ...(options.fee !== undefined ? { feeRate: options.fee } : {}),
-    ...(options.tickSize ? { tickSize: options.tickSize } : {}),
-    ...(options.minOrderTotal !== undefined ? { minOrderTotal: options.minOrderTotal } : {}),
+    ...(opts.fee !== undefined ? { feeRate: opts.fee } : {}),
+    ...(opts.tickSize ? { tickSize: opts.tickSize } : {}),
+    ...(opts.minOrderTotal !== undefined ? { minOrderTotal: opts.minOrderTotal } : {}),
   })
   const engine = createEngine({
-    strategy: options.rules,
+    strategy: opts.rules,
     executor: paper,
     candlesFrom: 'candles',
     candleCloseFills: 'next-open',
-    ...(options.logger ? { logger: options.logger } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
   })
   const decisions: Decision[] = []
   const trades: BacktestTrade[] = []
@@ -301,7 +301,7 @@ export async function backtest(given: BacktestOptions): Promise<BacktestReport> 
       })
   })
 
-  const warmUp = options.warmUp ?? 0
+  const warmUp = opts.warmUp ?? 0
   const seen = new Map<string, number>()
   const lastOpen = new Map<string, number>()
   const lastClose = new Map<string, Decimal>()
@@ -314,7 +314,7 @@ export async function backtest(given: BacktestOptions): Promise<BacktestReport> 
 
   for (; !next.done; next = await iterator.next()) {
     const candle = next.value
-    if (options.signal?.aborted) throw new AbortedError({ channel: 'rules', cause: options.signal.reason })
+    if (opts.signal?.aborted) throw new AbortedError({ channel: 'rules', cause: opts.signal.reason })
     const previousOpen = lastOpen.get(candle.symbol)
     if (previousOpen !== undefined && candle.timestamp <= previousOpen)
       throw new DataValidationError({
@@ -351,7 +351,7 @@ export async function backtest(given: BacktestOptions): Promise<BacktestReport> 
     lastClose.set(candle.symbol, candle.close)
     endTime = candle.timestamp + length
     count++
-    if (count % 1000 === 0) options.onProgress?.(count)
+    if (count % 1000 === 0) opts.onProgress?.(count)
     const equity = equityOf(paper, quote, lastClose)
     if (equity.greaterThan(peak)) peak = equity
     const drawdown = peak.minus(equity)

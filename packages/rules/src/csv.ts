@@ -80,9 +80,9 @@ function parseTime(text: string, line: number): number {
  * candles[0]?.close.toString() // '105'
  * ```
  */
-export function parseCandlesCsv(text: string, given: ParseCandlesCsvOptions = {}): Candle[] {
+export function parseCandlesCsv(text: string, options: ParseCandlesCsvOptions = {}): Candle[] {
   if (typeof text !== 'string') throw invalid('text', `The CSV must be text (got ${describeValue(text)}).`)
-  const options = optionsBag(given, 'options') ?? {}
+  const opts = optionsBag(options, 'options') ?? {}
   const lines = text.split(/\r?\n/)
   const headerIndex = lines.findIndex((line) => line.trim() !== '')
   if (headerIndex < 0) throw invalid('text', 'The CSV is empty: it needs a header row and candles.')
@@ -99,12 +99,12 @@ export function parseCandlesCsv(text: string, given: ParseCandlesCsvOptions = {}
         expected: `a "${field}" column`,
         received: header.join(','),
       })
-  if (at.symbol! < 0 && !options.symbol)
+  if (at.symbol! < 0 && !opts.symbol)
     throw new DataValidationError({
       path: 'header.symbol',
       expected: 'a "symbol" column or the symbol option',
     })
-  if (at.interval! < 0 && !options.interval)
+  if (at.interval! < 0 && !opts.interval)
     throw new DataValidationError({
       path: 'header.interval',
       expected: 'an "interval" column or the interval option',
@@ -115,7 +115,7 @@ export function parseCandlesCsv(text: string, given: ParseCandlesCsvOptions = {}
     if (raw.trim() === '') continue
     const cells = splitLine(raw)
     const cell = (field: string): string | undefined => (at[field]! >= 0 ? cells[at[field]!] : undefined)
-    const symbol = cell('symbol') || options.symbol!
+    const symbol = cell('symbol') || opts.symbol!
     const { quote, base } = parseSymbol(symbol)
     const timestamp = parseTime(cell('timestamp') ?? '', i + 1)
     const close = cell('close')
@@ -130,7 +130,7 @@ export function parseCandlesCsv(text: string, given: ParseCandlesCsvOptions = {}
           timestamp,
           receivedAt: timestamp,
           source: 'rest',
-          interval: cell('interval') ? parseCandleInterval(cell('interval')) : options.interval,
+          interval: cell('interval') ? parseCandleInterval(cell('interval')) : opts.interval,
           open: cell('open'),
           high: cell('high'),
           low: cell('low'),

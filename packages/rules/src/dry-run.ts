@@ -82,9 +82,9 @@ export class DryRunExecutor implements Executor {
   private feesPaid: Decimal = new Decimal(0)
 
   /** @param options - balances, fee, minimum, tick grid, optional test-order check. */
-  constructor(given: DryRunExecutorOptions = {}) {
-    const options = optionsBag(given, 'options') ?? {}
-    const balances = optionsBag(options.balances, 'balances') ?? { KRW: 10_000_000 }
+  constructor(options: DryRunExecutorOptions = {}) {
+    const opts = optionsBag(options, 'options') ?? {}
+    const balances = optionsBag(opts.balances, 'balances') ?? { KRW: 10_000_000 }
     for (const [currency, amount] of Object.entries(balances)) {
       if (!/^[A-Za-z0-9]{1,16}$/.test(currency))
         throw invalid(
@@ -93,21 +93,20 @@ export class DryRunExecutor implements Executor {
         )
       this.balances.set(currency.toUpperCase(), decimalIn(amount, `balances.${currency}`, { min: 0 })!)
     }
-    this.feeRate =
-      decimalIn(options.feeRate, 'feeRate', { min: 0, below: 1 }) ?? new Decimal(UPBIT_KRW_FEE_RATE)
+    this.feeRate = decimalIn(opts.feeRate, 'feeRate', { min: 0, below: 1 }) ?? new Decimal(UPBIT_KRW_FEE_RATE)
     this.minOrderTotal =
-      decimalIn(options.minOrderTotal, 'minOrderTotal', { min: 0 }) ?? new Decimal(UPBIT_KRW_MIN_ORDER)
-    this.tickSize = callback(options.tickSize, 'tickSize') ?? krwTickSize
-    this.volumeDecimals = integerIn(options.volumeDecimals, 'volumeDecimals', 0, 18) ?? 8
+      decimalIn(opts.minOrderTotal, 'minOrderTotal', { min: 0 }) ?? new Decimal(UPBIT_KRW_MIN_ORDER)
+    this.tickSize = callback(opts.tickSize, 'tickSize') ?? krwTickSize
+    this.volumeDecimals = integerIn(opts.volumeDecimals, 'volumeDecimals', 0, 18) ?? 8
     if (
-      options.testOrders !== undefined &&
-      typeof optionsBag(options.testOrders, 'testOrders')?.testOrder !== 'function'
+      opts.testOrders !== undefined &&
+      typeof optionsBag(opts.testOrders, 'testOrders')?.testOrder !== 'function'
     )
       throw invalid(
         'testOrders',
         '"testOrders" must have a testOrder(params) method (e.g. @bb/rest\'s client).',
       )
-    this.gateway = options.testOrders
+    this.gateway = opts.testOrders
   }
 
   /** The available balance of a currency (zero when none). */

@@ -433,40 +433,37 @@ class StrategyEngine implements Engine {
   private nextDecisionId = 1
   private stopped = false
 
-  constructor(given: EngineOptions) {
-    const options = optionsBag(given, 'options', true)
-    this.strategy = parseStrategy(options.strategy)
+  constructor(options: EngineOptions) {
+    const opts = optionsBag(options, 'options', true)
+    this.strategy = parseStrategy(opts.strategy)
     this.compiled = compileStrategy(this.strategy)
-    if (
-      options.executor !== undefined &&
-      typeof optionsBag(options.executor, 'executor')?.submit !== 'function'
-    )
+    if (opts.executor !== undefined && typeof optionsBag(opts.executor, 'executor')?.submit !== 'function')
       throw invalid(
         'executor',
         '"executor" must have a submit(intent) method (a DryRunExecutor or a LiveExecutor).',
       )
-    if (options.logger !== undefined && typeof optionsBag(options.logger, 'logger')?.error !== 'function')
+    if (opts.logger !== undefined && typeof optionsBag(opts.logger, 'logger')?.error !== 'function')
       throw invalid('logger', '"logger" must be a pino-compatible logger ({ debug, info, warn, error }).')
-    integerIn(options.retryAfterRejectMs, 'retryAfterRejectMs', 0, 86_400_000)
-    oneOf(options.candleCloseFills, 'candleCloseFills', ['close', 'next-open'] as const)
-    oneOf(options.candlesFrom, 'candlesFrom', ['candles', 'trades'] as const)
+    integerIn(opts.retryAfterRejectMs, 'retryAfterRejectMs', 0, 86_400_000)
+    oneOf(opts.candleCloseFills, 'candleCloseFills', ['close', 'next-open'] as const)
+    oneOf(opts.candlesFrom, 'candlesFrom', ['candles', 'trades'] as const)
     if (
-      options.history !== undefined &&
-      (options.history === null ||
-        typeof options.history !== 'object' ||
-        typeof (options.history as Iterable<Candle>)[Symbol.iterator] !== 'function')
+      opts.history !== undefined &&
+      (opts.history === null ||
+        typeof opts.history !== 'object' ||
+        typeof (opts.history as Iterable<Candle>)[Symbol.iterator] !== 'function')
     )
       throw invalid(
         'history',
-        `"history" must be an array (or iterable) of candles (got ${describeValue(options.history)}).`,
+        `"history" must be an array (or iterable) of candles (got ${describeValue(opts.history)}).`,
       )
-    this.executor = options.executor ?? new DryRunExecutor()
+    this.executor = opts.executor ?? new DryRunExecutor()
     // Every line the engine logs passes redaction (secrets registered with registerSecret too).
-    this.logger = redactingLogger(options.logger ?? silentLogger)
-    this.retryAfterRejectMs = options.retryAfterRejectMs ?? 60_000
-    this.candleCloseFills = options.candleCloseFills ?? 'close'
-    this.candlesFrom = options.candlesFrom ?? 'candles'
-    if (options.history) this.warmUp(options.history)
+    this.logger = redactingLogger(opts.logger ?? silentLogger)
+    this.retryAfterRejectMs = opts.retryAfterRejectMs ?? 60_000
+    this.candleCloseFills = opts.candleCloseFills ?? 'close'
+    this.candlesFrom = opts.candlesFrom ?? 'candles'
+    if (opts.history) this.warmUp(opts.history)
   }
 
   get decisions$(): Observable<Decision> {
