@@ -12,7 +12,6 @@ import {
   LiveExecutor,
   liveConfirmationPhrase,
   type OrderGateway,
-  type OrderIntent,
   parseCandlesCsv,
   parseStrategy,
   RollingWindow,
@@ -24,7 +23,7 @@ import {
   Sma,
   sevenRules,
 } from '../src/index.js'
-import { fallingCandles, SYMBOL, T0 } from './helpers.js'
+import { fallingCandles, intent, SYMBOL, T0 } from './helpers.js'
 
 // Every bad argument to the public API of @bb/rules fails with a typed @bb/errors error that
 // names the parameter or the bad value — never a raw TypeError/RangeError, never silence.
@@ -59,18 +58,6 @@ const live = (extra: object = {}) =>
     sleep: async () => {},
     ...extra,
   })
-const intent = (extra: object = {}): OrderIntent => ({
-  id: 'bb-1',
-  decisionId: 1,
-  ruleId: 'r',
-  symbol: SYMBOL,
-  side: 'buy',
-  amount: { kind: 'quote', value: new Decimal(100_000) },
-  price: new Decimal(10_000),
-  timestamp: T0,
-  fill: 'at-price',
-  ...extra,
-})
 /** Runs an executor's submit and throws the error of a rejected outcome. */
 const refused = async (outcome: Promise<{ status: string; error?: unknown }>) => {
   const result = await outcome

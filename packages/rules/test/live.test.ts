@@ -16,10 +16,9 @@ import {
   type LiveExecutorOptions,
   liveConfirmationPhrase,
   type OrderGateway,
-  type OrderIntent,
   sevenRules,
 } from '../src/index.js'
-import { fallingCandles, SYMBOL, T0 } from './helpers.js'
+import { fallingCandles, intent, SYMBOL, T0 } from './helpers.js'
 
 /** An in-memory exchange: market orders fill at `price` after one poll. */
 function fakeGateway(options: { credentials?: boolean; price?: number; krw?: string } = {}) {
@@ -113,19 +112,6 @@ const confirmed = (gateway: OrderGateway, max = 1_000_000): LiveExecutorOptions 
   maxCapitalAtRisk: max,
   confirmation: liveConfirmationPhrase(max),
   sleep: async () => {},
-})
-
-const intent = (extra: Partial<OrderIntent>): OrderIntent => ({
-  id: 'bb-1',
-  decisionId: 1,
-  ruleId: 'r',
-  symbol: SYMBOL,
-  side: 'buy',
-  amount: { kind: 'quote', value: new Decimal(100_000) },
-  price: new Decimal(10_000),
-  timestamp: T0,
-  fill: 'at-price',
-  ...extra,
 })
 
 describe('LiveExecutor refuses to start without both confirmations', () => {
