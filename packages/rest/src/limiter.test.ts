@@ -204,6 +204,20 @@ describe('a fresh budget starts conservatively', () => {
     expect(granted).toBe(10)
   })
 
+  it('an exchange that answers without a header lifts the start too (it will never report more)', async () => {
+    const clock = manualClock()
+    const limiter = createRateLimiter({ groups: { ticker: { limit: 10, windowMs: 1000 } }, clock })
+    let granted = 0
+    for (let i = 0; i < 10; i++) void limiter.acquire('ticker').then(() => granted++)
+    await flush()
+    limiter.release('ticker') // a network failure says nothing
+    await flush()
+    expect(granted).toBe(5)
+    limiter.release('ticker', { answered: true }) // an answer without a header
+    await flush()
+    expect(granted).toBe(10)
+  })
+
   it('a budget that heard nothing for a while is fresh again', async () => {
     const clock = manualClock()
     const limiter = createRateLimiter({

@@ -124,8 +124,12 @@ export interface RateLimiter {
    * `remaining` more requests go out (less the ones still in flight).
    */
   observe(group: string, remaining: number, options?: { key?: string }): void
-  /** Marks one acquired request as finished without a rate-limit header (network error, no header). */
-  release(group: string, options?: { key?: string }): void
+  /**
+   * Marks one acquired request as finished without a rate-limit header (network error, no
+   * header). `answered: true` says the exchange did answer, just without a header: an exchange
+   * that never reports its count cannot lift a fresh budget's start, so its answers do.
+   */
+  release(group: string, options?: { key?: string; answered?: boolean }): void
   /** Backs the group off after a 429: nothing of the group is sent for `retryAfterMs`. */
   throttle(group: string, retryAfterMs: number, options?: { key?: string }): void
   /** Stops the group after a 418 until `untilMs`; `acquire` rejects with a banned `RateLimitError` meanwhile. */
@@ -159,7 +163,7 @@ interface Bucket {
   serverRemaining: number
   /** Until when `serverRemaining` holds (one window after the response that told it). */
   serverUntil: number
-  /** When the exchange last reported this budget (`-Infinity`: never). */
+  /** When the exchange last reported this budget, or answered without a header (`-Infinity`: never). */
   observedAt: number
 }
 
@@ -417,6 +421,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     release(group, releaseOptions = {}) {
       const bucket = bucketOf(group, releaseOptions.key)
       bucket.inflight = Math.max(0, bucket.inflight - 1)
+      if (releaseOptions.answered) {
+        bucket.observedAt = clock.now()
+        if (queued(bucket) > 0) drain(bucket)
+      }
     },
 
     throttle(group, retryAfterMs, throttleOptions = {}) {

@@ -250,7 +250,11 @@ export function createTransport(options: TransportOptions) {
       if (mapped !== error) counters.errors++
       throw mapped
     } finally {
-      if (!settled) limiter?.release(request.group, key ? { key } : {})
+      if (!settled)
+        limiter?.release(request.group, {
+          ...(key ? { key } : {}),
+          ...(status > 0 ? { answered: true } : {}),
+        })
       if (timer !== undefined) clock.clearTimeout(timer)
       if (onAbort) signal?.removeEventListener('abort', onAbort)
       const latencyMs = clock.now() - started
