@@ -33,12 +33,15 @@ import { type Clock, systemClock } from './clock.js'
 import { createBatcher } from './coalesce.js'
 import {
   createRateLimiter,
+  type Lane,
   type RateLimiter,
   type RateLimiterEvent,
+  type RateLimiterOptions,
   type RateLimitGroupStats,
 } from './limiter.js'
 import type { RetryOptions } from './retry.js'
 import { createTransport, type TransportEvent, type TransportGroupStats } from './transport.js'
+import { describeValue, validators } from './validate.js'
 
 /** Options of {@link createRestClient}. */
 export interface RestClientOptions {
@@ -55,10 +58,15 @@ export interface RestClientOptions {
    */
   trading?: 'dry-run' | 'live'
   /**
-   * The rate limiter: a shared {@link RateLimiter}, options for a new one, or `false` to send
-   * without limiting (tests only). @default a limiter with the adapter's groups
+   * The rate limiter. `'shared'` (the default): the process-wide budget of this exchange and
+   * base-URL origin ({@link sharedLimiterFor}) — every client of the process that talks to the
+   * same exchange from the same IP spends one budget, as the exchange counts it (account groups
+   * are kept per access key inside it). `'private'`: a limiter of this client's own. A
+   * {@link RateLimiter}: that one. {@link LimiterSettings}: a private limiter with these settings.
+   * `false`: no limiting (tests only).
+   * @default 'shared'
    */
-  limits?: RateLimiter | false | { safetyMarginMs?: number }
+  limits?: 'shared' | 'private' | RateLimiter | LimiterSettings | false
   /**
    * Timeout of one HTTP attempt, ms. From 5 s up (the default 10 s) it is undici's own timer on
    * the response headers and then on each body chunk, precise to about a second and free per
@@ -85,10 +93,22 @@ export interface RestClientOptions {
   logger?: Logger
 }
 
+/** Settings of a client's own limiter (`limits: { … }`); see {@link RateLimiterOptions}. */
+export type LimiterSettings = Pick<
+  RateLimiterOptions,
+  'safetyMarginMs' | 'initialFraction' | 'freshAfterMs' | 'liveReserve'
+>
+
 /** Options every method accepts. */
 export interface CallOptions {
   /** Aborts the call; it rejects with `AbortedError`. */
   signal?: AbortSignal
+  /**
+   * The lane inside the rate-limit group: `live` goes before `bulk`. Default: `live`, except
+   * history downloads of more than one page (`getCandles`, `iterateCandles`, `getTrades`), which
+   * are `bulk`.
+   */
+  priority?: Lane
 }
 
 /** Options of {@link RestClient.getTrades}. */
@@ -234,10 +254,10 @@ export interface RestClient {
   close(): Promise<void>
 }
 
-/** Builds the limiter of a client from the adapter's groups. */
+/** Builds a new limiter with the adapter's groups. */
 export function limiterFor(
   adapter: ExchangeAdapter,
-  options: { safetyMarginMs?: number; clock?: Clock } = {},
+  options: LimiterSettings & { clock?: Clock } = {},
 ): RateLimiter {
   const groups = Object.fromEntries(
     Object.entries(adapter.rest.rateLimits).map(([name, group]) => {
@@ -258,8 +278,50 @@ export function limiterFor(
     groups,
     exchange: adapter.id,
     ...(options.safetyMarginMs !== undefined ? { safetyMarginMs: options.safetyMarginMs } : {}),
+    ...(options.initialFraction !== undefined ? { initialFraction: options.initialFraction } : {}),
+    ...(options.freshAfterMs !== undefined ? { freshAfterMs: options.freshAfterMs } : {}),
+    ...(options.liveReserve !== undefined ? { liveReserve: options.liveReserve } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   })
+}
+
+// The process-wide budgets: per clock (a sliding log needs one time source), then per exchange
+// and base-URL origin.
+const sharedLimiters = new WeakMap<Clock, Map<string, RateLimiter>>()
+
+/**
+ * The process-wide limiter of one exchange at one base-URL origin — the budget every client
+ * created with the default `limits: 'shared'` spends. Upbit counts its quotation budgets per IP
+ * and its exchange budgets per account, not per client: two clients with limiters of their own
+ * spend the same budget twice. Account-scoped groups are kept per access key inside it.
+ *
+ * @example
+ * ```ts
+ * import { upbit } from '@bb/exchange-adapter'
+ * import { createRestClient, sharedLimiterFor } from '@bb/rest'
+ * const a = createRestClient({ adapter: upbit })
+ * const b = createRestClient({ adapter: upbit })
+ * console.log(a.limiter === b.limiter, a.limiter === sharedLimiterFor(upbit)) // true true
+ * ```
+ */
+export function sharedLimiterFor(
+  adapter: ExchangeAdapter,
+  options: { baseUrl?: string; clock?: Clock } = {},
+): RateLimiter {
+  const clock = options.clock ?? systemClock
+  const origin = new URL(options.baseUrl ?? adapter.rest.baseUrl).origin
+  let byKey = sharedLimiters.get(clock)
+  if (!byKey) {
+    byKey = new Map()
+    sharedLimiters.set(clock, byKey)
+  }
+  const key = `${adapter.id}\u0000${origin}`
+  let limiter = byKey.get(key)
+  if (!limiter) {
+    limiter = limiterFor(adapter, { clock })
+    byKey.set(key, limiter)
+  }
+  return limiter
 }
 
 /**
@@ -282,27 +344,33 @@ export function limiterFor(
  * ```
  */
 export function createRestClient(options: RestClientOptions): RestClient {
-  const { adapter } = options
+  const { adapter, baseUrl, credentials } = checkOptions(options)
   const clock = options.clock ?? systemClock
   const logger = redactingLogger(options.logger)
   const exchange = adapter.id
-  if (options.credentials) {
-    registerSecret(options.credentials.secretKey)
-    registerSecret(options.credentials.accessKey)
+  const check = validators(exchange)
+  if (credentials) {
+    registerSecret(credentials.secretKey)
+    registerSecret(credentials.accessKey)
   }
+  const limits = options.limits ?? 'shared'
   const limiter =
-    options.limits === false
+    limits === false
       ? undefined
-      : options.limits && 'acquire' in options.limits
-        ? options.limits
-        : limiterFor(adapter, { ...(options.limits ?? {}), clock })
+      : limits === 'shared'
+        ? sharedLimiterFor(adapter, { baseUrl, clock })
+        : limits === 'private'
+          ? limiterFor(adapter, { clock })
+          : 'acquire' in limits
+            ? limits
+            : limiterFor(adapter, { ...limits, clock })
   const unifier: Unifier = createUnifier(adapter, { validate: options.validate ?? 'fast' })
   const retry: RetryOptions =
     typeof options.retries === 'number' ? { retries: options.retries } : (options.retries ?? {})
   const transport = createTransport({
     adapter,
-    baseUrl: options.baseUrl ?? adapter.rest.baseUrl,
-    credentials: options.credentials,
+    baseUrl,
+    credentials,
     limiter,
     clock,
     logger,
@@ -315,18 +383,132 @@ export function createRestClient(options: RestClientOptions): RestClient {
   const trading = options.trading ?? 'dry-run'
   const maxTickerSymbols = adapter.capabilities.channels.ticker.rest.maxSymbols ?? 100
 
-  const signalOf = (callOptions: CallOptions | undefined) =>
-    callOptions?.signal ? { signal: callOptions.signal } : {}
+  /** Checks the options every method takes; returns them (or `{}`) typed. */
+  function callOptionsOf<T extends CallOptions>(value: T | undefined | null): T {
+    const given = check.options(value) ?? ({} as T)
+    check.signal(given.signal)
+    check.priority(given.priority)
+    return given
+  }
 
   async function fetchList(
     request: RestRequest,
     callOptions?: CallOptions & { noRetry?: boolean },
+    lane: Lane = callOptions?.priority ?? 'live',
   ): Promise<unknown[]> {
     const body = await transport.send(request, {
-      ...signalOf(callOptions),
+      ...(callOptions?.signal ? { signal: callOptions.signal } : {}),
       ...(callOptions?.noRetry ? { noRetry: true } : {}),
+      ...(lane === 'bulk' ? { priority: lane } : {}),
     })
     return Array.isArray(body) ? body : body === null ? [] : [body]
+  }
+
+  // The market codes the exchange lists, fetched only when a multi-market request failed on an
+  // unknown code (Upbit fails the whole call), to tell which of its codes are unknown.
+  let listed: { at: number; codes: Promise<Set<string>> } | undefined
+  function listedCodes(refresh: boolean): Promise<Set<string>> {
+    if (!refresh && listed && clock.now() - listed.at < LISTED_CODES_TTL_MS) return listed.codes
+    const request = adapter.rest.endpoints.markets({ details: false })
+    const codes = fetchList(request).then(
+      (raws) => new Set((normalizeAll('market', raws, request) as Market[]).map((m) => m.symbol)),
+    )
+    const entry = { at: clock.now(), codes }
+    listed = entry
+    codes.catch(() => {
+      if (listed === entry) listed = undefined
+    })
+    return codes
+  }
+
+  /**
+   * The codes among `symbols` that the exchange does not list, after it refused a request of
+   * them with an unknown-symbol error; `[]` when the list does not tell (or cannot be read).
+   */
+  async function unknownAmong(symbols: readonly string[]): Promise<string[]> {
+    try {
+      let codes = await listedCodes(false)
+      let unknown = symbols.filter((s) => !codes.has(s))
+      if (unknown.length === 0) {
+        codes = await listedCodes(true) // the cached list may predate a delisting
+        unknown = symbols.filter((s) => !codes.has(s))
+      }
+      return unknown
+    } catch {
+      return []
+    }
+  }
+
+  /** The error of a multi-market request refused for unknown codes, naming only those codes. */
+  function unknownSymbols(unknown: readonly string[], original: UnknownSymbolError): UnknownSymbolError {
+    return new UnknownSymbolError({
+      symbol: unknown.join(','),
+      exchange,
+      channel: 'rest',
+      ...(original.status !== undefined ? { status: original.status } : {}),
+      ...(original.exchangeCode !== undefined ? { exchangeCode: original.exchangeCode } : {}),
+    })
+  }
+
+  /**
+   * Runs a request over several markets for one caller; when the exchange refuses it for an
+   * unknown code, the error names only the codes that are unknown, not the whole list.
+   */
+  async function namingUnknown<T>(symbols: readonly string[], run: () => Promise<T>): Promise<T> {
+    try {
+      return await run()
+    } catch (error) {
+      if (!UnknownSymbolError.isInstance(error) || symbols.length < 2) throw error
+      const unknown = await unknownAmong(symbols)
+      throw unknown.length > 0 ? unknownSymbols(unknown, error) : error
+    }
+  }
+
+  /**
+   * Runs a request about one market sent in the body (orders): an unknown-symbol error of the
+   * exchange then names the market, which the error mapper only finds in a query.
+   */
+  async function naming<T>(request: RestRequest, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run()
+    } catch (error) {
+      const market = request.body?.market
+      if (UnknownSymbolError.isInstance(error) && typeof market === 'string' && error.symbol !== market)
+        throw unknownSymbols([market], error)
+      throw error
+    }
+  }
+
+  /**
+   * Runs a request over the markets of several callers (a batch); when the exchange refuses it
+   * for an unknown code, runs it again without the unknown codes, so only their callers fail.
+   * Returns what was loaded; the unknown codes are simply absent.
+   */
+  async function withoutUnknown<T>(
+    symbols: readonly string[],
+    run: (symbols: readonly string[]) => Promise<T[]>,
+  ): Promise<T[]> {
+    try {
+      return await run(symbols)
+    } catch (error) {
+      if (!UnknownSymbolError.isInstance(error)) throw error
+      if (symbols.length < 2) return []
+      const unknown = new Set(await unknownAmong(symbols))
+      if (unknown.size === 0) {
+        // The list does not tell which code the exchange refused: ask one market at a time.
+        const each = await Promise.all(
+          symbols.map((symbol) =>
+            run([symbol]).catch((e: unknown) => {
+              if (UnknownSymbolError.isInstance(e)) return [] as T[]
+              throw e
+            }),
+          ),
+        )
+        return each.flat()
+      }
+      const known = symbols.filter((s) => !unknown.has(s))
+      return known.length > 0 ? withoutUnknown(known, run) : []
+    }
   }
 
   function normalizeAll<
@@ -352,41 +534,47 @@ export function createRestClient(options: RestClientOptions): RestClient {
     }
   }
 
-  // One multi-market /ticker request for all single-market callers of a short window.
+  // One multi-market /ticker request for all single-market callers of a short window. A code the
+  // exchange does not list fails only its own callers: the batch is sent again without it.
   const tickerBatcher = createBatcher<string, Ticker>({
     maxBatch: maxTickerSymbols,
     windowMs: options.batchWindowMs ?? 0,
     load: async (symbols) => {
-      const request = adapter.rest.endpoints.tickers({ symbols })
-      const tickers = normalizeAll('ticker', await fetchList(request), request) as Ticker[]
+      const tickers = await withoutUnknown(symbols, async (list) => {
+        const request = adapter.rest.endpoints.tickers({ symbols: [...list] })
+        return normalizeAll('ticker', await fetchList(request), request) as Ticker[]
+      })
       return new Map(tickers.map((t) => [t.symbol, t]))
     },
-    missing: (symbol) => new UnknownSymbolError({ symbol, exchange }),
+    missing: (symbol) => new UnknownSymbolError({ symbol, exchange, channel: 'rest' }),
   })
 
-  async function* pages(
-    symbol: string,
-    intervalInput: CandleInterval | string,
-    candleOptions: GetCandlesOptions = {},
-  ): AsyncGenerator<Candle[]> {
+  /** Checks the arguments of a candle download before anything is sent. */
+  function candleArgs(symbol: unknown, intervalInput: unknown, given: GetCandlesOptions | undefined) {
+    check.symbol(symbol)
+    if (typeof intervalInput !== 'string')
+      throw check.invalid(
+        'interval',
+        `"interval" must be a candle interval such as '1m' or '1d' (got ${describeValue(intervalInput)}).`,
+      )
+    const candleOptions = callOptionsOf(given)
     const interval = parseCandleInterval(intervalInput)
-    const maxPage = adapter.capabilities.channels.candle.rest.maxCount ?? 200
-    const from = candleOptions.from
-    const to = candleOptions.to ?? clock.now()
+    const from = check.time(candleOptions.from, 'from')
+    const to = check.time(candleOptions.to, 'to') ?? clock.now()
+    check.boolean(candleOptions.fill, 'fill')
+    check.callback(candleOptions.onProgress, 'onProgress')
     if (from !== undefined && from >= to) {
-      throw new InvalidRequestError({
-        exchange,
-        param: 'from',
-        message: `"from" (${from}) must be before "to" (${to}).`,
-      })
+      throw check.invalid('from', `"from" (${from}) must be before "to" (${to}).`)
     }
-    const wanted = candleOptions.count ?? (from === undefined ? maxPage : Number.POSITIVE_INFINITY)
-    if (!(wanted > 0))
-      throw new InvalidRequestError({
-        exchange,
-        param: 'count',
-        message: 'count must be a positive integer.',
-      })
+    const count = check.integer(candleOptions.count, 'count', 1, MAX_HISTORY_COUNT)
+    const maxPage = adapter.capabilities.channels.candle.rest.maxCount ?? 200
+    const wanted = count ?? (from === undefined ? maxPage : Number.POSITIVE_INFINITY)
+    const lane: Lane = candleOptions.priority ?? (wanted > maxPage ? 'bulk' : 'live')
+    return { candleOptions, interval, from, to, wanted, maxPage, lane }
+  }
+
+  async function* pages(args: ReturnType<typeof candleArgs>, symbol: string): AsyncGenerator<Candle[]> {
+    const { candleOptions, interval, from, to, wanted, maxPage, lane } = args
     const total = wanted !== Number.POSITIVE_INFINITY ? wanted : countIntervals(from ?? to, to, interval)
     let cursor = to
     let done = 0
@@ -396,7 +584,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
       const pageSize = Math.min(maxPage, wanted - done)
       const params: CandlesParams = { symbol, interval, count: pageSize, to: cursor }
       const request = adapter.rest.endpoints.candles(params)
-      const raw = await fetchList(request, candleOptions)
+      const raw = await fetchList(request, candleOptions, lane)
       requests++
       const candles = normalizeAll('candle', raw, request) as Candle[]
       const page: Candle[] = []
@@ -419,36 +607,58 @@ export function createRestClient(options: RestClientOptions): RestClient {
     }
   }
 
+  function throwMissing(param: string): never {
+    throw check.invalid(param, `"${param}" is required.`)
+  }
+
+  function checkRef(ref: unknown): void {
+    const given = check.options(ref as OrderRef | undefined, 'ref') ?? throwMissing('ref')
+    check.string(given.id, 'id')
+    check.string(given.clientOrderId, 'clientOrderId')
+  }
+
   const client: RestClient = {
-    hasCredentials: () => options.credentials !== undefined,
+    hasCredentials: () => credentials !== undefined,
     limiter,
     events$: limiter ? merge(transport.events$, limiter.events$) : transport.events$,
 
-    async getMarkets(callOptions) {
-      const request = adapter.rest.endpoints.markets({ details: callOptions?.details ?? true })
+    async getMarkets(given) {
+      const callOptions = callOptionsOf(given)
+      const details = check.boolean(callOptions.details, 'details') ?? true
+      const request = adapter.rest.endpoints.markets({ details })
       return normalizeAll('market', await fetchList(request, callOptions), request) as Market[]
     },
 
-    async getTickers(symbols, callOptions) {
-      if (symbols.length === 0) return []
-      const normalized = symbols.map((s) => adapter.symbols.normalize(s))
-      if (normalized.length === 1 && !callOptions?.signal) return [await tickerBatcher.load(normalized[0]!)]
+    async getTickers(symbols, given) {
+      const callOptions = callOptionsOf(given)
+      const normalized = check.symbols(symbols).map((s) => adapter.symbols.normalize(s))
+      if (normalized.length === 1 && !callOptions.signal && callOptions.priority !== 'bulk')
+        return [await tickerBatcher.load(normalized[0]!)]
       const out: Ticker[] = []
       for (let i = 0; i < normalized.length; i += maxTickerSymbols) {
-        const request = adapter.rest.endpoints.tickers({ symbols: normalized.slice(i, i + maxTickerSymbols) })
-        out.push(...(normalizeAll('ticker', await fetchList(request, callOptions), request) as Ticker[]))
+        const chunk = normalized.slice(i, i + maxTickerSymbols)
+        const request = adapter.rest.endpoints.tickers({ symbols: chunk })
+        const raws = await namingUnknown(chunk, () => fetchList(request, callOptions))
+        out.push(...(normalizeAll('ticker', raws, request) as Ticker[]))
       }
       return out
     },
 
-    async getTickersByQuote(quotes, callOptions) {
+    async getTickersByQuote(quotes, given) {
+      const callOptions = callOptionsOf(given)
       const request = adapter.rest.endpoints.tickersByQuote({ quotes })
       return normalizeAll('ticker', await fetchList(request, callOptions), request) as Ticker[]
     },
 
-    async getTrades(symbol, tradeOptions = {}) {
-      const wanted = tradeOptions.count ?? 100
+    async getTrades(symbol, given) {
+      check.symbol(symbol)
+      const tradeOptions = callOptionsOf(given)
+      const wanted = check.integer(tradeOptions.count, 'count', 1, MAX_HISTORY_COUNT) ?? 100
+      check.string(tradeOptions.to, 'to')
+      check.string(tradeOptions.cursor, 'cursor')
+      check.integer(tradeOptions.daysAgo, 'daysAgo', 1, 7)
       const maxPage = adapter.capabilities.channels.trade.rest.maxCount ?? 500
+      const lane: Lane = tradeOptions.priority ?? (wanted > maxPage ? 'bulk' : 'live')
       const out: Trade[] = []
       const seen = new Set<string>()
       let cursor = tradeOptions.cursor
@@ -460,7 +670,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
           ...(tradeOptions.to !== undefined ? { to: tradeOptions.to } : {}),
           ...(tradeOptions.daysAgo !== undefined ? { daysAgo: tradeOptions.daysAgo } : {}),
         })
-        const trades = normalizeAll('trade', await fetchList(request, tradeOptions), request) as Trade[]
+        const trades = normalizeAll('trade', await fetchList(request, tradeOptions, lane), request) as Trade[]
         for (const trade of trades) {
           if (seen.has(trade.id)) continue
           seen.add(trade.id)
@@ -473,36 +683,58 @@ export function createRestClient(options: RestClientOptions): RestClient {
       return out.slice(0, wanted)
     },
 
-    async getOrderbook(symbols, bookOptions = {}) {
+    async getOrderbook(symbols, given) {
+      const bookOptions = callOptionsOf(given)
+      const list = check.symbols(symbols)
+      check.integer(bookOptions.depth, 'depth', 1, Number.MAX_SAFE_INTEGER)
+      if (
+        bookOptions.level !== undefined &&
+        !(typeof bookOptions.level === 'string' || Number.isFinite(bookOptions.level))
+      )
+        throw check.invalid(
+          'level',
+          `"level" must be a number or decimal text (got ${describeValue(bookOptions.level)}).`,
+        )
       const request = adapter.rest.endpoints.orderbook({
-        symbols,
+        symbols: list,
         ...(bookOptions.depth !== undefined ? { depth: bookOptions.depth } : {}),
         ...(bookOptions.level !== undefined ? { level: bookOptions.level } : {}),
       })
-      return normalizeAll('orderbook', await fetchList(request, bookOptions), request) as OrderbookSnapshot[]
+      const raws = await namingUnknown(list, () => fetchList(request, bookOptions))
+      return normalizeAll('orderbook', raws, request) as OrderbookSnapshot[]
     },
 
-    async getOrderbookInstruments(symbols, callOptions) {
-      return fetchList(adapter.rest.endpoints.orderbookInstruments({ symbols }), callOptions)
+    async getOrderbookInstruments(symbols, given) {
+      const callOptions = callOptionsOf(given)
+      const list = check.symbols(symbols)
+      const request = adapter.rest.endpoints.orderbookInstruments({ symbols: list })
+      return namingUnknown(list, () => fetchList(request, callOptions))
     },
 
-    async getCandles(symbol, interval, candleOptions = {}) {
+    async getCandles(symbol, interval, given) {
+      const args = candleArgs(symbol, interval, given)
       const all: Candle[][] = []
-      for await (const page of pages(symbol, interval, candleOptions)) all.unshift(page)
+      for await (const page of pages(args, symbol)) all.unshift(page)
       const candles = all.flat()
-      return candleOptions.fill ? fillGaps(candles) : candles
+      return args.candleOptions.fill ? fillGaps(candles) : candles
     },
 
-    iterateCandles(symbol, interval, candleOptions = {}) {
-      return pages(symbol, interval, candleOptions)
+    iterateCandles(symbol, interval, given) {
+      // Checked at the first `next()`, like every other failure of the download.
+      return (async function* () {
+        yield* pages(candleArgs(symbol, interval, given), symbol)
+      })()
     },
 
-    async getBalances(callOptions) {
+    async getBalances(given) {
+      const callOptions = callOptionsOf(given)
       const request = adapter.rest.endpoints.balances()
       return normalizeAll('balance', await fetchList(request, callOptions), request) as Balance[]
     },
 
-    async getOrderChance(symbol, callOptions) {
+    async getOrderChance(symbol, given) {
+      const callOptions = callOptionsOf(given)
+      check.symbol(symbol)
       const request = adapter.rest.endpoints.orderChance({ symbol })
       const [raw] = await fetchList(request, callOptions)
       const chance = (raw ?? {}) as {
@@ -522,26 +754,33 @@ export function createRestClient(options: RestClientOptions): RestClient {
       }
     },
 
-    async createOrder(params, callOptions) {
+    async createOrder(params, given) {
+      const callOptions = callOptionsOf(given)
+      check.options(params, 'params') ?? throwMissing('params')
       requireLive('createOrder')
       const request = adapter.rest.endpoints.createOrder(params)
-      const [raw] = await fetchList(request, { ...callOptions, noRetry: true })
+      const [raw] = await naming(request, () => fetchList(request, { ...callOptions, noRetry: true }))
       return normalizeAll('order', [raw], request)[0] as Order
     },
 
-    async testOrder(params, callOptions) {
+    async testOrder(params, given) {
+      const callOptions = callOptionsOf(given)
+      check.options(params, 'params') ?? throwMissing('params')
       const request = adapter.rest.endpoints.testOrder(params)
-      const [raw] = await fetchList(request, { ...callOptions, noRetry: true })
+      const [raw] = await naming(request, () => fetchList(request, { ...callOptions, noRetry: true }))
       return normalizeAll('order', [raw], request)[0] as Order
     },
 
-    async getOrder(ref, callOptions) {
+    async getOrder(ref, given) {
+      const callOptions = callOptionsOf(given)
+      checkRef(ref)
       const request = adapter.rest.endpoints.order(ref)
       const [raw] = await fetchList(request, callOptions)
       return normalizeAll('order', [raw], request)[0] as Order
     },
 
-    async getOpenOrders(orderOptions = {}) {
+    async getOpenOrders(given) {
+      const orderOptions = callOptionsOf(given)
       const request = adapter.rest.endpoints.openOrders({
         ...(orderOptions.symbol !== undefined ? { symbol: orderOptions.symbol } : {}),
         ...(orderOptions.page !== undefined ? { page: orderOptions.page } : {}),
@@ -550,7 +789,10 @@ export function createRestClient(options: RestClientOptions): RestClient {
       return normalizeAll('order', await fetchList(request, orderOptions), request) as Order[]
     },
 
-    async getClosedOrders(orderOptions = {}) {
+    async getClosedOrders(given) {
+      const orderOptions = callOptionsOf(given)
+      check.time(orderOptions.startTime, 'startTime')
+      check.time(orderOptions.endTime, 'endTime')
       const request = adapter.rest.endpoints.closedOrders({
         ...(orderOptions.symbol !== undefined ? { symbol: orderOptions.symbol } : {}),
         ...(orderOptions.states !== undefined ? { states: orderOptions.states } : {}),
@@ -561,7 +803,9 @@ export function createRestClient(options: RestClientOptions): RestClient {
       return normalizeAll('order', await fetchList(request, orderOptions), request) as Order[]
     },
 
-    async cancelOrder(ref, callOptions) {
+    async cancelOrder(ref, given) {
+      const callOptions = callOptionsOf(given)
+      checkRef(ref)
       requireLive('cancelOrder')
       const request = adapter.rest.endpoints.cancelOrder(ref)
       const [raw] = await fetchList(request, { ...callOptions, noRetry: true })
@@ -572,6 +816,94 @@ export function createRestClient(options: RestClientOptions): RestClient {
     close: () => transport.close(),
   }
   return client
+}
+
+/** How long the market list fetched to tell unknown codes apart is reused, ms. */
+const LISTED_CODES_TTL_MS = 60_000
+
+/** The most candles or trades one history call may ask for (larger counts are surely a mistake). */
+const MAX_HISTORY_COUNT = 100_000_000
+
+/** Checks the options of {@link createRestClient} before anything is built. */
+function checkOptions(options: RestClientOptions): {
+  adapter: ExchangeAdapter
+  baseUrl: string
+  credentials: Credentials | undefined
+} {
+  if (options === null || typeof options !== 'object')
+    throw new InvalidRequestError({
+      param: 'options',
+      channel: 'rest',
+      message: `createRestClient needs an options object with an adapter (got ${describeValue(options)}).`,
+    })
+  const { adapter } = options
+  if (!adapter || typeof adapter !== 'object' || typeof adapter.id !== 'string' || !adapter.rest)
+    throw new InvalidRequestError({
+      param: 'adapter',
+      channel: 'rest',
+      message: `"adapter" must be an exchange adapter such as upbit from @bb/exchange-adapter (got ${describeValue(adapter)}).`,
+    })
+  const check = validators(adapter.id)
+  const baseUrl = check.url(options.baseUrl ?? adapter.rest.baseUrl, 'baseUrl').href
+  check.oneOf(options.trading, 'trading', ['dry-run', 'live'] as const)
+  check.oneOf(options.validate, 'validate', ['strict', 'fast'] as const)
+  check.oneOf(options.signAlgorithm, 'signAlgorithm', ['HS256', 'HS512'] as const)
+  check.integer(options.timeoutMs, 'timeoutMs', 1, 3_600_000)
+  check.integer(options.connections, 'connections', 1, 1024)
+  check.integer(options.batchWindowMs, 'batchWindowMs', 0, 60_000)
+  if (typeof options.retries === 'number' || options.retries === undefined)
+    check.integer(options.retries, 'retries', 0, 100)
+  else {
+    const retries = check.options(options.retries, 'retries') ?? {}
+    check.integer(retries.retries, 'retries.retries', 0, 100)
+    check.integer(retries.baseDelayMs, 'retries.baseDelayMs', 0, 3_600_000)
+    check.integer(retries.maxDelayMs, 'retries.maxDelayMs', 0, 3_600_000)
+  }
+  const limits = options.limits
+  if (
+    limits !== undefined &&
+    limits !== false &&
+    limits !== 'shared' &&
+    limits !== 'private' &&
+    !(typeof limits === 'object' && limits !== null && 'acquire' in limits)
+  ) {
+    const settings = check.options(limits as LimiterSettings, 'limits') ?? {}
+    check.integer(settings.safetyMarginMs, 'limits.safetyMarginMs', 0, 60_000)
+    check.integer(settings.liveReserve, 'limits.liveReserve', 0, 1_000)
+    check.integer(settings.freshAfterMs, 'limits.freshAfterMs', 0, 3_600_000)
+    const fraction = settings.initialFraction
+    if (fraction !== undefined && !(typeof fraction === 'number' && fraction > 0 && fraction <= 1))
+      throw check.invalid(
+        'limits.initialFraction',
+        `"limits.initialFraction" must be a number in (0, 1] (got ${describeValue(fraction)}).`,
+      )
+  }
+  return { adapter, baseUrl, credentials: checkCredentials(adapter.id, options.credentials) }
+}
+
+/**
+ * Checks credentials when the client is created, so that a malformed key fails at once with an
+ * error that names the field but never shows its value (a non-string key would not be redacted).
+ */
+function checkCredentials(exchange: string, credentials: Credentials | undefined): Credentials | undefined {
+  if (credentials === undefined) return undefined
+  const fail = (param: string, got: string) =>
+    new InvalidRequestError({
+      exchange,
+      channel: 'rest',
+      param,
+      message: `"${param}" must be a non-empty string (got ${got}; the value is not shown).`,
+    })
+  if (credentials === null || typeof credentials !== 'object') throw fail('credentials', typeof credentials)
+  for (const field of ['accessKey', 'secretKey'] as const) {
+    const value: unknown = credentials[field]
+    if (typeof value !== 'string' || value === '')
+      throw fail(
+        `credentials.${field}`,
+        value === '' ? 'an empty string' : value === null ? 'null' : `a ${typeof value}`,
+      )
+  }
+  return credentials
 }
 
 function countIntervals(from: number, to: number, interval: CandleInterval): number {

@@ -16,21 +16,25 @@ export {
   type GetClosedOrdersOptions,
   type GetOpenOrdersOptions,
   type GetTradesOptions,
+  type LimiterSettings,
   limiterFor,
   type OrderChance,
   type RestClient,
   type RestClientOptions,
   type RestClientStats,
+  sharedLimiterFor,
 } from './client.js'
 export { type Clock, systemClock } from './clock.js'
 export {
   type AcquireOptions,
   createRateLimiter,
+  type Lane,
   type RateLimiter,
   type RateLimiterEvent,
   type RateLimiterOptions,
   type RateLimitGroupConfig,
   type RateLimitGroupStats,
+  type RateLimitLaneStats,
 } from './limiter.js'
 export { backoffDelay, type RetryOptions } from './retry.js'
 export type { RequestEvent, RetryEvent, TransportEvent, TransportGroupStats } from './transport.js'

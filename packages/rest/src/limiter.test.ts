@@ -50,6 +50,7 @@ describe('rate limiter', () => {
       groups: { ticker: { limit: 10, windowMs: 1000 } },
       clock,
       safetyMarginMs: 30,
+      initialFraction: 1, // the sliding log alone (the fresh start is tested below)
     })
     const grants: { i: number; at: number }[] = []
     const all = Array.from({ length: 35 }, (_, i) =>
@@ -175,6 +176,147 @@ describe('rate limiter', () => {
     expect(count).toBe(3) // order:a, order:b, ticker
   })
 })
+
+describe('a fresh budget starts conservatively', () => {
+  it('lets half the limit go until the exchange reports the window, then the rest', async () => {
+    const clock = manualClock()
+    const limiter = createRateLimiter({ groups: { ticker: { limit: 10, windowMs: 1000 } }, clock })
+    let granted = 0
+    for (let i = 0; i < 10; i++) void limiter.acquire('ticker').then(() => granted++)
+    await flush()
+    expect(granted).toBe(5) // nobody has told us yet how much of this IP's window is spent
+    limiter.observe('ticker', 9) // the first answer: only our own requests were counted
+    await flush()
+    expect(granted).toBe(10) // 9 left − 4 still in flight = 5 more, at once
+  })
+
+  it('the header can also say less: a budget another client of the IP spends stays closed', async () => {
+    const clock = manualClock()
+    const limiter = createRateLimiter({ groups: { ticker: { limit: 10, windowMs: 1000 } }, clock })
+    let granted = 0
+    for (let i = 0; i < 10; i++) void limiter.acquire('ticker').then(() => granted++)
+    await flush()
+    limiter.observe('ticker', 0) // someone else already spent the window
+    for (let i = 0; i < 4; i++) limiter.release('ticker')
+    await flush()
+    expect(granted).toBe(5)
+    await clock.advance(1000)
+    expect(granted).toBe(10)
+  })
+
+  it('an exchange that answers without a header lifts the start too (it will never report more)', async () => {
+    const clock = manualClock()
+    const limiter = createRateLimiter({ groups: { ticker: { limit: 10, windowMs: 1000 } }, clock })
+    let granted = 0
+    for (let i = 0; i < 10; i++) void limiter.acquire('ticker').then(() => granted++)
+    await flush()
+    limiter.release('ticker') // a network failure says nothing
+    await flush()
+    expect(granted).toBe(5)
+    limiter.release('ticker', { answered: true }) // an answer without a header
+    await flush()
+    expect(granted).toBe(10)
+  })
+
+  it('a budget that heard nothing for a while is fresh again', async () => {
+    const clock = manualClock()
+    const limiter = createRateLimiter({
+      groups: { ticker: { limit: 10, windowMs: 1000 } },
+      clock,
+      freshAfterMs: 5000,
+    })
+    await limiter.acquire('ticker')
+    limiter.observe('ticker', 9)
+    let granted = 0
+    for (let i = 0; i < 9; i++) void limiter.acquire('ticker').then(() => granted++)
+    await flush()
+    expect(granted).toBe(9) // learned: the whole limit
+    await clock.advance(6000)
+    for (let i = 0; i < 10; i++) void limiter.acquire('ticker').then(() => granted++)
+    await flush()
+    expect(granted).toBe(9 + 5)
+  })
+})
+
+describe('priority lanes', () => {
+  it('a live request goes before every bulk request queued ahead of it', async () => {
+    const clock = manualClock()
+    const limiter = createRateLimiter({
+      groups: { candle: { limit: 10, windowMs: 1000 } },
+      clock,
+      initialFraction: 1,
+    })
+    const order: string[] = []
+    for (let i = 0; i < 30; i++)
+      void limiter.acquire('candle', { priority: 'bulk' }).then(() => order.push(`b${i}`))
+    await flush()
+    expect(order).toHaveLength(9) // bulk leaves one slot of the window to live work
+    void limiter.acquire('candle').then(() => order.push('live'))
+    await flush()
+    expect(order.at(-1)).toBe('live') // the reserved slot: no wait at all
+    void limiter.acquire('candle').then(() => order.push('live2'))
+    await clock.advance(1030)
+    expect(order.indexOf('live2')).toBe(10) // first of the next window, before b9
+    expect(order[11]).toBe('b9')
+    expect(limiter.stats().candle?.lanes.live).toMatchObject({ granted: 2, waited: 1, maxWaitMs: 1030 })
+    expect(limiter.stats().candle?.lanes.bulk.granted).toBe(9 + 8) // live counts against the window too
+  })
+
+  it('a 500-request download does not slow a live poll of the same group', async () => {
+    const clock = manualClock()
+    const limiter = createRateLimiter({ groups: { candle: { limit: 10, windowMs: 1000 } }, clock })
+    const events: RateLimiterEvent[] = []
+    limiter.events$.subscribe((e) => events.push(e))
+    // The exchange: fixed one-second windows of 10, answering each request with what is left.
+    const counted = new Map<number, number>()
+    let violations = 0
+    const answer = () => {
+      const window = Math.floor(clock.now() / 1000)
+      const count = (counted.get(window) ?? 0) + 1
+      counted.set(window, count)
+      if (count > 10) violations++
+      limiter.observe('candle', Math.max(0, 10 - count))
+    }
+    let downloaded = 0
+    // The download: 500 pages, one after the other, each answered at once.
+    const download = (async () => {
+      for (let page = 0; page < 500; page++) {
+        await limiter.acquire('candle', { priority: 'bulk' })
+        answer()
+        downloaded++
+      }
+    })()
+    // The live poll: one request a second, for the whole download.
+    const waits: number[] = []
+    const poll = (async () => {
+      for (let tick = 0; tick < 60; tick++) {
+        const asked = clock.now()
+        await limiter.acquire('candle')
+        waits.push(clock.now() - asked)
+        answer()
+        await sleepOn(clock, 1000 - (clock.now() - asked))
+      }
+    })()
+    const started = clock.now()
+    for (let t = 0; t < 1300 && downloaded < 500; t++) await clock.advance(100)
+    await download
+    expect(downloaded).toBe(500)
+    // The download still gets most of the budget: more than 7 requests a second (64 s here; the
+    // sliding log's margin and the reserved slot cost the rest).
+    expect(clock.now() - started).toBeLessThan((500 / 7) * 1000)
+    await clock.advance(10_000)
+    await poll
+    expect(waits).toHaveLength(60)
+    expect(violations).toBe(0)
+    // A live request never waits for the download, whatever the download has queued.
+    expect(Math.max(...waits)).toBe(0)
+    expect(events.some((e) => e.type === 'wait' && e.lane === 'bulk')).toBe(true)
+    expect(limiter.stats().candle?.lanes.live.waited).toBe(0)
+  })
+})
+
+const sleepOn = (clock: Clock, ms: number) =>
+  new Promise<void>((resolve) => clock.setTimeout(resolve, Math.max(0, ms)))
 
 describe('retry', () => {
   it('full jitter stays within [0, min(max, base·2^n))', () => {

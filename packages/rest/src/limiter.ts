@@ -12,6 +12,13 @@ export interface RateLimitGroupConfig {
   scope?: 'ip' | 'account'
 }
 
+/**
+ * The priority lane of a request inside its rate-limit group. `live` (snapshots, polling, order
+ * and account reads) is always served before `bulk` (history paging), and `bulk` leaves
+ * {@link RateLimiterOptions.liveReserve} slots of every window to `live`.
+ */
+export type Lane = 'live' | 'bulk'
+
 /** Options of {@link createRateLimiter}. */
 export interface RateLimiterOptions {
   /** The groups and their budgets, e.g. from `adapter.rest.rateLimits`. */
@@ -26,11 +33,40 @@ export interface RateLimiterOptions {
   exchange?: string
   /** Injectable time. @default systemClock */
   clock?: Clock
+  /**
+   * A fresh budget — one that has heard no rate-limit header from the exchange for
+   * {@link RateLimiterOptions.freshAfterMs} — lets only this share of a group's limit go out per
+   * window (rounded up, at least 1) until the exchange's `Remaining-Req` says how much is left.
+   * Another client or process on the same IP may already be spending the window. `1` turns it off.
+   * @default 0.5
+   */
+  initialFraction?: number
+  /**
+   * How long without any rate-limit header of a group until its budget counts as fresh again, ms.
+   * @default 10 × the group's window
+   */
+  freshAfterMs?: number
+  /**
+   * Slots of every window that `bulk` requests leave to `live` ones (never the whole limit), so a
+   * live request does not wait for a history download's burst. @default 1
+   */
+  liveReserve?: number
 }
 
 /** Something the limiter did: observable through {@link RateLimiter.events$}. */
 export type RateLimiterEvent =
-  | { type: 'wait'; group: string; waitMs: number; queued: number }
+  | {
+      type: 'wait'
+      group: string
+      /** The lane the request waits in. */
+      lane: Lane
+      /** Expected wait, ms. */
+      waitMs: number
+      /** Requests of the group now waiting, both lanes. */
+      queued: number
+      /** Requests now waiting in this lane. */
+      queuedInLane: number
+    }
   | { type: 'corrected'; group: string; remaining: number; phantom: number }
   | { type: 'throttled'; group: string; retryAfterMs: number }
   | { type: 'blocked'; group: string; untilMs: number }
@@ -49,6 +85,20 @@ export interface RateLimitGroupStats {
   blocked: number
   /** Slots taken by requests of other processes, learned from the exchange's headers. */
   corrected: number
+  /** The same counters per lane, and the longest wait of each. */
+  lanes: Record<Lane, RateLimitLaneStats>
+}
+
+/** Counters of one lane of one group. */
+export interface RateLimitLaneStats {
+  /** Requests let through. */
+  granted: number
+  /** Requests that had to wait for a slot. */
+  waited: number
+  /** Total time spent waiting, ms. */
+  totalWaitMs: number
+  /** The longest wait, ms. */
+  maxWaitMs: number
 }
 
 /** Per-call options of {@link RateLimiter.acquire}. */
@@ -57,6 +107,8 @@ export interface AcquireOptions {
   signal?: AbortSignal
   /** The account (access key) for `account`-scoped groups. */
   key?: string
+  /** The lane: `live` (the default) goes before `bulk`. */
+  priority?: Lane
 }
 
 /**
@@ -72,8 +124,12 @@ export interface RateLimiter {
    * `remaining` more requests go out (less the ones still in flight).
    */
   observe(group: string, remaining: number, options?: { key?: string }): void
-  /** Marks one acquired request as finished without a rate-limit header (network error, no header). */
-  release(group: string, options?: { key?: string }): void
+  /**
+   * Marks one acquired request as finished without a rate-limit header (network error, no
+   * header). `answered: true` says the exchange did answer, just without a header: an exchange
+   * that never reports its count cannot lift a fresh budget's start, so its answers do.
+   */
+  release(group: string, options?: { key?: string; answered?: boolean }): void
   /** Backs the group off after a 429: nothing of the group is sent for `retryAfterMs`. */
   throttle(group: string, retryAfterMs: number, options?: { key?: string }): void
   /** Stops the group after a 418 until `untilMs`; `acquire` rejects with a banned `RateLimitError` meanwhile. */
@@ -85,6 +141,7 @@ export interface RateLimiter {
 }
 
 interface Waiter {
+  lane: Lane
   resolve: () => void
   reject: (error: unknown) => void
   enqueuedAt: number
@@ -95,7 +152,7 @@ interface Bucket {
   group: string
   config: RateLimitGroupConfig
   grants: number[]
-  queue: Waiter[]
+  queues: Record<Lane, Waiter[]>
   pausedUntil: number
   blockedUntil: number
   timer: unknown
@@ -106,13 +163,16 @@ interface Bucket {
   serverRemaining: number
   /** Until when `serverRemaining` holds (one window after the response that told it). */
   serverUntil: number
+  /** When the exchange last reported this budget, or answered without a header (`-Infinity`: never). */
+  observedAt: number
 }
 
 /**
  * Creates a {@link RateLimiter}: a sliding-window log per group (and per account for account-scoped
  * groups). A request is granted only while fewer than `limit` grants fall inside the last
- * `windowMs + safetyMarginMs`; others queue in FIFO order and are released exactly when a slot
- * frees up.
+ * `windowMs + safetyMarginMs`; others queue in FIFO order per lane (`live` before `bulk`) and are
+ * released exactly when a slot frees up. A fresh budget starts at `initialFraction` of the limit
+ * until the exchange's header reports the real count.
  *
  * @example
  * ```ts
@@ -125,6 +185,8 @@ interface Bucket {
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const clock = options.clock ?? systemClock
   const margin = options.safetyMarginMs ?? 30
+  const initialFraction = options.initialFraction ?? 0.5
+  const liveReserve = options.liveReserve ?? 1
   const buckets = new Map<string, Bucket>()
   const stats = new Map<string, RateLimitGroupStats>()
   const events = new Subject<RateLimiterEvent>()
@@ -133,7 +195,16 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const statsOf = (group: string): RateLimitGroupStats => {
     let entry = stats.get(group)
     if (!entry) {
-      entry = { granted: 0, waited: 0, totalWaitMs: 0, throttled: 0, blocked: 0, corrected: 0 }
+      const lane = (): RateLimitLaneStats => ({ granted: 0, waited: 0, totalWaitMs: 0, maxWaitMs: 0 })
+      entry = {
+        granted: 0,
+        waited: 0,
+        totalWaitMs: 0,
+        throttled: 0,
+        blocked: 0,
+        corrected: 0,
+        lanes: { live: lane(), bulk: lane() },
+      }
       stats.set(group, entry)
     }
     return entry
@@ -149,7 +220,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         group,
         config,
         grants: [],
-        queue: [],
+        queues: { live: [], bulk: [] },
         pausedUntil: 0,
         blockedUntil: 0,
         timer: undefined,
@@ -157,6 +228,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         inflight: 0,
         serverRemaining: 0,
         serverUntil: 0,
+        observedAt: Number.NEGATIVE_INFINITY,
       }
       buckets.set(id, bucket)
     }
@@ -165,23 +237,49 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   const windowOf = (bucket: Bucket) => bucket.config.windowMs + margin
 
-  // Room for one more request now: in our own sliding log, and in the budget the exchange reported.
-  const hasRoom = (bucket: Bucket, now: number) =>
-    bucket.grants.length < bucket.config.limit && (now >= bucket.serverUntil || bucket.serverRemaining > 0)
+  const queued = (bucket: Bucket) => bucket.queues.live.length + bucket.queues.bulk.length
 
-  // When the next request may go, if it may not go now.
-  const nextFreeAt = (bucket: Bucket, now: number) => {
+  // Slots bulk requests leave to live ones: never the whole limit.
+  const reserveOf = (bucket: Bucket) => Math.max(0, Math.min(liveReserve, bucket.config.limit - 1))
+
+  // How many grants the lane may have inside the sliding window now.
+  const capOf = (bucket: Bucket, now: number, lane: Lane) => {
+    const { limit, windowMs } = bucket.config
+    const fresh = now - bucket.observedAt > (options.freshAfterMs ?? 10 * windowMs)
+    let cap = fresh ? Math.max(1, Math.ceil(limit * initialFraction)) : limit
+    if (lane === 'bulk') cap = Math.min(cap, limit - reserveOf(bucket))
+    return cap
+  }
+
+  // Room for one more request of the lane now: in our own sliding log, and in the budget the exchange reported.
+  const hasRoom = (bucket: Bucket, now: number, lane: Lane) =>
+    bucket.grants.length < capOf(bucket, now, lane) &&
+    (now >= bucket.serverUntil || bucket.serverRemaining > (lane === 'bulk' ? reserveOf(bucket) : 0))
+
+  // When the next request of the lane may go, if it may not go now.
+  const nextFreeAt = (bucket: Bucket, now: number, lane: Lane) => {
     let at = now
-    if (bucket.grants.length >= bucket.config.limit) at = Math.max(at, bucket.grants[0]! + windowOf(bucket))
-    if (now < bucket.serverUntil && bucket.serverRemaining <= 0) at = Math.max(at, bucket.serverUntil)
+    const cap = capOf(bucket, now, lane)
+    if (bucket.grants.length >= cap)
+      at = Math.max(at, bucket.grants[bucket.grants.length - cap]! + windowOf(bucket))
+    if (now < bucket.serverUntil && bucket.serverRemaining <= (lane === 'bulk' ? reserveOf(bucket) : 0))
+      at = Math.max(at, bucket.serverUntil)
     return Math.max(at, bucket.pausedUntil)
   }
 
-  const take = (bucket: Bucket, now: number) => {
+  // The earliest time a queued request may go.
+  const nextDrainAt = (bucket: Bucket, now: number) => {
+    if (bucket.queues.live.length > 0) return nextFreeAt(bucket, now, 'live')
+    return nextFreeAt(bucket, now, 'bulk')
+  }
+
+  const take = (bucket: Bucket, now: number, lane: Lane) => {
     bucket.grants.push(now)
     bucket.inflight++
     if (now < bucket.serverUntil) bucket.serverRemaining--
-    statsOf(bucket.group).granted++
+    const counters = statsOf(bucket.group)
+    counters.granted++
+    counters.lanes[lane].granted++
   }
 
   const prune = (bucket: Bucket, now: number) => {
@@ -219,7 +317,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const drain = (bucket: Bucket) => {
     const now = clock.now()
     if (bucket.blockedUntil > now) {
-      for (const waiter of bucket.queue.splice(0)) {
+      for (const waiter of [...bucket.queues.live.splice(0), ...bucket.queues.bulk.splice(0)]) {
         waiter.cleanup()
         waiter.reject(bannedError(bucket, now))
       }
@@ -227,22 +325,31 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     }
     prune(bucket, now)
     if (bucket.pausedUntil > now) {
-      if (bucket.queue.length > 0) schedule(bucket, bucket.pausedUntil)
+      if (queued(bucket) > 0) schedule(bucket, bucket.pausedUntil)
       return
     }
     const counters = statsOf(bucket.group)
-    while (bucket.queue.length > 0 && hasRoom(bucket, now)) {
-      const waiter = bucket.queue.shift()!
-      take(bucket, now)
-      const waitMs = now - waiter.enqueuedAt
-      if (waitMs > 0) {
-        counters.waited++
-        counters.totalWaitMs += waitMs
+    // Live first; bulk only while no live request waits.
+    for (const lane of ['live', 'bulk'] as const) {
+      const queue = bucket.queues[lane]
+      if (lane === 'bulk' && bucket.queues.live.length > 0) break
+      while (queue.length > 0 && hasRoom(bucket, now, lane)) {
+        const waiter = queue.shift()!
+        take(bucket, now, lane)
+        const waitMs = now - waiter.enqueuedAt
+        if (waitMs > 0) {
+          const laneCounters = counters.lanes[lane]
+          counters.waited++
+          counters.totalWaitMs += waitMs
+          laneCounters.waited++
+          laneCounters.totalWaitMs += waitMs
+          laneCounters.maxWaitMs = Math.max(laneCounters.maxWaitMs, waitMs)
+        }
+        waiter.cleanup()
+        waiter.resolve()
       }
-      waiter.cleanup()
-      waiter.resolve()
     }
-    if (bucket.queue.length > 0) schedule(bucket, nextFreeAt(bucket, now))
+    if (queued(bucket) > 0) schedule(bucket, nextDrainAt(bucket, now))
   }
 
   return {
@@ -251,35 +358,42 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     acquire(group, acquireOptions = {}) {
       const bucket = bucketOf(group, acquireOptions.key)
       const signal = acquireOptions.signal
+      const lane: Lane = acquireOptions.priority === 'bulk' ? 'bulk' : 'live'
       if (signal?.aborted) return Promise.reject(new AbortedError({ ...context, cause: signal.reason }))
       const now = clock.now()
       if (bucket.blockedUntil > now) return Promise.reject(bannedError(bucket, now))
       prune(bucket, now)
-      // Fast path: a free slot and nobody queued ahead.
-      if (bucket.queue.length === 0 && bucket.pausedUntil <= now && hasRoom(bucket, now)) {
-        take(bucket, now)
+      // Fast path: a free slot and nobody queued ahead (for bulk: in either lane).
+      const ahead = lane === 'live' ? bucket.queues.live.length : queued(bucket)
+      if (ahead === 0 && bucket.pausedUntil <= now && hasRoom(bucket, now, lane)) {
+        take(bucket, now, lane)
         return Promise.resolve()
       }
       return new Promise<void>((resolve, reject) => {
         const onAbort = () => {
-          const index = bucket.queue.indexOf(waiter)
-          if (index >= 0) bucket.queue.splice(index, 1)
+          const queue = bucket.queues[lane]
+          const index = queue.indexOf(waiter)
+          if (index >= 0) queue.splice(index, 1)
           reject(new AbortedError({ ...context, cause: signal?.reason }))
         }
         const waiter: Waiter = {
+          lane,
           resolve,
           reject,
           enqueuedAt: now,
           cleanup: () => signal?.removeEventListener('abort', onAbort),
         }
         signal?.addEventListener('abort', onAbort, { once: true })
-        bucket.queue.push(waiter)
-        events.next({
-          type: 'wait',
-          group,
-          waitMs: Math.max(0, nextFreeAt(bucket, now) - now),
-          queued: bucket.queue.length,
-        })
+        bucket.queues[lane].push(waiter)
+        if (events.observed)
+          events.next({
+            type: 'wait',
+            group,
+            lane,
+            waitMs: Math.max(0, nextFreeAt(bucket, now, lane) - now),
+            queued: queued(bucket),
+            queuedInLane: bucket.queues[lane].length,
+          })
         drain(bucket)
       })
     },
@@ -293,18 +407,24 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       // Requests still in flight may not have been counted yet: keep room for them.
       bucket.serverRemaining = remaining - bucket.inflight
       bucket.serverUntil = now + bucket.config.windowMs
+      bucket.observedAt = now
       // Budget spent by someone else (another process on this IP or account), for the counters.
       const spentElsewhere = bucket.config.limit - remaining - bucket.grants.length
       if (spentElsewhere > 0) {
         statsOf(group).corrected += spentElsewhere
         events.next({ type: 'corrected', group, remaining, phantom: spentElsewhere })
       }
-      if (bucket.queue.length > 0) schedule(bucket, nextFreeAt(bucket, now))
+      // The exchange may have said more than a fresh budget allowed: look again now.
+      if (queued(bucket) > 0) drain(bucket)
     },
 
     release(group, releaseOptions = {}) {
       const bucket = bucketOf(group, releaseOptions.key)
       bucket.inflight = Math.max(0, bucket.inflight - 1)
+      if (releaseOptions.answered) {
+        bucket.observedAt = clock.now()
+        if (queued(bucket) > 0) drain(bucket)
+      }
     },
 
     throttle(group, retryAfterMs, throttleOptions = {}) {
@@ -312,7 +432,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       bucket.pausedUntil = Math.max(bucket.pausedUntil, clock.now() + retryAfterMs)
       statsOf(group).throttled++
       events.next({ type: 'throttled', group, retryAfterMs })
-      if (bucket.queue.length > 0) schedule(bucket, bucket.pausedUntil)
+      if (queued(bucket) > 0) schedule(bucket, bucket.pausedUntil)
     },
 
     block(group, untilMs, blockOptions = {}) {
@@ -324,7 +444,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     },
 
     stats() {
-      return Object.fromEntries([...stats].map(([group, entry]) => [group, { ...entry }]))
+      return Object.fromEntries(
+        [...stats].map(([group, entry]) => [
+          group,
+          { ...entry, lanes: { live: { ...entry.lanes.live }, bulk: { ...entry.lanes.bulk } } },
+        ]),
+      )
     },
   }
 }

@@ -1,7 +1,7 @@
 import {
   AbortedError,
   AuthenticationError,
-  type BackboneError,
+  BackboneError,
   type Logger,
   RateLimitError,
   TimeoutError,
@@ -12,7 +12,7 @@ import { Subject } from 'rxjs'
 import { Pool } from 'undici'
 import type { Clock } from './clock.js'
 import { createCoalescer } from './coalesce.js'
-import type { RateLimiter } from './limiter.js'
+import type { Lane, RateLimiter } from './limiter.js'
 import { type RetryOptions, withRetry } from './retry.js'
 
 /** One finished HTTP exchange, as observed through `client.events$`. */
@@ -31,6 +31,8 @@ export interface RequestEvent {
   latencyMs: number
   /** Attempt number, from 0. */
   attempt: number
+  /** The lane the request waited in (`live` or `bulk`). */
+  lane: Lane
 }
 
 /** A retry about to happen. */
@@ -91,6 +93,8 @@ export interface SendOptions {
   signal?: AbortSignal | undefined
   /** Never retry (order creation). */
   noRetry?: boolean
+  /** The limiter lane. @default 'live' */
+  priority?: Lane
 }
 
 /** Timeouts shorter than this (ms) get a precise timer of their own; longer ones use undici's. */
@@ -141,29 +145,17 @@ export function createTransport(options: TransportOptions) {
     query: string,
     attempt: number,
     signal: AbortSignal | undefined,
+    lane: Lane,
   ): Promise<unknown> {
     const key = request.auth ? options.credentials?.accessKey : undefined
     if (limiter)
-      await limiter.acquire(request.group, { ...(signal ? { signal } : {}), ...(key ? { key } : {}) })
+      await limiter.acquire(request.group, {
+        ...(signal ? { signal } : {}),
+        ...(key ? { key } : {}),
+        ...(lane === 'bulk' ? { priority: lane } : {}),
+      })
     const path = `${prefix}${request.path}${query ? `?${query}` : ''}`
-    // A public GET sends no header of ours: Upbit answers JSON whatever `accept` says, and every
-    // header costs undici a validation pass per request.
-    let headers: Record<string, string> | undefined
-    if (request.auth) {
-      if (!options.credentials) throw missingCredentials(request)
-      headers = adapter.rest.sign(
-        { method: request.method, query: request.query, ...(request.body ? { body: request.body } : {}) },
-        options.credentials,
-        { algorithm: options.signAlgorithm },
-      )
-    }
-    let body: string | undefined
-    if (request.body) {
-      body = JSON.stringify(request.body)
-      headers = { ...headers, 'content-type': 'application/json; charset=utf-8' }
-    }
     const counters = statsOf(request.group)
-    counters.requests++
     const started = clock.now()
     let status = 0
     // Long timeouts (the default 10 s) are undici's own (headers, then body; its timer wheel ticks
@@ -187,6 +179,16 @@ export function createTransport(options: TransportOptions) {
     const requestSignal = controller?.signal ?? signal
     let settled = false // the limiter heard back about this request
     try {
+      // A public GET sends no header of ours: Upbit answers JSON whatever `accept` says, and every
+      // header costs undici a validation pass per request.
+      let headers: Record<string, string> | undefined
+      if (request.auth) headers = signed(request)
+      let body: string | undefined
+      if (request.body) {
+        body = JSON.stringify(request.body)
+        headers = { ...headers, 'content-type': 'application/json; charset=utf-8' }
+      }
+      counters.requests++
       const response = await pool.request({
         path,
         method: request.method,
@@ -248,7 +250,11 @@ export function createTransport(options: TransportOptions) {
       if (mapped !== error) counters.errors++
       throw mapped
     } finally {
-      if (!settled) limiter?.release(request.group, key ? { key } : {})
+      if (!settled)
+        limiter?.release(request.group, {
+          ...(key ? { key } : {}),
+          ...(status > 0 ? { answered: true } : {}),
+        })
       if (timer !== undefined) clock.clearTimeout(timer)
       if (onAbort) signal?.removeEventListener('abort', onAbort)
       const latencyMs = clock.now() - started
@@ -263,7 +269,28 @@ export function createTransport(options: TransportOptions) {
           status,
           latencyMs,
           attempt,
+          lane,
         })
+    }
+  }
+
+  // Signs inside the attempt's error boundary (the limiter slot is released, the failure is
+  // typed). A signer's own error may quote the key it choked on: it is not passed on.
+  function signed(request: RestRequest): Record<string, string> {
+    if (!options.credentials) throw missingCredentials(request)
+    try {
+      return adapter.rest.sign(
+        { method: request.method, query: request.query, ...(request.body ? { body: request.body } : {}) },
+        options.credentials,
+        { algorithm: options.signAlgorithm },
+      )
+    } catch (error) {
+      if (BackboneError.isInstance(error)) throw error
+      throw new AuthenticationError({
+        exchange,
+        channel: 'rest',
+        message: `${request.method} ${request.path} could not be signed with the given credentials (${error instanceof Error ? error.name : typeof error}); check that accessKey and secretKey are the strings the exchange issued.`,
+      })
     }
   }
 
@@ -282,8 +309,9 @@ export function createTransport(options: TransportOptions) {
       )
     if (request.auth && !options.credentials) return Promise.reject(missingCredentials(request))
     const query = adapter.rest.formatQuery(request.query)
+    const lane: Lane = sendOptions.priority === 'bulk' ? 'bulk' : 'live'
     const run = (signal: AbortSignal | undefined) =>
-      withRetry((attempt) => attemptOnce(request, query, attempt, signal), {
+      withRetry((attempt) => attemptOnce(request, query, attempt, signal, lane), {
         ...options.retry,
         ...(sendOptions.noRetry ? { retries: 0 } : {}),
         clock,
@@ -295,9 +323,10 @@ export function createTransport(options: TransportOptions) {
           options.logger.debug({ path: request.path, attempt, delayMs, reason }, 'retrying request')
         },
       })
-    // Identical public GETs in flight share one request.
+    // Identical public GETs in flight share one request (within a lane: a live call must not
+    // wait behind a bulk one's place in the queue).
     if (request.method === 'GET' && !request.auth) {
-      const key = `${request.path}?${query}`
+      const key = lane === 'bulk' ? `bulk ${request.path}?${query}` : `${request.path}?${query}`
       if (coalescer.has(key)) statsOf(request.group).coalesced++
       return coalescer.run(key, (signal) => run(signal), sendOptions.signal)
     }

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { AbortedError, DataValidationError, type Logger } from '@bb/errors'
+import { AbortedError, DataValidationError, InvalidRequestError, type Logger } from '@bb/errors'
 import {
   type Candle,
   type CandleInterval,
@@ -10,6 +10,7 @@ import {
   nextCandleOpenTime,
   parseSymbol,
 } from '@bb/models'
+import { callback, decimalIn, describeValue, integerIn, invalid, oneOf, optionsBag } from './check.js'
 import { csvCell, parseCandlesCsv } from './csv.js'
 import { DryRunExecutor } from './dry-run.js'
 import { type CycleResult, createEngine, type Decision } from './engine.js'
@@ -160,8 +161,27 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<Candle> {
 }
 
 async function* candlesOf(source: CandleSource): AsyncGenerator<Candle> {
+  if (source === null || typeof source !== 'object')
+    throw invalid(
+      'candles',
+      `"candles" must be an array or (async) iterable of candles, { csv } or { file } (got ${describeValue(source)}).`,
+    )
   if ('csv' in source || 'file' in source) {
-    const text = 'csv' in source ? source.csv : await readFile(source.file, 'utf8')
+    if ('csv' in source && typeof source.csv !== 'string')
+      throw invalid('candles.csv', `"candles.csv" must be CSV text (got ${describeValue(source.csv)}).`)
+    if ('file' in source && (typeof source.file !== 'string' || source.file === ''))
+      throw invalid('candles.file', `"candles.file" must be a file path (got ${describeValue(source.file)}).`)
+    let text: string
+    try {
+      text = 'csv' in source ? source.csv : await readFile(source.file, 'utf8')
+    } catch (error) {
+      throw new InvalidRequestError({
+        param: 'candles.file',
+        channel: 'rules',
+        message: `Cannot read the candle file ${describeValue((source as { file: string }).file)} (${(error as { code?: string }).code ?? 'read error'}).`,
+        cause: error,
+      })
+    }
     const options = {
       ...(source.symbol ? { symbol: source.symbol } : {}),
       ...(source.interval ? { interval: source.interval } : {}),
@@ -177,6 +197,11 @@ async function* candlesOf(source: CandleSource): AsyncGenerator<Candle> {
     yield* source
     return
   }
+  if (typeof (source as Iterable<Candle>)[Symbol.iterator] !== 'function')
+    throw invalid(
+      'candles',
+      '"candles" must be an array or (async) iterable of candles, { csv } or { file }.',
+    )
   yield* source as Iterable<Candle>
 }
 
@@ -208,23 +233,40 @@ function candleLength(candle: Candle): number {
  * ```
  */
 export async function backtest(options: BacktestOptions): Promise<BacktestReport> {
-  const initialBalance = new Decimal(options.initialBalance)
-  const iterator = candlesOf(options.candles)[Symbol.asyncIterator]()
+  const opts = optionsBag(options, 'options', true)
+  if (opts.initialBalance === undefined)
+    throw invalid(
+      'initialBalance',
+      '"initialBalance" is required: the starting quote balance, e.g. 10000000.',
+    )
+  const initialBalance = decimalIn(opts.initialBalance, 'initialBalance', { above: 0 })!
+  decimalIn(opts.fee, 'fee', { min: 0, below: 1 })
+  decimalIn(opts.minOrderTotal, 'minOrderTotal', { min: 0 })
+  callback(opts.tickSize, 'tickSize')
+  callback(opts.onProgress, 'onProgress')
+  integerIn(opts.warmUp, 'warmUp', 0, Number.MAX_SAFE_INTEGER)
+  if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal))
+    throw invalid('signal', `"signal" must be an AbortSignal (got ${describeValue(opts.signal)}).`)
+  if (opts.rules === undefined) throw invalid('rules', '"rules" is required, e.g. sevenRules().')
+  const iterator = candlesOf(opts.candles)[Symbol.asyncIterator]()
   let next = await iterator.next()
+  if (next.done) throw invalid('candles', '"candles" is empty: a backtest needs at least one candle.')
+  if (next.value === null || typeof next.value !== 'object' || typeof next.value.symbol !== 'string')
+    throw invalid('candles', `"candles" must hold candles (got ${describeValue(next.value)} first).`)
   // The paper account holds the initial balance in the quote currency of the first market.
   const quote = next.done ? 'KRW' : parseSymbol(next.value.symbol).quote
   const paper = new DryRunExecutor({
     balances: { [quote]: initialBalance },
-    ...(options.fee !== undefined ? { feeRate: options.fee } : {}),
-    ...(options.tickSize ? { tickSize: options.tickSize } : {}),
-    ...(options.minOrderTotal !== undefined ? { minOrderTotal: options.minOrderTotal } : {}),
+    ...(opts.fee !== undefined ? { feeRate: opts.fee } : {}),
+    ...(opts.tickSize ? { tickSize: opts.tickSize } : {}),
+    ...(opts.minOrderTotal !== undefined ? { minOrderTotal: opts.minOrderTotal } : {}),
   })
   const engine = createEngine({
-    strategy: options.rules,
+    strategy: opts.rules,
     executor: paper,
     candlesFrom: 'candles',
     candleCloseFills: 'next-open',
-    ...(options.logger ? { logger: options.logger } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
   })
   const decisions: Decision[] = []
   const trades: BacktestTrade[] = []
@@ -259,7 +301,7 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
       })
   })
 
-  const warmUp = options.warmUp ?? 0
+  const warmUp = opts.warmUp ?? 0
   const seen = new Map<string, number>()
   const lastOpen = new Map<string, number>()
   const lastClose = new Map<string, Decimal>()
@@ -272,7 +314,7 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
 
   for (; !next.done; next = await iterator.next()) {
     const candle = next.value
-    if (options.signal?.aborted) throw new AbortedError({ channel: 'rules', cause: options.signal.reason })
+    if (opts.signal?.aborted) throw new AbortedError({ channel: 'rules', cause: opts.signal.reason })
     const previousOpen = lastOpen.get(candle.symbol)
     if (previousOpen !== undefined && candle.timestamp <= previousOpen)
       throw new DataValidationError({
@@ -309,7 +351,7 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
     lastClose.set(candle.symbol, candle.close)
     endTime = candle.timestamp + length
     count++
-    if (count % 1000 === 0) options.onProgress?.(count)
+    if (count % 1000 === 0) opts.onProgress?.(count)
     const equity = equityOf(paper, quote, lastClose)
     if (equity.greaterThan(peak)) peak = equity
     const drawdown = peak.minus(equity)
@@ -375,6 +417,8 @@ function equityOf(paper: DryRunExecutor, quote: string, closes: ReadonlyMap<stri
  * ```
  */
 export function reportToJson(report: BacktestReport, space = 2): string {
+  checkReport(report)
+  integerIn(space, 'space', 0, 10)
   return JSON.stringify(
     report,
     (_key, value: unknown) => (Decimal.isDecimal(value) ? (value as Decimal).toString() : value),
@@ -397,6 +441,8 @@ export function reportToCsv(
   report: BacktestReport,
   table: 'trades' | 'cycles' | 'decisions' | 'firings' = 'trades',
 ): string {
+  checkReport(report)
+  oneOf(table, 'table', ['trades', 'cycles', 'decisions', 'firings'] as const)
   const rows: unknown[][] = []
   switch (table) {
     case 'trades':
@@ -462,4 +508,15 @@ export function reportToCsv(
       break
   }
   return `${rows.map((row) => row.map(csvCell).join(',')).join('\n')}\n`
+}
+
+function checkReport(report: BacktestReport): void {
+  const value = report as Partial<BacktestReport> | null | undefined
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    !Array.isArray(value.trades) ||
+    !Array.isArray(value.decisions)
+  )
+    throw invalid('report', `"report" must be what backtest() returned (got ${describeValue(report)}).`)
 }

@@ -1,6 +1,15 @@
 import type { CandleInterval } from '@bb/models'
+import { describeValue, invalid } from './check.js'
 import type { RollingWindow } from './indicators.js'
-import type { Condition, ConditionNode, Role, Rule, Strategy, Variable } from './schema.js'
+import {
+  type Condition,
+  type ConditionNode,
+  ROLES,
+  type Role,
+  type Rule,
+  type Strategy,
+  type Variable,
+} from './schema.js'
 import { conditionLabel, variableLabel } from './validate.js'
 
 // Compiles a validated strategy into closures once, so that evaluating a tick does no parsing,
@@ -103,6 +112,8 @@ export function roleRank(role: Role): number {
       return 2
     case 'MANAGEMENT':
       return 3
+    default:
+      throw invalid('role', `"role" must be one of ${ROLES.join(', ')} (got ${describeValue(role)}).`)
   }
 }
 

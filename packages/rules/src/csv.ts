@@ -1,5 +1,6 @@
 import { DataValidationError } from '@bb/errors'
 import { type Candle, type CandleInterval, parseCandle, parseCandleInterval, parseSymbol } from '@bb/models'
+import { describeValue, invalid, optionsBag } from './check.js'
 
 /** Options of {@link parseCandlesCsv}. */
 export interface ParseCandlesCsvOptions {
@@ -80,9 +81,11 @@ function parseTime(text: string, line: number): number {
  * ```
  */
 export function parseCandlesCsv(text: string, options: ParseCandlesCsvOptions = {}): Candle[] {
+  if (typeof text !== 'string') throw invalid('text', `The CSV must be text (got ${describeValue(text)}).`)
+  const opts = optionsBag(options, 'options') ?? {}
   const lines = text.split(/\r?\n/)
   const headerIndex = lines.findIndex((line) => line.trim() !== '')
-  if (headerIndex < 0) return []
+  if (headerIndex < 0) throw invalid('text', 'The CSV is empty: it needs a header row and candles.')
   const header = splitLine(lines[headerIndex]!).map((name) => name.toLowerCase())
   const column = (field: string): number => header.findIndex((name) => COLUMNS[field]!.includes(name))
   const at = Object.fromEntries(Object.keys(COLUMNS).map((field) => [field, column(field)])) as Record<
@@ -96,12 +99,12 @@ export function parseCandlesCsv(text: string, options: ParseCandlesCsvOptions = 
         expected: `a "${field}" column`,
         received: header.join(','),
       })
-  if (at.symbol! < 0 && !options.symbol)
+  if (at.symbol! < 0 && !opts.symbol)
     throw new DataValidationError({
       path: 'header.symbol',
       expected: 'a "symbol" column or the symbol option',
     })
-  if (at.interval! < 0 && !options.interval)
+  if (at.interval! < 0 && !opts.interval)
     throw new DataValidationError({
       path: 'header.interval',
       expected: 'an "interval" column or the interval option',
@@ -112,7 +115,7 @@ export function parseCandlesCsv(text: string, options: ParseCandlesCsvOptions = 
     if (raw.trim() === '') continue
     const cells = splitLine(raw)
     const cell = (field: string): string | undefined => (at[field]! >= 0 ? cells[at[field]!] : undefined)
-    const symbol = cell('symbol') || options.symbol!
+    const symbol = cell('symbol') || opts.symbol!
     const { quote, base } = parseSymbol(symbol)
     const timestamp = parseTime(cell('timestamp') ?? '', i + 1)
     const close = cell('close')
@@ -127,7 +130,7 @@ export function parseCandlesCsv(text: string, options: ParseCandlesCsvOptions = 
           timestamp,
           receivedAt: timestamp,
           source: 'rest',
-          interval: cell('interval') ? parseCandleInterval(cell('interval')) : options.interval,
+          interval: cell('interval') ? parseCandleInterval(cell('interval')) : opts.interval,
           open: cell('open'),
           high: cell('high'),
           low: cell('low'),

@@ -6,6 +6,7 @@ import {
   toBackboneError,
 } from '@bb/errors'
 import { Decimal, type DecimalInput, parseSymbol } from '@bb/models'
+import { callback, decimalIn, describeValue, integerIn, invalid, optionsBag } from './check.js'
 import type { ExecutedFill, Executor, OrderIntent, OrderOutcome } from './executor.js'
 import type { CreateOrderParams, OrderGateway } from './gateway.js'
 import { krwTickSize, UPBIT_KRW_FEE_RATE, UPBIT_KRW_MIN_ORDER } from './market.js'
@@ -82,13 +83,30 @@ export class DryRunExecutor implements Executor {
 
   /** @param options - balances, fee, minimum, tick grid, optional test-order check. */
   constructor(options: DryRunExecutorOptions = {}) {
-    for (const [currency, amount] of Object.entries(options.balances ?? { KRW: 10_000_000 }))
-      this.balances.set(currency.toUpperCase(), new Decimal(amount))
-    this.feeRate = new Decimal(options.feeRate ?? UPBIT_KRW_FEE_RATE)
-    this.minOrderTotal = new Decimal(options.minOrderTotal ?? UPBIT_KRW_MIN_ORDER)
-    this.tickSize = options.tickSize ?? krwTickSize
-    this.volumeDecimals = options.volumeDecimals ?? 8
-    this.gateway = options.testOrders
+    const opts = optionsBag(options, 'options') ?? {}
+    const balances = optionsBag(opts.balances, 'balances') ?? { KRW: 10_000_000 }
+    for (const [currency, amount] of Object.entries(balances)) {
+      if (!/^[A-Za-z0-9]{1,16}$/.test(currency))
+        throw invalid(
+          'balances',
+          `A balance needs a currency code such as KRW (got ${describeValue(currency)}).`,
+        )
+      this.balances.set(currency.toUpperCase(), decimalIn(amount, `balances.${currency}`, { min: 0 })!)
+    }
+    this.feeRate = decimalIn(opts.feeRate, 'feeRate', { min: 0, below: 1 }) ?? new Decimal(UPBIT_KRW_FEE_RATE)
+    this.minOrderTotal =
+      decimalIn(opts.minOrderTotal, 'minOrderTotal', { min: 0 }) ?? new Decimal(UPBIT_KRW_MIN_ORDER)
+    this.tickSize = callback(opts.tickSize, 'tickSize') ?? krwTickSize
+    this.volumeDecimals = integerIn(opts.volumeDecimals, 'volumeDecimals', 0, 18) ?? 8
+    if (
+      opts.testOrders !== undefined &&
+      typeof optionsBag(opts.testOrders, 'testOrders')?.testOrder !== 'function'
+    )
+      throw invalid(
+        'testOrders',
+        '"testOrders" must have a testOrder(params) method (e.g. @bb/rest\'s client).',
+      )
+    this.gateway = opts.testOrders
   }
 
   /** The available balance of a currency (zero when none). */
@@ -120,6 +138,14 @@ export class DryRunExecutor implements Executor {
 
   /** Places a paper order (see the class description). */
   async submit(intent: OrderIntent): Promise<OrderOutcome> {
+    if (intent === null || typeof intent !== 'object' || (intent.side !== 'buy' && intent.side !== 'sell'))
+      return reject(
+        intent,
+        new InvalidOrderError({
+          channel: 'rules',
+          message: `An order intent must be an object with side buy or sell (got ${describeValue(intent === null || typeof intent !== 'object' ? intent : intent.side)}).`,
+        }),
+      )
     if (this.halted && !intent.emergency)
       return reject(
         intent,

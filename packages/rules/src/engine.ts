@@ -1,4 +1,4 @@
-import { type BackboneError, type Logger, silentLogger, toBackboneError } from '@bb/errors'
+import { type BackboneError, type Logger, redactingLogger, silentLogger, toBackboneError } from '@bb/errors'
 import {
   type Candle,
   type CandleInterval,
@@ -11,6 +11,7 @@ import {
 } from '@bb/models'
 import { merge, Observable, type Observer, Subject, type Subscription } from 'rxjs'
 import { map } from 'rxjs/operators'
+import { describeValue, integerIn, invalid, oneOf, optionsBag } from './check.js'
 import {
   type CompiledRule,
   type CompiledStrategy,
@@ -433,14 +434,36 @@ class StrategyEngine implements Engine {
   private stopped = false
 
   constructor(options: EngineOptions) {
-    this.strategy = parseStrategy(options.strategy)
+    const opts = optionsBag(options, 'options', true)
+    this.strategy = parseStrategy(opts.strategy)
     this.compiled = compileStrategy(this.strategy)
-    this.executor = options.executor ?? new DryRunExecutor()
-    this.logger = options.logger ?? silentLogger
-    this.retryAfterRejectMs = options.retryAfterRejectMs ?? 60_000
-    this.candleCloseFills = options.candleCloseFills ?? 'close'
-    this.candlesFrom = options.candlesFrom ?? 'candles'
-    if (options.history) this.warmUp(options.history)
+    if (opts.executor !== undefined && typeof optionsBag(opts.executor, 'executor')?.submit !== 'function')
+      throw invalid(
+        'executor',
+        '"executor" must have a submit(intent) method (a DryRunExecutor or a LiveExecutor).',
+      )
+    if (opts.logger !== undefined && typeof optionsBag(opts.logger, 'logger')?.error !== 'function')
+      throw invalid('logger', '"logger" must be a pino-compatible logger ({ debug, info, warn, error }).')
+    integerIn(opts.retryAfterRejectMs, 'retryAfterRejectMs', 0, 86_400_000)
+    oneOf(opts.candleCloseFills, 'candleCloseFills', ['close', 'next-open'] as const)
+    oneOf(opts.candlesFrom, 'candlesFrom', ['candles', 'trades'] as const)
+    if (
+      opts.history !== undefined &&
+      (opts.history === null ||
+        typeof opts.history !== 'object' ||
+        typeof (opts.history as Iterable<Candle>)[Symbol.iterator] !== 'function')
+    )
+      throw invalid(
+        'history',
+        `"history" must be an array (or iterable) of candles (got ${describeValue(opts.history)}).`,
+      )
+    this.executor = opts.executor ?? new DryRunExecutor()
+    // Every line the engine logs passes redaction (secrets registered with registerSecret too).
+    this.logger = redactingLogger(opts.logger ?? silentLogger)
+    this.retryAfterRejectMs = opts.retryAfterRejectMs ?? 60_000
+    this.candleCloseFills = opts.candleCloseFills ?? 'close'
+    this.candlesFrom = opts.candlesFrom ?? 'candles'
+    if (opts.history) this.warmUp(opts.history)
   }
 
   get decisions$(): Observable<Decision> {
@@ -456,6 +479,17 @@ class StrategyEngine implements Engine {
   }
 
   run(sources: EngineSources): Observable<Decision> {
+    optionsBag(sources, 'sources', true)
+    for (const name of ['candles', 'tickers', 'trades', 'events'] as const) {
+      const source = sources[name]
+      if (source !== undefined && typeof (source as { subscribe?: unknown } | null)?.subscribe !== 'function')
+        throw invalid(
+          `sources.${name}`,
+          `"sources.${name}" must be an Observable (got ${describeValue(source)}).`,
+        )
+    }
+    if (!sources.candles && !sources.tickers && !sources.trades && !sources.events)
+      throw invalid('sources', '"sources" needs at least one of candles, tickers, trades or events.')
     return new Observable<Decision>((subscriber) => {
       if (!sources.candles && sources.trades && this.candlesFrom === 'candles') this.candlesFrom = 'trades'
       const output = this.decisionSubject.subscribe(subscriber)
@@ -536,6 +570,7 @@ class StrategyEngine implements Engine {
   }
 
   process(event: MarketEvent): readonly Decision[] {
+    checkEvent(event)
     if (this.stopped) return []
     switch (event.type) {
       case 'trade': {
@@ -879,7 +914,13 @@ class StrategyEngine implements Engine {
         (error: unknown): OrderOutcome => ({ status: 'rejected', intent, error: toBackboneError(error) }),
       )
       .then((outcome) => this.apply(runtime, compiled, outcome))
-      .catch((error: unknown) => this.logger.error({ error }, 'applying an order outcome failed'))
+      // The error as redacted JSON: a raw Error inside a log field would escape redaction.
+      .catch((error: unknown) =>
+        this.logger.error(
+          { error: toBackboneError(error, { channel: 'rules' }).toJSON() },
+          'applying an order outcome failed',
+        ),
+      )
       .finally(() => this.pending.delete(settled))
     this.pending.add(settled)
   }
@@ -973,4 +1014,58 @@ class StrategyEngine implements Engine {
 function quoteOf(symbol: string): string {
   const dash = symbol.indexOf('-')
   return dash > 0 ? symbol.slice(0, dash) : 'quote'
+}
+
+const EVENT_TYPES = new Set(['trade', 'ticker', 'candle', 'price', 'disconnect'])
+
+const isTime = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value >= 0
+const isPrice = (value: unknown) =>
+  typeof value === 'number'
+    ? Number.isFinite(value) && value > 0
+    : Decimal.isDecimal(value) && (value as Decimal).isFinite() && (value as Decimal).greaterThan(0)
+const isSymbol = (value: unknown) => typeof value === 'string' && /^[A-Z0-9]+-[A-Z0-9]+$/.test(value)
+
+/** Checks one market event: a few `typeof`s per tick, so that bad data fails loudly and typed. */
+function checkEvent(event: MarketEvent): void {
+  if (event === null || typeof event !== 'object' || !EVENT_TYPES.has(event.type))
+    throw invalid(
+      'event',
+      `A market event must be an object of type trade, ticker, candle, price or disconnect (got ${describeValue(event === null || typeof event !== 'object' ? event : event.type)}).`,
+    )
+  const bad = (param: string, value: unknown) =>
+    invalid(param, `Bad ${param} in a ${event.type} event (got ${describeValue(value)}).`)
+  switch (event.type) {
+    case 'trade':
+    case 'ticker': {
+      const model = (event.type === 'trade' ? event.trade : event.ticker) as
+        | { symbol?: unknown; price?: unknown; last?: unknown; timestamp?: unknown }
+        | null
+        | undefined
+      if (model === null || typeof model !== 'object') throw bad(event.type, model)
+      if (!isSymbol(model.symbol)) throw bad(`${event.type}.symbol`, model.symbol)
+      const price = event.type === 'trade' ? model.price : model.last
+      if (!isPrice(price)) throw bad(`${event.type}.${event.type === 'trade' ? 'price' : 'last'}`, price)
+      if (!isTime(model.timestamp)) throw bad(`${event.type}.timestamp`, model.timestamp)
+      return
+    }
+    case 'candle': {
+      const candle = event.candle as
+        | { symbol?: unknown; close?: unknown; timestamp?: unknown }
+        | null
+        | undefined
+      if (candle === null || typeof candle !== 'object') throw bad('candle', candle)
+      if (!isSymbol(candle.symbol)) throw bad('candle.symbol', candle.symbol)
+      if (!isPrice(candle.close)) throw bad('candle.close', candle.close)
+      if (!isTime(candle.timestamp)) throw bad('candle.timestamp', candle.timestamp)
+      return
+    }
+    case 'price':
+      if (!isSymbol(event.symbol)) throw bad('symbol', event.symbol)
+      if (!isPrice(event.price)) throw bad('price', event.price)
+      if (!isTime(event.timestamp)) throw bad('timestamp', event.timestamp)
+      return
+    case 'disconnect':
+      if (event.symbol !== undefined && !isSymbol(event.symbol)) throw bad('symbol', event.symbol)
+      return
+  }
 }

@@ -39,7 +39,12 @@ export {
 export type { ExecutedFill, Executor, OrderAmount, OrderIntent, OrderOutcome } from './executor.js'
 export type { CreateOrderParams, GatewayCallOptions, OrderGateway, OrderRef } from './gateway.js'
 export { CandleAggregator, Ema, RollingWindow, Rsi, Sma } from './indicators.js'
-export { LiveExecutor, type LiveExecutorOptions, liveConfirmationPhrase } from './live.js'
+export {
+  LiveExecutor,
+  type LiveExecutorOptions,
+  liveConfirmationPhrase,
+  MAX_CAPITAL_AT_RISK,
+} from './live.js'
 export {
   krwTickSize,
   roundToTick,

@@ -4,8 +4,10 @@ import {
   candleOpenTime,
   Decimal,
   nextCandleOpenTime,
+  parseCandleInterval,
   type Trade,
 } from '@bb/models'
+import { describeValue, finiteNumber, integerIn, invalid } from './check.js'
 
 // Indicator math runs on plain `number`s: RSI, averages and window extremes are ratios and
 // thresholds, not money, and a double carries ~15 significant digits — more than any Upbit price
@@ -35,14 +37,14 @@ export class Sma {
 
   /** @param period - number of values averaged, an integer ≥ 1. */
   constructor(period: number) {
-    if (!Number.isInteger(period) || period < 1)
-      throw new RangeError(`SMA period must be an integer >= 1, got ${period}`)
+    integerIn(period, 'period', 1, MAX_PERIOD) ?? missing('period')
     this.period = period
     this.buffer = new Float64Array(period)
   }
 
   /** Adds a value and returns the average, or `undefined` until `period` values were seen. */
   update(value: number): number | undefined {
+    if (!Number.isFinite(value)) throw notFinite('value', value)
     if (this.count === this.period) this.sum -= this.buffer[this.index]!
     else this.count++
     this.buffer[this.index] = value
@@ -93,8 +95,8 @@ export class Ema {
    * @param smoothing - the numerator of the weight, 2 by default (range 0.1–10).
    */
   constructor(period: number, smoothing = 2) {
-    if (!Number.isInteger(period) || period < 1)
-      throw new RangeError(`EMA period must be an integer >= 1, got ${period}`)
+    integerIn(period, 'period', 1, MAX_PERIOD) ?? missing('period')
+    finiteNumber(smoothing, 'smoothing', true)
     this.period = period
     this.alpha = smoothing / (period + 1)
     this.seed = new Sma(period)
@@ -102,6 +104,7 @@ export class Ema {
 
   /** Adds a value and returns the EMA, or `undefined` until `period` values were seen. */
   update(value: number): number | undefined {
+    if (!Number.isFinite(value)) throw notFinite('value', value)
     if (this.current === undefined) {
       this.current = this.seed.update(value)
     } else {
@@ -146,13 +149,13 @@ export class Rsi {
 
   /** @param period - look-back length in closes, an integer ≥ 1 (the rule format allows 2–240). */
   constructor(period: number) {
-    if (!Number.isInteger(period) || period < 1)
-      throw new RangeError(`RSI period must be an integer >= 1, got ${period}`)
+    integerIn(period, 'period', 1, MAX_PERIOD) ?? missing('period')
     this.period = period
   }
 
   /** Adds a close and returns the RSI (0–100), or `undefined` during warm-up. */
   update(close: number): number | undefined {
+    if (!Number.isFinite(close)) throw notFinite('close', close)
     if (this.previous !== undefined) {
       const change = close - this.previous
       const gain = Math.max(change, 0)
@@ -215,12 +218,14 @@ export class RollingWindow {
 
   /** @param windowMs - the window length in milliseconds, > 0. */
   constructor(windowMs: number) {
-    if (!(windowMs > 0)) throw new RangeError(`window length must be > 0 ms, got ${windowMs}`)
+    finiteNumber(windowMs, 'windowMs', true) ?? missing('windowMs')
     this.windowMs = windowMs
   }
 
   /** Adds a sample. Timestamps must not go backwards (a late sample is treated as current). */
   push(timestamp: number, value: number): void {
+    if (!Number.isFinite(timestamp)) throw notFinite('timestamp', timestamp)
+    if (!Number.isFinite(value)) throw notFinite('value', value)
     const at = this.lastAt !== undefined && timestamp < this.lastAt ? this.lastAt : timestamp
     if (this.lastAt !== undefined && at - this.lastAt > this.windowMs) this.reset()
     if (this.firstAt === undefined) this.firstAt = at
@@ -307,7 +312,12 @@ export class CandleAggregator {
 
   /** @param interval - the interval of the candles built. */
   constructor(interval: CandleInterval) {
-    this.interval = interval
+    if (typeof interval !== 'string')
+      throw invalid(
+        'interval',
+        `"interval" must be a candle interval such as '1m' (got ${describeValue(interval)}).`,
+      )
+    this.interval = parseCandleInterval(interval)
   }
 
   /**
@@ -370,3 +380,15 @@ export class CandleAggregator {
 type MutableCandle = {
   -readonly [K in Exclude<keyof Candle, 'streamType' | 'filled' | 'lastTradeAt'>]: Candle[K]
 } & { lastTradeAt: number }
+
+/** The longest look-back an indicator accepts (a million values). */
+const MAX_PERIOD = 1_000_000
+
+function missing(param: string): never {
+  throw invalid(param, `"${param}" is required.`)
+}
+
+// A NaN or an infinity would poison every later value of an indicator silently.
+function notFinite(param: string, value: unknown) {
+  return invalid(param, `"${param}" must be a finite number (got ${describeValue(value)}).`)
+}

@@ -1,4 +1,5 @@
 import { Decimal, type DecimalInput } from '@bb/models'
+import { callback, decimalIn, invalid, oneOf } from './check.js'
 
 /** Upbit's taker fee in the KRW market: 0.05 % (`bid_fee` = `"0.0005"`, upbit-api.md §9). */
 export const UPBIT_KRW_FEE_RATE: Decimal = new Decimal('0.0005')
@@ -32,7 +33,7 @@ const KRW_TICKS: readonly (readonly [Decimal, Decimal])[] = [
  * ```
  */
 export function krwTickSize(price: DecimalInput): Decimal {
-  const value = new Decimal(price)
+  const value = decimalIn(price, 'price', { above: 0 }) ?? missingPrice()
   for (const [lower, tick] of KRW_TICKS) if (value.greaterThanOrEqualTo(lower)) return tick
   // Below 100 KRW: one tick is a ten-thousandth of the decade's lower bound's order of magnitude.
   let tick = new Decimal('0.01')
@@ -62,11 +63,17 @@ export function roundToTick(
   rounding: TickRounding = 'nearest',
   tickSize: (price: Decimal) => Decimal = krwTickSize,
 ): Decimal {
-  const value = new Decimal(price)
+  const value = decimalIn(price, 'price', { above: 0 }) ?? missingPrice()
+  oneOf(rounding, 'rounding', ['up', 'down', 'nearest'] as const)
+  callback(tickSize, 'tickSize')
   const tick = tickSize(value)
   const mode =
     rounding === 'up' ? Decimal.ROUND_CEIL : rounding === 'down' ? Decimal.ROUND_FLOOR : Decimal.ROUND_HALF_UP
   const rounded = value.dividedBy(tick).toDecimalPlaces(0, mode).times(tick)
   // Rounding up across a band edge lands on the next band's grid anyway (its tick is a multiple).
   return rounded
+}
+
+function missingPrice(): never {
+  throw invalid('price', '"price" is required.')
 }

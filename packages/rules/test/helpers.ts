@@ -5,6 +5,7 @@ import {
   DryRunExecutor,
   type Engine,
   type Executor,
+  type OrderIntent,
   type StrategyInput,
 } from '../src/index.js'
 
@@ -84,3 +85,18 @@ export function scenario(
     },
   }
 }
+
+/** A buy intent of 100,000 KRW on {@link SYMBOL} (override any field; loose on purpose, for bad-input tests). */
+export const intent = (extra: Partial<Record<keyof OrderIntent, unknown>> = {}): OrderIntent =>
+  ({
+    id: 'bb-1',
+    decisionId: 1,
+    ruleId: 'r',
+    symbol: SYMBOL,
+    side: 'buy',
+    amount: { kind: 'quote', value: new Decimal(100_000) },
+    price: new Decimal(10_000),
+    timestamp: T0,
+    fill: 'at-price',
+    ...extra,
+  }) as OrderIntent

@@ -1,17 +1,24 @@
-import { InsufficientFundsError, InvalidRequestError, PermissionError } from '@bb/errors'
+import { inspect } from 'node:util'
+import {
+  InsufficientFundsError,
+  InvalidRequestError,
+  PermissionError,
+  REDACTED,
+  registerSecret,
+} from '@bb/errors'
 import { type Balance, Decimal, type Order } from '@bb/models'
 import { describe, expect, it } from 'vitest'
 import {
   type CreateOrderParams,
   createEngine,
+  type Executor,
   LiveExecutor,
   type LiveExecutorOptions,
   liveConfirmationPhrase,
   type OrderGateway,
-  type OrderIntent,
   sevenRules,
 } from '../src/index.js'
-import { fallingCandles, SYMBOL, T0 } from './helpers.js'
+import { fallingCandles, intent, SYMBOL, T0 } from './helpers.js'
 
 /** An in-memory exchange: market orders fill at `price` after one poll. */
 function fakeGateway(options: { credentials?: boolean; price?: number; krw?: string } = {}) {
@@ -105,19 +112,6 @@ const confirmed = (gateway: OrderGateway, max = 1_000_000): LiveExecutorOptions 
   maxCapitalAtRisk: max,
   confirmation: liveConfirmationPhrase(max),
   sleep: async () => {},
-})
-
-const intent = (extra: Partial<OrderIntent>): OrderIntent => ({
-  id: 'bb-1',
-  decisionId: 1,
-  ruleId: 'r',
-  symbol: SYMBOL,
-  side: 'buy',
-  amount: { kind: 'quote', value: new Decimal(100_000) },
-  price: new Decimal(10_000),
-  timestamp: T0,
-  fill: 'at-price',
-  ...extra,
 })
 
 describe('LiveExecutor refuses to start without both confirmations', () => {
@@ -215,5 +209,140 @@ describe('LiveExecutor while running', () => {
       intent({ id: 'bb-4', side: 'sell', volume: new Decimal(1), emergency: true }),
     )
     expect(sold.status).toBe('filled')
+  })
+})
+
+describe('LiveExecutor guarantees about its capital limit', () => {
+  it('rejects non-finite and absurd caps with an error naming the parameter', () => {
+    for (const cap of [
+      '1e999999999999999999',
+      Number.POSITIVE_INFINITY,
+      Number.NaN,
+      '1e16',
+      -5,
+      'lots',
+      10n,
+    ]) {
+      let error: unknown
+      try {
+        new LiveExecutor({
+          ...confirmed(fakeGateway()),
+          maxCapitalAtRisk: cap as never,
+          confirmation: 'I accept real orders risking up to Infinity KRW',
+        })
+      } catch (e) {
+        error = e
+      }
+      expect(InvalidRequestError.isInstance(error), String(cap)).toBe(true)
+      expect((error as InvalidRequestError).param).toBe('maxCapitalAtRisk')
+    }
+    expect(() => liveConfirmationPhrase('1e999999999999999999')).toThrow(InvalidRequestError)
+    expect(() => liveConfirmationPhrase('abc')).toThrow(InvalidRequestError)
+  })
+
+  it('the confirmed cap cannot be reassigned or changed in place', async () => {
+    const executor = new LiveExecutor(confirmed(fakeGateway(), 150_000))
+    expect(() => {
+      ;(executor as { maxCapitalAtRisk: Decimal }).maxCapitalAtRisk = new Decimal('1e12')
+    }).toThrow(TypeError) // a frozen instance with a getter: strict-mode assignment fails loudly
+    expect(() => {
+      ;(executor.maxCapitalAtRisk as unknown as { d: number[] }).d[0] = 999_999_999
+    }).toThrow(TypeError)
+    expect(() => {
+      ;(executor as unknown as { extra: number }).extra = 1
+    }).toThrow(TypeError)
+    expect(executor.maxCapitalAtRisk.toString()).toBe('150000')
+    expect((await executor.submit(intent({}))).status).toBe('filled')
+    const second = await executor.submit(intent({ id: 'bb-2' }))
+    expect(second.status === 'rejected' && second.error.code).toBe('permission')
+  })
+
+  it('checks every order when it is placed: buys in flight count against the cap', async () => {
+    const gateway = fakeGateway()
+    const executor = new LiveExecutor(confirmed(gateway, 150_000))
+    // Two buys of 100,000 at once: each alone is under the cap, both together are not.
+    const [a, b] = await Promise.all([executor.submit(intent({})), executor.submit(intent({ id: 'bb-2' }))])
+    expect([a.status, b.status].sort()).toEqual(['filled', 'rejected'])
+    expect(gateway.created).toHaveLength(1)
+  })
+
+  it('checks credentials, the quote currency and the amounts at order time', async () => {
+    let credentials = true
+    const gateway = fakeGateway()
+    gateway.hasCredentials = () => credentials
+    const executor = new LiveExecutor(confirmed(gateway, 1_000_000))
+    const btcMarket = await executor.submit(intent({ symbol: 'BTC-ETH' }))
+    expect(btcMarket.status === 'rejected' && btcMarket.error.message).toMatch(/spends BTC/)
+    const infinite = await executor.submit(
+      intent({ amount: { kind: 'quote', value: new Decimal(Number.POSITIVE_INFINITY) } }),
+    )
+    expect(infinite.status === 'rejected' && infinite.error.code).toBe('invalid_order')
+    const percent = await executor.submit(intent({ amount: { kind: 'quote_percent', value: 500 } }))
+    expect(percent.status === 'rejected' && percent.error.code).toBe('invalid_order')
+    const sell = await executor.submit(intent({ side: 'sell', volume: new Decimal(Number.NaN) }))
+    expect(sell.status === 'rejected' && sell.error.code).toBe('invalid_order')
+    credentials = false
+    const revoked = await executor.submit(intent({}))
+    expect(revoked.status === 'rejected' && revoked.error.code).toBe('permission')
+    expect(gateway.created).toEqual([])
+  })
+})
+
+describe('what the engine and the executor log is redacted', () => {
+  const capture = () => {
+    const lines: string[] = []
+    const write = (obj: object, msg?: string) => lines.push(`${msg ?? ''} ${inspect(obj, { depth: 10 })}`)
+    return { lines, logger: { debug: write, info: write, warn: write, error: write } }
+  }
+
+  it('an error thrown while applying an outcome is logged as redacted JSON, not a raw Error', async () => {
+    const secret = 'engine-secret-value-0123456789'
+    registerSecret(secret)
+    const { lines, logger } = capture()
+    const executor: Executor = {
+      mode: 'dry-run',
+      async submit(order) {
+        return {
+          status: 'filled',
+          intent: order,
+          get fill(): never {
+            throw new Error(`fill lost; signed with ${secret}`)
+          },
+        }
+      },
+    }
+    const engine = createEngine({ strategy: sevenRules(), executor, history: fallingCandles(15), logger })
+    engine.process({ type: 'price', symbol: SYMBOL, price: 10_000, timestamp: T0 })
+    await engine.idle()
+    const line = lines.find((l) => l.includes('applying an order outcome failed'))
+    expect(line).toBeDefined()
+    expect(line).toContain('fill lost')
+    expect(line).toContain(REDACTED)
+    expect(lines.join('\n')).not.toContain(secret)
+  })
+
+  it('a failed cancel during an emergency stop is logged without the secret', async () => {
+    const secret = 'cancel-secret-value-0123456789'
+    registerSecret(secret)
+    const { lines, logger } = capture()
+    const gateway = fakeGateway()
+    gateway.hold = true
+    gateway.cancelOrder = async () => {
+      throw new Error(`cancel refused for key ${secret}`)
+    }
+    let release: () => void = () => {}
+    const executor = new LiveExecutor({
+      ...confirmed(gateway),
+      logger,
+      sleep: () => new Promise<void>((resolve) => (release = resolve)),
+    })
+    const pending = executor.submit(intent({}))
+    await new Promise((r) => setTimeout(r, 0))
+    await executor.emergencyStop()
+    expect(lines.some((l) => l.includes('cancel during emergency stop failed'))).toBe(true)
+    expect(lines.join('\n')).not.toContain(secret)
+    gateway.hold = false
+    release()
+    await pending
   })
 })
