@@ -1,4 +1,4 @@
-import { BackboneError, type BackboneErrorCode, type BackboneErrorOptions } from './base.js'
+import { BackboneError, type BackboneErrorCode, type BackboneErrorOptions, safeString } from './base.js'
 
 const on = (exchange: string | undefined): string => (exchange ? ` on ${exchange}` : '')
 
@@ -206,13 +206,15 @@ export interface DataValidationErrorOptions extends BackboneErrorOptions {
 function describeReceived(value: unknown): string {
   let text: string
   if (value === undefined) text = 'undefined'
-  else if (typeof value === 'string') text = JSON.stringify(value)
+  // A long string is cut before it is quoted: the cost stays constant whatever its length.
+  else if (typeof value === 'string') text = JSON.stringify(value.length > 100 ? value.slice(0, 100) : value)
   else if (typeof value === 'bigint') text = `${value}n`
   else {
     try {
-      text = JSON.stringify(value) ?? String(value)
+      text = JSON.stringify(value) ?? safeString(value)
     } catch {
-      text = String(value)
+      // Too deep, a cycle, a bigint inside, or a throwing toJSON.
+      text = safeString(value)
     }
   }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text

@@ -40,4 +40,11 @@ export {
   type UnknownSymbolErrorOptions,
 } from './errors.js'
 export { type Logger, redactingLogger, silentLogger } from './logger.js'
-export { REDACTED, redact, registerSecret } from './redact.js'
+export {
+  clipText,
+  MAX_ERROR_TEXT_LENGTH,
+  REDACTED,
+  redact,
+  redactAndClip,
+  registerSecret,
+} from './redact.js'
