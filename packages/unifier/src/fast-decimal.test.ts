@@ -150,7 +150,11 @@ describe('parseExactJson', () => {
         expected: exact(t),
       })),
       fc
-        .stringMatching(/^[0-9a-z:,.[ -]{0,30}$/)
+        .oneof(
+          fc.stringMatching(/^[0-9a-z:,.[ -]{0,30}$/),
+          // digit runs after a colon inside a string send the parser down its careful path
+          fc.constantFrom('x:12345678901234567890', 'a, 1234567890123456.5', '[12345678901234567e5'),
+        )
         .map((t) => ({ text: JSON.stringify(t), expected: t as unknown })),
       fc.array(token, { maxLength: 4 }).chain((list) =>
         ws.map((w) => ({
@@ -171,6 +175,24 @@ describe('parseExactJson', () => {
       }),
       { numRuns: 3000 },
     )
+  })
+
+  it("a field's result depends on its own token only, not on an unrelated string (#13)", () => {
+    // On 02c60f3 the second payload took the careful path, which quoted every 16-digit token.
+    const plain = parseExactJson('{"p":100571000.00000000,"s":"x"}') as Record<string, unknown>
+    const hostile = parseExactJson('{"p":100571000.00000000,"s":"x:12345678901234567890"}') as Record<
+      string,
+      unknown
+    >
+    expect(plain.p).toBe(100571000)
+    expect(hostile.p).toBe(100571000)
+    expect(hostile.s).toBe('x:12345678901234567890')
+    const e1 = parseExactJson('{"e":12345678901234.5e3}') as Record<string, unknown>
+    const e2 = parseExactJson('{"e":12345678901234.5e3,"s":"x:12345678901234567890"}') as Record<
+      string,
+      unknown
+    >
+    expect(e2.e).toBe(e1.e)
   })
 
   it('reads pretty-printed JSON', () => {
