@@ -114,6 +114,12 @@ describe('bad input to the public functions of @bb/models', () => {
     expect(toDecimal('1e-400')?.isZero()).toBe(false)
     for (const value of [null, undefined, Number.NaN, Number.POSITIVE_INFINITY, '', 'abc', {}, Symbol('x')])
       expect(toDecimal(value)).toBeUndefined()
+    // look-alikes pass decimal.js's isDecimal; their fields are never read
+    for (const text of [
+      '{"toStringTag":"[object Decimal]","d":5,"s":1,"e":0}',
+      '{"toStringTag":"[object Decimal]","toString":1}',
+    ])
+      expect(toDecimal(JSON.parse(text))).toBeUndefined()
     const parsed = DecimalSchema.safeParse('1e9000000000000001')
     expect(parsed.success).toBe(false)
   })

@@ -63,14 +63,22 @@ export function toDecimal(value: unknown): Decimal | undefined {
     case 'bigint':
       return new Decimal(value.toString())
     case 'object':
-      if (value !== null && DecimalJs.isDecimal(value)) {
-        // decimal.js clones share one prototype: re-wrap instances of other clones so that
-        // arithmetic on the result uses this package's precision.
-        const decimal =
-          (value as DecimalClass).constructor === Decimal
-            ? (value as DecimalClass)
-            : new Decimal(value as DecimalClass)
+      // decimal.js clones share one prototype, so `instanceof` holds for every clone of this copy.
+      if (value instanceof DecimalJs) {
+        // Re-wrap instances of other clones so that arithmetic on the result uses this package's
+        // precision.
+        const decimal = (value as DecimalClass).constructor === Decimal ? value : new Decimal(value)
         return decimal.isFinite() ? decimal : undefined
+      }
+      // Another copy of decimal.js, or a look-alike (`{"toStringTag":"[object Decimal]"}` from
+      // JSON passes `isDecimal`): read through its text, never through its fields.
+      if (value !== null && DecimalJs.isDecimal(value)) {
+        try {
+          const text = (value as { toString(): unknown }).toString()
+          return typeof text === 'string' ? toDecimal(text) : undefined
+        } catch {
+          return undefined
+        }
       }
       return undefined
     default:
