@@ -182,7 +182,10 @@ function invalidJson(text: string, cause: unknown): DataValidationError {
  * Parses JSON without losing digits: number tokens that may hold more significant digits than a
  * double (16 or more digits) are turned into strings before `JSON.parse`, so ids beyond 2^53 and
  * long decimals come out as exact text; shorter numbers stay numbers (a double keeps up to 15
- * significant digits exactly). Invalid JSON throws `DataValidationError`.
+ * significant digits exactly). Which tokens become text depends on each token alone: a
+ * mantissa of 16 or more digit/dot characters, unless it is a plain decimal (a dot, no exponent)
+ * of at most 15 significant digits. Invalid JSON, and anything but a string, throws
+ * `DataValidationError`. Linear in the length of the text.
  *
  * @example
  * ```ts
@@ -191,6 +194,14 @@ function invalidJson(text: string, cause: unknown): DataValidationError {
  * ```
  */
 export function parseExactJson(text: string): unknown {
+  if (typeof text !== 'string') {
+    throw new DataValidationError({
+      path: '',
+      expected: 'JSON text (a string)',
+      received: typeof text === 'object' && text !== null ? Object.prototype.toString.call(text) : text,
+      message: `parseExactJson reads JSON text, got ${typeof text}.`,
+    })
+  }
   const count = findLongNumbers(text)
   if (count === 0) {
     try {
