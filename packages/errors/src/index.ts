@@ -13,6 +13,7 @@ export {
   type Channel,
 } from './base.js'
 export { isRetryable, toBackboneError } from './convert.js'
+export { describeValue } from './describe.js'
 export {
   AbortedError,
   AuthenticationError,

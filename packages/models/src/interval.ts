@@ -1,5 +1,4 @@
-import { InvalidRequestError } from '@bb/errors'
-import { describeValue } from './describe.js'
+import { describeValue, InvalidRequestError } from '@bb/errors'
 import { CANDLE_INTERVALS, type CandleInterval } from './enums.js'
 
 const SECOND = 1000

@@ -1,5 +1,4 @@
-import { InvalidRequestError } from '@bb/errors'
-import { describeValue } from './describe.js'
+import { describeValue, InvalidRequestError } from '@bb/errors'
 
 /** A market code split into its parts. */
 export interface ParsedSymbol {

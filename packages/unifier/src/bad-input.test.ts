@@ -11,7 +11,7 @@ const BAD: readonly (readonly [unknown, string])[] = [
   ['', '""'],
   [42, '42'],
   [Symbol('s'), 'Symbol(s)'],
-  [[], 'an array'],
+  [[], '[]'],
 ]
 
 function thrown(run: () => unknown): unknown {

@@ -1,4 +1,4 @@
-import { type BackboneError, DataValidationError, InvalidRequestError } from '@bb/errors'
+import { type BackboneError, DataValidationError, describeValue, InvalidRequestError } from '@bb/errors'
 import {
   type ExchangeAdapter,
   type FieldMap,
@@ -151,17 +151,11 @@ function decode(frame: Uint8Array | string): string {
   throw new DataValidationError({ path: '', expected: 'a Buffer or a string', received: typeof frame })
 }
 
-/** A value as a short text for an error message; never throws. */
-function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value)
-  if (typeof value === 'bigint') return `${value}n`
-  if (typeof value === 'symbol') return value.toString()
-  if (value !== null && typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object'
-  return String(value)
-}
-
 function badArgument(param: string, expected: string, value: unknown): never {
-  throw new InvalidRequestError({ param, message: `Invalid ${param} ${show(value)}: expected ${expected}.` })
+  throw new InvalidRequestError({
+    param,
+    message: `Invalid ${param} ${describeValue(value)}: expected ${expected}.`,
+  })
 }
 
 const KINDS = new Set<unknown>(MODEL_KINDS)
