@@ -1,4 +1,4 @@
-import { redact } from './redact.js'
+import { redactAndClip } from './redact.js'
 
 const BRAND = Symbol.for('@bb/errors/brand')
 
@@ -81,9 +81,20 @@ function brandsOf(ctor: unknown): string[] {
   return brands
 }
 
+/** `String(value)` that never throws (a null-prototype object, a throwing `toString`). */
+export function safeString(value: unknown): string {
+  try {
+    return String(value)
+  } catch {
+    return Object.prototype.toString.call(value)
+  }
+}
+
 function firstLine(value: unknown): string {
-  const text = value instanceof Error ? value.message : String(value)
-  return text.split('\n', 1)[0] ?? ''
+  const message = value instanceof Error ? (value as { message: unknown }).message : value
+  const text = safeString(message)
+  const newline = text.indexOf('\n')
+  return newline === -1 ? text : text.slice(0, newline)
 }
 
 /**
@@ -133,15 +144,21 @@ export class BackboneError extends Error {
 
   constructor(defaultMessage: string, options: BackboneErrorOptions = {}, metaMessages: string[] = []) {
     const ctor = new.target as unknown as typeof BackboneError
-    const shortMessage = redact(options.message ?? defaultMessage)
-    const details = redact(options.details ?? {})
-    const lines = [...metaMessages.map((line) => redact(line))]
-    if (options.exchange) lines.push(`Exchange: ${options.exchange}`)
+    // Every text is redacted, then cut to MAX_ERROR_TEXT_LENGTH (server-controlled text can be
+    // megabytes long); both passes are linear in its length.
+    const shortMessage = redactAndClip(safeString(options.message ?? defaultMessage))
+    const details = redactAndClip(
+      options.details !== null && typeof options.details === 'object' ? options.details : {},
+    )
+    const exchangeCode =
+      options.exchangeCode === undefined ? undefined : redactAndClip(safeString(options.exchangeCode))
+    const lines = [...metaMessages.map((line) => redactAndClip(line))]
+    if (options.exchange) lines.push(`Exchange: ${redactAndClip(safeString(options.exchange))}`)
     if (options.channel) lines.push(`Channel: ${options.channel}`)
     if (options.status !== undefined) lines.push(`HTTP status: ${options.status}`)
-    if (options.exchangeCode) lines.push(`Exchange code: ${redact(options.exchangeCode)}`)
+    if (exchangeCode) lines.push(`Exchange code: ${exchangeCode}`)
     if (Object.keys(details).length > 0) lines.push(`Details: ${safeStringify(details)}`)
-    if (options.cause !== undefined) lines.push(`Caused by: ${redact(firstLine(options.cause))}`)
+    if (options.cause !== undefined) lines.push(`Caused by: ${redactAndClip(firstLine(options.cause))}`)
     super(lines.length > 0 ? `${shortMessage}\n\n${lines.join('\n')}` : shortMessage, {
       cause: options.cause,
     })
@@ -151,7 +168,7 @@ export class BackboneError extends Error {
     this.shortMessage = shortMessage
     this.exchange = options.exchange
     this.channel = options.channel
-    this.exchangeCode = options.exchangeCode
+    this.exchangeCode = exchangeCode
     this.status = options.status
     this.retryable = options.retryable ?? ctor.defaultRetryable
     this.details = Object.freeze(details)
@@ -202,8 +219,10 @@ export class BackboneError extends Error {
     if (Object.keys(this.details).length > 0) json.details = { ...this.details }
     const cause = this.cause
     if (BackboneError.isInstance(cause)) json.cause = cause.toJSON()
-    else if (cause instanceof Error) json.cause = { name: cause.name, message: redact(cause.message) }
-    else if (cause !== undefined) json.cause = { name: typeof cause, message: redact(String(cause)) }
+    else if (cause instanceof Error)
+      json.cause = { name: safeString(cause.name), message: redactAndClip(safeString(cause.message)) }
+    else if (cause !== undefined)
+      json.cause = { name: typeof cause, message: redactAndClip(safeString(cause)) }
     return json
   }
 }
@@ -212,6 +231,6 @@ function safeStringify(value: unknown): string {
   try {
     return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? item.toString() : item))
   } catch {
-    return String(value)
+    return safeString(value)
   }
 }

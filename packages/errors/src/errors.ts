@@ -1,4 +1,5 @@
 import { BackboneError, type BackboneErrorCode, type BackboneErrorOptions } from './base.js'
+import { describeValue } from './describe.js'
 
 const on = (exchange: string | undefined): string => (exchange ? ` on ${exchange}` : '')
 
@@ -203,21 +204,6 @@ export interface DataValidationErrorOptions extends BackboneErrorOptions {
   received?: unknown
 }
 
-function describeReceived(value: unknown): string {
-  let text: string
-  if (value === undefined) text = 'undefined'
-  else if (typeof value === 'string') text = JSON.stringify(value)
-  else if (typeof value === 'bigint') text = `${value}n`
-  else {
-    try {
-      text = JSON.stringify(value) ?? String(value)
-    } catch {
-      text = String(value)
-    }
-  }
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text
-}
-
 /** A payload (from the exchange or the user) does not have the expected shape; `path` names the field. */
 export class DataValidationError extends BackboneError {
   static override readonly brand: string = 'DataValidationError'
@@ -229,7 +215,7 @@ export class DataValidationError extends BackboneError {
   constructor(options: DataValidationErrorOptions) {
     const meta: string[] = []
     if (options.expected) meta.push(`Expected: ${options.expected}`)
-    if ('received' in options) meta.push(`Received: ${describeReceived(options.received)}`)
+    if ('received' in options) meta.push(`Received: ${describeValue(options.received)}`)
     super(`Invalid data at "${options.path || '(root)'}".`, options, meta)
     this.path = options.path
     this.expected = options.expected

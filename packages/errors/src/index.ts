@@ -13,6 +13,7 @@ export {
   type Channel,
 } from './base.js'
 export { isRetryable, toBackboneError } from './convert.js'
+export { describeValue } from './describe.js'
 export {
   AbortedError,
   AuthenticationError,
@@ -40,4 +41,11 @@ export {
   type UnknownSymbolErrorOptions,
 } from './errors.js'
 export { type Logger, redactingLogger, silentLogger } from './logger.js'
-export { REDACTED, redact, registerSecret } from './redact.js'
+export {
+  clipText,
+  MAX_ERROR_TEXT_LENGTH,
+  REDACTED,
+  redact,
+  redactAndClip,
+  registerSecret,
+} from './redact.js'

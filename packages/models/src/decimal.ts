@@ -24,31 +24,61 @@ export type Decimal = DecimalClass
 /** What {@link toDecimal} and the model schemas accept as a decimal: text, a number, a bigint or a Decimal. */
 export type DecimalInput = DecimalClass | string | number | bigint
 
-// Plain decimal text, optionally signed, with an optional exponent (`1.16539E8`).
-const DECIMAL_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
+// Plain decimal text, optionally signed, with an optional exponent (`1.16539E8`). Every
+// quantifier is separated from the next by a required character it cannot match, so a failed
+// match backtracks over nothing: linear in the length of the text (`\d+\.?\d*` was quadratic on
+// a long run of digits followed by a letter).
+const DECIMAL_TEXT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/
+
+/**
+ * The decimal, or `undefined` when decimal.js could not represent the value: an exponent beyond
+ * its range overflows to `Infinity` (`1e9000000000000001`) or underflows to zero
+ * (`1e-9000000000000001`), neither of which is the number that was sent.
+ */
+function inRange(decimal: DecimalClass, text: string): Decimal | undefined {
+  if (!decimal.isFinite()) return undefined
+  if (decimal.isZero()) {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i)
+      if (c === 101 || c === 69) break
+      if (c >= 49 && c <= 57) return undefined
+    }
+  }
+  return decimal as Decimal
+}
 
 /**
  * Converts text, a number, a bigint or any decimal.js instance to a {@link Decimal}, or returns
- * `undefined` when the value is not a finite decimal number (NaN, Infinity, '', 'abc', null).
- * Strings are parsed as decimal text, never through a float.
+ * `undefined` when the value is not a finite decimal number (NaN, Infinity, '', 'abc', null) or
+ * lies beyond decimal.js's exponent range (`1e9000000000000001` and its reciprocal), so a
+ * returned Decimal is always finite and exact. Strings are parsed as decimal text, never
+ * through a float; the check is linear in the length of the text.
  */
 export function toDecimal(value: unknown): Decimal | undefined {
   switch (typeof value) {
     case 'string':
-      return DECIMAL_TEXT.test(value) ? new Decimal(value) : undefined
+      return DECIMAL_TEXT.test(value) ? inRange(new Decimal(value), value) : undefined
     case 'number':
       return Number.isFinite(value) ? new Decimal(value) : undefined
     case 'bigint':
       return new Decimal(value.toString())
     case 'object':
-      if (value !== null && DecimalJs.isDecimal(value)) {
-        // decimal.js clones share one prototype: re-wrap instances of other clones so that
-        // arithmetic on the result uses this package's precision.
-        const decimal =
-          (value as DecimalClass).constructor === Decimal
-            ? (value as DecimalClass)
-            : new Decimal(value as DecimalClass)
+      // decimal.js clones share one prototype, so `instanceof` holds for every clone of this copy.
+      if (value instanceof DecimalJs) {
+        // Re-wrap instances of other clones so that arithmetic on the result uses this package's
+        // precision.
+        const decimal = (value as DecimalClass).constructor === Decimal ? value : new Decimal(value)
         return decimal.isFinite() ? decimal : undefined
+      }
+      // Another copy of decimal.js, or a look-alike (`{"toStringTag":"[object Decimal]"}` from
+      // JSON passes `isDecimal`): read through its text, never through its fields.
+      if (value !== null && DecimalJs.isDecimal(value)) {
+        try {
+          const text = (value as { toString(): unknown }).toString()
+          return typeof text === 'string' ? toDecimal(text) : undefined
+        } catch {
+          return undefined
+        }
       }
       return undefined
     default:

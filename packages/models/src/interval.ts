@@ -1,4 +1,4 @@
-import { InvalidRequestError } from '@bb/errors'
+import { describeValue, InvalidRequestError } from '@bb/errors'
 import { CANDLE_INTERVALS, type CandleInterval } from './enums.js'
 
 const SECOND = 1000
@@ -47,11 +47,30 @@ export function isCandleInterval(value: unknown): value is CandleInterval {
  */
 export function parseCandleInterval(value: unknown): CandleInterval {
   if (isCandleInterval(value)) return value
-  const alias = typeof value === 'string' ? ALIASES[value] : undefined
+  const alias = typeof value === 'string' && Object.hasOwn(ALIASES, value) ? ALIASES[value] : undefined
   if (alias) return alias
   throw new InvalidRequestError({
     param: 'interval',
-    message: `Unknown candle interval ${JSON.stringify(value)}: use one of ${CANDLE_INTERVALS.join(', ')}.`,
+    message: `Unknown candle interval ${describeValue(value)}: use one of ${CANDLE_INTERVALS.join(', ')}.`,
+  })
+}
+
+/** The interval itself when it is a {@link CandleInterval}; `InvalidRequestError` otherwise. */
+function checkedInterval(interval: unknown): CandleInterval {
+  if (isCandleInterval(interval)) return interval
+  throw new InvalidRequestError({
+    param: 'interval',
+    message: `Unknown candle interval ${describeValue(interval)}: use one of ${CANDLE_INTERVALS.join(', ')}.`,
+  })
+}
+
+/** The timestamp itself when it is a finite number of ms; `InvalidRequestError` otherwise. */
+function checkedTimestamp(timestamp: unknown): number {
+  if (typeof timestamp === 'number' && Number.isFinite(timestamp) && Math.abs(timestamp) <= 8.64e15)
+    return timestamp
+  throw new InvalidRequestError({
+    param: 'timestamp',
+    message: `Expected a timestamp in ms (a finite number within ±8.64e15), got ${describeValue(timestamp)}.`,
   })
 }
 
@@ -65,6 +84,7 @@ export function isFixedInterval(interval: CandleInterval): interval is Exclude<C
  * for them this throws `InvalidRequestError`; use {@link candleOpenTime} / {@link nextCandleOpenTime}.
  */
 export function intervalToMs(interval: CandleInterval): number {
+  checkedInterval(interval)
   if (isFixedInterval(interval)) return FIXED_MS[interval]
   throw new InvalidRequestError({
     param: 'interval',
@@ -89,8 +109,13 @@ export function msToInterval(ms: number): CandleInterval | undefined {
  * import { candleOpenTime } from '@bb/models'
  * candleOpenTime(Date.parse('2025-06-25T13:56:53Z'), '1w') // Date.parse('2025-06-23T00:00:00Z'), a Monday
  * ```
+ *
+ * Throws `InvalidRequestError` for a timestamp that is not a finite number within the range of
+ * `Date` (±8.64e15 ms), and for an unknown interval.
  */
 export function candleOpenTime(timestamp: number, interval: CandleInterval): number {
+  checkedTimestamp(timestamp)
+  checkedInterval(interval)
   if (interval === '1M') {
     const date = new Date(timestamp)
     return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1)
@@ -105,7 +130,7 @@ export function candleOpenTime(timestamp: number, interval: CandleInterval): num
   return Math.floor(timestamp / length) * length
 }
 
-/** The open time of the candle after the one that contains `timestamp`. */
+/** The open time of the candle after the one that contains `timestamp` (same checks as {@link candleOpenTime}). */
 export function nextCandleOpenTime(timestamp: number, interval: CandleInterval): number {
   const open = candleOpenTime(timestamp, interval)
   if (interval === '1M') {

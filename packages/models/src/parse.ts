@@ -47,7 +47,22 @@ export function toDataValidationError(error: z.ZodError, model?: string): DataVa
 
 function parser<T>(schema: z.ZodType<T>, model: string) {
   const safeParse = (input: unknown): SafeParseResult<T> => {
-    const result = schema.safeParse(input, { reportInput: true })
+    let result: ReturnType<typeof schema.safeParse>
+    try {
+      result = schema.safeParse(input, { reportInput: true })
+    } catch (error) {
+      // A throwing getter or Proxy, a stack overflow on deep input: still a typed error.
+      if (DataValidationError.isInstance(error)) return { success: false, error }
+      return {
+        success: false,
+        error: new DataValidationError({
+          path: '',
+          expected: model,
+          message: `Invalid ${model}: the input could not be read.`,
+          cause: error,
+        }),
+      }
+    }
     return result.success
       ? { success: true, data: result.data }
       : { success: false, error: toDataValidationError(result.error, model) }

@@ -1,4 +1,4 @@
-import { InvalidRequestError } from '@bb/errors'
+import { describeValue, InvalidRequestError } from '@bb/errors'
 
 /** A market code split into its parts. */
 export interface ParsedSymbol {
@@ -24,27 +24,53 @@ const QUOTE_BASE = /^([A-Z0-9]{2,10})-([A-Z0-9]{1,15})$/
  * ```
  */
 export function parseSymbol(symbol: string): ParsedSymbol {
-  const upper = typeof symbol === 'string' ? symbol.trim().toUpperCase() : ''
+  // Longer text cannot match (at most 26 characters): refused before it is trimmed or copied.
+  const upper = typeof symbol === 'string' && symbol.length <= 64 ? symbol.trim().toUpperCase() : ''
   const match = QUOTE_BASE.exec(upper)
   if (!match) {
     throw new InvalidRequestError({
       param: 'symbol',
-      message: `Malformed symbol ${JSON.stringify(symbol)}: expected QUOTE-BASE, e.g. KRW-BTC.`,
+      message: `Malformed symbol ${describeValue(symbol)}: expected QUOTE-BASE, e.g. KRW-BTC.`,
+      details: { received: describeValue(symbol) },
     })
   }
   return { symbol: upper, quote: match[1]!, base: match[2]! }
 }
 
-/** Joins quote and base into a `QUOTE-BASE` market code. */
+/**
+ * Joins quote and base into a `QUOTE-BASE` market code. Throws `InvalidRequestError` when
+ * `parts` is not an object with non-empty string `quote` and `base`.
+ */
 export function formatSymbol(parts: { quote: string; base: string }): string {
-  return `${parts.quote.toUpperCase()}-${parts.base.toUpperCase()}`
+  const quote = (parts as { quote?: unknown } | null | undefined)?.quote
+  const base = (parts as { base?: unknown } | null | undefined)?.base
+  for (const [name, value] of [
+    ['quote', quote],
+    ['base', base],
+  ] as const) {
+    if (typeof value !== 'string' || value === '') {
+      throw new InvalidRequestError({
+        param: name,
+        message: `formatSymbol needs a non-empty string ${name}, got ${describeValue(value)}.`,
+      })
+    }
+  }
+  return `${(quote as string).toUpperCase()}-${(base as string).toUpperCase()}`
 }
 
 /**
  * Compares two exact trade ids (decimal digit strings of any length) numerically: negative when
- * `a < b`, 0 when equal, positive when `a > b`. Non-numeric ids compare as text.
+ * `a < b`, 0 when equal, positive when `a > b`. Non-numeric ids compare as text. Throws
+ * `InvalidRequestError` when either is not a string.
  */
 export function compareIds(a: string, b: string): number {
+  if (typeof a !== 'string' || typeof b !== 'string') {
+    const bad = typeof a !== 'string' ? a : b
+    throw new InvalidRequestError({
+      param: 'id',
+      message: `compareIds compares id strings, got ${describeValue(bad)}.`,
+    })
+  }
   const x = significantStart(a)
   const y = significantStart(b)
   if (x >= 0 && y >= 0) {

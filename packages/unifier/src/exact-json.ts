@@ -70,14 +70,24 @@ function findLongNumbers(text: string): number {
         while (probe < end) probe += LONG
       }
     }
-    // A plain decimal (a dot, so no id; no exponent, so no overflow) of at most 15 significant
-    // digits, such as 100571000.00000000, is exact as a double: left a number, it costs no quoting.
-    if (end === runEnd && plainDecimalDigits(text, start, end) <= 15) continue
+    if (!keptAsText(text, start, runEnd, end !== runEnd)) continue
     spans[2 * count] = tokenStart
     spans[2 * count + 1] = end
     count++
   }
   return count
+}
+
+/**
+ * The one rule of which number tokens become text, applied by both paths so that a field's
+ * result depends on its own token only: a mantissa (the digit/dot run `[start, runEnd)` after
+ * the sign) of 16 or more characters, unless it is a plain decimal (a dot, so no id; no
+ * exponent, so no overflow) of at most 15 significant digits, such as 100571000.00000000, which
+ * a double holds exactly.
+ */
+function keptAsText(text: string, start: number, runEnd: number, exponent: boolean): boolean {
+  if (runEnd - start < LONG) return false
+  return exponent || plainDecimalDigits(text, start, runEnd) > 15
 }
 
 /**
@@ -114,8 +124,9 @@ function quoteSpans(text: string, count: number): string {
   return out + text.slice(last)
 }
 
-// The careful path: walks the text, skipping strings, and quotes every long number token. Used
-// only when the regex pass produced invalid JSON (a long digit run after `:` inside a string).
+// The careful path: walks the text, skipping strings, and quotes the number tokens `keptAsText`
+// selects — the same rule as the fast path. Used only when the fast pass produced invalid JSON
+// (a long digit run after `:` inside a string).
 function quoteLongNumbersCarefully(text: string): string {
   let out = ''
   let last = 0
@@ -142,13 +153,11 @@ function quoteLongNumbersCarefully(text: string): string {
         if ((d >= 48 && d <= 57) || d === 46 || d === 101 || d === 69 || d === 43 || d === 45) i++
         else break
       }
-      let digits = 0
-      for (let j = start; j < i; j++) {
-        const d = text.charCodeAt(j)
-        if (d === 101 || d === 69) break
-        if (d >= 48 && d <= 57) digits++
-      }
-      if (digits >= 16) {
+      const mantissa = c === 45 ? start + 1 : start
+      let runEnd = mantissa
+      while (runEnd < i && isRunChar(text.charCodeAt(runEnd))) runEnd++
+      const e = text.charCodeAt(runEnd)
+      if (keptAsText(text, mantissa, runEnd, e === 101 || e === 69)) {
         out += `${text.slice(last, start)}"${text.slice(start, i)}"`
         last = i
       }
@@ -173,7 +182,10 @@ function invalidJson(text: string, cause: unknown): DataValidationError {
  * Parses JSON without losing digits: number tokens that may hold more significant digits than a
  * double (16 or more digits) are turned into strings before `JSON.parse`, so ids beyond 2^53 and
  * long decimals come out as exact text; shorter numbers stay numbers (a double keeps up to 15
- * significant digits exactly). Invalid JSON throws `DataValidationError`.
+ * significant digits exactly). Which tokens become text depends on each token alone: a
+ * mantissa of 16 or more digit/dot characters, unless it is a plain decimal (a dot, no exponent)
+ * of at most 15 significant digits. Invalid JSON, and anything but a string, throws
+ * `DataValidationError`. Linear in the length of the text.
  *
  * @example
  * ```ts
@@ -182,6 +194,14 @@ function invalidJson(text: string, cause: unknown): DataValidationError {
  * ```
  */
 export function parseExactJson(text: string): unknown {
+  if (typeof text !== 'string') {
+    throw new DataValidationError({
+      path: '',
+      expected: 'JSON text (a string)',
+      received: typeof text === 'object' && text !== null ? Object.prototype.toString.call(text) : text,
+      message: `parseExactJson reads JSON text, got ${typeof text}.`,
+    })
+  }
   const count = findLongNumbers(text)
   if (count === 0) {
     try {

@@ -2,7 +2,12 @@ import { Decimal } from '@bb/models'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { parseExactJson } from './exact-json.js'
-import { decimalFromPlainText, exactDecimal } from './fast-decimal.js'
+import {
+  decimalFromPlainText,
+  exactDecimal,
+  isFastDecimalEnabled,
+  runDecimalSelfCheck,
+} from './fast-decimal.js'
 
 const internals = (d: Decimal) => ({ s: d.s, e: d.e, d: [...d.d] })
 
@@ -145,7 +150,11 @@ describe('parseExactJson', () => {
         expected: exact(t),
       })),
       fc
-        .stringMatching(/^[0-9a-z:,.[ -]{0,30}$/)
+        .oneof(
+          fc.stringMatching(/^[0-9a-z:,.[ -]{0,30}$/),
+          // digit runs after a colon inside a string send the parser down its careful path
+          fc.constantFrom('x:12345678901234567890', 'a, 1234567890123456.5', '[12345678901234567e5'),
+        )
         .map((t) => ({ text: JSON.stringify(t), expected: t as unknown })),
       fc.array(token, { maxLength: 4 }).chain((list) =>
         ws.map((w) => ({
@@ -168,6 +177,24 @@ describe('parseExactJson', () => {
     )
   })
 
+  it("a field's result depends on its own token only, not on an unrelated string (#13)", () => {
+    // On 02c60f3 the second payload took the careful path, which quoted every 16-digit token.
+    const plain = parseExactJson('{"p":100571000.00000000,"s":"x"}') as Record<string, unknown>
+    const hostile = parseExactJson('{"p":100571000.00000000,"s":"x:12345678901234567890"}') as Record<
+      string,
+      unknown
+    >
+    expect(plain.p).toBe(100571000)
+    expect(hostile.p).toBe(100571000)
+    expect(hostile.s).toBe('x:12345678901234567890')
+    const e1 = parseExactJson('{"e":12345678901234.5e3}') as Record<string, unknown>
+    const e2 = parseExactJson('{"e":12345678901234.5e3,"s":"x:12345678901234567890"}') as Record<
+      string,
+      unknown
+    >
+    expect(e2.e).toBe(e1.e)
+  })
+
   it('reads pretty-printed JSON', () => {
     expect(parseExactJson('{ "a" : 17877285547970000 }')).toEqual({ a: '17877285547970000' })
   })
@@ -176,4 +203,75 @@ describe('parseExactJson', () => {
     expect(() => parseExactJson('{"a":')).toThrow(/not valid JSON/)
     expect(() => parseExactJson('{"a":12345678901234567890')).toThrow(/not valid JSON/)
   })
+})
+
+describe('start-up self-check of the fast path', () => {
+  it('passes with the pinned decimal.js, whose version is the one the layout was written for', async () => {
+    expect(isFastDecimalEnabled()).toBe(true)
+    expect(runDecimalSelfCheck()).toBe(true)
+    const { createRequire } = await import('node:module')
+    const require = createRequire(import.meta.url)
+    const installed = (require('decimal.js/package.json') as { version: string }).version
+    const declared = (require('../package.json') as { dependencies: Record<string, string> }).dependencies[
+      'decimal.js'
+    ]
+    // an exact pin (no ^ or ~), and the installed copy is that version
+    expect(declared).toMatch(/^\d+\.\d+\.\d+$/)
+    expect(installed).toBe(declared)
+  })
+
+  // A decimal.js release that changed its private layout, simulated by a reference constructor.
+  const changedLayouts: Record<string, (text: string) => Decimal> = {
+    'a new field': (text) => Object.assign(new Decimal(text), { precisionHint: 0 }),
+    'words of 14 digits': (text) => {
+      const d = new Decimal(text)
+      const merged: number[] = []
+      for (let i = 0; i < d.d.length; i += 2) merged.push(d.d[i]! * 1e7 + (d.d[i + 1] ?? 0))
+      return Object.assign(Object.create(Object.getPrototypeOf(d)), {
+        constructor: d.constructor,
+        s: d.s,
+        e: d.e,
+        d: merged,
+      }) as Decimal
+    },
+    'a throwing constructor': () => {
+      throw new Error('changed API')
+    },
+  }
+
+  it.each(Object.entries(changedLayouts))(
+    'falls back to new Decimal(text) on a mismatch: %s',
+    (_name, reference) => {
+      try {
+        expect(runDecimalSelfCheck(reference)).toBe(false)
+        expect(isFastDecimalEnabled()).toBe(false)
+        // Every path now builds through the decimal.js constructor, with the same results.
+        for (const value of [0, 7, 100473000, 0.00014208, -98000.5, 123456789012345, 1e21, 0.1 + 0.2]) {
+          const slow = exactDecimal(value)
+          const viaText = String(value)
+            .replace(/e.*$/, '')
+            .replace(/\D/g, '')
+            .replace(/^0+|0+$/g, '').length
+          if (viaText > 15) expect(slow).toBeUndefined()
+          else expect(slow!.eq(new Decimal(String(value)))).toBe(true)
+        }
+        for (const text of [
+          '0.00000001',
+          '-0.5',
+          '1386929.37231066771348207123',
+          '17877285547970000123',
+          '1.16539E8',
+        ]) {
+          const slow = exactDecimal(text)!
+          expect(internals(slow)).toEqual(internals(new Decimal(text)))
+          expect(internals(decimalFromPlainText('0.00014208')!)).toEqual(internals(new Decimal('0.00014208')))
+        }
+        expect(exactDecimal('abc')).toBeUndefined()
+        expect(exactDecimal(Number.NaN)).toBeUndefined()
+        expect(decimalFromPlainText('1e5')).toBeUndefined()
+      } finally {
+        expect(runDecimalSelfCheck()).toBe(true)
+      }
+    },
+  )
 })

@@ -12,6 +12,11 @@ interface DecimalFields {
   d: number[]
 }
 
+// False once the start-up self-check (`runDecimalSelfCheck`) found the installed decimal.js
+// laying out its instances differently from what `make` builds: every value then goes through
+// `new Decimal(text)`.
+let fastPath = true
+
 function make(sign: number, exponent: number, digits: number[]): Decimal {
   const x = Object.create(PROTOTYPE) as DecimalFields
   // Same property order as the decimal.js constructor, so instances share a hidden class.
@@ -29,6 +34,11 @@ function make(sign: number, exponent: number, digits: number[]): Decimal {
  * `new Decimal`.
  */
 export function decimalFromPlainText(text: string): Decimal | undefined {
+  const fast = buildFromPlainText(text)
+  return fast === undefined || fastPath ? fast : new Decimal(text)
+}
+
+function buildFromPlainText(text: string): Decimal | undefined {
   const length = text.length
   let i = 0
   let sign = 1
@@ -165,6 +175,7 @@ function digitCount(m: number): number {
  */
 export function exactDecimal(value: unknown): Decimal | undefined {
   if (typeof value === 'number') {
+    if (!fastPath) return Number.isFinite(value) ? decimalFromShortestText(String(value)) : undefined
     if (value >= 0 && value < 1e7 && Number.isInteger(value)) {
       let exponent = 0
       for (let n = value; n >= 10; n /= 10) exponent++
@@ -178,11 +189,16 @@ export function exactDecimal(value: unknown): Decimal | undefined {
     const fast = decimalFromPlainText(text)
     // Text of 15 characters or fewer cannot hold more than 15 significant digits.
     if (fast !== undefined) return text.length <= 15 || countDigits(fast.d) <= 15 ? fast : undefined
-    return significantDigits(text) > 15 ? undefined : new Decimal(text)
+    return decimalFromShortestText(text)
   }
   if (typeof value === 'string')
     return decimalFromPlainText(value) ?? toDecimal(value.trim() === value ? value : '')
   return toDecimal(value)
+}
+
+/** The Decimal of a number's shortest text, or `undefined` beyond 15 significant digits. */
+function decimalFromShortestText(text: string): Decimal | undefined {
+  return significantDigits(text) > 15 ? undefined : new Decimal(text)
 }
 
 // Significant digits held in decimal.js words (first word without its leading zeros, trailing
@@ -221,3 +237,94 @@ function significantDigits(text: string): number {
   }
   return count
 }
+
+/**
+ * Values the self-check builds both ways: integers (one word, several words, beyond 2^53 as
+ * text), fractions, negatives, zero and minus zero, tiny and large magnitudes, and each of the
+ * fast paths (small integers, numbers of up to 15 digits, plain decimal text).
+ */
+const SELF_CHECK_VALUES: readonly (number | string)[] = [
+  0,
+  -0,
+  7,
+  10,
+  1234567,
+  12345678,
+  100473000,
+  -98000,
+  0.1,
+  0.00014208,
+  -0.0009744359,
+  1e-7,
+  1.5e-10,
+  123456789012345,
+  99999999999999.9,
+  4.2e21,
+  '0',
+  '-0',
+  '0.00000001',
+  '-0.5',
+  '100571000.00000000',
+  '143938457120.54321987',
+  '1386929.37231066771348207123',
+  '17877285547970000123',
+  `0.${'0'.repeat(30)}1`,
+  `9${'0'.repeat(40)}`,
+]
+
+/** What a decimal.js instance holds: its own keys in order, prototype, and the fields read. */
+function layoutOf(value: Decimal): string {
+  const fields = value as unknown as DecimalFields
+  return JSON.stringify([
+    Object.keys(value),
+    Object.getPrototypeOf(value) === PROTOTYPE,
+    fields.constructor === Decimal,
+    fields.s,
+    fields.e,
+    fields.d,
+    value.toString(),
+    value.plus(1).toString(),
+    value.times(3).toString(),
+  ])
+}
+
+/**
+ * Compares the fast path (which builds decimal.js's private fields itself) with the reference
+ * constructor on a few values, and switches the fast path off when any of them differs — a
+ * decimal.js release that changed its internal layout then costs speed, never a wrong price.
+ * Runs once when the module loads; returns whether the fast path is in use. `reference`
+ * replaces `new Decimal(text)` (tests simulate a changed layout with it).
+ *
+ * @example
+ * ```ts
+ * import { runDecimalSelfCheck } from '@bb/unifier'
+ * runDecimalSelfCheck() // true with the pinned decimal.js
+ * ```
+ */
+export function runDecimalSelfCheck(
+  reference: (text: string) => Decimal = (text) => new Decimal(text),
+): boolean {
+  fastPath = true
+  let ok = true
+  try {
+    for (const value of SELF_CHECK_VALUES) {
+      const fast = exactDecimal(value)
+      const expected = reference(String(value))
+      if (fast === undefined || layoutOf(fast) !== layoutOf(expected)) {
+        ok = false
+        break
+      }
+    }
+  } catch {
+    ok = false
+  }
+  fastPath = ok
+  return ok
+}
+
+/** True while the fast Decimal path is in use (the last {@link runDecimalSelfCheck} passed). */
+export function isFastDecimalEnabled(): boolean {
+  return fastPath
+}
+
+runDecimalSelfCheck()

@@ -48,7 +48,9 @@ export function createHelpers(adapter: ExchangeAdapter): NormalizeHelpers {
     if (d === undefined) {
       const message =
         typeof value === 'number'
-          ? `Invalid value at "${path}": ${value} has more digits than a double keeps; parse the raw text with parseExactJson.`
+          ? Number.isFinite(value)
+            ? `Invalid value at "${path}": ${value} has more digits than a double keeps; parse the raw text with parseExactJson.`
+            : `Invalid value at "${path}": ${value} is not a finite number (a JSON number beyond the range of a double reads as Infinity).`
           : undefined
       return fail(path, 'a finite decimal (number or decimal text)', value, message)
     }

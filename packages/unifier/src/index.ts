@@ -7,7 +7,12 @@
  * @packageDocumentation
  */
 export { parseExactJson } from './exact-json.js'
-export { decimalFromPlainText, exactDecimal } from './fast-decimal.js'
+export {
+  decimalFromPlainText,
+  exactDecimal,
+  isFastDecimalEnabled,
+  runDecimalSelfCheck,
+} from './fast-decimal.js'
 export {
   checkOrderbook,
   createOrderbookState,

@@ -1,4 +1,4 @@
-import { type BackboneError, DataValidationError } from '@bb/errors'
+import { type BackboneError, DataValidationError, describeValue, InvalidRequestError } from '@bb/errors'
 import {
   type ExchangeAdapter,
   type FieldMap,
@@ -11,6 +11,7 @@ import {
 } from '@bb/exchange-adapter'
 import {
   type CandleInterval,
+  isCandleInterval,
   parseBalance,
   parseCandle,
   parseMarket,
@@ -18,6 +19,7 @@ import {
   parseOrderbook,
   parseTicker,
   parseTrade,
+  SOURCES,
   type Source,
 } from '@bb/models'
 import { type CompiledContext, type CompiledNormalizer, compileFieldMap } from './compile.js'
@@ -149,6 +151,42 @@ function decode(frame: Uint8Array | string): string {
   throw new DataValidationError({ path: '', expected: 'a Buffer or a string', received: typeof frame })
 }
 
+function badArgument(param: string, expected: string, value: unknown): never {
+  throw new InvalidRequestError({
+    param,
+    message: `Invalid ${param} ${describeValue(value)}: expected ${expected}.`,
+  })
+}
+
+const KINDS = new Set<unknown>(MODEL_KINDS)
+const SHAPES = new Set<unknown>(RAW_SHAPES)
+const SOURCE_SET = new Set<unknown>(SOURCES)
+
+function checkKind(kind: unknown): void {
+  if (!KINDS.has(kind)) badArgument('kind', `one of ${MODEL_KINDS.join(', ')}`, kind)
+}
+
+function checkReceivedAt(receivedAt: unknown): void {
+  if (
+    receivedAt !== undefined &&
+    !(typeof receivedAt === 'number' && receivedAt >= 0 && Number.isFinite(receivedAt))
+  )
+    badArgument('receivedAt', 'a time in ms (a finite number >= 0)', receivedAt)
+}
+
+/** Checks a {@link NormalizeContext} given by the caller: `InvalidRequestError` naming the bad field. */
+function checkContext(context: unknown): void {
+  if (context === null || typeof context !== 'object' || Array.isArray(context))
+    badArgument('context', 'an object such as { source: "rest" }', context)
+  const c = context as Record<string, unknown>
+  if (!SOURCE_SET.has(c.source)) badArgument('source', `one of ${SOURCES.join(', ')}`, c.source)
+  checkReceivedAt(c.receivedAt)
+  if (c.shape !== undefined && !SHAPES.has(c.shape))
+    badArgument('shape', `one of ${RAW_SHAPES.join(', ')}`, c.shape)
+  if (c.interval !== undefined && !isCandleInterval(c.interval))
+    badArgument('interval', 'a candle interval', c.interval)
+}
+
 function withPrefix(error: unknown, prefix: string): never {
   if (DataValidationError.isInstance(error) && prefix !== '') {
     const path = error.path === '' ? prefix : `${prefix}.${error.path}`
@@ -180,6 +218,14 @@ function withPrefix(error: unknown, prefix: string): never {
  * ```
  */
 export function createUnifier(adapter: ExchangeAdapter, options: UnifierOptions = {}): Unifier {
+  if (adapter === null || typeof adapter !== 'object' || typeof adapter.fieldMaps !== 'object' || !adapter.ws)
+    badArgument('adapter', 'an ExchangeAdapter such as upbit', adapter)
+  if (options === null || typeof options !== 'object' || Array.isArray(options))
+    badArgument('options', 'an object', options)
+  if (options.validate !== undefined && options.validate !== 'fast' && options.validate !== 'strict')
+    badArgument('validate', '"fast" or "strict"', options.validate)
+  if (options.clock !== undefined && typeof options.clock !== 'function')
+    badArgument('clock', 'a function returning ms', options.clock)
   const validate = options.validate ?? 'fast'
   const clock = options.clock ?? Date.now
   const helpers = createHelpers(adapter)
@@ -260,6 +306,8 @@ export function createUnifier(adapter: ExchangeAdapter, options: UnifierOptions 
   }
 
   function normalizeAll<K extends ModelKind>(kind: K, raw: unknown, context: NormalizeContext): ModelOf<K>[] {
+    checkKind(kind)
+    checkContext(context)
     const value = typeof raw === 'string' ? parseExactJson(raw) : raw
     const ctx = contextOf(context)
     const out: unknown[] = []
@@ -271,6 +319,8 @@ export function createUnifier(adapter: ExchangeAdapter, options: UnifierOptions 
   }
 
   function normalize<K extends ModelKind>(kind: K, raw: unknown, context: NormalizeContext): ModelOf<K> {
+    checkKind(kind)
+    checkContext(context)
     const value = typeof raw === 'string' ? parseExactJson(raw) : raw
     const entry = get(kind, shapeOf(value, context))
     const out: unknown[] = []
@@ -287,6 +337,11 @@ export function createUnifier(adapter: ExchangeAdapter, options: UnifierOptions 
   }
 
   function normalizeFrame(frame: Uint8Array | string, context: FrameContext = {}): FrameResult {
+    if (context === null || typeof context !== 'object' || Array.isArray(context))
+      badArgument('context', 'an object', context)
+    checkReceivedAt(context.receivedAt)
+    if (context.source !== undefined && !SOURCE_SET.has(context.source))
+      badArgument('source', `one of ${SOURCES.join(', ')}`, context.source)
     const parsed = parseExactJson(decode(frame))
     const list = adapter.ws.isListFrame(parsed)
     if (!list) {

@@ -85,15 +85,20 @@ function header(response: ErrorResponse, name: string): string | undefined {
   return undefined
 }
 
+const MAX_RETRY_AFTER_MS = 86_400_000
+
 /** `Retry-After` as ms (seconds or an HTTP date), or `undefined`. */
 function retryAfterMs(response: ErrorResponse): number | undefined {
   const value = header(response, 'retry-after')
   if (value === undefined) return undefined
-  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value) * 1000)
+  // At most a day: a hostile or broken header (`Retry-After: 1e400`-long digits) cannot make a
+  // caller wait forever.
+  if (/^\d+(\.\d+)?$/.test(value.trim()))
+    return Math.min(Math.round(Number(value) * 1000), MAX_RETRY_AFTER_MS)
   const date = Date.parse(value)
   const now = Date.parse(header(response, 'date') ?? '')
   if (Number.isNaN(date)) return undefined
-  return Math.max(0, date - (Number.isNaN(now) ? date : now))
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, date - (Number.isNaN(now) ? date : now)))
 }
 
 interface UpbitErrorBody {
@@ -114,9 +119,15 @@ function readBody(body: unknown): UpbitErrorBody {
       return { name: undefined, message: text.trim() || undefined, text }
     }
   }
-  const error = (value as { error?: { name?: unknown; message?: unknown } } | null)?.error
+  const error =
+    value !== null && typeof value === 'object'
+      ? (value as { error?: { name?: unknown; message?: unknown } }).error
+      : undefined
   if (error && typeof error === 'object') {
-    const name = error.name === undefined || error.name === null ? undefined : String(error.name)
+    // Only text and numbers are names: an object or array (`String` would print `[object Object]`
+    // or throw) is no name.
+    const name =
+      typeof error.name === 'string' || typeof error.name === 'number' ? String(error.name) : undefined
     const message = typeof error.message === 'string' ? error.message : undefined
     return { name, message, text }
   }
@@ -178,13 +189,16 @@ export function mapUpbitRestError(response: ErrorResponse): BackboneError {
  * `Too Many Requests` → `RateLimitError`, `I'm a teapot` → banned `RateLimitError`.
  */
 export function mapUpbitWsError(error: { readonly name: string; readonly message?: string }): BackboneError {
+  const raw = (error as { name?: unknown; message?: unknown } | null | undefined) ?? {}
+  const exchangeCode = typeof raw.name === 'string' ? raw.name : 'UNKNOWN'
   const options: BackboneErrorOptions = {
     exchange: 'upbit',
     channel: 'ws',
-    exchangeCode: error.name,
-    details: error.message === undefined ? {} : { exchangeMessage: error.message },
+    exchangeCode,
+    details: typeof raw.message === 'string' ? { exchangeMessage: raw.message } : {},
   }
-  const name = error.name
+  // Names are short (`INVALID_AUTH`); a longer text is no known name and is not normalized.
+  const name = (exchangeCode.length > 64 ? '' : exchangeCode)
     .trim()
     .toUpperCase()
     .replace(/[\s']+/g, '_')

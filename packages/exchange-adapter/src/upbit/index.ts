@@ -90,7 +90,10 @@ export const upbit: ExchangeAdapter = {
     formatQuery,
     url(request, baseUrl = REST_BASE_URL) {
       const query = formatQuery(request.query)
-      return `${baseUrl.replace(/\/+$/, '')}${request.path}${query === '' ? '' : `?${query}`}`
+      // Trailing slashes cut by a scan: /\/+$/ restarts at every slash of a long run (quadratic).
+      let end = baseUrl.length
+      while (end > 0 && baseUrl.charCodeAt(end - 1) === 47) end--
+      return `${baseUrl.slice(0, end)}${request.path}${query === '' ? '' : `?${query}`}`
     },
   },
   ws: {

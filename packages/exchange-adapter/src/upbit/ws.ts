@@ -213,6 +213,18 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined
 }
 
+/**
+ * A server value as text: strings as they are, numbers and booleans printed; objects, arrays,
+ * null and undefined (which `String` would turn into `[object Object]`, or throw on) give
+ * `undefined`.
+ */
+function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value)
+  return undefined
+}
+
 /** Infers the kind of a frame without `type` (2018-era frames used `market`/`mk` only, §7.4). */
 function inferLegacy(m: Record<string, unknown>): FrameClass {
   const simple = 'mk' in m || 'tp' in m || 'obu' in m || 'cdttmu' in m
@@ -251,8 +263,12 @@ export function classifyUpbitMessage(message: unknown): FrameClass {
   const type = ty !== undefined ? ty : m.type
   if (typeof type === 'string') {
     const shape = ty !== undefined ? 'wsSimple' : 'ws'
-    const kind: ModelKind | undefined =
-      CHANNEL_KINDS[type] ?? (UPBIT_WS_CANDLE_INTERVALS[type] !== undefined ? 'candle' : undefined)
+    // Own keys only: `constructor` or `__proto__` as a type is an unknown message, not a kind.
+    const kind: ModelKind | undefined = Object.hasOwn(CHANNEL_KINDS, type)
+      ? CHANNEL_KINDS[type]
+      : Object.hasOwn(UPBIT_WS_CANDLE_INTERVALS, type)
+        ? 'candle'
+        : undefined
     if (kind === undefined) return { type: 'unknown' }
     const symbol = str(shape === 'wsSimple' ? (m.cd ?? m.mk) : (m.code ?? m.market))
     return symbol === undefined
@@ -263,22 +279,24 @@ export function classifyUpbitMessage(message: unknown): FrameClass {
   const error = m.error
   if (typeof error === 'object' && error !== null) {
     const e = error as Record<string, unknown>
-    return { type: 'error', name: String(e.name ?? 'UNKNOWN'), message: String(e.message ?? '') }
+    return { type: 'error', name: text(e.name) ?? 'UNKNOWN', message: text(e.message) ?? '' }
   }
   const method = m.method ?? m.mthd
   if (method === 'LIST_SUBSCRIPTIONS') {
     const result = m.result ?? m.rslt
     const list = Array.isArray(result) ? result : []
-    return {
-      type: 'subscriptions',
-      subscriptions: list.map((item: Record<string, unknown>) => {
-        const codes = item.codes ?? item.cds
-        return {
-          channel: String(item.type ?? item.ty ?? ''),
-          symbols: Array.isArray(codes) ? codes.map(String) : [],
-        }
-      }),
+    const subscriptions: { channel: string; symbols: string[] }[] = []
+    // Elements that are not objects (null, numbers) carry no subscription: skipped.
+    for (const item of list) {
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) continue
+      const entry = item as Record<string, unknown>
+      const codes = entry.codes ?? entry.cds
+      subscriptions.push({
+        channel: text(entry.type ?? entry.ty) ?? '',
+        symbols: Array.isArray(codes) ? codes.map(text).filter((code) => code !== undefined) : [],
+      })
     }
+    return { type: 'subscriptions', subscriptions }
   }
   return inferLegacy(m)
 }
