@@ -34,7 +34,7 @@ const market = {
   receivedAt: 1_750_000_000_120,
 }
 
-// Values taken from Upbit-shaped payloads (upbit-api.md §5, §7).
+// Values taken from Upbit-shaped payloads (UPBIT.md §5, §7).
 const tickerInput = {
   ...market,
   source: 'rest',
