@@ -249,7 +249,7 @@ describe('parsing real Upbit-shaped values', () => {
         (digits, scale) => {
           const text = new Decimal(digits.toString()).dividedBy(new Decimal(10).pow(scale)).toString()
           const trade = parseTrade({ ...tradeInput, price: text, size: text })
-          return parseTrade(JSON.parse(JSON.stringify(trade))).price.equals(text)
+          expect(parseTrade(JSON.parse(JSON.stringify(trade))).price.toFixed()).toBe(new Decimal(text).toFixed())
         },
       ),
     )
@@ -343,7 +343,9 @@ describe('candle intervals', () => {
         fc.constantFrom(...CANDLE_INTERVALS),
         (t, interval) => {
           const open = candleOpenTime(t, interval)
-          return open <= t && t < nextCandleOpenTime(t, interval) && candleOpenTime(open, interval) === open
+          expect(open).toBeLessThanOrEqual(t)
+          expect(nextCandleOpenTime(t, interval)).toBeGreaterThan(t)
+          expect(candleOpenTime(open, interval)).toBe(open)
         },
       ),
     )

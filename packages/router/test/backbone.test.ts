@@ -136,7 +136,7 @@ describe('streams', () => {
 })
 
 describe('failover without loss', () => {
-  it('trades arrive exactly once and in order across drops and outages, compared with the sim for 60 s', async () => {
+  it('trades arrive exactly once and in order across drops and outages, compared with the sim for 60 s', { tags: ['soak'] }, async () => {
     const { sim, backbone } = await setup(
       {
         pollIntervalMs: { trades: 500, ticker: 500 },

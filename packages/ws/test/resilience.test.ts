@@ -42,7 +42,7 @@ function checkNothingLost(events: StreamEvent<Trade>[], emitted: readonly string
 }
 
 describe('resilience', () => {
-  it('drop every 2 s for 30 s: every stream resumes, every subscriber keeps receiving, nothing is lost unmarked', async () => {
+  it('drop every 2 s for 30 s: every stream resumes, every subscriber keeps receiving, nothing is lost unmarked', { tags: ['soak'] }, async () => {
     const r = await rig({ tradesPerSecond: 40 }, { reconnect: { initialDelayMs: 100 } })
     try {
       const symbols = ['KRW-BTC', 'KRW-ETH', 'KRW-XRP']
