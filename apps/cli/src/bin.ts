@@ -1,8 +1,4 @@
 #!/usr/bin/env node
-import { startSim } from '@bb/sim'
-import { demo } from './commands/demo.js'
-import { candles, orderbook, ticker, watch } from './commands/market.js'
-import { backtest, strategyRun } from './commands/strategy.js'
 import { describeError, runFor, UsageError } from './common.js'
 import { commandHelp, type Parsed, parseCommandLine, usage, VERSION } from './options.js'
 
@@ -30,18 +26,22 @@ export async function main(argv: string[]): Promise<number> {
   const { command, args: rest, flags: values } = parsed
   const flags = values as Record<string, string | undefined> & { live?: boolean; 'no-fault'?: boolean }
   try {
+    // Loaded on demand, so that help, --version and usage mistakes answer at once.
     switch (command.name) {
-      case 'demo':
+      case 'demo': {
+        const { demo } = await import('./commands/demo.js')
         return await demo({ ...flags, fault: !flags['no-fault'] })
+      }
       case 'ticker':
-        return await ticker(rest, flags)
+        return await (await import('./commands/market.js')).ticker(rest, flags)
       case 'orderbook':
-        return await orderbook(rest[0], flags)
+        return await (await import('./commands/market.js')).orderbook(rest[0], flags)
       case 'watch':
-        return await watch(rest[0], rest.slice(1), flags)
+        return await (await import('./commands/market.js')).watch(rest[0], rest.slice(1), flags)
       case 'candles':
-        return await candles(rest[0], rest[1], flags)
+        return await (await import('./commands/market.js')).candles(rest[0], rest[1], flags)
       case 'sim': {
+        const { startSim } = await import('@bb/sim')
         const sim = await startSim({
           port: Number(flags.port ?? 0),
           seed: Number(flags.seed ?? 42),
@@ -56,9 +56,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0
       }
       case 'strategy run':
-        return await strategyRun(flags)
+        return await (await import('./commands/strategy.js')).strategyRun(flags)
       case 'backtest':
-        return await backtest(rest[0], flags)
+        return await (await import('./commands/strategy.js')).backtest(rest[0], flags)
       default:
         throw new UsageError(`unknown command "${command.name}"`)
     }

@@ -9,6 +9,8 @@ import {
   endpoints,
   formatDecimal,
   formatPct,
+  paintMarketCell,
+  palette,
   parseTime,
   progressBar,
   runFor,
@@ -51,6 +53,7 @@ async function withBackbone<T>(
 export async function ticker(symbols: string[], flags: EndpointFlags, out = process.stdout): Promise<number> {
   if (symbols.length === 0)
     throw new UsageError('bb ticker needs at least one market, e.g. bb ticker KRW-BTC')
+  const colors = palette(out)
   return withBackbone(flags, async (backbone) => {
     const tickers = await backbone.getTickers(await checkMarkets(backbone, symbols))
     out.write(
@@ -69,6 +72,7 @@ export async function ticker(symbols: string[], flags: EndpointFlags, out = proc
           ]),
         ],
         [1, 2, 3, 4, 5, 6],
+        (padded, cell, row) => (row === 0 ? colors.bold(padded) : paintMarketCell(colors, padded, cell)),
       )}\n`,
     )
     return 0
