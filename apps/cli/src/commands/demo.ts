@@ -177,6 +177,7 @@ export async function demo(flags: DemoFlags, out: NodeJS.WriteStream = process.s
     enterAltScreen()
     out.write(`\x1b[H${frame().replaceAll('\n', '\x1b[K\n')}\x1b[J`)
   }
+  if (tty) render()
   const interval = setInterval(() => {
     if (tty) render()
   }, 250)
