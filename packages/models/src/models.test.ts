@@ -249,7 +249,9 @@ describe('parsing real Upbit-shaped values', () => {
         (digits, scale) => {
           const text = new Decimal(digits.toString()).dividedBy(new Decimal(10).pow(scale)).toString()
           const trade = parseTrade({ ...tradeInput, price: text, size: text })
-          expect(parseTrade(JSON.parse(JSON.stringify(trade))).price.toFixed()).toBe(new Decimal(text).toFixed())
+          expect(parseTrade(JSON.parse(JSON.stringify(trade))).price.toFixed()).toBe(
+            new Decimal(text).toFixed(),
+          )
         },
       ),
     )
