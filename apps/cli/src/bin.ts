@@ -1,75 +1,47 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util'
-import { startSim } from '@bb/sim'
-import { demo } from './commands/demo.js'
-import { candles, orderbook, ticker, watch } from './commands/market.js'
-import { backtest, strategyRun } from './commands/strategy.js'
 import { describeError, runFor, UsageError } from './common.js'
-
-const USAGE = `bb — Backbone market data on the command line
-
-  bb demo [--duration 40] [--markets KRW-BTC,KRW-ETH] [--no-fault] [--metrics-port 9464]
-  bb ticker KRW-BTC [KRW-ETH …]
-  bb orderbook KRW-BTC [--depth 10]
-  bb watch trades|ticker|orderbook KRW-BTC [KRW-ETH …] [--duration 10]
-  bb candles KRW-BTC 1m [--count 1000 | --from 2025-06-01T00:00:00Z --to …] [--out file.csv]
-  bb sim [--port 8080] [--seed 42] [--markets 30] [--speed 1] [--duration N]
-  bb strategy run [--symbols KRW-BTC,KRW-ETH] [--duration 60] [--speed 60]
-  bb backtest KRW-BTC [--interval 1m] [--count 5000] [--balance 10000000] [--out report.json|.csv]
-
-Data comes from a simulator started in-process unless --live (the real api.upbit.com) or
---rest-url/--ws-url are given. Orders are never placed: strategies run in dry-run.`
-
-const OPTIONS = {
-  live: { type: 'boolean' },
-  'rest-url': { type: 'string' },
-  'ws-url': { type: 'string' },
-  seed: { type: 'string' },
-  duration: { type: 'string' },
-  markets: { type: 'string' },
-  'metrics-port': { type: 'string' },
-  'no-fault': { type: 'boolean' },
-  depth: { type: 'string' },
-  from: { type: 'string' },
-  to: { type: 'string' },
-  count: { type: 'string' },
-  out: { type: 'string' },
-  port: { type: 'string' },
-  speed: { type: 'string' },
-  symbols: { type: 'string' },
-  interval: { type: 'string' },
-  balance: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const
+import { commandHelp, type Parsed, parseCommandLine, usage, VERSION } from './options.js'
 
 /** Runs the command line; resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>
+  let parsed: Parsed
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true })
+    parsed = parseCommandLine(argv)
   } catch (error) {
-    process.stderr.write(`bb: ${(error as Error).message}\n\n${USAGE}\n`)
+    process.stderr.write(`bb: error: ${describeError(error)}\n`)
     return 2
   }
-  const { values: flags, positionals } = parsed
-  const [command, ...rest] = positionals
-  if (!command || flags.help) {
-    process.stdout.write(`${USAGE}\n`)
-    return command || flags.help ? 0 : 2
+  if (parsed.kind === 'version') {
+    process.stdout.write(`bb ${VERSION}\n`)
+    return 0
   }
+  if (parsed.kind === 'usage') {
+    ;(parsed.code === 0 ? process.stdout : process.stderr).write(`${usage()}\n`)
+    return parsed.code
+  }
+  if (parsed.kind === 'help') {
+    process.stdout.write(`${commandHelp(parsed.command)}\n`)
+    return 0
+  }
+  const { command, args: rest, flags: values } = parsed
+  const flags = values as Record<string, string | undefined> & { live?: boolean; 'no-fault'?: boolean }
   try {
-    switch (command) {
-      case 'demo':
+    // Loaded on demand, so that help, --version and usage mistakes answer at once.
+    switch (command.name) {
+      case 'demo': {
+        const { demo } = await import('./commands/demo.js')
         return await demo({ ...flags, fault: !flags['no-fault'] })
+      }
       case 'ticker':
-        return await ticker(rest, flags)
+        return await (await import('./commands/market.js')).ticker(rest, flags)
       case 'orderbook':
-        return await orderbook(rest[0], flags)
+        return await (await import('./commands/market.js')).orderbook(rest[0], flags)
       case 'watch':
-        return await watch(rest[0], rest.slice(1), flags)
+        return await (await import('./commands/market.js')).watch(rest[0], rest.slice(1), flags)
       case 'candles':
-        return await candles(rest[0], rest[1], flags)
+        return await (await import('./commands/market.js')).candles(rest[0], rest[1], flags)
       case 'sim': {
+        const { startSim } = await import('@bb/sim')
         const sim = await startSim({
           port: Number(flags.port ?? 0),
           seed: Number(flags.seed ?? 42),
@@ -83,17 +55,15 @@ export async function main(argv: string[]): Promise<number> {
         await sim.close()
         return 0
       }
-      case 'strategy':
-        if (rest[0] !== 'run') throw new UsageError('bb strategy: the only subcommand is `run`')
-        return await strategyRun(flags)
+      case 'strategy run':
+        return await (await import('./commands/strategy.js')).strategyRun(flags)
       case 'backtest':
-        return await backtest(rest[0], flags)
+        return await (await import('./commands/strategy.js')).backtest(rest[0], flags)
       default:
-        throw new UsageError(`unknown command "${command}"`)
+        throw new UsageError(`unknown command "${command.name}"`)
     }
   } catch (error) {
     process.stderr.write(`bb: error: ${describeError(error)}\n`)
-    if (error instanceof UsageError) process.stderr.write(`\n${USAGE}\n`)
     return error instanceof UsageError ? 2 : 1
   }
 }

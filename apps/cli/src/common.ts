@@ -1,7 +1,7 @@
 import { BackboneError, NetworkError, TimeoutError } from '@bb/errors'
 import { upbit } from '@bb/exchange-adapter'
 import type { Decimal } from '@bb/models'
-import { type Sim, type StartSimOptions, startSim } from '@bb/sim'
+import type { Sim, StartSimOptions } from '@bb/sim'
 
 /** Where a command gets its data: the embedded simulator (default) or explicit / real URLs. */
 export interface Endpoints {
@@ -43,6 +43,7 @@ export async function endpoints(flags: EndpointFlags, simOptions: StartSimOption
       close: async () => {},
     }
   }
+  const { startSim } = await import('@bb/sim')
   const sim = await startSim({ port: 0, seed: Number(flags.seed ?? 42), ...simOptions })
   return {
     restUrl: sim.restUrl,
@@ -121,16 +122,64 @@ export function runFor(seconds: number | undefined): Promise<void> {
   })
 }
 
-/** Pads a table of rows into aligned columns. */
-export function table(rows: string[][], alignRight: number[] = []): string {
+/** Pads a table of rows into aligned columns; `paint` colours a padded cell (rows counted from 0). */
+export function table(
+  rows: string[][],
+  alignRight: number[] = [],
+  paint?: (padded: string, cell: string, row: number, col: number) => string,
+): string {
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length)))
   return rows
-    .map((row) =>
+    .map((row, r) =>
       row
-        .map((cell, col) =>
-          alignRight.includes(col) ? cell.padStart(widths[col]!) : cell.padEnd(widths[col]!),
-        )
+        .map((cell, col) => {
+          const padded = alignRight.includes(col) ? cell.padStart(widths[col]!) : cell.padEnd(widths[col]!)
+          return paint ? paint(padded, cell, r, col) : padded
+        })
         .join('  '),
     )
     .join('\n')
+}
+
+/** ANSI colours, or the identity when colour is off. */
+export interface Palette {
+  readonly enabled: boolean
+  green(text: string): string
+  red(text: string): string
+  yellow(text: string): string
+  cyan(text: string): string
+  dim(text: string): string
+  bold(text: string): string
+}
+
+/**
+ * Colour only for a terminal: on when `stream` is a TTY, off when it is not (a pipe, a file, CI
+ * logs) and whenever `NO_COLOR` is set to anything but the empty string (https://no-color.org).
+ */
+export function palette(
+  stream: { isTTY?: boolean | undefined },
+  env: NodeJS.ProcessEnv = process.env,
+): Palette {
+  const enabled = stream.isTTY === true && !env.NO_COLOR
+  const sgr = (open: number, close: number) => (text: string) =>
+    enabled ? `\x1b[${open}m${text}\x1b[${close}m` : text
+  return {
+    enabled,
+    green: sgr(32, 39),
+    red: sgr(31, 39),
+    yellow: sgr(33, 39),
+    cyan: sgr(36, 39),
+    dim: sgr(2, 22),
+    bold: sgr(1, 22),
+  }
+}
+
+/** Colours a signed change (`+1.23%` green, `-0.50%` red) and a source (`ws`, `rest`, `cache`). */
+export function paintMarketCell(colors: Palette, padded: string, cell: string): string {
+  if (/^\+\d/.test(cell) && !/^\+0\.00%$/.test(cell)) return colors.green(padded)
+  if (/^-\d/.test(cell)) return colors.red(padded)
+  if (cell === 'ws') return colors.green(padded)
+  if (cell === 'rest') return colors.yellow(padded)
+  if (cell === 'cache') return colors.cyan(padded)
+  return padded
 }

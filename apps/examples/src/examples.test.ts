@@ -1,5 +1,7 @@
-import { execFileSync } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 
 // The examples are the READMEs' promises: run the built files and check what they print.
@@ -8,7 +10,77 @@ const run = (file: string) =>
     .trim()
     .split('\n')
 
+const runAsync = async (file: string) =>
+  (
+    await promisify(execFile)(process.execPath, [join(import.meta.dirname, '..', 'dist', file)], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    })
+  ).stdout
+    .trim()
+    .split('\n')
+
+const root = join(import.meta.dirname, '..', '..', '..')
+/** The `ts` code blocks of a README. */
+const blocks = (readme: string) =>
+  [...readFileSync(join(root, readme), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1])
+
+describe('the README shows the example file as it is', () => {
+  it.each([
+    ['packages/router/README.md', 0, 'router.ts'],
+    ['packages/rules/README.md', 0, 'rules-backtest.ts'],
+    ['packages/rules/README.md', 1, 'rules-live.ts'],
+    ['packages/exchange-adapter/README.md', 0, 'exchange-adapter.ts'],
+    ['packages/unifier/README.md', 0, 'unifier.ts'],
+  ])('%s block %i is src/%s', (readme, index, file) => {
+    // The example file is the block plus one first line naming where it comes from.
+    const source = readFileSync(join(import.meta.dirname, file), 'utf8')
+    expect(source.split('\n')[0]).toContain(readme)
+    expect(blocks(readme)[index]).toBe(source.slice(source.indexOf('\n') + 1))
+  })
+})
+
 describe('README examples', () => {
+  it('router: a ticker from REST, live trades from the WebSocket, a book from the async iterator', async () => {
+    const lines = await runAsync('router.js')
+    expect(lines[0]).toMatch(/^\d+ rest$/)
+    expect(lines[1]).toBe('Nothing cached yet. Asking REST.')
+    expect(lines.slice(2, -1).every((l) => /^KRW-(BTC|ETH) \d{16,} \d+ (buy|sell) ws$/.test(l))).toBe(true)
+    expect(lines.at(-1)).toMatch(/^\d+ \d+$/)
+  })
+
+  it('rules: the live dry-run warms up on 200 candles from the backbone', async () => {
+    expect(await runAsync('rules-live.js')).toContain('warmed up on 200 candles')
+  })
+
+  it('rules: the backtest reports trades, firings and explanations', async () => {
+    const text = (await runAsync('rules-backtest.js')).join('\n')
+    expect(text).toMatch(/firings: \{ 'rsi-entry': \d+/)
+    expect(text).toMatch(/^KRW-ABC @ \d+: rule 1 "rsi-entry" \(ENTRY, priority 10\)/m)
+    expect(text).toMatch(/^symbol,/m)
+  })
+
+  it('exchange-adapter: requests, URLs, signing, rate-limit headers, errors and WS subscriptions', () => {
+    expect(run('exchange-adapter.js')).toEqual([
+      'GET /v1/ticker ticker false',
+      'https://api.upbit.com/v1/ticker?markets=KRW-BTC,KRW-ETH',
+      'true',
+      '{"group":"trade","wireGroup":"crix-trades","remaining":9,"intervalMs":1000}',
+      'RateLimitError true',
+      'wss://api.upbit.com/websocket/v1',
+      'true',
+      'PING 60000',
+      "{ type: 'status', status: 'UP' }",
+    ])
+  })
+
+  it('unifier: a SIMPLE trade frame and a REST candle body, with every digit kept', () => {
+    expect(run('unifier.js')).toEqual([
+      '17877285547970000123 116539000 buy',
+      '1d 146000000 201234567890.12345678',
+    ])
+  })
+
   it('models: exact prices, ids, paths and interval helpers', () => {
     expect(run('models.js')).toEqual([
       '116539000 0.0007772 17877285547970000123',

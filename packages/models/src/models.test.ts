@@ -34,7 +34,7 @@ const market = {
   receivedAt: 1_750_000_000_120,
 }
 
-// Values taken from Upbit-shaped payloads (upbit-api.md §5, §7).
+// Values taken from Upbit-shaped payloads (UPBIT.md §5, §7).
 const tickerInput = {
   ...market,
   source: 'rest',
@@ -249,7 +249,9 @@ describe('parsing real Upbit-shaped values', () => {
         (digits, scale) => {
           const text = new Decimal(digits.toString()).dividedBy(new Decimal(10).pow(scale)).toString()
           const trade = parseTrade({ ...tradeInput, price: text, size: text })
-          return parseTrade(JSON.parse(JSON.stringify(trade))).price.equals(text)
+          expect(parseTrade(JSON.parse(JSON.stringify(trade))).price.toFixed()).toBe(
+            new Decimal(text).toFixed(),
+          )
         },
       ),
     )
@@ -343,7 +345,9 @@ describe('candle intervals', () => {
         fc.constantFrom(...CANDLE_INTERVALS),
         (t, interval) => {
           const open = candleOpenTime(t, interval)
-          return open <= t && t < nextCandleOpenTime(t, interval) && candleOpenTime(open, interval) === open
+          expect(open).toBeLessThanOrEqual(t)
+          expect(nextCandleOpenTime(t, interval)).toBeGreaterThan(t)
+          expect(candleOpenTime(open, interval)).toBe(open)
         },
       ),
     )

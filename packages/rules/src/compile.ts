@@ -99,7 +99,7 @@ export interface CompiledStrategy {
   readonly timeframes: readonly CandleInterval[]
 }
 
-/** Tie-break rank of a role: RISK and EXIT first, then the buys, then MANAGEMENT (spec §B.8). */
+/** Tie-break rank of a role: RISK and EXIT first, then the buys, then MANAGEMENT (RULES.md §B.8). */
 export function roleRank(role: Role): number {
   switch (role) {
     case 'RISK':

@@ -31,7 +31,7 @@ export type PositionState = 'READY' | 'ACTIVE' | 'CLOSED'
 /**
  * One market event the engine evaluates. Streams from the router map onto the first three; `price`
  * is a bare price (backtests, benchmarks); `disconnect` tells the engine a feed lost data, so the
- * crash and surge windows are rebuilt (spec §B.4).
+ * crash and surge windows are rebuilt (RULES.md §B.4).
  */
 export type MarketEvent =
   | { readonly type: 'trade'; readonly trade: Trade }
@@ -87,7 +87,7 @@ export interface DecisionRule {
 }
 
 /**
- * What the engine decided on one tick for one symbol, with its explanation (spec §B.10): the rule
+ * What the engine decided on one tick for one symbol, with its explanation (RULES.md §B.10): the rule
  * that fired, the values it saw, the comparisons, and the candidates that were dropped and why.
  * An `order` decision submits {@link Decision.order}; a `meta` decision wrote a flag (no order).
  */
@@ -407,7 +407,7 @@ function formatNumber(value: number | boolean | null): string {
  * const engine = createEngine({
  *   strategy: sevenRules(),
  *   executor: new DryRunExecutor({ balances: { KRW: '10000000' } }),
- *   history: await backbone.getCandles('KRW-BTC', { interval: '1m', count: 200 }),
+ *   history: await backbone.getCandles('KRW-BTC', '1m', { count: 200 }),
  * })
  * engine.run({ trades: backbone.trades$('KRW-BTC') }).subscribe((decision) => {
  *   console.log(decision.explanation)

@@ -1,7 +1,7 @@
 import type { Balance, Decimal, Order, OrderType, TimeInForce } from '@bb/models'
 
 /**
- * The parameters of a new order, with Upbit's semantics (upbit-api.md §6.3):
+ * The parameters of a new order, with Upbit's semantics (UPBIT.md §6.3):
  *
  * | type | side | volume | price |
  * |---|---|---|---|
@@ -38,7 +38,7 @@ export interface GatewayCallOptions {
 
 /**
  * The private order API the {@link LiveExecutor} (and, for `testOrder`, the
- * {@link DryRunExecutor}) needs, shaped after Upbit's exchange REST (upbit-api.md §6). `@bb/rules`
+ * {@link DryRunExecutor}) needs, shaped after Upbit's exchange REST (UPBIT.md §6). `@bb/rules`
  * does not depend on `@bb/rest`: the REST client satisfies this interface, and a test or an app can
  * pass any object that does. Methods throw `@bb/errors` classes (`InsufficientFundsError`,
  * `InvalidOrderError`, `AuthenticationError`, `PermissionError`, `OrderNotFoundError`…).

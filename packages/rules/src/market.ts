@@ -1,10 +1,10 @@
 import { Decimal, type DecimalInput } from '@bb/models'
 import { callback, decimalIn, invalid, oneOf } from './check.js'
 
-/** Upbit's taker fee in the KRW market: 0.05 % (`bid_fee` = `"0.0005"`, upbit-api.md §9). */
+/** Upbit's taker fee in the KRW market: 0.05 % (`bid_fee` = `"0.0005"`, UPBIT.md §9). */
 export const UPBIT_KRW_FEE_RATE: Decimal = new Decimal('0.0005')
 
-/** Upbit's minimum order total in the KRW market: 5,000 KRW (upbit-api.md §9). */
+/** Upbit's minimum order total in the KRW market: 5,000 KRW (UPBIT.md §9). */
 export const UPBIT_KRW_MIN_ORDER: Decimal = new Decimal(5000)
 
 // [lower bound, tick] rows of the KRW tick table (after the 2025-07-31 change), highest first.
@@ -19,7 +19,7 @@ const KRW_TICKS: readonly (readonly [Decimal, Decimal])[] = [
 ]
 
 /**
- * The price tick of Upbit's KRW market for a price (upbit-api.md §9): 1,000 KRW at 1,000,000 and
+ * The price tick of Upbit's KRW market for a price (UPBIT.md §9): 1,000 KRW at 1,000,000 and
  * above, 500 from 500,000, 100 from 100,000, 50 from 50,000, 10 from 10,000, 5 from 5,000, 1 from
  * 100; below 100 KRW the tick keeps dividing by ten per decade (0.1 from 10, 0.01 from 1 …, never
  * below 0.00000001). The exchange's `/orderbook/instruments` is authoritative for a given pair:

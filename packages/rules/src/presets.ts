@@ -25,7 +25,7 @@ export const SEVEN_RULE_IDS = {
 
 /**
  * Schema of {@link SevenRulesParams}: every number of the seven-rule set, with the defaults of
- * spec §A and the ranges of its appendix.
+ * RULES.md §A and the ranges the spec allows.
  */
 export const SevenRulesParamsSchema = z
   .object({
@@ -82,7 +82,7 @@ export const SevenRulesParamsSchema = z
 export type SevenRulesParams = z.input<typeof SevenRulesParamsSchema>
 
 /**
- * The seven-rule strategy of spec §A as a preset in the declarative rule format, with the
+ * The seven-rule strategy of RULES.md §A as a preset in the declarative rule format, with the
  * decisions of §B: adds and the planned exit measured from the last fill, a planned exit that also
  * fires when pyramiding is paused or refused, a latched trailing stop, rolling crash/surge windows
  * that wait for 50 % coverage, a hard stop (rule 8, −15 % versus average, on by default), and

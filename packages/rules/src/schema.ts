@@ -59,7 +59,7 @@ export const AvgPriceVariableSchema = z.object({ kind: z.literal('AVG_PRICE') })
 /**
  * Schema of the `PROFIT_PCT` variable: `(price / reference − 1) × 100`, where the reference is the
  * fee-inclusive average buy price (`average`) or the fill price of the cycle's last buy
- * (`last_fill`, the anchor of spec §B.1).
+ * (`last_fill`, the anchor of RULES.md §B.1).
  */
 export const ProfitPctVariableSchema = z
   .object({

@@ -29,7 +29,7 @@ const sell = (volume: string | undefined, price: number | string): OrderIntent =
   price: new Decimal(price),
 })
 
-describe('tick grid (upbit-api.md §9)', () => {
+describe('tick grid (UPBIT.md §9)', () => {
   it.each([
     ['2500000', '1000'],
     ['1000000', '1000'],

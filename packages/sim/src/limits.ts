@@ -1,4 +1,4 @@
-/** Upbit's rate limits (upbit-api.md §2), enforced per fixed window aligned to wall-clock time. */
+/** Upbit's rate limits (UPBIT.md §2), enforced per fixed window aligned to wall-clock time. */
 
 /** Name of a rate-limit group as it appears in `Remaining-Req` (wire names). */
 export type LimitGroup =

@@ -216,9 +216,9 @@ describe('public WebSocket', () => {
   it('answers protocol pings with pongs', async () => {
     const s = await sim()
     const c = await connect(s.wsUrl)
-    const pong = new Promise<void>((resolve) => c.ws.once('pong', () => resolve()))
-    c.ws.ping()
-    await pong
+    const pong = new Promise<Buffer>((resolve) => c.ws.once('pong', (data: Buffer) => resolve(data)))
+    c.ws.ping('are you there')
+    expect((await pong).toString()).toBe('are you there')
     c.close()
   })
 

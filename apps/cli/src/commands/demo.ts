@@ -3,7 +3,15 @@ import type { AddressInfo } from 'node:net'
 import type { Decimal, Trade } from '@bb/models'
 import { type BackboneEvent, type BackboneHealth, createBackbone, createPrometheusMetrics } from '@bb/router'
 import type { Subscription } from 'rxjs'
-import { type EndpointFlags, endpoints, formatDecimal, formatPct, table } from '../common.js'
+import {
+  type EndpointFlags,
+  endpoints,
+  formatDecimal,
+  formatPct,
+  paintMarketCell,
+  palette,
+  table,
+} from '../common.js'
 
 /** Flags of `bb demo`. */
 export interface DemoFlags extends EndpointFlags {
@@ -117,7 +125,24 @@ export async function demo(flags: DemoFlags, out: NodeJS.WriteStream = process.s
     }),
   ]
 
-  const render = () => {
+  // On a terminal the live view is drawn in the alternate screen, each frame over the last, so
+  // the scrollback keeps nothing but the final frame and the summary written after leaving it.
+  const colors = palette(out)
+  const tty = out.isTTY === true
+  let inAltScreen = false
+  const enterAltScreen = () => {
+    if (!tty || inAltScreen) return
+    inAltScreen = true
+    out.write('\x1b[?1049h\x1b[?25l')
+    process.once('exit', leaveAltScreen)
+  }
+  function leaveAltScreen() {
+    if (!inAltScreen) return
+    inAltScreen = false
+    out.write('\x1b[?25h\x1b[?1049l')
+    process.off('exit', leaveAltScreen)
+  }
+  const frame = () => {
     const now = Date.now()
     const lines = [
       `Backbone demo — ${where.label} — ${((now - started) / 1000).toFixed(1)} s / ${durationS} s`,
@@ -141,14 +166,20 @@ export async function demo(flags: DemoFlags, out: NodeJS.WriteStream = process.s
           }),
         ],
         [1, 2, 3, 4],
+        (padded, cell, row) => (row === 0 ? colors.bold(padded) : paintMarketCell(colors, padded, cell)),
       ),
       '',
       ...log,
     ]
-    out.write(`\x1b[H\x1b[2J${lines.join('\n')}\n`)
+    return `${lines.join('\n')}\n`
   }
+  const render = () => {
+    enterAltScreen()
+    out.write(`\x1b[H${frame().replaceAll('\n', '\x1b[K\n')}\x1b[J`)
+  }
+  if (tty) render()
   const interval = setInterval(() => {
-    if (out.isTTY) render()
+    if (tty) render()
   }, 250)
 
   // Midway, cut the WebSocket for a few seconds (simulator only) to show failover and back-fill.
@@ -181,7 +212,10 @@ export async function demo(flags: DemoFlags, out: NodeJS.WriteStream = process.s
   // Let an in-flight back-fill finish before the books are closed.
   await new Promise((resolve) => setTimeout(resolve, 1500))
   for (const subscription of subscriptions) subscription.unsubscribe()
-  if (out.isTTY) render()
+  if (tty) {
+    leaveAltScreen()
+    out.write(frame())
+  }
 
   const counters = backbone.metrics().counters
   const all = [...delivered.values()].flat()

@@ -1,4 +1,6 @@
 import { writeFileSync } from 'node:fs'
+import { UnknownSymbolError } from '@bb/errors'
+import { upbit } from '@bb/exchange-adapter'
 import { type Candle, parseCandleInterval } from '@bb/models'
 import { createBackbone, type MarketDataBackbone } from '@bb/router'
 import type { Subscription } from 'rxjs'
@@ -7,12 +9,30 @@ import {
   endpoints,
   formatDecimal,
   formatPct,
+  paintMarketCell,
+  palette,
   parseTime,
   progressBar,
   runFor,
   table,
   UsageError,
 } from '../common.js'
+
+/**
+ * Checks markets against the exchange's list before anything else is asked, so that one unknown
+ * market is named on its own (the exchange fails a whole batch for it) and a stream of a market
+ * that does not exist fails at once instead of staying silent. Unreachable endpoints fail here too.
+ */
+export async function checkMarkets(
+  backbone: MarketDataBackbone,
+  symbols: readonly string[],
+): Promise<string[]> {
+  const normalized = symbols.map((s) => upbit.symbols.normalize(s))
+  const listed = new Set((await backbone.getMarkets()).map((m) => m.symbol))
+  const unknown = normalized.filter((s) => !listed.has(s))
+  if (unknown.length > 0) throw new UnknownSymbolError({ symbol: unknown.join(', '), exchange: 'upbit' })
+  return normalized
+}
 
 async function withBackbone<T>(
   flags: EndpointFlags,
@@ -33,8 +53,9 @@ async function withBackbone<T>(
 export async function ticker(symbols: string[], flags: EndpointFlags, out = process.stdout): Promise<number> {
   if (symbols.length === 0)
     throw new UsageError('bb ticker needs at least one market, e.g. bb ticker KRW-BTC')
+  const colors = palette(out)
   return withBackbone(flags, async (backbone) => {
-    const tickers = await backbone.getTickers(symbols)
+    const tickers = await backbone.getTickers(await checkMarkets(backbone, symbols))
     out.write(
       `${table(
         [
@@ -51,6 +72,7 @@ export async function ticker(symbols: string[], flags: EndpointFlags, out = proc
           ]),
         ],
         [1, 2, 3, 4, 5, 6],
+        (padded, cell, row) => (row === 0 ? colors.bold(padded) : paintMarketCell(colors, padded, cell)),
       )}\n`,
     )
     return 0
@@ -66,7 +88,8 @@ export async function orderbook(
   if (!symbol) throw new UsageError('bb orderbook needs a market, e.g. bb orderbook KRW-BTC')
   const depth = Number(flags.depth ?? 10)
   return withBackbone(flags, async (backbone) => {
-    const book = await backbone.getOrderbook(symbol)
+    const [market] = await checkMarkets(backbone, [symbol])
+    const book = await backbone.getOrderbook(market!)
     const asks = book.asks.slice(0, depth).reverse()
     const bids = book.bids.slice(0, depth)
     out.write(
@@ -99,6 +122,7 @@ export async function watch(
   return withBackbone(
     flags,
     async (backbone) => {
+      const markets = await checkMarkets(backbone, symbols)
       const time = (ms: number) => new Date(ms).toISOString().slice(11, 23)
       let failure: unknown
       const onError = (error: unknown) => {
@@ -107,7 +131,7 @@ export async function watch(
       }
       let subscription: Subscription
       if (kind === 'trades') {
-        subscription = backbone.trades$(symbols).subscribe({
+        subscription = backbone.trades$(markets).subscribe({
           next: (t) =>
             out.write(
               `${time(t.timestamp)}  ${t.symbol.padEnd(10)} ${t.side === 'buy' ? 'BUY ' : 'SELL'} ${formatDecimal(t.price).padStart(16)} × ${formatDecimal(t.size)}  id ${t.id}  (${t.source})\n`,
@@ -115,7 +139,7 @@ export async function watch(
           error: onError,
         })
       } else if (kind === 'ticker') {
-        subscription = backbone.ticker$(symbols).subscribe({
+        subscription = backbone.ticker$(markets).subscribe({
           next: (t) =>
             out.write(
               `${time(t.timestamp)}  ${t.symbol.padEnd(10)} ${formatDecimal(t.last).padStart(16)}  ${formatPct(t.changeRate)}  (${t.source})\n`,
@@ -123,7 +147,7 @@ export async function watch(
           error: onError,
         })
       } else {
-        subscription = backbone.orderbook$(symbols, { depth: 1 }).subscribe({
+        subscription = backbone.orderbook$(markets, { depth: 1 }).subscribe({
           next: (b) =>
             out.write(
               `${time(b.timestamp)}  ${b.symbol.padEnd(10)} bid ${formatDecimal(b.bids[0]?.price).padStart(14)}  ask ${formatDecimal(b.asks[0]?.price).padStart(14)}  (${b.source})\n`,
@@ -154,10 +178,9 @@ export async function candles(
   const from = parseTime(flags.from, 'from')
   const to = parseTime(flags.to, 'to')
   const count = flags.count !== undefined ? Number(flags.count) : from === undefined ? 200 : undefined
-  if (count !== undefined && !(Number.isInteger(count) && count > 0))
-    throw new UsageError('--count must be a positive whole number')
   return withBackbone(flags, async (backbone) => {
-    const list: Candle[] = await backbone.getCandles(symbol, interval, {
+    const [market] = await checkMarkets(backbone, [symbol])
+    const list: Candle[] = await backbone.getCandles(market!, interval, {
       ...(count !== undefined ? { count } : {}),
       ...(from !== undefined ? { from } : {}),
       ...(to !== undefined ? { to } : {}),

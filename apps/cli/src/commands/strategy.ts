@@ -19,6 +19,7 @@ import {
   table,
   UsageError,
 } from '../common.js'
+import { checkMarkets } from './market.js'
 
 /** Flags of `bb strategy run`. */
 export interface StrategyFlags extends EndpointFlags {
@@ -34,7 +35,7 @@ export interface StrategyFlags extends EndpointFlags {
  * every decision with its explanation.
  */
 export async function strategyRun(flags: StrategyFlags, out = process.stdout): Promise<number> {
-  const symbols = (flags.symbols ?? 'KRW-BTC,KRW-ETH').split(',').map((s) => s.trim().toUpperCase())
+  const requested = (flags.symbols ?? 'KRW-BTC,KRW-ETH').split(',').map((s) => s.trim())
   const durationS = Number(flags.duration ?? 60)
   const speed = Number(flags.speed ?? 60)
   const where = await endpoints(flags, { markets: 12, speed, tradesPerSecond: 1 })
@@ -42,6 +43,7 @@ export async function strategyRun(flags: StrategyFlags, out = process.stdout): P
   const strategy = sevenRules()
   const executor = new DryRunExecutor({ balances: { KRW: flags.balance ?? '10000000' } })
   try {
+    const symbols = await checkMarkets(backbone, requested)
     const history: Candle[] = []
     for (const symbol of symbols)
       history.push(...(await backbone.getCandles(symbol, strategy.timeframe, { count: 200 })))
@@ -51,6 +53,28 @@ export async function strategyRun(flags: StrategyFlags, out = process.stdout): P
     )
     const firings: Record<string, number> = {}
     let failure: unknown
+    // Simulator only: make the crash and surge rules see what they look for. Both need a position
+    // (they run in ACTIVE), so first a steady decline pulls the RSI under its entry threshold; once
+    // the entry has filled, a sharp move follows: −8 % in 20 s on the first market (the crash rule
+    // wants −5 % within 60 s), +8 % in 20 s on the second (the surge rule wants +5 % within 60 s).
+    // Every injection is announced. Times are simulated time (the simulator runs at --speed).
+    const sim = where.sim
+    const plan = new Map<string, 'crash' | 'surge'>()
+    if (sim) {
+      plan.set(symbols[0]!, 'crash')
+      plan.set(symbols[1] ?? symbols[0]!, symbols[1] ? 'surge' : 'crash')
+    }
+    const sharpDone = new Set<string>()
+    const faults: ReturnType<typeof setTimeout>[] = []
+    const announce = (line: string) => out.write(`>>> injected: ${line}\n`)
+    const sharp = (symbol: string, why: string) => {
+      const move = plan.get(symbol)
+      if (!sim || !move || sharpDone.has(symbol)) return
+      sharpDone.add(symbol)
+      if (move === 'crash') sim.market.crash(symbol, { pct: 8, durationMs: 20_000 })
+      else sim.market.surge(symbol, { pct: 8, durationMs: 20_000 })
+      announce(`a ${move} on ${symbol}: ${move === 'crash' ? '−' : '+'}8 % within 20 s (simulated), ${why}`)
+    }
     const subscription = engine
       .run({
         candles: merge(...symbols.map((s) => backbone.candles$(s, strategy.timeframe, { history: 0 }))),
@@ -62,26 +86,25 @@ export async function strategyRun(flags: StrategyFlags, out = process.stdout): P
           out.write(
             `${new Date(decision.timestamp).toISOString().slice(0, 19)}  ${decision.symbol.padEnd(9)} ${decision.rule.id.padEnd(14)} ${decision.kind.padEnd(5)} @ ${decision.price}\n    ${decision.explanation}\n`,
           )
+          if (decision.rule.id === 'rsi-entry')
+            setTimeout(() => sharp(decision.symbol, 'after the entry'), 500)
         },
         error: (error: unknown) => {
           failure = error
           process.emit('SIGINT')
         },
       })
-    const faults: ReturnType<typeof setTimeout>[] = []
-    if (where.sim) {
-      const sim = where.sim
+    if (sim) {
+      for (const symbol of new Set(plan.keys())) {
+        sim.market.crash(symbol, { pct: 12, durationMs: 12 * 60_000 })
+        announce(`a steady decline on ${symbol}: −12 % over 12 min (simulated), to bring the RSI under 20`)
+      }
+      // Without an entry by 60 % of the run, the sharp moves come anyway (the rules then have no
+      // position to act on, which the summary shows).
       faults.push(
-        setTimeout(
-          () => sim.market.crash(symbols[0]!, { pct: 9, durationMs: 20 * 60_000 }),
-          (durationS * 1000) / 4,
-        ),
-      )
-      faults.push(
-        setTimeout(
-          () => sim.market.surge(symbols[0]!, { pct: 12, durationMs: 20 * 60_000 }),
-          (durationS * 1000) / 2,
-        ),
+        setTimeout(() => {
+          for (const symbol of plan.keys()) sharp(symbol, 'without an entry (no position for the rule)')
+        }, durationS * 600),
       )
     }
     await runFor(durationS)
@@ -124,11 +147,11 @@ export async function backtest(
   if (!symbol) throw new UsageError('bb backtest needs a market, e.g. bb backtest KRW-BTC --count 5000')
   const interval = parseCandleInterval(flags.interval ?? '1m')
   const count = Number(flags.count ?? 5000)
-  if (!(Number.isInteger(count) && count > 0)) throw new UsageError('--count must be a positive whole number')
   const where = await endpoints(flags, { markets: 12 })
   const backbone = createBackbone({ exchange: 'upbit', restUrl: where.restUrl, wsUrl: where.wsUrl })
   try {
-    const candles = await backbone.getCandles(symbol, interval, {
+    const [market] = await checkMarkets(backbone, [symbol])
+    const candles = await backbone.getCandles(market!, interval, {
       count,
       onProgress: ({ done, total }) => err.write(`\rdownloading ${progressBar(done, total)}`),
     })

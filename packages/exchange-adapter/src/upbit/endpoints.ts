@@ -129,7 +129,7 @@ function orderBody(params: CreateOrderParams): Record<string, string> {
   return body
 }
 
-/** Upbit's endpoint builders (upbit-api.md §5–§6). */
+/** Upbit's endpoint builders (UPBIT.md §5–§6). */
 export const upbitEndpoints: RestEndpoints = {
   markets(params = {}) {
     return get('/v1/market/all', 'market', [['is_details', params.details ? 'true' : 'false']], {

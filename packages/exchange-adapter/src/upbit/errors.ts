@@ -28,7 +28,7 @@ function symbolOf(response: ErrorResponse): string {
 }
 
 /**
- * Upbit's exchange error names (upbit-api.md §4.2) → error class. Both spellings of the names
+ * Upbit's exchange error names (UPBIT.md §4.2) → error class. Both spellings of the names
  * that changed (§10.5, §10.6) are listed; lookup is case-insensitive.
  */
 const BY_NAME: ReadonlyMap<string, Factory> = new Map<string, Factory>([

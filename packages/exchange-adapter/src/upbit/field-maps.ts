@@ -372,7 +372,7 @@ function wsOrder(simple: boolean): FieldMap<'order'> {
 
 /**
  * Upbit's field maps: every model from every raw shape (REST, WS `DEFAULT`/`JSON_LIST`, WS
- * `SIMPLE`/`SIMPLE_LIST`, `myOrder`, `myAsset`), per upbit-api.md §5–§8.
+ * `SIMPLE`/`SIMPLE_LIST`, `myOrder`, `myAsset`), per UPBIT.md §5–§8.
  */
 export const UPBIT_FIELD_MAPS: FieldMaps = {
   market: { rest: restMarket },

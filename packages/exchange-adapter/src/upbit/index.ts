@@ -42,7 +42,7 @@ const rest = { supported: true } as const
 const none = { supported: false } as const
 
 /**
- * The complete Upbit adapter (upbit-api.md): REST endpoints and JWT signer, `Remaining-Req`
+ * The complete Upbit adapter (UPBIT.md): REST endpoints and JWT signer, `Remaining-Req`
  * parser (doc and wire group names), error mapper (both spellings of renamed codes, plain-text
  * 429, 418 ban), WebSocket subscription builder, frame classifier and heartbeat, and field maps
  * for every model from REST, `DEFAULT`, `SIMPLE` and the list formats.

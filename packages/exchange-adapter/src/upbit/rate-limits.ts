@@ -3,7 +3,7 @@ import type { RateLimitGroup, RateLimitState } from '../types.js'
 const second = (limit: number) => [{ limit, intervalMs: 1000 }] as const
 
 /**
- * Upbit's rate-limit groups (upbit-api.md §2.1), by documented name, with the names seen on the
+ * Upbit's rate-limit groups (UPBIT.md §2.1), by documented name, with the names seen on the
  * wire as aliases (§2.2: `candles`, `crix-trades`, `websocket`).
  */
 export const UPBIT_RATE_LIMITS: Readonly<Record<string, RateLimitGroup>> = {

@@ -4,7 +4,7 @@ import { bodyQueryString, rawQueryString } from '../query.js'
 import type { Credentials, SignableRequest, SignOptions } from '../types.js'
 
 /**
- * The JWT payload Upbit expects for a request (upbit-api.md §3): `access_key`, `nonce`, and for a
+ * The JWT payload Upbit expects for a request (UPBIT.md §3): `access_key`, `nonce`, and for a
  * request with parameters `query_hash` (hex SHA-512 of the unencoded query string, or of the body
  * rendered as a query string) with `query_hash_alg: "SHA512"`.
  */

@@ -1,4 +1,4 @@
-/** Upbit's price grid (upbit-api.md §9). */
+/** Upbit's price grid (UPBIT.md §9). */
 
 /** A quote currency of the simulated exchange. */
 export type QuoteCurrency = 'KRW' | 'BTC' | 'USDT'

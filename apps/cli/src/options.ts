@@ -1,0 +1,427 @@
+import { createRequire } from 'node:module'
+import { parseArgs } from 'node:util'
+import { UsageError } from './common.js'
+
+/** How a flag's text is checked and what it means; `undefined` = free text. */
+type Check = 'seconds' | 'positive' | 'count' | 'depth' | 'port' | 'seed' | 'amount' | 'markets'
+
+/** One flag of a command, as its help shows it. */
+export interface OptionSpec {
+  readonly name: string
+  readonly type: 'string' | 'boolean'
+  /** Placeholder of the value in the help (`SECONDS`). */
+  readonly value?: string
+  readonly description: string
+  readonly check?: Check
+}
+
+/** One command: its synopsis, its summary and the flags it accepts. */
+export interface CommandSpec {
+  readonly name: string
+  readonly synopsis: string
+  readonly summary: string
+  readonly options: readonly OptionSpec[]
+  /** Flags that cannot be given together, with the reason shown. */
+  readonly conflicts?: readonly (readonly [string, string, string])[]
+}
+
+const ENDPOINT_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: 'live',
+    type: 'boolean',
+    description: 'use the real api.upbit.com instead of the embedded simulator',
+  },
+  {
+    name: 'rest-url',
+    type: 'string',
+    value: 'URL',
+    description: 'REST base URL of an Upbit-compatible server (e.g. a running `bb sim`)',
+  },
+  { name: 'ws-url', type: 'string', value: 'URL', description: 'WebSocket URL of that server' },
+  {
+    name: 'seed',
+    type: 'string',
+    value: 'N',
+    description: 'seed of the embedded simulator (default 42)',
+    check: 'seed',
+  },
+]
+const LIVE_OR_URLS = '--live means api.upbit.com: give either --live or --rest-url/--ws-url'
+const ENDPOINT_CONFLICTS = [
+  ['live', 'rest-url', LIVE_OR_URLS],
+  ['live', 'ws-url', LIVE_OR_URLS],
+] as const
+const HELP: OptionSpec = { name: 'help', type: 'boolean', description: 'show this help' }
+
+/** Every command of `bb`, in the order the usage lists them. */
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'demo',
+    synopsis: 'bb demo [options]',
+    summary:
+      'live view of several markets through one backbone, with a WebSocket outage midway; ends with a lost/duplicated summary',
+    options: [
+      {
+        name: 'duration',
+        type: 'string',
+        value: 'SECONDS',
+        description: 'how long to run (default 40)',
+        check: 'seconds',
+      },
+      {
+        name: 'markets',
+        type: 'string',
+        value: 'LIST',
+        description: 'comma-separated markets (default KRW-BTC,KRW-ETH,KRW-XRP,KRW-SOL,KRW-DOGE,KRW-ADA)',
+      },
+      { name: 'no-fault', type: 'boolean', description: 'do not cut the WebSocket midway' },
+      {
+        name: 'metrics-port',
+        type: 'string',
+        value: 'PORT',
+        description: 'port of the Prometheus /metrics endpoint (default: any free port)',
+        check: 'port',
+      },
+      ...ENDPOINT_OPTIONS,
+    ],
+    conflicts: ENDPOINT_CONFLICTS,
+  },
+  {
+    name: 'ticker',
+    synopsis: 'bb ticker MARKET [MARKET …] [options]',
+    summary: 'a table of tickers, each marked with where it came from',
+    options: ENDPOINT_OPTIONS,
+    conflicts: ENDPOINT_CONFLICTS,
+  },
+  {
+    name: 'orderbook',
+    synopsis: 'bb orderbook MARKET [options]',
+    summary: 'the order book, asks above bids',
+    options: [
+      {
+        name: 'depth',
+        type: 'string',
+        value: 'N',
+        description: 'levels per side, 1 to 30 (default 10)',
+        check: 'depth',
+      },
+      ...ENDPOINT_OPTIONS,
+    ],
+    conflicts: ENDPOINT_CONFLICTS,
+  },
+  {
+    name: 'watch',
+    synopsis: 'bb watch trades|ticker|orderbook MARKET [MARKET …] [options]',
+    summary: 'one line per value until the duration ends or Ctrl-C',
+    options: [
+      {
+        name: 'duration',
+        type: 'string',
+        value: 'SECONDS',
+        description: 'how long to watch (default: until Ctrl-C)',
+        check: 'seconds',
+      },
+      ...ENDPOINT_OPTIONS,
+    ],
+    conflicts: ENDPOINT_CONFLICTS,
+  },
+  {
+    name: 'candles',
+    synopsis: 'bb candles MARKET INTERVAL [options]',
+    summary: 'candle history of any size as CSV, with a progress bar on stderr',
+    options: [
+      {
+        name: 'count',
+        type: 'string',
+        value: 'N',
+        description: 'the latest N candles (before --to, if given; default 200)',
+        check: 'count',
+      },
+      {
+        name: 'from',
+        type: 'string',
+        value: 'TIME',
+        description: 'oldest candle to include: ISO-8601 or ms since the epoch',
+      },
+      {
+        name: 'to',
+        type: 'string',
+        value: 'TIME',
+        description: 'end of the range, exclusive (default now)',
+      },
+      { name: 'out', type: 'string', value: 'FILE', description: 'write the CSV to FILE instead of stdout' },
+      ...ENDPOINT_OPTIONS,
+    ],
+    conflicts: [
+      ['count', 'from', 'use --count N (the latest N candles) or --from/--to (a time range), not both'],
+      ...ENDPOINT_CONFLICTS,
+    ],
+  },
+  {
+    name: 'sim',
+    synopsis: 'bb sim [options]',
+    summary: 'runs the Upbit-compatible simulator and prints its URLs',
+    options: [
+      {
+        name: 'port',
+        type: 'string',
+        value: 'PORT',
+        description: 'port to listen on, 0 to 65535 (default 0: any free port)',
+        check: 'port',
+      },
+      {
+        name: 'seed',
+        type: 'string',
+        value: 'N',
+        description: 'seed of the market (default 42)',
+        check: 'seed',
+      },
+      {
+        name: 'markets',
+        type: 'string',
+        value: 'N',
+        description: 'number of markets listed (default 30)',
+        check: 'markets',
+      },
+      {
+        name: 'speed',
+        type: 'string',
+        value: 'X',
+        description: 'simulated seconds per real second (default 1)',
+        check: 'positive',
+      },
+      {
+        name: 'duration',
+        type: 'string',
+        value: 'SECONDS',
+        description: 'stop after this long (default: until Ctrl-C)',
+        check: 'seconds',
+      },
+    ],
+  },
+  {
+    name: 'strategy run',
+    synopsis: 'bb strategy run [options]',
+    summary:
+      'the seven rules in dry-run on live data (the simulator, sped up, with an announced crash and surge), every decision explained',
+    options: [
+      {
+        name: 'symbols',
+        type: 'string',
+        value: 'LIST',
+        description: 'comma-separated markets (default KRW-BTC,KRW-ETH)',
+      },
+      {
+        name: 'duration',
+        type: 'string',
+        value: 'SECONDS',
+        description: 'how long to run (default 60)',
+        check: 'seconds',
+      },
+      {
+        name: 'speed',
+        type: 'string',
+        value: 'X',
+        description: 'simulated seconds per real second of the embedded simulator (default 60)',
+        check: 'positive',
+      },
+      {
+        name: 'balance',
+        type: 'string',
+        value: 'KRW',
+        description: 'paper KRW balance (default 10000000)',
+        check: 'amount',
+      },
+      ...ENDPOINT_OPTIONS,
+    ],
+    conflicts: ENDPOINT_CONFLICTS,
+  },
+  {
+    name: 'backtest',
+    synopsis: 'bb backtest MARKET [options]',
+    summary: 'downloads history and backtests the seven rules on it',
+    options: [
+      {
+        name: 'interval',
+        type: 'string',
+        value: 'INTERVAL',
+        description: 'candle interval (default 1m)',
+      },
+      {
+        name: 'count',
+        type: 'string',
+        value: 'N',
+        description: 'number of candles (default 5000)',
+        check: 'count',
+      },
+      {
+        name: 'balance',
+        type: 'string',
+        value: 'KRW',
+        description: 'initial KRW balance (default 10000000)',
+        check: 'amount',
+      },
+      {
+        name: 'out',
+        type: 'string',
+        value: 'FILE',
+        description: 'write the report to FILE (.json, or .csv for the trades)',
+      },
+      ...ENDPOINT_OPTIONS,
+    ],
+    conflicts: ENDPOINT_CONFLICTS,
+  },
+]
+
+/** The version of `bb` (its package.json). */
+export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string })
+  .version
+
+const wrap = (text: string, width: number, indent: string): string => {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(' ')) {
+    if (line && line.length + word.length + 1 > width) {
+      lines.push(line)
+      line = word
+    } else line = line ? `${line} ${word}` : word
+  }
+  if (line) lines.push(line)
+  return lines.join(`\n${indent}`)
+}
+
+/** The usage of `bb`: every command with its summary. */
+export function usage(): string {
+  return [
+    `bb ${VERSION} — Backbone market data on the command line`,
+    '',
+    ...COMMANDS.flatMap((c) => [`  ${c.synopsis}`, `      ${wrap(c.summary, 90, '      ')}`]),
+    '',
+    '  bb help COMMAND | bb COMMAND --help    the options of one command',
+    '  bb --version                           the version',
+    '',
+    'Data comes from a simulator started in-process unless --live (the real api.upbit.com) or',
+    '--rest-url/--ws-url are given. Orders are never placed: strategies run in dry-run.',
+  ].join('\n')
+}
+
+/** The help of one command: synopsis, summary and an option table. */
+export function commandHelp(command: CommandSpec): string {
+  const rows = [...command.options, HELP].map((o) => [
+    `--${o.name}${o.value ? ` ${o.value}` : ''}`,
+    o.description,
+  ])
+  const width = Math.max(...rows.map(([flag]) => flag!.length))
+  return [
+    `usage: ${command.synopsis}`,
+    '',
+    `  ${command.summary}`,
+    '',
+    'options:',
+    ...rows.map(([flag, text]) => `  ${flag!.padEnd(width)}  ${wrap(text!, 70, ' '.repeat(width + 4))}`),
+    ...(command.conflicts?.length
+      ? ['', 'not together:', ...command.conflicts.map(([a, b, why]) => `  --${a} with --${b}: ${why}`)]
+      : []),
+  ].join('\n')
+}
+
+/** Looks a command up by its words (`['strategy', 'run']`). */
+export function findCommand(words: readonly string[]): CommandSpec | undefined {
+  const two = words.slice(0, 2).join(' ')
+  return COMMANDS.find((c) => c.name === two) ?? COMMANDS.find((c) => c.name === words[0])
+}
+
+const CHECKS: Record<Check, { ok: (text: string) => boolean; want: string }> = {
+  seconds: {
+    ok: (t) => /^\d+(\.\d+)?$/.test(t) && Number(t) > 0,
+    want: 'a number of seconds greater than 0',
+  },
+  positive: { ok: (t) => /^\d+(\.\d+)?$/.test(t) && Number(t) > 0, want: 'a number greater than 0' },
+  count: {
+    ok: (t) => /^\d+$/.test(t) && Number.isSafeInteger(Number(t)) && Number(t) >= 1,
+    want: 'a whole number ≥ 1',
+  },
+  depth: {
+    ok: (t) => /^\d+$/.test(t) && Number(t) >= 1 && Number(t) <= 30,
+    want: 'a whole number from 1 to 30',
+  },
+  port: { ok: (t) => /^\d+$/.test(t) && Number(t) <= 65_535, want: 'a port number from 0 to 65535' },
+  seed: { ok: (t) => /^\d+$/.test(t) && Number.isSafeInteger(Number(t)), want: 'a whole number ≥ 0' },
+  markets: {
+    ok: (t) => /^\d+$/.test(t) && Number(t) >= 1 && Number(t) <= 1_000,
+    want: 'a whole number from 1 to 1000',
+  },
+  amount: {
+    ok: (t) => /^\d+(\.\d+)?$/.test(t) && Number(t) > 0,
+    want: 'an amount greater than 0 (e.g. 10000000)',
+  },
+}
+
+/** What the command line asked for. */
+export type Parsed =
+  | { kind: 'usage'; code: 0 | 2 }
+  | { kind: 'version' }
+  | { kind: 'help'; command: CommandSpec }
+  | { kind: 'run'; command: CommandSpec; args: string[]; flags: Record<string, string | boolean | undefined> }
+
+const ALL_OPTIONS = Object.fromEntries(
+  [...COMMANDS.flatMap((c) => c.options), HELP, { name: 'version', type: 'boolean' }].map((o) => [
+    o.name,
+    o.type === 'boolean' ? { type: 'boolean' as const } : { type: 'string' as const },
+  ]),
+)
+
+/**
+ * Parses and checks a command line: unknown commands and flags, missing values, numbers that are
+ * not numbers and conflicting flags are `UsageError`s with one clear sentence.
+ */
+export function parseCommandLine(argv: readonly string[]): Parsed {
+  const { positionals, tokens } = parseArgs({
+    args: [...argv],
+    options: {
+      ...ALL_OPTIONS,
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  })
+  const options = tokens.filter((t) => t.kind === 'option')
+  const given = new Set(options.map((t) => t.name))
+  if (given.has('version')) return { kind: 'version' }
+  const words = positionals[0] === 'help' ? positionals.slice(1) : positionals
+  if (words.length === 0)
+    return { kind: 'usage', code: given.has('help') || positionals[0] === 'help' ? 0 : 2 }
+  const command = findCommand(words)
+  if (!command) {
+    const name = words[0] === 'strategy' ? `strategy ${words[1] ?? ''}`.trim() : words[0]
+    throw new UsageError(
+      words[0] === 'strategy'
+        ? `unknown command "bb ${name}": the strategy command is \`bb strategy run\``
+        : `unknown command "${name}": run \`bb help\` for the list of commands`,
+    )
+  }
+  if (positionals[0] === 'help' || given.has('help')) return { kind: 'help', command }
+  const see = `(\`bb help ${command.name}\` lists its options)`
+  const flags: Record<string, string | boolean | undefined> = {}
+  for (const token of options) {
+    const spec = command.options.find((o) => o.name === token.name)
+    if (!spec) throw new UsageError(`unknown option ${token.rawName} for \`bb ${command.name}\` ${see}`)
+    if (spec.type === 'boolean') {
+      if (token.value !== undefined)
+        throw new UsageError(`--${spec.name} takes no value (got "${token.value}")`)
+      flags[spec.name] = true
+      continue
+    }
+    if (token.value === undefined)
+      throw new UsageError(`--${spec.name} needs a value: --${spec.name} ${spec.value ?? 'VALUE'} ${see}`)
+    if (spec.check && !CHECKS[spec.check].ok(token.value))
+      throw new UsageError(`--${spec.name} must be ${CHECKS[spec.check].want}, got "${token.value}"`)
+    flags[spec.name] = token.value
+  }
+  for (const [a, b, why] of command.conflicts ?? [])
+    if (flags[a] !== undefined && flags[b] !== undefined)
+      throw new UsageError(`--${a} and --${b} conflict: ${why}`)
+  return { kind: 'run', command, args: words.slice(command.name.split(' ').length), flags }
+}
