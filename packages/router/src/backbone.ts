@@ -857,7 +857,11 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
         const last = tracker.lastId(symbol)
         if (last === undefined) return
         try {
-          const page = await rest.getTrades(symbol, { count: pageSize(), signal: controller.signal })
+          const page = await rest.getTrades(symbol, {
+            count: pageSize(),
+            signal: controller.signal,
+            priority: 'bulk', // a background check: never ahead of live work
+          })
           if (catchingUp) return
           const ascending = [...page].sort((a, b) => compareIds(a.id, b.id))
           const oldest = ascending[0]
@@ -940,6 +944,8 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
       const trades = await rest.getTrades(symbol, {
         count: pageSize(),
         signal,
+        // The first page is live work; a deep back-fill's older pages queue behind live calls.
+        priority: pages === 0 ? 'live' : 'bulk',
         ...(cursor ? { cursor } : {}),
       })
       pages++

@@ -94,3 +94,46 @@ describe('the second line of defence', () => {
     expect(backbone.metrics().counters.reconciled_trades_total).toBeGreaterThan(0)
   }, 60_000)
 })
+
+describe('one rate budget, live work first', () => {
+  it('a bulk download saturating the candle budget does not delay the failover polling of candles$', async () => {
+    const { sim, backbone } = await setup(
+      {
+        tradeReconcileMs: 0,
+        pollIntervalMs: { candles: 1000 },
+        ws: { reconnect: { initialDelayMs: 200, maxDelayMs: 400 } },
+      },
+      { markets: ['KRW-BTC', 'KRW-ETH'], tradesPerSecond: 4, limits: {} },
+    )
+    const restCandles: number[] = []
+    const sub = backbone.candles$('KRW-BTC', '1m', { history: 5 }).subscribe((c) => {
+      if (c.source === 'rest') restCandles.push(Date.now())
+    })
+    await until(() => restCandles.length >= 5, 30_000, 'history')
+    // 40 workers keep 40 bulk requests queued in the candle group (Upbit: 10/s) all the time.
+    let running = true
+    let bulkDone = 0
+    const workers = Array.from({ length: 40 }, async (_, i) => {
+      while (running) {
+        // Each worker asks for a different count: distinct requests (identical GETs coalesce).
+        await backbone.rest.getCandles('KRW-ETH', '1m', { count: 100 + i, priority: 'bulk' }).catch(() => {})
+        bulkDone++
+      }
+    })
+    await sleep(1500)
+    const cutAt = Date.now()
+    sim.faults.refuseConnections(6000)
+    sim.faults.dropConnections()
+    await sleep(6000)
+    const cutEnd = Date.now()
+    running = false
+    await Promise.all(workers)
+    sub.unsubscribe()
+    const during = restCandles.filter((t) => t > cutAt + 1500 && t < cutEnd)
+    expect(during.length, 'REST candles during the cut').toBeGreaterThanOrEqual(4)
+    const gaps = during.slice(1).map((t, i) => t - during[i]!)
+    expect(Math.max(...gaps), 'longest pause between polled candles').toBeLessThan(2500)
+    expect(bulkDone, 'the bulk download really ran').toBeGreaterThan(30)
+    expect(sim.stats.limitViolations).toEqual({})
+  }, 60_000)
+})
