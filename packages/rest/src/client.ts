@@ -491,23 +491,20 @@ export function createRestClient(options: RestClientOptions): RestClient {
     try {
       return await run(symbols)
     } catch (error) {
-      if (!UnknownSymbolError.isInstance(error)) throw error
-      if (symbols.length < 2) return []
+      // One market: the exchange's own error names it.
+      if (!UnknownSymbolError.isInstance(error) || symbols.length < 2) throw error
+      // Loads one market; unknown to the exchange → nothing (its callers get their own error).
+      const one = (symbol: string) =>
+        run([symbol]).catch((e: unknown) => {
+          if (UnknownSymbolError.isInstance(e)) return [] as T[]
+          throw e
+        })
       const unknown = new Set(await unknownAmong(symbols))
-      if (unknown.size === 0) {
-        // The list does not tell which code the exchange refused: ask one market at a time.
-        const each = await Promise.all(
-          symbols.map((symbol) =>
-            run([symbol]).catch((e: unknown) => {
-              if (UnknownSymbolError.isInstance(e)) return [] as T[]
-              throw e
-            }),
-          ),
-        )
-        return each.flat()
-      }
+      // The list does not tell which code the exchange refused: ask one market at a time.
+      if (unknown.size === 0) return (await Promise.all(symbols.map(one))).flat()
       const known = symbols.filter((s) => !unknown.has(s))
-      return known.length > 0 ? withoutUnknown(known, run) : []
+      if (known.length === 0) return []
+      return known.length === 1 ? one(known[0]!) : withoutUnknown(known, run)
     }
   }
 

@@ -22,7 +22,8 @@ export interface LiveExecutorOptions {
   readonly live: true
   /**
    * The maximum quote (KRW) the executor may have deployed at once: buys that would push the
-   * open cost above it are refused. For the seven rules: entry + every possible add.
+   * open cost above it are refused. For the seven rules: entry + every possible add. A finite
+   * amount above 0 and at most {@link MAX_CAPITAL_AT_RISK}; frozen once the executor is created.
    */
   readonly maxCapitalAtRisk: DecimalInput
   /**
@@ -122,9 +123,12 @@ const FINAL_STATES = new Set(['done', 'cancel', 'prevented'])
  *
  * It refuses to start — the constructor throws `PermissionError` — unless the gateway is there and
  * reports credentials, `live` is `true`, AND `confirmation` repeats {@link liveConfirmationPhrase}
- * for `maxCapitalAtRisk`. While running, it refuses buys that would take the open cost above
- * `maxCapitalAtRisk`. {@link LiveExecutor.emergencyStop} refuses every new order except the
- * engine's emergency sells and cancels the orders still open.
+ * for `maxCapitalAtRisk` (a finite amount up to {@link MAX_CAPITAL_AT_RISK}, else
+ * `InvalidRequestError`). The confirmed configuration is frozen. Every order is checked when it is
+ * placed: it refuses buys that would take the open cost plus the buys in flight above
+ * `maxCapitalAtRisk`, buys in another quote currency, non-finite amounts, and any order once the
+ * gateway reports no credentials. {@link LiveExecutor.emergencyStop} refuses every new order
+ * except the engine's emergency sells and cancels the orders still open.
  *
  * @example
  * ```ts
