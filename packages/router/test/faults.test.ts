@@ -137,3 +137,33 @@ describe('one rate budget, live work first', () => {
     expect(sim.stats.limitViolations).toEqual({})
   }, 60_000)
 })
+
+describe('several backbones in one process', () => {
+  it('five default backbones share one budget per exchange and origin: 180 calls, no 429', async () => {
+    const { sim } = await setup({}, { markets: ['KRW-BTC', 'KRW-ETH', 'KRW-XRP'], limits: {} })
+    const { createBackbone } = await import('../src/index.js')
+    const backbones = Array.from({ length: 5 }, () =>
+      createBackbone({ exchange: 'upbit', restUrl: sim.restUrl, wsUrl: sim.wsUrl, tradeReconcileMs: 0 }),
+    )
+    try {
+      const symbols = ['KRW-BTC', 'KRW-ETH', 'KRW-XRP']
+      const calls = backbones.flatMap((b, i) =>
+        Array.from({ length: 36 }, (_, k) => {
+          const symbol = symbols[(i + k) % 3]!
+          // Distinct requests (identical GETs would share one): counts vary per call.
+          return k % 3 === 0
+            ? b.getTrades(symbol, { count: 1 + ((i * 36 + k) % 100) })
+            : k % 3 === 1
+              ? b.getOrderbook(symbol, { depth: 1 + ((i * 36 + k) % 15) })
+              : b.getCandles(symbol, '1m', { count: 1 + ((i * 36 + k) % 150) })
+        }),
+      )
+      const results = await Promise.allSettled(calls)
+      const failed = results.filter((r) => r.status === 'rejected')
+      expect(failed.map((r) => (r as PromiseRejectedResult).reason?.message)).toEqual([])
+      expect(sim.stats.limitViolations).toEqual({})
+    } finally {
+      await Promise.all(backbones.map((b) => b.close()))
+    }
+  }, 120_000)
+})

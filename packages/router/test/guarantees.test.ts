@@ -23,8 +23,9 @@ describe('no silent conflation: every WebSocket value reaches orderbook$ and tic
     const subs = [
       backbone.ws.orderbookEvents$('KRW-BTC').subscribe((e) => e.type === 'data' && raw.push(e.value)),
       backbone.ws.tickerEvents$('KRW-BTC').subscribe((e) => e.type === 'data' && rawTickers.push(e.value)),
-      backbone.orderbook$('KRW-BTC').subscribe((b) => books.push(b)),
-      backbone.ticker$('KRW-BTC').subscribe((t) => tickers.push(t)),
+      // Values from REST (a gap's snapshot, e.g. while a loaded sim starts) are not the socket's.
+      backbone.orderbook$('KRW-BTC').subscribe((b) => b.source === 'ws' && books.push(b)),
+      backbone.ticker$('KRW-BTC').subscribe((t) => t.source === 'ws' && tickers.push(t)),
     ]
     await until(() => books.length > 200 && tickers.length > 40, 40_000, 'a busy feed')
     for (const s of subs) s.unsubscribe()

@@ -120,6 +120,22 @@ const SLICE_MS = 2
 const IDLE_MS = 2000
 const PROBE_TIMEOUT_MS = 2000
 const SILENCE_MS = 3000
+const MIN_SILENCE_MS = 1000
+const SILENCE_FACTOR = 20
+
+/** `heartbeat.silenceFactor`: a finite number >= 0 (0 turns the expected-activity threshold off). */
+function silenceFactorOf(exchange: string, value: unknown): number {
+  if (value === undefined) return SILENCE_FACTOR
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new InvalidRequestError({
+      param: 'heartbeat.silenceFactor',
+      exchange,
+      channel: 'ws',
+      message: `heartbeat.silenceFactor must be a finite number >= 0, got ${String(value)}.`,
+    })
+  }
+  return value
+}
 const HANDSHAKE_TIMEOUT_MS = 10_000
 
 /** A positive, finite number of ms (the fallback when `undefined`), or an `InvalidRequestError` naming it. */
@@ -206,6 +222,8 @@ export function createWsClient(options: WsClientOptions): WsClient {
     idleMs,
     probeTimeoutMs: ms('heartbeat.probeTimeoutMs', beat?.probeTimeoutMs, PROBE_TIMEOUT_MS),
     silenceMs,
+    minSilenceMs: Math.min(silenceMs, ms('heartbeat.minSilenceMs', beat?.minSilenceMs, MIN_SILENCE_MS)),
+    silenceFactor: silenceFactorOf(adapter.id, beat?.silenceFactor),
     handshakeTimeoutMs: ms('handshakeTimeoutMs', options.handshakeTimeoutMs, HANDSHAKE_TIMEOUT_MS),
   }
   const maxStreams = options.maxStreamsPerConnection ?? 200

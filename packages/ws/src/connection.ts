@@ -93,6 +93,10 @@ export interface ConnectionHost {
   readonly probeTimeoutMs: number
   /** A longer inbound pause that resumes on the same socket is a `silence` gap. */
   readonly silenceMs: number
+  /** The expected-activity threshold never goes below this, ms. */
+  readonly minSilenceMs: number
+  /** A pause longer than this many mean inter-frame intervals is a silence (0: off). */
+  readonly silenceFactor: number
   /** Abandon a handshake after this long. */
   readonly handshakeTimeoutMs: number
   readonly coalesceMs: number
@@ -150,6 +154,10 @@ export class Connection {
   private attempt = 0
   private authFailures = 0
   private lastFrameAt = 0
+  /** Mean interval between frames (EWMA, 1/16), ms: how busy this connection normally is. */
+  private frameGapMs = 0
+  /** The pause after which the next frame is a `silence` gap: busy connections get a shorter one. */
+  private silenceLimit = 0
   /** When the outstanding liveness probe went out (0 = none outstanding). */
   private probeAt = 0
   /** The socket whose handshake timed out (its `error` event is already reported). */
@@ -298,8 +306,21 @@ export class Connection {
       if (this.socket !== socket) return
       const now = host.frameTime()
       // the first frame after a pause: what was sent meanwhile may be lost (one compare per frame)
-      if (now - this.lastFrameAt > host.silenceMs) this.resumed(now)
+      const pause = now - this.lastFrameAt
+      if (pause > this.silenceLimit) this.resumed(now)
       this.lastFrameAt = now
+      // Expected activity: a connection that normally sees a frame every few ms has been silent
+      // long before `silenceMs` (a few float operations per frame; frames of one read share `now`).
+      if (host.silenceFactor > 0) {
+        this.frameGapMs += (Math.min(pause, host.silenceMs) - this.frameGapMs) * 0.0625
+        const expected = host.silenceFactor * this.frameGapMs
+        this.silenceLimit =
+          expected < host.minSilenceMs
+            ? host.minSilenceMs
+            : expected < host.silenceMs
+              ? expected
+              : host.silenceMs
+      }
       if (this.probeAt !== 0) this.answered()
       host.counters.framesReceived++
       host.onFrame(this, data, now)
@@ -342,6 +363,8 @@ export class Connection {
     this.live.clear()
     this.sentSignature = undefined
     this.lastFrameAt = host.clock.now()
+    this.silenceLimit = host.silenceMs
+    this.frameGapMs = host.silenceFactor > 0 ? host.silenceMs / host.silenceFactor : 0
     this.probeAt = 0
     host.status({ type: 'open', connection: this.id, endpoint: this.endpoint, url: this.url })
     if (this.topics.size === 0) {

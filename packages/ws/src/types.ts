@@ -152,6 +152,15 @@ export interface HeartbeatOptions {
    * @default 3000 (or `idleMs` + 1000 when that is larger)
    */
   readonly silenceMs?: number
+  /**
+   * Expected activity: on a busy connection a pause longer than `silenceFactor` × its mean
+   * interval between frames (but at least `minSilenceMs`, at most `silenceMs`) is already a
+   * `silence` gap — 40 frames/s means a gap after a 1 s pause, not 3 s. `0` turns it off.
+   * @default 20
+   */
+  readonly silenceFactor?: number
+  /** The shortest pause that counts as a silence on a busy connection, ms. @default 1000 */
+  readonly minSilenceMs?: number
 }
 
 /** Options of {@link createWsClient}. */

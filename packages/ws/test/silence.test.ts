@@ -1,6 +1,7 @@
+import { upbit } from '@bb/exchange-adapter'
 import type { OrderbookSnapshot, Trade } from '@bb/models'
 import { describe, expect, it } from 'vitest'
-import type { GapEvent, StreamEvent, WsStatus } from '../src/index.js'
+import { createWsClient, type GapEvent, type StreamEvent, type WsStatus } from '../src/index.js'
 import { ManualClock, missingTrades, rig, sleep, until, untilTradesOf } from './helpers.js'
 
 const SYMBOLS = ['KRW-BTC', 'KRW-ETH', 'KRW-XRP']
@@ -160,7 +161,8 @@ describe('silence on a manual clock (exact thresholds, independent of machine lo
     const clock = new ManualClock()
     const r = await rig(
       { tradesPerSecond: 20, upIntervalMs: 600_000 },
-      { clock, heartbeat: { pingIntervalMs: 600_000 } },
+      // The ceiling alone (the expected-activity threshold is tested below).
+      { clock, heartbeat: { pingIntervalMs: 600_000, silenceFactor: 0 } },
     )
     try {
       const statuses: WsStatus[] = []
@@ -201,5 +203,38 @@ describe('silence on a manual clock (exact thresholds, independent of machine lo
     } finally {
       await r.close()
     }
+  })
+  it('expected activity: on a busy connection a pause of more than minSilenceMs (1 s) is already a silence gap', async () => {
+    const clock = new ManualClock()
+    const r = await rig(
+      { tradesPerSecond: 20, upIntervalMs: 600_000 },
+      { clock, heartbeat: { pingIntervalMs: 600_000 } },
+    )
+    try {
+      const trades: StreamEvent<Trade>[] = []
+      const sub = r.client.tradeEvents$('KRW-BTC').subscribe((e) => trades.push(e))
+      // Frames arrive while the manual clock stands still: the connection looks very busy.
+      await until(() => trades.length > 30, 10_000, 'trades')
+      clock.advance(1000) // not more than minSilenceMs: no gap
+      let count = trades.length
+      await until(() => trades.length > count + 30, 10_000, 'trades after the short pause')
+      expect(trades.some((e) => e.type === 'gap')).toBe(false)
+      clock.advance(1001) // more: one gap, far below silenceMs (3000)
+      count = trades.length
+      await until(() => trades.length > count + 3, 10_000, 'trades after the long pause')
+      const gaps = trades.filter((e): e is GapEvent => e.type === 'gap')
+      expect(gaps.map((g) => g.reason)).toEqual(['silence'])
+      expect(r.sim.stats.ws.connectionsTotal).toBe(1)
+      sub.unsubscribe()
+    } finally {
+      await r.close()
+    }
+  })
+
+  it('silenceFactor and minSilenceMs are checked', () => {
+    expect(() => createWsClient({ adapter: upbit, heartbeat: { silenceFactor: -1 } })).toThrow(
+      /silenceFactor/,
+    )
+    expect(() => createWsClient({ adapter: upbit, heartbeat: { minSilenceMs: 0 } })).toThrow(/minSilenceMs/)
   })
 })

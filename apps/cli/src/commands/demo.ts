@@ -73,6 +73,9 @@ export async function demo(flags: DemoFlags, out: NodeJS.WriteStream = process.s
   const delivered = new Map<string, Trade[]>(markets.map((s) => [s, []]))
   const log: string[] = []
   let health: BackboneHealth | undefined
+  let outages = 0
+  let previousLink: string | undefined
+  let loggedRecovering = false
   const started = Date.now()
   const stamp = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s`
   const note = (line: string) => {
@@ -117,9 +120,24 @@ export async function demo(flags: DemoFlags, out: NodeJS.WriteStream = process.s
       health = h
     }),
     backbone.events$.subscribe((event: BackboneEvent) => {
-      if (event.type === 'failover') group(`failover to REST polling: ${event.stream}`, event.symbols)
+      if (event.type === 'link') {
+        // One outage is one line down, one line recovering (however often it re-drops) and one up.
+        const newOutage = event.state === 'down' && previousLink !== 'recovering' && previousLink !== 'down'
+        if (newOutage) {
+          outages++
+          loggedRecovering = false
+        }
+        const first = event.state === 'recovering' ? !loggedRecovering : event.state !== 'down' || newOutage
+        if (event.state === 'recovering') loggedRecovering = true
+        previousLink = event.state
+        if (first) note(`websocket ${event.state}: ${event.reason}`)
+      } else if (event.type === 'failover') group(`failover to REST polling: ${event.stream}`, event.symbols)
       else if (event.type === 'switchback')
         group(`switched back to the WebSocket: ${event.stream}`, event.symbols)
+      else if (event.type === 'backfill-incomplete')
+        note(
+          `back-fill incomplete: ${event.symbol} trades after ${event.fromId} and before ${event.toId} not read`,
+        )
       else if (event.type === 'backfill')
         group('back-filled trades from REST', [`${event.symbol} ${event.trades}`])
     }),
@@ -142,11 +160,18 @@ export async function demo(flags: DemoFlags, out: NodeJS.WriteStream = process.s
     out.write('\x1b[?25h\x1b[?1049l')
     process.off('exit', leaveAltScreen)
   }
+  /** The WebSocket's state as the streams see it, with why (never "up" during an outage). */
+  const linkText = (h: BackboneHealth): string => {
+    const { state, reason, since } = h.link
+    const paint = state === 'up' ? colors.green : state === 'down' ? colors.red : colors.yellow
+    const age = ((Date.now() - since) / 1000).toFixed(1)
+    return `${paint(state)} for ${age} s (${reason})`
+  }
   const frame = () => {
     const now = Date.now()
     const lines = [
       `Backbone demo — ${where.label} — ${((now - started) / 1000).toFixed(1)} s / ${durationS} s`,
-      `channels: WebSocket ${health ? `${health.ws.state}${health.wsConnected ? '' : ' (disconnected)'}` : '…'}   REST ${health?.rest.state ?? '…'} (latency ${health ? health.rest.latencyEwmaMs.toFixed(1) : '-'} ms)   metrics ${metricsUrl}`,
+      `channels: WebSocket ${health ? linkText(health) : '…'}   REST ${health?.rest.state ?? '…'} (latency ${health ? health.rest.latencyEwmaMs.toFixed(1) : '-'} ms)   metrics ${metricsUrl}`,
       '',
       table(
         [
@@ -246,7 +271,11 @@ export async function demo(flags: DemoFlags, out: NodeJS.WriteStream = process.s
           `${all.length.toLocaleString('en-US')} (ws ${bySource('ws')}, rest ${bySource('rest')})`,
         ],
         ['back-filled trades', String(counters.backfilled_trades_total)],
-        ['failovers / switch-backs', `${counters.failovers_total} / ${counters.switchbacks_total}`],
+        ['WebSocket outages', String(outages)],
+        [
+          'failovers / switch-backs',
+          `${counters.failovers_total} / ${counters.switchbacks_total} (one each per stream per outage)`,
+        ],
         ['reconnects', String(counters.ws_reconnects_total)],
         ['lost', lost === undefined ? 'n/a (live: no ground truth)' : String(lost)],
         ['duplicated', String(duplicated)],

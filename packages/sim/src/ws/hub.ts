@@ -88,6 +88,8 @@ interface Conn {
   /** Frames waiting for the next flush (written as one TCP write). */
   out: Buffer[]
   outBytes: number
+  /** Frames waiting out `delayWs`, in send order. */
+  delayed: { due: number; frame: Buffer }[]
   /** A trade frame held back by `reorderTrades`, sent after the next one. */
   heldTrade?: { frame: Buffer; timer: NodeJS.Timeout } | undefined
 }
@@ -216,6 +218,7 @@ export class WsHub {
         closing: false,
         out: [],
         outBytes: 0,
+        delayed: [],
       }
       this.conns.add(conn)
       if (account) this.privateConns.add(conn)
@@ -531,13 +534,30 @@ export class WsHub {
     stats.messagesSent++
     stats.messagesByType[type] = (stats.messagesByType[type] ?? 0) + 1
     const delay = f.state.wsDelayMs
-    if (delay > 0) {
-      const t = setTimeout(() => {
-        this.timers.delete(t)
-        this.enqueue(conn, out)
-      }, delay)
-      this.timers.add(t)
+    if (delay > 0 || conn.delayed.length > 0) {
+      // Order kept across delay changes: a frame never overtakes one delayed before it.
+      const now = Date.now()
+      const last = conn.delayed.at(-1)?.due ?? 0
+      conn.delayed.push({ due: Math.max(now + delay, last), frame: out })
+      if (conn.delayed.length === 1) this.armDelayed(conn)
     } else this.enqueue(conn, out)
+  }
+
+  /** One timer per connection drains its delayed frames in order. */
+  private armDelayed(conn: Conn): void {
+    const head = conn.delayed[0]
+    if (!head) return
+    const t = setTimeout(
+      () => {
+        this.timers.delete(t)
+        const now = Date.now()
+        while (conn.delayed.length > 0 && conn.delayed[0]!.due <= now)
+          this.enqueue(conn, conn.delayed.shift()!.frame)
+        this.armDelayed(conn)
+      },
+      Math.max(0, head.due - Date.now()),
+    )
+    this.timers.add(t)
   }
 
   /**
