@@ -45,8 +45,14 @@ describe('README examples', () => {
     const lines = await runAsync('router.js')
     expect(lines[0]).toMatch(/^\d+ rest$/)
     expect(lines[1]).toBe('Nothing cached yet. Asking REST.')
-    expect(lines.slice(2, -1).every((l) => /^KRW-(BTC|ETH) \d{16,} \d+ (buy|sell) ws$/.test(l))).toBe(true)
-    expect(lines.at(-1)).toMatch(/^\d+ \d+$/)
+    const rest = lines.slice(2)
+    const trade = /^KRW-(BTC|ETH) \d{16,} \d+ (buy|sell) ws$/
+    const book = /^\d+ \d+$/
+    const link = /^websocket (up|down|recovering) - \S.*$/
+    expect(rest.filter((l) => !trade.test(l) && !book.test(l) && !link.test(l))).toEqual([])
+    expect(rest.some((l) => trade.test(l))).toBe(true)
+    expect(rest.filter((l) => book.test(l)).length).toBeGreaterThan(1) // the loop ran until its signal
+    expect(rest).toContain('websocket up - The WebSocket is open.')
   })
 
   it('rules: the live dry-run warms up on 200 candles from the backbone', async () => {

@@ -9,15 +9,20 @@ const ticker = await backbone.getTicker('KRW-BTC') // REST (nothing cached yet)
 console.log(ticker.last.toString(), ticker.source)
 console.log(backbone.explain({ kind: 'ticker', symbol: 'KRW-BTC' }).reason)
 
-// Live trades: exactly once and in order, across reconnects and REST failover.
+// Live trades: exactly once across reconnects, silences, unreadable frames and REST failover.
 const subscription = backbone.trades$(['KRW-BTC', 'KRW-ETH']).subscribe((trade) => {
   console.log(trade.symbol, trade.id, trade.price.toString(), trade.side, trade.source)
 })
 
-// Async-iterator twins:
-for await (const book of backbone.streamOrderbook('KRW-BTC', { depth: 5 })) {
+// Why the streams are where they are: the WebSocket channel's state changes, with the reason.
+backbone.events$.subscribe((e) => {
+  if (e.type === 'link') console.log('websocket', e.state, '-', e.reason)
+})
+
+// Async-iterator twins take a signal: this loop ends by itself after 2 s.
+const signal = AbortSignal.timeout(2000)
+for await (const book of backbone.streamOrderbook('KRW-BTC', { depth: 5, signal })) {
   console.log(book.bids[0]?.price.toString(), book.asks[0]?.price.toString())
-  break
 }
 
 subscription.unsubscribe()
