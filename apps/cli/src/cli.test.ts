@@ -26,10 +26,16 @@ describe('bb', () => {
   it('demo: live view with an outage midway, ending with nothing lost or duplicated', {
     tags: ['soak'],
   }, async () => {
-    const { code, stdout } = await run('demo', '--duration', '12', '--markets', 'KRW-BTC,KRW-ETH,KRW-XRP')
+    const { code, stdout } = await run('demo', '--duration', '24', '--markets', 'KRW-BTC,KRW-ETH,KRW-XRP')
     expect(stdout).toContain('fault injected')
     expect(stdout).toMatch(/failover to REST polling: trades/)
     expect(stdout).toMatch(/switched back to the WebSocket/)
+    // One outage reads as one outage: one "down" line, one failover and one switch-back per
+    // stream (ticker, book, three trade streams), however many reconnect attempts it took.
+    expect(stdout.match(/websocket down:/g)).toHaveLength(1)
+    expect(stdout).toMatch(/^WebSocket outages\s+1\s*$/m)
+    expect(stdout).toMatch(/^failovers \/ switch-backs\s+5 \/ 5 /m)
+    expect(stdout).toMatch(/^reconnects\s+([2-9]|\d\d+)\s*$/m)
     expect(stdout).toMatch(/^lost\s+0\s*$/m)
     expect(stdout).toMatch(/^duplicated\s+0\s*$/m)
     expect(stdout).toMatch(/^trades delivered\s+\d+ \(ws \d+, rest [1-9]\d*\)/m)
