@@ -1,44 +1,9 @@
 import { InvalidRequestError, UnknownSymbolError } from '@bb/errors'
 import type { Candle, Ticker, Trade } from '@bb/models'
-import { startSim } from '@bb/sim'
 import { filter, firstValueFrom, take, toArray } from 'rxjs'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { type BackboneEvent, createBackbone } from '../src/index.js'
-
-const cleanups: (() => Promise<void>)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function setup(
-  options: Parameters<typeof createBackbone>[0] extends infer O ? Partial<O> : never = {},
-  simOptions = {},
-) {
-  const sim = await startSim({
-    port: 0,
-    seed: 21,
-    markets: 8,
-    limits: false,
-    tradesPerSecond: 4,
-    ...simOptions,
-  })
-  const backbone = createBackbone({ exchange: 'upbit', restUrl: sim.restUrl, wsUrl: sim.wsUrl, ...options })
-  cleanups.push(async () => {
-    await backbone.close()
-    await sim.close()
-  })
-  return { sim, backbone }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await sleep(20)
-  }
-}
+import { setup, sleep, until } from './helpers.js'
 
 describe('routing decisions', () => {
   it('REST first; promoted after 3 requests in 10 s; then answered from the live cache', async () => {

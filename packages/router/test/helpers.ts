@@ -39,7 +39,7 @@ export async function setup(
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Waits (bounded) until `condition` holds. */
-export async function until(condition: () => boolean, timeoutMs = 15_000, what = 'condition'): Promise<void> {
+export async function until(condition: () => boolean, timeoutMs = 30_000, what = 'condition'): Promise<void> {
   const end = Date.now() + timeoutMs
   while (!condition()) {
     if (Date.now() > end) throw new Error(`${what} not met in ${timeoutMs} ms`)
