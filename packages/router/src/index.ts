@@ -23,7 +23,6 @@ export {
   type CounterName,
   combineMetrics,
   createMemoryMetrics,
-  createPrometheusMetrics,
   HISTOGRAM_NAMES,
   type HistogramName,
   type Labels,

@@ -1,5 +1,3 @@
-import { Counter, Histogram, Registry } from 'prom-client'
-
 /** Every counter the backbone keeps. */
 export const COUNTER_NAMES = [
   'rest_requests_total',
@@ -64,7 +62,8 @@ export type Labels = Readonly<Record<string, string>>
 
 /**
  * The small interface the backbone reports through. The default keeps counts in memory
- * ({@link createMemoryMetrics}); {@link createPrometheusMetrics} exports them with prom-client;
+ * ({@link createMemoryMetrics}); `createPrometheusMetrics` from `@bb/router/prometheus` exports them
+ * with prom-client;
  * anything else (StatsD, OpenTelemetry) is one object with these two methods.
  */
 export interface Metrics {
@@ -134,63 +133,6 @@ export function combineMetrics(...targets: Metrics[]): Metrics {
     },
     observe: (name, value, labels) => {
       for (const target of targets) target.observe(name, value, labels)
-    },
-  }
-}
-
-/**
- * Prometheus metrics with prom-client: every counter as `bb_<name>` and every latency as a
- * histogram, with labels. Serve `await metrics.registry.metrics()` on `/metrics`.
- *
- * @example
- * ```ts
- * import { createBackbone, createPrometheusMetrics } from '@bb/router'
- * const prometheus = createPrometheusMetrics()
- * const backbone = createBackbone({ exchange: 'upbit', metrics: prometheus })
- * // http handler: res.end(await prometheus.registry.metrics())
- * ```
- */
-export function createPrometheusMetrics(options: { registry?: Registry; prefix?: string } = {}): Metrics & {
-  registry: Registry
-} {
-  const registry = options.registry ?? new Registry()
-  const prefix = options.prefix ?? 'bb_'
-  const counters = new Map<string, Counter>()
-  const histograms = new Map<string, Histogram>()
-  const counterOf = (name: CounterName) => {
-    let counter = counters.get(name)
-    if (!counter) {
-      counter = new Counter({
-        name: `${prefix}${name}`,
-        help: `Backbone ${name.replaceAll('_', ' ')}`,
-        labelNames: [...COUNTER_LABELS[name]],
-        registers: [registry],
-      })
-      counters.set(name, counter)
-    }
-    return counter
-  }
-  return {
-    registry,
-    increment(name, labels, value = 1) {
-      const counter = counterOf(name)
-      const names = COUNTER_LABELS[name]
-      if (names.length > 0) counter.inc(Object.fromEntries(names.map((n) => [n, labels?.[n] ?? ''])), value)
-      else counter.inc(value)
-    },
-    observe(name, value, labels) {
-      let histogram = histograms.get(name)
-      if (!histogram) {
-        histogram = new Histogram({
-          name: `${prefix}${name}`,
-          help: `Backbone ${name.replaceAll('_', ' ')}`,
-          labelNames: ['group'],
-          buckets: [0.1, 0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000],
-          registers: [registry],
-        })
-        histograms.set(name, histogram)
-      }
-      histogram.observe({ group: labels?.group ?? '' }, value)
     },
   }
 }

@@ -1,7 +1,8 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Decimal, Trade } from '@bb/models'
-import { type BackboneEvent, type BackboneHealth, createBackbone, createPrometheusMetrics } from '@bb/router'
+import { type BackboneEvent, type BackboneHealth, createBackbone } from '@bb/router'
+import { createPrometheusMetrics } from '@bb/router/prometheus'
 import type { Subscription } from 'rxjs'
 import {
   type EndpointFlags,
