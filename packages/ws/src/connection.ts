@@ -17,6 +17,11 @@ import { SendMeter } from './meter.js'
 import type { Sink } from './sink.js'
 import type { GapReason, StreamKind, WsStatus } from './types.js'
 
+/** A watchdog run this late (ms) means the event loop was blocked: re-check after I/O. */
+const WATCH_LAG_MS = 250
+/** How long the event loop runs (reading sockets) before the late watchdog judges, ms. */
+const WATCH_RECHECK_MS = 100
+
 /** One stream on the exchange: kind × options × symbol, shared by every subscriber. */
 export interface Topic {
   /** Unique key: kind, options and symbol. */
@@ -154,6 +159,8 @@ export class Connection {
   private attempt = 0
   private authFailures = 0
   private lastFrameAt = 0
+  /** When the watchdog was due (a much later run means the event loop was blocked). */
+  private watchDueAt = 0
   /** Mean interval between frames (EWMA, 1/16), ms: how busy this connection normally is. */
   private frameGapMs = 0
   /** The pause after which the next frame is a `silence` gap: busy connections get a shorter one. */
@@ -311,7 +318,9 @@ export class Connection {
       this.lastFrameAt = now
       // Expected activity: a connection that normally sees a frame every few ms has been silent
       // long before `silenceMs` (a few float operations per frame; frames of one read share `now`).
-      if (host.silenceFactor > 0) {
+      // Only pauses between reads count: frames of one read (one burst, one clock value) are one
+      // sample, so a snapshot burst does not make a connection look busy.
+      if (host.silenceFactor > 0 && pause > 0) {
         this.frameGapMs += (Math.min(pause, host.silenceMs) - this.frameGapMs) * 0.0625
         const expected = host.silenceFactor * this.frameGapMs
         this.silenceLimit =
@@ -426,7 +435,9 @@ export class Connection {
 
   private armWatch(delay: number): void {
     // at least 10 ms (no busy loop), at most what a timer can hold
-    this.staleTimer.set(() => this.watch(), Math.min(MAX_TIMER_MS, Math.max(10, delay)))
+    const ms = Math.min(MAX_TIMER_MS, Math.max(10, delay))
+    this.watchDueAt = this.host.clock.now() + ms
+    this.staleTimer.set(() => this.watch(), ms)
   }
 
   /**
@@ -439,6 +450,13 @@ export class Connection {
     if (this.state !== 'open') return
     const host = this.host
     const now = host.clock.now()
+    // The timer fired late: this process was busy (a long synchronous job), and frames may be
+    // waiting unread in the socket. Let one round of I/O run before judging the connection.
+    if (now - this.watchDueAt > WATCH_LAG_MS) {
+      this.watchDueAt = now + WATCH_RECHECK_MS
+      this.staleTimer.set(() => this.watch(), WATCH_RECHECK_MS)
+      return
+    }
     const last = this.lastFrameAt
     const silent = now - last
     const staleDue = last + host.staleAfterMs - now

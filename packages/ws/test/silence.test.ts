@@ -116,6 +116,42 @@ describe('silence is a gap', () => {
   }, 20_000)
 })
 
+describe('a busy client process is not a dead server', () => {
+  it('an event loop blocked while a probe is out (answer waiting unread) does not declare the connection stale', async () => {
+    const r = await rig(
+      { tradesPerSecond: 0.2 },
+      { heartbeat: { idleMs: 500, probeTimeoutMs: 1000, silenceMs: 5000 } },
+    )
+    try {
+      const statuses: WsStatus[] = []
+      r.client.status$.subscribe((s) => statuses.push(s))
+      const sub = r.client.tradeEvents$('BTC-ETH', { mode: 'realtime' }).subscribe()
+      await until(() => r.client.stats().probes >= 1, 10_000, 'a first probe')
+      // Right after the next probe goes out, block this process for 2 s: the server's answer
+      // arrives meanwhile and waits in the socket while the watchdog's deadline passes.
+      const probes = r.client.stats().probes
+      await new Promise<void>((resolve) => {
+        const check = () => {
+          if (r.client.stats().probes > probes) {
+            const end = Date.now() + 2000
+            while (Date.now() < end) {
+              // a long synchronous job
+            }
+            resolve()
+          } else setImmediate(check)
+        }
+        check()
+      })
+      await sleep(1500)
+      sub.unsubscribe()
+      expect(statuses.filter((s) => s.type === 'stale')).toEqual([])
+      expect(r.sim.stats.ws.connectionsTotal).toBe(1)
+    } finally {
+      await r.close()
+    }
+  }, 30_000)
+})
+
 describe('silence on a manual clock (exact thresholds, independent of machine load)', () => {
   it('probes after exactly idleMs, and declares the connection stale exactly probeTimeoutMs after an unanswered probe', async () => {
     const clock = new ManualClock()
@@ -213,14 +249,21 @@ describe('silence on a manual clock (exact thresholds, independent of machine lo
     try {
       const trades: StreamEvent<Trade>[] = []
       const sub = r.client.tradeEvents$('KRW-BTC').subscribe((e) => trades.push(e))
-      // Frames arrive while the manual clock stands still: the connection looks very busy.
-      await until(() => trades.length > 30, 10_000, 'trades')
-      clock.advance(1000) // not more than minSilenceMs: no gap
-      let count = trades.length
-      await until(() => trades.length > count + 30, 10_000, 'trades after the short pause')
+      // Reads 10 ms apart (the manual clock moves 10 ms per trade): a busy connection.
+      const busy = async (n: number) => {
+        const target = trades.length + n
+        while (trades.length < target) {
+          const seen = trades.length
+          await until(() => trades.length > seen, 10_000, 'a trade')
+          clock.advance(10)
+        }
+      }
+      await busy(40)
+      clock.advance(980) // with the last step, a 990 ms pause: not more than minSilenceMs, no gap
+      await busy(40)
       expect(trades.some((e) => e.type === 'gap')).toBe(false)
-      clock.advance(1001) // more: one gap, far below silenceMs (3000)
-      count = trades.length
+      clock.advance(1001) // a 1011 ms pause: one gap, far below silenceMs (3000)
+      const count = trades.length
       await until(() => trades.length > count + 3, 10_000, 'trades after the long pause')
       const gaps = trades.filter((e): e is GapEvent => e.type === 'gap')
       expect(gaps.map((g) => g.reason)).toEqual(['silence'])

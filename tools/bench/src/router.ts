@@ -73,7 +73,15 @@ const raw: Contender = {
 const backboneContender: Contender = {
   name: '@bb/router trades$',
   async start(wsUrl, restUrl, codes, onTrade) {
-    const backbone = createBackbone({ exchange: 'upbit', wsUrl, restUrl })
+    // The sim's worker generates the whole feed synchronously (advanceBlocking) and answers no
+    // PING meanwhile: with the default 2 s probe the client would rightly declare the socket dead
+    // and drop the feed waiting in it. Measured here is decoding, so liveness is relaxed.
+    const backbone = createBackbone({
+      exchange: 'upbit',
+      wsUrl,
+      restUrl,
+      ws: { heartbeat: { idleMs: 60_000, probeTimeoutMs: 60_000, silenceMs: 90_000, staleAfterMs: 120_000 } },
+    })
     const subscription = backbone.trades$(codes).subscribe((t) => onTrade(t.symbol, t.id))
     await sleep(500) // subscribed, snapshot received
     return async () => {
