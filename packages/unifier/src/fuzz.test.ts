@@ -11,9 +11,10 @@
  * 3. valid inputs still normalize exactly: unknown fields with hostile values added to a fixture
  *    leave its result equal to the unmutated one.
  *
- * `pnpm test` runs a short pass (FUZZ_RUNS unset: 400 payloads per target group, a few thousand
- * in all); `FUZZ_RUNS=100000 pnpm --filter @bb/unifier test:fuzz` runs the long one and prints
- * the payload count, the non-Backbone exceptions and the slowest payload.
+ * `pnpm test` runs a short pass (FUZZ_RUNS unset: 2,000 payloads, ~7,000 calls, a few seconds);
+ * `FUZZ_RUNS=100000 pnpm --filter @bb/unifier test:fuzz` runs the long one (FUZZ_RUNS payloads in
+ * all) and prints the payload count, the non-Backbone exceptions and the slowest payload;
+ * `FUZZ_SEED=<n>` replays a run.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { BackboneError } from '@bb/errors'
@@ -23,7 +24,10 @@ import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createUnifier, parseExactJson } from './index.js'
 
-const RUNS = Math.max(1, Number(process.env.FUZZ_RUNS ?? 400) || 400)
+// FUZZ_RUNS is the total number of payloads, shared by the four groups below (3 : 3 : 3 : 1).
+const RUNS = Math.max(20, Number(process.env.FUZZ_RUNS ?? 2000) || 2000)
+const GROUP_RUNS = Math.floor((RUNS * 3) / 10)
+const EXACT_RUNS = RUNS - 3 * GROUP_RUNS
 const LONG = process.env.FUZZ_RUNS !== undefined
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED)
 const RECEIVED = 1_730_336_863_000
@@ -323,7 +327,7 @@ const params = (runs: number): fc.Parameters<unknown> => ({
   endOnFailure: true,
 })
 
-describe(`fuzz: ${RUNS} payloads per group${LONG ? ' (long run)' : ''}`, () => {
+describe(`fuzz: ${RUNS} payloads${LONG ? ' (long run)' : ''}`, () => {
   const timeout = LONG ? 3_600_000 : 60_000
 
   it(
@@ -334,7 +338,7 @@ describe(`fuzz: ${RUNS} payloads per group${LONG ? ' (long run)' : ''}`, () => {
           stats.payloads++
           restTargets(name, mutate(UNIFIER_FIXTURES.get(name)!, list))
         }),
-        params(RUNS),
+        params(GROUP_RUNS),
       )
       expect(failures).toEqual([])
     },
@@ -349,7 +353,7 @@ describe(`fuzz: ${RUNS} payloads per group${LONG ? ' (long run)' : ''}`, () => {
           stats.payloads++
           wsTargets(mutate(UNIFIER_FIXTURES.get(name)!, list))
         }),
-        params(RUNS),
+        params(GROUP_RUNS),
       )
       expect(failures).toEqual([])
     },
@@ -378,9 +382,16 @@ describe(`fuzz: ${RUNS} payloads per group${LONG ? ' (long run)' : ''}`, () => {
           stats.payloads++
           const input = mutate(seed, list)
           errorTargets(input, status, headers)
-          wsTargets(input)
+          // The same body as a WS error frame: the classifier and the WS mapper (the WS group
+          // runs the frame normalizers).
+          const parsed = run('parseExactJson', input, () => parseExactJson(text(input)))
+          if (parsed !== undefined)
+            run('ws.classify + ws.mapError', input, () => {
+              const cls = upbit.ws.classify(parsed)
+              return cls.type === 'error' ? upbit.ws.mapError(cls) : cls
+            })
         }),
-        params(RUNS),
+        params(GROUP_RUNS),
       )
       expect(failures).toEqual([])
     },
@@ -421,7 +432,7 @@ describe(`fuzz: ${RUNS} payloads per group${LONG ? ' (long run)' : ''}`, () => {
             expect(rendered).toBe(baseline.get(name))
           },
         ),
-        params(Math.max(50, Math.floor(RUNS / 4))),
+        params(EXACT_RUNS),
       )
     },
     timeout,
