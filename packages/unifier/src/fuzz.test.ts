@@ -254,6 +254,10 @@ function budgetMs(bytes: number): number {
   return 250 + bytes / 1024 // 250 ms + 1 ms per KB: ~1.3 s for 1 MB; a quadratic pass takes minutes
 }
 
+function progress(): string {
+  return `fuzz: ${stats.payloads} payloads (${stats.calls} calls), ${stats.nonBackbone} non-Backbone exceptions, slowest ${stats.slowestMs.toFixed(1)} ms (${stats.slowestTarget}, ${stats.slowestBytes} bytes)`
+}
+
 function run(target: string, input: string | Buffer, call: () => unknown): unknown {
   stats.calls++
   const start = performance.now()
@@ -267,7 +271,19 @@ function run(target: string, input: string | Buffer, call: () => unknown): unkno
         failures.push(`${target}: ${String(error).slice(0, 200)} on ${String(input).slice(0, 200)}`)
     }
   }
-  const ms = performance.now() - start
+  let ms = performance.now() - start
+  // A GC pause or a busy machine can stall any call once; a superlinear one is slow every time.
+  // Over budget, the call is timed twice more and the fastest of the three counts.
+  for (let retry = 0; retry < 2 && ms >= budgetMs(input.length); retry++) {
+    const again = performance.now()
+    try {
+      call()
+    } catch {
+      // counted above
+    }
+    ms = Math.min(ms, performance.now() - again)
+  }
+  if (stats.calls % 20_000 === 0 && LONG) process.stderr.write(`${progress()}\n`)
   if (ms > stats.slowestMs) {
     stats.slowestMs = ms
     stats.slowestBytes = input.length
@@ -308,7 +324,9 @@ function wsTargets(input: string | Buffer): void {
 
 /** The REST error mapper, with hostile headers too. */
 function errorTargets(input: string | Buffer, status: number, headers: Record<string, string>): void {
-  run(`rest.mapError ${status}`, input, () => {
+  // The headers are server text too: the size the time budget allows for includes them.
+  const headerText = Object.entries(headers).join('\n')
+  run(`rest.mapError ${status}`, headerText.length > 0 ? `${text(input)}\n${headerText}` : input, () => {
     const error = upbit.rest.mapError({
       status,
       body: input,
@@ -439,8 +457,7 @@ describe(`fuzz: ${RUNS} payloads${LONG ? ' (long run)' : ''}`, () => {
   )
 
   afterAll(() => {
-    const line = `fuzz: ${stats.payloads} payloads (${stats.calls} calls), ${stats.nonBackbone} non-Backbone exceptions, slowest ${stats.slowestMs.toFixed(1)} ms (${stats.slowestTarget}, ${stats.slowestBytes} bytes)`
-    console.log(line)
+    console.log(progress())
     expect(stats.nonBackbone, failures.join('\n')).toBe(0)
   })
 })
