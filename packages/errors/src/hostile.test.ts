@@ -9,6 +9,7 @@ import {
   REDACTED,
   redact,
   redactAndClip,
+  toBackboneError,
 } from './index.js'
 import { redactJwts } from './redact.js'
 
@@ -137,5 +138,20 @@ describe('hostile server text', () => {
     const error = new DataValidationError({ path: 'x', received: Object.create(null), cause: weird })
     expect(error.message).toContain('Caused by: [object Object]')
     expect(JSON.stringify(error.toJSON())).toContain('data_validation')
+  })
+
+  it('toBackboneError converts values that cannot become text, and cuts a 1 MB message', () => {
+    for (const thrown of [
+      Object.create(null),
+      JSON.parse('{"toString":1}'),
+      Object.assign(new Error('x'), { message: {} }),
+    ]) {
+      const error = toBackboneError(thrown)
+      expect(BackboneError.isInstance(error)).toBe(true)
+      expect(error.message).toContain('Unexpected failure')
+    }
+    const error = toBackboneError(new Error(`${JWT} ${'m'.repeat(MB)}`))
+    expect(error.shortMessage.length).toBeLessThan(MAX_ERROR_TEXT_LENGTH + 40)
+    expect(error.message).not.toContain('eyJhbGci')
   })
 })
