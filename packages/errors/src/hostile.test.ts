@@ -80,8 +80,9 @@ describe('hostile server text', () => {
     const tLarge = timeOf(() => redact(large))
     // On 02c60f3 the JWT pattern took 1.4 s for 64 KB of `eyJ-` and grew with the square.
     expect(tLarge).toBeLessThan(250)
-    // 16× the input: linear is ~16×, quadratic ~256×. The floor absorbs timer noise on tiny runs.
-    expect(tLarge / Math.max(tSmall, 1)).toBeLessThan(64)
+    // 16× the input: linear is ~16× (up to ~45× measured on a loaded 2-core VM: caches, GC),
+    // quadratic ~256×. The floor absorbs timer noise on tiny runs.
+    expect(tLarge / Math.max(tSmall, 1)).toBeLessThan(100)
   })
 
   it('keeps at most MAX_ERROR_TEXT_LENGTH characters of a server text, with a marker', () => {
