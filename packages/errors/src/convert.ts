@@ -1,4 +1,4 @@
-import { BackboneError, type BackboneErrorOptions } from './base.js'
+import { BackboneError, type BackboneErrorOptions, safeString } from './base.js'
 import { AbortedError, NetworkError, TimeoutError } from './errors.js'
 
 const NETWORK_CODES = new Set([
@@ -71,6 +71,10 @@ export function toBackboneError(error: unknown, context: BackboneErrorOptions = 
   const code = codeOf(error)
   if (code && TIMEOUT_CODES.has(code)) return new TimeoutError(options)
   if (code) return new NetworkError(options)
-  const message = error instanceof Error ? error.message : String(error)
-  return new BackboneError(context.message ?? `Unexpected failure: ${message.split('\n', 1)[0]}`, options)
+  const message = safeString(error instanceof Error ? (error as { message: unknown }).message : error)
+  const newline = message.indexOf('\n')
+  return new BackboneError(
+    context.message ?? `Unexpected failure: ${newline === -1 ? message : message.slice(0, newline)}`,
+    options,
+  )
 }

@@ -31,7 +31,6 @@ export function parseSymbol(symbol: string): ParsedSymbol {
     throw new InvalidRequestError({
       param: 'symbol',
       message: `Malformed symbol ${describeValue(symbol)}: expected QUOTE-BASE, e.g. KRW-BTC.`,
-      details: { received: describeValue(symbol) },
     })
   }
   return { symbol: upper, quote: match[1]!, base: match[2]! }

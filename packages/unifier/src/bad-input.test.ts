@@ -2,7 +2,15 @@ import { BackboneError, DataValidationError, InvalidRequestError } from '@bb/err
 import { upbit } from '@bb/exchange-adapter'
 import { describe, expect, it } from 'vitest'
 import { fixture } from './__fixtures__/upbit/index.js'
-import { createUnifier, parseExactJson } from './index.js'
+import {
+  checkOrderbook,
+  createOrderbookState,
+  createSnapshotSequencer,
+  createStalenessTracker,
+  createTradeTracker,
+  createUnifier,
+  parseExactJson,
+} from './index.js'
 
 const BAD: readonly (readonly [unknown, string])[] = [
   [null, 'null'],
@@ -105,5 +113,66 @@ describe('bad input to the unifier entry points', () => {
       const infinite = thrown(() => u.normalizeFrame(frame('1e400'), { receivedAt: 1 })) as Error
       expect(infinite.message).toContain('not a finite number')
     }
+  })
+})
+
+describe('bad input to the stream helpers', () => {
+  it.each(BAD)('factories refuse %s as options or option values', (value, label) => {
+    if (value !== undefined) expectInvalid(() => createTradeTracker(value as never), 'options', label)
+    if (typeof value !== 'boolean')
+      expectInvalid(() => createTradeTracker({ contiguousIds: value as never }), 'contiguousIds', label)
+    if (value !== 42) expectInvalid(() => createTradeTracker({ memory: value as never }), 'memory', label)
+    expectInvalid(() => createSnapshotSequencer(value as never), 'options', label)
+    expectInvalid(() => createSnapshotSequencer({ key: value as never, version: () => 1 }), 'key', label)
+    expectInvalid(
+      () => createSnapshotSequencer({ key: () => 'k', version: value as never }),
+      'version',
+      label,
+    )
+    if (value !== 42)
+      expectInvalid(
+        () => createSnapshotSequencer({ key: () => 'k', version: () => 1, maxBuffered: value as never }),
+        'maxBuffered',
+        label,
+      )
+    expectInvalid(() => createStalenessTracker(value as never), 'options', label)
+    if (value !== 42)
+      expectInvalid(() => createStalenessTracker({ staleAfterMs: value as never }), 'staleAfterMs', label)
+    expectInvalid(() => createStalenessTracker({ staleAfterMs: 1, clock: value as never }), 'clock', label)
+  })
+
+  it('memory: 0, -1, 1.5 and Infinity are refused, not clamped', () => {
+    for (const memory of [0, -1, 1.5, Number.POSITIVE_INFINITY])
+      expectInvalid(() => createTradeTracker({ memory }), 'memory', String(memory))
+  })
+
+  it.each(BAD)('tracker.push, books.apply and checkOrderbook refuse %s', (value, label) => {
+    const tracker = createTradeTracker({ contiguousIds: true })
+    expectInvalid(() => tracker.push(value as never), 'trade', label)
+    expectInvalid(() => tracker.push({ symbol: value as never, id: '1', timestamp: 1 }), 'symbol', label)
+    expectInvalid(() => tracker.push({ symbol: 'KRW-BTC', id: value as never, timestamp: 1 }), 'id', label)
+    if (value !== 42)
+      expectInvalid(
+        () => tracker.push({ symbol: 'KRW-BTC', id: '1', timestamp: value as never }),
+        'timestamp',
+        label,
+      )
+    tracker.push({ symbol: 'KRW-BTC', id: '1', timestamp: 1 })
+    // contiguous ids are integers: on 02c60f3 a text id made BigInt throw a raw SyntaxError
+    expectInvalid(() => tracker.push({ symbol: 'KRW-BTC', id: 'abc', timestamp: 2 }), 'id', '"abc"')
+    const books = createOrderbookState()
+    expectInvalid(() => books.apply(value as never), 'book', label)
+    if (!Array.isArray(value))
+      expectInvalid(
+        () => books.apply({ symbol: 'KRW-BTC', timestamp: 1, bids: value, asks: [] } as never),
+        'bids',
+        label,
+      )
+    expectInvalid(
+      () => books.apply({ symbol: value, timestamp: 1, bids: [], asks: [] } as never),
+      'symbol',
+      label,
+    )
+    expectInvalid(() => checkOrderbook(value as never), 'book', label)
   })
 })

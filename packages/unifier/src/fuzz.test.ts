@@ -11,9 +11,10 @@
  * 3. valid inputs still normalize exactly: unknown fields with hostile values added to a fixture
  *    leave its result equal to the unmutated one.
  *
- * `pnpm test` runs a short pass (FUZZ_RUNS unset: 400 payloads per target group, a few thousand
- * in all); `FUZZ_RUNS=100000 pnpm --filter @bb/unifier test:fuzz` runs the long one and prints
- * the payload count, the non-Backbone exceptions and the slowest payload.
+ * `pnpm test` runs a short pass (FUZZ_RUNS unset: 2,000 payloads, ~7,000 calls, a few seconds);
+ * `FUZZ_RUNS=100000 pnpm --filter @bb/unifier test:fuzz` runs the long one (FUZZ_RUNS payloads in
+ * all) and prints the payload count, the non-Backbone exceptions and the slowest payload;
+ * `FUZZ_SEED=<n>` replays a run.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { BackboneError } from '@bb/errors'
@@ -23,7 +24,10 @@ import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createUnifier, parseExactJson } from './index.js'
 
-const RUNS = Math.max(1, Number(process.env.FUZZ_RUNS ?? 400) || 400)
+// FUZZ_RUNS is the total number of payloads, shared by the four groups below (3 : 3 : 3 : 1).
+const RUNS = Math.max(20, Number(process.env.FUZZ_RUNS ?? 2000) || 2000)
+const GROUP_RUNS = Math.floor((RUNS * 3) / 10)
+const EXACT_RUNS = RUNS - 3 * GROUP_RUNS
 const LONG = process.env.FUZZ_RUNS !== undefined
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED)
 const RECEIVED = 1_730_336_863_000
@@ -250,6 +254,10 @@ function budgetMs(bytes: number): number {
   return 250 + bytes / 1024 // 250 ms + 1 ms per KB: ~1.3 s for 1 MB; a quadratic pass takes minutes
 }
 
+function progress(): string {
+  return `fuzz: ${stats.payloads} payloads (${stats.calls} calls), ${stats.nonBackbone} non-Backbone exceptions, slowest ${stats.slowestMs.toFixed(1)} ms (${stats.slowestTarget}, ${stats.slowestBytes} bytes)`
+}
+
 function run(target: string, input: string | Buffer, call: () => unknown): unknown {
   stats.calls++
   const start = performance.now()
@@ -263,7 +271,19 @@ function run(target: string, input: string | Buffer, call: () => unknown): unkno
         failures.push(`${target}: ${String(error).slice(0, 200)} on ${String(input).slice(0, 200)}`)
     }
   }
-  const ms = performance.now() - start
+  let ms = performance.now() - start
+  // A GC pause or a busy machine can stall any call once; a superlinear one is slow every time.
+  // Over budget, the call is timed twice more and the fastest of the three counts.
+  for (let retry = 0; retry < 2 && ms >= budgetMs(input.length); retry++) {
+    const again = performance.now()
+    try {
+      call()
+    } catch {
+      // counted above
+    }
+    ms = Math.min(ms, performance.now() - again)
+  }
+  if (stats.calls % 20_000 === 0 && LONG) process.stderr.write(`${progress()}\n`)
   if (ms > stats.slowestMs) {
     stats.slowestMs = ms
     stats.slowestBytes = input.length
@@ -304,7 +324,9 @@ function wsTargets(input: string | Buffer): void {
 
 /** The REST error mapper, with hostile headers too. */
 function errorTargets(input: string | Buffer, status: number, headers: Record<string, string>): void {
-  run(`rest.mapError ${status}`, input, () => {
+  // The headers are server text too: the size the time budget allows for includes them.
+  const headerText = Object.entries(headers).join('\n')
+  run(`rest.mapError ${status}`, headerText.length > 0 ? `${text(input)}\n${headerText}` : input, () => {
     const error = upbit.rest.mapError({
       status,
       body: input,
@@ -323,7 +345,7 @@ const params = (runs: number): fc.Parameters<unknown> => ({
   endOnFailure: true,
 })
 
-describe(`fuzz: ${RUNS} payloads per group${LONG ? ' (long run)' : ''}`, () => {
+describe(`fuzz: ${RUNS} payloads${LONG ? ' (long run)' : ''}`, () => {
   const timeout = LONG ? 3_600_000 : 60_000
 
   it(
@@ -334,7 +356,7 @@ describe(`fuzz: ${RUNS} payloads per group${LONG ? ' (long run)' : ''}`, () => {
           stats.payloads++
           restTargets(name, mutate(UNIFIER_FIXTURES.get(name)!, list))
         }),
-        params(RUNS),
+        params(GROUP_RUNS),
       )
       expect(failures).toEqual([])
     },
@@ -349,7 +371,7 @@ describe(`fuzz: ${RUNS} payloads per group${LONG ? ' (long run)' : ''}`, () => {
           stats.payloads++
           wsTargets(mutate(UNIFIER_FIXTURES.get(name)!, list))
         }),
-        params(RUNS),
+        params(GROUP_RUNS),
       )
       expect(failures).toEqual([])
     },
@@ -378,9 +400,16 @@ describe(`fuzz: ${RUNS} payloads per group${LONG ? ' (long run)' : ''}`, () => {
           stats.payloads++
           const input = mutate(seed, list)
           errorTargets(input, status, headers)
-          wsTargets(input)
+          // The same body as a WS error frame: the classifier and the WS mapper (the WS group
+          // runs the frame normalizers).
+          const parsed = run('parseExactJson', input, () => parseExactJson(text(input)))
+          if (parsed !== undefined)
+            run('ws.classify + ws.mapError', input, () => {
+              const cls = upbit.ws.classify(parsed)
+              return cls.type === 'error' ? upbit.ws.mapError(cls) : cls
+            })
         }),
-        params(RUNS),
+        params(GROUP_RUNS),
       )
       expect(failures).toEqual([])
     },
@@ -421,15 +450,14 @@ describe(`fuzz: ${RUNS} payloads per group${LONG ? ' (long run)' : ''}`, () => {
             expect(rendered).toBe(baseline.get(name))
           },
         ),
-        params(Math.max(50, Math.floor(RUNS / 4))),
+        params(EXACT_RUNS),
       )
     },
     timeout,
   )
 
   afterAll(() => {
-    const line = `fuzz: ${stats.payloads} payloads (${stats.calls} calls), ${stats.nonBackbone} non-Backbone exceptions, slowest ${stats.slowestMs.toFixed(1)} ms (${stats.slowestTarget}, ${stats.slowestBytes} bytes)`
-    console.log(line)
+    console.log(progress())
     expect(stats.nonBackbone, failures.join('\n')).toBe(0)
   })
 })

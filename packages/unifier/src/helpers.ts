@@ -1,4 +1,4 @@
-import { BackboneError, DataValidationError } from '@bb/errors'
+import { BackboneError, DataValidationError, describeValue } from '@bb/errors'
 import type { CustomRuleHelpers, ExchangeAdapter } from '@bb/exchange-adapter'
 import { CANDLE_INTERVALS, Decimal } from '@bb/models'
 import { type CompiledContext, fail, type NormalizeHelpers } from './compile.js'
@@ -227,7 +227,7 @@ return function levels(units, path) {
         field,
         'a readable value',
         undefined,
-        `Field "${field}" could not be read: ${String(error)}`,
+        `Field "${field}" could not be read: ${error instanceof Error ? error.message : describeValue(error)}`,
       )
     }
   }

@@ -1,4 +1,4 @@
-import { type BackboneError, DataValidationError, describeValue, InvalidRequestError } from '@bb/errors'
+import { type BackboneError, DataValidationError } from '@bb/errors'
 import {
   type ExchangeAdapter,
   type FieldMap,
@@ -22,6 +22,7 @@ import {
   SOURCES,
   type Source,
 } from '@bb/models'
+import { badArgument } from './check.js'
 import { type CompiledContext, type CompiledNormalizer, compileFieldMap } from './compile.js'
 import { parseExactJson } from './exact-json.js'
 import { createHelpers } from './helpers.js'
@@ -149,13 +150,6 @@ function decode(frame: Uint8Array | string): string {
   if (Buffer.isBuffer(frame)) return frame.toString('utf8')
   if (frame instanceof Uint8Array) return decoder.decode(frame)
   throw new DataValidationError({ path: '', expected: 'a Buffer or a string', received: typeof frame })
-}
-
-function badArgument(param: string, expected: string, value: unknown): never {
-  throw new InvalidRequestError({
-    param,
-    message: `Invalid ${param} ${describeValue(value)}: expected ${expected}.`,
-  })
 }
 
 const KINDS = new Set<unknown>(MODEL_KINDS)

@@ -1,4 +1,13 @@
 import type { OrderbookSnapshot } from '@bb/models'
+import { badArgument, checkObject, checkString } from '../check.js'
+
+/** A book handed in by the caller: an object with `bids` and `asks` arrays, or `InvalidRequestError`. */
+function checkBook(book: unknown): void {
+  checkObject('book', book, 'an order book { bids, asks }')
+  const { bids, asks } = book as { bids?: unknown; asks?: unknown }
+  if (!Array.isArray(bids)) badArgument('bids', 'an array of levels', bids)
+  if (!Array.isArray(asks)) badArgument('asks', 'an array of levels', asks)
+}
 
 /** A problem found in a book. */
 export type OrderbookIssue =
@@ -36,6 +45,7 @@ export type OrderbookIssue =
  * ```
  */
 export function checkOrderbook(book: Pick<OrderbookSnapshot, 'bids' | 'asks'>): OrderbookIssue[] {
+  checkBook(book)
   const issues: OrderbookIssue[] = []
   const bestBid = book.bids[0]
   const bestAsk = book.asks[0]
@@ -87,6 +97,10 @@ export function createOrderbookState(): OrderbookState {
   const books = new Map<string, OrderbookSnapshot>()
   return {
     apply(book) {
+      checkBook(book)
+      checkString('symbol', book.symbol)
+      if (typeof book.timestamp !== 'number' || !Number.isFinite(book.timestamp))
+        badArgument('timestamp', 'a time in ms (a finite number)', book.timestamp)
       const held = books.get(book.symbol)
       if (held !== undefined && book.timestamp < held.timestamp)
         return { accepted: false, book: held, issues: [] }

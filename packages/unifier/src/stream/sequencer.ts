@@ -1,3 +1,5 @@
+import { checkFunction, checkNumber, checkObject } from '../check.js'
+
 /** Options of {@link createSnapshotSequencer}. */
 export interface SnapshotSequencerOptions<T> {
   /** The stream key of a value (e.g. its symbol). */
@@ -40,6 +42,10 @@ export interface SnapshotSequencer<T> {
  * ```
  */
 export function createSnapshotSequencer<T>(options: SnapshotSequencerOptions<T>): SnapshotSequencer<T> {
+  checkObject('options', options, 'an object { key, version }')
+  checkFunction('key', options.key, false)
+  checkFunction('version', options.version, false)
+  checkNumber('maxBuffered', options.maxBuffered, 1, true)
   const maxBuffered = Math.max(1, options.maxBuffered ?? 1000)
   const held = new Map<string, T[]>()
   const lastVersion = new Map<string, number>()

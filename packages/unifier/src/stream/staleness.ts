@@ -1,3 +1,5 @@
+import { badArgument, checkFunction, checkNumber, checkObject } from '../check.js'
+
 /** Options of {@link createStalenessTracker}. */
 export interface StalenessOptions {
   /** A key is stale when nothing arrived for this long, ms. */
@@ -36,6 +38,11 @@ export interface StalenessTracker {
  * ```
  */
 export function createStalenessTracker(options: StalenessOptions): StalenessTracker {
+  checkObject('options', options, 'an object { staleAfterMs }')
+  if (options.staleAfterMs === undefined) badArgument('staleAfterMs', 'a number of ms >= 0', undefined)
+  checkNumber('staleAfterMs', options.staleAfterMs, 0, false)
+  checkFunction('staleAfterMsFor', options.staleAfterMsFor, true)
+  checkFunction('clock', options.clock, true)
   const clock = options.clock ?? Date.now
   const last = new Map<string, number>()
   const limit = (key: string) => options.staleAfterMsFor?.(key) ?? options.staleAfterMs

@@ -1,5 +1,6 @@
 import type { Trade } from '@bb/models'
 import { compareIds } from '@bb/models'
+import { badArgument, checkNumber, checkObject, checkString } from '../check.js'
 
 /** A range of trades that were missed and should be fetched (e.g. by REST, newest first, with a cursor). */
 export interface TradeGap {
@@ -83,6 +84,10 @@ function increment(id: string, by: bigint): string | undefined {
  * ```
  */
 export function createTradeTracker(options: TradeTrackerOptions = {}): TradeTracker {
+  checkObject('options', options)
+  if (options.contiguousIds !== undefined && typeof options.contiguousIds !== 'boolean')
+    badArgument('contiguousIds', 'a boolean', options.contiguousIds)
+  checkNumber('memory', options.memory, 1, true)
   const contiguous = options.contiguousIds ?? false
   const memory = Math.max(1, options.memory ?? 10_000)
   const states = new Map<string, SymbolState>()
@@ -114,7 +119,13 @@ export function createTradeTracker(options: TradeTrackerOptions = {}): TradeTrac
 
   return {
     push(trade) {
+      checkObject('trade', trade, 'a trade { symbol, id, timestamp }')
       const { symbol, id, timestamp } = trade
+      checkString('symbol', symbol)
+      checkString('id', id)
+      if (typeof timestamp !== 'number' || !Number.isFinite(timestamp))
+        badArgument('timestamp', 'a time in ms (a finite number)', timestamp)
+      if (contiguous && !/^\d+$/.test(id)) badArgument('id', 'a decimal digit string (contiguous ids)', id)
       const state = states.get(symbol)
       if (state === undefined) {
         states.set(symbol, { lastId: id, lastTime: timestamp, ids: [id], head: 0, disconnected: false })
