@@ -1,6 +1,7 @@
 import {
   AbortedError,
   ConnectionClosedError,
+  describeValue,
   InvalidRequestError,
   type Logger,
   redactingLogger,
@@ -321,17 +322,6 @@ function list(symbols: unknown): string[] {
     }
   }
   return out
-}
-
-/** A short, safe description of a bad argument (never throws: BigInt, symbols, cycles). */
-function describeValue(value: unknown): string {
-  if (value === null) return 'null'
-  if (typeof value === 'string') return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value)
-  if (typeof value === 'bigint') return `${value}n`
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'undefined')
-    return String(value)
-  if (Array.isArray(value)) return `an array of ${value.length}`
-  return `a ${typeof value}`
 }
 
 /** Checks an optional positive integer option. */

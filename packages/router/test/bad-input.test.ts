@@ -78,7 +78,12 @@ const BAD_CALLS: Case[] = [
   ],
   ['getCandles(s, "2m")', (b) => b.getCandles('KRW-BTC', '2m'), InvalidRequestError, /2m/],
   ['getCandles(s, 60)', (b) => b.getCandles('KRW-BTC', 60 as never), InvalidRequestError, /60/],
-  ['getTrades({})', (b) => b.getTrades({} as never), InvalidRequestError, /object/],
+  [
+    'getTrades({})',
+    (b) => b.getTrades({} as never),
+    InvalidRequestError,
+    /symbol must be a string, got \{\}/,
+  ],
   ['trades$([])', (b) => b.trades$([]), InvalidRequestError, /empty/],
   ['trades$(null)', (b) => b.trades$(null as never), InvalidRequestError, /null/],
   ['trades$([null])', (b) => b.trades$([null as never]), InvalidRequestError, /null/],
