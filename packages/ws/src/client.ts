@@ -2,6 +2,7 @@ import {
   AuthenticationError,
   type BackboneError,
   ConnectionClosedError,
+  describeValue,
   InvalidRequestError,
   type Logger,
   redactingLogger,
@@ -104,7 +105,15 @@ interface StreamSpec {
 
 function toList(symbols: Symbols | undefined): string[] {
   if (symbols === undefined) return []
-  return typeof symbols === 'string' ? [symbols] : [...symbols]
+  if (typeof symbols === 'string') return [symbols]
+  if (!Array.isArray(symbols)) {
+    throw new InvalidRequestError({
+      param: 'symbols',
+      channel: 'ws',
+      message: `symbols must be a market code or a list of them, got ${describeValue(symbols)}.`,
+    })
+  }
+  return [...symbols]
 }
 
 /** `myOrders$()` without symbols means every market (`undefined` = all). */
