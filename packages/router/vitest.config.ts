@@ -5,8 +5,7 @@ export default defineConfig({
     // Generous: the suite must pass on a loaded 2-core machine (real sockets against @bb/sim).
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // A test that asserts nothing cannot fail: every test must make at least one assertion.
-    expect: { requireAssertions: true },
+    // Not `expect.requireAssertions` here: several tests assert by waiting on `until()`, which throws.
     // Real-time runs of many seconds are tagged `soak`: `pnpm test` skips them (`--tags-filter=!soak`
     // in the test script), `pnpm test:soak` runs only them.
     tags: [{ name: 'soak', description: 'real-time soak run; pnpm test:soak', timeout: 180_000 }],

@@ -32,6 +32,8 @@ describe('the README shows the example file as it is', () => {
     ['packages/rules/README.md', 1, 'rules-live.ts'],
     ['packages/exchange-adapter/README.md', 0, 'exchange-adapter.ts'],
     ['packages/unifier/README.md', 0, 'unifier.ts'],
+    ['packages/rest/README.md', 0, 'rest.ts'],
+    ['packages/ws/README.md', 0, 'ws.ts'],
   ])('%s block %i is src/%s', (readme, index, file) => {
     // The example file is the block plus one first line naming where it comes from.
     const source = readFileSync(join(import.meta.dirname, file), 'utf8')
@@ -53,6 +55,28 @@ describe('README examples', () => {
     expect(rest.some((l) => trade.test(l))).toBe(true)
     expect(rest.filter((l) => book.test(l)).length).toBeGreaterThan(1) // the loop ran until its signal
     expect(rest).toContain('websocket up - The WebSocket is open.')
+  })
+
+  it('rest: tickers, 1,000 candles in pages of 200, balances and a test order against the sim', async () => {
+    const lines = await runAsync('rest.js')
+    expect(lines[0]).toMatch(/^\d+ -?\d+(\.\d+)?$/)
+    expect(lines.slice(1, 6)).toEqual([
+      '200/1000 (1 requests)',
+      '400/1000 (2 requests)',
+      '600/1000 (3 requests)',
+      '800/1000 (4 requests)',
+      '1000/1000 (5 requests)',
+    ])
+    expect(lines[6]).toMatch(/^1000 \d{4}-\d\d-\d\dT/)
+    expect(lines[7]).toBe("[ 'KRW 1000000' ]")
+  })
+
+  it('ws: status, trades and books from the sim, then the client stats', async () => {
+    const text = (await runAsync('ws.js')).join('\n')
+    expect(text).toMatch(/^status open$/m)
+    expect(text).toMatch(/^KRW-(BTC|ETH) \d{16,} \d+ [\d.]+ (buy|sell)$/m)
+    expect(text).toMatch(/^book \d+ \d+$/m)
+    expect(text).toMatch(/dropped: 0,/)
   })
 
   it('rules: the live dry-run warms up on 200 candles from the backbone', async () => {

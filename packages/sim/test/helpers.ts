@@ -147,7 +147,7 @@ export async function connect(url: string, headers: Record<string, string> = {})
     raw,
     closed,
     send: (v) => ws.send(typeof v === 'string' ? v : JSON.stringify(v)),
-    until: (pred, timeoutMs = 3000) =>
+    until: (pred, timeoutMs = 15_000) =>
       new Promise<void>((resolve, reject) => {
         if (pred(frames)) return resolve()
         const check = () => {
