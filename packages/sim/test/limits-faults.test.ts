@@ -239,7 +239,13 @@ describe('faults', () => {
   }, 60_000)
 
   it('bookUpdatesPerTrade sends extra book frames in the same millisecond with other top sizes', async () => {
-    const s = await sim({ limits: false, markets: ['KRW-BTC'], tradesPerSecond: 10, bookUpdatesPerTrade: 2, speed: 1 })
+    const s = await sim({
+      limits: false,
+      markets: ['KRW-BTC'],
+      tradesPerSecond: 10,
+      bookUpdatesPerTrade: 2,
+      speed: 1,
+    })
     const c = await connect(s.wsUrl)
     c.send([{ ticket: 't' }, { type: 'orderbook', codes: ['KRW-BTC'], is_only_realtime: true }])
     await c.until((f) => f.length >= 9, 20_000)
