@@ -395,3 +395,27 @@ describe('redaction', () => {
     expect(lines).toEqual([`sent ${REDACTED} {"headers":{"Authorization":"${REDACTED}"}}`])
   })
 })
+
+describe('errors inside logged values', () => {
+  it('an Error nested in a log field is redacted: message, stack and cause, none of them leaking a secret', () => {
+    registerSecret('nested-secret-7f3a9c')
+    const cause = new Error('inner nested-secret-7f3a9c')
+    const error = new Error('outer nested-secret-7f3a9c', { cause })
+    const seen: unknown[] = []
+    const log = redactingLogger({
+      debug: () => {},
+      info: () => {},
+      warn: (obj: object, msg?: string) => seen.push(obj, msg),
+      error: () => {},
+    })
+    log.warn({ field: { err: error } }, 'failed')
+    const text = JSON.stringify(seen)
+    expect(text).not.toContain('nested-secret-7f3a9c')
+    expect(text).toContain('outer [REDACTED]')
+    expect(text).toContain('inner [REDACTED]')
+    const top = redact(error) as unknown as { type: string; message: string; stack: string }
+    expect(top.type).toBe('Error')
+    expect(top.message).toBe('outer [REDACTED]')
+    expect(top.stack).not.toContain('nested-secret-7f3a9c')
+  })
+})

@@ -159,6 +159,28 @@ function redactValue(value: unknown, seen: WeakSet<object>, depth: number, max: 
     seen.add(value)
     return value.map((item) => redactValue(item, seen, depth + 1, max))
   }
+  if (value instanceof Error) {
+    // An Error is logged with its message, stack and cause (pino does): they are redacted too,
+    // into a plain object — a BackboneError through its own (already redacted) toJSON.
+    seen.add(value)
+    const json = (value as { toJSON?: () => unknown }).toJSON
+    if (typeof json === 'function') {
+      try {
+        return redactValue(json.call(value), seen, depth + 1, max)
+      } catch {
+        // fall through to the plain fields
+      }
+    }
+    const out: Record<string, unknown> = {
+      type: value.name,
+      message: redactValue(value.message, seen, depth + 1, max),
+    }
+    if (typeof value.stack === 'string') out.stack = redactValue(value.stack, seen, depth + 1, max)
+    const code = (value as { code?: unknown }).code
+    if (code !== undefined) out.code = redactValue(code, seen, depth + 1, max)
+    if (value.cause !== undefined) out.cause = redactValue(value.cause, seen, depth + 1, max)
+    return out
+  }
   const proto = Object.getPrototypeOf(value)
   if (proto !== Object.prototype && proto !== null) return value
   seen.add(value)
