@@ -84,7 +84,7 @@ export interface BackboneOptions {
   policy?: Partial<RouterPolicy> | SmartChannelRouter
   /** REST polling intervals during a WebSocket outage. */
   pollIntervalMs?: Partial<PollIntervals>
-  /** Where counters go in addition to the built-in memory metrics (e.g. {@link createPrometheusMetrics}). */
+  /** Where counters go in addition to the built-in memory metrics (e.g. `createPrometheusMetrics()` from `@bb/router/prometheus`). */
   metrics?: Metrics
   /** Extra options of the REST client. */
   rest?: Omit<RestClientOptions, 'adapter' | 'baseUrl' | 'credentials' | 'logger'>

@@ -10,13 +10,17 @@ export {
   type BackboneEvent,
   type BackboneHealth,
   type BackboneOptions,
+  type BackfillOptions,
   type CandleStreamOptions,
   createBackbone,
+  type LatestStreamOptions,
   type MarketDataBackbone,
   type PollIntervals,
   type SnapshotOptions,
+  type StreamOptions,
 } from './backbone.js'
-export { toAsyncIterable } from './iterate.js'
+export { type AsyncIterableOptions, toAsyncIterable } from './iterate.js'
+export type { WsLinkState, WsLinkView } from './link.js'
 export {
   COUNTER_LABELS,
   COUNTER_NAMES,
