@@ -222,7 +222,10 @@ function candleLength(candle: Candle): number {
  *
  * @example
  * ```ts
+ * import { writeFile } from 'node:fs/promises'
+ * import type { Candle } from '@bb/models'
  * import { backtest, reportToCsv, sevenRules } from '@bb/rules'
+ * declare const candles: Candle[] // e.g. from backbone.getCandles(…) or parseCandlesCsv(…)
  * const report = await backtest({
  *   candles: { file: 'krw-btc-1m.csv', symbol: 'KRW-BTC', interval: '1m' },
  *   rules: sevenRules(),
@@ -411,7 +414,10 @@ function equityOf(paper: DryRunExecutor, quote: string, closes: ReadonlyMap<stri
  *
  * @example
  * ```ts
+ * import { writeFile } from 'node:fs/promises'
+ * import type { Candle } from '@bb/models'
  * import { backtest, reportToJson, sevenRules } from '@bb/rules'
+ * declare const candles: Candle[] // e.g. from backbone.getCandles(…) or parseCandlesCsv(…)
  * const report = await backtest({ candles, rules: sevenRules(), initialBalance: 10_000_000 })
  * await writeFile('report.json', reportToJson(report))
  * ```
@@ -432,7 +438,10 @@ export function reportToJson(report: BacktestReport, space = 2): string {
  *
  * @example
  * ```ts
+ * import { writeFile } from 'node:fs/promises'
+ * import type { Candle } from '@bb/models'
  * import { backtest, reportToCsv, sevenRules } from '@bb/rules'
+ * declare const candles: Candle[] // e.g. from backbone.getCandles(…) or parseCandlesCsv(…)
  * const report = await backtest({ candles, rules: sevenRules(), initialBalance: 10_000_000 })
  * await writeFile('trades.csv', reportToCsv(report, 'trades'))
  * ```

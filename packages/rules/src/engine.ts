@@ -403,7 +403,9 @@ function formatNumber(value: number | boolean | null): string {
  *
  * @example
  * ```ts
+ * import { createBackbone } from '@bb/router'
  * import { createEngine, DryRunExecutor, sevenRules } from '@bb/rules'
+ * const backbone = createBackbone({ exchange: 'upbit' })
  * const engine = createEngine({
  *   strategy: sevenRules(),
  *   executor: new DryRunExecutor({ balances: { KRW: '10000000' } }),

@@ -46,8 +46,10 @@ export interface GatewayCallOptions {
  * @example
  * ```ts
  * import type { OrderGateway } from '@bb/rules'
- * import { createRestClient } from '@bb/rest' // once it exists
- * const gateway: OrderGateway = createRestClient({ credentials })
+ * import { upbit } from '@bb/exchange-adapter'
+ * import { createRestClient } from '@bb/rest'
+ * const credentials = { accessKey: process.env.UPBIT_ACCESS_KEY ?? '', secretKey: process.env.UPBIT_SECRET_KEY ?? '' }
+ * const gateway: OrderGateway = createRestClient({ adapter: upbit, credentials })
  * ```
  */
 export interface OrderGateway {

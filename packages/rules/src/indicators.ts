@@ -300,7 +300,9 @@ export class RollingWindow {
  *
  * @example
  * ```ts
+ * import type { Trade } from '@bb/models'
  * import { CandleAggregator } from '@bb/rules'
+ * declare const trades: Trade[] // e.g. collected from backbone.trades$(…)
  * const aggregator = new CandleAggregator('1m')
  * const closed = trades.flatMap((trade) => aggregator.push(trade) ?? [])
  * ```

@@ -132,9 +132,10 @@ const FINAL_STATES = new Set(['done', 'cancel', 'prevented'])
  *
  * @example
  * ```ts
- * import { createEngine, LiveExecutor, liveConfirmationPhrase, sevenRules } from '@bb/rules'
+ * import { createEngine, LiveExecutor, liveConfirmationPhrase, type OrderGateway, sevenRules } from '@bb/rules'
+ * declare const gateway: OrderGateway // e.g. @bb/rest's client with trade-permission keys
  * const executor = new LiveExecutor({
- *   gateway, // e.g. @bb/rest's client with trade-permission keys
+ *   gateway,
  *   live: true,
  *   maxCapitalAtRisk: 1_700_000,
  *   confirmation: liveConfirmationPhrase(1_700_000), // typed by the user, not generated, in an app

@@ -36,7 +36,7 @@ export function upbitTokenPayload(
  *   { accessKey: 'my-access-key', secretKey: 'my-secret-key' },
  *   { nonce: '00000000-0000-4000-8000-000000000000' },
  * )
- * headers.Authorization.startsWith('Bearer ') // true
+ * headers.Authorization?.startsWith('Bearer ') // true
  * ```
  */
 export function signUpbitRequest(

@@ -40,7 +40,9 @@ export type OrderbookIssue =
  *
  * @example
  * ```ts
+ * import type { OrderbookSnapshot } from '@bb/models'
  * import { checkOrderbook } from '@bb/unifier'
+ * declare const book: OrderbookSnapshot // e.g. from backbone.getOrderbook('KRW-BTC')
  * checkOrderbook(book) // [] for a healthy book
  * ```
  */
@@ -88,7 +90,9 @@ export interface OrderbookState {
  *
  * @example
  * ```ts
+ * import type { OrderbookSnapshot } from '@bb/models'
  * import { createOrderbookState } from '@bb/unifier'
+ * declare const book: OrderbookSnapshot // e.g. from backbone.orderbook$('KRW-BTC')
  * const books = createOrderbookState()
  * const { accepted, issues } = books.apply(book)
  * ```
