@@ -30,6 +30,7 @@ export function publicPackages(base = root) {
     .map(({ dir, json }) => ({
       dir,
       name: json.name,
+      peers: Object.entries(json.peerDependencies ?? {}).map(([name, range]) => `${name}@${range}`),
       specifiers: Object.keys(json.exports ?? { '.': null })
         .filter((key) => key !== './package.json')
         .map((key) => (key === '.' ? json.name : `${json.name}/${key.slice(2)}`)),
@@ -79,9 +80,16 @@ function main() {
       join(project, 'package.json'),
       JSON.stringify({ name: 'bb-pack-check', private: true, type: 'module' }, null, 2),
     )
-    run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', ...files, '@types/node@20'], {
-      cwd: project,
-    })
+    // Optional peer dependencies (prom-client for @bb/router/prometheus) are installed as a user
+    // of those entry points would.
+    const peers = [...new Set(packages.flatMap((p) => p.peers))]
+    run(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--ignore-scripts', ...files, ...peers, '@types/node@20'],
+      {
+        cwd: project,
+      },
+    )
     const specifiers = packages.flatMap((p) => p.specifiers)
     writeFileSync(join(project, 'index.mts'), entrySource(specifiers))
     writeFileSync(
