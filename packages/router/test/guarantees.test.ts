@@ -194,7 +194,9 @@ describe('one outage is one failover and one switch-back', () => {
     sim.faults.dropConnections()
     await sleep(4000)
     const cutEnd = Date.now()
-    await until(() => events.filter((e) => e.type === 'switchback').length >= 3, 20_000, 'switch-backs')
+    // Generous: on a loaded machine the in-process sim answers slowly and the link may re-drop while
+    // it proves itself (still one outage: the assertions below check exactly that).
+    await until(() => events.filter((e) => e.type === 'switchback').length >= 3, 60_000, 'switch-backs')
     await sleep(2000)
     for (const s of subs) s.unsubscribe()
     expect(backbone.ws.stats().reconnects, 'reconnect attempts during the cut').toBeGreaterThan(3)
@@ -218,7 +220,7 @@ describe('one outage is one failover and one switch-back', () => {
       expect(h.link.state).toBe('down')
     }
     for (const symbol of ['KRW-BTC', 'KRW-ETH']) expectExactlyOnce(sim, symbol, received.get(symbol)!)
-  }, 60_000)
+  }, 120_000)
 })
 
 describe('streams take a signal', () => {
