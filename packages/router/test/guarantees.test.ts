@@ -13,7 +13,13 @@ function collectTrades(symbols: readonly string[]) {
 describe('no silent conflation: every WebSocket value reaches orderbook$ and ticker$', () => {
   it('order books and tickers with equal timestamps are all delivered, in arrival order', async () => {
     const { backbone } = await setup(
-      { tradeReconcileMs: 0 },
+      {
+        tradeReconcileMs: 0,
+        // WS against WS only: no liveness gap (and so no REST snapshot) on a loaded machine.
+        ws: {
+          heartbeat: { idleMs: 60_000, probeTimeoutMs: 60_000, silenceMs: 90_000, staleAfterMs: 120_000 },
+        },
+      },
       { markets: ['KRW-BTC'], tradesPerSecond: 10, bookUpdatesPerTrade: 3 },
     )
     const raw: OrderbookSnapshot[] = []
