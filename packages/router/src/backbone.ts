@@ -763,6 +763,8 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
     return new Observable<Trade>((subscriber) => {
       const tracker = createTradeTracker({ contiguousIds: adapter.capabilities.contiguousTradeIds })
       let delivered = false
+      /** The first trade delivered: anything older happened before this stream began. */
+      let firstId: string | undefined
       let catchingUp = false
       let pendingCatchUp = false
       /** The oldest "last id before a gap" asked for while a catch-up was running. */
@@ -780,6 +782,7 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
           return false
         }
         if (check.status === 'late' && delivered) metrics.increment('late_trades_total')
+        if (!delivered) firstId = trade.id
         delivered = true
         subscriber.next(trade)
         return true
@@ -861,7 +864,11 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
             return
           }
           let count = 0
-          for (const trade of ascending) if (deliver(withSource(trade, 'rest'), true)) count++
+          for (const trade of ascending) {
+            // Trades from before the stream began are history, not a loss.
+            if (firstId !== undefined && compareIds(trade.id, firstId) < 0) continue
+            if (deliver(withSource(trade, 'rest'), true)) count++
+          }
           if (count > 0) {
             metrics.increment('reconciled_trades_total', undefined, count)
             emit({ type: 'reconciled', symbol, trades: count })
