@@ -10,10 +10,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, extname, join, relative, resolve, sep } from 'node:path'
 
-/** The folder beside the repository (built, so this file names no path outside it). */
-const SHARED = ['..', 'shared'].join('/')
 import { fileURLToPath } from 'node:url'
 
+/** The folder beside the repository (built, so this file names no path outside it). */
+const SHARED = ['..', 'shared'].join('/')
 const TEXT = new Set(['.md', '.ts', '.mts', '.cts', '.tsx', '.js', '.mjs', '.cjs', '.json', '.yaml', '.yml'])
 const SKIP = new Set(['node_modules', 'dist', 'site', 'coverage', '.turbo', '.git'])
 const SKIP_FILES = new Set(['pnpm-lock.yaml', '.test-results.json'])
