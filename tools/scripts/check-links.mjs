@@ -9,7 +9,6 @@
 // A file containing the marker `links: ignore-file` is skipped (the checker's own fixtures).
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, extname, join, relative, resolve, sep } from 'node:path'
-
 import { fileURLToPath } from 'node:url'
 
 /** The folder beside the repository (built, so this file names no path outside it). */
