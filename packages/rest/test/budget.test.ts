@@ -102,8 +102,13 @@ describe('priority lanes', () => {
     const bulk = downloader.limiter!.stats().candle!.lanes.bulk
     expect(bulk.granted - (statsBefore?.lanes.bulk.granted ?? 0)).toBe(60)
     expect(bulk.waited).toBeGreaterThan(0)
-    // The poll never queued behind the download (FIFO would make it wait up to a second).
-    expect(live.maxWaitMs).toBeLessThan(200)
+    // The poll never queued behind the download: with one FIFO queue it would wait for the
+    // download's slots as long as a page does; in its own lane (and its reserved slot) it waits far
+    // less. A ratio, not a bound in milliseconds, so that a loaded machine's timer lag (which
+    // delays both lanes alike) cannot fail it; the exact schedule is proved on a manual clock in
+    // src/limiter.test.ts.
+    const meanWait = (l: { granted: number; totalWaitMs: number }) => l.totalWaitMs / Math.max(1, l.granted)
+    expect(meanWait(live)).toBeLessThan(meanWait(bulk) / 2)
     expect(lanes.filter((l) => l === 'bulk')).toHaveLength(60)
     expect(lanes.filter((l) => l === 'live').length).toBe(latencies.length)
   }, 60_000)

@@ -274,7 +274,8 @@ describe('errors', () => {
 
   it('a timeout is a TimeoutError; an abort is an AbortedError, promptly', async () => {
     const slow = createRestClient({ adapter: upbit, baseUrl: sim.restUrl, timeoutMs: 100, retries: 0 })
-    sim.faults.delayRest(400)
+    // The sim answers after 10 s: a timeout or an abort that did not work would wait for that.
+    sim.faults.delayRest(10_000)
     const timeout = await caught(slow.getMarkets())
     expect((timeout as { code?: string }).code).toBe('timeout')
     const controller = new AbortController()
@@ -282,22 +283,24 @@ describe('errors', () => {
     setTimeout(() => controller.abort(), 50)
     const aborted = await caught(client.getOrderbook(['KRW-XRP'], { signal: controller.signal }))
     expect(AbortedError.isInstance(aborted)).toBe(true)
-    expect(Date.now() - started).toBeLessThan(300)
+    expect(Date.now() - started).toBeLessThan(5000)
     sim.faults.clear()
     await slow.close()
   })
 })
 
 describe('long timeouts', () => {
-  it('a timeout of 5 s or more (undici timers) is a TimeoutError too', { timeout: 20_000 }, async () => {
+  it('a timeout of 5 s or more (undici timers) is a TimeoutError too', { timeout: 30_000 }, async () => {
     const slow = createRestClient({ adapter: upbit, baseUrl: sim.restUrl, timeoutMs: 5000, retries: 0 })
-    sim.faults.delayRest(7500)
+    // The sim would answer after 20 s; the timeout must end the call at 5 s (the upper bound
+    // leaves a loaded machine 7 s of slack and still fails if the timeout never fires).
+    sim.faults.delayRest(20_000)
     const started = Date.now()
     try {
       const timeout = await caught(slow.getMarkets())
       expect((timeout as { code?: string }).code).toBe('timeout')
       expect(Date.now() - started).toBeGreaterThanOrEqual(4900)
-      expect(Date.now() - started).toBeLessThan(7000)
+      expect(Date.now() - started).toBeLessThan(12_000)
     } finally {
       sim.faults.clear()
       await slow.close()
@@ -412,7 +415,7 @@ describe('private endpoints', () => {
 })
 
 describe('the limiter keeps the client under the exchange limits', () => {
-  it('a burst of 60 ticker requests: zero 429s, near the allowed rate', async () => {
+  it('a burst of 60 ticker requests: zero 429s, the first 10 at once and every later one waits for its slot', async () => {
     const burst = createRestClient({ adapter: upbit, baseUrl: sim.restUrl, batchWindowMs: 0 })
     const before = sim.stats.limitViolations.ticker ?? 0
     const krw = sim.market.codes.filter((c) => c.startsWith('KRW-'))
@@ -424,20 +427,17 @@ describe('the limiter keeps the client under the exchange limits', () => {
     await new Promise((resolve) => setTimeout(resolve, 1100))
     const sentBefore = burst.stats().requests.ticker?.requests ?? 0
     const waitedBefore = burst.stats().limiter.ticker?.waited ?? 0
-    const started = Date.now()
     await Promise.all(sets.map((set) => burst.getTickers(set)))
-    const seconds = (Date.now() - started) / 1000
     const sent = (burst.stats().requests.ticker?.requests ?? 0) - sentBefore
     expect(sent).toBe(60)
     expect(sim.stats.limitViolations.ticker ?? 0).toBe(before)
     expect(burst.stats().requests.ticker?.status429 ?? 0).toBe(0)
-    // The first 10 go at once, every later one waits for its slot...
+    // The first 10 go at once, every later one waits for its slot.
     expect((burst.stats().limiter.ticker?.waited ?? 0) - waitedBefore).toBe(sent - 10)
-    // ...and the limiter uses at least 90 % of the allowed 10/s: 50 waiting requests in 5 windows.
-    // (The benchmark measures this precisely; under a loaded CI machine the test allows 80 %.)
-    expect(50 / seconds).toBeGreaterThan(8)
+    // (The rate the limiter keeps — 35 requests in exactly three windows — is proved on a manual
+    // clock in src/limiter.test.ts: wall-clock time on a loaded machine measures the machine.)
     await burst.close()
-  }, 20_000)
+  }, 30_000)
 
   it('two clients sharing one limiter stay under the limit together', async () => {
     const a = createRestClient({ adapter: upbit, baseUrl: sim.restUrl })
