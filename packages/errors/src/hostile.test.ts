@@ -98,7 +98,7 @@ describe('hostile server text', () => {
       cause: new Error(body),
     })
     const json = JSON.stringify(error.toJSON())
-    expect(performance.now() - start).toBeLessThan(500)
+    expect(performance.now() - start).toBeLessThan(2000) // quadratic: hours; linear: ~10 ms
     expect(error.shortMessage.length).toBeLessThan(MAX_ERROR_TEXT_LENGTH + 40)
     expect(error.details.exchangeMessage).toMatch(/… \[\d+ more characters\]$/)
     expect((error.details.nested as { list: string[] }).list[0]!.length).toBeLessThan(

@@ -129,7 +129,7 @@ describe('bad input to the public functions of @bb/models', () => {
     const text = `${'1'.repeat(1024 * 1024)}x`
     const start = performance.now()
     expect(toDecimal(text)).toBeUndefined()
-    expect(performance.now() - start).toBeLessThan(250)
+    expect(performance.now() - start).toBeLessThan(2000) // quadratic: hours; linear: ~10 ms
   })
 
   it.each([
