@@ -76,13 +76,12 @@ describe('hostile server text', () => {
     const small = repeatTo(pattern, 64 * KB)
     const large = repeatTo(pattern, MB)
     redact(small) // warm up
-    const tSmall = timeOf(() => redact(small))
     const tLarge = timeOf(() => redact(large))
-    // On 02c60f3 the JWT pattern took 1.4 s for 64 KB of `eyJ-` and grew with the square.
-    expect(tLarge).toBeLessThan(250)
-    // 16× the input: linear is ~16× (up to ~45× measured on a loaded 2-core VM: caches, GC),
-    // quadratic ~256×. The floor absorbs timer noise on tiny runs.
-    expect(tLarge / Math.max(tSmall, 1)).toBeLessThan(100)
+    // On 02c60f3 the JWT pattern took 1.4 s for 64 KB of `eyJ-` and grew with the square: about
+    // 6 minutes for 1 MB. Linear takes 10-30 ms (up to ~500 ms measured under a load average of
+    // 20 on 2 cores), so a bound far above that and far below the quadratic time cannot be broken
+    // by a loaded machine. (A ratio of two timings could: it flaked under load.)
+    expect(tLarge).toBeLessThan(5000)
   })
 
   it('keeps at most MAX_ERROR_TEXT_LENGTH characters of a server text, with a marker', () => {

@@ -33,7 +33,7 @@ describe('no silent conflation: every WebSocket value reaches orderbook$ and tic
       backbone.orderbook$('KRW-BTC').subscribe((b) => b.source === 'ws' && books.push(b)),
       backbone.ticker$('KRW-BTC').subscribe((t) => t.source === 'ws' && tickers.push(t)),
     ]
-    await until(() => books.length > 200 && tickers.length > 40, 40_000, 'a busy feed')
+    await until(() => books.length > 200 && tickers.length > 40, 90_000, 'a busy feed')
     for (const s of subs) s.unsubscribe()
     // The feed really has equal timestamps (the case that used to be dropped)…
     const equal = raw.filter((b, i) => i > 0 && b.timestamp === raw[i - 1]!.timestamp).length

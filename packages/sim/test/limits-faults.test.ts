@@ -296,8 +296,10 @@ describe('faults', () => {
     const c = await connect(s.wsUrl)
     await post('/faults/drop-connections')
     expect((await c.closed).code).toBe(1006)
-    expect((await post('/faults/storm-429', { durationMs: 100 })).status).toBe(200)
+    // Long enough that a loaded machine's next request still falls inside it; cleared after.
+    expect((await post('/faults/storm-429', { durationMs: 5000 })).status).toBe(200)
     expect((await get(s, '/v1/market/all')).status).toBe(429)
+    expect((await post('/faults/clear')).status).toBe(200)
     const p0 = s.market.price('KRW-XRP')
     await post('/market/crash', { code: 'KRW-XRP', pct: 15, durationMs: 10_000 })
     await post('/clock/advance', { ms: 60_000 })

@@ -127,7 +127,7 @@ describe('streams', () => {
     } finally {
       await r.close()
     }
-  })
+  }, 90_000) // the sim's first tickers are slow to build on a loaded machine
 
   it('large sets are split over several connections', async () => {
     const r = await rig({ tradesPerSecond: 100 }, { maxStreamsPerConnection: 2 })
