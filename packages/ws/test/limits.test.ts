@@ -18,7 +18,8 @@ describe('limits, leaks and backpressure', () => {
       }
       const start = Date.now()
       let changes = 0
-      while (Date.now() - start < 3000) {
+      // A fixed number of changes (bounded in time too), so that a loaded machine only slows it.
+      while (changes < 1200 && Date.now() - start < 60_000) {
         for (let i = 0; i < 5; i++) {
           const kind = ['trade', 'orderbook', 'candle'][Math.floor(random() * 3)]!
           const key = `${kind}:${symbols[Math.floor(random() * symbols.length)]}`
@@ -40,10 +41,12 @@ describe('limits, leaks and backpressure', () => {
         }
         await sleep(5)
       }
-      expect(changes).toBeGreaterThan(1000)
+      const seconds = (Date.now() - start) / 1000
+      expect(changes).toBeGreaterThanOrEqual(1200)
       const sent = r.client.stats().requestsSent
       // the merged set went out coalesced: far fewer requests than changes, within 5/s
-      expect(sent).toBeLessThanOrEqual(5 * 4 + 1)
+      expect(sent).toBeLessThan(changes / 20)
+      expect(sent).toBeLessThanOrEqual(5 * Math.ceil(seconds + 1) + 1)
       // the final set: one subscription per live key, and data flows for it
       for (const s of live.values()) s.unsubscribe()
       live.clear()
@@ -56,7 +59,7 @@ describe('limits, leaks and backpressure', () => {
     } finally {
       await r.close()
     }
-  }, 20_000)
+  }, 90_000)
 
   it('1,000 subscribe/unsubscribe cycles leave no listeners, timers or sockets behind', async () => {
     const r = await rig({ tradesPerSecond: 20 })
