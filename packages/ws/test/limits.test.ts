@@ -46,7 +46,7 @@ describe('limits, leaks and backpressure', () => {
       const sent = r.client.stats().requestsSent
       // the merged set went out coalesced: far fewer requests than changes, within 5/s
       expect(sent).toBeLessThan(changes / 20)
-      expect(sent).toBeLessThanOrEqual(5 * Math.ceil(seconds + 1) + 1)
+      expect(sent).toBeLessThanOrEqual(5 * (Math.ceil(seconds) + 2) + 1) // a window may open at each end
       // the final set: one subscription per live key, and data flows for it
       for (const s of live.values()) s.unsubscribe()
       live.clear()
