@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     // Generous: the suite must pass on a loaded 2-core machine (real sockets against @bb/sim).
-    testTimeout: 30_000,
+    testTimeout: 60_000, // sim-based tests on a loaded 2-core machine
     hookTimeout: 30_000,
     // A test that asserts nothing cannot fail: every test must make at least one assertion.
     expect: { requireAssertions: true },

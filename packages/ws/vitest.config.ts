@@ -6,7 +6,7 @@ export default defineConfig({
     // slow consumers): run the files one after another so they do not compete for the CPU.
     fileParallelism: false,
     // Generous: the suite must pass on a loaded 2-core machine.
-    testTimeout: 30_000,
+    testTimeout: 60_000, // sim-based tests on a loaded 2-core machine
     hookTimeout: 30_000,
     // A test that asserts nothing cannot fail: every test must make at least one assertion.
     expect: { requireAssertions: true },
