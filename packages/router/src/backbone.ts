@@ -13,7 +13,6 @@ import {
   type Balance,
   type Candle,
   type CandleInterval,
-  candleOpenTime,
   compareIds,
   type Market,
   type Order,
@@ -31,6 +30,7 @@ import {
   type RestClientOptions,
 } from '@bb/rest'
 import { createTradeTracker } from '@bb/unifier'
+import { aggregateCandles } from '@bb/utils'
 import {
   createWsClient,
   type GapEvent,
@@ -1019,7 +1019,7 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
               complete: () => inner.complete(),
             }),
           )
-        : aggregate(tradeStream(symbol), interval, () => last)
+        : tradeStream(symbol).pipe(aggregateCandles(interval, { continueFrom: () => last }))
       const liveSubscription = live.subscribe({
         next: (candle) => (historyDone ? emitCandle(candle) : held.push(candle)),
         error: (error) => subscriber.error(error),
@@ -1341,61 +1341,6 @@ function untilAborted<T>(source: Observable<T>, signal: AbortSignal): Observable
       signal.removeEventListener('abort', onAbort)
       inner.unsubscribe()
     }
-  })
-}
-
-/** Builds candles of `interval` from a trade stream, continuing the last known candle. */
-function aggregate(
-  trades: Observable<Trade>,
-  interval: CandleInterval,
-  lastKnown: () => Candle | undefined,
-): Observable<Candle> {
-  return new Observable<Candle>((subscriber) => {
-    let current: Candle | undefined
-    return trades.subscribe({
-      next: (trade) => {
-        const open = candleOpenTime(trade.timestamp, interval)
-        const base =
-          current && current.timestamp === open
-            ? current
-            : lastKnown()?.timestamp === open
-              ? lastKnown()
-              : undefined
-        const candle: Candle = base
-          ? Object.freeze({
-              ...base,
-              high: trade.price.greaterThan(base.high) ? trade.price : base.high,
-              low: trade.price.lessThan(base.low) ? trade.price : base.low,
-              close: trade.price,
-              volume: base.volume.plus(trade.size),
-              quoteVolume: base.quoteVolume.plus(trade.price.times(trade.size)),
-              lastTradeAt: trade.timestamp,
-              receivedAt: trade.receivedAt,
-              source: trade.source,
-            })
-          : Object.freeze({
-              exchange: trade.exchange,
-              symbol: trade.symbol,
-              base: trade.base,
-              quote: trade.quote,
-              timestamp: open,
-              receivedAt: trade.receivedAt,
-              source: trade.source,
-              interval,
-              open: trade.price,
-              high: trade.price,
-              low: trade.price,
-              close: trade.price,
-              volume: trade.size,
-              quoteVolume: trade.price.times(trade.size),
-              lastTradeAt: trade.timestamp,
-            })
-        current = candle
-        subscriber.next(candle)
-      },
-      error: (e) => subscriber.error(e),
-      complete: () => subscriber.complete(),
-    })
   })
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { type Clock, every, systemClock } from '@bb/utils'
 import { type Account, D, decText, Engine, ExchangeError } from './exchange/engine.js'
 import { bodyQuery, decodedQuery, peekAccessKey, sha512Hex, verifyJwt } from './exchange/jwt.js'
 import { Faults } from './faults.js'
@@ -99,14 +100,15 @@ function exchangeError(name: string, message: string): Raw {
  */
 export async function startSim(options: StartSimOptions = {}): Promise<Sim> {
   const seed = options.seed ?? 1
-  const startTime = options.startTime ?? Date.now()
+  const wall: Clock = options.clock ?? systemClock
+  const startTime = options.startTime ?? wall.now()
   const logger: SimLogger | undefined = options.logger
   const tradesPerSecond = options.tradesPerSecond ?? 0.5
   if (!(tradesPerSecond > 0) || !Number.isFinite(tradesPerSecond))
     throw new RangeError('tradesPerSecond must be a finite number > 0')
   const seedRng = new Rng(seed)
   const definitions = resolveMarkets(options.markets, () => seedRng.next())
-  const clock = new SimClock(startTime, options.speed ?? 1)
+  const clock = new SimClock(startTime, options.speed ?? 1, () => wall.now())
   const model = new MarketModel({
     seed,
     startTime,
@@ -122,9 +124,11 @@ export async function startSim(options: StartSimOptions = {}): Promise<Sim> {
       lastSequentialId: undefined,
     }
   const engine = new Engine(model, () => model.processedTime)
-  const limiter = new RateLimiter(options.limits === false ? false : resolveLimits(options.limits))
+  const limiter = new RateLimiter(options.limits === false ? false : resolveLimits(options.limits), () =>
+    wall.now(),
+  )
   let hub: WsHub | undefined
-  const faults = new Faults(seed, stats, () => hub?.dropAll() ?? 0)
+  const faults = new Faults(seed, stats, () => hub?.dropAll() ?? 0, wall)
   hub = new WsHub({
     model,
     engine,
@@ -136,6 +140,7 @@ export async function startSim(options: StartSimOptions = {}): Promise<Sim> {
     upIntervalMs: options.upIntervalMs ?? 10_000,
     bookUpdatesPerTrade: options.bookUpdatesPerTrade ?? 0,
     synthetic: options.replay === undefined,
+    clock: wall,
   })
   const wsHub = hub
   const replaying = options.replay !== undefined
@@ -176,11 +181,12 @@ export async function startSim(options: StartSimOptions = {}): Promise<Sim> {
     }
   }
   const sync = (): void => produce(clock.now())
-  let driver: NodeJS.Timeout | undefined
+  let driver: (() => void) | undefined
   const startDriver = (): void => {
-    if (driver) clearInterval(driver)
+    driver?.()
     driver = undefined
-    if (clock.speed > 0) driver = setInterval(sync, 50)
+    if (clock.speed > 0)
+      driver = every(wall, 50, sync, (error) => logger?.error({ error: String(error) }, 'sim driver failed'))
   }
   startDriver()
 
@@ -246,7 +252,7 @@ export async function startSim(options: StartSimOptions = {}): Promise<Sim> {
     return undefined
   }
 
-  const timers = new Set<NodeJS.Timeout>()
+  const timers = new Set<unknown>()
   const reply = (
     res: ServerResponse,
     status: number,
@@ -260,7 +266,7 @@ export async function startSim(options: StartSimOptions = {}): Promise<Sim> {
     }
     const delay = faults.state.restDelayMs
     if (delay > 0) {
-      const t = setTimeout(() => {
+      const t = wall.setTimeout(() => {
         timers.delete(t)
         write()
       }, delay)
@@ -604,14 +610,14 @@ export async function startSim(options: StartSimOptions = {}): Promise<Sim> {
 
   // ------------------------------------------------------------------ replay
 
-  let replayTimer: NodeJS.Timeout | undefined
+  let replayTimer: unknown
   if (options.replay) {
     const { frames, loop = false, speed = 1 } = options.replay
     let i = 0
-    let base = Date.now()
+    let base = wall.now()
     const step = (): void => {
       replayTimer = undefined
-      const elapsed = (Date.now() - base) * speed
+      const elapsed = (wall.now() - base) * speed
       while (i < frames.length && (frames[i]?.t ?? 0) <= elapsed) {
         const f = frames[i++]
         if (!f) continue
@@ -621,10 +627,10 @@ export async function startSim(options: StartSimOptions = {}): Promise<Sim> {
       if (i >= frames.length) {
         if (!loop || frames.length === 0) return
         i = 0
-        base = Date.now()
+        base = wall.now()
       }
       const next = frames[i]?.t ?? 0
-      replayTimer = setTimeout(step, Math.max(0, (next - (Date.now() - base) * speed) / speed))
+      replayTimer = wall.setTimeout(step, Math.max(0, (next - (wall.now() - base) * speed) / speed))
     }
     step()
   }
@@ -685,10 +691,10 @@ export async function startSim(options: StartSimOptions = {}): Promise<Sim> {
     close(): Promise<void> {
       if (closing) return closing
       closing = (async () => {
-        if (driver) clearInterval(driver)
+        driver?.()
         driver = undefined
-        if (replayTimer) clearTimeout(replayTimer)
-        for (const t of timers) clearTimeout(t)
+        if (replayTimer !== undefined) wall.clearTimeout(replayTimer)
+        for (const t of timers) wall.clearTimeout(t)
         timers.clear()
         faults.dispose()
         await wsHub.close()

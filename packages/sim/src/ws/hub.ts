@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
+import { type Clock, every, systemClock } from '@bb/utils'
 import { type WebSocket, WebSocketServer } from 'ws'
 import type { Account, Engine, Fill, Order } from '../exchange/engine.js'
 import { decText } from '../exchange/engine.js'
@@ -82,7 +83,7 @@ interface Conn {
   subs: Sub[]
   ticket: string | undefined
   lastInbound: number
-  upTimer: NodeJS.Timeout | undefined
+  upTimer: (() => void) | undefined
   readonly msgTimes: number[]
   closing: boolean
   /** Frames waiting for the next flush (written as one TCP write). */
@@ -91,7 +92,7 @@ interface Conn {
   /** Frames waiting out `delayWs`, in send order. */
   delayed: { due: number; frame: Buffer }[]
   /** A trade frame held back by `reorderTrades`, sent after the next one. */
-  heldTrade?: { frame: Buffer; timer: NodeJS.Timeout } | undefined
+  heldTrade?: { frame: Buffer; timer: unknown } | undefined
 }
 
 interface Entry {
@@ -122,6 +123,8 @@ export interface HubOptions {
   readonly bookUpdatesPerTrade?: number
   /** `false` in replay mode: no snapshots from the simulated market. */
   readonly synthetic: boolean
+  /** The real-time clock of the hub's timers (idle checks, UP statuses, delays). @default systemClock */
+  readonly clock?: Clock
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -149,14 +152,27 @@ export class WsHub {
   private readonly index = new Map<string, Map<string, Map<Conn, Entry>>>()
   private readonly privateConns = new Set<Conn>()
   private readonly candleDirty = new Set<MarketState>()
-  private readonly timers = new Set<NodeJS.Timeout>()
-  private idleTimer: NodeJS.Timeout | undefined
+  private readonly timers = new Set<unknown>()
+  private idleTimer: (() => void) | undefined
+  private readonly clock: Clock
+  /** A timer callback that throws is logged, never fatal (the schedule continues). */
+  private readonly contain = (error: unknown): void =>
+    this.o.logger?.error(
+      { error: error instanceof Error ? error.message : String(error) },
+      'hub timer failed',
+    )
   private nextId = 1
   private closed = false
 
   constructor(private readonly o: HubOptions) {
+    this.clock = o.clock ?? systemClock
     if (o.idleTimeoutMs > 0) {
-      this.idleTimer = setInterval(() => this.checkIdle(), Math.max(50, Math.min(1000, o.idleTimeoutMs / 4)))
+      this.idleTimer = every(
+        this.clock,
+        Math.max(50, Math.min(1000, o.idleTimeoutMs / 4)),
+        () => this.checkIdle(),
+        this.contain,
+      )
     }
   }
 
@@ -212,7 +228,7 @@ export class WsHub {
         format: 'DEFAULT',
         subs: [],
         ticket: undefined,
-        lastInbound: Date.now(),
+        lastInbound: this.clock.now(),
         upTimer: undefined,
         msgTimes: [],
         closing: false,
@@ -226,10 +242,10 @@ export class WsHub {
       this.o.stats.ws.connectionsTotal++
       ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary))
       ws.on('ping', () => {
-        conn.lastInbound = Date.now()
+        conn.lastInbound = this.clock.now()
       })
       ws.on('pong', () => {
-        conn.lastInbound = Date.now()
+        conn.lastInbound = this.clock.now()
       })
       ws.on('close', () => this.remove(conn))
       ws.on('error', () => this.remove(conn))
@@ -242,13 +258,13 @@ export class WsHub {
     if (!this.conns.delete(conn)) return
     this.privateConns.delete(conn)
     this.unindex(conn)
-    if (conn.upTimer) clearInterval(conn.upTimer)
+    conn.upTimer?.()
     conn.upTimer = undefined
     this.o.stats.ws.connectionsOpen = this.conns.size
   }
 
   private checkIdle(): void {
-    const limit = Date.now() - this.o.idleTimeoutMs
+    const limit = this.clock.now() - this.o.idleTimeoutMs
     for (const c of this.conns) {
       if (c.lastInbound < limit) {
         this.o.logger?.debug({ conn: c.id }, 'idle timeout')
@@ -261,7 +277,7 @@ export class WsHub {
   // ------------------------------------------------------------------ inbound
 
   private onMessage(conn: Conn, data: unknown, _isBinary: boolean): void {
-    conn.lastInbound = Date.now()
+    conn.lastInbound = this.clock.now()
     if (conn.closing) return
     const text = Buffer.isBuffer(data)
       ? data.toString('utf8')
@@ -272,7 +288,7 @@ export class WsHub {
     if (text.trim() === 'PING') {
       this.sendStatus(conn)
       if (!conn.upTimer) {
-        conn.upTimer = setInterval(() => this.sendStatus(conn), this.o.upIntervalMs)
+        conn.upTimer = every(this.clock, this.o.upIntervalMs, () => this.sendStatus(conn), this.contain)
       }
       return
     }
@@ -313,7 +329,7 @@ export class WsHub {
   private allowMessage(conn: Conn): boolean {
     const config = this.o.limiter.config
     if (config === false) return true
-    const now = Date.now()
+    const now = this.clock.now()
     const times = conn.msgTimes
     while (times.length > 0 && (times[0] as number) <= now - 60_000) times.shift()
     const rule = config.groups['websocket-message']
@@ -445,7 +461,7 @@ export class WsHub {
       'error',
       true,
     )
-    const t = setTimeout(() => {
+    const t = this.clock.setTimeout(() => {
       this.timers.delete(t)
       if (conn.ws.readyState === conn.ws.OPEN) conn.ws.close(1000)
     }, 150)
@@ -511,14 +527,14 @@ export class WsHub {
       const held = conn.heldTrade
       if (held) {
         conn.heldTrade = undefined
-        clearTimeout(held.timer)
+        this.clock.clearTimeout(held.timer)
         this.timers.delete(held.timer)
         this.deliver(conn, frame, type, true)
         this.deliver(conn, held.frame, type, true)
         return
       }
       if (f.takeReorder()) {
-        const timer = setTimeout(() => {
+        const timer = this.clock.setTimeout(() => {
           this.timers.delete(timer)
           const h = conn.heldTrade
           conn.heldTrade = undefined
@@ -536,7 +552,7 @@ export class WsHub {
     const delay = f.state.wsDelayMs
     if (delay > 0 || conn.delayed.length > 0) {
       // Order kept across delay changes: a frame never overtakes one delayed before it.
-      const now = Date.now()
+      const now = this.clock.now()
       const last = conn.delayed.at(-1)?.due ?? 0
       conn.delayed.push({ due: Math.max(now + delay, last), frame: out })
       if (conn.delayed.length === 1) this.armDelayed(conn)
@@ -547,15 +563,15 @@ export class WsHub {
   private armDelayed(conn: Conn): void {
     const head = conn.delayed[0]
     if (!head) return
-    const t = setTimeout(
+    const t = this.clock.setTimeout(
       () => {
         this.timers.delete(t)
-        const now = Date.now()
+        const now = this.clock.now()
         while (conn.delayed.length > 0 && conn.delayed[0]!.due <= now)
           this.enqueue(conn, conn.delayed.shift()!.frame)
         this.armDelayed(conn)
       },
-      Math.max(0, head.due - Date.now()),
+      Math.max(0, head.due - this.clock.now()),
     )
     this.timers.add(t)
   }
@@ -859,8 +875,8 @@ export class WsHub {
   /** Closes everything. */
   close(): Promise<void> {
     this.closed = true
-    if (this.idleTimer) clearInterval(this.idleTimer)
-    for (const t of this.timers) clearTimeout(t)
+    this.idleTimer?.()
+    for (const t of this.timers) this.clock.clearTimeout(t)
     this.timers.clear()
     this.dropAll()
     return new Promise((resolve) => this.wss.close(() => resolve()))
