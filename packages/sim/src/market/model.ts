@@ -1,110 +1,26 @@
 import { hashInts, Rng } from '../util/rng.js'
 import { DAY, dateDash, MINUTE, utcDayStart } from '../util/time.js'
+import { bookAfter, topOfBook } from './book.js'
 import type { MarketDefinition } from './catalog.js'
+import { eventLog, injectEvent, recentEvent, scheduleEvents } from './events.js'
+import type { Book, Extremes, MarketState, MinutePlan, PriceEvent, TopOfBook } from './state.js'
+import { MarketState as MarketStateClass } from './state.js'
 import { addTrade, compareSid, mergeAll, type Summary, summaryOf, type TradeRecord } from './summary.js'
-import { fix, type QuoteCurrency, roundToTick, stepTick, tickFor } from './ticks.js'
+import { roundToTick, tickFor } from './ticks.js'
+import { volumeOf } from './volume.js'
+import { extendWalk, SIGMA } from './walk.js'
+
+export type { Book, BookLevel, Extremes, PriceEvent, TopOfBook } from './state.js'
+export { MarketState } from './state.js'
+export { volumeOf } from './volume.js'
 
 /** Days of history before `startTime`. */
 export const HISTORY_DAYS = 30
 /** Days of exact (trade-level) history: trades and seconds candles are available this far back. */
 export const EXACT_DAYS = 7
 
-const SIGMA = [0.0003, 0.0005, 0.0011] as const // per-minute log std: calm, normal, volatile
 const RATE_MULT = [0.7, 1, 1.8] as const
-const BOOK_LEVELS = 30
 const FIELDS = 11 // per-minute block layout, see writeBlock
-
-/** A crash or surge: the price moves by `logShift` (log) linearly over `durationMs` from `start`. */
-export interface PriceEvent {
-  readonly start: number
-  readonly durationMs: number
-  readonly logShift: number
-  readonly injected: boolean
-  /** Share of the move given back afterwards (scheduled events partly recover). */
-  readonly revert: number
-  /** How long the recovery takes. */
-  readonly revertMs: number
-}
-
-interface MinutePlan {
-  readonly minute: number
-  readonly n: number
-  readonly ts: Float64Array
-  readonly logp: Float64Array
-  readonly vol: Float64Array
-  readonly bid: Uint8Array
-  next: number
-}
-
-/** One side level of the book: `[price, size]`. */
-export type BookLevel = readonly [price: number, size: number]
-
-/** A synthesized order book. */
-export interface Book {
-  readonly timestamp: number
-  readonly asks: readonly BookLevel[]
-  readonly bids: readonly BookLevel[]
-}
-
-/** Top of book after a trade. */
-export interface TopOfBook {
-  readonly askPrice: number
-  readonly askSize: number
-  readonly bidPrice: number
-  readonly bidSize: number
-}
-
-/** 52-week extremes. */
-export interface Extremes {
-  high: number
-  highDate: string
-  low: number
-  lowDate: string
-}
-
-/** Per-market state of the model. */
-export class MarketState {
-  readonly def: MarketDefinition
-  readonly index: number
-  readonly quote: QuoteCurrency
-  /** Expected trades per minute at the normal regime. */
-  readonly ratePerMinute: number
-  /** log of the typical trade notional in quote currency. */
-  readonly notionalMu: number
-  readonly volFactor: number
-  readonly salt: number
-  logW = new Float64Array(64 * 1024)
-  regime = new Uint8Array(64 * 1024)
-  walkLen = 0
-  logScale = 0
-  events: PriceEvent[] = []
-  eventDaysUntil = 0 // scheduled events generated for days < this (day index)
-  // live tape
-  readonly trades: TradeRecord[] = []
-  readonly liveMinutes = new Map<number, Summary>()
-  plan: MinutePlan | undefined
-  last: TradeRecord | undefined
-  emitted = 0
-  firstLiveSid: TradeRecord | undefined
-  // caches
-  readonly dayCache = new Map<number, Summary | null>()
-  readonly prevCloseCache = new Map<number, number>()
-  today: { day: number; summary: Summary | undefined } | undefined
-  rolling: { from: number; volume: number; turnover: number } | undefined
-  extremes: Extremes | undefined
-  bookMemo: { key: string; level: number; book: Book } | undefined
-
-  constructor(def: MarketDefinition, index: number, seed: number, tradesPerSecond: number) {
-    this.def = def
-    this.index = index
-    this.quote = def.quote
-    this.salt = hashInts(seed, index, def.code.length, def.code.charCodeAt(4) || 0)
-    this.ratePerMinute = Math.max(0.05, tradesPerSecond * 60 * def.liquidity)
-    const typical = def.quote === 'KRW' ? 250_000 : def.quote === 'BTC' ? 0.0018 : 180
-    this.notionalMu = Math.log(typical) - 0.6
-    this.volFactor = 1 + 0.5 * (1 - Math.min(1, def.liquidity))
-  }
-}
 
 /** Options of the market model. */
 export interface ModelOptions {
@@ -134,7 +50,8 @@ export class MarketModel {
   processedTime: number
   onTrade: TradeListener | undefined
   onAdvanced: ((t: number) => void) | undefined
-  private readonly scheduledEvents: boolean
+  /** Whether scheduled crashes and surges happen after the start. */
+  readonly scheduledEvents: boolean
   private readonly blocks = new Map<string, Float64Array>()
   private readonly minuteTrades = new Map<string, TradeRecord[]>()
 
@@ -145,7 +62,9 @@ export class MarketModel {
     this.historyStartMinute = (utcDayStart(options.startTime) - HISTORY_DAYS * DAY) / MINUTE
     this.exactFromMinute = (utcDayStart(options.startTime) - EXACT_DAYS * DAY) / MINUTE
     this.scheduledEvents = options.scheduledEvents
-    this.markets = options.markets.map((d, i) => new MarketState(d, i, options.seed, options.tradesPerSecond))
+    this.markets = options.markets.map(
+      (d, i) => new MarketStateClass(d, i, options.seed, options.tradesPerSecond),
+    )
     for (const m of this.markets) {
       this.byCode.set(m.def.code, m)
       this.ensureEvents(m, Math.floor(options.startTime / DAY) + 2)
@@ -169,99 +88,25 @@ export class MarketModel {
   // ---------------------------------------------------------------- walk and events
 
   private ensureWalk(m: MarketState, len: number): void {
-    if (len <= m.walkLen) return
-    if (len > m.logW.length) {
-      let size = m.logW.length
-      while (size < len) size *= 2
-      const w = new Float64Array(size)
-      w.set(m.logW)
-      m.logW = w
-      const r = new Uint8Array(size)
-      r.set(m.regime)
-      m.regime = r
-    }
-    for (let i = m.walkLen; i < len; i++) {
-      const rng = new Rng(hashInts(this.seed, m.salt, this.historyStartMinute + i, 1))
-      if (i === 0) {
-        m.logW[0] = 0
-        m.regime[0] = 1
-        continue
-      }
-      let regime = m.regime[i - 1] as number
-      if (rng.next() < 1 / 300) {
-        const u = rng.next()
-        regime = u < 0.4 ? 0 : u < 0.85 ? 1 : 2
-      }
-      m.regime[i] = regime
-      const sigma = (SIGMA[m.regime[i - 1] as 0 | 1 | 2] ?? 0.0012) * m.volFactor
-      m.logW[i] = (m.logW[i - 1] as number) + sigma * rng.normal()
-    }
-    m.walkLen = len
+    extendWalk(m, len, this.seed, this.historyStartMinute)
   }
 
   private ensureEvents(m: MarketState, untilDay: number): void {
-    if (m.eventDaysUntil === 0) m.eventDaysUntil = this.historyStartMinute / 1440
-    for (let day = m.eventDaysUntil; day < untilDay; day++) {
-      const rng = new Rng(hashInts(this.seed, m.salt, day, 3))
-      if (rng.next() >= 0.12) continue
-      const start = day * DAY + rng.int(DAY)
-      if (start >= this.startTime && !this.scheduledEvents) continue
-      const pct = 0.05 + 0.1 * rng.next()
-      const sign = rng.next() < 0.5 ? -1 : 1
-      const durationMs = 15_000 + rng.int(40_000)
-      this.insertEvent(m, {
-        start,
-        durationMs,
-        logShift: Math.log(1 + sign * pct),
-        injected: false,
-        revert: 0.4 + 0.4 * rng.next(),
-        revertMs: 30 * MINUTE + rng.int(150 * MINUTE),
-      })
-    }
-    m.eventDaysUntil = Math.max(m.eventDaysUntil, untilDay)
-  }
-
-  private insertEvent(m: MarketState, e: PriceEvent): void {
-    let i = m.events.length
-    while (i > 0 && (m.events[i - 1] as PriceEvent).start > e.start) i--
-    m.events.splice(i, 0, e)
+    scheduleEvents(m, untilDay, this)
   }
 
   /** Injects a crash (negative pct) or surge starting now. */
   inject(m: MarketState, pct: number, durationMs: number): PriceEvent {
-    const e: PriceEvent = {
-      start: this.processedTime + 1,
-      durationMs: Math.max(1, durationMs),
-      logShift: Math.log(1 + pct),
-      injected: true,
-      revert: 0,
-      revertMs: 1,
-    }
-    this.insertEvent(m, e)
-    return e
+    return injectEvent(m, this.processedTime + 1, pct, durationMs)
   }
 
   eventLog(m: MarketState, t: number): number {
-    let sum = 0
-    for (const e of m.events) {
-      if (e.start > t) break
-      const f = (t - e.start) / e.durationMs
-      if (f < 1) sum += e.logShift * f
-      else {
-        const back = Math.min(1, (t - e.start - e.durationMs) / e.revertMs)
-        sum += e.logShift * (1 - e.revert * back)
-      }
-    }
-    return sum
+    return eventLog(m, t)
   }
 
   /** Whether a crash/surge touched this market in the 24 h before `t`. */
   recentEvent(m: MarketState, t: number): boolean {
-    for (const e of m.events) {
-      if (e.start > t) break
-      if (e.start + e.durationMs >= t - DAY) return true
-    }
-    return false
+    return recentEvent(m, t)
   }
 
   // ---------------------------------------------------------------- per-minute generation
@@ -788,63 +633,13 @@ export class MarketModel {
 
   /** Top of the book right after trade `t`. */
   topOfBook(m: MarketState, t: TradeRecord): TopOfBook {
-    const { askPrice, bidPrice } = bookAnchors(m.quote, t)
-    const rng = new Rng(hashInts(this.seed, m.salt, t.ts, t.sub))
-    const askSize = this.levelSize(m, rng, askPrice, 0)
-    const bidSize = this.levelSize(m, rng, bidPrice, 0)
-    return { askPrice, askSize, bidPrice, bidSize }
-  }
-
-  private levelSize(m: MarketState, rng: Rng, price: number, level: number): number {
-    const notional = Math.exp(m.notionalMu + 1.2 + 0.15 * Math.min(level, 10) + 0.9 * rng.normal())
-    return volumeOf(notional / price)
+    return topOfBook(this.seed, m, t)
   }
 
   /** The full 30-level book (native grid) after the last trade. */
   book(m: MarketState): Book {
-    const t = this.lastTrade(m)
-    const key = t ? `${t.ts}:${t.sub}` : 'none'
-    if (m.bookMemo && m.bookMemo.key === key) return m.bookMemo.book
-    const ref = t ?? { ts: this.processedTime, sub: 0, price: m.def.referencePrice, volume: 0, bid: true }
-    const top = this.topOfBook(m, ref)
-    const rng = new Rng(hashInts(this.seed, m.salt, ref.ts, ref.sub))
-    // consume the two draws used by topOfBook so level 0 sizes agree
-    this.levelSize(m, rng, top.askPrice, 0)
-    this.levelSize(m, rng, top.bidPrice, 0)
-    const asks: BookLevel[] = [[top.askPrice, top.askSize]]
-    const bids: BookLevel[] = [[top.bidPrice, top.bidSize]]
-    let ap = top.askPrice
-    let bp = top.bidPrice
-    for (let k = 1; k < BOOK_LEVELS; k++) {
-      ap = stepTick(m.quote, ap, 1)
-      asks.push([ap, this.levelSize(m, rng, ap, k)])
-      const nb = stepTick(m.quote, bp, -1)
-      if (nb < bp) {
-        bp = nb
-        bids.push([bp, this.levelSize(m, rng, bp, k)])
-      }
-    }
-    const book: Book = { timestamp: ref.ts, asks, bids }
-    m.bookMemo = { key, level: 0, book }
-    return book
+    return bookAfter(this.seed, m, this.lastTrade(m), this.processedTime)
   }
-}
-
-function bookAnchors(quote: QuoteCurrency, t: TradeRecord): { askPrice: number; bidPrice: number } {
-  if (t.bid) {
-    const bidPrice = stepTick(quote, t.price, -1)
-    return { askPrice: t.price, bidPrice: bidPrice < t.price ? bidPrice : 0 }
-  }
-  return { askPrice: stepTick(quote, t.price, 1), bidPrice: t.price }
-}
-
-/** Rounds a base volume to 8 decimals (fewer for huge numbers), never below 1e-8. */
-export function volumeOf(v: number): number {
-  if (!(v > 0)) return 0.00000001
-  if (v < 1e6) return Math.max(Math.round(v * 1e8) / 1e8, 0.00000001)
-  const digits = v >= 1 ? Math.floor(Math.log10(v)) + 1 : 0
-  const decimals = Math.max(0, Math.min(8, 15 - digits))
-  return Math.max(fix(v, decimals), 0.00000001)
 }
 
 /** Tick size text of the current price. */
