@@ -14,7 +14,6 @@ import type { TradeRecord } from '../market/summary.js'
 import { supportedLevels, tickFor } from '../market/ticks.js'
 import {
   arr,
-  type CandleUnit,
   type Field,
   num,
   obj,
@@ -29,50 +28,18 @@ import {
   wsTrade,
 } from '../market/views.js'
 import type { SimLogger, SimStats } from '../types.js'
+import { Outbox } from './outbox.js'
+import {
+  CANDLE_TYPES,
+  MESSAGES,
+  type ParseResult,
+  parseRequest,
+  type Sub,
+  type WsFormat,
+} from './protocol.js'
+import { type Entry, SubscriptionIndex } from './subscriptions.js'
 
-/** WebSocket output format. */
-export type WsFormat = 'DEFAULT' | 'SIMPLE' | 'JSON_LIST' | 'SIMPLE_LIST'
-
-const FORMATS: readonly WsFormat[] = ['DEFAULT', 'SIMPLE', 'JSON_LIST', 'SIMPLE_LIST']
-
-/** Candle type → unit. */
-export const CANDLE_TYPES: Readonly<Record<string, CandleUnit>> = {
-  'candle.1s': { kind: 'seconds' },
-  'candle.1m': { kind: 'minutes', minutes: 1 },
-  'candle.3m': { kind: 'minutes', minutes: 3 },
-  'candle.5m': { kind: 'minutes', minutes: 5 },
-  'candle.10m': { kind: 'minutes', minutes: 10 },
-  'candle.15m': { kind: 'minutes', minutes: 15 },
-  'candle.30m': { kind: 'minutes', minutes: 30 },
-  'candle.60m': { kind: 'minutes', minutes: 60 },
-  'candle.240m': { kind: 'minutes', minutes: 240 },
-}
-
-const PUBLIC_TYPES = new Set(['ticker', 'trade', 'orderbook', ...Object.keys(CANDLE_TYPES)])
-const PRIVATE_TYPES = new Set(['myOrder', 'myAsset'])
-
-const MESSAGES: Record<string, string> = {
-  INVALID_AUTH: '인증 정보가 올바르지 않습니다.',
-  WRONG_FORMAT: 'Format 이 맞지 않습니다.',
-  NO_TICKET: '티켓이 존재하지 않거나, 유효하지 않습니다.',
-  NO_TYPE: 'type 필드가 존재하지 않습니다.',
-  NO_CODES: 'codes 필드가 존재하지 않습니다.',
-  INVALID_PARAM: '요청 파라미터가 올바르지 않습니다.',
-}
-
-interface CodeEntry {
-  readonly code: string
-  readonly requested: string
-  readonly depth: number
-}
-
-interface Sub {
-  readonly type: string
-  readonly codes: readonly CodeEntry[] | undefined // undefined = all (myOrder)
-  readonly level: number | undefined
-  readonly snapshot: boolean
-  readonly realtime: boolean
-}
+export { CANDLE_TYPES, type WsFormat } from './protocol.js'
 
 interface Conn {
   readonly ws: WebSocket
@@ -95,20 +62,6 @@ interface Conn {
   heldTrade?: { frame: Buffer; timer: unknown } | undefined
 }
 
-interface Entry {
-  readonly depth: number
-  readonly level: number
-}
-
-type ParseResult =
-  | { readonly error: string; readonly message?: string }
-  | {
-      readonly ticket: string
-      readonly format: WsFormat | undefined
-      readonly list: boolean
-      readonly subs: Sub[] | undefined
-    }
-
 /** Dependencies of the hub. */
 export interface HubOptions {
   readonly model: MarketModel
@@ -127,19 +80,6 @@ export interface HubOptions {
   readonly clock?: Clock
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
-function flag(o: Record<string, unknown>, snake: string, camel: string): boolean | 'bad' {
-  const v = o[snake] ?? o[camel]
-  if (v === undefined || v === null) return false
-  if (typeof v === 'boolean') return v
-  if (v === 'true') return true
-  if (v === 'false') return false
-  return 'bad'
-}
-
 /** The WebSocket side: parses requests, keeps subscriptions and fans out frames. */
 export class WsHub {
   private readonly wss = new WebSocketServer({
@@ -148,8 +88,8 @@ export class WsHub {
     maxPayload: 64 * 1024,
   })
   private readonly conns = new Set<Conn>()
-  /** type → code → conn → entry */
-  private readonly index = new Map<string, Map<string, Map<Conn, Entry>>>()
+  private readonly subscriptions = new SubscriptionIndex<Conn>()
+  private readonly outbox: Outbox<Conn>
   private readonly privateConns = new Set<Conn>()
   private readonly candleDirty = new Set<MarketState>()
   private readonly timers = new Set<unknown>()
@@ -166,6 +106,7 @@ export class WsHub {
 
   constructor(private readonly o: HubOptions) {
     this.clock = o.clock ?? systemClock
+    this.outbox = new Outbox(this.clock, this.timers)
     if (o.idleTimeoutMs > 0) {
       this.idleTimer = every(
         this.clock,
@@ -341,105 +282,7 @@ export class WsHub {
   }
 
   private parse(conn: Conn, text: string): ParseResult {
-    let value: unknown
-    try {
-      value = JSON.parse(text)
-    } catch {
-      return { error: 'WRONG_FORMAT' }
-    }
-    if (!Array.isArray(value) || value.length === 0) return { error: 'WRONG_FORMAT' }
-    let ticket: string | undefined
-    let ticketSeen = false
-    let format: WsFormat | undefined
-    let list = false
-    const subs: Sub[] = []
-    let typeSeen = false
-    for (const item of value) {
-      if (!isObject(item)) return { error: 'WRONG_FORMAT' }
-      if ('ticket' in item) {
-        ticketSeen = true
-        if (typeof item.ticket === 'string' && item.ticket.trim() !== '') ticket = item.ticket
-        else if (typeof item.ticket === 'number') ticket = String(item.ticket)
-        continue
-      }
-      if ('format' in item && !('type' in item)) {
-        const f = typeof item.format === 'string' ? item.format.toUpperCase() : ''
-        if (!FORMATS.includes(f as WsFormat))
-          return { error: 'INVALID_PARAM', message: `${String(item.format)} 은 지원하지 않는 포맷입니다.` }
-        format = f as WsFormat
-        continue
-      }
-      if ('method' in item && !('type' in item)) {
-        if (item.method !== 'LIST_SUBSCRIPTIONS')
-          return { error: 'INVALID_PARAM', message: `${String(item.method)} 은 지원하지 않는 메소드입니다.` }
-        list = true
-        continue
-      }
-      if (!('type' in item)) return { error: 'NO_TYPE' }
-      typeSeen = true
-      const type = item.type
-      if (typeof type !== 'string' || type === '') return { error: 'NO_TYPE' }
-      if (!PUBLIC_TYPES.has(type) && !PRIVATE_TYPES.has(type))
-        return { error: 'INVALID_PARAM', message: `${type} 은 지원하지 않는 타입입니다.` }
-      if (PRIVATE_TYPES.has(type) && !conn.account) return { error: 'INVALID_AUTH' }
-      const snapshotOnly = flag(item, 'is_only_snapshot', 'isOnlySnapshot')
-      const realtimeOnly = flag(item, 'is_only_realtime', 'isOnlyRealtime')
-      if (snapshotOnly === 'bad' || realtimeOnly === 'bad')
-        return {
-          error: 'INVALID_PARAM',
-          message: 'is_only_snapshot, is_only_realtime 값이 올바르지 않습니다.',
-        }
-      let level: number | undefined
-      if (item.level !== undefined && item.level !== null) {
-        const lv =
-          typeof item.level === 'number'
-            ? item.level
-            : typeof item.level === 'string'
-              ? Number(item.level)
-              : Number.NaN
-        if (!Number.isFinite(lv) || lv < 0)
-          return { error: 'INVALID_PARAM', message: 'level 값이 올바르지 않습니다.' }
-        level = lv
-      }
-      let codes: CodeEntry[] | undefined
-      if (type === 'myAsset') {
-        if ('codes' in item) return { error: 'WRONG_FORMAT' }
-      } else if (type === 'myOrder') {
-        if (item.codes !== undefined && item.codes !== null) {
-          if (!Array.isArray(item.codes) || item.codes.some((c) => typeof c !== 'string'))
-            return { error: 'WRONG_FORMAT' }
-          if (item.codes.length > 0)
-            codes = (item.codes as string[]).map((c) => ({ code: c, requested: c, depth: 0 }))
-        }
-      } else {
-        if (item.codes === undefined || item.codes === null) return { error: 'NO_CODES' }
-        if (!Array.isArray(item.codes) || item.codes.some((c) => typeof c !== 'string'))
-          return { error: 'WRONG_FORMAT' }
-        if (item.codes.length === 0) return { error: 'INVALID_PARAM', message: 'codes 필드가 비어 있습니다.' }
-        codes = (item.codes as string[]).map((requested) => {
-          if (type !== 'orderbook') return { code: requested, requested, depth: 0 }
-          const m = /^(.*)\.(\d+)$/.exec(requested)
-          if (!m) return { code: requested, requested, depth: 30 }
-          const n = Number(m[2])
-          return {
-            code: m[1] as string,
-            requested,
-            depth: n === 1 || n === 5 || n === 15 || n === 30 ? n : 30,
-          }
-        })
-      }
-      const isPublic = PUBLIC_TYPES.has(type)
-      subs.push({
-        type,
-        codes,
-        level,
-        snapshot: isPublic && realtimeOnly !== true,
-        realtime: !isPublic || snapshotOnly !== true,
-      })
-    }
-    if (!ticketSeen || ticket === undefined) return { error: 'NO_TICKET' }
-    if (!typeSeen && !list) return { error: 'NO_TYPE' }
-    return { ticket, format, list, subs: typeSeen ? subs : undefined }
+    return parseRequest(text, conn.account !== undefined)
   }
 
   private fail(conn: Conn, name: string, message?: string): void {
@@ -471,35 +314,15 @@ export class WsHub {
   // ------------------------------------------------------------------ subscriptions
 
   private indexConn(conn: Conn): void {
-    for (const s of conn.subs) {
-      if (!s.realtime) continue
-      let byCode = this.index.get(s.type)
-      if (!byCode) {
-        byCode = new Map()
-        this.index.set(s.type, byCode)
-      }
-      for (const c of s.codes ?? [{ code: '*', requested: '*', depth: 0 }]) {
-        let set = byCode.get(c.code)
-        if (!set) {
-          set = new Map()
-          byCode.set(c.code, set)
-        }
-        set.set(conn, { depth: c.depth, level: s.level ?? 0 })
-      }
-    }
+    this.subscriptions.add(conn, conn.subs)
   }
 
   private unindex(conn: Conn): void {
-    for (const s of conn.subs) {
-      const byCode = this.index.get(s.type)
-      if (!byCode) continue
-      for (const c of s.codes ?? [{ code: '*', requested: '*', depth: 0 }]) byCode.get(c.code)?.delete(conn)
-    }
+    this.subscriptions.remove(conn, conn.subs)
   }
 
   private subscribers(type: string, code: string): Map<Conn, Entry> | undefined {
-    const set = this.index.get(type)?.get(code)
-    return set && set.size > 0 ? set : undefined
+    return this.subscriptions.subscribers(type, code)
   }
 
   // ------------------------------------------------------------------ outbound
@@ -550,73 +373,9 @@ export class WsHub {
     stats.messagesSent++
     stats.messagesByType[type] = (stats.messagesByType[type] ?? 0) + 1
     const delay = f.state.wsDelayMs
-    if (delay > 0 || conn.delayed.length > 0) {
-      // Order kept across delay changes: a frame never overtakes one delayed before it.
-      const now = this.clock.now()
-      const last = conn.delayed.at(-1)?.due ?? 0
-      conn.delayed.push({ due: Math.max(now + delay, last), frame: out })
-      if (conn.delayed.length === 1) this.armDelayed(conn)
-    } else this.enqueue(conn, out)
-  }
-
-  /** One timer per connection drains its delayed frames in order. */
-  private armDelayed(conn: Conn): void {
-    const head = conn.delayed[0]
-    if (!head) return
-    const t = this.clock.setTimeout(
-      () => {
-        this.timers.delete(t)
-        const now = this.clock.now()
-        while (conn.delayed.length > 0 && conn.delayed[0]!.due <= now)
-          this.enqueue(conn, conn.delayed.shift()!.frame)
-        this.armDelayed(conn)
-      },
-      Math.max(0, head.due - this.clock.now()),
-    )
-    this.timers.add(t)
-  }
-
-  /**
-   * Queues a binary frame; all frames queued in one turn of the event loop go out in a single
-   * socket write (the framing is plain RFC 6455: FIN + binary opcode, unmasked, no extensions).
-   */
-  private enqueue(conn: Conn, payload: Buffer): void {
-    if (conn.ws.readyState !== conn.ws.OPEN) return
-    const n = payload.length
-    const header = n < 126 ? 2 : n < 65536 ? 4 : 10
-    const frame = Buffer.allocUnsafe(header + n)
-    frame[0] = 0x82
-    if (n < 126) frame[1] = n
-    else if (n < 65536) {
-      frame[1] = 126
-      frame.writeUInt16BE(n, 2)
-    } else {
-      frame[1] = 127
-      frame.writeUInt32BE(0, 2)
-      frame.writeUInt32BE(n, 6)
-    }
-    payload.copy(frame, header)
-    conn.out.push(frame)
-    conn.outBytes += frame.length
-    if (conn.out.length === 1) {
-      this.flushQueue.push(conn)
-      if (this.flushQueue.length === 1) setImmediate(this.flushAll)
-    }
-  }
-
-  private readonly flushQueue: Conn[] = []
-
-  private readonly flushAll = (): void => {
-    const list = this.flushQueue.splice(0)
-    for (const conn of list) {
-      const frames = conn.out
-      conn.out = []
-      const bytes = conn.outBytes
-      conn.outBytes = 0
-      const socket = (conn.ws as unknown as { _socket?: Duplex })._socket
-      if (conn.ws.readyState !== conn.ws.OPEN || !socket || socket.destroyed) continue
-      socket.write(frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames, bytes))
-    }
+    // Order kept across delay changes: a frame never overtakes one delayed before it.
+    if (delay > 0 || conn.delayed.length > 0) this.outbox.delay(conn, out, delay)
+    else this.outbox.enqueue(conn, out)
   }
 
   private sendRaw(conn: Conn, raw: Raw, type: string, force = false): void {
@@ -776,7 +535,7 @@ export class WsHub {
   onOrder(account: Account, order: Order, state: 'wait' | 'trade' | 'done' | 'cancel', fill?: Fill): void {
     if (this.privateConns.size === 0) return
     const targets: Conn[] = []
-    const byCode = this.index.get('myOrder')
+    const byCode = this.subscriptions.ofType('myOrder')
     if (!byCode) return
     for (const key of [order.market, '*']) {
       for (const conn of byCode.get(key)?.keys() ?? []) if (conn.account === account) targets.push(conn)
@@ -824,7 +583,7 @@ export class WsHub {
   /** myAsset event. */
   onAssets(account: Account, currencies: string[]): void {
     if (this.privateConns.size === 0) return
-    const targets = [...(this.index.get('myAsset')?.get('*')?.keys() ?? [])].filter(
+    const targets = [...(this.subscriptions.ofType('myAsset')?.get('*')?.keys() ?? [])].filter(
       (c) => c.account === account,
     )
     if (targets.length === 0) return
