@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { bookAfter, topOfBook } from '../src/market/book.js'
-import { definitionFor } from '../src/market/catalog.js'
+import { definitionFor, resolveMarkets } from '../src/market/catalog.js'
 import { eventLog, injectEvent, recentEvent, scheduleEvents } from '../src/market/events.js'
+import { MarketModel } from '../src/market/model.js'
 import { MarketState } from '../src/market/state.js'
 import type { TradeRecord } from '../src/market/summary.js'
 import { stepTick } from '../src/market/ticks.js'
@@ -108,5 +109,38 @@ describe('book', () => {
     const book = bookAfter(1, m, undefined, START)
     expect(book.timestamp).toBe(START)
     expect(book.asks[0]![0]).toBeGreaterThan(book.bids[0]![0])
+  })
+})
+
+describe('summaries', () => {
+  it('a day of the exact history is its minutes merged, and each minute is its trades', () => {
+    const model = new MarketModel({
+      seed: 5,
+      startTime: START,
+      markets: resolveMarkets(['KRW-BTC'], () => 0.5),
+      tradesPerSecond: 2,
+      scheduledEvents: false,
+    })
+    const m = model.markets[0]!
+    const day = TODAY - 2 // inside the 7 trade-exact days
+    const minutes = Array.from({ length: 1440 }, (_, i) => model.minuteSummary(m, day * 1440 + i))
+    const traded = minutes.filter((s) => s !== undefined)
+    expect(traded.length).toBeGreaterThan(1000)
+    const summary = model.daySummary(m, day)!
+    expect(summary.open).toBe(traded[0]!.open)
+    expect(summary.close).toBe(traded.at(-1)!.close)
+    expect(summary.high).toBe(Math.max(...traded.map((s) => s.high)))
+    expect(summary.low).toBe(Math.min(...traded.map((s) => s.low)))
+    const volume = traded.reduce((a, s) => a + s.volume, 0)
+    expect(summary.volume).toBeCloseTo(volume, 6)
+    const minute = day * 1440 + 600
+    const trades = model.historyTrades(m, minute)
+    expect(trades.length).toBeGreaterThan(0)
+    expect(model.minuteSummary(m, minute)?.volume).toBeCloseTo(
+      trades.reduce((a, t) => a + t.volume, 0),
+      8,
+    )
+    // The previous close of a day is the close of the day before.
+    expect(model.prevClose(m, day + 1)).toBe(summary.close)
   })
 })

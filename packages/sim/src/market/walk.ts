@@ -4,6 +4,9 @@ import type { MarketState } from './state.js'
 /** Per-minute log standard deviation of the walk: calm, normal, volatile. */
 export const SIGMA = [0.0003, 0.0005, 0.0011] as const
 
+/** Trade-rate multiplier of each regime. */
+export const RATE_MULT = [0.7, 1, 1.8] as const
+
 /**
  * The random walk with volatility regimes: extends `m`'s per-minute log-price walk (and regime)
  * to `len` minutes from the history start. Each minute is drawn from its own seeded generator, so
