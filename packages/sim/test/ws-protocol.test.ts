@@ -1,7 +1,11 @@
 import { ManualClock } from '@bb/utils/testing'
+import { Decimal } from 'decimal.js'
 import { describe, expect, it } from 'vitest'
+import type { Account } from '../src/exchange/engine.js'
+import { render } from '../src/market/views.js'
 import { binaryFrame, Outbox, type OutboxConn } from '../src/ws/outbox.js'
 import { parseRequest, type Sub } from '../src/ws/protocol.js'
+import { myAssetFields, quoteUpdates } from '../src/ws/publishers.js'
 import { SubscriptionIndex } from '../src/ws/subscriptions.js'
 
 const req = (...items: unknown[]) => JSON.stringify(items)
@@ -123,5 +127,50 @@ describe('outbox', () => {
     expect(conn.out.map((f) => f.subarray(2).toString())).toEqual(['a', 'b'])
     expect(timers.size).toBe(0)
     expect(clock.pending()).toBe(0)
+  })
+})
+
+describe('publishers', () => {
+  it('quote updates change only the top sizes, 7 % per update, in the same book', () => {
+    const shaped = {
+      asks: [
+        [101, 1],
+        [102, 2],
+      ] as [number, number][],
+      bids: [
+        [100, 0],
+        [99, 3],
+      ] as [number, number][],
+    }
+    const [first, second] = quoteUpdates(shaped, 2)
+    expect(first?.asks).toEqual([
+      [101, 1.07],
+      [102, 2],
+    ])
+    expect(second?.asks[0]).toEqual([101, 1.14])
+    expect(first?.bids).toEqual(shaped.bids) // an empty top level stays empty
+    expect(quoteUpdates(shaped, 0)).toEqual([])
+  })
+
+  it('a myAsset frame lists each currency once, in DEFAULT and SIMPLE keys', () => {
+    const account = {
+      balances: new Map([['KRW', { balance: new Decimal('1000.5'), locked: new Decimal('0') }]]),
+    } as unknown as Account
+    const fields = myAssetFields(account, ['KRW', 'KRW', 'BTC'], 1_750_000_000_000, 'u-1')
+    expect(JSON.parse(render(fields, false))).toEqual({
+      type: 'myAsset',
+      asset_uuid: 'u-1',
+      assets: [
+        { currency: 'KRW', balance: 1000.5, locked: 0 },
+        { currency: 'BTC', balance: 0, locked: 0 },
+      ],
+      asset_timestamp: 1_750_000_000_000,
+      timestamp: 1_750_000_000_000,
+      stream_type: 'REALTIME',
+    })
+    expect(JSON.parse(render(fields, true)).ast).toEqual([
+      { cu: 'KRW', b: 1000.5, l: 0 },
+      { cu: 'BTC', b: 0, l: 0 },
+    ])
   })
 })

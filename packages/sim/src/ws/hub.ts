@@ -4,12 +4,11 @@ import type { Duplex } from 'node:stream'
 import { type Clock, every, systemClock } from '@bb/utils'
 import { type WebSocket, WebSocketServer } from 'ws'
 import type { Account, Engine, Fill, Order } from '../exchange/engine.js'
-import { decText } from '../exchange/engine.js'
 import { verifyJwt } from '../exchange/jwt.js'
 import type { Faults } from '../faults.js'
 import type { RateLimiter } from '../limits.js'
 import { candleSummary, intervalStart, latestCandle } from '../market/candles.js'
-import type { BookLevel, MarketModel, MarketState } from '../market/model.js'
+import type { MarketModel, MarketState } from '../market/model.js'
 import type { TradeRecord } from '../market/summary.js'
 import { supportedLevels, tickFor } from '../market/ticks.js'
 import {
@@ -37,6 +36,7 @@ import {
   type Sub,
   type WsFormat,
 } from './protocol.js'
+import { myAssetFields, myOrderFields, quoteUpdates } from './publishers.js'
 import { type Entry, SubscriptionIndex } from './subscriptions.js'
 
 export { CANDLE_TYPES, type WsFormat } from './protocol.js'
@@ -491,17 +491,9 @@ export class WsHub {
         if (!this.bookLevelOk(m, level, price)) continue
         const shaped = shapeBook(book, level, depth || 30, decimals)
         this.fanOut(conns, wsOrderbook(code, book, shaped, level, 'REALTIME'), 'orderbook')
-        // Quote updates between trades, in the same millisecond (as a busy real book has them):
-        // the top sizes change, the timestamp does not.
-        for (let k = 1; k <= (this.o.bookUpdatesPerTrade ?? 0); k++) {
-          const top = (l: BookLevel | undefined): BookLevel | undefined =>
-            l && l[1] > 0 ? [l[0], Math.round(l[1] * (1 + 0.07 * k) * 1e8) / 1e8] : l
-          const varied = {
-            asks: shaped.asks.map((l, i) => (i === 0 ? (top(l) as BookLevel) : l)),
-            bids: shaped.bids.map((l, i) => (i === 0 ? (top(l) as BookLevel) : l)),
-          }
+        // Quote updates between trades, in the same millisecond (as a busy real book has them).
+        for (const varied of quoteUpdates(shaped, this.o.bookUpdatesPerTrade ?? 0))
           this.fanOut(conns, wsOrderbook(code, book, varied, level, 'REALTIME'), 'orderbook')
-        }
       }
     }
     for (const type of Object.keys(CANDLE_TYPES)) {
@@ -542,41 +534,7 @@ export class WsHub {
     }
     if (targets.length === 0) return
     const now = this.o.model.processedTime
-    const avg = order.executedVolume.isZero()
-      ? '0'
-      : decText(order.executedFunds.div(order.executedVolume).toDecimalPlaces(8))
-    const isTrade = state === 'trade' && fill
-    const fields: Field[] = [
-      ['type', 'ty', '"myOrder"'],
-      ['code', 'cd', str(order.market)],
-      ['uuid', 'uid', str(order.uuid)],
-      ['ask_bid', 'ab', order.side === 'bid' ? '"BID"' : '"ASK"'],
-      ['order_type', 'ot', str(order.ordType)],
-      ['state', 's', str(state)],
-      ['trade_uuid', 'tuid', isTrade ? str(fill.uuid) : 'null'],
-      ['price', 'p', isTrade ? decText(fill.price) : order.price ? decText(order.price) : 'null'],
-      ['avg_price', 'ap', avg],
-      ['volume', 'v', isTrade ? decText(fill.volume) : order.volume ? decText(order.volume) : 'null'],
-      ['remaining_volume', 'rv', order.remaining ? decText(order.remaining) : 'null'],
-      ['executed_volume', 'ev', decText(order.executedVolume)],
-      ['trades_count', 'tc', num(order.tradesCount)],
-      ['reserved_fee', 'rsf', decText(order.reservedFee)],
-      ['remaining_fee', 'rmf', decText(order.remainingFee)],
-      ['paid_fee', 'pf', decText(order.paidFee)],
-      ['locked', 'l', decText(order.locked)],
-      ['executed_funds', 'ef', decText(order.executedFunds)],
-      ['time_in_force', 'tif', order.timeInForce ? str(order.timeInForce) : 'null'],
-      ['trade_fee', 'tf', isTrade ? decText(fill.fee) : 'null'],
-      ['is_maker', 'im', isTrade ? (fill.isMaker ? 'true' : 'false') : 'null'],
-      ['identifier', 'id', order.identifier ? str(order.identifier) : 'null'],
-      ['smp_type', 'smpt', order.smpType ? str(order.smpType) : 'null'],
-      ['prevented_volume', 'pv', '0'],
-      ['prevented_locked', 'pl', '0'],
-      ['trade_timestamp', 'ttms', isTrade ? num(fill.ts) : 'null'],
-      ['order_timestamp', 'otms', num(order.createdAt)],
-      ['timestamp', 'tms', num(now)],
-      ['stream_type', 'st', '"REALTIME"'],
-    ]
+    const fields = myOrderFields(order, state, fill, now)
     this.fanOut(targets, fields, 'myOrder')
   }
 
@@ -588,30 +546,7 @@ export class WsHub {
     )
     if (targets.length === 0) return
     const now = this.o.model.processedTime
-    const unique = [...new Set(currencies)]
-    const assets = (simple: boolean): Raw =>
-      arr(
-        unique.map((cur) => {
-          const b = account.balances.get(cur)
-          const bal = b ? decText(b.balance) : '0'
-          const locked = b ? decText(b.locked) : '0'
-          return simple
-            ? `{"cu":${str(cur)},"b":${bal},"l":${locked}}`
-            : `{"currency":${str(cur)},"balance":${bal},"locked":${locked}}`
-        }),
-      )
-    this.fanOut(
-      targets,
-      [
-        ['type', 'ty', '"myAsset"'],
-        ['asset_uuid', 'astuid', str(randomUUID())],
-        ['assets', 'ast', assets],
-        ['asset_timestamp', 'asttms', num(now)],
-        ['timestamp', 'tms', num(now)],
-        ['stream_type', 'st', '"REALTIME"'],
-      ],
-      'myAsset',
-    )
+    this.fanOut(targets, myAssetFields(account, currencies, now, randomUUID()), 'myAsset')
   }
 
   /** Sends a raw frame to every connection subscribed to `type` for `code` (replay). */
