@@ -34,6 +34,7 @@ describe('the README shows the example file as it is', () => {
     ['packages/unifier/README.md', 0, 'unifier.ts'],
     ['packages/rest/README.md', 0, 'rest.ts'],
     ['packages/ws/README.md', 0, 'ws.ts'],
+    ['packages/utils/README.md', 0, 'utils.ts'],
   ])('%s block %i is src/%s', (readme, index, file) => {
     // The example file is the block plus one first line naming where it comes from.
     const source = readFileSync(join(import.meta.dirname, file), 'utf8')
@@ -109,6 +110,10 @@ describe('README examples', () => {
       '17877285547970000123 116539000 buy',
       '1d 146000000 201234567890.12345678',
     ])
+  })
+
+  it('utils: a manual sleep, a retry with backoff and a candle from trades', () => {
+    expect(run('utils.js')).toEqual(['2025-06-24T00:00:30.000Z', 'ok 3', '100 105 0.3'])
   })
 
   it('models: exact prices, ids, paths and interval helpers', () => {

@@ -536,6 +536,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
   const tickerBatcher = createBatcher<string, Ticker>({
     maxBatch: maxTickerSymbols,
     windowMs: options.batchWindowMs ?? 0,
+    clock,
     load: async (symbols) => {
       const tickers = await withoutUnknown(symbols, async (list) => {
         const request = adapter.rest.endpoints.tickers({ symbols: [...list] })

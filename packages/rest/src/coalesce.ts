@@ -1,4 +1,5 @@
 import { AbortedError } from '@bb/errors'
+import { type Clock, systemClock } from './clock.js'
 
 interface Shared<T> {
   promise: Promise<T>
@@ -96,6 +97,8 @@ export interface BatcherOptions<K, V> {
   maxBatch: number
   /** What a key missing from the result rejects with. */
   missing: (key: K) => unknown
+  /** The clock of the window timer. @default systemClock */
+  clock?: Clock
 }
 
 interface Pending<V> {
@@ -112,14 +115,15 @@ export function createBatcher<K, V>(options: BatcherOptions<K, V>) {
   let queue = new Map<K, Pending<V>[]>()
   // The pending flush: a timer (window > 0), an immediate (end of the event-loop turn), or a
   // microtask (the end of the caller's synchronous burst).
-  let timer: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | 'microtask' | undefined
+  const clock = options.clock ?? systemClock
+  let timer: unknown
   // Batches sent and not yet answered.
   let inflight = 0
 
   const cancel = () => {
     // a pending microtask cannot be cancelled: it finds an empty queue and returns
     if (timer !== undefined && timer !== 'microtask') {
-      if (windowMs > 0) clearTimeout(timer as ReturnType<typeof setTimeout>)
+      if (windowMs > 0) clock.clearTimeout(timer)
       else clearImmediate(timer as ReturnType<typeof setImmediate>)
     }
     timer = undefined
@@ -163,7 +167,7 @@ export function createBatcher<K, V>(options: BatcherOptions<K, V>) {
         else queue.set(key, [{ resolve, reject }])
         if (queue.size >= options.maxBatch) flush()
         else if (timer === undefined) {
-          if (windowMs > 0) timer = setTimeout(flush, windowMs)
+          if (windowMs > 0) timer = clock.setTimeout(flush, windowMs)
           else if (inflight === 0) {
             timer = 'microtask'
             queueMicrotask(flush)

@@ -1,5 +1,5 @@
-import { AbortedError, isRetryable, RateLimitError } from '@bb/errors'
-import type { Clock } from './clock.js'
+import { isRetryable, RateLimitError } from '@bb/errors'
+import { type Clock, backoffDelay as policyDelay, retry } from '@bb/utils'
 
 /** How failed requests are retried. */
 export interface RetryOptions {
@@ -13,31 +13,21 @@ export interface RetryOptions {
   random?: () => number
 }
 
-/**
- * Full-jitter exponential backoff: a random delay in `[0, min(maxDelayMs, baseDelayMs × 2^attempt))`.
- * `attempt` counts from 0.
- */
-export function backoffDelay(attempt: number, options: RetryOptions = {}): number {
-  const base = options.baseDelayMs ?? 200
-  const cap = options.maxDelayMs ?? 5000
-  const random = options.random ?? Math.random
-  return Math.floor(random() * Math.min(cap, base * 2 ** attempt))
+/** The workspace's one backoff policy (`@bb/utils`) with this client's option names. */
+function policy(options: RetryOptions) {
+  return {
+    ...(options.baseDelayMs !== undefined ? { initialDelayMs: options.baseDelayMs } : {}),
+    ...(options.maxDelayMs !== undefined ? { maxDelayMs: options.maxDelayMs } : {}),
+    ...(options.random ? { random: options.random } : {}),
+  }
 }
 
-/** Sleeps on the given clock; rejects with `AbortedError` when the signal fires. */
-export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(new AbortedError({ cause: signal.reason }))
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clock.clearTimeout(handle)
-      reject(new AbortedError({ cause: signal?.reason }))
-    }
-    const handle = clock.setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
+/**
+ * Full-jitter exponential backoff: a random delay in `[0, min(maxDelayMs, baseDelayMs × 2^attempt))`.
+ * `attempt` counts from 0 (the delay before the first retry), as `backoffDelay` of `@bb/utils` does.
+ */
+export function backoffDelay(attempt: number, options: RetryOptions = {}): number {
+  return policyDelay(attempt, policy(options))
 }
 
 /** What {@link withRetry} needs besides the attempt. */
@@ -59,33 +49,13 @@ export function withRetry<T>(
   attempt: (attemptNumber: number) => Promise<T>,
   options: RetryRunOptions,
 ): Promise<T> {
-  // The first attempt is not wrapped in an async frame: a request that succeeds (nearly all)
-  // pays for no retry machinery.
-  const retries = options.retries ?? 3
-  const first = attempt(0)
-  return retries <= 0
-    ? first
-    : first.catch((error: unknown) => retryAfter(error, 0, retries, attempt, options))
-}
-
-async function retryAfter<T>(
-  firstError: unknown,
-  firstAttempt: number,
-  retries: number,
-  attempt: (attemptNumber: number) => Promise<T>,
-  options: RetryRunOptions,
-): Promise<T> {
-  let error = firstError
-  for (let n = firstAttempt; ; n++) {
-    if (n >= retries || !isRetryable(error) || options.signal?.aborted) throw error
-    const floor = RateLimitError.isInstance(error) ? (error.retryAfterMs ?? 0) : 0
-    const delay = Math.max(floor, backoffDelay(n, options))
-    options.onRetry?.(error, n + 1, delay)
-    await sleep(options.clock, delay, options.signal)
-    try {
-      return await attempt(n + 1)
-    } catch (next) {
-      error = next
-    }
-  }
+  return retry(attempt, {
+    ...policy(options),
+    retries: options.retries ?? 3,
+    clock: options.clock,
+    signal: options.signal,
+    shouldRetry: isRetryable,
+    minDelayMs: (error) => (RateLimitError.isInstance(error) ? (error.retryAfterMs ?? 0) : 0),
+    ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+  })
 }

@@ -1,4 +1,5 @@
 import { BackboneError, InvalidRequestError, UnknownSymbolError } from '@bb/errors'
+import { toAsyncIterable as sharedToAsyncIterable } from '@bb/utils'
 import { firstValueFrom, type Observable, of, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { type BackboneEvent, createBackbone, type MarketDataBackbone, toAsyncIterable } from '../src/index.js'
@@ -136,33 +137,9 @@ describe('bad input to the public API: a typed error that names the bad value', 
     expect(() => createBackbone({ exchange: 'upbit', tradeReconcileMs: -5 })).toThrow(/tradeReconcileMs/)
   })
 
-  it('toAsyncIterable works on a synchronous source, honours a signal and refuses a bad buffer size', async () => {
-    const values: number[] = []
-    for await (const n of toAsyncIterable(of(1, 2, 3))) values.push(n)
-    expect(values).toEqual([1, 2, 3])
-    const overflow = toAsyncIterable(of(1, 2, 3), { bufferSize: 2 })
-    await expect(
-      (async () => {
-        for await (const _ of overflow) {
-          /* consume */
-        }
-      })(),
-    ).rejects.toThrow(/fell 2 values behind/)
-    const aborted = AbortSignal.abort()
-    const none: number[] = []
-    for await (const n of toAsyncIterable(of(1, 2), { signal: aborted })) none.push(n)
-    expect(none).toEqual([])
+  it('toAsyncIterable is the one of @bb/utils (its behaviour is tested there)', () => {
+    expect(toAsyncIterable).toBe(sharedToAsyncIterable)
     expect(() => toAsyncIterable(of(1), { bufferSize: 0 })).toThrow(InvalidRequestError)
-    // Explicit conflation keeps one queued value per key.
-    const conflated: string[] = []
-    let dropped = 0
-    const it = toAsyncIterable(of('a1', 'b1', 'a2', 'a3', 'b2'), {
-      conflateBy: (v) => v[0]!,
-      onConflate: () => dropped++,
-    })
-    for await (const v of it) conflated.push(v)
-    expect(conflated).toEqual(['a3', 'b2'])
-    expect(dropped).toBe(3)
   })
 })
 

@@ -1,12 +1,5 @@
-import {
-  type Candle,
-  type CandleInterval,
-  candleOpenTime,
-  Decimal,
-  nextCandleOpenTime,
-  parseCandleInterval,
-  type Trade,
-} from '@bb/models'
+import type { Candle, CandleInterval, Trade } from '@bb/models'
+import { createCandleAggregator, type CandleAggregator as SharedAggregator } from '@bb/utils'
 import { describeValue, finiteNumber, integerIn, invalid } from './check.js'
 
 // Indicator math runs on plain `number`s: RSI, averages and window extremes are ratios and
@@ -310,7 +303,7 @@ export class RollingWindow {
 export class CandleAggregator {
   /** The candle interval built. */
   readonly interval: CandleInterval
-  private current: MutableCandle | undefined
+  private readonly inner: SharedAggregator
 
   /** @param interval - the interval of the candles built. */
   constructor(interval: CandleInterval) {
@@ -319,7 +312,9 @@ export class CandleAggregator {
         'interval',
         `"interval" must be a candle interval such as '1m' (got ${describeValue(interval)}).`,
       )
-    this.interval = parseCandleInterval(interval)
+    // The workspace's one trade→candle aggregator (`@bb/utils`), shared with the router.
+    this.inner = createCandleAggregator(interval)
+    this.interval = this.inner.interval
   }
 
   /**
@@ -327,61 +322,24 @@ export class CandleAggregator {
    * Trades older than the current candle are ignored (they belong to a candle already closed).
    */
   push(trade: Trade): Candle | undefined {
-    const open = candleOpenTime(trade.timestamp, this.interval)
-    const current = this.current
-    if (current && open < current.timestamp) return undefined
-    if (current && open === current.timestamp) {
-      if (trade.price.greaterThan(current.high)) current.high = trade.price
-      if (trade.price.lessThan(current.low)) current.low = trade.price
-      current.close = trade.price
-      current.volume = current.volume.plus(trade.size)
-      current.quoteVolume = current.quoteVolume.plus(trade.price.times(trade.size))
-      current.lastTradeAt = Math.max(current.lastTradeAt, trade.timestamp)
-      current.receivedAt = trade.receivedAt
-      return undefined
-    }
-    const closed = this.flush()
-    this.current = {
-      exchange: trade.exchange,
-      symbol: trade.symbol,
-      base: trade.base,
-      quote: trade.quote,
-      timestamp: open,
-      receivedAt: trade.receivedAt,
-      source: trade.source,
-      interval: this.interval,
-      open: trade.price,
-      high: trade.price,
-      low: trade.price,
-      close: trade.price,
-      volume: new Decimal(trade.size),
-      quoteVolume: trade.price.times(trade.size),
-      lastTradeAt: trade.timestamp,
-    }
-    return closed
+    return this.inner.push(trade)?.closed
   }
 
   /** The candle being built, as it stands (not closed). */
   get pending(): Candle | undefined {
-    return this.current ? { ...this.current } : undefined
+    return this.inner.pending
   }
 
   /** The time at which the pending candle ends, or `undefined`. */
   get pendingEndsAt(): number | undefined {
-    return this.current ? nextCandleOpenTime(this.current.timestamp, this.interval) : undefined
+    return this.inner.pendingEndsAt
   }
 
   /** Closes and returns the pending candle, if any. */
   flush(): Candle | undefined {
-    const current = this.current
-    this.current = undefined
-    return current ? { ...current } : undefined
+    return this.inner.flush()
   }
 }
-
-type MutableCandle = {
-  -readonly [K in Exclude<keyof Candle, 'streamType' | 'filled' | 'lastTradeAt'>]: Candle[K]
-} & { lastTradeAt: number }
 
 /** The longest look-back an indicator accepts (a million values). */
 const MAX_PERIOD = 1_000_000

@@ -1,3 +1,4 @@
+import { type Clock, every, systemClock } from '@bb/utils'
 import type { CorruptFramesOptions, FailRestOptions, FaultState, SimFaults, SimStats } from './types.js'
 import { Rng } from './util/rng.js'
 
@@ -26,14 +27,14 @@ function nonNegative(name: string, v: number): number {
 /** Fault injection state shared by the HTTP server and the WebSocket hub. */
 export class Faults implements SimFaults {
   readonly state: FaultState = emptyFaultState()
-  private dropTimer: NodeJS.Timeout | undefined
+  private dropTimer: (() => void) | undefined
   private readonly rng: Rng
 
   constructor(
     seed: number,
     private readonly stats: SimStats,
     private readonly drop: () => number,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {
     this.rng = new Rng(seed ^ 0x5eed)
   }
@@ -44,13 +45,21 @@ export class Faults implements SimFaults {
 
   dropConnectionsEvery(everyMs: number): void {
     nonNegative('everyMs', everyMs)
-    if (this.dropTimer) clearInterval(this.dropTimer)
+    this.dropTimer?.()
     this.state.dropEveryMs = everyMs
-    this.dropTimer = setInterval(() => this.dropConnections(), Math.max(10, everyMs))
+    this.dropTimer = every(
+      this.clock,
+      Math.max(10, everyMs),
+      () => this.dropConnections(),
+      (error) =>
+        queueMicrotask(() => {
+          throw error // as from a plain interval: a bug here must not pass unnoticed
+        }),
+    )
   }
 
   silence(durationMs: number): void {
-    this.state.silentUntil = this.now() + nonNegative('durationMs', durationMs)
+    this.state.silentUntil = this.clock.now() + nonNegative('durationMs', durationMs)
   }
 
   delayRest(ms: number): void {
@@ -68,7 +77,7 @@ export class Faults implements SimFaults {
     this.state.failUntil =
       options.durationMs === undefined
         ? Number.POSITIVE_INFINITY
-        : this.now() + nonNegative('durationMs', options.durationMs)
+        : this.clock.now() + nonNegative('durationMs', options.durationMs)
   }
 
   corruptFrames(options: CorruptFramesOptions): void {
@@ -84,11 +93,11 @@ export class Faults implements SimFaults {
   }
 
   storm429(durationMs: number): void {
-    this.state.stormUntil = this.now() + nonNegative('durationMs', durationMs)
+    this.state.stormUntil = this.clock.now() + nonNegative('durationMs', durationMs)
   }
 
   refuseConnections(durationMs: number): void {
-    this.state.refuseUntil = this.now() + nonNegative('durationMs', durationMs)
+    this.state.refuseUntil = this.clock.now() + nonNegative('durationMs', durationMs)
   }
 
   reorderTrades(count: number): void {
@@ -104,7 +113,7 @@ export class Faults implements SimFaults {
   }
 
   clear(): void {
-    if (this.dropTimer) clearInterval(this.dropTimer)
+    this.dropTimer?.()
     this.dropTimer = undefined
     Object.assign(this.state, emptyFaultState())
   }
@@ -113,23 +122,23 @@ export class Faults implements SimFaults {
 
   /** Whether WebSocket output is suppressed now. */
   silent(): boolean {
-    return this.state.silentUntil > this.now()
+    return this.state.silentUntil > this.clock.now()
   }
 
   /** Whether REST calls are stormed with 429 now. */
   storming(): boolean {
-    return this.state.stormUntil > this.now()
+    return this.state.stormUntil > this.clock.now()
   }
 
   /** Whether new connections are refused now. */
   refusing(): boolean {
-    return this.state.refuseUntil > this.now()
+    return this.state.refuseUntil > this.clock.now()
   }
 
   /** Decides whether this REST call fails; returns the status or 0. */
   failStatusNow(): number {
     const s = this.state
-    if (s.failFraction <= 0 || s.failUntil <= this.now()) return 0
+    if (s.failFraction <= 0 || s.failUntil <= this.clock.now()) return 0
     return this.rng.next() < s.failFraction ? s.failStatus : 0
   }
 
@@ -150,7 +159,7 @@ export class Faults implements SimFaults {
 
   /** Stops timers. */
   dispose(): void {
-    if (this.dropTimer) clearInterval(this.dropTimer)
+    this.dropTimer?.()
     this.dropTimer = undefined
   }
 }

@@ -1,4 +1,5 @@
 /** Replay of captured raw Upbit WebSocket frames (JSON Lines). */
+import type { Clock } from '@bb/utils'
 
 /** One captured frame: `t` = ms offset from the start of the capture, `frame` = the raw Upbit frame. */
 export interface ReplayFrame {
@@ -115,4 +116,43 @@ function valueSpan(line: string, key: string): string | undefined {
     i++
   }
   return undefined
+}
+
+/**
+ * Plays captured frames to `broadcast` at their recorded pace (`speed` × real time on `clock`),
+ * looping when asked. Returns a function that stops the playback.
+ */
+export function playFrames(
+  clock: Clock,
+  replay: ReplayOptions,
+  broadcast: (type: string, code: string, frame: Buffer) => void,
+): () => void {
+  const { frames, loop = false, speed = 1 } = replay
+  let i = 0
+  let base = clock.now()
+  let timer: unknown
+  let stopped = false
+  const step = (): void => {
+    timer = undefined
+    if (stopped) return
+    const elapsed = (clock.now() - base) * speed
+    while (i < frames.length && (frames[i]?.t ?? 0) <= elapsed) {
+      const f = frames[i++]
+      if (!f) continue
+      const key = frameKey(f.frame)
+      if (key) broadcast(key.type, key.code, Buffer.from(f.raw ?? JSON.stringify(f.frame), 'utf8'))
+    }
+    if (i >= frames.length) {
+      if (!loop || frames.length === 0) return
+      i = 0
+      base = clock.now()
+    }
+    const next = frames[i]?.t ?? 0
+    timer = clock.setTimeout(step, Math.max(0, (next - (clock.now() - base) * speed) / speed))
+  }
+  step()
+  return () => {
+    stopped = true
+    if (timer !== undefined) clock.clearTimeout(timer)
+  }
 }

@@ -1,17 +1,19 @@
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { type Clock, every, systemClock } from '@bb/utils'
+import { createAdmin } from './admin.js'
 import { type Account, D, decText, Engine, ExchangeError } from './exchange/engine.js'
 import { bodyQuery, decodedQuery, peekAccessKey, sha512Hex, verifyJwt } from './exchange/jwt.js'
 import { Faults } from './faults.js'
-import { type LimitGroup, RateLimiter, remainingHeader, resolveLimits } from './limits.js'
+import { RateLimiter, remainingHeader, resolveLimits } from './limits.js'
 import { resolveMarkets } from './market/catalog.js'
 import { MarketModel } from './market/model.js'
 import { sidText } from './market/summary.js'
 import type { Raw } from './market/views.js'
-import { frameKey, type ReplayOptions } from './replay.js'
-import * as ex from './rest/exchange.js'
+import { playFrames, type ReplayOptions } from './replay.js'
 import * as qt from './rest/quotation.js'
+import { createRoutes } from './rest/routes.js'
 import type {
   EmittedTrade,
   PriceMoveOptions,
@@ -30,20 +32,6 @@ import { WsHub } from './ws/hub.js'
 export interface StartSimOptions extends SimOptions {
   /** Replays captured frames to WebSocket subscribers instead of the simulated stream. */
   readonly replay?: ReplayOptions
-}
-
-interface Route {
-  readonly group: LimitGroup
-  readonly auth: boolean
-  readonly run: (ctx: Ctx) => Raw
-  readonly status?: number
-}
-
-interface Ctx {
-  readonly query: URLSearchParams
-  readonly path: string
-  readonly account: Account | undefined
-  readonly body: Record<string, unknown> | undefined
 }
 
 const AUTH_MESSAGES: Record<string, string> = {
@@ -99,14 +87,15 @@ function exchangeError(name: string, message: string): Raw {
  */
 export async function startSim(options: StartSimOptions = {}): Promise<Sim> {
   const seed = options.seed ?? 1
-  const startTime = options.startTime ?? Date.now()
+  const wall: Clock = options.clock ?? systemClock
+  const startTime = options.startTime ?? wall.now()
   const logger: SimLogger | undefined = options.logger
   const tradesPerSecond = options.tradesPerSecond ?? 0.5
   if (!(tradesPerSecond > 0) || !Number.isFinite(tradesPerSecond))
     throw new RangeError('tradesPerSecond must be a finite number > 0')
   const seedRng = new Rng(seed)
   const definitions = resolveMarkets(options.markets, () => seedRng.next())
-  const clock = new SimClock(startTime, options.speed ?? 1)
+  const clock = new SimClock(startTime, options.speed ?? 1, () => wall.now())
   const model = new MarketModel({
     seed,
     startTime,
@@ -122,9 +111,11 @@ export async function startSim(options: StartSimOptions = {}): Promise<Sim> {
       lastSequentialId: undefined,
     }
   const engine = new Engine(model, () => model.processedTime)
-  const limiter = new RateLimiter(options.limits === false ? false : resolveLimits(options.limits))
+  const limiter = new RateLimiter(options.limits === false ? false : resolveLimits(options.limits), () =>
+    wall.now(),
+  )
   let hub: WsHub | undefined
-  const faults = new Faults(seed, stats, () => hub?.dropAll() ?? 0)
+  const faults = new Faults(seed, stats, () => hub?.dropAll() ?? 0, wall)
   hub = new WsHub({
     model,
     engine,
@@ -136,6 +127,7 @@ export async function startSim(options: StartSimOptions = {}): Promise<Sim> {
     upIntervalMs: options.upIntervalMs ?? 10_000,
     bookUpdatesPerTrade: options.bookUpdatesPerTrade ?? 0,
     synthetic: options.replay === undefined,
+    clock: wall,
   })
   const wsHub = hub
   const replaying = options.replay !== undefined
@@ -176,77 +168,20 @@ export async function startSim(options: StartSimOptions = {}): Promise<Sim> {
     }
   }
   const sync = (): void => produce(clock.now())
-  let driver: NodeJS.Timeout | undefined
+  let driver: (() => void) | undefined
   const startDriver = (): void => {
-    if (driver) clearInterval(driver)
+    driver?.()
     driver = undefined
-    if (clock.speed > 0) driver = setInterval(sync, 50)
+    if (clock.speed > 0)
+      driver = every(wall, 50, sync, (error) => logger?.error({ error: String(error) }, 'sim driver failed'))
   }
   startDriver()
 
   // ------------------------------------------------------------------ REST routes
 
-  const q = (fn: (model: MarketModel, q: URLSearchParams) => Raw) => (ctx: Ctx) => fn(model, ctx.query)
-  const needAccount = (ctx: Ctx): Account => ctx.account as Account
-  const exReq = (ctx: Ctx): ex.ExchangeRequest => ({
-    account: needAccount(ctx),
-    query: ctx.query,
-    body: ctx.body,
-  })
-  const routes = new Map<string, Route>([
-    ['GET /v1/market/all', { group: 'market', auth: false, run: q(qt.marketAll) }],
-    ['GET /v1/ticker', { group: 'ticker', auth: false, run: q(qt.ticker) }],
-    ['GET /v1/ticker/all', { group: 'ticker', auth: false, run: q(qt.tickerAll) }],
-    ['GET /v1/trades/ticks', { group: 'crix-trades', auth: false, run: q(qt.tradesTicks) }],
-    ['GET /v1/orderbook', { group: 'orderbook', auth: false, run: q(qt.orderbook) }],
-    ['GET /v1/orderbook/instruments', { group: 'orderbook', auth: false, run: q(qt.orderbookInstruments) }],
-    ['GET /v1/accounts', { group: 'default', auth: true, run: (c) => ex.accounts(engine, exReq(c)) }],
-    [
-      'GET /v1/orders/chance',
-      { group: 'default', auth: true, run: (c) => ex.chance(engine, model, exReq(c)) },
-    ],
-    [
-      'POST /v1/orders',
-      { group: 'order', auth: true, status: 201, run: (c) => ex.createOrder(engine, exReq(c), false) },
-    ],
-    [
-      'POST /v1/orders/test',
-      { group: 'order-test', auth: true, status: 201, run: (c) => ex.createOrder(engine, exReq(c), true) },
-    ],
-    ['GET /v1/order', { group: 'default', auth: true, run: (c) => ex.getOrder(engine, exReq(c)) }],
-    ['DELETE /v1/order', { group: 'default', auth: true, run: (c) => ex.cancelOrder(engine, exReq(c)) }],
-    ['GET /v1/orders/open', { group: 'default', auth: true, run: (c) => ex.openOrders(exReq(c)) }],
-    [
-      'GET /v1/orders/closed',
-      { group: 'default', auth: true, run: (c) => ex.closedOrders(exReq(c), model.processedTime) },
-    ],
-    [
-      'DELETE /v1/orders/open',
-      { group: 'order-cancel-all', auth: true, run: (c) => ex.cancelOpenOrders(engine, exReq(c)) },
-    ],
-  ])
+  const findRoute = createRoutes(model, engine)
 
-  const findRoute = (method: string, path: string): Route | undefined => {
-    const p = path.length > 1 ? path.replace(/\/+$/, '') : path
-    const direct = routes.get(`${method} ${p}`)
-    if (direct) return direct
-    if (method === 'GET' && p.startsWith('/v1/candles/')) {
-      const unit = qt.candleUnit(p)
-      if (unit === undefined) return undefined
-      return {
-        group: 'candles',
-        auth: false,
-        run: (ctx) => {
-          if (unit === 'bad-unit')
-            throw new qt.QuotationError(400, 'Invalid parameter. Check the given value!')
-          return qt.candles(model, unit, ctx.query)
-        },
-      }
-    }
-    return undefined
-  }
-
-  const timers = new Set<NodeJS.Timeout>()
+  const timers = new Set<unknown>()
   const reply = (
     res: ServerResponse,
     status: number,
@@ -260,7 +195,7 @@ export async function startSim(options: StartSimOptions = {}): Promise<Sim> {
     }
     const delay = faults.state.restDelayMs
     if (delay > 0) {
-      const t = setTimeout(() => {
+      const t = wall.setTimeout(() => {
         timers.delete(t)
         write()
       }, delay)
@@ -467,98 +402,15 @@ export async function startSim(options: StartSimOptions = {}): Promise<Sim> {
     },
   }
 
-  function admin(method: string, path: string, text: string): [number, string] {
-    let args: Record<string, unknown> = {}
-    if (text.trim() !== '') {
-      try {
-        const v: unknown = JSON.parse(text)
-        if (typeof v === 'object' && v !== null && !Array.isArray(v)) args = v as Record<string, unknown>
-      } catch {
-        return [400, JSON.stringify({ error: 'body must be a JSON object' })]
-      }
-    }
-    const n = (k: string, fallback?: number): number => {
-      const v = args[k]
-      if (typeof v === 'number') return v
-      if (fallback !== undefined) return fallback
-      throw new RangeError(`"${k}" (number) is required`)
-    }
-    try {
-      if (method === 'GET' && path === '/admin/stats') return [200, JSON.stringify(stats)]
-      if (method === 'GET' && path === '/admin/faults') return [200, JSON.stringify(faults.state)]
-      if (method === 'GET' && path === '/admin/markets') return [200, JSON.stringify(marketControls.list())]
-      if (method !== 'POST') return [404, JSON.stringify({ error: 'unknown admin endpoint' })]
-      switch (path) {
-        case '/admin/faults/drop-connections':
-          if (args.everyMs !== undefined) faults.dropConnectionsEvery(n('everyMs'))
-          else faults.dropConnections()
-          break
-        case '/admin/faults/silence':
-          faults.silence(n('durationMs'))
-          break
-        case '/admin/faults/delay-rest':
-          faults.delayRest(n('ms'))
-          break
-        case '/admin/faults/delay-ws':
-          faults.delayWs(n('ms'))
-          break
-        case '/admin/faults/fail-rest': {
-          const status = args.status
-          const durationMs = args.durationMs
-          faults.failRest(n('fraction'), {
-            ...(status === 500 || status === 502 || status === 503 || status === 504 ? { status } : {}),
-            ...(typeof durationMs === 'number' ? { durationMs } : {}),
-          })
-          break
-        }
-        case '/admin/faults/corrupt-frames': {
-          const mode = args.mode === 'truncated' ? 'truncated' : 'malformed'
-          faults.corruptFrames({
-            mode,
-            ...(typeof args.fraction === 'number' ? { fraction: args.fraction } : {}),
-            ...(typeof args.count === 'number' ? { count: args.count } : {}),
-          })
-          break
-        }
-        case '/admin/faults/storm-429':
-          faults.storm429(n('durationMs'))
-          break
-        case '/admin/faults/refuse-connections':
-          faults.refuseConnections(n('durationMs'))
-          break
-        case '/admin/faults/reorder-trades':
-          faults.reorderTrades(n('count'))
-          break
-        case '/admin/faults/clear':
-          faults.clear()
-          break
-        case '/admin/market/crash':
-        case '/admin/market/surge': {
-          const code = args.code
-          if (typeof code !== 'string') throw new RangeError('"code" (string) is required')
-          const opts = { pct: n('pct', 10), durationMs: n('durationMs', 30_000) }
-          if (path.endsWith('crash')) marketControls.crash(code, opts)
-          else marketControls.surge(code, opts)
-          break
-        }
-        case '/admin/clock/advance':
-          sim.advance(n('ms'))
-          break
-        case '/admin/clock/speed':
-          sim.setSpeed(n('speed'))
-          break
-        case '/admin/accounts': {
-          const balances = (args.balances ?? {}) as Record<string, string>
-          return [201, JSON.stringify(accounts.create({ balances }))]
-        }
-        default:
-          return [404, JSON.stringify({ error: 'unknown admin endpoint' })]
-      }
-      return [200, JSON.stringify({ ok: true, faults: faults.state, now: clock.now() })]
-    } catch (err) {
-      return [400, JSON.stringify({ error: err instanceof Error ? err.message : String(err) })]
-    }
-  }
+  const admin = createAdmin({
+    stats,
+    faults,
+    market: marketControls,
+    accounts,
+    advance: (ms) => sim.advance(ms),
+    setSpeed: (speed) => sim.setSpeed(speed),
+    now: () => clock.now(),
+  })
 
   // ------------------------------------------------------------------ server
 
@@ -604,30 +456,9 @@ export async function startSim(options: StartSimOptions = {}): Promise<Sim> {
 
   // ------------------------------------------------------------------ replay
 
-  let replayTimer: NodeJS.Timeout | undefined
-  if (options.replay) {
-    const { frames, loop = false, speed = 1 } = options.replay
-    let i = 0
-    let base = Date.now()
-    const step = (): void => {
-      replayTimer = undefined
-      const elapsed = (Date.now() - base) * speed
-      while (i < frames.length && (frames[i]?.t ?? 0) <= elapsed) {
-        const f = frames[i++]
-        if (!f) continue
-        const key = frameKey(f.frame)
-        if (key) wsHub.broadcastRaw(key.type, key.code, Buffer.from(f.raw ?? JSON.stringify(f.frame), 'utf8'))
-      }
-      if (i >= frames.length) {
-        if (!loop || frames.length === 0) return
-        i = 0
-        base = Date.now()
-      }
-      const next = frames[i]?.t ?? 0
-      replayTimer = setTimeout(step, Math.max(0, (next - (Date.now() - base) * speed) / speed))
-    }
-    step()
-  }
+  const stopReplay = options.replay
+    ? playFrames(wall, options.replay, (type, code, frame) => wsHub.broadcastRaw(type, code, frame))
+    : undefined
 
   let closing: Promise<void> | undefined
   const sim: Sim = {
@@ -685,10 +516,10 @@ export async function startSim(options: StartSimOptions = {}): Promise<Sim> {
     close(): Promise<void> {
       if (closing) return closing
       closing = (async () => {
-        if (driver) clearInterval(driver)
+        driver?.()
         driver = undefined
-        if (replayTimer) clearTimeout(replayTimer)
-        for (const t of timers) clearTimeout(t)
+        stopReplay?.()
+        for (const t of timers) wall.clearTimeout(t)
         timers.clear()
         faults.dispose()
         await wsHub.close()

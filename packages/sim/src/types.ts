@@ -1,3 +1,4 @@
+import type { Clock } from '@bb/utils'
 import type { LimitOptions } from './limits.js'
 
 /**
@@ -35,7 +36,14 @@ export interface SimOptions {
   readonly markets?: number | readonly string[]
   /** Time acceleration: 1 = real time, 60 = a minute per second, 0 = manual clock ({@link Sim.advance}). @default 1 */
   readonly speed?: number
-  /** Simulated time at start (ms since epoch). History covers the 30 days before it. @default Date.now() */
+  /**
+   * The real-time clock every timer of the simulator runs on (the market driver, REST and WS
+   * delays, idle checks, UP statuses, fault schedules, rate-limit windows, replay pacing), and the
+   * real time that `speed` scales. Inject a `ManualClock` (from `@bb/utils/testing`) to run a
+   * simulator without real time. @default systemClock of `@bb/utils`
+   */
+  readonly clock?: Clock
+  /** Simulated time at start (ms since epoch). History covers the 30 days before it. @default the clock's now */
   readonly startTime?: number
   /** Trades per second of a market as busy as KRW-BTC; other markets scale down. @default 0.5 */
   readonly tradesPerSecond?: number

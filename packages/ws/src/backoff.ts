@@ -1,3 +1,5 @@
+import { backoffDelay } from '@bb/utils'
+
 /** Reconnect policy: exponential backoff with full jitter. */
 export interface ReconnectOptions {
   /** Cap of the first delay, ms. @default 500 */
@@ -32,11 +34,11 @@ export function resolveReconnect(options: ReconnectOptions | undefined): Resolve
   }
 }
 
-/** Full jitter: a uniform delay in [0, min(max, initial × multiplier^(attempt−1))). `attempt` counts from 1. */
-export function backoffDelay(attempt: number, policy: ResolvedReconnect): number {
-  const cap = Math.min(
-    policy.maxDelayMs,
-    policy.initialDelayMs * policy.multiplier ** Math.max(0, attempt - 1),
-  )
-  return Math.floor(policy.random() * cap)
+/**
+ * The delay before reconnect attempt `attempt` (counted from 1): the workspace's one backoff
+ * policy (`backoffDelay` of `@bb/utils`, full jitter under `initial × multiplier^retry`) for
+ * retry `attempt − 1`.
+ */
+export function reconnectDelay(attempt: number, policy: ResolvedReconnect): number {
+  return backoffDelay(attempt - 1, policy)
 }

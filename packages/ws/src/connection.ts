@@ -10,9 +10,9 @@ import {
 } from '@bb/errors'
 import type { StreamRequest, WsEndpoint } from '@bb/exchange-adapter'
 import type { CandleInterval } from '@bb/models'
+import { type Clock, Timer } from '@bb/utils'
 import WebSocket from 'ws'
-import { backoffDelay, type ResolvedReconnect } from './backoff.js'
-import { type Clock, TimerSlot } from './clock.js'
+import { type ResolvedReconnect, reconnectDelay } from './backoff.js'
 import { SendMeter } from './meter.js'
 import type { Sink } from './sink.js'
 import type { GapReason, StreamKind, WsStatus } from './types.js'
@@ -170,13 +170,13 @@ export class Connection {
   /** The socket whose handshake timed out (its `error` event is already reported). */
   private abandoned: WebSocket | undefined
   private fatal: BackboneError | undefined
-  private readonly flushTimer: TimerSlot
-  private readonly pingTimer: TimerSlot
+  private readonly flushTimer: Timer
+  private readonly pingTimer: Timer
   /** The liveness watchdog: probe when idle, stale when unanswered. */
-  private readonly staleTimer: TimerSlot
-  private readonly retryTimer: TimerSlot
-  private readonly lingerTimer: TimerSlot
-  private readonly handshakeTimer: TimerSlot
+  private readonly staleTimer: Timer
+  private readonly retryTimer: Timer
+  private readonly lingerTimer: Timer
+  private readonly handshakeTimer: Timer
 
   constructor(
     readonly id: number,
@@ -185,12 +185,12 @@ export class Connection {
     private readonly host: ConnectionHost,
   ) {
     const c = host.counters
-    this.flushTimer = new TimerSlot(host.clock, c)
-    this.pingTimer = new TimerSlot(host.clock, c)
-    this.staleTimer = new TimerSlot(host.clock, c)
-    this.retryTimer = new TimerSlot(host.clock, c)
-    this.lingerTimer = new TimerSlot(host.clock, c)
-    this.handshakeTimer = new TimerSlot(host.clock, c)
+    this.flushTimer = new Timer(host.clock, c)
+    this.pingTimer = new Timer(host.clock, c)
+    this.staleTimer = new Timer(host.clock, c)
+    this.retryTimer = new Timer(host.clock, c)
+    this.lingerTimer = new Timer(host.clock, c)
+    this.handshakeTimer = new Timer(host.clock, c)
     this.meter = new SendMeter(host.messageWindows)
   }
 
@@ -687,7 +687,7 @@ export class Connection {
       host.failTopics([...this.topics], error)
       return
     }
-    const delay = backoffDelay(this.attempt, policy)
+    const delay = reconnectDelay(this.attempt, policy)
     host.counters.reconnects++
     host.status({
       type: 'reconnecting',

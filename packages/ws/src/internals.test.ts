@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { backoffDelay, resolveReconnect } from './backoff.js'
-import { type Clock, TimerSlot } from './clock.js'
+import { reconnectDelay, resolveReconnect } from './backoff.js'
 import { SendMeter } from './meter.js'
 
 describe('SendMeter', () => {
@@ -31,42 +30,10 @@ describe('SendMeter', () => {
   })
 })
 
-describe('backoffDelay', () => {
-  it('full jitter under an exponential cap', () => {
+describe('reconnect backoff', () => {
+  it('the reconnect policy is the workspace backoff: attempt n waits under initial × multiplier^(n−1)', () => {
     const policy = resolveReconnect({ initialDelayMs: 100, maxDelayMs: 1000, random: () => 0.999 })
-    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, policy))).toEqual([99, 199, 399, 799, 999, 999])
-    expect(backoffDelay(3, { ...policy, random: () => 0 })).toBe(0)
-  })
-})
-
-describe('TimerSlot', () => {
-  it('counts live timers on an injected clock', () => {
-    const queue: { at: number; fn: () => void; id: number }[] = []
-    let id = 0
-    const clock: Clock = {
-      now: () => 0,
-      setTimeout: (fn, ms) => {
-        queue.push({ at: ms, fn, id: ++id })
-        return id
-      },
-      clearTimeout: (handle) => {
-        const i = queue.findIndex((t) => t.id === handle)
-        if (i >= 0) queue.splice(i, 1)
-      },
-    }
-    const counter = { timers: 0 }
-    const slot = new TimerSlot(clock, counter)
-    let fired = 0
-    slot.set(() => fired++, 10)
-    slot.ensure(() => fired++, 5) // already armed: kept
-    expect(counter.timers).toBe(1)
-    expect(queue).toHaveLength(1)
-    queue.shift()!.fn()
-    expect(fired).toBe(1)
-    expect(counter.timers).toBe(0)
-    slot.set(() => fired++, 10)
-    slot.clear()
-    expect(counter.timers).toBe(0)
-    expect(queue).toHaveLength(0)
+    expect([1, 2, 3, 4, 5, 6].map((n) => reconnectDelay(n, policy))).toEqual([99, 199, 399, 799, 999, 999])
+    expect(reconnectDelay(3, { ...policy, random: () => 0 })).toBe(0)
   })
 })

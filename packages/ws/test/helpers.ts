@@ -3,9 +3,9 @@ import type { Trade } from '@bb/models'
 import { compareIds } from '@bb/models'
 import type { Sim } from '@bb/sim'
 import { startSim } from '@bb/sim'
+import { ManualClock as SharedManualClock } from '@bb/utils/testing'
 import { expect } from 'vitest'
 import {
-  type Clock,
   createWsClient,
   type GapEvent,
   type StreamEvent,
@@ -139,42 +139,9 @@ export function missingTrades(sim: Sim, events: StreamEvent<Trade>[], symbols: r
   return missing
 }
 
-/** A manual clock for the client: time moves only with {@link ManualClock.advance}, which runs the timers due, in order. */
-export class ManualClock implements Clock {
-  private time: number
-  private nextId = 1
-  private readonly timers = new Map<number, { at: number; fn: () => void }>()
-
+/** A manual clock for the client (the one of `@bb/utils/testing`), starting at the real time by default. */
+export class ManualClock extends SharedManualClock {
   constructor(start = Date.now()) {
-    this.time = start
-  }
-
-  now(): number {
-    return this.time
-  }
-
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.nextId++
-    this.timers.set(id, { at: this.time + Math.max(0, ms), fn })
-    return id
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number)
-  }
-
-  /** Moves time forward by `ms`, running every timer that falls due (also ones they schedule). */
-  advance(ms: number): void {
-    const end = this.time + ms
-    for (;;) {
-      let next: [number, { at: number; fn: () => void }] | undefined
-      for (const entry of this.timers)
-        if (entry[1].at <= end && (next === undefined || entry[1].at < next[1].at)) next = entry
-      if (next === undefined) break
-      this.timers.delete(next[0])
-      this.time = next[1].at
-      next[1].fn()
-    }
-    this.time = end
+    super(start)
   }
 }

@@ -1,110 +1,24 @@
 import { hashInts, Rng } from '../util/rng.js'
 import { DAY, dateDash, MINUTE, utcDayStart } from '../util/time.js'
+import { bookAfter, topOfBook } from './book.js'
 import type { MarketDefinition } from './catalog.js'
-import { addTrade, compareSid, mergeAll, type Summary, summaryOf, type TradeRecord } from './summary.js'
-import { fix, type QuoteCurrency, roundToTick, stepTick, tickFor } from './ticks.js'
+import { eventLog, injectEvent, recentEvent, scheduleEvents } from './events.js'
+import type { Book, Extremes, MarketState, MinutePlan, PriceEvent, TopOfBook } from './state.js'
+import { MarketState as MarketStateClass } from './state.js'
+import { Summaries } from './summaries.js'
+import { addTrade, compareSid, type Summary, summaryOf, type TradeRecord } from './summary.js'
+import { roundToTick, tickFor } from './ticks.js'
+import { volumeOf } from './volume.js'
+import { extendWalk, RATE_MULT, SIGMA } from './walk.js'
+
+export type { Book, BookLevel, Extremes, PriceEvent, TopOfBook } from './state.js'
+export { MarketState } from './state.js'
+export { volumeOf } from './volume.js'
 
 /** Days of history before `startTime`. */
 export const HISTORY_DAYS = 30
 /** Days of exact (trade-level) history: trades and seconds candles are available this far back. */
 export const EXACT_DAYS = 7
-
-const SIGMA = [0.0003, 0.0005, 0.0011] as const // per-minute log std: calm, normal, volatile
-const RATE_MULT = [0.7, 1, 1.8] as const
-const BOOK_LEVELS = 30
-const FIELDS = 11 // per-minute block layout, see writeBlock
-
-/** A crash or surge: the price moves by `logShift` (log) linearly over `durationMs` from `start`. */
-export interface PriceEvent {
-  readonly start: number
-  readonly durationMs: number
-  readonly logShift: number
-  readonly injected: boolean
-  /** Share of the move given back afterwards (scheduled events partly recover). */
-  readonly revert: number
-  /** How long the recovery takes. */
-  readonly revertMs: number
-}
-
-interface MinutePlan {
-  readonly minute: number
-  readonly n: number
-  readonly ts: Float64Array
-  readonly logp: Float64Array
-  readonly vol: Float64Array
-  readonly bid: Uint8Array
-  next: number
-}
-
-/** One side level of the book: `[price, size]`. */
-export type BookLevel = readonly [price: number, size: number]
-
-/** A synthesized order book. */
-export interface Book {
-  readonly timestamp: number
-  readonly asks: readonly BookLevel[]
-  readonly bids: readonly BookLevel[]
-}
-
-/** Top of book after a trade. */
-export interface TopOfBook {
-  readonly askPrice: number
-  readonly askSize: number
-  readonly bidPrice: number
-  readonly bidSize: number
-}
-
-/** 52-week extremes. */
-export interface Extremes {
-  high: number
-  highDate: string
-  low: number
-  lowDate: string
-}
-
-/** Per-market state of the model. */
-export class MarketState {
-  readonly def: MarketDefinition
-  readonly index: number
-  readonly quote: QuoteCurrency
-  /** Expected trades per minute at the normal regime. */
-  readonly ratePerMinute: number
-  /** log of the typical trade notional in quote currency. */
-  readonly notionalMu: number
-  readonly volFactor: number
-  readonly salt: number
-  logW = new Float64Array(64 * 1024)
-  regime = new Uint8Array(64 * 1024)
-  walkLen = 0
-  logScale = 0
-  events: PriceEvent[] = []
-  eventDaysUntil = 0 // scheduled events generated for days < this (day index)
-  // live tape
-  readonly trades: TradeRecord[] = []
-  readonly liveMinutes = new Map<number, Summary>()
-  plan: MinutePlan | undefined
-  last: TradeRecord | undefined
-  emitted = 0
-  firstLiveSid: TradeRecord | undefined
-  // caches
-  readonly dayCache = new Map<number, Summary | null>()
-  readonly prevCloseCache = new Map<number, number>()
-  today: { day: number; summary: Summary | undefined } | undefined
-  rolling: { from: number; volume: number; turnover: number } | undefined
-  extremes: Extremes | undefined
-  bookMemo: { key: string; level: number; book: Book } | undefined
-
-  constructor(def: MarketDefinition, index: number, seed: number, tradesPerSecond: number) {
-    this.def = def
-    this.index = index
-    this.quote = def.quote
-    this.salt = hashInts(seed, index, def.code.length, def.code.charCodeAt(4) || 0)
-    this.ratePerMinute = Math.max(0.05, tradesPerSecond * 60 * def.liquidity)
-    const typical = def.quote === 'KRW' ? 250_000 : def.quote === 'BTC' ? 0.0018 : 180
-    this.notionalMu = Math.log(typical) - 0.6
-    this.volFactor = 1 + 0.5 * (1 - Math.min(1, def.liquidity))
-  }
-}
 
 /** Options of the market model. */
 export interface ModelOptions {
@@ -134,9 +48,11 @@ export class MarketModel {
   processedTime: number
   onTrade: TradeListener | undefined
   onAdvanced: ((t: number) => void) | undefined
-  private readonly scheduledEvents: boolean
-  private readonly blocks = new Map<string, Float64Array>()
-  private readonly minuteTrades = new Map<string, TradeRecord[]>()
+  /** Whether scheduled crashes and surges happen after the start. */
+  readonly scheduledEvents: boolean
+  private readonly summaries: Summaries = new Summaries(this)
+  /** Trades of exact history minutes, by market and minute (built once). */
+  readonly minuteTrades = new Map<string, TradeRecord[]>()
 
   constructor(options: ModelOptions) {
     this.seed = options.seed
@@ -145,7 +61,9 @@ export class MarketModel {
     this.historyStartMinute = (utcDayStart(options.startTime) - HISTORY_DAYS * DAY) / MINUTE
     this.exactFromMinute = (utcDayStart(options.startTime) - EXACT_DAYS * DAY) / MINUTE
     this.scheduledEvents = options.scheduledEvents
-    this.markets = options.markets.map((d, i) => new MarketState(d, i, options.seed, options.tradesPerSecond))
+    this.markets = options.markets.map(
+      (d, i) => new MarketStateClass(d, i, options.seed, options.tradesPerSecond),
+    )
     for (const m of this.markets) {
       this.byCode.set(m.def.code, m)
       this.ensureEvents(m, Math.floor(options.startTime / DAY) + 2)
@@ -168,105 +86,33 @@ export class MarketModel {
 
   // ---------------------------------------------------------------- walk and events
 
-  private ensureWalk(m: MarketState, len: number): void {
-    if (len <= m.walkLen) return
-    if (len > m.logW.length) {
-      let size = m.logW.length
-      while (size < len) size *= 2
-      const w = new Float64Array(size)
-      w.set(m.logW)
-      m.logW = w
-      const r = new Uint8Array(size)
-      r.set(m.regime)
-      m.regime = r
-    }
-    for (let i = m.walkLen; i < len; i++) {
-      const rng = new Rng(hashInts(this.seed, m.salt, this.historyStartMinute + i, 1))
-      if (i === 0) {
-        m.logW[0] = 0
-        m.regime[0] = 1
-        continue
-      }
-      let regime = m.regime[i - 1] as number
-      if (rng.next() < 1 / 300) {
-        const u = rng.next()
-        regime = u < 0.4 ? 0 : u < 0.85 ? 1 : 2
-      }
-      m.regime[i] = regime
-      const sigma = (SIGMA[m.regime[i - 1] as 0 | 1 | 2] ?? 0.0012) * m.volFactor
-      m.logW[i] = (m.logW[i - 1] as number) + sigma * rng.normal()
-    }
-    m.walkLen = len
+  /** Used by the summaries. */
+  ensureWalk(m: MarketState, len: number): void {
+    extendWalk(m, len, this.seed, this.historyStartMinute)
   }
 
   private ensureEvents(m: MarketState, untilDay: number): void {
-    if (m.eventDaysUntil === 0) m.eventDaysUntil = this.historyStartMinute / 1440
-    for (let day = m.eventDaysUntil; day < untilDay; day++) {
-      const rng = new Rng(hashInts(this.seed, m.salt, day, 3))
-      if (rng.next() >= 0.12) continue
-      const start = day * DAY + rng.int(DAY)
-      if (start >= this.startTime && !this.scheduledEvents) continue
-      const pct = 0.05 + 0.1 * rng.next()
-      const sign = rng.next() < 0.5 ? -1 : 1
-      const durationMs = 15_000 + rng.int(40_000)
-      this.insertEvent(m, {
-        start,
-        durationMs,
-        logShift: Math.log(1 + sign * pct),
-        injected: false,
-        revert: 0.4 + 0.4 * rng.next(),
-        revertMs: 30 * MINUTE + rng.int(150 * MINUTE),
-      })
-    }
-    m.eventDaysUntil = Math.max(m.eventDaysUntil, untilDay)
-  }
-
-  private insertEvent(m: MarketState, e: PriceEvent): void {
-    let i = m.events.length
-    while (i > 0 && (m.events[i - 1] as PriceEvent).start > e.start) i--
-    m.events.splice(i, 0, e)
+    scheduleEvents(m, untilDay, this)
   }
 
   /** Injects a crash (negative pct) or surge starting now. */
   inject(m: MarketState, pct: number, durationMs: number): PriceEvent {
-    const e: PriceEvent = {
-      start: this.processedTime + 1,
-      durationMs: Math.max(1, durationMs),
-      logShift: Math.log(1 + pct),
-      injected: true,
-      revert: 0,
-      revertMs: 1,
-    }
-    this.insertEvent(m, e)
-    return e
+    return injectEvent(m, this.processedTime + 1, pct, durationMs)
   }
 
   eventLog(m: MarketState, t: number): number {
-    let sum = 0
-    for (const e of m.events) {
-      if (e.start > t) break
-      const f = (t - e.start) / e.durationMs
-      if (f < 1) sum += e.logShift * f
-      else {
-        const back = Math.min(1, (t - e.start - e.durationMs) / e.revertMs)
-        sum += e.logShift * (1 - e.revert * back)
-      }
-    }
-    return sum
+    return eventLog(m, t)
   }
 
   /** Whether a crash/surge touched this market in the 24 h before `t`. */
   recentEvent(m: MarketState, t: number): boolean {
-    for (const e of m.events) {
-      if (e.start > t) break
-      if (e.start + e.durationMs >= t - DAY) return true
-    }
-    return false
+    return recentEvent(m, t)
   }
 
   // ---------------------------------------------------------------- per-minute generation
 
-  private skeleton(m: MarketState, minute: number): MinutePlan {
+  /** Used by the summaries. */
+  skeleton(m: MarketState, minute: number): MinutePlan {
     const i = minute - this.historyStartMinute
     this.ensureWalk(m, i + 2)
     const a0 = m.logW[i] as number
@@ -319,7 +165,8 @@ export class MarketModel {
     return { minute, n, ts, logp, vol, bid, next: 0 }
   }
 
-  private priceOf(m: MarketState, logp: number, t: number, bid: boolean): number {
+  /** Used by the summaries. */
+  priceOf(m: MarketState, logp: number, t: number, bid: boolean): number {
     return roundToTick(m.quote, Math.exp(logp + this.eventLog(m, t)), bid ? 'up' : 'down')
   }
 
@@ -352,181 +199,6 @@ export class MarketModel {
       if (first !== undefined) this.minuteTrades.delete(first)
     }
     return out
-  }
-
-  private exactSummary(m: MarketState, minute: number): Summary | undefined {
-    const cached = this.minuteTrades.get(`${m.index}:${minute}`)
-    if (cached) {
-      if (cached.length === 0) return undefined
-      const s = summaryOf(cached[0] as TradeRecord)
-      for (let k = 1; k < cached.length; k++) addTrade(s, cached[k] as TradeRecord)
-      return s
-    }
-    const p = this.skeleton(m, minute)
-    if (p.n === 0) return undefined
-    let open = 0
-    let high = 0
-    let low = 0
-    let close = 0
-    let volume = 0
-    let turnover = 0
-    let bidVolume = 0
-    for (let k = 0; k < p.n; k++) {
-      const ts = p.ts[k] as number
-      const b = p.bid[k] === 1
-      const price = this.priceOf(m, p.logp[k] as number, ts, b)
-      const v = p.vol[k] as number
-      if (k === 0) {
-        open = high = low = price
-      } else {
-        if (price > high) high = price
-        if (price < low) low = price
-      }
-      close = price
-      volume += v
-      turnover += price * v
-      if (b) bidVolume += v
-    }
-    return {
-      open,
-      high,
-      low,
-      close,
-      volume,
-      turnover,
-      firstTs: p.ts[0] as number,
-      lastTs: p.ts[p.n - 1] as number,
-      count: p.n,
-      bidVolume,
-      askVolume: volume - bidVolume,
-    }
-  }
-
-  private coarseSummary(m: MarketState, minute: number): Summary | undefined {
-    const i = minute - this.historyStartMinute
-    this.ensureWalk(m, i + 2)
-    const regime = m.regime[i] as 0 | 1 | 2
-    const rng = new Rng(hashInts(this.seed, m.salt, minute, 2))
-    const n = Math.min(6000, rng.poisson(m.ratePerMinute * RATE_MULT[regime]))
-    if (n === 0) return undefined
-    const sigma = SIGMA[regime] * m.volFactor
-    const t0 = minute * MINUTE
-    const ev = this.eventLog(m, t0 + MINUTE / 2)
-    const lo = m.logScale + (m.logW[i] as number) + ev
-    const lc = m.logScale + (m.logW[i + 1] as number) + ev
-    const z1 = rng.fastNormal()
-    const z2 = rng.fastNormal()
-    const o = roundToTick(m.quote, Math.exp(lo + 0.2 * sigma * z1))
-    const c = roundToTick(m.quote, Math.exp(lc + 0.2 * sigma * z2))
-    const h = n > 1 ? roundToTick(m.quote, Math.max(o, c) * (1 + Math.abs(z1 - z2) * sigma * 0.4), 'up') : o
-    const l = n > 1 ? roundToTick(m.quote, Math.min(o, c) * (1 - Math.abs(z1 + z2) * sigma * 0.4), 'down') : o
-    const mean = Math.exp(m.notionalMu + 0.605) * n * (1 + (0.3 * rng.fastNormal()) / Math.sqrt(n))
-    const avg = (o + c) / 2
-    const volume = volumeOf(Math.max(mean, 1e-9) / avg)
-    const bidShare = 0.3 + 0.4 * rng.next()
-    return {
-      open: o,
-      high: Math.max(h, o, c),
-      low: Math.min(l, o, c),
-      close: c,
-      volume,
-      turnover: volume * avg,
-      firstTs: t0 + rng.int(MINUTE / 2),
-      lastTs: t0 + MINUTE / 2 + rng.int(MINUTE / 2),
-      count: n,
-      bidVolume: volume * bidShare,
-      askVolume: volume * (1 - bidShare),
-    }
-  }
-
-  private block(m: MarketState, day: number): Float64Array {
-    const key = `${m.index}:${day}`
-    const hit = this.blocks.get(key)
-    if (hit) {
-      this.blocks.delete(key)
-      this.blocks.set(key, hit)
-      return hit
-    }
-    const b = new Float64Array(1440 * FIELDS)
-    const first = day * 1440
-    for (let k = 0; k < 1440; k++) {
-      const minute = first + k
-      let s: Summary | undefined
-      if (minute < this.historyStartMinute || minute >= this.startMinute) s = undefined
-      else if (minute < this.exactFromMinute) s = this.coarseSummary(m, minute)
-      else s = this.exactSummary(m, minute)
-      const o = k * FIELDS
-      if (!s) {
-        b[o + 8] = 0
-        continue
-      }
-      b[o] = s.open
-      b[o + 1] = s.high
-      b[o + 2] = s.low
-      b[o + 3] = s.close
-      b[o + 4] = s.volume
-      b[o + 5] = s.turnover
-      b[o + 6] = s.firstTs
-      b[o + 7] = s.lastTs
-      b[o + 8] = s.count
-      b[o + 9] = s.bidVolume
-      b[o + 10] = s.askVolume
-    }
-    this.blocks.set(key, b)
-    if (this.blocks.size > 400) {
-      const firstKey = this.blocks.keys().next().value
-      if (firstKey !== undefined) this.blocks.delete(firstKey)
-    }
-    return b
-  }
-
-  /** Summary of one minute (absolute epoch minute), `undefined` when nothing traded. */
-  minuteSummary(m: MarketState, minute: number): Summary | undefined {
-    if (minute >= this.startMinute) return m.liveMinutes.get(minute)
-    if (minute < this.historyStartMinute) return undefined
-    const day = Math.floor(minute / 1440)
-    const b = this.block(m, day)
-    const o = (minute - day * 1440) * FIELDS
-    const count = b[o + 8] as number
-    if (count === 0) return undefined
-    return {
-      open: b[o] as number,
-      high: b[o + 1] as number,
-      low: b[o + 2] as number,
-      close: b[o + 3] as number,
-      volume: b[o + 4] as number,
-      turnover: b[o + 5] as number,
-      firstTs: b[o + 6] as number,
-      lastTs: b[o + 7] as number,
-      count,
-      bidVolume: b[o + 9] as number,
-      askVolume: b[o + 10] as number,
-    }
-  }
-
-  /** Summary of `[fromMinute, toMinute)`. */
-  rangeSummary(m: MarketState, fromMinute: number, toMinute: number): Summary | undefined {
-    const parts: (Summary | undefined)[] = []
-    const lo = Math.max(fromMinute, this.historyStartMinute)
-    for (let k = lo; k < toMinute; k++) parts.push(this.minuteSummary(m, k))
-    return mergeAll(parts)
-  }
-
-  /** Summary of a UTC day (day index = ms / DAY). */
-  daySummary(m: MarketState, day: number): Summary | undefined {
-    const cached = m.dayCache.get(day)
-    if (cached !== undefined) return cached ?? undefined
-    const s = this.rangeSummary(m, day * 1440, (day + 1) * 1440)
-    if ((day + 1) * DAY <= this.processedTime) m.dayCache.set(day, s ?? null)
-    return s
-  }
-
-  /** Summary of `[from, to)` in whole days. */
-  daysSummary(m: MarketState, fromDay: number, toDay: number): Summary | undefined {
-    const parts: (Summary | undefined)[] = []
-    for (let d = Math.max(fromDay, Math.floor(this.historyStartMinute / 1440)); d < toDay; d++)
-      parts.push(this.daySummary(m, d))
-    return mergeAll(parts)
   }
 
   // ---------------------------------------------------------------- live tape
@@ -696,155 +368,51 @@ export class MarketModel {
     return out
   }
 
-  // ---------------------------------------------------------------- ticker helpers
+  // ---------------------------------------------------------------- summaries (summaries.ts)
 
-  /** Close of the last trade before the UTC day `day` (previous close). */
+  minuteSummary(m: MarketState, minute: number): Summary | undefined {
+    return this.summaries.minuteSummary(m, minute)
+  }
+
+  rangeSummary(m: MarketState, fromMinute: number, toMinute: number): Summary | undefined {
+    return this.summaries.rangeSummary(m, fromMinute, toMinute)
+  }
+
+  daySummary(m: MarketState, day: number): Summary | undefined {
+    return this.summaries.daySummary(m, day)
+  }
+
+  daysSummary(m: MarketState, fromDay: number, toDay: number): Summary | undefined {
+    return this.summaries.daysSummary(m, fromDay, toDay)
+  }
+
   prevClose(m: MarketState, day: number): number {
-    const cached = m.prevCloseCache.get(day)
-    if (cached !== undefined) return cached
-    let result: number | undefined
-    for (let minute = day * 1440 - 1; minute >= this.historyStartMinute; minute--) {
-      const s = this.singleMinute(m, minute)
-      if (s) {
-        result = s.close
-        break
-      }
-    }
-    const value = result ?? this.lastTrade(m)?.price ?? m.def.referencePrice
-    if (day * DAY <= this.processedTime) m.prevCloseCache.set(day, value)
-    return value
+    return this.summaries.prevClose(m, day)
   }
 
-  /** One minute's summary without building the whole day block when it is not cached. */
-  private singleMinute(m: MarketState, minute: number): Summary | undefined {
-    if (minute >= this.startMinute || minute < this.historyStartMinute) return this.minuteSummary(m, minute)
-    if (this.blocks.has(`${m.index}:${Math.floor(minute / 1440)}`)) return this.minuteSummary(m, minute)
-    return minute < this.exactFromMinute ? this.coarseSummary(m, minute) : this.exactSummary(m, minute)
-  }
-
-  /** Running summary of the current UTC day. */
   todaySummary(m: MarketState): Summary | undefined {
-    const day = Math.floor(this.processedTime / DAY)
-    if (!m.today || m.today.day !== day) {
-      m.today = {
-        day,
-        summary: this.rangeSummary(m, day * 1440, Math.floor(this.processedTime / MINUTE) + 1),
-      }
-    }
-    return m.today.summary
+    return this.summaries.todaySummary(m)
   }
 
-  /** Rolling 24 h volume and turnover (minute resolution). */
   rolling24h(m: MarketState): { volume: number; turnover: number } {
-    const nowMinute = Math.floor(this.processedTime / MINUTE)
-    const from = nowMinute - 1439
-    if (!m.rolling || from - m.rolling.from > 1440) {
-      const s = this.rangeSummary(m, from, nowMinute + 1)
-      m.rolling = { from, volume: s?.volume ?? 0, turnover: s?.turnover ?? 0 }
-    }
-    while (m.rolling.from < from) {
-      const s = this.minuteSummary(m, m.rolling.from)
-      if (s) {
-        m.rolling.volume = Math.max(0, m.rolling.volume - s.volume)
-        m.rolling.turnover = Math.max(0, m.rolling.turnover - s.turnover)
-      }
-      m.rolling.from++
-    }
-    return m.rolling
+    return this.summaries.rolling24h(m)
   }
 
-  /** 52-week high/low over the available history. */
   extremes(m: MarketState): Extremes {
-    if (!m.extremes) {
-      const firstDay = Math.floor(this.historyStartMinute / 1440)
-      const today = Math.floor(this.processedTime / DAY)
-      const ref = this.lastTrade(m)?.price ?? m.def.referencePrice
-      const e: Extremes = {
-        high: ref,
-        highDate: dateDash(this.processedTime),
-        low: ref,
-        lowDate: dateDash(this.processedTime),
-      }
-      let first = true
-      for (let d = firstDay; d <= today; d++) {
-        const s = d === today ? this.todaySummary(m) : this.daySummary(m, d)
-        if (!s) continue
-        if (first || s.high > e.high) {
-          e.high = s.high
-          e.highDate = dateDash(d * DAY)
-        }
-        if (first || s.low < e.low) {
-          e.low = s.low
-          e.lowDate = dateDash(d * DAY)
-        }
-        first = false
-      }
-      m.extremes = e
-    }
-    return m.extremes
+    return this.summaries.extremes(m)
   }
 
   // ---------------------------------------------------------------- order book
 
   /** Top of the book right after trade `t`. */
   topOfBook(m: MarketState, t: TradeRecord): TopOfBook {
-    const { askPrice, bidPrice } = bookAnchors(m.quote, t)
-    const rng = new Rng(hashInts(this.seed, m.salt, t.ts, t.sub))
-    const askSize = this.levelSize(m, rng, askPrice, 0)
-    const bidSize = this.levelSize(m, rng, bidPrice, 0)
-    return { askPrice, askSize, bidPrice, bidSize }
-  }
-
-  private levelSize(m: MarketState, rng: Rng, price: number, level: number): number {
-    const notional = Math.exp(m.notionalMu + 1.2 + 0.15 * Math.min(level, 10) + 0.9 * rng.normal())
-    return volumeOf(notional / price)
+    return topOfBook(this.seed, m, t)
   }
 
   /** The full 30-level book (native grid) after the last trade. */
   book(m: MarketState): Book {
-    const t = this.lastTrade(m)
-    const key = t ? `${t.ts}:${t.sub}` : 'none'
-    if (m.bookMemo && m.bookMemo.key === key) return m.bookMemo.book
-    const ref = t ?? { ts: this.processedTime, sub: 0, price: m.def.referencePrice, volume: 0, bid: true }
-    const top = this.topOfBook(m, ref)
-    const rng = new Rng(hashInts(this.seed, m.salt, ref.ts, ref.sub))
-    // consume the two draws used by topOfBook so level 0 sizes agree
-    this.levelSize(m, rng, top.askPrice, 0)
-    this.levelSize(m, rng, top.bidPrice, 0)
-    const asks: BookLevel[] = [[top.askPrice, top.askSize]]
-    const bids: BookLevel[] = [[top.bidPrice, top.bidSize]]
-    let ap = top.askPrice
-    let bp = top.bidPrice
-    for (let k = 1; k < BOOK_LEVELS; k++) {
-      ap = stepTick(m.quote, ap, 1)
-      asks.push([ap, this.levelSize(m, rng, ap, k)])
-      const nb = stepTick(m.quote, bp, -1)
-      if (nb < bp) {
-        bp = nb
-        bids.push([bp, this.levelSize(m, rng, bp, k)])
-      }
-    }
-    const book: Book = { timestamp: ref.ts, asks, bids }
-    m.bookMemo = { key, level: 0, book }
-    return book
+    return bookAfter(this.seed, m, this.lastTrade(m), this.processedTime)
   }
-}
-
-function bookAnchors(quote: QuoteCurrency, t: TradeRecord): { askPrice: number; bidPrice: number } {
-  if (t.bid) {
-    const bidPrice = stepTick(quote, t.price, -1)
-    return { askPrice: t.price, bidPrice: bidPrice < t.price ? bidPrice : 0 }
-  }
-  return { askPrice: stepTick(quote, t.price, 1), bidPrice: t.price }
-}
-
-/** Rounds a base volume to 8 decimals (fewer for huge numbers), never below 1e-8. */
-export function volumeOf(v: number): number {
-  if (!(v > 0)) return 0.00000001
-  if (v < 1e6) return Math.max(Math.round(v * 1e8) / 1e8, 0.00000001)
-  const digits = v >= 1 ? Math.floor(Math.log10(v)) + 1 : 0
-  const decimals = Math.max(0, Math.min(8, 15 - digits))
-  return Math.max(fix(v, decimals), 0.00000001)
 }
 
 /** Tick size text of the current price. */

@@ -1,19 +1,18 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
+import { type Clock, every, systemClock } from '@bb/utils'
 import { type WebSocket, WebSocketServer } from 'ws'
 import type { Account, Engine, Fill, Order } from '../exchange/engine.js'
-import { decText } from '../exchange/engine.js'
 import { verifyJwt } from '../exchange/jwt.js'
 import type { Faults } from '../faults.js'
 import type { RateLimiter } from '../limits.js'
 import { candleSummary, intervalStart, latestCandle } from '../market/candles.js'
-import type { BookLevel, MarketModel, MarketState } from '../market/model.js'
+import type { MarketModel, MarketState } from '../market/model.js'
 import type { TradeRecord } from '../market/summary.js'
 import { supportedLevels, tickFor } from '../market/ticks.js'
 import {
   arr,
-  type CandleUnit,
   type Field,
   num,
   obj,
@@ -28,50 +27,19 @@ import {
   wsTrade,
 } from '../market/views.js'
 import type { SimLogger, SimStats } from '../types.js'
+import { Outbox } from './outbox.js'
+import {
+  CANDLE_TYPES,
+  MESSAGES,
+  type ParseResult,
+  parseRequest,
+  type Sub,
+  type WsFormat,
+} from './protocol.js'
+import { myAssetFields, myOrderFields, quoteUpdates } from './publishers.js'
+import { type Entry, SubscriptionIndex } from './subscriptions.js'
 
-/** WebSocket output format. */
-export type WsFormat = 'DEFAULT' | 'SIMPLE' | 'JSON_LIST' | 'SIMPLE_LIST'
-
-const FORMATS: readonly WsFormat[] = ['DEFAULT', 'SIMPLE', 'JSON_LIST', 'SIMPLE_LIST']
-
-/** Candle type → unit. */
-export const CANDLE_TYPES: Readonly<Record<string, CandleUnit>> = {
-  'candle.1s': { kind: 'seconds' },
-  'candle.1m': { kind: 'minutes', minutes: 1 },
-  'candle.3m': { kind: 'minutes', minutes: 3 },
-  'candle.5m': { kind: 'minutes', minutes: 5 },
-  'candle.10m': { kind: 'minutes', minutes: 10 },
-  'candle.15m': { kind: 'minutes', minutes: 15 },
-  'candle.30m': { kind: 'minutes', minutes: 30 },
-  'candle.60m': { kind: 'minutes', minutes: 60 },
-  'candle.240m': { kind: 'minutes', minutes: 240 },
-}
-
-const PUBLIC_TYPES = new Set(['ticker', 'trade', 'orderbook', ...Object.keys(CANDLE_TYPES)])
-const PRIVATE_TYPES = new Set(['myOrder', 'myAsset'])
-
-const MESSAGES: Record<string, string> = {
-  INVALID_AUTH: '인증 정보가 올바르지 않습니다.',
-  WRONG_FORMAT: 'Format 이 맞지 않습니다.',
-  NO_TICKET: '티켓이 존재하지 않거나, 유효하지 않습니다.',
-  NO_TYPE: 'type 필드가 존재하지 않습니다.',
-  NO_CODES: 'codes 필드가 존재하지 않습니다.',
-  INVALID_PARAM: '요청 파라미터가 올바르지 않습니다.',
-}
-
-interface CodeEntry {
-  readonly code: string
-  readonly requested: string
-  readonly depth: number
-}
-
-interface Sub {
-  readonly type: string
-  readonly codes: readonly CodeEntry[] | undefined // undefined = all (myOrder)
-  readonly level: number | undefined
-  readonly snapshot: boolean
-  readonly realtime: boolean
-}
+export { CANDLE_TYPES, type WsFormat } from './protocol.js'
 
 interface Conn {
   readonly ws: WebSocket
@@ -82,7 +50,7 @@ interface Conn {
   subs: Sub[]
   ticket: string | undefined
   lastInbound: number
-  upTimer: NodeJS.Timeout | undefined
+  upTimer: (() => void) | undefined
   readonly msgTimes: number[]
   closing: boolean
   /** Frames waiting for the next flush (written as one TCP write). */
@@ -91,22 +59,8 @@ interface Conn {
   /** Frames waiting out `delayWs`, in send order. */
   delayed: { due: number; frame: Buffer }[]
   /** A trade frame held back by `reorderTrades`, sent after the next one. */
-  heldTrade?: { frame: Buffer; timer: NodeJS.Timeout } | undefined
+  heldTrade?: { frame: Buffer; timer: unknown } | undefined
 }
-
-interface Entry {
-  readonly depth: number
-  readonly level: number
-}
-
-type ParseResult =
-  | { readonly error: string; readonly message?: string }
-  | {
-      readonly ticket: string
-      readonly format: WsFormat | undefined
-      readonly list: boolean
-      readonly subs: Sub[] | undefined
-    }
 
 /** Dependencies of the hub. */
 export interface HubOptions {
@@ -122,19 +76,8 @@ export interface HubOptions {
   readonly bookUpdatesPerTrade?: number
   /** `false` in replay mode: no snapshots from the simulated market. */
   readonly synthetic: boolean
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
-function flag(o: Record<string, unknown>, snake: string, camel: string): boolean | 'bad' {
-  const v = o[snake] ?? o[camel]
-  if (v === undefined || v === null) return false
-  if (typeof v === 'boolean') return v
-  if (v === 'true') return true
-  if (v === 'false') return false
-  return 'bad'
+  /** The real-time clock of the hub's timers (idle checks, UP statuses, delays). @default systemClock */
+  readonly clock?: Clock
 }
 
 /** The WebSocket side: parses requests, keeps subscriptions and fans out frames. */
@@ -145,18 +88,32 @@ export class WsHub {
     maxPayload: 64 * 1024,
   })
   private readonly conns = new Set<Conn>()
-  /** type → code → conn → entry */
-  private readonly index = new Map<string, Map<string, Map<Conn, Entry>>>()
+  private readonly subscriptions = new SubscriptionIndex<Conn>()
+  private readonly outbox: Outbox<Conn>
   private readonly privateConns = new Set<Conn>()
   private readonly candleDirty = new Set<MarketState>()
-  private readonly timers = new Set<NodeJS.Timeout>()
-  private idleTimer: NodeJS.Timeout | undefined
+  private readonly timers = new Set<unknown>()
+  private idleTimer: (() => void) | undefined
+  private readonly clock: Clock
+  /** A timer callback that throws is logged, never fatal (the schedule continues). */
+  private readonly contain = (error: unknown): void =>
+    this.o.logger?.error(
+      { error: error instanceof Error ? error.message : String(error) },
+      'hub timer failed',
+    )
   private nextId = 1
   private closed = false
 
   constructor(private readonly o: HubOptions) {
+    this.clock = o.clock ?? systemClock
+    this.outbox = new Outbox(this.clock, this.timers)
     if (o.idleTimeoutMs > 0) {
-      this.idleTimer = setInterval(() => this.checkIdle(), Math.max(50, Math.min(1000, o.idleTimeoutMs / 4)))
+      this.idleTimer = every(
+        this.clock,
+        Math.max(50, Math.min(1000, o.idleTimeoutMs / 4)),
+        () => this.checkIdle(),
+        this.contain,
+      )
     }
   }
 
@@ -212,7 +169,7 @@ export class WsHub {
         format: 'DEFAULT',
         subs: [],
         ticket: undefined,
-        lastInbound: Date.now(),
+        lastInbound: this.clock.now(),
         upTimer: undefined,
         msgTimes: [],
         closing: false,
@@ -226,10 +183,10 @@ export class WsHub {
       this.o.stats.ws.connectionsTotal++
       ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary))
       ws.on('ping', () => {
-        conn.lastInbound = Date.now()
+        conn.lastInbound = this.clock.now()
       })
       ws.on('pong', () => {
-        conn.lastInbound = Date.now()
+        conn.lastInbound = this.clock.now()
       })
       ws.on('close', () => this.remove(conn))
       ws.on('error', () => this.remove(conn))
@@ -242,13 +199,13 @@ export class WsHub {
     if (!this.conns.delete(conn)) return
     this.privateConns.delete(conn)
     this.unindex(conn)
-    if (conn.upTimer) clearInterval(conn.upTimer)
+    conn.upTimer?.()
     conn.upTimer = undefined
     this.o.stats.ws.connectionsOpen = this.conns.size
   }
 
   private checkIdle(): void {
-    const limit = Date.now() - this.o.idleTimeoutMs
+    const limit = this.clock.now() - this.o.idleTimeoutMs
     for (const c of this.conns) {
       if (c.lastInbound < limit) {
         this.o.logger?.debug({ conn: c.id }, 'idle timeout')
@@ -261,7 +218,7 @@ export class WsHub {
   // ------------------------------------------------------------------ inbound
 
   private onMessage(conn: Conn, data: unknown, _isBinary: boolean): void {
-    conn.lastInbound = Date.now()
+    conn.lastInbound = this.clock.now()
     if (conn.closing) return
     const text = Buffer.isBuffer(data)
       ? data.toString('utf8')
@@ -272,7 +229,7 @@ export class WsHub {
     if (text.trim() === 'PING') {
       this.sendStatus(conn)
       if (!conn.upTimer) {
-        conn.upTimer = setInterval(() => this.sendStatus(conn), this.o.upIntervalMs)
+        conn.upTimer = every(this.clock, this.o.upIntervalMs, () => this.sendStatus(conn), this.contain)
       }
       return
     }
@@ -313,7 +270,7 @@ export class WsHub {
   private allowMessage(conn: Conn): boolean {
     const config = this.o.limiter.config
     if (config === false) return true
-    const now = Date.now()
+    const now = this.clock.now()
     const times = conn.msgTimes
     while (times.length > 0 && (times[0] as number) <= now - 60_000) times.shift()
     const rule = config.groups['websocket-message']
@@ -325,105 +282,7 @@ export class WsHub {
   }
 
   private parse(conn: Conn, text: string): ParseResult {
-    let value: unknown
-    try {
-      value = JSON.parse(text)
-    } catch {
-      return { error: 'WRONG_FORMAT' }
-    }
-    if (!Array.isArray(value) || value.length === 0) return { error: 'WRONG_FORMAT' }
-    let ticket: string | undefined
-    let ticketSeen = false
-    let format: WsFormat | undefined
-    let list = false
-    const subs: Sub[] = []
-    let typeSeen = false
-    for (const item of value) {
-      if (!isObject(item)) return { error: 'WRONG_FORMAT' }
-      if ('ticket' in item) {
-        ticketSeen = true
-        if (typeof item.ticket === 'string' && item.ticket.trim() !== '') ticket = item.ticket
-        else if (typeof item.ticket === 'number') ticket = String(item.ticket)
-        continue
-      }
-      if ('format' in item && !('type' in item)) {
-        const f = typeof item.format === 'string' ? item.format.toUpperCase() : ''
-        if (!FORMATS.includes(f as WsFormat))
-          return { error: 'INVALID_PARAM', message: `${String(item.format)} 은 지원하지 않는 포맷입니다.` }
-        format = f as WsFormat
-        continue
-      }
-      if ('method' in item && !('type' in item)) {
-        if (item.method !== 'LIST_SUBSCRIPTIONS')
-          return { error: 'INVALID_PARAM', message: `${String(item.method)} 은 지원하지 않는 메소드입니다.` }
-        list = true
-        continue
-      }
-      if (!('type' in item)) return { error: 'NO_TYPE' }
-      typeSeen = true
-      const type = item.type
-      if (typeof type !== 'string' || type === '') return { error: 'NO_TYPE' }
-      if (!PUBLIC_TYPES.has(type) && !PRIVATE_TYPES.has(type))
-        return { error: 'INVALID_PARAM', message: `${type} 은 지원하지 않는 타입입니다.` }
-      if (PRIVATE_TYPES.has(type) && !conn.account) return { error: 'INVALID_AUTH' }
-      const snapshotOnly = flag(item, 'is_only_snapshot', 'isOnlySnapshot')
-      const realtimeOnly = flag(item, 'is_only_realtime', 'isOnlyRealtime')
-      if (snapshotOnly === 'bad' || realtimeOnly === 'bad')
-        return {
-          error: 'INVALID_PARAM',
-          message: 'is_only_snapshot, is_only_realtime 값이 올바르지 않습니다.',
-        }
-      let level: number | undefined
-      if (item.level !== undefined && item.level !== null) {
-        const lv =
-          typeof item.level === 'number'
-            ? item.level
-            : typeof item.level === 'string'
-              ? Number(item.level)
-              : Number.NaN
-        if (!Number.isFinite(lv) || lv < 0)
-          return { error: 'INVALID_PARAM', message: 'level 값이 올바르지 않습니다.' }
-        level = lv
-      }
-      let codes: CodeEntry[] | undefined
-      if (type === 'myAsset') {
-        if ('codes' in item) return { error: 'WRONG_FORMAT' }
-      } else if (type === 'myOrder') {
-        if (item.codes !== undefined && item.codes !== null) {
-          if (!Array.isArray(item.codes) || item.codes.some((c) => typeof c !== 'string'))
-            return { error: 'WRONG_FORMAT' }
-          if (item.codes.length > 0)
-            codes = (item.codes as string[]).map((c) => ({ code: c, requested: c, depth: 0 }))
-        }
-      } else {
-        if (item.codes === undefined || item.codes === null) return { error: 'NO_CODES' }
-        if (!Array.isArray(item.codes) || item.codes.some((c) => typeof c !== 'string'))
-          return { error: 'WRONG_FORMAT' }
-        if (item.codes.length === 0) return { error: 'INVALID_PARAM', message: 'codes 필드가 비어 있습니다.' }
-        codes = (item.codes as string[]).map((requested) => {
-          if (type !== 'orderbook') return { code: requested, requested, depth: 0 }
-          const m = /^(.*)\.(\d+)$/.exec(requested)
-          if (!m) return { code: requested, requested, depth: 30 }
-          const n = Number(m[2])
-          return {
-            code: m[1] as string,
-            requested,
-            depth: n === 1 || n === 5 || n === 15 || n === 30 ? n : 30,
-          }
-        })
-      }
-      const isPublic = PUBLIC_TYPES.has(type)
-      subs.push({
-        type,
-        codes,
-        level,
-        snapshot: isPublic && realtimeOnly !== true,
-        realtime: !isPublic || snapshotOnly !== true,
-      })
-    }
-    if (!ticketSeen || ticket === undefined) return { error: 'NO_TICKET' }
-    if (!typeSeen && !list) return { error: 'NO_TYPE' }
-    return { ticket, format, list, subs: typeSeen ? subs : undefined }
+    return parseRequest(text, conn.account !== undefined)
   }
 
   private fail(conn: Conn, name: string, message?: string): void {
@@ -445,7 +304,7 @@ export class WsHub {
       'error',
       true,
     )
-    const t = setTimeout(() => {
+    const t = this.clock.setTimeout(() => {
       this.timers.delete(t)
       if (conn.ws.readyState === conn.ws.OPEN) conn.ws.close(1000)
     }, 150)
@@ -455,35 +314,15 @@ export class WsHub {
   // ------------------------------------------------------------------ subscriptions
 
   private indexConn(conn: Conn): void {
-    for (const s of conn.subs) {
-      if (!s.realtime) continue
-      let byCode = this.index.get(s.type)
-      if (!byCode) {
-        byCode = new Map()
-        this.index.set(s.type, byCode)
-      }
-      for (const c of s.codes ?? [{ code: '*', requested: '*', depth: 0 }]) {
-        let set = byCode.get(c.code)
-        if (!set) {
-          set = new Map()
-          byCode.set(c.code, set)
-        }
-        set.set(conn, { depth: c.depth, level: s.level ?? 0 })
-      }
-    }
+    this.subscriptions.add(conn, conn.subs)
   }
 
   private unindex(conn: Conn): void {
-    for (const s of conn.subs) {
-      const byCode = this.index.get(s.type)
-      if (!byCode) continue
-      for (const c of s.codes ?? [{ code: '*', requested: '*', depth: 0 }]) byCode.get(c.code)?.delete(conn)
-    }
+    this.subscriptions.remove(conn, conn.subs)
   }
 
   private subscribers(type: string, code: string): Map<Conn, Entry> | undefined {
-    const set = this.index.get(type)?.get(code)
-    return set && set.size > 0 ? set : undefined
+    return this.subscriptions.subscribers(type, code)
   }
 
   // ------------------------------------------------------------------ outbound
@@ -511,14 +350,14 @@ export class WsHub {
       const held = conn.heldTrade
       if (held) {
         conn.heldTrade = undefined
-        clearTimeout(held.timer)
+        this.clock.clearTimeout(held.timer)
         this.timers.delete(held.timer)
         this.deliver(conn, frame, type, true)
         this.deliver(conn, held.frame, type, true)
         return
       }
       if (f.takeReorder()) {
-        const timer = setTimeout(() => {
+        const timer = this.clock.setTimeout(() => {
           this.timers.delete(timer)
           const h = conn.heldTrade
           conn.heldTrade = undefined
@@ -534,73 +373,9 @@ export class WsHub {
     stats.messagesSent++
     stats.messagesByType[type] = (stats.messagesByType[type] ?? 0) + 1
     const delay = f.state.wsDelayMs
-    if (delay > 0 || conn.delayed.length > 0) {
-      // Order kept across delay changes: a frame never overtakes one delayed before it.
-      const now = Date.now()
-      const last = conn.delayed.at(-1)?.due ?? 0
-      conn.delayed.push({ due: Math.max(now + delay, last), frame: out })
-      if (conn.delayed.length === 1) this.armDelayed(conn)
-    } else this.enqueue(conn, out)
-  }
-
-  /** One timer per connection drains its delayed frames in order. */
-  private armDelayed(conn: Conn): void {
-    const head = conn.delayed[0]
-    if (!head) return
-    const t = setTimeout(
-      () => {
-        this.timers.delete(t)
-        const now = Date.now()
-        while (conn.delayed.length > 0 && conn.delayed[0]!.due <= now)
-          this.enqueue(conn, conn.delayed.shift()!.frame)
-        this.armDelayed(conn)
-      },
-      Math.max(0, head.due - Date.now()),
-    )
-    this.timers.add(t)
-  }
-
-  /**
-   * Queues a binary frame; all frames queued in one turn of the event loop go out in a single
-   * socket write (the framing is plain RFC 6455: FIN + binary opcode, unmasked, no extensions).
-   */
-  private enqueue(conn: Conn, payload: Buffer): void {
-    if (conn.ws.readyState !== conn.ws.OPEN) return
-    const n = payload.length
-    const header = n < 126 ? 2 : n < 65536 ? 4 : 10
-    const frame = Buffer.allocUnsafe(header + n)
-    frame[0] = 0x82
-    if (n < 126) frame[1] = n
-    else if (n < 65536) {
-      frame[1] = 126
-      frame.writeUInt16BE(n, 2)
-    } else {
-      frame[1] = 127
-      frame.writeUInt32BE(0, 2)
-      frame.writeUInt32BE(n, 6)
-    }
-    payload.copy(frame, header)
-    conn.out.push(frame)
-    conn.outBytes += frame.length
-    if (conn.out.length === 1) {
-      this.flushQueue.push(conn)
-      if (this.flushQueue.length === 1) setImmediate(this.flushAll)
-    }
-  }
-
-  private readonly flushQueue: Conn[] = []
-
-  private readonly flushAll = (): void => {
-    const list = this.flushQueue.splice(0)
-    for (const conn of list) {
-      const frames = conn.out
-      conn.out = []
-      const bytes = conn.outBytes
-      conn.outBytes = 0
-      const socket = (conn.ws as unknown as { _socket?: Duplex })._socket
-      if (conn.ws.readyState !== conn.ws.OPEN || !socket || socket.destroyed) continue
-      socket.write(frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames, bytes))
-    }
+    // Order kept across delay changes: a frame never overtakes one delayed before it.
+    if (delay > 0 || conn.delayed.length > 0) this.outbox.delay(conn, out, delay)
+    else this.outbox.enqueue(conn, out)
   }
 
   private sendRaw(conn: Conn, raw: Raw, type: string, force = false): void {
@@ -716,17 +491,9 @@ export class WsHub {
         if (!this.bookLevelOk(m, level, price)) continue
         const shaped = shapeBook(book, level, depth || 30, decimals)
         this.fanOut(conns, wsOrderbook(code, book, shaped, level, 'REALTIME'), 'orderbook')
-        // Quote updates between trades, in the same millisecond (as a busy real book has them):
-        // the top sizes change, the timestamp does not.
-        for (let k = 1; k <= (this.o.bookUpdatesPerTrade ?? 0); k++) {
-          const top = (l: BookLevel | undefined): BookLevel | undefined =>
-            l && l[1] > 0 ? [l[0], Math.round(l[1] * (1 + 0.07 * k) * 1e8) / 1e8] : l
-          const varied = {
-            asks: shaped.asks.map((l, i) => (i === 0 ? (top(l) as BookLevel) : l)),
-            bids: shaped.bids.map((l, i) => (i === 0 ? (top(l) as BookLevel) : l)),
-          }
+        // Quote updates between trades, in the same millisecond (as a busy real book has them).
+        for (const varied of quoteUpdates(shaped, this.o.bookUpdatesPerTrade ?? 0))
           this.fanOut(conns, wsOrderbook(code, book, varied, level, 'REALTIME'), 'orderbook')
-        }
       }
     }
     for (const type of Object.keys(CANDLE_TYPES)) {
@@ -760,83 +527,26 @@ export class WsHub {
   onOrder(account: Account, order: Order, state: 'wait' | 'trade' | 'done' | 'cancel', fill?: Fill): void {
     if (this.privateConns.size === 0) return
     const targets: Conn[] = []
-    const byCode = this.index.get('myOrder')
+    const byCode = this.subscriptions.ofType('myOrder')
     if (!byCode) return
     for (const key of [order.market, '*']) {
       for (const conn of byCode.get(key)?.keys() ?? []) if (conn.account === account) targets.push(conn)
     }
     if (targets.length === 0) return
     const now = this.o.model.processedTime
-    const avg = order.executedVolume.isZero()
-      ? '0'
-      : decText(order.executedFunds.div(order.executedVolume).toDecimalPlaces(8))
-    const isTrade = state === 'trade' && fill
-    const fields: Field[] = [
-      ['type', 'ty', '"myOrder"'],
-      ['code', 'cd', str(order.market)],
-      ['uuid', 'uid', str(order.uuid)],
-      ['ask_bid', 'ab', order.side === 'bid' ? '"BID"' : '"ASK"'],
-      ['order_type', 'ot', str(order.ordType)],
-      ['state', 's', str(state)],
-      ['trade_uuid', 'tuid', isTrade ? str(fill.uuid) : 'null'],
-      ['price', 'p', isTrade ? decText(fill.price) : order.price ? decText(order.price) : 'null'],
-      ['avg_price', 'ap', avg],
-      ['volume', 'v', isTrade ? decText(fill.volume) : order.volume ? decText(order.volume) : 'null'],
-      ['remaining_volume', 'rv', order.remaining ? decText(order.remaining) : 'null'],
-      ['executed_volume', 'ev', decText(order.executedVolume)],
-      ['trades_count', 'tc', num(order.tradesCount)],
-      ['reserved_fee', 'rsf', decText(order.reservedFee)],
-      ['remaining_fee', 'rmf', decText(order.remainingFee)],
-      ['paid_fee', 'pf', decText(order.paidFee)],
-      ['locked', 'l', decText(order.locked)],
-      ['executed_funds', 'ef', decText(order.executedFunds)],
-      ['time_in_force', 'tif', order.timeInForce ? str(order.timeInForce) : 'null'],
-      ['trade_fee', 'tf', isTrade ? decText(fill.fee) : 'null'],
-      ['is_maker', 'im', isTrade ? (fill.isMaker ? 'true' : 'false') : 'null'],
-      ['identifier', 'id', order.identifier ? str(order.identifier) : 'null'],
-      ['smp_type', 'smpt', order.smpType ? str(order.smpType) : 'null'],
-      ['prevented_volume', 'pv', '0'],
-      ['prevented_locked', 'pl', '0'],
-      ['trade_timestamp', 'ttms', isTrade ? num(fill.ts) : 'null'],
-      ['order_timestamp', 'otms', num(order.createdAt)],
-      ['timestamp', 'tms', num(now)],
-      ['stream_type', 'st', '"REALTIME"'],
-    ]
+    const fields = myOrderFields(order, state, fill, now)
     this.fanOut(targets, fields, 'myOrder')
   }
 
   /** myAsset event. */
   onAssets(account: Account, currencies: string[]): void {
     if (this.privateConns.size === 0) return
-    const targets = [...(this.index.get('myAsset')?.get('*')?.keys() ?? [])].filter(
+    const targets = [...(this.subscriptions.ofType('myAsset')?.get('*')?.keys() ?? [])].filter(
       (c) => c.account === account,
     )
     if (targets.length === 0) return
     const now = this.o.model.processedTime
-    const unique = [...new Set(currencies)]
-    const assets = (simple: boolean): Raw =>
-      arr(
-        unique.map((cur) => {
-          const b = account.balances.get(cur)
-          const bal = b ? decText(b.balance) : '0'
-          const locked = b ? decText(b.locked) : '0'
-          return simple
-            ? `{"cu":${str(cur)},"b":${bal},"l":${locked}}`
-            : `{"currency":${str(cur)},"balance":${bal},"locked":${locked}}`
-        }),
-      )
-    this.fanOut(
-      targets,
-      [
-        ['type', 'ty', '"myAsset"'],
-        ['asset_uuid', 'astuid', str(randomUUID())],
-        ['assets', 'ast', assets],
-        ['asset_timestamp', 'asttms', num(now)],
-        ['timestamp', 'tms', num(now)],
-        ['stream_type', 'st', '"REALTIME"'],
-      ],
-      'myAsset',
-    )
+    this.fanOut(targets, myAssetFields(account, currencies, now, randomUUID()), 'myAsset')
   }
 
   /** Sends a raw frame to every connection subscribed to `type` for `code` (replay). */
@@ -859,8 +569,8 @@ export class WsHub {
   /** Closes everything. */
   close(): Promise<void> {
     this.closed = true
-    if (this.idleTimer) clearInterval(this.idleTimer)
-    for (const t of this.timers) clearTimeout(t)
+    this.idleTimer?.()
+    for (const t of this.timers) this.clock.clearTimeout(t)
     this.timers.clear()
     this.dropAll()
     return new Promise((resolve) => this.wss.close(() => resolve()))
