@@ -5,6 +5,8 @@
  *
  * @packageDocumentation
  */
+
+export { createRedisRateLimiter, type RedisRateLimiter, type RedisRateLimiterOptions } from './budget.js'
 export {
   BUS_CHANNELS,
   type BusChannel,
@@ -20,7 +22,15 @@ export {
   streamKey,
 } from './envelope.js'
 export { type NatsTransportOptions, natsTransport } from './nats.js'
+export {
+  createPublisher,
+  type Publisher,
+  type PublisherOptions,
+  type PublisherState,
+  type PublisherStats,
+} from './publisher.js'
 export { type RedisTransportOptions, redisTransport } from './redis.js'
+export { connectBus, createBackbone, createRemoteBackbone, type RemoteBackboneOptions } from './remote.js'
 export type {
   BusStatus,
   BusTransport,
