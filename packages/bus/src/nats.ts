@@ -91,22 +91,39 @@ export async function natsTransport(options: NatsTransportOptions): Promise<BusT
   /** Revision of each lease we hold (renewing moves it). */
   const revisions = new Map<string, number>()
 
-  const streamFor = (exchange: string): Promise<string> => {
-    let name = streams.get(exchange)
+  /**
+   * The JetStream stream of an exchange, created on first use. A publisher (`writer`) that finds it
+   * with other retention updates it to its own; readers use it as it is.
+   */
+  const streamFor = (exchange: string, writer = false): Promise<string> => {
+    const cacheKey = `${exchange}|${writer}`
+    let name = streams.get(cacheKey)
     if (!name) {
       const stream = `${prefix}_md_${escapeToken(exchange).replace(/[^A-Za-z0-9_-]/g, '_')}`.toUpperCase()
-      name = jsm.streams
-        .add({
-          name: stream,
-          subjects: [`${prefix}.md.${escapeToken(exchange)}.>`],
-          max_msgs_per_subject: maxLen,
-          allow_direct: true,
-          duplicate_window: dedupMs * 1_000_000,
-          storage: options.storage === 'memory' ? StorageType.Memory : StorageType.File,
-        })
-        .then(() => stream)
-      streams.set(exchange, name)
-      name.catch(() => streams.delete(exchange))
+      const config = {
+        name: stream,
+        subjects: [`${prefix}.md.${escapeToken(exchange)}.>`],
+        max_msgs_per_subject: maxLen,
+        allow_direct: true,
+        duplicate_window: dedupMs * 1_000_000,
+        storage: options.storage === 'memory' ? StorageType.Memory : StorageType.File,
+      }
+      name = (async () => {
+        try {
+          await jsm.streams.add(config)
+        } catch (error) {
+          if (!/already in use/i.test(String((error as Error)?.message))) throw error
+          if (writer) {
+            await jsm.streams.update(stream, {
+              max_msgs_per_subject: maxLen,
+              duplicate_window: dedupMs * 1_000_000,
+            })
+          }
+        }
+        return stream
+      })()
+      streams.set(cacheKey, name)
+      name.catch(() => streams.delete(cacheKey))
     }
     return name
   }
@@ -140,6 +157,7 @@ export async function natsTransport(options: NatsTransportOptions): Promise<BusT
         : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Number(after) + 1 }
 
   const publishOne = async (input: BusRecordInput, lease: LeaseToken): Promise<PublishResult> => {
+    await streamFor(input.key.exchange, true)
     const subj = subject(input.key)
     let state = writers.get(subj)
     if (!state || state.epoch !== lease.epoch) {
@@ -199,7 +217,8 @@ export async function natsTransport(options: NatsTransportOptions): Promise<BusT
         ...consumerOptions(after),
       })
       const messages = await consumer.consume({
-        max_messages: 1000,
+        // Few in flight: a paused consumer must not hold more than this past the trim.
+        max_messages: 64,
         expires: Math.max(1000, read.blockMs ?? 1000),
       })
       readers.add(messages)

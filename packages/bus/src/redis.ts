@@ -89,11 +89,19 @@ export async function connectRedis(url: string): Promise<Client> {
       message: `bus url must be redis://host:port, got ${describeValue(url)}.`,
     })
   }
+  let connected = false
   const client = createClient({
     url,
     maintNotifications: 'disabled',
-    socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000) },
+    socket: {
+      // Reconnect for ever once connected (a server restart); give up a first connect after ~10 s.
+      reconnectStrategy: (retries: number, cause: Error) =>
+        !connected && retries > 12 ? cause : Math.min(50 * 2 ** retries, 1000),
+    },
   } as Parameters<typeof createClient>[0]) as unknown as Client
+  client.once('ready', () => {
+    connected = true
+  })
   // Errors surface through the commands; an unhandled 'error' event would crash the process.
   client.on('error', () => {})
   await client.connect()

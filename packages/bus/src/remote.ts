@@ -111,7 +111,15 @@ export function createRemoteBackbone(options: RemoteBackboneOptions): MarketData
   const owned = typeof bus === 'string'
   const transportReady: Promise<BusTransport> =
     typeof bus === 'string' ? connectBus(bus, busOptions) : Promise.resolve(bus)
-  transportReady.catch(() => {})
+  let transportSettled = false
+  transportReady.then(
+    () => {
+      transportSettled = true
+    },
+    () => {
+      transportSettled = true
+    },
+  )
   const events = new Subject<BackboneEvent>()
   const controllers = new Set<AbortController>()
   let closed = false
@@ -308,7 +316,11 @@ export function createRemoteBackbone(options: RemoteBackboneOptions): MarketData
       for (const controller of controllers) controller.abort()
       controllers.clear()
       events.complete()
-      if (owned) await transportReady.then((t) => t.close()).catch(() => {})
+      // A bus that is still connecting is closed once it connects (or fails), not waited for.
+      if (owned) {
+        const closing = transportReady.then((t) => t.close()).catch(() => {})
+        if (transportSettled) await closing
+      }
       await base.close()
     },
   }

@@ -94,11 +94,11 @@ async function run(
   }
 }
 
-export async function startRedis(): Promise<Server> {
+export async function startRedis(extra: readonly string[] = []): Promise<Server> {
   const port = await freePort()
   return run(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra],
     port,
     'redis',
   )
