@@ -181,7 +181,10 @@ export function createRemoteBackbone(options: RemoteBackboneOptions): MarketData
     let maxEpoch = 0
     let lastId: string | undefined
     const deliver = (trade: Trade) => {
-      if (seen.has(trade.id)) return
+      if (seen.has(trade.id)) {
+        options.metrics?.increment('duplicates_dropped_total')
+        return
+      }
       seen.add(trade.id)
       if (seen.size > dedupSize) seen.delete(seen.values().next().value as string)
       if (lastId === undefined || compareIds(trade.id, lastId) > 0) lastId = trade.id
@@ -194,10 +197,12 @@ export function createRemoteBackbone(options: RemoteBackboneOptions): MarketData
       if (lastPseq !== undefined && record.pseq !== lastPseq + 1 && lastId !== undefined) {
         // Entries were trimmed before we read them, or the bus lost its data: REST closes the gap.
         emit({ type: 'gap', stream: 'trades', symbol, reason: 'sequence' })
+        options.metrics?.increment('gaps_total', { reason: 'sequence' })
         const missing = await restTradesBetween(symbol, lastId, trade.id)
         const fromId = lastId
         for (const t of missing) deliver(t)
         emit({ type: 'backfill', symbol, trades: missing.length, fromId })
+        options.metrics?.increment('backfilled_trades_total', {}, missing.length)
       }
       lastPseq = record.pseq
       if (record.epoch > maxEpoch) maxEpoch = record.epoch

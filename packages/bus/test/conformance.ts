@@ -195,8 +195,11 @@ export function conformance(harness: Harness): void {
     // A stops renewing (paused past its TTL): B gets the lease.
     let b: Awaited<ReturnType<BusTransport['acquire']>>
     const deadline = Date.now() + 10_000
-    while (!(b = await busB.acquire(name, 'B')) && Date.now() < deadline)
+    for (;;) {
+      b = await busB.acquire(name, 'B')
+      if (b || Date.now() > deadline) break
       await new Promise((r) => setTimeout(r, 100))
+    }
     expect(b).toBeDefined()
     expect(b!.epoch).toBeGreaterThan(a.epoch)
     expect((await busB.publish([{ key, did: '2', body: tradeBody('2') }], b!))[0]?.status).toBe('ok')
