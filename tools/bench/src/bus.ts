@@ -3,7 +3,8 @@
  * NATS JetStream, side by side with the in-process path (one rxjs Subject, 10 subscribers, the
  * same JSON decode). Each message is a normalized trade (decimals and ids as strings) carrying its
  * send time; consumers report p50/p99 latency (send → decoded) and what they received.
- * Needs redis-server and nats-server on PATH (started here on free ports).
+ * Needs redis-server and nats-server on PATH (started here on free ports). BUS_CONSUMERS and
+ * BUS_SECONDS change the defaults (10 consumers, 8 s after a 2 s warm-up).
  * Run: pnpm --filter @bb/bench bench:bus
  */
 import { spawn } from 'node:child_process'
@@ -18,7 +19,7 @@ import { Subject } from 'rxjs'
 const RATE = 2000
 const SECONDS = Number(process.env.BUS_SECONDS ?? 8)
 const WARMUP_SECONDS = 2
-const CONSUMERS = 10
+const CONSUMERS = Number(process.env.BUS_CONSUMERS ?? 10)
 const key = streamKey('upbit', 'trade', 'KRW-BTC')
 const now = () => performance.timeOrigin + performance.now()
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -43,6 +44,7 @@ const body = (i: number) =>
 
 /** Consumer mode: reads the stream from its end, decodes, records latency, prints a summary. */
 async function consume(url: string, total: number) {
+  process.stdout.on('error', () => {}) // the parent may be gone when a late line is written
   const transport = await connectBus(url)
   const controller = new AbortController()
   const latencies: number[] = []
@@ -111,9 +113,7 @@ async function publish(send: (batch: string[]) => Promise<void> | void, total: n
 async function busRun(kind: 'redis' | 'nats') {
   const srv = await server(kind)
   const total = RATE * (SECONDS + WARMUP_SECONDS)
-  const transport: BusTransport = await connectBus(srv.url, { maxLen: total + 1000 })
-  const lease = await transport.acquire('upbit', 'bench')
-  if (!lease) throw new Error('no lease')
+  const transport: BusTransport = await connectBus(srv.url, { maxLen: total + 1000, leaseTtlMs: 60_000 })
   const children = Array.from({ length: CONSUMERS }, () =>
     spawn(process.execPath, ['--import', 'tsx', import.meta.filename, 'consume', srv.url, String(total)], {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -132,13 +132,24 @@ async function busRun(kind: 'redis' | 'nats') {
     ),
   )
   await sleep(500)
+  // Taken once the consumers are up (their start can outlast a lease TTL); renewed while publishing.
+  const lease = await transport.acquire('upbit', 'bench')
+  if (!lease) throw new Error('no lease')
   let i = 0
+  const statuses: Record<string, number> = {}
+  let lastRenew = now()
   const seconds = await publish(async (batch) => {
-    await transport.publish(
+    if (now() - lastRenew > 1000) {
+      lastRenew = now()
+      await transport.renew(lease)
+    }
+    const results = await transport.publish(
       batch.map((b) => ({ key, did: String(i++), body: b })),
       lease,
     )
+    for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1
   }, total)
+  if (statuses.ok !== total) throw new Error(`published ${JSON.stringify(statuses)} of ${total}`)
   await Promise.all(children.map((c) => new Promise((r) => c.once('exit', r))))
   await transport.close()
   srv.stop()
