@@ -43,7 +43,7 @@ const decoder = new TextDecoder()
 
 /**
  * The NATS JetStream transport: one JetStream stream per exchange over the subjects
- * `bb.md.<exchange>.<channel>.<symbol>`, `max_msgs_per_subject` as retention, `Nats-Msg-Id`
+ * `bb.data.<exchange>.<channel>.<symbol>`, `max_msgs_per_subject` as retention, `Nats-Msg-Id`
  * dedup within the window, leases in a KV bucket whose revision is the epoch. Fencing: every
  * publish batch checks the lease entry, and each record carries the expected last sequence of
  * its subject, so a writer that missed the new leader's writes is refused by the server.
@@ -102,7 +102,7 @@ export async function natsTransport(options: NatsTransportOptions): Promise<BusT
       const stream = `${prefix}_md_${escapeToken(exchange).replace(/[^A-Za-z0-9_-]/g, '_')}`.toUpperCase()
       const config = {
         name: stream,
-        subjects: [`${prefix}.md.${escapeToken(exchange)}.>`],
+        subjects: [`${prefix}.data.${escapeToken(exchange)}.>`],
         max_msgs_per_subject: maxLen,
         allow_direct: true,
         duplicate_window: dedupMs * 1_000_000,
@@ -128,7 +128,7 @@ export async function natsTransport(options: NatsTransportOptions): Promise<BusT
     return name
   }
   const subject = (key: StreamKey) =>
-    `${prefix}.md.${escapeToken(key.exchange)}.${key.channel}.${escapeToken(key.symbol)}`
+    `${prefix}.data.${escapeToken(key.exchange)}.${key.channel}.${escapeToken(key.symbol)}`
   const leaseKey = (name: string) => escapeToken(name).replace(/%/g, '_')
   const leaseValue = (lease: LeaseToken) => `${lease.owner}|${lease.epoch}`
   const toEntry = (seq: number, data: Uint8Array): BusEntry => ({
