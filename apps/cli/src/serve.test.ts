@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest'
 
 // `bb serve` as a user runs it, against a redis-server of its own and the embedded simulator.
 const bin = join(import.meta.dirname, '..', 'dist', 'bin.js')
+// Installed by the system (apt), not by npm.
+const servers = { redis: 'redis-server' } as const
 const hasRedis = (() => {
   if (spawnSync('sh', ['-c', 'command -v redis-server']).status === 0) return true
   if (process.env.CI === 'true') throw new Error('redis-server is not installed: CI=true needs it')
@@ -34,7 +36,7 @@ describe('bb serve', () => {
   it.runIf(hasRedis)('leads, publishes, and serves /health and /metrics', async () => {
     const redisPort = await freePort()
     const redis = spawn(
-      'redis-server',
+      servers.redis,
       ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
       {
         stdio: 'ignore',

@@ -16,6 +16,8 @@ import { createInterface } from 'node:readline'
 import { type BusTransport, connectBus, streamKey } from '@bb/bus'
 import { Subject } from 'rxjs'
 
+// Installed by the system (apt), not by npm.
+const SERVERS = { redis: 'redis-server', nats: 'nats-server' } as const
 const RATE = 2000
 const SECONDS = Number(process.env.BUS_SECONDS ?? 8)
 const WARMUP_SECONDS = 2
@@ -81,11 +83,11 @@ async function server(kind: 'redis' | 'nats') {
   const child =
     kind === 'redis'
       ? spawn(
-          'redis-server',
+          SERVERS.redis,
           ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
           { stdio: 'ignore' },
         )
-      : spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], { stdio: 'ignore' })
+      : spawn(SERVERS.nats, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], { stdio: 'ignore' })
   await sleep(700)
   return {
     url: `${kind}://127.0.0.1:${port}`,
