@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto'
-import { AbortedError, describeValue, InvalidRequestError, RateLimitError } from '@bb/errors'
+import { AbortedError, describeValue, InvalidRequestError, RateLimitError, toBackboneError } from '@bb/errors'
 import type { ExchangeAdapter } from '@bb/exchange-adapter'
 import type {
   AcquireOptions,
@@ -177,12 +177,23 @@ export async function createRedisRateLimiter(options: RedisRateLimiterOptions): 
       const priority = o.priority ?? 'live'
       const s = statsOf(group)
       let waitedMs = 0
+      let busErrors = 0
       for (;;) {
         if (o.signal?.aborted) throw new AbortedError({ exchange, channel: 'rest', cause: o.signal.reason })
-        const [granted, wait] = (await acquireScript(
-          [base, `${base}:block`],
-          [String(config.limit), String(config.windowMs + margin), randomUUID()],
-        )) as [number, number]
+        let reply: unknown
+        try {
+          reply = await acquireScript(
+            [base, `${base}:block`],
+            [String(config.limit), String(config.windowMs + margin), randomUUID()],
+          )
+        } catch (error) {
+          // A slow or restarting Redis (node-redis times a command out after 5 s): try again a few
+          // times; a lost reply can only have taken a slot, which tightens the budget, never loosens it.
+          if (++busErrors > 3) throw toBackboneError(error, { exchange, channel: 'rest' })
+          await new Promise((r) => setTimeout(r, 100 * busErrors))
+          continue
+        }
+        const [granted, wait] = reply as [number, number]
         if (granted === 1) {
           s.granted++
           s.lanes[priority].granted++
