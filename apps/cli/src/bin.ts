@@ -55,6 +55,8 @@ export async function main(argv: string[]): Promise<number> {
         await sim.close()
         return 0
       }
+      case 'serve':
+        return await (await import('./commands/serve.js')).serve(flags)
       case 'strategy run':
         return await (await import('./commands/strategy.js')).strategyRun(flags)
       case 'backtest':

@@ -167,6 +167,7 @@ describe('bb command line', () => {
       'watch',
       'candles',
       'sim',
+      'serve',
       'strategy run',
       'backtest',
     ])

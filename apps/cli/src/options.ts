@@ -200,6 +200,62 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
   },
   {
+    name: 'serve',
+    synopsis: 'bb serve [options]',
+    summary:
+      'the one process on the exchange WebSocket: publishes trades, tickers and books to Redis or NATS under a fenced lease (run two for failover); /metrics and /health',
+    options: [
+      {
+        name: 'bus',
+        type: 'string',
+        value: 'URL',
+        description: 'redis://host:port or nats://host:port (default redis://127.0.0.1:6379)',
+      },
+      {
+        name: 'markets',
+        type: 'string',
+        value: 'LIST',
+        description: 'comma-separated markets (default KRW-BTC,KRW-ETH)',
+      },
+      {
+        name: 'channels',
+        type: 'string',
+        value: 'LIST',
+        description: 'comma-separated channels: trade, ticker, orderbook (default all)',
+      },
+      {
+        name: 'instance',
+        type: 'string',
+        value: 'ID',
+        description: 'this instance id (default a random UUID)',
+      },
+      {
+        name: 'lease-ms',
+        type: 'string',
+        value: 'MS',
+        description:
+          'lease time-to-live in ms; a standby takes over this long after the leader dies (default 3000)',
+        check: 'positive',
+      },
+      {
+        name: 'metrics-port',
+        type: 'string',
+        value: 'PORT',
+        description: 'port of /metrics and /health (default: any free port)',
+        check: 'port',
+      },
+      {
+        name: 'duration',
+        type: 'string',
+        value: 'SECONDS',
+        description: 'stop after this long (default: until Ctrl-C)',
+        check: 'seconds',
+      },
+      ...ENDPOINT_OPTIONS,
+    ],
+    conflicts: ENDPOINT_CONFLICTS,
+  },
+  {
     name: 'strategy run',
     synopsis: 'bb strategy run [options]',
     summary:

@@ -35,6 +35,7 @@ describe('the README shows the example file as it is', () => {
     ['packages/rest/README.md', 0, 'rest.ts'],
     ['packages/ws/README.md', 0, 'ws.ts'],
     ['packages/utils/README.md', 0, 'utils.ts'],
+    ['packages/bus/README.md', 0, 'bus.ts'],
   ])('%s block %i is src/%s', (readme, index, file) => {
     // The example file is the block plus one first line naming where it comes from.
     const source = readFileSync(join(import.meta.dirname, file), 'utf8')
@@ -44,6 +45,44 @@ describe('the README shows the example file as it is', () => {
 })
 
 describe('README examples', () => {
+  // The bus example needs a Redis: one on a free port when redis-server is installed (CI installs it).
+  const hasRedis = (() => {
+    try {
+      execFileSync('sh', ['-c', 'command -v redis-server'])
+      return true
+    } catch {
+      if (process.env.CI === 'true') throw new Error('redis-server is not installed: CI=true needs it')
+      console.warn('skipping the bus example: redis-server is not installed')
+      return false
+    }
+  })()
+  it.runIf(hasRedis)('bus: trades from a publisher through Redis to a remote backbone', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000)
+    const { spawn } = await import('node:child_process')
+    const redis = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    )
+    try {
+      await new Promise((r) => setTimeout(r, 500))
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [join(import.meta.dirname, '..', 'dist', 'bus.js')],
+        {
+          encoding: 'utf8',
+          timeout: 60_000,
+          env: { ...process.env, BUS_URL: `redis://127.0.0.1:${port}` },
+        },
+      )
+      const lines = stdout.trim().split('\n')
+      expect(lines.length).toBeGreaterThan(0)
+      expect(lines.filter((l) => !/^\d{16,} \d+ ws$/.test(l))).toEqual([])
+    } finally {
+      redis.kill('SIGKILL')
+    }
+  })
+
   it('router: a ticker from REST, live trades from the WebSocket, a book from the async iterator', async () => {
     const lines = await runAsync('router.js')
     expect(lines[0]).toMatch(/^\d+ rest$/)

@@ -1,0 +1,300 @@
+import { createHash, randomUUID } from 'node:crypto'
+import { AbortedError, describeValue, InvalidRequestError, RateLimitError, toBackboneError } from '@bb/errors'
+import type { ExchangeAdapter } from '@bb/exchange-adapter'
+import type {
+  AcquireOptions,
+  RateLimiter,
+  RateLimiterEvent,
+  RateLimitGroupConfig,
+  RateLimitGroupStats,
+  RateLimitLaneStats,
+} from '@bb/rest'
+import type { RedisClientType } from 'redis'
+import { Subject } from 'rxjs'
+import { connectRedis, scriptRunner } from './redis.js'
+
+/** Options of {@link createRedisRateLimiter}. */
+export interface RedisRateLimiterOptions {
+  /** `redis://host:port`: every process that names the same server shares the budget. */
+  url: string
+  /** The groups and budgets; `adapter` fills them from `adapter.rest.rateLimits`. */
+  groups?: Readonly<Record<string, RateLimitGroupConfig>>
+  /** The exchange adapter whose groups to use (when `groups` is not given). */
+  adapter?: ExchangeAdapter
+  /**
+   * The public IP the processes leave through: IP-scoped groups are counted per egress. Two hosts
+   * with two public IPs name two egresses and get two budgets. @default 'default'
+   */
+  egress?: string
+  /** Extra time added to every window (network jitter: the exchange counts on arrival). @default 50 */
+  safetyMarginMs?: number
+  /** Key prefix. @default 'bb' */
+  prefix?: string
+  /** The exchange id in keys and errors. @default the adapter's id, or 'exchange' */
+  exchange?: string
+  /** First back-off after a 429, doubled per 429 in a row up to 30 s, ms. @default 1000 */
+  throttleBaseMs?: number
+}
+
+// Sliding log on the server's clock. KEYS: log, block. ARGV: limit, window ms, member.
+// → { 1, 0 } granted, or { 0, wait ms }.
+const ACQUIRE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local blocked = redis.call('PTTL', KEYS[2])
+if blocked > 0 then return { 0, blocked } end
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local limit = tonumber(ARGV[1])
+local count = redis.call('ZCARD', KEYS[1])
+if count < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window * 2)
+  return { 1, 0 }
+end
+local oldest = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
+local wait = tonumber(oldest[2]) + window - now
+if wait < 1 then wait = 1 end
+return { 0, wait }
+`
+// The exchange says `remaining` are left in its window: if our log holds fewer than
+// `limit − remaining` entries, add phantoms now (only ever tighten). KEYS: log. ARGV: limit,
+// window, remaining, member prefix. → phantoms added.
+const OBSERVE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local used = tonumber(ARGV[1]) - tonumber(ARGV[3])
+local count = redis.call('ZCARD', KEYS[1])
+local add = used - count
+for i = 1, add do redis.call('ZADD', KEYS[1], now, ARGV[4] .. ':' .. i) end
+if add > 0 then redis.call('PEXPIRE', KEYS[1], window * 2) end
+if add < 0 then return 0 end
+return add
+`
+// A 429 / 418: block the group for everyone. KEYS: block, streak. ARGV: ms (0 = doubling from
+// base), base ms. → the block ms.
+const BLOCK = `
+local ms = tonumber(ARGV[1])
+if ms <= 0 then
+  local k = redis.call('INCR', KEYS[2])
+  redis.call('PEXPIRE', KEYS[2], 60000)
+  ms = math.min(tonumber(ARGV[2]) * 2 ^ (k - 1), 30000)
+end
+local left = redis.call('PTTL', KEYS[1])
+if left < ms then redis.call('SET', KEYS[1], '1', 'PX', math.floor(ms)) end
+return math.floor(ms)
+`
+
+const lane = (): RateLimitLaneStats => ({ granted: 0, waited: 0, totalWaitMs: 0, maxWaitMs: 0 })
+
+/** A {@link RateLimiter} whose budget lives in Redis; `close()` ends its connection. */
+export interface RedisRateLimiter extends RateLimiter {
+  /** Closes the connection. */
+  close(): Promise<void>
+}
+
+/**
+ * The shared REST budget: the same `RateLimiter` interface as `@bb/rest`'s in-process limiter, so
+ * it drops into `createRestClient({ limits })` (or `createBackbone({ rest: { limits } })`), but the
+ * sliding log of every group lives in Redis, on the server's clock, so every process (on every
+ * host) spends one budget. The exchange's `Remaining-Req` answers only tighten it; a 429 (or 418)
+ * pauses the group for every process at once.
+ *
+ * @example
+ * ```ts
+ * import { createRedisRateLimiter } from '@bb/bus'
+ * import { upbit } from '@bb/exchange-adapter'
+ * import { createRestClient } from '@bb/rest'
+ *
+ * const limits = await createRedisRateLimiter({ url: 'redis://127.0.0.1:6379', adapter: upbit })
+ * const rest = createRestClient({ adapter: upbit, limits })
+ * ```
+ */
+export async function createRedisRateLimiter(options: RedisRateLimiterOptions): Promise<RedisRateLimiter> {
+  const groups = options.groups ?? (options.adapter ? groupsOf(options.adapter) : undefined)
+  if (!groups || typeof groups !== 'object') {
+    throw new InvalidRequestError({
+      param: 'groups',
+      message: `give groups or an adapter, got ${describeValue(options.groups)}.`,
+    })
+  }
+  const margin = options.safetyMarginMs ?? 50
+  const exchange = options.exchange ?? options.adapter?.id ?? 'exchange'
+  const prefix = options.prefix ?? 'bb'
+  const egress = options.egress ?? 'default'
+  const throttleBase = options.throttleBaseMs ?? 1000
+  const client = (await connectRedis(options.url)) as RedisClientType
+  const acquireScript = scriptRunner(client, ACQUIRE)
+  const observeScript = scriptRunner(client, OBSERVE)
+  const blockScript = scriptRunner(client, BLOCK)
+  const events = new Subject<RateLimiterEvent>()
+  const stats = new Map<string, RateLimitGroupStats>()
+  const statsOf = (group: string) => {
+    let s = stats.get(group)
+    if (!s) {
+      s = {
+        granted: 0,
+        waited: 0,
+        totalWaitMs: 0,
+        throttled: 0,
+        blocked: 0,
+        corrected: 0,
+        lanes: { live: lane(), bulk: lane() },
+      }
+      stats.set(group, s)
+    }
+    return s
+  }
+  const configOf = (group: string): RateLimitGroupConfig => {
+    const config = groups[group]
+    if (!config) {
+      throw new InvalidRequestError({
+        param: 'group',
+        message: `unknown rate-limit group ${describeValue(group)}: known are ${Object.keys(groups).join(', ')}.`,
+      })
+    }
+    return config
+  }
+  const scope = (group: string, key: string | undefined) => {
+    const config = configOf(group)
+    // Account budgets are keyed by a hash of the access key, never the key.
+    const who =
+      config.scope === 'account'
+        ? `pocket:${createHash('sha256')
+            .update(key ?? '')
+            .digest('hex')
+            .slice(0, 16)}`
+        : `ip:${egress}`
+    return `${prefix}:{${exchange}}:rl:${who}:${group}`
+  }
+
+  return {
+    async acquire(group: string, o: AcquireOptions = {}) {
+      const config = configOf(group)
+      const base = scope(group, o.key)
+      const priority = o.priority ?? 'live'
+      const s = statsOf(group)
+      let waitedMs = 0
+      let busErrors = 0
+      for (;;) {
+        if (o.signal?.aborted) throw new AbortedError({ exchange, channel: 'rest', cause: o.signal.reason })
+        let reply: unknown
+        try {
+          reply = await acquireScript(
+            [base, `${base}:block`],
+            [String(config.limit), String(config.windowMs + margin), randomUUID()],
+          )
+        } catch (error) {
+          // A slow or restarting Redis (node-redis times a command out after 5 s): try again a few
+          // times; a lost reply can only have taken a slot, which tightens the budget, never loosens it.
+          if (++busErrors > 3) throw toBackboneError(error, { exchange, channel: 'rest' })
+          await new Promise((r) => setTimeout(r, 100 * busErrors))
+          continue
+        }
+        const [granted, wait] = reply as [number, number]
+        if (granted === 1) {
+          s.granted++
+          s.lanes[priority].granted++
+          if (waitedMs > 0) {
+            s.waited++
+            s.totalWaitMs += waitedMs
+            s.lanes[priority].waited++
+            s.lanes[priority].totalWaitMs += waitedMs
+            s.lanes[priority].maxWaitMs = Math.max(s.lanes[priority].maxWaitMs, waitedMs)
+          }
+          return
+        }
+        // Sleep exactly until the slot frees (with a little jitter so processes do not collide).
+        const ms = Number(wait) + Math.floor(Math.random() * 5)
+        events.next({ type: 'wait', group, lane: priority, waitMs: ms, queued: 1, queuedInLane: 1 })
+        waitedMs += ms
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(done, ms)
+          function done() {
+            o.signal?.removeEventListener('abort', abort)
+            resolve()
+          }
+          function abort() {
+            clearTimeout(timer)
+            reject(new AbortedError({ exchange, channel: 'rest', cause: o.signal?.reason }))
+          }
+          o.signal?.addEventListener('abort', abort, { once: true })
+        })
+      }
+    },
+    observe(group: string, remaining: number, o: { key?: string } = {}) {
+      const config = groups[group]
+      if (!config || !Number.isFinite(remaining)) return
+      observeScript(
+        [scope(group, o.key)],
+        [String(config.limit), String(config.windowMs + margin), String(remaining), `p:${randomUUID()}`],
+      ).then(
+        (added) => {
+          if (Number(added) > 0) {
+            statsOf(group).corrected += Number(added)
+            events.next({ type: 'corrected', group, remaining, phantom: Number(added) })
+          }
+        },
+        () => {},
+      )
+    },
+    release() {
+      // The log counts sends, not answers: nothing to give back.
+    },
+    throttle(group: string, retryAfterMs: number, o: { key?: string } = {}) {
+      if (!groups[group]) return
+      const base = scope(group, o.key)
+      statsOf(group).throttled++
+      blockScript(
+        [`${base}:block`, `${base}:streak`],
+        ['0', String(Math.max(throttleBase, retryAfterMs || 0))],
+      ).then(
+        (ms) => events.next({ type: 'throttled', group, retryAfterMs: Number(ms) }),
+        () => {},
+      )
+    },
+    block(group: string, untilMs: number, o: { key?: string } = {}) {
+      if (!groups[group]) return
+      const base = scope(group, o.key)
+      statsOf(group).blocked++
+      const ms = Math.max(1, Math.round(untilMs - Date.now()))
+      blockScript([`${base}:block`, `${base}:streak`], [String(ms), String(throttleBase)]).then(
+        () => events.next({ type: 'blocked', group, untilMs }),
+        () => {},
+      )
+    },
+    stats: () =>
+      Object.fromEntries(
+        [...stats].map(([g, s]) => [
+          g,
+          { ...s, lanes: { live: { ...s.lanes.live }, bulk: { ...s.lanes.bulk } } },
+        ]),
+      ),
+    events$: events.asObservable(),
+    async close() {
+      events.complete()
+      if (client.isOpen) client.destroy()
+    },
+  }
+}
+
+/** The groups of an adapter, as `@bb/rest`'s `limiterFor` reads them (the strictest window). */
+function groupsOf(adapter: ExchangeAdapter): Record<string, RateLimitGroupConfig> {
+  return Object.fromEntries(
+    Object.entries(adapter.rest.rateLimits).map(([name, group]) => {
+      const window = [...group.windows].sort((a, b) => a.limit / a.intervalMs - b.limit / b.intervalMs)[0]
+      if (!window)
+        throw new RateLimitError({ message: `rate-limit group ${name} has no window`, exchange: adapter.id })
+      return [
+        name,
+        {
+          limit: window.limit,
+          windowMs: window.intervalMs,
+          scope: group.scope === 'account' ? 'account' : 'ip',
+        },
+      ]
+    }),
+  )
+}

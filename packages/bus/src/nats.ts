@@ -1,0 +1,322 @@
+import { describeValue, InvalidRequestError } from '@bb/errors'
+import {
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+  type OrderedConsumerOptions,
+  StorageType,
+} from '@nats-io/jetstream'
+import { type KV, Kvm } from '@nats-io/kv'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
+import {
+  type BusEntry,
+  type BusRecordInput,
+  decodeFields,
+  ENVELOPE_VERSION,
+  encodeFields,
+  escapeToken,
+  keyId,
+  type StreamKey,
+} from './envelope.js'
+import type {
+  BusStatus,
+  BusTransport,
+  LeaseToken,
+  PublishResult,
+  ReadOptions,
+  TransportSettings,
+} from './transport.js'
+
+/** Options of {@link natsTransport}. */
+export interface NatsTransportOptions extends TransportSettings {
+  /** `nats://host:port`. */
+  url: string
+  /** JetStream storage of the market-data streams. @default 'file' */
+  storage?: 'file' | 'memory'
+}
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+/**
+ * The NATS JetStream transport: one JetStream stream per exchange over the subjects
+ * `bb.data.<exchange>.<channel>.<symbol>`, `max_msgs_per_subject` as retention, `Nats-Msg-Id`
+ * dedup within the window, leases in a KV bucket whose revision is the epoch. Fencing: every
+ * publish batch checks the lease entry, and each record carries the expected last sequence of
+ * its subject, so a writer that missed the new leader's writes is refused by the server.
+ *
+ * @example
+ * ```ts
+ * import { natsTransport } from '@bb/bus'
+ * const bus = await natsTransport({ url: 'nats://127.0.0.1:4222' })
+ * await bus.close()
+ * ```
+ */
+export async function natsTransport(options: NatsTransportOptions): Promise<BusTransport> {
+  if (typeof options?.url !== 'string' || !/^nats:\/\//.test(options.url)) {
+    throw new InvalidRequestError({
+      param: 'url',
+      message: `bus url must be nats://host:port, got ${describeValue(options?.url)}.`,
+    })
+  }
+  const prefix = options.prefix ?? 'bb'
+  const maxLen = options.maxLen ?? 10_000
+  const ttl = options.leaseTtlMs ?? 3000
+  const dedupMs = options.dedupWindowMs ?? 120_000
+  for (const [name, value] of Object.entries({ maxLen, leaseTtlMs: ttl, dedupWindowMs: dedupMs })) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new InvalidRequestError({
+        param: name,
+        message: `${name} must be a positive integer, got ${describeValue(value)}.`,
+      })
+    }
+  }
+  const nc: NatsConnection = await connect({
+    servers: options.url.replace(/^nats:\/\//, ''),
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 200,
+  })
+  const jsm: JetStreamManager = await jetstreamManager(nc)
+  const js: JetStreamClient = jetstream(nc)
+  const kvm = new Kvm(nc)
+  const leases: KV = await kvm.create(`${prefix}_leases`, { ttl, history: 1 })
+  const statuses: KV = await kvm.create(`${prefix}_status`, { ttl: ttl * 4, history: 1 })
+  const streams = new Map<string, Promise<string>>()
+  const readers = new Set<ConsumerMessages>()
+  /** Per subject, for the lease epoch that last wrote it: the next pseq and the last stream sequence. */
+  const writers = new Map<string, { epoch: number; pseq: number; seq: number }>()
+  /** Revision of each lease we hold (renewing moves it). */
+  const revisions = new Map<string, number>()
+
+  /**
+   * The JetStream stream of an exchange, created on first use. A publisher (`writer`) that finds it
+   * with other retention updates it to its own; readers use it as it is.
+   */
+  const streamFor = (exchange: string, writer = false): Promise<string> => {
+    const cacheKey = `${exchange}|${writer}`
+    let name = streams.get(cacheKey)
+    if (!name) {
+      const stream = `${prefix}_md_${escapeToken(exchange).replace(/[^A-Za-z0-9_-]/g, '_')}`.toUpperCase()
+      const config = {
+        name: stream,
+        subjects: [`${prefix}.data.${escapeToken(exchange)}.>`],
+        max_msgs_per_subject: maxLen,
+        allow_direct: true,
+        duplicate_window: dedupMs * 1_000_000,
+        storage: options.storage === 'memory' ? StorageType.Memory : StorageType.File,
+      }
+      name = (async () => {
+        try {
+          await jsm.streams.add(config)
+        } catch (error) {
+          if (!/already in use/i.test(String((error as Error)?.message))) throw error
+          if (writer) {
+            await jsm.streams.update(stream, {
+              max_msgs_per_subject: maxLen,
+              duplicate_window: dedupMs * 1_000_000,
+            })
+          }
+        }
+        return stream
+      })()
+      streams.set(cacheKey, name)
+      name.catch(() => streams.delete(cacheKey))
+    }
+    return name
+  }
+  const subject = (key: StreamKey) =>
+    `${prefix}.data.${escapeToken(key.exchange)}.${key.channel}.${escapeToken(key.symbol)}`
+  const leaseKey = (name: string) => escapeToken(name).replace(/%/g, '_')
+  const leaseValue = (lease: LeaseToken) => `${lease.owner}|${lease.epoch}`
+  const toEntry = (seq: number, data: Uint8Array): BusEntry => ({
+    cursor: String(seq),
+    record: decodeFields(JSON.parse(decoder.decode(data)) as Record<string, string>),
+  })
+  const tail = async (key: StreamKey): Promise<BusEntry | undefined> => {
+    const stream = await streamFor(key.exchange)
+    try {
+      const message = await jsm.streams.getMessage(stream, { last_by_subj: subject(key) })
+      return message ? toEntry(message.seq, message.data) : undefined
+    } catch (error) {
+      if (/no message found|not found/i.test(String((error as Error)?.message))) return undefined
+      throw error
+    }
+  }
+  const holds = async (lease: LeaseToken) => {
+    const entry = await leases.get(leaseKey(lease.name))
+    return entry !== null && entry.operation === 'PUT' && entry.string() === leaseValue(lease)
+  }
+  const consumerOptions = (after: string | 'start' | 'end'): Partial<OrderedConsumerOptions> =>
+    after === 'start'
+      ? { deliver_policy: DeliverPolicy.All }
+      : after === 'end'
+        ? { deliver_policy: DeliverPolicy.New }
+        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Number(after) + 1 }
+
+  const publishOne = async (input: BusRecordInput, lease: LeaseToken): Promise<PublishResult> => {
+    await streamFor(input.key.exchange, true)
+    const subj = subject(input.key)
+    let state = writers.get(subj)
+    if (!state || state.epoch !== lease.epoch) {
+      const last = await tail(input.key)
+      state = { epoch: lease.epoch, pseq: last?.record.pseq ?? 0, seq: last ? Number(last.cursor) : 0 }
+      writers.set(subj, state)
+    }
+    const record = {
+      ...input,
+      v: ENVELOPE_VERSION,
+      codec: 'json' as const,
+      epoch: lease.epoch,
+      pseq: state.pseq + 1,
+    }
+    try {
+      const ack = await js.publish(subj, encoder.encode(JSON.stringify(encodeFields(record))), {
+        msgID: `${keyId(input.key)}:${input.did}`,
+        expect: { lastSubjectSequence: state.seq },
+      })
+      if (ack.duplicate) return { status: 'dup' }
+      state.pseq += 1
+      state.seq = ack.seq
+      return { status: 'ok', cursor: String(ack.seq) }
+    } catch (error) {
+      if (/wrong last sequence/i.test(String((error as Error)?.message))) {
+        writers.delete(subj)
+        return { status: 'fenced' }
+      }
+      throw error
+    }
+  }
+
+  return {
+    kind: 'nats',
+    async publish(records: readonly BusRecordInput[], lease: LeaseToken): Promise<PublishResult[]> {
+      if (!(await holds(lease))) return records.map(() => ({ status: 'fenced' }) as const)
+      // Records of one subject go one after the other (each expects the previous one's sequence);
+      // subjects run side by side.
+      const chains = new Map<string, Promise<unknown>>()
+      const results = records.map((input) => {
+        const subj = subject(input.key)
+        const next = (chains.get(subj) ?? Promise.resolve()).then(() => publishOne(input, lease))
+        chains.set(
+          subj,
+          next.catch(() => {}),
+        )
+        return next
+      })
+      return Promise.all(results)
+    },
+    async *read(key: StreamKey, after: string | 'start' | 'end', read: ReadOptions): AsyncIterable<BusEntry> {
+      const { signal } = read
+      if (signal.aborted) return
+      const stream = await streamFor(key.exchange)
+      const consumer = await js.consumers.get(stream, {
+        filter_subjects: subject(key),
+        ...consumerOptions(after),
+      })
+      const messages = await consumer.consume({
+        // Few in flight: a paused consumer must not hold more than this past the trim.
+        max_messages: 64,
+        expires: Math.max(1000, read.blockMs ?? 1000),
+      })
+      readers.add(messages)
+      const stop = () => void messages.stop()
+      signal.addEventListener('abort', stop, { once: true })
+      try {
+        for await (const message of messages) {
+          if (signal.aborted) return
+          yield toEntry(message.seq, message.data)
+        }
+      } finally {
+        signal.removeEventListener('abort', stop)
+        readers.delete(messages)
+        messages.stop()
+      }
+    },
+    async range(key: StreamKey, after: string | 'start', count: number): Promise<BusEntry[]> {
+      const stream = await streamFor(key.exchange)
+      const out: BusEntry[] = []
+      let seq = after === 'start' ? 0 : Number(after)
+      // Direct "next by subject" reads: no consumer to create for a short page.
+      while (out.length < count) {
+        let message: Awaited<ReturnType<JetStreamManager['streams']['getMessage']>>
+        try {
+          message = await jsm.direct.getMessage(stream, { seq: seq + 1, next_by_subj: subject(key) })
+        } catch (error) {
+          if (/no message found|not found/i.test(String((error as Error)?.message))) break
+          throw error
+        }
+        if (!message) break
+        out.push(toEntry(message.seq, message.data))
+        seq = message.seq
+      }
+      return out
+    },
+    async latest(keys: readonly StreamKey[]) {
+      const entries = await Promise.all(keys.map((k) => tail(k)))
+      const out = new Map<string, BusEntry>()
+      keys.forEach((k, i) => {
+        const entry = entries[i]
+        if (entry) out.set(keyId(k), entry)
+      })
+      return out
+    },
+    tail,
+    async acquire(name: string, owner: string) {
+      if (typeof owner !== 'string' || owner === '' || owner.includes('|')) {
+        throw new InvalidRequestError({
+          param: 'owner',
+          message: `owner must be a non-empty id without "|", got ${describeValue(owner)}.`,
+        })
+      }
+      const key = leaseKey(name)
+      // The revision the entry will get is the stream's next sequence: use the current one + 1 as
+      // the epoch, then write the value with the epoch in it by CAS on our own create.
+      try {
+        const created = await leases.create(key, `${owner}|pending`)
+        const lease = { name, owner, epoch: created }
+        const revision = await leases.update(key, leaseValue(lease), created)
+        revisions.set(name, revision)
+        return lease
+      } catch (error) {
+        if (/wrong last sequence|key exists/i.test(String((error as Error)?.message))) return undefined
+        throw error
+      }
+    },
+    async renew(lease: LeaseToken) {
+      const revision = revisions.get(lease.name)
+      if (revision === undefined) return false
+      try {
+        revisions.set(lease.name, await leases.update(leaseKey(lease.name), leaseValue(lease), revision))
+        return true
+      } catch {
+        revisions.delete(lease.name)
+        return false
+      }
+    },
+    async release(lease: LeaseToken) {
+      const revision = revisions.get(lease.name)
+      revisions.delete(lease.name)
+      if (revision === undefined) return
+      try {
+        await leases.delete(leaseKey(lease.name), { previousSeq: revision })
+      } catch {
+        // Already lost: nothing to give up.
+      }
+    },
+    async writeStatus(exchange: string, status: BusStatus) {
+      await statuses.put(leaseKey(exchange), JSON.stringify(status))
+    },
+    async readStatus(exchange: string) {
+      const entry = await statuses.get(leaseKey(exchange))
+      return entry && entry.operation === 'PUT' ? (JSON.parse(entry.string()) as BusStatus) : undefined
+    },
+    async close() {
+      for (const reader of readers) reader.stop()
+      readers.clear()
+      await nc.drain().catch(() => nc.close())
+    },
+  }
+}

@@ -1,0 +1,377 @@
+import { createHash, randomUUID } from 'node:crypto'
+import { describeValue, InvalidRequestError, toBackboneError } from '@bb/errors'
+import { compareIds, type Trade } from '@bb/models'
+import type { MarketDataBackbone } from '@bb/router'
+import { BehaviorSubject, type Observable, type Subscription } from 'rxjs'
+import { BUS_CHANNELS, type BusChannel, type BusRecordInput, streamKey } from './envelope.js'
+import type { BusTransport, LeaseToken } from './transport.js'
+
+/** Options of {@link createPublisher}. */
+export interface PublisherOptions {
+  /** The bus to publish to. */
+  transport: BusTransport
+  /**
+   * The local backbone (`createBackbone` of `@bb/router`): the only thing that talks to the
+   * exchange. One per channel (`{ trade, ticker, orderbook }`) splits the channels over one
+   * WebSocket connection each, which `bb serve` does.
+   */
+  backbone: MarketDataBackbone | Readonly<Partial<Record<BusChannel, MarketDataBackbone>>>
+  /** The markets to publish. */
+  markets: readonly string[]
+  /** The channels to publish. @default all: trade, ticker, orderbook */
+  channels?: readonly BusChannel[]
+  /** This instance's id (in the lease and the heartbeat). @default a random UUID */
+  instance?: string
+  /** The lease name: one leader per name. @default the exchange id */
+  leaseName?: string
+  /** Lease TTL the transport was configured with, ms (renewals run every third of it). @default 3000 */
+  leaseTtlMs?: number
+  /** How often a standby tries to take the lease, ms. @default 500 */
+  retryMs?: number
+  /** Heartbeat interval, ms. @default 1000 */
+  heartbeatMs?: number
+  /** REST pages read back per trade stream when taking over. @default 20 */
+  backfillPages?: number
+}
+
+/** What a publisher is doing. */
+export interface PublisherState {
+  /** `standby` (waiting for the lease), `leader` (publishing) or `closed`. */
+  readonly role: 'standby' | 'leader' | 'closed'
+  /** The held lease's epoch (leader only). */
+  readonly epoch: number | undefined
+  /** Why the role last changed. */
+  readonly reason: string
+}
+
+/** Counters of a publisher. */
+export interface PublisherStats {
+  /** Records appended. */
+  published: number
+  /** Records the bus refused as duplicates. */
+  duplicates: number
+  /** Times this instance's writes were fenced. */
+  fenced: number
+  /** Times this instance became leader. */
+  leaderships: number
+  /** Trades read back from REST when taking over. */
+  backfilled: number
+  /** Publish failures (bus errors). */
+  errors: number
+}
+
+/** A running publisher; see {@link createPublisher}. */
+export interface Publisher {
+  /** The instance id. */
+  readonly instance: string
+  /** Role changes. */
+  readonly state$: Observable<PublisherState>
+  /** The role now. */
+  state(): PublisherState
+  /** Counters. */
+  stats(): Readonly<PublisherStats>
+  /** Steps down (releasing the lease, so a standby takes over at once) and stops. */
+  close(): Promise<void>
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** The dedup id of a latest-value model: its timestamp and a short hash of its content. */
+function valueDid(body: string, timestamp: number): string {
+  return `${timestamp}:${createHash('sha1').update(body).digest('hex').slice(0, 12)}`
+}
+
+/**
+ * The publisher of `bb serve`: waits for the lease, then publishes the local backbone's trades,
+ * tickers and books to the bus, each record fenced by the lease and deduplicated. On taking over
+ * it reads each trade stream's tail from the bus and back-fills the trades after it from REST
+ * (buffering live trades meanwhile), so a failover loses and repeats nothing. A refused write,
+ * a failed renewal, or no renewal for a lease TTL → it steps down at once (stops publishing,
+ * drops its streams) and becomes a standby again.
+ *
+ * @example
+ * ```ts
+ * import { createPublisher, redisTransport } from '@bb/bus'
+ * import { createBackbone } from '@bb/router'
+ * import { startSim } from '@bb/sim'
+ *
+ * const sim = await startSim({ markets: ['KRW-BTC'] })
+ * const transport = await redisTransport({ url: 'redis://127.0.0.1:6379' })
+ * const backbone = createBackbone({ exchange: 'upbit', restUrl: sim.restUrl, wsUrl: sim.wsUrl })
+ * const publisher = createPublisher({ transport, backbone, markets: ['KRW-BTC'] })
+ * publisher.state$.subscribe((s) => console.log(s.role, s.epoch))
+ * ```
+ */
+export function createPublisher(options: PublisherOptions): Publisher {
+  const { transport } = options
+  const given = options.backbone as Partial<Record<BusChannel, MarketDataBackbone>> &
+    Partial<MarketDataBackbone>
+  const perChannel: Partial<Record<BusChannel, MarketDataBackbone>> =
+    given && typeof given.trades$ === 'function'
+      ? {
+          trade: given as MarketDataBackbone,
+          ticker: given as MarketDataBackbone,
+          orderbook: given as MarketDataBackbone,
+        }
+      : (given ?? {})
+  if (!transport || typeof transport.publish !== 'function') {
+    throw new InvalidRequestError({
+      param: 'transport',
+      message: `transport must be a BusTransport, got ${describeValue(transport)}.`,
+    })
+  }
+  if (
+    !Array.isArray(options.markets) ||
+    options.markets.length === 0 ||
+    options.markets.some((m) => typeof m !== 'string')
+  ) {
+    throw new InvalidRequestError({
+      param: 'markets',
+      message: `markets must be a non-empty list of market codes, got ${describeValue(options.markets)}.`,
+    })
+  }
+  const channels = options.channels ?? BUS_CHANNELS
+  for (const channel of channels) {
+    streamKey('x', channel, 'x')
+    if (!perChannel[channel]) {
+      throw new InvalidRequestError({
+        param: 'backbone',
+        message: `no backbone for channel ${describeValue(channel)}: give one backbone or one per channel.`,
+      })
+    }
+  }
+  const first = perChannel[channels[0]!]
+  if (!first)
+    throw new InvalidRequestError({
+      param: 'channels',
+      message: 'channels is an empty list: name at least one.',
+    })
+  const exchange = first.adapter.id
+  const instance = options.instance ?? randomUUID()
+  const leaseName = options.leaseName ?? exchange
+  const ttl = options.leaseTtlMs ?? 3000
+  const retryMs = options.retryMs ?? 500
+  const heartbeatMs = options.heartbeatMs ?? 1000
+  const backfillPages = options.backfillPages ?? 20
+  const state = new BehaviorSubject<PublisherState>({ role: 'standby', epoch: undefined, reason: 'started' })
+  const stats: PublisherStats = {
+    published: 0,
+    duplicates: 0,
+    fenced: 0,
+    leaderships: 0,
+    backfilled: 0,
+    errors: 0,
+  }
+  let closed = false
+  let endCurrent: ((reason: string) => void) | undefined
+
+  /** One term as leader: ends when the lease is lost or the publisher closes. */
+  async function lead(lease: LeaseToken): Promise<string> {
+    const since = Date.now()
+    let lastRenewSent = performance.now()
+    let ended: string | undefined
+    let wake: () => void = () => {}
+    const endedPromise = new Promise<void>((resolve) => {
+      wake = resolve
+    })
+    const end = (reason: string) => {
+      if (ended === undefined) {
+        ended = reason
+        wake()
+      }
+    }
+    endCurrent = end
+    const subscriptions: Subscription[] = []
+    let queue: BusRecordInput[] = []
+    let flushing: Promise<void> | undefined
+    const flush = async () => {
+      while (queue.length > 0 && ended === undefined) {
+        const batch = queue
+        queue = []
+        try {
+          const results = await transport.publish(batch, lease)
+          for (const r of results) {
+            if (r.status === 'ok') stats.published++
+            else if (r.status === 'dup') stats.duplicates++
+          }
+          if (results.some((r) => r.status === 'fenced')) {
+            stats.fenced++
+            end('fenced: another instance holds the lease')
+          }
+        } catch (error) {
+          stats.errors++
+          end(`bus error: ${toBackboneError(error).shortMessage}`)
+        }
+      }
+      flushing = undefined
+    }
+    const enqueue = (records: BusRecordInput[]) => {
+      if (ended !== undefined) return
+      queue.push(...records)
+      flushing ??= Promise.resolve().then(flush)
+    }
+    const tradeRecord = (trade: Trade): BusRecordInput => ({
+      key: streamKey(exchange, 'trade', trade.symbol),
+      did: trade.id,
+      body: JSON.stringify(trade),
+    })
+
+    const renewer = setInterval(
+      () => {
+        if (performance.now() - lastRenewSent > ttl - Math.min(500, ttl / 4)) {
+          // No good renewal for almost a TTL (paused, partitioned): another may hold it now.
+          end('lease not renewed in time')
+          return
+        }
+        const sent = performance.now()
+        transport.renew(lease).then(
+          (ok) => {
+            if (ok) lastRenewSent = sent
+            else end('lease lost')
+          },
+          () => {},
+        )
+      },
+      Math.max(50, Math.floor(ttl / 3)),
+    )
+    const heartbeat = () =>
+      transport
+        .writeStatus(exchange, {
+          owner: instance,
+          epoch: lease.epoch,
+          since,
+          at: Date.now(),
+          connected: true,
+          published: stats.published,
+        })
+        .catch(() => {})
+    const heartbeats = setInterval(heartbeat, heartbeatMs)
+    void heartbeat()
+
+    try {
+      if (channels.includes('trade')) {
+        // Live trades are buffered until the back-fill from the bus tail is published.
+        const buffered: Trade[] = []
+        let live = false
+        subscriptions.push(
+          perChannel.trade!.trades$(options.markets).subscribe({
+            next: (trade) => {
+              if (live) enqueue([tradeRecord(trade)])
+              else buffered.push(trade)
+            },
+            error: (error) => end(`trade stream failed: ${toBackboneError(error).shortMessage}`),
+          }),
+        )
+        for (const symbol of options.markets) {
+          if (ended !== undefined) break
+          const tail = await transport.tail(streamKey(exchange, 'trade', symbol))
+          if (!tail) continue
+          const lastId = (JSON.parse(tail.record.body) as { id: string }).id
+          const missing: Trade[] = []
+          let cursor: string | undefined
+          for (let page = 0; page < backfillPages; page++) {
+            const trades = await perChannel.trade!.rest.getTrades(symbol, {
+              count: 500,
+              ...(cursor ? { cursor } : {}),
+            })
+            const newer = trades.filter((t) => compareIds(t.id, lastId) > 0)
+            missing.push(...newer)
+            if (trades.length === 0 || newer.length < trades.length) break
+            cursor = trades.at(-1)?.id
+          }
+          missing.sort((a, b) => compareIds(a.id, b.id))
+          stats.backfilled += missing.length
+          enqueue(missing.map(tradeRecord))
+        }
+        live = true
+        enqueue(buffered.splice(0).map(tradeRecord))
+      }
+      if (channels.includes('ticker')) {
+        subscriptions.push(
+          perChannel.ticker!.ticker$(options.markets).subscribe({
+            next: (ticker) => {
+              const body = JSON.stringify(ticker)
+              enqueue([
+                {
+                  key: streamKey(exchange, 'ticker', ticker.symbol),
+                  did: valueDid(body, ticker.timestamp),
+                  body,
+                },
+              ])
+            },
+            error: (error) => end(`ticker stream failed: ${toBackboneError(error).shortMessage}`),
+          }),
+        )
+      }
+      if (channels.includes('orderbook')) {
+        subscriptions.push(
+          perChannel.orderbook!.orderbook$(options.markets).subscribe({
+            next: (book) => {
+              const body = JSON.stringify(book)
+              enqueue([
+                {
+                  key: streamKey(exchange, 'orderbook', book.symbol),
+                  did: valueDid(body, book.timestamp),
+                  body,
+                },
+              ])
+            },
+            error: (error) => end(`order book stream failed: ${toBackboneError(error).shortMessage}`),
+          }),
+        )
+      }
+    } catch (error) {
+      end(`take-over failed: ${toBackboneError(error).shortMessage}`)
+    }
+    await endedPromise
+    clearInterval(renewer)
+    clearInterval(heartbeats)
+    for (const s of subscriptions) s.unsubscribe()
+    queue = []
+    await flushing
+    return ended ?? 'ended'
+  }
+
+  const loop = (async () => {
+    while (!closed) {
+      let lease: LeaseToken | undefined
+      try {
+        lease = await transport.acquire(leaseName, instance)
+      } catch {
+        lease = undefined
+      }
+      if (!lease) {
+        await sleep(retryMs * (0.75 + Math.random() / 2))
+        continue
+      }
+      if (closed) {
+        await transport.release(lease).catch(() => {})
+        break
+      }
+      stats.leaderships++
+      state.next({ role: 'leader', epoch: lease.epoch, reason: 'lease acquired' })
+      const reason = await lead(lease)
+      endCurrent = undefined
+      if (closed) {
+        await transport.release(lease).catch(() => {})
+        break
+      }
+      state.next({ role: 'standby', epoch: undefined, reason })
+    }
+  })()
+
+  return {
+    instance,
+    state$: state.asObservable(),
+    state: () => state.value,
+    stats: () => ({ ...stats }),
+    async close() {
+      if (closed) return
+      closed = true
+      endCurrent?.('closed')
+      await loop
+      state.next({ role: 'closed', epoch: undefined, reason: 'closed' })
+      state.complete()
+    },
+  }
+}

@@ -1,0 +1,114 @@
+// The shared REST budget in Redis: many clients, each with its own limiter instance and its own
+// Redis connection (nothing shared in memory), against the simulator's Upbit limits.
+import { upbit } from '@bb/exchange-adapter'
+import { createRestClient } from '@bb/rest'
+import { type Sim, startSim } from '@bb/sim'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createRedisRateLimiter, type RedisRateLimiter } from '../src/index.js'
+import { available, type Server, startRedis } from './servers.js'
+
+describe.runIf(available('redis-server'))('shared REST budget (Redis Lua, server clock)', () => {
+  let server: Server
+  let sim: Sim
+  beforeAll(async () => {
+    server = await startRedis()
+    sim = await startSim({ markets: ['KRW-BTC', 'KRW-ETH'], seed: 3 })
+  })
+  afterAll(async () => {
+    await sim?.close()
+    await server?.stop()
+  })
+
+  it('8 clients hammering one group: the sim sees 0 × 429 at >= 90 % of the allowed rate', async () => {
+    const limiters: RedisRateLimiter[] = []
+    for (let i = 0; i < 8; i++)
+      limiters.push(await createRedisRateLimiter({ url: server.url, adapter: upbit, prefix: 'b1' }))
+    const clients = limiters.map((limits) =>
+      createRestClient({ adapter: upbit, baseUrl: sim.restUrl, limits, retries: 0 }),
+    )
+    const before = { ...sim.stats.limitViolations }
+    const requestsBefore = sim.stats.rest.byGroup['crix-trades'] ?? 0
+    const durationMs = 6000
+    const started = Date.now()
+    let ok = 0
+    const failed: string[] = []
+    await Promise.all(
+      clients.flatMap((client) =>
+        // Two requests in flight per client: 16 callers competing for 10/s.
+        [0, 1].map(async () => {
+          while (Date.now() - started < durationMs) {
+            try {
+              await client.getTrades('KRW-BTC', { count: 1 })
+              ok++
+            } catch (error) {
+              failed.push(String((error as Error).message))
+            }
+          }
+        }),
+      ),
+    )
+    const elapsed = (Date.now() - started) / 1000
+    const sent = (sim.stats.rest.byGroup['crix-trades'] ?? 0) - requestsBefore
+    const rate = sent / elapsed
+    console.log(
+      `[budget] ${sent} requests in ${elapsed.toFixed(2)} s = ${rate.toFixed(2)}/s (limit 10/s), ok ${ok}, failed ${failed.length}`,
+    )
+    expect(sim.stats.limitViolations['crix-trades'] ?? 0).toBe(before['crix-trades'] ?? 0)
+    expect(failed).toEqual([])
+    // The last requests of the loop start just before the end: count the rate over the run.
+    expect(rate).toBeGreaterThanOrEqual(9)
+    await Promise.all(clients.map((c) => c.close()))
+    await Promise.all(limiters.map((l) => l.close()))
+  })
+
+  it('a 429 seen by one process pauses every process at once', async () => {
+    const a = await createRedisRateLimiter({ url: server.url, adapter: upbit, prefix: 'b2' })
+    const b = await createRedisRateLimiter({ url: server.url, adapter: upbit, prefix: 'b2' })
+    await b.acquire('ticker')
+    a.throttle('ticker', 800)
+    await new Promise((r) => setTimeout(r, 50))
+    const t0 = Date.now()
+    await b.acquire('ticker')
+    const waited = Date.now() - t0
+    expect(waited).toBeGreaterThanOrEqual(600)
+    expect(b.stats().ticker?.waited).toBe(1)
+    // Another group is not paused.
+    const t1 = Date.now()
+    await b.acquire('orderbook')
+    expect(Date.now() - t1).toBeLessThan(500)
+    await a.close()
+    await b.close()
+  })
+
+  it('Remaining-Req only tightens: other processes spending the window are accounted for', async () => {
+    const a = await createRedisRateLimiter({
+      url: server.url,
+      groups: { g: { limit: 5, windowMs: 1000 } },
+      prefix: 'b3',
+    })
+    await a.acquire('g')
+    a.observe('g', 1) // the exchange says 1 left: 4 used in its window, we only sent 1
+    a.observe('g', 4) // a later, looser answer never loosens it
+    await new Promise((r) => setTimeout(r, 50))
+    expect(a.stats().g?.corrected).toBe(3)
+    const t0 = Date.now()
+    await a.acquire('g') // slot 5
+    await a.acquire('g') // must wait for the window
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(800)
+    await a.close()
+  })
+
+  it('names a bad group or bad options in a typed error', async () => {
+    const a = await createRedisRateLimiter({
+      url: server.url,
+      groups: { g: { limit: 5, windowMs: 1000 } },
+      prefix: 'b4',
+    })
+    await expect(a.acquire('nope')).rejects.toThrow(/unknown rate-limit group "nope"/)
+    await a.close()
+    await expect(createRedisRateLimiter({ url: 'http://x' })).rejects.toThrow(/groups or an adapter/)
+    await expect(createRedisRateLimiter({ url: 'http://x', adapter: upbit })).rejects.toThrow(
+      /redis:\/\/host:port, got "http:\/\/x"/,
+    )
+  })
+})
