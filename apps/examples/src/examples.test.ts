@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
+import { available, startRedis } from '../../../packages/bus/test/servers.js'
 
 // The examples are the READMEs' promises: run the built files and check what they print.
 const run = (file: string) =>
@@ -45,41 +46,26 @@ describe('the README shows the example file as it is', () => {
 })
 
 describe('README examples', () => {
-  // The bus example needs a Redis: one on a free port when redis-server is installed (CI installs it).
-  const hasRedis = (() => {
-    try {
-      execFileSync('sh', ['-c', 'command -v redis-server'])
-      return true
-    } catch {
-      if (process.env.CI === 'true') throw new Error('redis-server is not installed: CI=true needs it')
-      console.warn('skipping the bus example: redis-server is not installed')
-      return false
-    }
-  })()
+  // The bus example needs a Redis: the bus tests' own server helper starts one on a free port
+  // (with CI=true a missing redis-server fails; otherwise this example skips with the reason).
+  const hasRedis = available('redis-server')
   it.runIf(hasRedis)('bus: trades from a publisher through Redis to a remote backbone', async () => {
-    const port = 20000 + Math.floor(Math.random() * 20000)
-    const { spawn } = await import('node:child_process')
-    const redis = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: 'ignore' },
-    )
+    const redis = await startRedis()
     try {
-      await new Promise((r) => setTimeout(r, 500))
       const { stdout } = await promisify(execFile)(
         process.execPath,
         [join(import.meta.dirname, '..', 'dist', 'bus.js')],
         {
           encoding: 'utf8',
           timeout: 60_000,
-          env: { ...process.env, BUS_URL: `redis://127.0.0.1:${port}` },
+          env: { ...process.env, BUS_URL: redis.url },
         },
       )
       const lines = stdout.trim().split('\n')
       expect(lines.length).toBeGreaterThan(0)
       expect(lines.filter((l) => !/^\d{16,} \d+ ws$/.test(l))).toEqual([])
     } finally {
-      redis.kill('SIGKILL')
+      await redis.stop(true)
     }
   })
 
