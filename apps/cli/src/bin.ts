@@ -32,6 +32,8 @@ export async function main(argv: string[]): Promise<number> {
         const { demo } = await import('./commands/demo.js')
         return await demo({ ...flags, fault: !flags['no-fault'] })
       }
+      case 'dashboard':
+        return await (await import('./commands/dashboard.js')).dashboard(flags)
       case 'ticker':
         return await (await import('./commands/market.js')).ticker(rest, flags)
       case 'orderbook':

@@ -1,0 +1,97 @@
+import { render } from 'preact'
+import { useEffect, useState } from 'preact/hooks'
+import { useStore } from './hooks.js'
+import { DecisionsPage } from './pages/decisions.js'
+import { MarketsPage } from './pages/markets.js'
+import { PortfolioPage } from './pages/portfolio.js'
+import { StrategiesPage } from './pages/strategies.js'
+import { start, state } from './store.js'
+import './style.css'
+
+const PAGES = [
+  { path: '/markets', label: 'Markets', page: MarketsPage },
+  { path: '/decisions', label: 'Decisions', page: DecisionsPage },
+  { path: '/strategies', label: 'Strategies', page: StrategiesPage },
+  { path: '/portfolio', label: 'Portfolio', page: PortfolioPage },
+] as const
+
+function usePath(): [string, (path: string) => void] {
+  const [path, setPath] = useState(location.pathname)
+  useEffect(() => {
+    const onPop = () => setPath(location.pathname)
+    addEventListener('popstate', onPop)
+    return () => removeEventListener('popstate', onPop)
+  }, [])
+  return [
+    path,
+    (next) => {
+      history.pushState(null, '', next)
+      setPath(next)
+    },
+  ]
+}
+
+function healthDot(): { cls: string; label: string } {
+  const h = state.health
+  if (!state.connected) return { cls: 'red', label: 'dashboard stream reconnecting' }
+  if (!h) return { cls: 'amber', label: 'no health yet' }
+  if (h.streams.some((s) => s.mode === 'rest')) return { cls: 'amber', label: 'REST fallback' }
+  return h.wsConnected
+    ? { cls: 'green', label: 'WebSocket live' }
+    : { cls: 'amber', label: 'WebSocket not connected' }
+}
+
+function App() {
+  const [path, go] = usePath()
+  useStore()
+  const current = PAGES.find((p) => path.startsWith(p.path)) ?? PAGES[0]
+  const Page = current.page
+  const dot = healthDot()
+  const open = state.symbols.filter((s) => state.decisions.some((d) => d.symbol === s)).length
+  useEffect(() => {
+    document.title = `Backbone · DRY-RUN · ${current.label}`
+  }, [current.label])
+  void open
+  return (
+    <>
+      <header class="topbar">
+        <span class="mode dry" data-testid="mode">
+          DRY-RUN
+        </span>
+        <span
+          class={`dot ${dot.cls}`}
+          role="img"
+          aria-label={`data health: ${dot.label}`}
+          title={dot.label}
+        />
+        <nav aria-label="pages">
+          {PAGES.map((p) => (
+            <a
+              key={p.path}
+              href={p.path}
+              aria-current={p === current ? 'page' : undefined}
+              onClick={(e) => {
+                e.preventDefault()
+                go(p.path)
+              }}
+            >
+              {p.label}
+            </a>
+          ))}
+        </nav>
+        <span class="conn" data-testid="stream-state">
+          {state.connected ? 'stream live' : 'stream reconnecting…'}
+        </span>
+      </header>
+      <main>{state.ready ? <Page /> : <p>Loading…</p>}</main>
+    </>
+  )
+}
+
+const root = document.getElementById('app')
+if (root) {
+  render(<App />, root)
+  start().catch((error: unknown) => {
+    root.textContent = `Could not load the dashboard: ${error instanceof Error ? error.message : String(error)}`
+  })
+}
