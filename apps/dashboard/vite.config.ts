@@ -6,6 +6,10 @@ import { defineConfig } from 'vite'
 export default defineConfig({
   root: fileURLToPath(new URL('./src/ui', import.meta.url)),
   base: '/',
+  // @bb/rules imports node:fs/promises for CSV files; the page never reads files.
+  resolve: {
+    alias: { 'node:fs/promises': fileURLToPath(new URL('./src/ui/stubs/node-fs.ts', import.meta.url)) },
+  },
   esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
   build: {
     outDir: fileURLToPath(new URL('./dist/ui', import.meta.url)),

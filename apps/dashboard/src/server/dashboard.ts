@@ -8,6 +8,7 @@ import { InvalidRequestError } from '@bb/errors'
 import type { Candle } from '@bb/models'
 import { type BackboneHealth, createBackbone, type MarketDataBackbone } from '@bb/router'
 import {
+  backtest,
   createEngine,
   type Decision,
   DryRunExecutor,
@@ -18,6 +19,7 @@ import {
   type Strategy,
   sevenRules,
   VARIABLE_DEFINITIONS,
+  validateStrategy,
 } from '@bb/rules'
 import type { Sim, StartSimOptions } from '@bb/sim'
 import { merge, type Subscription } from 'rxjs'
@@ -81,6 +83,18 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.json': 'application/json',
 }
+
+const PreviewBody = z
+  .object({
+    strategy: z.unknown(),
+    symbol: z
+      .string()
+      .regex(/^[A-Z0-9]+-[A-Z0-9]+$/)
+      .optional(),
+    candles: z.number().int().min(100).max(5000).optional(),
+  })
+  .strict()
+const SaveBody = z.object({ strategy: z.unknown() }).strict()
 
 const SymbolQuery = z.string().regex(/^[A-Z0-9]+-[A-Z0-9]+$/, 'a market code such as KRW-BTC')
 
@@ -346,6 +360,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     mode: 'dry-run',
     symbols,
     strategy,
+    saved,
     rows: [...rows.values()],
     tape: tape.slice(-100),
     health: healthBody(),
@@ -474,8 +489,98 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     } catch {
       return badRequest(res, 'The body must be JSON.')
     }
-    void body
+    switch (path) {
+      case '/api/preview':
+        return preview(res, body)
+      case '/api/strategies':
+        return save(res, body)
+    }
     return sendJson(res, 404, { code: 'not_found', message: `No route ${req.method} ${path}.`, issues: [] })
+  }
+
+  // ── strategies: validate, save (the version previews are compared with), preview ──────────
+  let saved: Strategy = strategy
+  const candleCache = new Map<string, Promise<Candle[]>>()
+  const recentCandles = (symbol: string, count: number) => {
+    const key = `${symbol}|${count}`
+    let cached = candleCache.get(key)
+    if (!cached) {
+      cached = backbone.getCandles(symbol, '1m', { count })
+      cached.catch(() => candleCache.delete(key))
+      candleCache.set(key, cached)
+    }
+    return cached
+  }
+  const previewSummary = async (rules: Strategy, symbol: string, count: number, signal: AbortSignal) => {
+    const candles = await recentCandles(symbol, count)
+    const started = performance.now()
+    const report = await backtest({ candles, rules, initialBalance: balance, warmUp: 30, signal })
+    return {
+      ms: performance.now() - started,
+      candles: report.candles,
+      trades: report.trades.length,
+      cycles: report.cycles.length,
+      pnl: report.pnl.toString(),
+      pnlPct: report.pnlPct,
+      maxDrawdownPct: report.maxDrawdownPct,
+      winRate: report.winRate ?? null,
+      firings: report.firings,
+      markers: report.decisions.map((dec) => ({
+        id: dec.id,
+        time: dec.timestamp,
+        rule: dec.rule.id,
+        kind: dec.kind,
+      })),
+    }
+  }
+  const strategyIssues = (input: unknown) => {
+    const result = validateStrategy(input)
+    return result.success
+      ? { strategy: result.strategy, warnings: result.warnings }
+      : { errors: result.errors, warnings: result.warnings }
+  }
+  const preview = async (res: ServerResponse, body: unknown) => {
+    const parsed = PreviewBody.safeParse(body)
+    if (!parsed.success)
+      return badRequest(
+        res,
+        `Bad preview request: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}.`,
+      )
+    const checked = strategyIssues(parsed.data.strategy)
+    if (!checked.strategy)
+      return sendJson(res, 422, {
+        code: 'invalid_strategy',
+        message: 'The strategy has errors.',
+        issues: checked.errors,
+      })
+    const controller = new AbortController()
+    res.on('close', () => controller.abort())
+    const symbol = parsed.data.symbol ?? symbols[0]!
+    const count = parsed.data.candles ?? 2000
+    const [current, base] = await Promise.all([
+      previewSummary(checked.strategy, symbol, count, controller.signal),
+      previewSummary(saved, symbol, count, controller.signal),
+    ])
+    return sendJson(res, 200, {
+      symbol,
+      preview: current,
+      saved: { ...base, markers: undefined },
+      diff: { trades: current.trades - base.trades, pnlPct: current.pnlPct - base.pnlPct },
+      warnings: checked.warnings,
+    })
+  }
+  const save = (res: ServerResponse, body: unknown) => {
+    const parsed = SaveBody.safeParse(body)
+    if (!parsed.success) return badRequest(res, 'Bad request: the body must be { strategy }.')
+    const checked = strategyIssues(parsed.data.strategy)
+    if (!checked.strategy)
+      return sendJson(res, 422, {
+        code: 'invalid_strategy',
+        message: 'The strategy has errors.',
+        issues: checked.errors,
+      })
+    saved = checked.strategy
+    return sendJson(res, 200, { saved: true, strategy: saved, warnings: checked.warnings })
   }
 
   const serveFile = async (res: ServerResponse, path: string) => {

@@ -120,14 +120,14 @@ export function DecisionsPage() {
       <div class="grid2">
         <section class="panel" aria-label="decision log">
           <h2>Log</h2>
-          <ol class="log" data-testid="decision-log" reversed>
+          <ul class="log" data-testid="decision-log">
             {list
               .slice(-300)
               .reverse()
               .map((d) => (
                 <DecisionRow key={d.id} d={d} />
               ))}
-          </ol>
+          </ul>
           {list.length === 0 ? <p>No decision yet for this filter.</p> : null}
         </section>
         <section class="panel" aria-label="why not board" data-testid="why-not">

@@ -1,0 +1,106 @@
+import type { StrategyInput } from '@bb/rules'
+import { parseStrategy } from '@bb/rules'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { browserAvailable, type Session, screenshot, session } from './harness.js'
+
+const run = browserAvailable()
+
+// A busy strategy, so that decisions flow while the stream is cut: buy 10,000 KRW whenever flat,
+// sell whenever holding, no cooldown — one decision per trade tick.
+const busy: StrategyInput = {
+  name: 'busy',
+  defaultCooldownSeconds: 0,
+  rules: [
+    {
+      id: 'enter',
+      name: 'Enter when flat',
+      role: 'ENTRY',
+      activation: 'READY',
+      when: { left: { kind: 'PRICE' }, op: '>', right: 1 },
+      action: { type: 'buy', amount: { kind: 'quote', value: 10_000 } },
+    },
+    {
+      id: 'leave',
+      name: 'Leave when holding',
+      role: 'EXIT',
+      activation: 'ACTIVE',
+      when: { left: { kind: 'PROFIT_PCT' }, op: '>', right: -100 },
+      action: { type: 'sell', positionPercent: 100 },
+    },
+    {
+      id: 'never',
+      name: 'RSI deep oversold',
+      role: 'ENTRY',
+      activation: 'READY',
+      priority: 20,
+      when: { left: { kind: 'RSI', period: 14 }, op: '<', right: 1 },
+      action: { type: 'buy', amount: { kind: 'quote', value: 10_000 } },
+    },
+  ],
+}
+
+const decisionIds = () =>
+  (globalThis as unknown as { __bbState: { decisions: { id: number }[] } }).__bbState.decisions.map(
+    (d) => d.id,
+  )
+
+describe.skipIf(!run)('Decisions page', () => {
+  let s: Session
+  beforeAll(async () => {
+    s = await session({
+      symbols: ['KRW-BTC', 'KRW-ETH'],
+      strategy: parseStrategy(busy),
+      sim: { tradesPerSecond: 2 },
+    })
+  })
+  afterAll(async () => {
+    await s?.close()
+  })
+
+  it('shows every decision exactly once, ids contiguous, across an SSE reconnect', async () => {
+    const { page, dashboard } = s
+    await page.getByRole('link', { name: 'Decisions' }).click()
+    await page.waitForFunction(() => document.querySelectorAll('[data-decision-id]').length >= 4, undefined, {
+      timeout: 30_000,
+    })
+    const before = (await page.evaluate(decisionIds)).length
+    // Cut the tab's stream; the browser reconnects with Last-Event-ID and the server replays.
+    expect(dashboard.dropStreams()).toBe(1)
+    await page.waitForFunction(
+      (n) =>
+        (
+          globalThis as unknown as {
+            __bbState: { reconnects: number; connected: boolean; decisions: unknown[] }
+          }
+        ).__bbState.reconnects >= 1 &&
+        (globalThis as unknown as { __bbState: { decisions: unknown[] } }).__bbState.decisions.length >=
+          n + 6,
+      before,
+      { timeout: 30_000, polling: 200 },
+    )
+    const ids = await page.evaluate(decisionIds)
+    expect(ids.length).toBeGreaterThanOrEqual(before + 6)
+    expect(ids).toEqual(ids.map((_, i) => ids[0]! + i))
+    expect(await page.locator('[data-testid="decision-gaps"]').textContent()).toBe('0')
+    // And they are the server's decisions, one to one.
+    const response = await page.evaluate(async (after) => {
+      const r = await fetch(`/api/decisions?after=${after}&limit=2000`)
+      return (await r.json()) as { decisions: { id: number }[] }
+    }, ids[0]! - 1)
+    const serverIds = response.decisions.map((d) => d.id).filter((id) => id <= ids.at(-1)!)
+    expect(serverIds).toEqual(ids)
+    await page.locator('[data-decision-id] summary').first().click()
+    await screenshot(page, 'decisions')
+  })
+
+  it('explains why a rule does not fire: live value vs target, or the blocker', async () => {
+    const { page } = s
+    const never = page.locator('[data-rule="never"]')
+    await never.waitFor({ timeout: 10_000 })
+    const text = (await never.textContent()) ?? ''
+    // Either waiting on its condition (RSI vs 1, with the distance) or blocked by the state.
+    expect(text).toMatch(/RSI\(14\) < 1: [\d.]+ vs 1 \([\d.]+ away\)|runs in READY; the position is ACTIVE/)
+    const leave = page.locator('[data-rule="leave"]')
+    expect(await leave.getAttribute('data-status')).toMatch(/would-fire|blocked|waiting/)
+  })
+})
