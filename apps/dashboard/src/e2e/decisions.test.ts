@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import type { StrategyInput } from '@bb/rules'
 import { parseStrategy } from '@bb/rules'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -102,5 +103,36 @@ describe.skipIf(!run)('Decisions page', () => {
     expect(text).toMatch(/RSI\(14\) < 1: [\d.]+ vs 1 \([\d.]+ away\)|runs in READY; the position is ACTIVE/)
     const leave = page.locator('[data-rule="leave"]')
     expect(await leave.getAttribute('data-status')).toMatch(/would-fire|blocked|waiting/)
+  })
+
+  it('Portfolio: dry-run balances and fills with exact decimals, and the CSV', async () => {
+    const { page, dashboard } = s
+    await page.getByRole('link', { name: 'Portfolio' }).click()
+    await page.locator('[data-testid="fill-volume"]').first().waitFor({ timeout: 20_000 })
+    // Pause trading so the page and the executor can be compared at rest.
+    await dashboard.engine.emergencyStop('e2e: compare the portfolio')
+    await page.waitForTimeout(1500)
+    const executor = dashboard.engine.executor as unknown as {
+      balance(currency: string): { toString(): string }
+    }
+    const krw = executor.balance('KRW').toString()
+    const shown = await page.locator('[data-currency="KRW"] td.num').textContent()
+    // Grouped, but every digit the engine holds.
+    expect(shown?.replaceAll(',', '')).toBe(krw)
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download CSV' }).click(),
+    ])
+    const csv = readFileSync((await download.path())!, 'utf8')
+    const lines = csv.trim().split('\n')
+    expect(lines[0]).toBe('time,symbol,side,price,volume,funds,fee,rule,decision')
+    const server = (
+      (await await page.evaluate(() => fetch('/api/snapshot').then((r) => r.json()))) as {
+        fills: { fill: { volume: string; fee: string } }[]
+      }
+    ).fills
+    expect(lines.length - 1).toBe(server.length)
+    expect(lines[1]!.split(',')[4]).toBe(server[0]!.fill.volume)
+    await screenshot(page, 'portfolio')
   })
 })

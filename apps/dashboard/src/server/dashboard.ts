@@ -214,6 +214,14 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   const decisions: DecisionView[] = []
   const decisionById = new Map<number, DecisionView>()
   const cycles: unknown[] = []
+  const fills: unknown[] = []
+  const portfolioBody = () => ({
+    balances: executor.getBalances().map((b) => ({ currency: b.currency, free: b.free.toString() })),
+    positions: symbols.flatMap((symbol) => {
+      const state = stateJson(engine, symbol)
+      return state ? [state] : []
+    }),
+  })
   const streams = new Map<string, StreamHealth>(
     ['ticker', 'trade', 'orderbook', 'candle'].map((kind) => [
       kind,
@@ -309,6 +317,12 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
         if (view) view.rejected = event.error.shortMessage
       } else cycles.push((body as { cycle: unknown }).cycle)
       hub.publish('execution', body)
+      if (event.type === 'fill') {
+        fills.push(body)
+        if (fills.length > 10_000) fills.shift()
+      }
+      // After a fill, and again after a closing fill's cycle (the position is CLOSED by then).
+      if (event.type !== 'rejected') hub.publish('portfolio', portfolioBody())
     }),
     engine
       .run({
@@ -367,7 +381,8 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     decisions: decisions
       .slice(-200)
       .map((v) => ({ ...decisionJson(v.decision), fill: v.fill, rejected: v.rejected })),
-    balances: executor.getBalances().map((b) => ({ currency: b.currency, free: b.free.toString() })),
+    ...portfolioBody(),
+    fills: fills.slice(-1000),
     cycles,
     maxCapitalAtRisk: maxCapitalAtRisk(strategy, {
       quoteBalance: balance,

@@ -103,8 +103,24 @@ export interface Snapshot {
   health: HealthJson
   decisions: DecisionJson[]
   balances: { currency: string; free: string }[]
+  positions: PositionJson[]
+  fills: FillJson[]
   cycles: CycleJson[]
   maxCapitalAtRisk: string
+}
+export interface PositionJson {
+  symbol: string
+  state: string
+  price?: number
+  quantity: string
+  cost: string
+  avgPrice?: number
+  anchor?: number
+  execCount: Record<string, number>
+  flags: Record<string, boolean>
+  trailing: { key: string; armed: boolean; highWaterMark?: number }[]
+  cooldownUntil: number
+  cycle: number
 }
 
 export interface State {
@@ -121,6 +137,7 @@ export interface State {
   fills: FillJson[]
   cycles: CycleJson[]
   balances: { currency: string; free: string }[]
+  positions: PositionJson[]
   strategy: unknown
   maxCapitalAtRisk: string
   /** Trades seen through the stream, per symbol (for the tape's exactly-once check). */
@@ -141,6 +158,7 @@ export const state: State = {
   fills: [],
   cycles: [],
   balances: [],
+  positions: [],
   strategy: undefined,
   maxCapitalAtRisk: '0',
   tradeIds: new Map(),
@@ -171,6 +189,8 @@ function applySnapshot(snap: Snapshot): void {
   state.decisions = snap.decisions
   state.cycles = snap.cycles
   state.balances = snap.balances
+  state.positions = snap.positions
+  state.fills = snap.fills
   state.strategy = snap.strategy
   state.maxCapitalAtRisk = snap.maxCapitalAtRisk
   state.tradeIds = new Map()
@@ -195,6 +215,10 @@ function onEvent(type: string, data: string): void {
     case 'health':
       state.health = body as HealthJson
       break
+    case 'portfolio':
+      state.balances = body.balances
+      state.positions = body.positions
+      break
     case 'decision':
       state.decisions.push(body as DecisionJson)
       break
@@ -202,6 +226,7 @@ function onEvent(type: string, data: string): void {
       if (body.type === 'fill') {
         const fill = body as FillJson
         state.fills.push(fill)
+        if (state.fills.length > 5000) state.fills.shift()
         const d = state.decisions.find((x) => x.id === fill.decisionId)
         if (d) d.fill = fill.fill
       } else if (body.type === 'rejected') {
@@ -242,7 +267,7 @@ function open(): void {
     onEvent(type, event.data as string)
     changed()
   }
-  for (const type of ['market', 'trade', 'health', 'decision', 'execution', 'link'])
+  for (const type of ['market', 'trade', 'health', 'decision', 'execution', 'link', 'portfolio'])
     es.addEventListener(type, handle(type) as EventListener)
   es.addEventListener('resync', () => {
     state.resyncs++
