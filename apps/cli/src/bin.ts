@@ -34,6 +34,10 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'dashboard':
         return await (await import('./commands/dashboard.js')).dashboard(flags)
+      case 'keys add':
+      case 'keys list':
+      case 'keys remove':
+        return await (await import('./commands/keys.js')).keys(command.name, rest, { file: flags.file })
       case 'ticker':
         return await (await import('./commands/market.js')).ticker(rest, flags)
       case 'orderbook':

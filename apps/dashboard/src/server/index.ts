@@ -6,4 +6,16 @@
  */
 export { type Dashboard, type DashboardOptions, startDashboard } from './dashboard.js'
 export { EventHub, type HubEvent, type Replay } from './hub.js'
+export {
+  type AddKeyOptions,
+  addKey,
+  type Credentials,
+  defaultKeyFile,
+  KEY_FILE_ENV,
+  listKeys,
+  loadKey,
+  PASSPHRASE_ENV,
+  removeKey,
+  type StoredKeyInfo,
+} from './keys.js'
 export type { Cell, MarketRow, TapeTrade } from './market.js'
