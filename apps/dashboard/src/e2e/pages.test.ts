@@ -25,6 +25,7 @@ describe.skipIf(!run)('every page: renders, screenshot, no serious or critical a
     ['Decisions', '/decisions'],
     ['Strategies', '/strategies'],
     ['Portfolio', '/portfolio'],
+    ['Live', '/live'],
   ] as const) {
     it(`${label}`, async () => {
       const { page } = s

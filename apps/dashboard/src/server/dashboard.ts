@@ -25,6 +25,7 @@ import type { Sim, StartSimOptions } from '@bb/sim'
 import { merge, type Subscription } from 'rxjs'
 import { z } from 'zod'
 import { EventHub, type HubEvent } from './hub.js'
+import { defaultKeyFile, listKeys } from './keys.js'
 import { applyOrderbook, applyTicker, type MarketRow, type TapeTrade, tapeTrade } from './market.js'
 
 /** Options of {@link startDashboard}. */
@@ -49,6 +50,10 @@ export interface DashboardOptions {
   readonly marketIntervalMs?: number
   /** A fixed access token (tests); a random one by default. */
   readonly token?: string
+  /** The encrypted key file the Live page checks for trade keys. @default defaultKeyFile() */
+  readonly keyFile?: string
+  /** How long arming lasts, ms. @default 900000 (15 min) */
+  readonly armForMs?: number
 }
 
 /** A running dashboard. */
@@ -94,6 +99,7 @@ const PreviewBody = z
     candles: z.number().int().min(100).max(5000).optional(),
   })
   .strict()
+const ArmBody = z.object({ phrase: z.string().max(200), amount: z.string().max(100) }).strict()
 const SaveBody = z.object({ strategy: z.unknown() }).strict()
 
 const SymbolQuery = z.string().regex(/^[A-Z0-9]+-[A-Z0-9]+$/, 'a market code such as KRW-BTC')
@@ -451,7 +457,9 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
         case '/api/stream':
           return stream(req, res, url)
         case '/api/snapshot':
-          return sendJson(res, 200, snapshot())
+          return sendJson(res, 200, { ...snapshot(), live: await liveBody() })
+        case '/api/live':
+          return sendJson(res, 200, await liveBody())
         case '/api/definitions':
           return sendJson(res, 200, { variables: VARIABLE_DEFINITIONS, operators: OPERATOR_DEFINITIONS })
         case '/api/decisions': {
@@ -509,6 +517,12 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
         return preview(res, body)
       case '/api/strategies':
         return save(res, body)
+      case '/api/live/arm':
+        return arm(res, body)
+      case '/api/live/disarm':
+        return disarm(res)
+      case '/api/stop-all':
+        return stopAll(res)
     }
     return sendJson(res, 404, { code: 'not_found', message: `No route ${req.method} ${path}.`, issues: [] })
   }
@@ -596,6 +610,120 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       })
     saved = checked.strategy
     return sendJson(res, 200, { saved: true, strategy: saved, warnings: checked.warnings })
+  }
+
+  // ── live: off by default; arming needs keys, the typed phrase and the amount typed back ────
+  const keyFile = options.keyFile ?? defaultKeyFile()
+  const armForMs = options.armForMs ?? 15 * 60_000
+  let armedUntil = 0
+  let halted = false
+  const audit: { at: number; event: string; detail: string }[] = []
+  const record = (event: string, detail: string) => {
+    audit.push({ at: Date.now(), event, detail })
+    if (audit.length > 1000) audit.shift()
+  }
+  const capital = () =>
+    maxCapitalAtRisk(saved, { quoteBalance: balance, symbols: symbols.length }).total.toString()
+  const liveBody = async () => {
+    const keys = (await listKeys(keyFile).catch(() => [])).filter((k) => k.exchange === 'upbit')
+    const account = keys[0]?.name
+    const throttled = Object.values(backbone.rest.stats().limiter).some(
+      (g) => g.throttled > 0 || g.blocked > 0,
+    )
+    const preflight = [
+      {
+        id: 'keys',
+        label: 'Trade keys stored on the server (bb keys add)',
+        ok: account !== undefined,
+        detail: account ? `${account} (${keys[0]!.accessKeyHint})` : 'none',
+      },
+      {
+        id: 'strategy',
+        label: 'The strategy validates with no errors',
+        ok: validateStrategy(saved).success,
+        detail: saved.name,
+      },
+      {
+        id: 'rate',
+        label: 'Rate budget OK (no 429 or 418 so far)',
+        ok: !throttled,
+        detail: throttled ? 'throttled' : 'ok',
+      },
+      {
+        id: 'stream',
+        label: 'Market data live over the WebSocket',
+        ok: health?.wsConnected === true,
+        detail: health?.link.state ?? 'unknown',
+      },
+      {
+        id: 'running',
+        label: 'Engine running (not emergency-stopped)',
+        ok: !halted,
+        detail: halted ? 'halted' : 'running',
+      },
+    ]
+    const armed = armedUntil > Date.now()
+    return {
+      armed,
+      armedUntil: armed ? armedUntil : null,
+      account: account ?? null,
+      phrase: account ? `LIVE upbit ${account}` : null,
+      maxCapitalAtRisk: capital(),
+      symbols,
+      rules: saved.rules.filter((r) => r.enabled && r.action.type === 'buy').map((r) => r.id),
+      preflight,
+      ready: preflight.every((p) => p.ok),
+      halted,
+      audit: audit.slice(-100),
+    }
+  }
+  const publishLive = async () => hub.publish('live', await liveBody())
+  const arm = async (res: ServerResponse, body: unknown) => {
+    const parsed = ArmBody.safeParse(body)
+    if (!parsed.success) return badRequest(res, 'Bad request: the body must be { phrase, amount } (strings).')
+    const live = await liveBody()
+    const refuse = (status: number, code: string, message: string) => {
+      record('arm refused', message)
+      void publishLive()
+      return sendJson(res, status, { code, message, issues: [] })
+    }
+    if (!live.account)
+      return refuse(409, 'no_keys', 'No trade keys are stored on the server: run bb keys add first.')
+    if (!live.ready)
+      return refuse(
+        409,
+        'preflight',
+        `Preflight not green: ${live.preflight
+          .filter((p) => !p.ok)
+          .map((p) => p.label)
+          .join('; ')}.`,
+      )
+    if (parsed.data.phrase !== live.phrase)
+      return refuse(422, 'wrong_phrase', 'The phrase does not match: type it exactly.')
+    const typed = parsed.data.amount.replaceAll(',', '').trim()
+    if (typed !== live.maxCapitalAtRisk)
+      return refuse(422, 'wrong_amount', 'The amount does not match the maximum capital at risk.')
+    armedUntil = Date.now() + armForMs
+    record(
+      'armed',
+      `${live.account}, max capital at risk ${live.maxCapitalAtRisk} KRW, until ${new Date(armedUntil).toISOString()}`,
+    )
+    await publishLive()
+    return sendJson(res, 200, await liveBody())
+  }
+  const disarm = async (res: ServerResponse) => {
+    if (armedUntil > Date.now()) record('disarmed', 'by the user')
+    armedUntil = 0
+    await publishLive()
+    return sendJson(res, 200, await liveBody())
+  }
+  const stopAll = async (res: ServerResponse) => {
+    armedUntil = 0
+    halted = true
+    const sells = await engine.emergencyStop('emergency stop from the dashboard')
+    record('emergency stop', `every strategy stopped; ${sells.length} position(s) sold at market`)
+    await publishLive()
+    return sendJson(res, 200, { stopped: true, sells: sells.length })
   }
 
   const serveFile = async (res: ServerResponse, path: string) => {

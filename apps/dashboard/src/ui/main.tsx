@@ -2,10 +2,11 @@ import { render } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { useStore } from './hooks.js'
 import { DecisionsPage } from './pages/decisions.js'
+import { LivePage } from './pages/live.js'
 import { MarketsPage } from './pages/markets.js'
 import { PortfolioPage } from './pages/portfolio.js'
 import { StrategiesPage } from './pages/strategies.js'
-import { start, state } from './store.js'
+import { command, refreshLive, start, state } from './store.js'
 import './style.css'
 
 const PAGES = [
@@ -13,6 +14,7 @@ const PAGES = [
   { path: '/decisions', label: 'Decisions', page: DecisionsPage },
   { path: '/strategies', label: 'Strategies', page: StrategiesPage },
   { path: '/portfolio', label: 'Portfolio', page: PortfolioPage },
+  { path: '/live', label: 'Live', page: LivePage },
 ] as const
 
 function usePath(): [string, (path: string) => void] {
@@ -47,16 +49,23 @@ function App() {
   const current = PAGES.find((p) => path.startsWith(p.path)) ?? PAGES[0]
   const Page = current.page
   const dot = healthDot()
-  const open = state.symbols.filter((s) => state.decisions.some((d) => d.symbol === s)).length
+  const [confirmStop, setConfirmStop] = useState(false)
+  const live = state.live
+  const armed = live?.armed === true
+  const mode = armed
+    ? `LIVE – ARMED until ${new Date(live.armedUntil ?? 0).toISOString().slice(11, 16)} UTC`
+    : live?.halted
+      ? 'DRY-RUN – STOPPED'
+      : 'DRY-RUN'
+  const open = state.positions.filter((p) => p.state === 'ACTIVE').length
   useEffect(() => {
-    document.title = `Backbone · DRY-RUN · ${current.label}`
-  }, [current.label])
-  void open
+    document.title = `Backbone · ${armed ? 'LIVE' : 'DRY-RUN'} · ${open} open · ${current.label}`
+  }, [current.label, armed, open])
   return (
     <>
       <header class="topbar">
-        <span class="mode dry" data-testid="mode">
-          DRY-RUN
+        <span class={`mode ${armed ? 'live' : 'dry'}`} data-testid="mode">
+          {mode}
         </span>
         <span
           class={`dot ${dot.cls}`}
@@ -82,6 +91,28 @@ function App() {
         <span class="conn" data-testid="stream-state">
           {state.connected ? 'stream live' : 'stream reconnecting…'}
         </span>
+        {confirmStop ? (
+          <button
+            type="button"
+            class="danger"
+            onClick={async () => {
+              setConfirmStop(false)
+              await command('/api/stop-all', {})
+              await refreshLive()
+            }}
+          >
+            Confirm: stop everything
+          </button>
+        ) : (
+          <button
+            type="button"
+            class="danger"
+            onClick={() => setConfirmStop(true)}
+            disabled={live?.halted === true}
+          >
+            Emergency stop all
+          </button>
+        )}
       </header>
       <main>{state.ready ? <Page /> : <p>Loading…</p>}</main>
     </>

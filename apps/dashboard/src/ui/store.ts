@@ -107,6 +107,7 @@ export interface Snapshot {
   fills: FillJson[]
   cycles: CycleJson[]
   maxCapitalAtRisk: string
+  live: LiveJson
 }
 export interface PositionJson {
   symbol: string
@@ -123,7 +124,22 @@ export interface PositionJson {
   cycle: number
 }
 
+export interface LiveJson {
+  armed: boolean
+  armedUntil: number | null
+  account: string | null
+  phrase: string | null
+  maxCapitalAtRisk: string
+  symbols: string[]
+  rules: string[]
+  preflight: { id: string; label: string; ok: boolean; detail: string }[]
+  ready: boolean
+  halted: boolean
+  audit: { at: number; event: string; detail: string }[]
+}
+
 export interface State {
+  live: LiveJson | undefined
   ready: boolean
   connected: boolean
   seq: number
@@ -145,6 +161,7 @@ export interface State {
 }
 
 export const state: State = {
+  live: undefined,
   ready: false,
   connected: false,
   seq: 0,
@@ -194,6 +211,7 @@ function applySnapshot(snap: Snapshot): void {
   state.strategy = snap.strategy
   state.maxCapitalAtRisk = snap.maxCapitalAtRisk
   state.tradeIds = new Map()
+  state.live = snap.live
   state.ready = true
 }
 
@@ -214,6 +232,9 @@ function onEvent(type: string, data: string): void {
     }
     case 'health':
       state.health = body as HealthJson
+      break
+    case 'live':
+      state.live = body as LiveJson
       break
     case 'portfolio':
       state.balances = body.balances
@@ -267,7 +288,7 @@ function open(): void {
     onEvent(type, event.data as string)
     changed()
   }
-  for (const type of ['market', 'trade', 'health', 'decision', 'execution', 'link', 'portfolio'])
+  for (const type of ['market', 'trade', 'health', 'decision', 'execution', 'link', 'portfolio', 'live'])
     es.addEventListener(type, handle(type) as EventListener)
   es.addEventListener('resync', () => {
     state.resyncs++
@@ -284,6 +305,17 @@ export async function start(): Promise<void> {
   await load()
   state.connected = false
   open()
+  // Arming expires on the server's clock: re-read the live state now and then.
+  setInterval(() => void refreshLive(), 5000)
+}
+
+/** Re-reads the live-trading state. */
+export async function refreshLive(): Promise<void> {
+  const response = await fetch('/api/live')
+  if (response.ok) {
+    state.live = (await response.json()) as LiveJson
+    changed()
+  }
 }
 
 /** POSTs a command (same origin, JSON) and returns the parsed answer. */
