@@ -105,6 +105,40 @@ describe.skipIf(!run)('Decisions page', () => {
     expect(await leave.getAttribute('data-status')).toMatch(/would-fire|blocked|waiting/)
   })
 
+  it('Chart: candles, volume and RSI panes, one marker per decision of the market; a marker opens its explanation', async () => {
+    const { page } = s
+    await page.getByRole('link', { name: 'Chart' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Chart' }).waitFor({ timeout: 20_000 })
+    await page.locator('[data-testid="chart"] canvas').first().waitFor({ timeout: 20_000 })
+    await page.locator('[data-testid="legend"]', { hasText: /^O [\d,]+ H/ }).waitFor({ timeout: 20_000 })
+    // Markers match the server's decisions for the market one to one (ids, at one moment).
+    const { shown, server } = await page.evaluate(async () => {
+      const st = (globalThis as unknown as { __bbState: { decisions: { id: number; symbol: string }[] } })
+        .__bbState
+      const shown = Number(document.querySelector('[data-testid="marker-count"]')?.textContent)
+      const ids = st.decisions.filter((d) => d.symbol === 'KRW-BTC').map((d) => d.id)
+      const r = await fetch('/api/decisions?symbol=KRW-BTC&limit=2000')
+      const server = ((await r.json()) as { decisions: { id: number }[] }).decisions.map((d) => d.id)
+      return { shown: { count: shown, ids }, server: server.filter((id) => id <= (ids.at(-1) ?? 0)) }
+    })
+    expect(shown.count).toBeGreaterThanOrEqual(shown.ids.length)
+    expect(shown.ids).toEqual(server.filter((id) => id >= (shown.ids[0] ?? 0)))
+    const first = page.locator('[data-marker-id]').first()
+    const id = await first.getAttribute('data-marker-id')
+    await first.click()
+    const text = await page.locator('[data-testid="drawer-text"]').textContent()
+    expect(text).toMatch(/^KRW-BTC @ \d+: rule \d "(enter|leave)"/)
+    const explanation = await page.evaluate(
+      (wanted) =>
+        (
+          globalThis as unknown as { __bbState: { decisions: { id: number; explanation: string }[] } }
+        ).__bbState.decisions.find((d) => d.id === wanted)?.explanation,
+      Number(id),
+    )
+    expect(text).toBe(explanation)
+    await screenshot(page, 'chart')
+  })
+
   it('Portfolio: dry-run balances and fills with exact decimals, and the CSV', async () => {
     const { page, dashboard } = s
     await page.getByRole('link', { name: 'Portfolio' }).click()

@@ -22,6 +22,7 @@ describe.skipIf(!run)('every page: renders, screenshot, no serious or critical a
 
   for (const [label, path] of [
     ['Markets', '/markets'],
+    ['Chart', '/chart'],
     ['Decisions', '/decisions'],
     ['Strategies', '/strategies'],
     ['Portfolio', '/portfolio'],

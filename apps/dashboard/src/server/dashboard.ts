@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { extname, join, normalize } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { InvalidRequestError } from '@bb/errors'
-import type { Candle } from '@bb/models'
+import { type Candle, CandleIntervalSchema } from '@bb/models'
 import { type BackboneHealth, createBackbone, type MarketDataBackbone } from '@bb/router'
 import {
   backtest,
@@ -22,7 +22,7 @@ import {
   validateStrategy,
 } from '@bb/rules'
 import type { Sim, StartSimOptions } from '@bb/sim'
-import { merge, type Subscription } from 'rxjs'
+import { merge, type Subscription, tap } from 'rxjs'
 import { z } from 'zod'
 import { EventHub, type HubEvent } from './hub.js'
 import { defaultKeyFile, listKeys } from './keys.js'
@@ -332,7 +332,12 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     }),
     engine
       .run({
-        candles: merge(...symbols.map((s) => backbone.candles$(s, strategy.timeframe, { history: 0 }))),
+        candles: merge(...symbols.map((s) => backbone.candles$(s, strategy.timeframe, { history: 0 }))).pipe(
+          tap((candle) => {
+            streams.get('candle')!.lastMessageAt = candle.receivedAt
+            hub.publish('candle', { symbol: candle.symbol, interval: candle.interval, ...candleJson(candle) })
+          }),
+        ),
         trades: backbone.trades$(symbols),
       })
       .subscribe({ error: () => {} }),
@@ -460,6 +465,33 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
           return sendJson(res, 200, { ...snapshot(), live: await liveBody() })
         case '/api/live':
           return sendJson(res, 200, await liveBody())
+        case '/api/candles': {
+          const symbol = SymbolQuery.safeParse(url.searchParams.get('symbol'))
+          const interval = CandleIntervalSchema.safeParse(url.searchParams.get('interval') ?? '1m')
+          const count = Number(url.searchParams.get('count') ?? 300)
+          if (!symbol.success || !symbols.includes(symbol.data))
+            return badRequest(
+              res,
+              `"symbol" must be one of ${symbols.join(', ')} (got ${JSON.stringify(url.searchParams.get('symbol'))}).`,
+            )
+          if (!interval.success)
+            return badRequest(
+              res,
+              `"interval" must be a candle interval such as 1m (got ${JSON.stringify(url.searchParams.get('interval'))}).`,
+            )
+          if (!Number.isInteger(count) || count < 1 || count > 2000)
+            return badRequest(
+              res,
+              `"count" must be an integer from 1 to 2000 (got ${JSON.stringify(url.searchParams.get('count'))}).`,
+            )
+          const candles = await backbone.getCandles(symbol.data, interval.data, { count })
+          return sendJson(res, 200, {
+            symbol: symbol.data,
+            interval: interval.data,
+            source: candles.at(-1)?.source ?? null,
+            candles: candles.map(candleJson),
+          })
+        }
         case '/api/definitions':
           return sendJson(res, 200, { variables: VARIABLE_DEFINITIONS, operators: OPERATOR_DEFINITIONS })
         case '/api/decisions': {
@@ -816,6 +848,18 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       await backbone.close()
       await sim?.close()
     },
+  }
+}
+
+function candleJson(c: Candle) {
+  return {
+    time: c.timestamp,
+    open: c.open.toString(),
+    high: c.high.toString(),
+    low: c.low.toString(),
+    close: c.close.toString(),
+    volume: c.volume.toString(),
+    source: c.source,
   }
 }
 

@@ -1,16 +1,38 @@
-import { render } from 'preact'
+import { type JSX, render } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { useStore } from './hooks.js'
 import { DecisionsPage } from './pages/decisions.js'
 import { LivePage } from './pages/live.js'
 import { MarketsPage } from './pages/markets.js'
 import { PortfolioPage } from './pages/portfolio.js'
-import { StrategiesPage } from './pages/strategies.js'
 import { command, refreshLive, start, state } from './store.js'
 import './style.css'
 
+/**
+ * A page loaded on first visit: the chart library and the rules engine (validation, the preset)
+ * stay out of the initial JavaScript.
+ */
+function lazyPage(load: () => Promise<() => JSX.Element>): () => JSX.Element {
+  let loaded: (() => JSX.Element) | undefined
+  return function LazyPage() {
+    const [, setReady] = useState(false)
+    useEffect(() => {
+      if (!loaded)
+        void load().then((page) => {
+          loaded = page
+          setReady(true)
+        })
+    }, [])
+    const Page = loaded
+    return Page ? <Page /> : <p>Loading…</p>
+  }
+}
+const ChartPage = lazyPage(() => import('./pages/chart.js').then((m) => m.ChartPage))
+const StrategiesPage = lazyPage(() => import('./pages/strategies.js').then((m) => m.StrategiesPage))
+
 const PAGES = [
   { path: '/markets', label: 'Markets', page: MarketsPage },
+  { path: '/chart', label: 'Chart', page: ChartPage },
   { path: '/decisions', label: 'Decisions', page: DecisionsPage },
   { path: '/strategies', label: 'Strategies', page: StrategiesPage },
   { path: '/portfolio', label: 'Portfolio', page: PortfolioPage },

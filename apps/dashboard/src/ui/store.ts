@@ -181,6 +181,25 @@ export const state: State = {
   tradeIds: new Map(),
 }
 
+/** A live candle update (the forming candle, or a closed one). */
+export interface CandleEvent {
+  symbol: string
+  interval: string
+  time: number
+  open: string
+  high: string
+  low: string
+  close: string
+  volume: string
+  source: string
+}
+const candleListeners = new Set<(candle: CandleEvent) => void>()
+/** Calls `listener` with every candle event of the stream; returns the unsubscribe function. */
+export function subscribeCandles(listener: (candle: CandleEvent) => void): () => void {
+  candleListeners.add(listener)
+  return () => candleListeners.delete(listener)
+}
+
 const listeners = new Set<() => void>()
 let scheduled = false
 /** Re-renders at most once per frame, however many events arrived. */
@@ -236,6 +255,9 @@ function onEvent(type: string, data: string): void {
     case 'live':
       state.live = body as LiveJson
       break
+    case 'candle':
+      for (const listener of candleListeners) listener(body as CandleEvent)
+      break
     case 'portfolio':
       state.balances = body.balances
       state.positions = body.positions
@@ -288,7 +310,17 @@ function open(): void {
     onEvent(type, event.data as string)
     changed()
   }
-  for (const type of ['market', 'trade', 'health', 'decision', 'execution', 'link', 'portfolio', 'live'])
+  for (const type of [
+    'market',
+    'trade',
+    'health',
+    'decision',
+    'execution',
+    'link',
+    'portfolio',
+    'live',
+    'candle',
+  ])
     es.addEventListener(type, handle(type) as EventListener)
   es.addEventListener('resync', () => {
     state.resyncs++
