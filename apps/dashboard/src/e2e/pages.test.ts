@@ -25,6 +25,7 @@ describe.skipIf(!run)('every page: renders, screenshot, no serious or critical a
     ['Chart', '/chart'],
     ['Decisions', '/decisions'],
     ['Strategies', '/strategies'],
+    ['Backtests', '/backtests'],
     ['Portfolio', '/portfolio'],
     ['Live', '/live'],
   ] as const) {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { browserAvailable, type Session, screenshot, session } from './harness.js'
 
@@ -64,5 +65,40 @@ describe.skipIf(!run)('Strategies: trigger builder with validation and a live pr
       `${at5 - at20 >= 0 ? '+' : ''}${at5 - at20} trades`,
     )
     await screenshot(page, 'strategies')
+  })
+
+  it('Backtests: run, store, compare two runs — equity, buy and hold, drawdown, per-rule statistics, CSV', async () => {
+    const { page } = s
+    await page.getByRole('link', { name: 'Backtests' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Backtests' }).waitFor({ timeout: 20_000 })
+    await page.locator('#bt-count').fill('2000')
+    await page.getByRole('button', { name: 'Run' }).click()
+    await page.locator('[data-run="1"]').waitFor({ timeout: 60_000 })
+    await page.locator('#bt-count').fill('1000')
+    await page.getByRole('button', { name: 'Run' }).click()
+    await page.locator('[data-run="2"]').waitFor({ timeout: 60_000 })
+    const comparison = page.locator('[data-testid="comparison"]')
+    expect(await comparison.locator('svg polyline').count()).toBe(2 + 1 + 2)
+    expect(await comparison.locator('[data-testid="rule-stats"]').count()).toBe(2)
+    // The entry rule's fires in the table are the run's firings from the server.
+    const runs = (await page.evaluate(() => fetch('/api/backtests').then((r) => r.json()))) as {
+      runs: { id: number; candles: number; rules: { ruleId: string; fires: number }[] }[]
+    }
+    expect(runs.runs.map((r) => r.candles)).toEqual([2000 - 30, 1000 - 30])
+    const fires = runs.runs[0]!.rules.find((r) => r.ruleId === 'rsi-entry')?.fires ?? 0
+    expect(
+      await comparison
+        .locator('[data-testid="rule-stats"]')
+        .first()
+        .locator('[data-rule="rsi-entry"] td')
+        .nth(1)
+        .textContent(),
+    ).toBe(String(fires))
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('[data-run="1"] a', { hasText: 'CSV' }).click(),
+    ])
+    expect(readFileSync((await download.path())!, 'utf8').split('\n')[0]).toMatch(/^time,symbol,side/)
+    await screenshot(page, 'backtests')
   })
 })

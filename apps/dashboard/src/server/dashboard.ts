@@ -8,6 +8,7 @@ import { InvalidRequestError } from '@bb/errors'
 import { type Candle, CandleIntervalSchema } from '@bb/models'
 import { type BackboneHealth, createBackbone, type MarketDataBackbone } from '@bb/router'
 import {
+  type BacktestReport,
   backtest,
   createEngine,
   type Decision,
@@ -16,6 +17,8 @@ import {
   type ExecutionEvent,
   maxCapitalAtRisk,
   OPERATOR_DEFINITIONS,
+  reportToCsv,
+  reportToJson,
   type Strategy,
   sevenRules,
   VARIABLE_DEFINITIONS,
@@ -24,6 +27,7 @@ import {
 import type { Sim, StartSimOptions } from '@bb/sim'
 import { merge, type Subscription, tap } from 'rxjs'
 import { z } from 'zod'
+import { curves, ruleStats } from './backtests.js'
 import { EventHub, type HubEvent } from './hub.js'
 import { defaultKeyFile, listKeys } from './keys.js'
 import { applyOrderbook, applyTicker, type MarketRow, type TapeTrade, tapeTrade } from './market.js'
@@ -92,6 +96,15 @@ const TYPES: Record<string, string> = {
 const PreviewBody = z
   .object({
     strategy: z.unknown(),
+    symbol: z
+      .string()
+      .regex(/^[A-Z0-9]+-[A-Z0-9]+$/)
+      .optional(),
+    candles: z.number().int().min(100).max(5000).optional(),
+  })
+  .strict()
+const BacktestBody = z
+  .object({
     symbol: z
       .string()
       .regex(/^[A-Z0-9]+-[A-Z0-9]+$/)
@@ -465,6 +478,8 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
           return sendJson(res, 200, { ...snapshot(), live: await liveBody() })
         case '/api/live':
           return sendJson(res, 200, await liveBody())
+        case '/api/backtests':
+          return sendJson(res, 200, { runs: runs.map((r) => r.summary) })
         case '/api/candles': {
           const symbol = SymbolQuery.safeParse(url.searchParams.get('symbol'))
           const interval = CandleIntervalSchema.safeParse(url.searchParams.get('interval') ?? '1m')
@@ -528,6 +543,22 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
           return sendJson(res, 200, { ...inspection, snapshot: stateJson(engine, parsed.data) })
         }
       }
+      const exported = /^\/api\/backtests\/(\d+)\.(csv|json)$/.exec(path)
+      if (exported) {
+        const run = runs.find((r) => r.summary.id === Number(exported[1]))
+        if (!run)
+          return sendJson(res, 404, {
+            code: 'not_found',
+            message: `No backtest run ${exported[1]}.`,
+            issues: [],
+          })
+        res.writeHead(200, {
+          'content-type':
+            exported[2] === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+          'content-disposition': `attachment; filename="backtest-${exported[1]}.${exported[2]}"`,
+        })
+        return res.end(exported[2] === 'csv' ? reportToCsv(run.report, 'trades') : reportToJson(run.report))
+      }
       return sendJson(res, 404, { code: 'not_found', message: `No route GET ${path}.`, issues: [] })
     }
     // Commands: same origin only (blocks other local pages and DNS rebinding).
@@ -549,6 +580,8 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
         return preview(res, body)
       case '/api/strategies':
         return save(res, body)
+      case '/api/backtests':
+        return runBacktest(res, body)
       case '/api/live/arm':
         return arm(res, body)
       case '/api/live/disarm':
@@ -756,6 +789,53 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     record('emergency stop', `every strategy stopped; ${sells.length} position(s) sold at market`)
     await publishLive()
     return sendJson(res, 200, { stopped: true, sells: sells.length })
+  }
+
+  // ── backtests: run the saved strategy over recent candles, keep the runs, export them ─────────
+  interface StoredRun {
+    summary: Record<string, unknown>
+    report: BacktestReport
+  }
+  const runs: StoredRun[] = []
+  const runBacktest = async (res: ServerResponse, body: unknown) => {
+    const parsed = BacktestBody.safeParse(body)
+    if (!parsed.success)
+      return badRequest(
+        res,
+        `Bad backtest request: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}.`,
+      )
+    const symbol = parsed.data.symbol ?? symbols[0]!
+    if (!symbols.includes(symbol))
+      return badRequest(res, `"symbol" must be one of ${symbols.join(', ')} (got "${symbol}").`)
+    const candles = await recentCandles(symbol, parsed.data.candles ?? 2000)
+    const controller = new AbortController()
+    res.on('close', () => controller.abort())
+    const report = await backtest({
+      candles,
+      rules: saved,
+      initialBalance: balance,
+      warmUp: 30,
+      signal: controller.signal,
+    })
+    const summary = {
+      id: runs.length + 1,
+      createdAt: Date.now(),
+      symbol,
+      strategy: report.strategy,
+      candles: report.candles,
+      trades: report.trades.length,
+      cycles: report.cycles.length,
+      pnl: report.pnl.toString(),
+      pnlPct: report.pnlPct,
+      maxDrawdownPct: report.maxDrawdownPct,
+      winRate: report.winRate ?? null,
+      fees: report.fees.toString(),
+      curve: curves(report, candles),
+      rules: ruleStats(report),
+    }
+    runs.push({ summary, report })
+    if (runs.length > 50) runs.shift()
+    return sendJson(res, 200, summary)
   }
 
   const serveFile = async (res: ServerResponse, path: string) => {

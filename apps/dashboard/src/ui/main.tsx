@@ -28,6 +28,7 @@ function lazyPage(load: () => Promise<() => JSX.Element>): () => JSX.Element {
   }
 }
 const ChartPage = lazyPage(() => import('./pages/chart.js').then((m) => m.ChartPage))
+const BacktestsPage = lazyPage(() => import('./pages/backtests.js').then((m) => m.BacktestsPage))
 const StrategiesPage = lazyPage(() => import('./pages/strategies.js').then((m) => m.StrategiesPage))
 
 const PAGES = [
@@ -35,6 +36,7 @@ const PAGES = [
   { path: '/chart', label: 'Chart', page: ChartPage },
   { path: '/decisions', label: 'Decisions', page: DecisionsPage },
   { path: '/strategies', label: 'Strategies', page: StrategiesPage },
+  { path: '/backtests', label: 'Backtests', page: BacktestsPage },
   { path: '/portfolio', label: 'Portfolio', page: PortfolioPage },
   { path: '/live', label: 'Live', page: LivePage },
 ] as const
