@@ -23,8 +23,16 @@ describe.skipIf(!run)('Markets page (headless chromium against the embedded sim)
       .locator('[data-symbol="KRW-BTC"] [data-cell="last"] .badge')
       .first()
       .waitFor({ timeout: 20_000 })
+    // Three markets × six values, each arriving with its own first message.
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-symbol] [data-testid="source-badge"]').length >= 18,
+      undefined,
+      {
+        timeout: 30_000,
+      },
+    )
     const badges = await page.locator('[data-symbol] [data-testid="source-badge"]').allTextContents()
-    expect(badges.length).toBeGreaterThanOrEqual(3 * 5)
+    expect(badges).toHaveLength(3 * 6)
     expect(new Set(badges)).toEqual(new Set(['ws']))
     const ages = await page.locator('[data-symbol="KRW-BTC"] .age').allTextContents()
     expect(ages.every((a) => /\d+(\.\d)? (ms|s|min)$/.test(a))).toBe(true)

@@ -18,6 +18,8 @@ describe.skipIf(!run)('Strategies: trigger builder with validation and a live pr
 
   it('shows a sentence per rule and the preview of the preset', async () => {
     const { page } = s
+    // The page is loaded on first visit: wait for its cards.
+    await page.locator('[data-testid="rule-sentence"]').first().waitFor({ timeout: 30_000 })
     const sentences = await page.locator('[data-testid="rule-sentence"]').allTextContents()
     expect(sentences).toHaveLength(8)
     expect(sentences[0]).toBe('When RSI(14) < 20 with no position: market-buy 10 % of the available KRW.')
