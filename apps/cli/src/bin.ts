@@ -32,6 +32,12 @@ export async function main(argv: string[]): Promise<number> {
         const { demo } = await import('./commands/demo.js')
         return await demo({ ...flags, fault: !flags['no-fault'] })
       }
+      case 'dashboard':
+        return await (await import('./commands/dashboard.js')).dashboard(flags)
+      case 'keys add':
+      case 'keys list':
+      case 'keys remove':
+        return await (await import('./commands/keys.js')).keys(command.name, rest, { file: flags.file })
       case 'ticker':
         return await (await import('./commands/market.js')).ticker(rest, flags)
       case 'orderbook':

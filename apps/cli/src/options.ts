@@ -87,6 +87,76 @@ export const COMMANDS: readonly CommandSpec[] = [
     conflicts: ENDPOINT_CONFLICTS,
   },
   {
+    name: 'dashboard',
+    synopsis: 'bb dashboard [options]',
+    summary:
+      'the web dashboard on 127.0.0.1: live markets with sources and channel health, decisions and why-not, dry-run',
+    options: [
+      {
+        name: 'port',
+        type: 'string',
+        value: 'PORT',
+        description: 'port on 127.0.0.1, 0 to 65535 (default 0: any free port)',
+        check: 'port',
+      },
+      {
+        name: 'markets',
+        type: 'string',
+        value: 'LIST',
+        description: 'comma-separated markets (default KRW-BTC,KRW-ETH,KRW-XRP,KRW-SOL,KRW-DOGE,KRW-ADA)',
+      },
+      {
+        name: 'duration',
+        type: 'string',
+        value: 'SECONDS',
+        description: 'stop after this long (default: until Ctrl-C)',
+        check: 'seconds',
+      },
+      ...ENDPOINT_OPTIONS,
+    ],
+    conflicts: ENDPOINT_CONFLICTS,
+  },
+  {
+    name: 'keys add',
+    synopsis: 'bb keys add NAME [options]',
+    summary:
+      'stores exchange API keys encrypted (scrypt + AES-256-GCM); keys from UPBIT_ACCESS_KEY/UPBIT_SECRET_KEY or stdin, passphrase from BB_KEYS_PASSPHRASE',
+    options: [
+      {
+        name: 'file',
+        type: 'string',
+        value: 'PATH',
+        description: 'the key file (default $BB_KEYS_FILE, else ~/.backbone/keys.json)',
+      },
+    ],
+  },
+  {
+    name: 'keys list',
+    synopsis: 'bb keys list [options]',
+    summary: 'lists the stored keys (names and access-key hints, never a secret)',
+    options: [
+      {
+        name: 'file',
+        type: 'string',
+        value: 'PATH',
+        description: 'the key file (default $BB_KEYS_FILE, else ~/.backbone/keys.json)',
+      },
+    ],
+  },
+  {
+    name: 'keys remove',
+    synopsis: 'bb keys remove NAME [options]',
+    summary: 'removes a stored key',
+    options: [
+      {
+        name: 'file',
+        type: 'string',
+        value: 'PATH',
+        description: 'the key file (default $BB_KEYS_FILE, else ~/.backbone/keys.json)',
+      },
+    ],
+  },
+  {
     name: 'ticker',
     synopsis: 'bb ticker MARKET [MARKET …] [options]',
     summary: 'a table of tickers, each marked with where it came from',

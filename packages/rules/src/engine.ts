@@ -212,6 +212,48 @@ export interface SymbolSnapshot {
   readonly cycle: number
 }
 
+/**
+ * One rule as {@link Engine.inspect} sees it now: every comparison with the live value against its
+ * target, and what keeps the rule from firing (the "why not").
+ */
+export interface RuleInspection {
+  /** The rule. */
+  readonly rule: DecisionRule
+  /** Whether it is enabled in the strategy (disabled rules are listed, never evaluated). */
+  readonly enabled: boolean
+  /**
+   * `would-fire`: its condition holds and nothing blocks it; `waiting`: its condition does not hold;
+   * `blocked`: something other than the condition stops it (see {@link RuleInspection.blockers});
+   * `disabled`: switched off in the strategy.
+   */
+  readonly status: 'would-fire' | 'waiting' | 'blocked' | 'disabled'
+  /** Whether the condition tree holds on the current values. */
+  readonly conditionMet: boolean
+  /** Every comparison of the condition tree, with the left and right values seen now. */
+  readonly conditions: readonly ConditionTrace[]
+  /** Every variable the rule reads, by label (`null`: not available, e.g. during warm-up). */
+  readonly values: Readonly<Record<string, number | boolean | null>>
+  /**
+   * What blocks the rule besides its condition, in words: the wrong position state, a cooldown,
+   * an order in flight, a retry wait after a refusal, a flag already written, an emergency stop.
+   */
+  readonly blockers: readonly string[]
+}
+
+/** What {@link Engine.inspect} returns: every rule of one symbol evaluated now, without acting. */
+export interface SymbolInspection {
+  /** The market. */
+  readonly symbol: string
+  /** The position state. */
+  readonly state: PositionState
+  /** The last price seen (`undefined` before the first). */
+  readonly price: number | undefined
+  /** Market time of the last event, ms UTC. */
+  readonly timestamp: number
+  /** Every rule in strategy order (rule number 1 first). */
+  readonly rules: readonly RuleInspection[]
+}
+
 /** The market-data streams {@link Engine.run} consumes; any subset. */
 export interface EngineSources {
   /** Candles (live updates of the current candle, or closed ones). */
@@ -275,6 +317,14 @@ export interface Engine {
   getState(symbol: string): SymbolSnapshot | undefined
   /** The symbols seen so far. */
   symbols(): readonly string[]
+  /**
+   * Evaluates every rule of `symbol` on its current values **without acting**: no order, no flag,
+   * no counter and no cross-over state changes. Returns each rule's condition trace and its
+   * blockers (the "why not" of a rule that does not fire), or `undefined` for a symbol the engine
+   * has not seen. Decisions keep one feed across symbols: {@link Engine.decisions$} emits every
+   * decision of every symbol in id order, ids contiguous from 1.
+   */
+  inspect(symbol: string): SymbolInspection | undefined
   /**
    * Emergency stop: stops evaluating rules, waits for orders in flight, sells every open position
    * at market (orders marked `emergency`), then halts the executor. Resolves with the sell decisions.
@@ -542,6 +592,104 @@ class StrategyEngine implements Engine {
 
   symbols(): readonly string[] {
     return [...this.runtimes.keys()]
+  }
+
+  inspect(symbol: string): SymbolInspection | undefined {
+    if (typeof symbol !== 'string')
+      throw invalid(
+        'symbol',
+        `"symbol" must be a market code such as KRW-BTC (got ${describeValue(symbol)}).`,
+      )
+    const runtime = this.runtimes.get(symbol)
+    if (!runtime) return undefined
+    // Cross-over conditions remember the previous value per evaluation: inspection must not move
+    // that memory, so it is saved and put back.
+    const saved = [
+      runtime.crossStamp,
+      runtime.crossPrevLeft,
+      runtime.crossPrevRight,
+      runtime.crossBeforeLeft,
+      runtime.crossBeforeRight,
+    ].map((slots) => [...slots])
+    const restore = () => {
+      const targets = [
+        runtime.crossStamp,
+        runtime.crossPrevLeft,
+        runtime.crossPrevRight,
+        runtime.crossBeforeLeft,
+        runtime.crossBeforeRight,
+      ]
+      targets.forEach((target, i) => {
+        for (let j = 0; j < target.length; j++) target[j] = saved[i]![j]!
+      })
+    }
+    const state = runtime.state
+    const time = (at: number) => new Date(at).toISOString().replace('.000Z', 'Z')
+    const evaluated = new Map(this.compiled.rules.map((c) => [c.rule.id, c]))
+    const rules: RuleInspection[] = []
+    try {
+      this.strategy.rules.forEach((rule, index) => {
+        const ruleInfo: DecisionRule = {
+          id: rule.id,
+          name: rule.name,
+          role: rule.role,
+          priority: rule.priority,
+          number: index + 1,
+        }
+        const compiled = evaluated.get(rule.id)
+        if (!compiled) {
+          rules.push({
+            rule: ruleInfo,
+            enabled: false,
+            status: 'disabled',
+            conditionMet: false,
+            conditions: [],
+            values: {},
+            blockers: ['switched off in the strategy'],
+          })
+          return
+        }
+        const trace = compiled.trace(runtime)
+        const conditionMet = trace.conditions.length > 0 ? compiled.test(runtime) : false
+        const blockers: string[] = []
+        if (this.stopped) blockers.push('the engine is halted (emergency stop)')
+        if (state === 'CLOSED')
+          blockers.push(`cooldown until ${time(runtime.cooldownUntil)} (position CLOSED)`)
+        else if (rule.activation !== 'ANY' && rule.activation !== state)
+          blockers.push(`runs in ${rule.activation}; the position is ${state}`)
+        if (compiled.meta) {
+          const action = rule.action as Extract<Action, { type: 'set_flag' }>
+          if ((runtime.flags.get(action.flag) ?? false) === action.value)
+            blockers.push(`flag ${action.flag} is already ${action.value}`)
+        } else {
+          if (runtime.inFlight)
+            blockers.push(`order ${runtime.inFlight.id} (${runtime.inFlight.side}) is in flight`)
+          const blocked = runtime.blockedUntil.get(rule.id)
+          if (blocked !== undefined && runtime.time < blocked)
+            blockers.push(`waiting until ${time(blocked)} after a refused order`)
+          if (rule.action.type === 'sell' && runtime.quantity.isZero() && state === 'ACTIVE')
+            blockers.push('nothing to sell')
+        }
+        rules.push({
+          rule: ruleInfo,
+          enabled: true,
+          status: blockers.length > 0 ? 'blocked' : conditionMet ? 'would-fire' : 'waiting',
+          conditionMet,
+          conditions: trace.conditions,
+          values: { PRICE: Number.isNaN(runtime.price) ? null : runtime.price, ...trace.values },
+          blockers,
+        })
+      })
+    } finally {
+      restore()
+    }
+    return {
+      symbol,
+      state,
+      price: Number.isNaN(runtime.price) ? undefined : runtime.price,
+      timestamp: runtime.time,
+      rules,
+    }
   }
 
   getState(symbol: string): SymbolSnapshot | undefined {

@@ -18,6 +18,17 @@ export {
   reportToCsv,
   reportToJson,
 } from './backtest.js'
+export {
+  type CapitalAtRisk,
+  type CapitalAtRiskOptions,
+  type CapitalAtRiskRule,
+  maxCapitalAtRisk,
+  OPERATOR_DEFINITIONS,
+  type OperatorDefinition,
+  VARIABLE_DEFINITIONS,
+  type VariableDefinition,
+  type VariableParameter,
+} from './builder.js'
 export type { ConditionTrace } from './compile.js'
 export { roleRank } from './compile.js'
 export { type ParseCandlesCsvOptions, parseCandlesCsv } from './csv.js'
@@ -34,6 +45,8 @@ export {
   type ExecutionEvent,
   type MarketEvent,
   type PositionState,
+  type RuleInspection,
+  type SymbolInspection,
   type SymbolSnapshot,
 } from './engine.js'
 export type { ExecutedFill, Executor, OrderAmount, OrderIntent, OrderOutcome } from './executor.js'

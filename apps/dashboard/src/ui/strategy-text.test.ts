@@ -1,0 +1,27 @@
+import { sevenRules, validateStrategy } from '@bb/rules'
+import { describe, expect, it } from 'vitest'
+import { issuesByPath, ruleSentence } from './strategy-text.js'
+
+describe('what each rule does, in one sentence', () => {
+  it('reads the seven rules from their data', () => {
+    const rules = sevenRules().rules
+    expect(ruleSentence(rules[0]!)).toBe(
+      'When RSI(14) < 20 with no position: market-buy 10 % of the available KRW.',
+    )
+    expect(ruleSentence(rules[6]!)).toMatch(
+      /^When PRICE_CHANGE_WINDOW\(60s, trough.*while holding a position: set the flag pyramiding_paused to true \(no order\)\.$/,
+    )
+  })
+
+  it('pins a validation error to the exact path of the broken field', () => {
+    const strategy = structuredClone(sevenRules())
+    ;(strategy.rules[0]!.action as { amount: { value: number } }).amount = {
+      kind: 'quote',
+      value: 100,
+    } as never
+    const result = validateStrategy(strategy)
+    expect(result.success).toBe(false)
+    const byPath = issuesByPath(result.success ? [] : result.errors)
+    expect([...byPath.keys()]).toEqual(['rules[0].action.amount.value'])
+  })
+})
