@@ -17,7 +17,6 @@ export {
   CANDLE_INTERVALS,
   type CandleInterval,
   CandleIntervalSchema,
-  EXCHANGE_IDS,
   type ExchangeId,
   ExchangeIdSchema,
   ORDER_STATES,

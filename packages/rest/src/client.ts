@@ -297,7 +297,7 @@ const sharedLimiters = new WeakMap<Clock, Map<string, RateLimiter>>()
  *
  * @example
  * ```ts
- * import { upbit } from '@bb/exchange-adapter'
+ * import { upbit } from '@bb/upbit'
  * import { createRestClient, sharedLimiterFor } from '@bb/rest'
  * const a = createRestClient({ adapter: upbit })
  * const b = createRestClient({ adapter: upbit })
@@ -333,7 +333,7 @@ export function sharedLimiterFor(
  *
  * @example
  * ```ts
- * import { upbit } from '@bb/exchange-adapter'
+ * import { upbit } from '@bb/upbit'
  * import { createRestClient } from '@bb/rest'
  *
  * const client = createRestClient({ adapter: upbit }) // https://api.upbit.com

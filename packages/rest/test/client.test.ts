@@ -10,9 +10,9 @@ import {
   RateLimitError,
   UnknownSymbolError,
 } from '@bb/errors'
-import { upbit } from '@bb/exchange-adapter'
 import { Decimal } from '@bb/models'
 import { type Sim, startSim } from '@bb/sim'
+import { upbit } from '@bb/upbit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRateLimiter, createRestClient, type RestClient } from '../src/index.js'
 

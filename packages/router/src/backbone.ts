@@ -8,7 +8,7 @@ import {
   toBackboneError,
   UnknownSymbolError,
 } from '@bb/errors'
-import { type Credentials, type ExchangeAdapter, upbit } from '@bb/exchange-adapter'
+import { type Credentials, createAdapterRegistry, type ExchangeAdapter } from '@bb/exchange-adapter'
 import {
   type Balance,
   type Candle,
@@ -31,6 +31,7 @@ import {
   type RestClientOptions,
 } from '@bb/rest'
 import { createTradeTracker } from '@bb/unifier'
+import { upbit } from '@bb/upbit'
 import {
   createWsClient,
   type GapEvent,
@@ -54,7 +55,7 @@ import {
 } from './policy.js'
 
 /** The exchanges `createBackbone` knows by name. */
-const ADAPTERS: Readonly<Record<string, ExchangeAdapter>> = { upbit }
+const ADAPTERS: Readonly<Record<string, ExchangeAdapter>> = createAdapterRegistry([upbit]).byId
 
 /** How often streams poll REST while the WebSocket is down, ms. */
 export interface PollIntervals {

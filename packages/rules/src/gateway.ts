@@ -46,7 +46,7 @@ export interface GatewayCallOptions {
  * @example
  * ```ts
  * import type { OrderGateway } from '@bb/rules'
- * import { upbit } from '@bb/exchange-adapter'
+ * import { upbit } from '@bb/upbit'
  * import { createRestClient } from '@bb/rest'
  * const credentials = { accessKey: process.env.UPBIT_ACCESS_KEY ?? '', secretKey: process.env.UPBIT_SECRET_KEY ?? '' }
  * const gateway: OrderGateway = createRestClient({ adapter: upbit, credentials })

@@ -17,7 +17,7 @@ export interface Clock {
  * @example
  * ```ts
  * import { createWsClient, systemClock } from '@bb/ws'
- * import { upbit } from '@bb/exchange-adapter'
+ * import { upbit } from '@bb/upbit'
  * const client = createWsClient({ adapter: upbit, clock: systemClock })
  * ```
  */
