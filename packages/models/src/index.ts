@@ -94,4 +94,4 @@ export {
   type Trade,
   TradeSchema,
 } from './schemas.js'
-export { compareIds, formatSymbol, type ParsedSymbol, parseSymbol } from './symbol.js'
+export { compareIds, formatSymbol, isUnifiedSymbol, type ParsedSymbol, parseSymbol } from './symbol.js'

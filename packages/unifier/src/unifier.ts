@@ -201,12 +201,13 @@ function withPrefix(error: unknown, prefix: string): never {
  *
  * @example
  * ```ts
- * import { upbit } from '@bb/upbit'
+ * import type { ExchangeAdapter } from '@bb/exchange-adapter'
  * import { createUnifier } from '@bb/unifier'
- * const unifier = createUnifier(upbit, { validate: 'strict' })
- * const frame = '{"ty":"trade","cd":"KRW-BTC","tp":100473000,"tv":0.00014208,"ab":"BID","sid":17303368620470000,"ttms":1730336862047,"tms":1730336862082,"st":"REALTIME"}'
+ * declare const adapter: ExchangeAdapter // from an exchange package
+ * const unifier = createUnifier(adapter, { validate: 'strict' })
+ * declare const frame: string // one WebSocket frame as received
  * const result = unifier.normalizeFrame(frame, { receivedAt: 1730336862100 })
- * if (result.kind === 'trade') result.value.id // '17303368620470000' (exact)
+ * if (result.kind === 'trade') result.value.id // exact, even beyond 2^53
  * ```
  */
 export function createUnifier(adapter: ExchangeAdapter, options: UnifierOptions = {}): Unifier {

@@ -1,6 +1,5 @@
 import { describeValue, InvalidRequestError } from '@bb/errors'
 import { type ExchangeAdapter, formatQuery, type SymbolRules } from '@bb/exchange-adapter'
-import { formatSymbol, parseSymbol } from '@bb/models'
 import { UPBIT_MAX_SYMBOLS_PER_CALL, upbitEndpoints } from './endpoints.js'
 import { mapUpbitRestError, mapUpbitWsError } from './errors.js'
 import { UPBIT_FIELD_MAPS } from './field-maps.js'
@@ -8,6 +7,7 @@ import { UPBIT_REST_INTERVALS, UPBIT_WS_INTERVALS } from './intervals.js'
 import { upbitMarketRules } from './market.js'
 import { normalizeUpbitGroup, parseUpbitRemainingReq, UPBIT_RATE_LIMITS } from './rate-limits.js'
 import { signUpbitRequest, signUpbitWs } from './sign.js'
+import { formatUpbitSymbol, parseUpbitSymbol } from './symbol.js'
 import {
   buildUpbitListSubscriptions,
   buildUpbitSubscription,
@@ -23,9 +23,9 @@ import {
 const REST_BASE_URL = 'https://api.upbit.com'
 
 const symbols: SymbolRules = {
-  format: 'QUOTE-BASE, upper case (KRW-BTC); quote is KRW, BTC or USDT',
-  normalize: (symbol) => parseSymbol(symbol).symbol,
-  split: (symbol) => parseSymbol(symbol),
+  format: 'QUOTE-BASE, upper case (KRW-BTC); quote is KRW, BTC or USDT; BASE/QUOTE (BTC/KRW) accepted',
+  normalize: (symbol) => parseUpbitSymbol(symbol).symbol,
+  split: (symbol) => parseUpbitSymbol(symbol),
   join: (parts) => {
     if (!parts.base || !parts.quote) {
       throw new InvalidRequestError({
@@ -34,7 +34,7 @@ const symbols: SymbolRules = {
         message: 'A market needs a base and a quote.',
       })
     }
-    return formatSymbol(parts)
+    return formatUpbitSymbol(parts)
   },
 }
 

@@ -8,8 +8,9 @@ import type {
   RestEndpoints,
   RestRequest,
 } from '@bb/exchange-adapter'
-import { type Decimal, parseSymbol } from '@bb/models'
+import type { Decimal } from '@bb/models'
 import { upbitCandlePath } from './intervals.js'
+import { parseUpbitSymbol } from './symbol.js'
 
 /** Most symbols in one `/ticker` or `/orderbook` call: beyond ~350 the URL gets too long (§5.2). */
 export const UPBIT_MAX_SYMBOLS_PER_CALL = 100
@@ -21,7 +22,7 @@ function symbol(value: unknown, param = 'symbol'): string {
   if (typeof value !== 'string')
     throw invalid(param, `Expected a market code such as KRW-BTC for "${param}".`)
   try {
-    return parseSymbol(value).symbol
+    return parseUpbitSymbol(value).symbol
   } catch {
     throw invalid(param, `Malformed market code ${JSON.stringify(value)}: expected QUOTE-BASE, e.g. KRW-BTC.`)
   }

@@ -1,5 +1,6 @@
 import type { FeeRates, MarketRules } from '@bb/exchange-adapter'
-import { Decimal, type OrderType, parseSymbol } from '@bb/models'
+import { Decimal, type OrderType } from '@bb/models'
+import { parseUpbitSymbol } from './symbol.js'
 
 /** Upbit's taker (and maker) fee in the KRW market: 0.05 % (`bid_fee` = `"0.0005"`, UPBIT.md §9). */
 export const UPBIT_KRW_FEE_RATE: Decimal = new Decimal('0.0005')
@@ -82,13 +83,13 @@ const ORDER_TYPES: readonly OrderType[] = ['limit', 'price', 'market', 'best']
  */
 export const upbitMarketRules: MarketRules = {
   tickSize(symbol, price) {
-    const { quote } = parseSymbol(symbol)
+    const { quote } = parseUpbitSymbol(symbol)
     if (quote === 'BTC') return SATOSHI
     if (quote === 'USDT') return usdtTickSize(price)
     return krwTickSize(price)
   },
-  fees: (symbol) => (parseSymbol(symbol).quote === 'KRW' ? KRW_FEES : OTHER_FEES),
-  minOrderTotal: (symbol) => MIN_TOTAL[parseSymbol(symbol).quote] ?? UPBIT_KRW_MIN_ORDER,
+  fees: (symbol) => (parseUpbitSymbol(symbol).quote === 'KRW' ? KRW_FEES : OTHER_FEES),
+  minOrderTotal: (symbol) => MIN_TOTAL[parseUpbitSymbol(symbol).quote] ?? UPBIT_KRW_MIN_ORDER,
   volumeDecimals: () => 8,
   orderTypes: ORDER_TYPES,
   defaultQuote: 'KRW',

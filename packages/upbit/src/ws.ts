@@ -10,8 +10,8 @@ import type {
   WsEndpoint,
   WsLimits,
 } from '@bb/exchange-adapter'
-import { parseSymbol } from '@bb/models'
 import { UPBIT_WS_CANDLE_INTERVALS, upbitCandleType } from './intervals.js'
+import { parseUpbitSymbol } from './symbol.js'
 
 /** Upbit's WebSocket wire formats; `DEFAULT` when none is sent (§10.11). */
 export const UPBIT_WS_FORMATS = ['DEFAULT', 'SIMPLE', 'JSON_LIST', 'SIMPLE_LIST'] as const
@@ -73,7 +73,7 @@ function code(symbol: string, stream: StreamRequest): string {
   let upper: string
   try {
     // WS codes must be upper case: lower case is silently ignored by the server.
-    upper = parseSymbol(symbol).symbol
+    upper = parseUpbitSymbol(symbol).symbol
   } catch {
     throw invalid(
       'symbols',

@@ -1,10 +1,22 @@
-import { Decimal, type DecimalInput } from '@bb/models'
-import { callback, decimalIn, invalid, oneOf } from './check.js'
+// The defaults of callers that pass no `exchange` (e.g. createEngine's default executor): the
+// rules of the exchange @bb/rules was first written for, kept so those callers behave as before.
+// Everything else reads an exchange's rules from its adapter (`exchange` options). This file is
+// the one place of @bb/rules that names that exchange (tools/scripts/check-neutral.mjs lists it).
+import type { MarketRules, SymbolRules } from '@bb/exchange-adapter'
+import { Decimal, type DecimalInput, type OrderType } from '@bb/models'
+import { callback, decimalIn, describeValue, invalid, oneOf } from './check.js'
+import type { ExchangeRules } from './exchange.js'
 
-/** Upbit's taker fee in the KRW market: 0.05 % (`bid_fee` = `"0.0005"`, UPBIT.md §9). */
+/**
+ * Upbit's taker fee in the KRW market: 0.05 %. Kept for compatibility; read an exchange's fees
+ * from its adapter (`adapter.market.fees(symbol)`, e.g. `@bb/upbit`).
+ */
 export const UPBIT_KRW_FEE_RATE: Decimal = new Decimal('0.0005')
 
-/** Upbit's minimum order total in the KRW market: 5,000 KRW (UPBIT.md §9). */
+/**
+ * Upbit's minimum order total in the KRW market: 5,000 KRW. Kept for compatibility; read it from
+ * the adapter (`adapter.market.minOrderTotal(symbol)`).
+ */
 export const UPBIT_KRW_MIN_ORDER: Decimal = new Decimal(5000)
 
 // [lower bound, tick] rows of the KRW tick table (after the 2025-07-31 change), highest first.
@@ -19,7 +31,8 @@ const KRW_TICKS: readonly (readonly [Decimal, Decimal])[] = [
 ]
 
 /**
- * The price tick of Upbit's KRW market for a price (UPBIT.md §9): 1,000 KRW at 1,000,000 and
+ * The price tick of Upbit's KRW market for a price (kept for compatibility; `@bb/upbit` has the
+ * tables of every Upbit market, read through `adapter.market.tickSize`): 1,000 KRW at 1,000,000 and
  * above, 500 from 500,000, 100 from 100,000, 50 from 50,000, 10 from 10,000, 5 from 5,000, 1 from
  * 100; below 100 KRW the tick keeps dividing by ten per decade (0.1 from 10, 0.01 from 1 …, never
  * below 0.00000001). The exchange's `/orderbook/instruments` is authoritative for a given pair:
@@ -43,6 +56,42 @@ export function krwTickSize(price: DecimalInput): Decimal {
     tick = tick.dividedBy(10)
   }
   return tick
+}
+
+const QUOTE_BASE = /^([A-Z0-9]{2,10})-([A-Z0-9]{1,15})$/
+
+const legacySymbols: SymbolRules = {
+  format: 'QUOTE-BASE, upper case (KRW-BTC)',
+  normalize: (symbol) => legacySplit(symbol).symbol,
+  split: (symbol) => legacySplit(symbol),
+  join: (parts) => `${parts.quote.toUpperCase()}-${parts.base.toUpperCase()}`,
+}
+
+function legacySplit(symbol: string): { symbol: string; base: string; quote: string } {
+  const upper = typeof symbol === 'string' && symbol.length <= 64 ? symbol.trim().toUpperCase() : ''
+  const match = QUOTE_BASE.exec(upper)
+  if (!match)
+    throw invalid(
+      'symbol',
+      `Malformed symbol ${describeValue(symbol)}: expected QUOTE-BASE (KRW-BTC) or BASE/QUOTE.`,
+    )
+  return { symbol: upper, quote: match[1]!, base: match[2]! }
+}
+
+const legacyMarket: MarketRules = {
+  tickSize: (_symbol, price) => krwTickSize(price),
+  fees: () => ({ maker: UPBIT_KRW_FEE_RATE, taker: UPBIT_KRW_FEE_RATE }),
+  minOrderTotal: () => UPBIT_KRW_MIN_ORDER,
+  volumeDecimals: () => 8,
+  orderTypes: ['limit', 'price', 'market', 'best'] as readonly OrderType[],
+  defaultQuote: 'KRW',
+}
+
+/** The rules used when no `exchange` is given (Upbit's KRW market, as before). @internal */
+export const LEGACY_EXCHANGE_RULES: ExchangeRules = {
+  id: 'upbit',
+  symbols: legacySymbols,
+  market: legacyMarket,
 }
 
 /** How {@link roundToTick} rounds a price that is not on the grid. */
