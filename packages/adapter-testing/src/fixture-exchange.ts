@@ -363,6 +363,14 @@ export const fixtureExchange: ExchangeAdapter = {
       }
     },
     mapError: mapRestError,
+    orderChanceFields: {
+      symbol: 'symbol',
+      bidFee: 'fees.taker',
+      askFee: 'fees.taker',
+      bidTypes: 'orderTypes',
+      askTypes: 'orderTypes',
+      minTotal: 'filters.minNotional',
+    },
     sign(req, credentials, options = {}) {
       const nonce = options.nonce ?? crypto.randomUUID()
       const now = options.now ?? 0

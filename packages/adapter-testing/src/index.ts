@@ -247,6 +247,7 @@ const REQUIRED_MEMBERS: readonly [string, string][] = [
   ['rest.formatQuery', 'function'],
   ['rest.url', 'function'],
   ['rest.rateLimitHeader', 'string'],
+  ['rest.orderChanceFields.minTotal', 'string'],
   ['ws.urls.public', 'string'],
   ['ws.urls.private', 'string'],
   ['ws.endpointFor', 'function'],

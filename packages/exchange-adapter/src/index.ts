@@ -56,6 +56,7 @@ export type {
   MarketRules,
   OpenOrdersParams,
   OrderbookParams,
+  OrderChanceFields,
   OrderRef,
   QueryParam,
   RateLimitGroup,

@@ -240,6 +240,26 @@ export interface RestEndpoints {
   cancelOrder(params: OrderRef): RestRequest
 }
 
+/**
+ * Where each field of an order-chance answer (fees, order types, minimum total of one market) is
+ * in the raw response, as a dotted path (`market.bid.min_total`). A field map, not parsing code:
+ * `@bb/rest`'s `getOrderChance` reads through it.
+ */
+export interface OrderChanceFields {
+  /** The market code. */
+  readonly symbol: string
+  /** The fee rate of buys. */
+  readonly bidFee: string
+  /** The fee rate of sells. */
+  readonly askFee: string
+  /** The order types a buy may use (a list). */
+  readonly bidTypes: string
+  /** The order types a sell may use (a list). */
+  readonly askTypes: string
+  /** The minimum order total. */
+  readonly minTotal: string
+}
+
 /** The REST side of an adapter. */
 export interface RestApi {
   /** The REST base URL (scheme and host; request paths start with `/`). */
@@ -256,6 +276,8 @@ export interface RestApi {
   parseRateLimitHeader(value: string | null | undefined): RateLimitState | undefined
   /** Maps an HTTP error response to a `@bb/errors` instance. */
   mapError(response: ErrorResponse): BackboneError
+  /** Where the fields of an order-chance answer are (see {@link OrderChanceFields}). */
+  readonly orderChanceFields: OrderChanceFields
   /** Returns the headers that authenticate a request (e.g. an `Authorization` header). */
   sign(request: SignableRequest, credentials: Credentials, options?: SignOptions): Record<string, string>
   /** The query string as sent on the URL (values encoded, `[]` left as is), without `?`. */

@@ -336,6 +336,38 @@ describe('coalescing and batching', () => {
   })
 })
 
+describe('order chance through the adapter field map', () => {
+  it("reads each field where the adapter's orderChanceFields says, not from fixed names", async () => {
+    const chance = await client.getOrderChance('KRW-BTC')
+    expect(chance).toMatchObject({ symbol: 'KRW-BTC', bidFee: '0.0005' })
+    expect(chance.bidTypes.length).toBeGreaterThan(0)
+    // Another adapter that keeps the same fields elsewhere: the map alone decides.
+    const moved = createRestClient({
+      adapter: {
+        ...upbit,
+        rest: {
+          ...upbit.rest,
+          orderChanceFields: {
+            ...upbit.rest.orderChanceFields,
+            bidFee: 'market.id',
+            minTotal: 'no.such.path',
+          },
+        },
+      },
+      baseUrl: sim.restUrl,
+      credentials: sim.defaultAccount!,
+    })
+    try {
+      const other = await moved.getOrderChance('KRW-BTC')
+      expect(other.bidFee).toBe('KRW-BTC')
+      expect(other.minTotal).toBeUndefined()
+      expect(other.askFee).toBe(chance.askFee)
+    } finally {
+      await moved.close()
+    }
+  })
+})
+
 describe('private endpoints', () => {
   it('balances, order chance, create, query, list and cancel an order', async () => {
     const balances = await client.getBalances()

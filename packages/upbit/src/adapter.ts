@@ -127,6 +127,14 @@ export function createUpbit(settings: UpbitSettings = {}): ExchangeAdapter {
       rateLimitHeader: 'remaining-req',
       parseRateLimitHeader: parseUpbitRemainingReq,
       mapError: mapUpbitRestError,
+      orderChanceFields: {
+        symbol: 'market.id',
+        bidFee: 'bid_fee',
+        askFee: 'ask_fee',
+        bidTypes: 'market.bid_types',
+        askTypes: 'market.ask_types',
+        minTotal: 'market.bid.min_total',
+      },
       sign: signUpbitRequest,
       formatQuery,
       url(request, baseUrl = restUrl) {
