@@ -38,12 +38,7 @@ const KRW_TICKS: readonly (readonly [Decimal, Decimal])[] = [
  * below 0.00000001). The exchange's `/orderbook/instruments` is authoritative for a given pair:
  * pass your own function wherever a `tickSize` option is accepted when it differs.
  *
- * @example
- * ```ts
- * import { krwTickSize } from '@bb/rules'
- * krwTickSize('143250000').toString() // '1000'
- * krwTickSize('7420').toString() // '5'
- * ```
+ * @internal
  */
 export function krwTickSize(price: DecimalInput): Decimal {
   const value = decimalIn(price, 'price', { above: 0 }) ?? missingPrice()
