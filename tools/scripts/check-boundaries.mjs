@@ -2,11 +2,15 @@
 // Enforces the package boundaries of the workspace (run by `pnpm lint`):
 //  1. no deep imports: `@bb/x/src/...`, `@bb/x/dist/...` or any subpath that package x does not export;
 //  2. no relative import that leaves its own package (`../../models/src/...`);
-//  3. a workspace package is imported only by packages that declare it as a dependency.
+//  3. a workspace package is imported only by packages that declare it as a dependency;
+//  4. the arrows point one way: no cycle among workspace dependencies (any kind, dev included);
+//  5. no exchange-neutral package (see check-neutral.mjs) depends on an exchange package (one
+//     whose package.json has `"backbone": { "exchange": "<id>" }`), not even for its tests.
 // A file containing the marker `boundaries: ignore-file` is skipped (the checker's own fixtures).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { NEUTRAL_PACKAGES } from './check-neutral.mjs'
 
 const SOURCE = /\.(c|m)?tsx?$|\.(c|m)?js$/
 const IMPORT =
@@ -79,6 +83,47 @@ export function checkBoundaries(root) {
         if (!declared.has(name)) {
           problems.push(`${where}: imports ${name}, which ${pkg.json.name} does not declare as a dependency`)
         }
+      }
+    }
+  }
+  problems.push(...checkGraph(workspace))
+  return problems
+}
+
+const DEPENDENCY_KINDS = ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies']
+
+/** Cycles among workspace dependencies, and neutral packages depending on an exchange package. */
+export function checkGraph(workspace) {
+  const names = new Set(workspace.map((p) => p.json.name))
+  const edges = new Map(
+    workspace.map((p) => [
+      p.json.name,
+      [...new Set(DEPENDENCY_KINDS.flatMap((k) => Object.keys(p.json[k] ?? {})))].filter((n) => names.has(n)),
+    ]),
+  )
+  const problems = []
+  const state = new Map() // name → 'open' while on the stack, 'done' after
+  const stack = []
+  const visit = (name) => {
+    if (state.get(name) === 'done') return
+    if (state.get(name) === 'open') {
+      problems.push(`dependency cycle: ${[...stack.slice(stack.indexOf(name)), name].join(' → ')}`)
+      return
+    }
+    state.set(name, 'open')
+    stack.push(name)
+    for (const next of edges.get(name) ?? []) visit(next)
+    stack.pop()
+    state.set(name, 'done')
+  }
+  for (const name of [...names].sort()) visit(name)
+  const exchanges = new Set(workspace.filter((p) => p.json.backbone?.exchange).map((p) => p.json.name))
+  for (const pkg of workspace) {
+    const dir = pkg.dir.split(sep).slice(-2).join('/')
+    if (!NEUTRAL_PACKAGES.includes(dir)) continue
+    for (const dep of edges.get(pkg.json.name) ?? []) {
+      if (exchanges.has(dep)) {
+        problems.push(`${pkg.json.name} is exchange-neutral but depends on the exchange package ${dep}`)
       }
     }
   }

@@ -12,7 +12,7 @@ describe('check-packages', () => {
     expect(packages.map((p) => p.name)).toEqual(
       expect.arrayContaining(['@bb/models', '@bb/router', '@bb/sim']),
     )
-    expect(specifiers).toContain('@bb/exchange-adapter/testing')
+    expect(specifiers).toContain('@bb/adapter-testing')
     expect(specifiers).toContain('@bb/sim/worker')
     expect(specifiers.some((s) => s.endsWith('package.json'))).toBe(false)
   })

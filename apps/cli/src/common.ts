@@ -1,7 +1,7 @@
 import { BackboneError, NetworkError, TimeoutError } from '@bb/errors'
-import { upbit } from '@bb/exchange-adapter'
 import type { Decimal } from '@bb/models'
 import type { Sim, StartSimOptions } from '@bb/sim'
+import { upbit } from '@bb/upbit'
 
 /** Where a command gets its data: the embedded simulator (default) or explicit / real URLs. */
 export interface Endpoints {

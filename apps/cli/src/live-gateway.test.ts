@@ -1,9 +1,9 @@
 import { PermissionError } from '@bb/errors'
-import { upbit } from '@bb/exchange-adapter'
 import { Decimal } from '@bb/models'
 import { createRestClient } from '@bb/rest'
 import { LiveExecutor, liveConfirmationPhrase, type OrderGateway } from '@bb/rules'
 import { startSim } from '@bb/sim'
+import { upbit } from '@bb/upbit'
 import { describe, expect, it } from 'vitest'
 
 // @bb/rules does not depend on @bb/rest: this app wires them, as a user would.

@@ -31,6 +31,8 @@ describe('the README shows the example file as it is', () => {
     ['packages/router/README.md', 0, 'router.ts'],
     ['packages/rules/README.md', 0, 'rules-backtest.ts'],
     ['packages/rules/README.md', 1, 'rules-live.ts'],
+    ['packages/upbit/README.md', 0, 'upbit.ts'],
+    ['packages/adapter-testing/README.md', 0, 'adapter-testing.ts'],
     ['packages/exchange-adapter/README.md', 0, 'exchange-adapter.ts'],
     ['packages/unifier/README.md', 0, 'unifier.ts'],
     ['packages/rest/README.md', 0, 'rest.ts'],
@@ -120,8 +122,21 @@ describe('README examples', () => {
     expect(text).toMatch(/^symbol,/m)
   })
 
-  it('exchange-adapter: requests, URLs, signing, rate-limit headers, errors and WS subscriptions', () => {
+  it('exchange-adapter: a registry of adapters, shapes and market rules declared by the adapter', () => {
     expect(run('exchange-adapter.js')).toEqual([
+      "[ 'upbit' ]",
+      'rest ws,wsSimple',
+      '5000 0.0005 1000',
+      'InvalidRequestError exchange',
+    ])
+  })
+
+  it('adapter-testing: the kit proves the fixture exchange and lists what a broken adapter fails', () => {
+    expect(run('adapter-testing.js')).toEqual(['true 0', 'false market rules'])
+  })
+
+  it('upbit: requests, URLs, signing, rate-limit headers, errors and WS subscriptions', () => {
+    expect(run('upbit.js')).toEqual([
       'GET /v1/ticker ticker false',
       'https://api.upbit.com/v1/ticker?markets=KRW-BTC,KRW-ETH',
       'true',

@@ -1,27 +1,25 @@
 // The @bb/exchange-adapter README example (packages/exchange-adapter/README.md, the first block).
-import { upbit } from '@bb/exchange-adapter'
+import { BackboneError } from '@bb/errors'
+import { createAdapterRegistry } from '@bb/exchange-adapter'
+import { Decimal } from '@bb/models'
+import { upbit } from '@bb/upbit'
 
-// REST: build, sign, send (in @bb/rest), then read the headers and map errors.
-const request = upbit.rest.endpoints.tickers({ symbols: ['KRW-BTC', 'KRW-ETH'] })
-console.log(request.method, request.path, request.group, request.auth) // GET /v1/ticker ticker false
-console.log(upbit.rest.url(request)) // https://api.upbit.com/v1/ticker?markets=KRW-BTC,KRW-ETH
-const balances = upbit.rest.endpoints.balances()
-const headers = upbit.rest.sign(balances, { accessKey: 'my-access-key', secretKey: 'my-secret-key' })
-console.log(headers.Authorization?.startsWith('Bearer ')) // true: a JWT, for auth: true requests
-console.log(JSON.stringify(upbit.rest.parseRateLimitHeader('group=crix-trades; min=600; sec=9')))
-// {"group":"trade","wireGroup":"crix-trades","remaining":9,"intervalMs":1000}
-const error = upbit.rest.mapError({ status: 429, body: 'Too many API requests.' })
-console.log(error.name, error.retryable) // RateLimitError true
+// The contract knows no exchange: an app (or @bb/router, for its default) registers the adapters.
+const registry = createAdapterRegistry([upbit])
+console.log(registry.ids) // [ 'upbit' ]
+const adapter = registry.get('upbit')
 
-// WebSocket: one message carries the whole subscription set of a connection.
-const { endpoint, text } = upbit.ws.buildSubscription({
-  format: 'SIMPLE',
-  streams: [
-    { kind: 'trade', symbols: ['KRW-BTC'] },
-    { kind: 'orderbook', symbols: ['KRW-BTC'], depth: 15 },
-  ],
-})
-console.log(upbit.ws.urls[endpoint]) // wss://api.upbit.com/websocket/v1
-console.log(text.includes('"KRW-BTC.15"')) // true: depth travels as a code suffix
-console.log(upbit.ws.heartbeat.pingText, upbit.ws.heartbeat.idleTimeoutMs) // PING 60000
-console.log(upbit.ws.classify({ status: 'UP' })) // { type: 'status', status: 'UP' }
+// Raw shapes and market rules are declared by the adapter, not listed in the contract.
+console.log(adapter.shapes.rest, adapter.shapes.ws.join(',')) // rest ws,wsSimple
+const { market } = adapter
+console.log(
+  market.minOrderTotal('KRW-BTC').toString(),
+  market.fees('KRW-BTC').taker.toString(),
+  market.tickSize('KRW-BTC', new Decimal('143250000')).toString(),
+) // 5000 0.0005 1000
+
+try {
+  registry.get('nowhere')
+} catch (error) {
+  if (BackboneError.isInstance(error)) console.log(error.name, (error as { param?: string }).param) // InvalidRequestError exchange
+}

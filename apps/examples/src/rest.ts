@@ -1,7 +1,7 @@
 // The @bb/rest README example (packages/rest/README.md, the first block).
-import { upbit } from '@bb/exchange-adapter'
 import { createRestClient } from '@bb/rest'
 import { startSim } from '@bb/sim'
+import { upbit } from '@bb/upbit'
 
 const sim = await startSim({ port: 0 }) // or leave baseUrl out to talk to https://api.upbit.com
 const credentials = sim.accounts.create({ balances: { KRW: '1000000' } }) // or your Upbit keys

@@ -1,6 +1,6 @@
 // The @bb/unifier README example (packages/unifier/README.md, the first block).
-import { upbit } from '@bb/exchange-adapter'
 import { createUnifier } from '@bb/unifier'
+import { upbit } from '@bb/upbit'
 
 const unifier = createUnifier(upbit, { validate: 'fast' })
 

@@ -1,6 +1,6 @@
 // The @bb/ws README example (packages/ws/README.md, the first block).
-import { upbit } from '@bb/exchange-adapter'
 import { startSim } from '@bb/sim'
+import { upbit } from '@bb/upbit'
 import { createWsClient } from '@bb/ws'
 
 const sim = await startSim({ port: 0, seed: 7, markets: ['KRW-BTC', 'KRW-ETH'], tradesPerSecond: 20 })

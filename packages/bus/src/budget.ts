@@ -105,7 +105,7 @@ export interface RedisRateLimiter extends RateLimiter {
  * @example
  * ```ts
  * import { createRedisRateLimiter } from '@bb/bus'
- * import { upbit } from '@bb/exchange-adapter'
+ * import { upbit } from '@bb/upbit'
  * import { createRestClient } from '@bb/rest'
  *
  * const limits = await createRedisRateLimiter({ url: 'redis://127.0.0.1:6379', adapter: upbit })

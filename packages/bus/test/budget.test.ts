@@ -1,8 +1,9 @@
 // The shared REST budget in Redis: many clients, each with its own limiter instance and its own
 // Redis connection (nothing shared in memory), against the simulator's Upbit limits.
-import { upbit } from '@bb/exchange-adapter'
+
 import { createRestClient } from '@bb/rest'
 import { type Sim, startSim } from '@bb/sim'
+import { upbit } from '@bb/upbit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRedisRateLimiter, type RedisRateLimiter } from '../src/index.js'
 import { available, type Server, startRedis } from './servers.js'

@@ -19,18 +19,24 @@ export const MODEL_KINDS = ['market', 'ticker', 'trade', 'orderbook', 'candle', 
 export type ModelKind = (typeof MODEL_KINDS)[number]
 
 /**
- * The raw shapes one model can arrive in: a REST response element, a WebSocket frame in the
- * exchange's full-name format (Upbit `DEFAULT` / `JSON_LIST`), or in its abbreviated format
- * (Upbit `SIMPLE` / `SIMPLE_LIST`). List formats are unwrapped by the frame classifier first.
+ * The name of a raw shape one model can arrive in: a REST response element or one of the
+ * exchange's WebSocket formats. The contract fixes no names: each adapter declares its own in
+ * {@link ShapeDeclaration} (e.g. one REST shape and one shape per wire format) and keys its
+ * {@link FieldMaps} by them. List formats are unwrapped by the frame classifier first.
  */
-export const RAW_SHAPES = ['rest', 'ws', 'wsSimple'] as const
+export type RawShape = string
 
-/** One of {@link RAW_SHAPES}. */
-export type RawShape = (typeof RAW_SHAPES)[number]
+/** The raw shapes an adapter sends, declared by the adapter (see {@link RawShape}). */
+export interface ShapeDeclaration {
+  /** The shape of REST response elements. */
+  readonly rest: RawShape
+  /** The shapes WebSocket messages arrive in; the first is assumed when the classifier cannot tell. */
+  readonly ws: readonly [RawShape, ...RawShape[]]
+}
 
 /**
  * Where a field is read from: a key of the raw object, or several keys tried in order (the first
- * present and non-null wins, e.g. `['code', 'market']` for 2018 frames). A key starting with `^`
+ * present and non-null wins, e.g. `['code', 'market']` for an older and a newer frame format). A key starting with `^`
  * reads from the parent object when the map has {@link FieldMap.each}.
  */
 export type FieldSource = string | readonly string[]
@@ -42,8 +48,8 @@ interface ReadRule {
   /** When true a missing or `null` value leaves the model field out instead of failing. */
   readonly optional?: boolean
   /**
-   * When true a `0` (or `"0"`) is read as "missing": the field is left out (Upbit sends `0` for an
-   * absent 52-week price, and pads thin book sides with `0`). Implies `optional`.
+   * When true a `0` (or `"0"`) is read as "missing": the field is left out (for exchanges that send
+   * `0` for an absent value). Implies `optional`.
    */
   readonly zeroIsMissing?: boolean
 }
@@ -70,7 +76,7 @@ export interface TimestampRule extends ReadRule {
 export interface DateTimeRule extends ReadRule {
   /** Rule type. */
   readonly type: 'datetime'
-  /** The offset to assume when the text carries none (Upbit `candle_date_time_utc` → `+00:00`). */
+  /** The offset to assume when the text carries none (e.g. `+00:00` for a UTC field). */
   readonly defaultOffset: string
 }
 
@@ -114,7 +120,7 @@ export interface ConstRule {
   readonly value: string | number | boolean
 }
 
-/** One book level `{ price, size }` built from two raw keys (Upbit `best_bid_price`/`best_bid_size`). */
+/** One book level `{ price, size }` built from two raw keys (e.g. a ticker's best bid price and size). */
 export interface LevelRule {
   /** Rule type. */
   readonly type: 'level'
@@ -127,8 +133,9 @@ export interface LevelRule {
 }
 
 /**
- * A list of book levels read from an array of units (Upbit `orderbook_units`, each holding both
- * sides). Units whose price is `0` are padding and are skipped (see NORMALIZATION.md).
+ * A list of book levels read from an array of units (each unit may hold both sides). A unit whose
+ * price is `0` is an error unless {@link LevelsRule.zeroPriceIsPadding} says the exchange pads
+ * thin sides with zero-price units (see NORMALIZATION.md).
  */
 export interface LevelsRule {
   /** Rule type. */
@@ -139,6 +146,11 @@ export interface LevelsRule {
   readonly price: string
   /** Key of the size inside one unit. */
   readonly size: string
+  /**
+   * When true a unit whose price is `0` is padding and is skipped, not an error. An exchange
+   * option: set it only for an exchange that pads thin book sides with zero-price units.
+   */
+  readonly zeroPriceIsPadding?: boolean
 }
 
 /** Helpers a {@link CustomRule} may use; they read exactly like the declarative rules. */
@@ -162,8 +174,8 @@ export interface CustomRuleHelpers {
 }
 
 /**
- * An escape hatch for a field no declarative rule describes (Upbit `myOrder` fills exist only when
- * `state` is `trade`). `read` runs once per message; returning `undefined` leaves the field out.
+ * An escape hatch for a field no declarative rule describes (e.g. order fills that exist only in
+ * some states). `read` runs once per message; returning `undefined` leaves the field out.
  */
 export interface CustomRule {
   /** Rule type. */
@@ -232,13 +244,13 @@ export interface FieldMap<K extends ModelKind = ModelKind> {
   readonly fields: { readonly [F in MappedFields<K>]?: FieldRule }
   /**
    * When set, the raw object is a container: one model is built per element of this array
-   * (Upbit `myAsset.assets`); keys starting with `^` read from the container.
+   * (e.g. an account message holding many balances); keys starting with `^` read from the container.
    */
   readonly each?: string
 }
 
-/** The field maps of one kind, per raw shape the exchange sends it in. */
-export type ShapeMaps<K extends ModelKind> = { readonly [S in RawShape]?: FieldMap<K> }
+/** The field maps of one kind, per raw shape (a name from the adapter's {@link ShapeDeclaration}). */
+export type ShapeMaps<K extends ModelKind> = { readonly [shape: RawShape]: FieldMap<K> | undefined }
 
 /** All field maps of an adapter: per kind, per raw shape. */
 export type FieldMaps = { readonly [K in ModelKind]?: ShapeMaps<K> }

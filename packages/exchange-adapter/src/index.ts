@@ -1,12 +1,13 @@
 /**
- * The `ExchangeAdapter` contract — data and pure functions, no I/O — and the complete Upbit
- * adapter. `@bb/rest` calls the endpoint builders, signer, rate-limit header parser and error
- * mapper; `@bb/ws` calls the subscription builder, frame classifier and heartbeat policy;
- * `@bb/unifier` compiles the field maps. The conformance kit is at `@bb/exchange-adapter/testing`.
+ * The `ExchangeAdapter` contract — data and pure functions, no I/O — and nothing exchange-specific:
+ * types, the field-map machinery, market rules, symbol helpers and the adapter registry. Each
+ * exchange is its own package implementing the contract; `@bb/rest` calls the endpoint builders,
+ * signer, rate-limit header parser and error mapper; `@bb/ws` calls the subscription builder, frame
+ * classifier and heartbeat policy; `@bb/unifier` compiles the field maps. The conformance kit is
+ * `@bb/adapter-testing`.
  *
  * @packageDocumentation
  */
-export { adapters } from './adapters.js'
 export {
   type AnyModel,
   type BooleanRule,
@@ -28,8 +29,8 @@ export {
   MODEL_KINDS,
   type ModelKind,
   type ModelOf,
-  RAW_SHAPES,
   type RawShape,
+  type ShapeDeclaration,
   type ShapeMaps,
   type StringRule,
   type SymbolRule,
@@ -37,6 +38,7 @@ export {
 } from './field-map.js'
 export { type JwtAlgorithm, signJwt } from './jwt.js'
 export { bodyQueryString, formatQuery, rawQueryString } from './query.js'
+export { type AdapterRegistry, createAdapterRegistry } from './registry.js'
 export type {
   BodyValue,
   CandlesParams,
@@ -47,11 +49,14 @@ export type {
   Credentials,
   ErrorResponse,
   ExchangeAdapter,
+  FeeRates,
   FrameClass,
   HeartbeatPolicy,
   HttpMethod,
+  MarketRules,
   OpenOrdersParams,
   OrderbookParams,
+  OrderChanceFields,
   OrderRef,
   QueryParam,
   RateLimitGroup,
@@ -71,5 +76,3 @@ export type {
   WsEndpoint,
   WsLimits,
 } from './types.js'
-export { upbit } from './upbit/index.js'
-export { upbitTokenPayload } from './upbit/sign.js'

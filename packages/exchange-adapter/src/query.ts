@@ -1,7 +1,7 @@
 import type { BodyValue, QueryParam } from './types.js'
 
 function encodeValue(value: string): string {
-  // Commas separate list values (`markets=KRW-BTC,KRW-ETH`) and are legal in a query: keep them.
+  // Commas separate list values (`markets=BTC-USD,ETH-USD`) and are legal in a query: keep them.
   const encoded = encodeURIComponent(value)
   return encoded.includes('%2C') ? encoded.replaceAll('%2C', ',') : encoded
 }
@@ -18,8 +18,8 @@ function encodeKey(key: string): string {
  * @example
  * ```ts
  * import { formatQuery } from '@bb/exchange-adapter'
- * formatQuery([['market', 'KRW-BTC'], ['states[]', 'wait'], ['to', '2025-06-24T13:56:53+09:00']])
- * // 'market=KRW-BTC&states[]=wait&to=2025-06-24T13%3A56%3A53%2B09%3A00'
+ * formatQuery([['market', 'BTC-USD'], ['states[]', 'wait'], ['to', '2025-06-24T13:56:53+09:00']])
+ * // 'market=BTC-USD&states[]=wait&to=2025-06-24T13%3A56%3A53%2B09%3A00'
  * ```
  */
 export function formatQuery(query: readonly QueryParam[]): string {
@@ -30,13 +30,13 @@ export function formatQuery(query: readonly QueryParam[]): string {
 
 /**
  * The query string exactly as it is hashed for a signature: same order, nothing encoded
- * (Upbit `query_hash`).
+ * (e.g. a signed query hash).
  *
  * @example
  * ```ts
  * import { rawQueryString } from '@bb/exchange-adapter'
- * rawQueryString([['market', 'KRW-BTC'], ['states[]', 'wait'], ['states[]', 'watch']])
- * // 'market=KRW-BTC&states[]=wait&states[]=watch'
+ * rawQueryString([['market', 'BTC-USD'], ['states[]', 'wait'], ['states[]', 'watch']])
+ * // 'market=BTC-USD&states[]=wait&states[]=watch'
  * ```
  */
 export function rawQueryString(query: readonly QueryParam[]): string {
@@ -52,8 +52,8 @@ export function rawQueryString(query: readonly QueryParam[]): string {
  * @example
  * ```ts
  * import { bodyQueryString } from '@bb/exchange-adapter'
- * bodyQueryString({ market: 'KRW-BTC', side: 'bid', volume: '0.01', price: '100000000', ord_type: 'limit' })
- * // 'market=KRW-BTC&side=bid&volume=0.01&price=100000000&ord_type=limit'
+ * bodyQueryString({ market: 'BTC-USD', side: 'bid', volume: '0.01', price: '100000000', ord_type: 'limit' })
+ * // 'market=BTC-USD&side=bid&volume=0.01&price=100000000&ord_type=limit'
  * ```
  */
 export function bodyQueryString(body: Readonly<Record<string, BodyValue | null | undefined>>): string {

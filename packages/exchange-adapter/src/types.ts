@@ -1,6 +1,6 @@
 import type { BackboneError } from '@bb/errors'
 import type { CandleInterval, Decimal, ExchangeId, OrderType, Side, TimeInForce } from '@bb/models'
-import type { FieldMaps, ModelKind, RawShape } from './field-map.js'
+import type { FieldMaps, ModelKind, RawShape, ShapeDeclaration } from './field-map.js'
 
 /** An HTTP method an endpoint uses. */
 export type HttpMethod = 'GET' | 'POST' | 'DELETE'
@@ -40,7 +40,7 @@ export interface RestRequest {
 export interface Credentials {
   /** The access (API) key. */
   readonly accessKey: string
-  /** The secret key, as issued (Upbit: raw bytes, not base64). */
+  /** The secret key, as issued (as the exchange documents it: raw text or an encoding). */
   readonly secretKey: string
 }
 
@@ -48,9 +48,9 @@ export interface Credentials {
 export interface SignOptions {
   /** The nonce; default a fresh random UUID. */
   readonly nonce?: string
-  /** The JWT algorithm, where the exchange accepts several (Upbit: `HS512` default, `HS256`). */
+  /** The JWT algorithm, where the exchange accepts several (e.g. `HS512` or `HS256`). */
   readonly algorithm?: 'HS256' | 'HS512'
-  /** The clock, ms UTC, for exchanges that sign a timestamp (Upbit signs none). */
+  /** The clock, ms UTC, for exchanges that sign a timestamp. */
   readonly now?: number
 }
 
@@ -78,9 +78,9 @@ export interface RateLimitGroup {
   readonly name: string
   /** All windows that apply (every one must have room). */
   readonly windows: readonly RateLimitWindow[]
-  /** Who the budget belongs to: the IP, the account (Upbit: pocket), or one connection. */
+  /** Who the budget belongs to: the IP, the account, or one connection. */
   readonly scope: 'ip' | 'account' | 'connection'
-  /** Other names of the group seen on the wire (Upbit: `candles` for `candle`). */
+  /** Other names of the group seen on the wire (e.g. a plural of the documented name). */
   readonly aliases: readonly string[]
 }
 
@@ -90,7 +90,7 @@ export interface RateLimitState {
   readonly group: string
   /** The group name exactly as the header said. */
   readonly wireGroup: string
-  /** Requests still allowed in the current window (Upbit `sec`). */
+  /** Requests still allowed in the current window. */
   readonly remaining: number
   /** Length of the window `remaining` refers to, ms. */
   readonly intervalMs: number
@@ -130,7 +130,7 @@ export interface TradesParams {
   readonly cursor?: string
   /** Time of day (UTC, `HH:mm:ss`) to read backwards from. */
   readonly to?: string
-  /** Day offset, 1–7 (Upbit `days_ago`). */
+  /** Day offset, for exchanges that page trades by day. */
   readonly daysAgo?: number
 }
 
@@ -140,7 +140,7 @@ export interface OrderbookParams {
   readonly symbols: readonly string[]
   /** Levels per side. */
   readonly depth?: number
-  /** Price grouping unit (Upbit KRW pairs). */
+  /** Price grouping unit, where the exchange groups book levels. */
   readonly level?: string | number
 }
 
@@ -176,7 +176,7 @@ export interface CreateOrderParams {
 export interface OpenOrdersParams {
   /** Market code filter. */
   readonly symbol?: string
-  /** States to list (Upbit `wait`, `watch`). */
+  /** States to list (`wait`, `watch`). */
   readonly states?: readonly ('wait' | 'watch')[]
   /** Page number, from 1. */
   readonly page?: number
@@ -240,6 +240,26 @@ export interface RestEndpoints {
   cancelOrder(params: OrderRef): RestRequest
 }
 
+/**
+ * Where each field of an order-chance answer (fees, order types, minimum total of one market) is
+ * in the raw response, as a dotted path (`market.bid.min_total`). A field map, not parsing code:
+ * `@bb/rest`'s `getOrderChance` reads through it.
+ */
+export interface OrderChanceFields {
+  /** The market code. */
+  readonly symbol: string
+  /** The fee rate of buys. */
+  readonly bidFee: string
+  /** The fee rate of sells. */
+  readonly askFee: string
+  /** The order types a buy may use (a list). */
+  readonly bidTypes: string
+  /** The order types a sell may use (a list). */
+  readonly askTypes: string
+  /** The minimum order total. */
+  readonly minTotal: string
+}
+
 /** The REST side of an adapter. */
 export interface RestApi {
   /** The REST base URL (scheme and host; request paths start with `/`). */
@@ -250,13 +270,15 @@ export interface RestApi {
   readonly rateLimits: Readonly<Record<string, RateLimitGroup>>
   /** Normalizes a group name seen on the wire to its documented name (unknown names pass through). */
   normalizeGroup(name: string): string
-  /** The name of the response header carrying rate-limit state, lower case (Upbit `remaining-req`). */
+  /** The name of the response header carrying rate-limit state, lower case. */
   readonly rateLimitHeader: string
   /** Parses the rate-limit header value; `undefined` when absent or unreadable. */
   parseRateLimitHeader(value: string | null | undefined): RateLimitState | undefined
   /** Maps an HTTP error response to a `@bb/errors` instance. */
   mapError(response: ErrorResponse): BackboneError
-  /** Returns the headers that authenticate a request (Upbit: `Authorization: Bearer <JWT>`). */
+  /** Where the fields of an order-chance answer are (see {@link OrderChanceFields}). */
+  readonly orderChanceFields: OrderChanceFields
+  /** Returns the headers that authenticate a request (e.g. an `Authorization` header). */
   sign(request: SignableRequest, credentials: Credentials, options?: SignOptions): Record<string, string>
   /** The query string as sent on the URL (values encoded, `[]` left as is), without `?`. */
   formatQuery(query: readonly QueryParam[]): string
@@ -275,7 +297,7 @@ export interface StreamRequest {
   readonly symbols?: readonly string[]
   /** Orderbook levels per side. */
   readonly depth?: number
-  /** Orderbook price grouping (Upbit KRW pairs). */
+  /** Orderbook price grouping, where the exchange groups book levels. */
   readonly level?: number
   /** Candle interval. */
   readonly interval?: CandleInterval
@@ -289,7 +311,7 @@ export interface SubscriptionOptions {
   readonly streams: readonly StreamRequest[]
   /** A ticket / request id; default a random UUID. */
   readonly ticket?: string
-  /** Wire format (Upbit `DEFAULT`, `SIMPLE`, `JSON_LIST`, `SIMPLE_LIST`); default the adapter's default. */
+  /** Wire format, one of the adapter's {@link WsApi.formats}; default the adapter's default. */
   readonly format?: string
 }
 
@@ -310,21 +332,23 @@ export type FrameClass =
       readonly type: 'data'
       /** The model kind it normalizes to. */
       readonly kind: ModelKind
-      /** The raw shape to pick the field map. */
-      readonly shape: Exclude<RawShape, 'rest'>
+      /** The raw shape to pick the field map (one of the adapter's declared WS shapes). */
+      readonly shape: RawShape
+      /** The wire format the message is in (one of {@link WsApi.formats}). */
+      readonly format: string
       /** The exchange's channel name, e.g. `trade`, `candle.1m`, `myOrder`. */
       readonly channel: string
       /** The market code, when the message has one. */
       readonly symbol?: string
     }
   | {
-      /** A heartbeat / health message (Upbit `{"status":"UP"}`). */
+      /** A heartbeat / health message. */
       readonly type: 'status'
       /** The status text. */
       readonly status: string
     }
   | {
-      /** An error the server sent (Upbit then closes the socket). */
+      /** An error the server sent (the server may close the socket next). */
       readonly type: 'error'
       /** The exchange's error name, e.g. `INVALID_AUTH`. */
       readonly name: string
@@ -344,13 +368,13 @@ export type FrameClass =
 
 /** How to keep a connection alive and notice when it is dead. */
 export interface HeartbeatPolicy {
-  /** A text frame to send as an application ping (Upbit `PING`), or `undefined` for protocol pings only. */
+  /** A text frame to send as an application ping, or `undefined` for protocol pings only. */
   readonly pingText?: string
   /** Send the ping this often, ms (well inside the idle timeout). */
   readonly pingIntervalMs: number
-  /** The server closes a connection idle this long, ms (Upbit: 60 s observed, 120 s documented). */
+  /** The server closes a connection idle this long, ms. */
   readonly idleTimeoutMs: number
-  /** After the first ping the server sends a status message this often, ms (Upbit ~10 s). */
+  /** After the first ping the server sends a status message this often, ms. */
   readonly statusIntervalMs?: number
   /** Consider the connection dead when nothing arrived for this long, ms. */
   readonly deadAfterMs: number
@@ -372,8 +396,15 @@ export interface WsApi {
   readonly urls: Readonly<Record<WsEndpoint, string>>
   /** Which connection family carries a stream kind. */
   endpointFor(kind: StreamRequest['kind']): WsEndpoint
-  /** The wire formats, and the default. */
-  readonly formats: { readonly all: readonly string[]; readonly default: string }
+  /**
+   * The wire formats, the default, and for formats that a list frame carries, the name of the
+   * list format (message format → list format).
+   */
+  readonly formats: {
+    readonly all: readonly string[]
+    readonly default: string
+    readonly lists?: Readonly<Record<string, string>>
+  }
   /** Builds the one message that sets the whole subscription set of a connection. */
   buildSubscription(options: SubscriptionOptions): SubscriptionMessage
   /** Builds a list-subscriptions request, when the exchange has one. */
@@ -394,7 +425,7 @@ export interface WsApi {
 
 /** Market-code rules. */
 export interface SymbolRules {
-  /** A human description of the form, e.g. `QUOTE-BASE, upper case (KRW-BTC)`. */
+  /** A human description of the native form, e.g. `BASEQUOTE, upper case (BTCUSDT)`. */
   readonly format: string
   /** Validates and normalizes a code (case); throws `InvalidRequestError` (param `symbol`). */
   normalize(symbol: string): string
@@ -441,16 +472,47 @@ export interface Capabilities {
   }
 }
 
+/** Maker and taker fee rates, as fractions of a fill's quote amount (`0.0005` is 0.05 %). */
+export interface FeeRates {
+  /** Rate of an order that rests on the book. */
+  readonly maker: Decimal
+  /** Rate of an order that takes liquidity. */
+  readonly taker: Decimal
+}
+
+/**
+ * The trading rules of an exchange's markets, known without a request: what a paper executor,
+ * a backtest or a pre-trade check needs to behave like the exchange. The exchange's own
+ * per-market endpoints (instruments, order chance) are authoritative when they differ.
+ */
+export interface MarketRules {
+  /** The price tick of a market at a price (the grid a limit price must sit on). */
+  tickSize(symbol: string, price: Decimal): Decimal
+  /** The default fee rates of a market. */
+  fees(symbol: string): FeeRates
+  /** The smallest order total, in the quote currency, the exchange accepts in a market. */
+  minOrderTotal(symbol: string): Decimal
+  /** Decimal places of base volumes in a market. */
+  volumeDecimals(symbol: string): number
+  /** The order types the exchange accepts. */
+  readonly orderTypes: readonly OrderType[]
+  /** The quote currency of the exchange's main market, e.g. for a paper account's default balance. */
+  readonly defaultQuote: string
+}
+
 /**
  * The contract one exchange implements: identity, capabilities, REST, WebSocket, symbol rules and
  * field maps — data and pure functions only, no I/O. `@bb/rest`, `@bb/ws` and `@bb/unifier`
  * work with any object of this shape.
  *
+ * Exchange packages (one per exchange) export one; {@link createAdapterRegistry} finds them by id.
+ *
  * @example
  * ```ts
- * import { upbit } from '@bb/exchange-adapter'
- * const request = upbit.rest.endpoints.tickers({ symbols: ['KRW-BTC'] })
- * upbit.rest.url(request) // 'https://api.upbit.com/v1/ticker?markets=KRW-BTC'
+ * import type { ExchangeAdapter } from '@bb/exchange-adapter'
+ * function tickerUrl(adapter: ExchangeAdapter, symbol: string): string {
+ *   return adapter.rest.url(adapter.rest.endpoints.tickers({ symbols: [adapter.symbols.normalize(symbol)] }))
+ * }
  * ```
  */
 export interface ExchangeAdapter {
@@ -462,6 +524,10 @@ export interface ExchangeAdapter {
   readonly capabilities: Capabilities
   /** Market-code rules. */
   readonly symbols: SymbolRules
+  /** Trading rules: tick sizes, fees, minimum order, order types. */
+  readonly market: MarketRules
+  /** The raw shapes the exchange sends, the keys of {@link ExchangeAdapter.fieldMaps}. */
+  readonly shapes: ShapeDeclaration
   /** REST API. */
   readonly rest: RestApi
   /** WebSocket API. */

@@ -1,10 +1,16 @@
 import { z } from 'zod'
 
-/** The exchanges Backbone has an identity for. */
-export const EXCHANGE_IDS = ['upbit', 'binance', 'coinone'] as const
-/** Schema of {@link ExchangeId}. */
-export const ExchangeIdSchema = z.enum(EXCHANGE_IDS)
-/** An exchange's id, e.g. `upbit`. */
+/**
+ * Schema of {@link ExchangeId}: an open set. Each exchange package declares its own id (lower
+ * case letters, digits, `-` or `_`, starting with a letter, at most 32 characters).
+ */
+export const ExchangeIdSchema = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9_-]{0,31}$/,
+    'an exchange id is lower case letters, digits, - or _ (e.g. "myexchange")',
+  )
+/** An exchange's id, as its adapter declares it. */
 export type ExchangeId = z.infer<typeof ExchangeIdSchema>
 
 /** The two sides of a trade or order. A trade's side is the taker's side (see NORMALIZATION.md). */

@@ -17,7 +17,6 @@ export {
   CANDLE_INTERVALS,
   type CandleInterval,
   CandleIntervalSchema,
-  EXCHANGE_IDS,
   type ExchangeId,
   ExchangeIdSchema,
   ORDER_STATES,
@@ -95,4 +94,4 @@ export {
   type Trade,
   TradeSchema,
 } from './schemas.js'
-export { compareIds, formatSymbol, type ParsedSymbol, parseSymbol } from './symbol.js'
+export { compareIds, formatSymbol, isUnifiedSymbol, type ParsedSymbol, parseSymbol } from './symbol.js'

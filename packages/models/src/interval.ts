@@ -101,7 +101,7 @@ export function msToInterval(ms: number): CandleInterval | undefined {
 
 /**
  * The open time of the candle that contains `timestamp` (ms UTC). Candles align to UTC: day
- * candles open at 00:00 UTC (09:00 KST, as on Upbit), weeks on Monday 00:00 UTC, months on the
+ * candles open at 00:00 UTC (09:00 KST), weeks on Monday 00:00 UTC, months on the
  * 1st, years on 1 January.
  *
  * @example

@@ -8,6 +8,7 @@ import {
   Decimal,
   formatSymbol,
   intervalToMs,
+  isUnifiedSymbol,
   msToInterval,
   nextCandleOpenTime,
   parseBalance,
@@ -364,12 +365,14 @@ describe('candle intervals', () => {
 })
 
 describe('symbols and ids', () => {
-  it('parses QUOTE-BASE codes', () => {
-    expect(parseSymbol('KRW-BTC')).toEqual({ symbol: 'KRW-BTC', quote: 'KRW', base: 'BTC' })
-    expect(parseSymbol('usdt-btc')).toEqual({ symbol: 'USDT-BTC', quote: 'USDT', base: 'BTC' })
-    expect(formatSymbol({ quote: 'btc', base: 'eth' })).toBe('BTC-ETH')
-    for (const bad of ['KRWBTC', 'KRW-', '-BTC', 'KRW-BTC-X', 'KRW BTC', '']) {
+  it('parses unified BASE/QUOTE symbols, and no exchange-native form', () => {
+    expect(parseSymbol('BTC/USDT')).toEqual({ symbol: 'BTC/USDT', base: 'BTC', quote: 'USDT' })
+    expect(parseSymbol('eth/btc')).toEqual({ symbol: 'ETH/BTC', base: 'ETH', quote: 'BTC' })
+    expect(formatSymbol({ quote: 'btc', base: 'eth' })).toBe('ETH/BTC')
+    expect(isUnifiedSymbol('btc/usdt')).toBe(true)
+    for (const bad of ['BTCUSDT', 'KRW-BTC', 'BTC/', '/USDT', 'BTC/USDT/X', 'BTC USDT', '']) {
       expect(() => parseSymbol(bad), bad).toThrow(InvalidRequestError)
+      expect(isUnifiedSymbol(bad), bad).toBe(false)
     }
   })
 

@@ -32,11 +32,11 @@ export const IdSchema = z.union([
 const marketFields = {
   /** The exchange. */
   exchange: ExchangeIdSchema,
-  /** The exchange's own market code, e.g. `KRW-BTC`. */
+  /** The exchange's own market code (its native id), e.g. `BTCUSDT` or `BTC-USD`. */
   symbol: z.string().min(1).regex(/^\S+$/, 'symbol must not contain spaces'),
   /** The asset bought and sold, e.g. `BTC`. */
   base: z.string().min(1),
-  /** The asset prices are quoted in, e.g. `KRW`. */
+  /** The asset prices are quoted in, e.g. `USDT`. */
   quote: z.string().min(1),
   /** Exchange time of the value, ms since epoch UTC. */
   timestamp: TimestampSchema,
@@ -56,9 +56,9 @@ export const MarketSchema = z
     englishName: z.string().optional(),
     /** True when the exchange flags the market with an investment warning. */
     warning: z.boolean().default(false),
-    /** Caution flags (Upbit `market_event.caution`), those that are set. */
+    /** Caution flags the exchange sets on the market (names as the exchange sends them). */
     cautions: z.array(z.string()).readonly().default([]),
-    /** Price tick, when known (Upbit: `/orderbook/instruments`). */
+    /** Price tick, when known (from the exchange's instruments endpoint). */
     tickSize: PositiveDecimalSchema.optional(),
   })
   .readonly()
@@ -71,7 +71,7 @@ export const TickerSchema = z
     streamType: StreamTypeSchema.optional(),
     /** Last trade price. */
     last: PositiveDecimalSchema,
-    /** Opening price of the current exchange day (Upbit: 00:00 UTC). */
+    /** Opening price of the current exchange day (the exchange defines when its day starts). */
     open: PositiveDecimalSchema,
     /** Day high. */
     high: PositiveDecimalSchema,
@@ -120,7 +120,7 @@ export const TradeSchema = z
     ...marketFields,
     /** Snapshot or realtime, for streamed trades. */
     streamType: StreamTypeSchema.optional(),
-    /** The exchange's trade id, exact (Upbit `sequential_id`, beyond 2^53). */
+    /** The exchange's trade id, exact (digits beyond 2^53 kept). */
     id: IdSchema,
     /** Trade price. */
     price: PositiveDecimalSchema,
@@ -226,7 +226,7 @@ export const BalanceSchema = z
   .object({
     /** The exchange. */
     exchange: ExchangeIdSchema,
-    /** The currency, e.g. `BTC` or `KRW`. */
+    /** The currency, e.g. `BTC` or `USDT`. */
     currency: z.string().min(1),
     /** Available to trade. */
     free: NonNegativeDecimalSchema,
@@ -234,7 +234,7 @@ export const BalanceSchema = z
     locked: NonNegativeDecimalSchema,
     /** Average buy price, when the exchange tracks it. */
     avgBuyPrice: NonNegativeDecimalSchema.optional(),
-    /** Currency of `avgBuyPrice`, e.g. `KRW`. */
+    /** Currency of `avgBuyPrice`, e.g. `USDT`. */
     unitCurrency: z.string().optional(),
     /** Exchange time of the value (or `receivedAt` when the exchange gives none). */
     timestamp: TimestampSchema,
@@ -249,7 +249,7 @@ export const BalanceSchema = z
 export const FillSchema = z
   .object({
     ...marketFields,
-    /** The fill's id (Upbit `trade_uuid`). */
+    /** The fill's id, as the exchange gives it. */
     id: IdSchema,
     /** The order filled. */
     orderId: IdSchema,
@@ -274,7 +274,7 @@ export const OrderSchema = z
     ...marketFields,
     /** Snapshot or realtime, for streamed order updates. */
     streamType: StreamTypeSchema.optional(),
-    /** The exchange's order id (Upbit `uuid`). */
+    /** The exchange's order id. */
     id: IdSchema,
     /** The caller's identifier, when one was given. */
     clientOrderId: z.string().optional(),

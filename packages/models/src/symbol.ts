@@ -1,46 +1,67 @@
 import { describeValue, InvalidRequestError } from '@bb/errors'
 
-/** A market code split into its parts. */
+/** A unified symbol split into its parts. */
 export interface ParsedSymbol {
-  /** The code as given, upper-cased: `KRW-BTC`. */
+  /** The unified symbol, upper-cased: `BTC/USDT`. */
   readonly symbol: string
-  /** The quote asset: `KRW`. */
-  readonly quote: string
-  /** The base asset: `BTC`. */
+  /** The base asset (bought and sold): `BTC`. */
   readonly base: string
+  /** The quote asset (prices are in it): `USDT`. */
+  readonly quote: string
 }
 
-const QUOTE_BASE = /^([A-Z0-9]{2,10})-([A-Z0-9]{1,15})$/
+const UNIFIED = /^([A-Z0-9]{1,20})\/([A-Z0-9]{1,20})$/
 
 /**
- * Splits a `QUOTE-BASE` market code (Upbit's form, e.g. `KRW-BTC`) into quote and base. Lower
- * case is accepted and upper-cased. Throws `InvalidRequestError` for anything else; an adapter
- * with another symbol form brings its own rules.
+ * True when a text is a unified `BASE/QUOTE` symbol (ccxt's convention: `BTC/USDT`), the form
+ * every exchange's markets are also known by, next to each exchange's native id.
+ *
+ * @example
+ * ```ts
+ * import { isUnifiedSymbol } from '@bb/models'
+ * isUnifiedSymbol('btc/usdt') // true
+ * isUnifiedSymbol('BTCUSDT') // false: a native id
+ * ```
+ */
+export function isUnifiedSymbol(symbol: unknown): symbol is string {
+  return typeof symbol === 'string' && symbol.length <= 64 && UNIFIED.test(symbol.trim().toUpperCase())
+}
+
+/**
+ * Splits a unified `BASE/QUOTE` symbol (e.g. `BTC/USDT`) into base and quote. Lower case is
+ * accepted and upper-cased. Throws `InvalidRequestError` for anything else; an exchange's native
+ * ids are split by its adapter's symbol rules.
  *
  * @example
  * ```ts
  * import { parseSymbol } from '@bb/models'
- * parseSymbol('krw-btc') // { symbol: 'KRW-BTC', quote: 'KRW', base: 'BTC' }
+ * parseSymbol('btc/usdt') // { symbol: 'BTC/USDT', base: 'BTC', quote: 'USDT' }
  * ```
  */
 export function parseSymbol(symbol: string): ParsedSymbol {
-  // Longer text cannot match (at most 26 characters): refused before it is trimmed or copied.
+  // Longer text cannot match: refused before it is trimmed or copied.
   const upper = typeof symbol === 'string' && symbol.length <= 64 ? symbol.trim().toUpperCase() : ''
-  const match = QUOTE_BASE.exec(upper)
+  const match = UNIFIED.exec(upper)
   if (!match) {
     throw new InvalidRequestError({
       param: 'symbol',
-      message: `Malformed symbol ${describeValue(symbol)}: expected QUOTE-BASE, e.g. KRW-BTC.`,
+      message: `Malformed symbol ${describeValue(symbol)}: expected a unified BASE/QUOTE symbol, e.g. BTC/USDT.`,
     })
   }
-  return { symbol: upper, quote: match[1]!, base: match[2]! }
+  return { symbol: upper, base: match[1]!, quote: match[2]! }
 }
 
 /**
- * Joins quote and base into a `QUOTE-BASE` market code. Throws `InvalidRequestError` when
- * `parts` is not an object with non-empty string `quote` and `base`.
+ * Joins base and quote into a unified `BASE/QUOTE` symbol. Throws `InvalidRequestError` when
+ * `parts` is not an object with non-empty string `base` and `quote`.
+ *
+ * @example
+ * ```ts
+ * import { formatSymbol } from '@bb/models'
+ * formatSymbol({ base: 'eth', quote: 'btc' }) // 'ETH/BTC'
+ * ```
  */
-export function formatSymbol(parts: { quote: string; base: string }): string {
+export function formatSymbol(parts: { base: string; quote: string }): string {
   const quote = (parts as { quote?: unknown } | null | undefined)?.quote
   const base = (parts as { base?: unknown } | null | undefined)?.base
   for (const [name, value] of [
@@ -54,7 +75,7 @@ export function formatSymbol(parts: { quote: string; base: string }): string {
       })
     }
   }
-  return `${(quote as string).toUpperCase()}-${(base as string).toUpperCase()}`
+  return `${(base as string).toUpperCase()}/${(quote as string).toUpperCase()}`
 }
 
 /**

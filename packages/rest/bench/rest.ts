@@ -6,7 +6,7 @@
 // Run: pnpm --filter @bb/rest bench   (BURST=200 for a shorter first part)
 
 import { Worker } from 'node:worker_threads'
-import { upbit } from '@bb/exchange-adapter'
+import { upbit } from '@bb/upbit'
 import type * as Rest from '../src/index.js'
 
 // The built package, as users run it (build first: pnpm turbo run build --filter=@bb/rest...);

@@ -254,6 +254,16 @@ export interface RestClient {
   close(): Promise<void>
 }
 
+/** The value at a dotted path of a parsed JSON body (own keys only); `undefined` when absent. */
+function readPath(raw: unknown, path: string): unknown {
+  let value = raw
+  for (const key of path.split('.')) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined
+    value = (value as Record<string, unknown>)[key]
+  }
+  return value
+}
+
 /** Builds a new limiter with the adapter's groups. */
 export function limiterFor(
   adapter: ExchangeAdapter,
@@ -297,7 +307,7 @@ const sharedLimiters = new WeakMap<Clock, Map<string, RateLimiter>>()
  *
  * @example
  * ```ts
- * import { upbit } from '@bb/exchange-adapter'
+ * import { upbit } from '@bb/upbit'
  * import { createRestClient, sharedLimiterFor } from '@bb/rest'
  * const a = createRestClient({ adapter: upbit })
  * const b = createRestClient({ adapter: upbit })
@@ -333,7 +343,7 @@ export function sharedLimiterFor(
  *
  * @example
  * ```ts
- * import { upbit } from '@bb/exchange-adapter'
+ * import { upbit } from '@bb/upbit'
  * import { createRestClient } from '@bb/rest'
  *
  * const client = createRestClient({ adapter: upbit }) // https://api.upbit.com
@@ -735,19 +745,24 @@ export function createRestClient(options: RestClientOptions): RestClient {
       check.symbol(symbol)
       const request = adapter.rest.endpoints.orderChance({ symbol })
       const [raw] = await fetchList(request, callOptions)
-      const chance = (raw ?? {}) as {
-        bid_fee?: unknown
-        ask_fee?: unknown
-        market?: { id?: string; bid_types?: string[]; ask_types?: string[]; bid?: { min_total?: unknown } }
+      // The adapter's field map says where each field is; nothing here knows the exchange's names.
+      const fields = adapter.rest.orderChanceFields
+      const read = (path: string): unknown => readPath(raw, path)
+      const text = (path: string): string | undefined => {
+        const value = read(path)
+        return value === undefined || value === null ? undefined : String(value)
+      }
+      const list = (path: string): string[] => {
+        const value = read(path)
+        return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []
       }
       return {
-        symbol: chance.market?.id ?? symbol,
-        bidFee: String(chance.bid_fee ?? ''),
-        askFee: String(chance.ask_fee ?? ''),
-        bidTypes: chance.market?.bid_types ?? [],
-        askTypes: chance.market?.ask_types ?? [],
-        minTotal:
-          chance.market?.bid?.min_total !== undefined ? String(chance.market.bid.min_total) : undefined,
+        symbol: text(fields.symbol) ?? symbol,
+        bidFee: text(fields.bidFee) ?? '',
+        askFee: text(fields.askFee) ?? '',
+        bidTypes: list(fields.bidTypes),
+        askTypes: list(fields.askTypes),
+        minTotal: text(fields.minTotal),
         raw,
       }
     },

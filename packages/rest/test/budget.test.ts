@@ -1,6 +1,6 @@
 import { AuthenticationError, InvalidRequestError, UnknownSymbolError } from '@bb/errors'
-import { upbit } from '@bb/exchange-adapter'
 import { type Sim, startSim } from '@bb/sim'
+import { upbit } from '@bb/upbit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRestClient, type RestClient, type RestClientOptions, sharedLimiterFor } from '../src/index.js'
 

@@ -10,9 +10,9 @@ import {
   RateLimitError,
   UnknownSymbolError,
 } from '@bb/errors'
-import { upbit } from '@bb/exchange-adapter'
 import { Decimal } from '@bb/models'
 import { type Sim, startSim } from '@bb/sim'
+import { upbit } from '@bb/upbit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRateLimiter, createRestClient, type RestClient } from '../src/index.js'
 
@@ -336,6 +336,38 @@ describe('coalescing and batching', () => {
     const results = await Promise.all([first, ...later])
     expect(results.map((r) => r[0]!.symbol)).toEqual(symbols)
     expect((sim.stats.rest.byGroup.ticker ?? 0) - before).toBe(2)
+  })
+})
+
+describe('order chance through the adapter field map', () => {
+  it("reads each field where the adapter's orderChanceFields says, not from fixed names", async () => {
+    const chance = await client.getOrderChance('KRW-BTC')
+    expect(chance).toMatchObject({ symbol: 'KRW-BTC', bidFee: '0.0005' })
+    expect(chance.bidTypes.length).toBeGreaterThan(0)
+    // Another adapter that keeps the same fields elsewhere: the map alone decides.
+    const moved = createRestClient({
+      adapter: {
+        ...upbit,
+        rest: {
+          ...upbit.rest,
+          orderChanceFields: {
+            ...upbit.rest.orderChanceFields,
+            bidFee: 'market.id',
+            minTotal: 'no.such.path',
+          },
+        },
+      },
+      baseUrl: sim.restUrl,
+      credentials: sim.defaultAccount!,
+    })
+    try {
+      const other = await moved.getOrderChance('KRW-BTC')
+      expect(other.bidFee).toBe('KRW-BTC')
+      expect(other.minTotal).toBeUndefined()
+      expect(other.askFee).toBe(chance.askFee)
+    } finally {
+      await moved.close()
+    }
   })
 })
 

@@ -6,9 +6,10 @@ import {
   toBackboneError,
   UnknownSymbolError,
 } from '@bb/errors'
-import { type ExchangeAdapter, upbit } from '@bb/exchange-adapter'
+import { createAdapterRegistry, type ExchangeAdapter } from '@bb/exchange-adapter'
 import { parseCandleInterval, type Ticker } from '@bb/models'
 import { type CandleProgress, createRestClient } from '@bb/rest'
+import { upbit } from '@bb/upbit'
 import { createWsClient } from '@bb/ws'
 import { Observable, Subject, type Subscription } from 'rxjs'
 import {
@@ -57,7 +58,7 @@ export type {
 } from './types.js'
 
 /** The exchanges `createBackbone` knows by name. */
-const ADAPTERS: Readonly<Record<string, ExchangeAdapter>> = { upbit }
+const ADAPTERS: Readonly<Record<string, ExchangeAdapter>> = createAdapterRegistry([upbit]).byId
 
 /**
  * Creates a {@link MarketDataBackbone}: snapshots routed between a live cache and REST, streams

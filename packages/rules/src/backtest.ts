@@ -8,12 +8,12 @@ import {
   intervalToMs,
   isFixedInterval,
   nextCandleOpenTime,
-  parseSymbol,
 } from '@bb/models'
 import { callback, decimalIn, describeValue, integerIn, invalid, oneOf, optionsBag } from './check.js'
 import { csvCell, parseCandlesCsv } from './csv.js'
 import { DryRunExecutor } from './dry-run.js'
 import { type CycleResult, createEngine, type Decision } from './engine.js'
+import { type ExchangeRules, exchangeRulesOf } from './exchange.js'
 import type { Strategy, StrategyInput } from './schema.js'
 
 /** Where a backtest's candles come from. */
@@ -46,13 +46,19 @@ export interface BacktestOptions {
   readonly candles: CandleSource
   /** The strategy, e.g. `sevenRules()`. */
   readonly rules: Strategy | StrategyInput
-  /** Starting quote balance (KRW). */
+  /** Starting balance, in the quote currency of the candles' markets. */
   readonly initialBalance: DecimalInput
-  /** Fee rate per fill. Default `0.0005` (0.05 %). */
+  /**
+   * The exchange whose rules the paper account follows (any `ExchangeAdapter`: tick grid, taker
+   * fee, minimum order, volume decimals; its symbol rules read CSV symbols). The three options
+   * below override single rules. Default: the first exchange Backbone supported.
+   */
+  readonly exchange?: ExchangeRules
+  /** Fee rate per fill. Default the exchange's taker fee. */
   readonly fee?: DecimalInput
-  /** Tick size for a price. Default: Upbit's KRW table. */
+  /** Tick size for a price. Default the exchange's tick grid. */
   readonly tickSize?: (price: Decimal) => Decimal
-  /** Minimum order total. Default 5,000. */
+  /** Minimum order total. Default the exchange's minimum. */
   readonly minOrderTotal?: DecimalInput
   /** The first `warmUp` candles of each symbol only warm the indicators up (no trading). Default 0. */
   readonly warmUp?: number
@@ -160,7 +166,7 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<Candle> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value
 }
 
-async function* candlesOf(source: CandleSource): AsyncGenerator<Candle> {
+async function* candlesOf(source: CandleSource, exchange: ExchangeRules | undefined): AsyncGenerator<Candle> {
   if (source === null || typeof source !== 'object')
     throw invalid(
       'candles',
@@ -185,6 +191,7 @@ async function* candlesOf(source: CandleSource): AsyncGenerator<Candle> {
     const options = {
       ...(source.symbol ? { symbol: source.symbol } : {}),
       ...(source.interval ? { interval: source.interval } : {}),
+      ...(exchange ? { exchange } : {}),
     }
     yield* parseCandlesCsv(text, options)
     return
@@ -227,7 +234,7 @@ function candleLength(candle: Candle): number {
  * import { backtest, reportToCsv, sevenRules } from '@bb/rules'
  * declare const candles: Candle[] // e.g. from backbone.getCandles(…) or parseCandlesCsv(…)
  * const report = await backtest({
- *   candles: { file: 'krw-btc-1m.csv', symbol: 'KRW-BTC', interval: '1m' },
+ *   candles: { file: 'btc-usdt-1m.csv', symbol: 'BTC/USDT', interval: '1m' },
  *   rules: sevenRules(),
  *   initialBalance: 10_000_000,
  * })
@@ -251,14 +258,18 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
   if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal))
     throw invalid('signal', `"signal" must be an AbortSignal (got ${describeValue(opts.signal)}).`)
   if (opts.rules === undefined) throw invalid('rules', '"rules" is required, e.g. sevenRules().')
-  const iterator = candlesOf(opts.candles)[Symbol.asyncIterator]()
+  const exchange = opts.exchange === undefined ? undefined : exchangeRulesOf(opts.exchange)
+  const iterator = candlesOf(opts.candles, exchange)[Symbol.asyncIterator]()
   let next = await iterator.next()
   if (next.done) throw invalid('candles', '"candles" is empty: a backtest needs at least one candle.')
   if (next.value === null || typeof next.value !== 'object' || typeof next.value.symbol !== 'string')
     throw invalid('candles', `"candles" must hold candles (got ${describeValue(next.value)} first).`)
-  // The paper account holds the initial balance in the quote currency of the first market.
-  const quote = next.done ? 'KRW' : parseSymbol(next.value.symbol).quote
+  // The paper account holds the initial balance in the quote currency of the first market (every
+  // candle names its base and quote: no symbol parsing, whatever the exchange's symbol form).
+  const quote = next.value.quote
+  const bases = new Map<string, string>()
   const paper = new DryRunExecutor({
+    ...(exchange ? { exchange } : {}),
     balances: { [quote]: initialBalance },
     ...(opts.fee !== undefined ? { feeRate: opts.fee } : {}),
     ...(opts.tickSize ? { tickSize: opts.tickSize } : {}),
@@ -325,7 +336,8 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
         message: `Candles of ${candle.symbol} must be oldest first without duplicates (${candle.timestamp} after ${previousOpen}).`,
       })
     lastOpen.set(candle.symbol, candle.timestamp)
-    if (parseSymbol(candle.symbol).quote !== quote)
+    bases.set(candle.symbol, candle.base)
+    if (candle.quote !== quote)
       throw new DataValidationError({
         path: candle.symbol,
         message: `All markets of a backtest must share one quote currency (${quote}); got ${candle.symbol}.`,
@@ -355,7 +367,7 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
     endTime = candle.timestamp + length
     count++
     if (count % 1000 === 0) opts.onProgress?.(count)
-    const equity = equityOf(paper, quote, lastClose)
+    const equity = equityOf(paper, quote, lastClose, bases)
     if (equity.greaterThan(peak)) peak = equity
     const drawdown = peak.minus(equity)
     if (drawdown.greaterThan(maxDrawdown)) {
@@ -368,7 +380,7 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
   const finalBalance = paper.balance(quote)
   const openPositions: OpenPosition[] = []
   for (const [symbol, close] of lastClose) {
-    const quantity = paper.balance(parseSymbol(symbol).base)
+    const quantity = paper.balance(bases.get(symbol) ?? symbol)
     if (!quantity.isZero()) openPositions.push({ symbol, quantity, value: quantity.times(close) })
   }
   const finalEquity = openPositions.reduce((sum, p) => sum.plus(p.value), finalBalance)
@@ -400,10 +412,15 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
   }
 }
 
-function equityOf(paper: DryRunExecutor, quote: string, closes: ReadonlyMap<string, Decimal>): Decimal {
+function equityOf(
+  paper: DryRunExecutor,
+  quote: string,
+  closes: ReadonlyMap<string, Decimal>,
+  bases: ReadonlyMap<string, string>,
+): Decimal {
   let equity = paper.balance(quote)
   for (const [symbol, close] of closes) {
-    const held = paper.balance(parseSymbol(symbol).base)
+    const held = paper.balance(bases.get(symbol) ?? symbol)
     if (!held.isZero()) equity = equity.plus(held.times(close))
   }
   return equity

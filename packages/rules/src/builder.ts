@@ -191,7 +191,7 @@ export interface CapitalAtRisk {
 
 /** Options of {@link maxCapitalAtRisk}. */
 export interface CapitalAtRiskOptions {
-  /** The available quote balance (KRW): sizes `quote_percent` buys and caps the total. */
+  /** The available quote balance (in the quote currency): sizes `quote_percent` buys and caps the total. */
   readonly quoteBalance?: DecimalInput
   /** How many symbols run the strategy at once. @default 1 */
   readonly symbols?: number

@@ -1,16 +1,26 @@
 import { DataValidationError } from '@bb/errors'
-import { type Candle, type CandleInterval, parseCandle, parseCandleInterval, parseSymbol } from '@bb/models'
+import { type Candle, type CandleInterval, parseCandle, parseCandleInterval } from '@bb/models'
+import { parse } from 'csv-parse/sync'
 import { describeValue, invalid, optionsBag } from './check.js'
+import { type ExchangeRules, exchangeRulesOf, splitMarket } from './exchange.js'
 
 /** Options of {@link parseCandlesCsv}. */
 export interface ParseCandlesCsvOptions {
-  /** The market, when the CSV has no `symbol` column. */
+  /** The market, when the CSV has no `symbol` column: a native id or a unified `BASE/QUOTE` symbol. */
   readonly symbol?: string
   /** The interval, when the CSV has no `interval` column. */
   readonly interval?: CandleInterval
+  /**
+   * The exchange the candles come from (any `ExchangeAdapter`): its id stamps every candle and
+   * its symbol rules split native ids into base and quote. Default: the first exchange Backbone
+   * supported.
+   */
+  readonly exchange?: ExchangeRules
+  /** The field delimiter. Default `,`. */
+  readonly delimiter?: string
 }
 
-// Accepted header names (case-insensitive), including Upbit's REST candle fields.
+// Accepted header names (case-insensitive), including common exchange REST candle field names.
 const COLUMNS: Readonly<Record<string, readonly string[]>> = {
   timestamp: ['timestamp', 'time', 'date', 'open_time', 'candle_date_time_utc'],
   open: ['open', 'opening_price'],
@@ -23,35 +33,13 @@ const COLUMNS: Readonly<Record<string, readonly string[]>> = {
   interval: ['interval', 'unit'],
 }
 
-function splitLine(line: string): string[] {
-  const cells: string[] = []
-  let cell = ''
-  let quoted = false
-  for (let i = 0; i < line.length; i++) {
-    const char = line[i]!
-    if (quoted) {
-      if (char === '"' && line[i + 1] === '"') {
-        cell += '"'
-        i++
-      } else if (char === '"') quoted = false
-      else cell += char
-    } else if (char === '"') quoted = true
-    else if (char === ',') {
-      cells.push(cell.trim())
-      cell = ''
-    } else cell += char
-  }
-  cells.push(cell.trim())
-  return cells
-}
-
 function parseTime(text: string, line: number): number {
   if (/^\d+$/.test(text)) {
     const value = Number(text)
     // Seconds or milliseconds since the epoch.
     return value < 1e11 ? value * 1000 : value
   }
-  // ISO text without an offset is UTC (Upbit's candle_date_time_utc).
+  // ISO text without an offset is UTC (as `candle_date_time_utc` style fields are).
   const iso = /[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`
   const value = Date.parse(iso)
   if (Number.isNaN(value))
@@ -64,18 +52,19 @@ function parseTime(text: string, line: number): number {
 }
 
 /**
- * Reads candles from CSV text with a header row: `timestamp` (ms, seconds or ISO-8601 UTC),
- * `open`, `high`, `low`, `close`, `volume`, optionally `quote_volume`, `symbol` and `interval`
- * (Upbit's REST field names such as `trade_price` or `candle_date_time_utc` work too). Prices stay
- * exact (Decimal). Rows are returned oldest first. A bad row throws `DataValidationError` naming
- * the line and the field.
+ * Reads candles from CSV text (RFC 4180, with `csv-parse`: quoted fields may hold delimiters,
+ * quotes and newlines; a byte-order mark is skipped) with a header row: `timestamp` (ms, seconds
+ * or ISO-8601 UTC), `open`, `high`, `low`, `close`, `volume`, optionally `quote_volume`, `symbol`
+ * and `interval` (REST field names such as `trade_price` or `candle_date_time_utc` work too).
+ * Prices stay exact (Decimal). Rows are returned oldest first. A bad row throws
+ * `DataValidationError` naming the line and the field.
  *
  * @example
  * ```ts
  * import { parseCandlesCsv } from '@bb/rules'
  * const candles = parseCandlesCsv(
  *   'timestamp,open,high,low,close,volume\n1735689600000,100,110,95,105,12.5\n',
- *   { symbol: 'KRW-BTC', interval: '1m' },
+ *   { symbol: 'BTC/USDT', interval: '1m' },
  * )
  * candles[0]?.close.toString() // '105'
  * ```
@@ -83,10 +72,12 @@ function parseTime(text: string, line: number): number {
 export function parseCandlesCsv(text: string, options: ParseCandlesCsvOptions = {}): Candle[] {
   if (typeof text !== 'string') throw invalid('text', `The CSV must be text (got ${describeValue(text)}).`)
   const opts = optionsBag(options, 'options') ?? {}
-  const lines = text.split(/\r?\n/)
-  const headerIndex = lines.findIndex((line) => line.trim() !== '')
-  if (headerIndex < 0) throw invalid('text', 'The CSV is empty: it needs a header row and candles.')
-  const header = splitLine(lines[headerIndex]!).map((name) => name.toLowerCase())
+  const exchange = exchangeRulesOf(opts.exchange)
+  if (opts.delimiter !== undefined && (typeof opts.delimiter !== 'string' || opts.delimiter.length !== 1))
+    throw invalid('delimiter', `"delimiter" must be one character (got ${describeValue(opts.delimiter)}).`)
+  const rows = readRows(text, opts.delimiter ?? ',')
+  if (rows.length === 0) throw invalid('text', 'The CSV is empty: it needs a header row and candles.')
+  const header = rows[0]!.cells.map((name) => name.toLowerCase())
   const column = (field: string): number => header.findIndex((name) => COLUMNS[field]!.includes(name))
   const at = Object.fromEntries(Object.keys(COLUMNS).map((field) => [field, column(field)])) as Record<
     string,
@@ -110,20 +101,28 @@ export function parseCandlesCsv(text: string, options: ParseCandlesCsvOptions = 
       expected: 'an "interval" column or the interval option',
     })
   const candles: Candle[] = []
-  for (let i = headerIndex + 1; i < lines.length; i++) {
-    const raw = lines[i]!
-    if (raw.trim() === '') continue
-    const cells = splitLine(raw)
+  for (const { cells, line } of rows.slice(1)) {
     const cell = (field: string): string | undefined => (at[field]! >= 0 ? cells[at[field]!] : undefined)
     const symbol = cell('symbol') || opts.symbol!
-    const { quote, base } = parseSymbol(symbol)
-    const timestamp = parseTime(cell('timestamp') ?? '', i + 1)
+    let parts: { base: string; quote: string }
+    try {
+      parts = splitMarket(exchange, symbol)
+    } catch (error) {
+      throw new DataValidationError({
+        path: `line ${line}.symbol`,
+        expected: `a market of ${exchange.id} (${exchange.symbols.format}) or BASE/QUOTE`,
+        received: symbol,
+        cause: error,
+      })
+    }
+    const { quote, base } = parts
+    const timestamp = parseTime(cell('timestamp') ?? '', line)
     const close = cell('close')
     const volume = cell('volume') || '0'
     try {
       candles.push(
         parseCandle({
-          exchange: 'upbit',
+          exchange: exchange.id,
           symbol,
           base,
           quote,
@@ -142,14 +141,41 @@ export function parseCandlesCsv(text: string, options: ParseCandlesCsvOptions = 
     } catch (error) {
       if (DataValidationError.isInstance(error))
         throw new DataValidationError({
-          path: `line ${i + 1}.${error.path}`,
-          message: `Invalid candle on CSV line ${i + 1}: ${error.shortMessage}`,
+          path: `line ${line}.${error.path}`,
+          message: `Invalid candle on CSV line ${line}: ${error.shortMessage}`,
           cause: error,
         })
       throw error
     }
   }
   return candles.sort((a, b) => a.timestamp - b.timestamp)
+}
+
+/** The non-empty records of a CSV text, with the line each starts on (1-based). */
+function readRows(text: string, delimiter: string): { cells: string[]; line: number }[] {
+  try {
+    const records = parse(text, {
+      bom: true,
+      delimiter,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      skip_records_with_empty_values: true,
+      trim: true,
+    }) as unknown as { record: string[]; info: { lines: number } }[]
+    // `info.lines` is the line a record ends on; quoted newlines inside it moved it down.
+    return records.map(({ record, info }) => ({
+      cells: record,
+      line: info.lines - record.reduce((n, cell) => n + (cell.match(/\r\n|\n|\r/g)?.length ?? 0), 0),
+    }))
+  } catch (error) {
+    const line = (error as { lines?: number }).lines
+    throw new DataValidationError({
+      path: line === undefined ? 'csv' : `line ${line}`,
+      message: `The CSV cannot be read${line === undefined ? '' : ` at line ${line}`}: ${(error as Error).message}`,
+      cause: error,
+    })
+  }
 }
 
 /** Escapes one CSV cell. @internal */

@@ -5,26 +5,33 @@ import {
   PermissionError,
   toBackboneError,
 } from '@bb/errors'
-import { Decimal, type DecimalInput, parseSymbol } from '@bb/models'
+import { Decimal, type DecimalInput } from '@bb/models'
 import { callback, decimalIn, describeValue, integerIn, invalid, optionsBag } from './check.js'
+import { type ExchangeRules, exchangeRulesOf, splitMarket } from './exchange.js'
 import type { ExecutedFill, Executor, OrderIntent, OrderOutcome } from './executor.js'
 import type { CreateOrderParams, OrderGateway } from './gateway.js'
-import { krwTickSize, UPBIT_KRW_FEE_RATE, UPBIT_KRW_MIN_ORDER } from './market.js'
 
 /** Options of {@link DryRunExecutor}. */
 export interface DryRunExecutorOptions {
-  /** Starting balances by currency, e.g. `{ KRW: '10000000' }`. Default: 10,000,000 KRW. */
+  /**
+   * The exchange whose rules the paper account follows: an `ExchangeAdapter` (its symbol rules
+   * split markets; its market rules give the tick grid, taker fee, minimum order and volume
+   * decimals of each market). The options below override single rules. Without it, the rules of
+   * the first exchange Backbone supported (its main market's 0.05 % fee, 5,000 minimum, tick table).
+   */
+  readonly exchange?: ExchangeRules
+  /** Starting balances by currency. Default: 10,000,000 of the exchange's `market.defaultQuote`. */
   readonly balances?: Readonly<Record<string, DecimalInput>>
-  /** Fee rate charged on every fill's funds. Default `0.0005` (0.05 %, Upbit KRW). */
+  /** Fee rate charged on every fill's funds. Default the exchange's taker fee of the market. */
   readonly feeRate?: DecimalInput
-  /** Minimum order total in the quote currency. Default 5,000 (Upbit KRW). */
+  /** Minimum order total in the quote currency. Default the exchange's minimum of the market. */
   readonly minOrderTotal?: DecimalInput
-  /** Tick size for a price. Default {@link krwTickSize} (Upbit's KRW table). */
+  /** Tick size for a price. Default the exchange's tick grid of the market. */
   readonly tickSize?: (price: Decimal) => Decimal
-  /** Decimal places of base volumes (Upbit: 8). Default 8. */
+  /** Decimal places of base volumes. Default the exchange's volume decimals of the market. */
   readonly volumeDecimals?: number
   /**
-   * Checks every order with the gateway's `testOrder` (Upbit `POST /orders/test`) before the
+   * Checks every order with the gateway's `testOrder` (the exchange's order-test endpoint) before the
    * paper fill; a refusal becomes a `rejected` outcome. Nothing is ever created on the exchange.
    */
   readonly testOrders?: Pick<OrderGateway, 'testOrder'>
@@ -32,7 +39,7 @@ export interface DryRunExecutorOptions {
 
 /** One balance of the paper account. */
 export interface PaperBalance {
-  /** The currency, e.g. `KRW`. */
+  /** The currency, e.g. `USDT`. */
   readonly currency: string
   /** Available. */
   readonly free: Decimal
@@ -44,36 +51,39 @@ interface Pending {
 }
 
 /**
- * Paper trading, the default executor. Market buys spend a quote total (rounded down to the whole
- * won for percent sizes) at the best ask, market sells sell a volume at the best bid — the price the
+ * Paper trading, the default executor, with the rules of an exchange (the `exchange` option: any
+ * adapter). Market buys spend a quote total (rounded down to a whole unit for percent sizes) at the best ask, market sells sell a volume at the best bid — the price the
  * engine saw, moved onto the tick grid against you (buys up, sells down) — or, for `next-price`
- * intents, at the next price observed (a backtest's next candle open). Every fill pays the fee
- * (0.05 %) on its funds; orders under the 5,000 KRW minimum and orders the balance cannot cover are
- * rejected with `InvalidOrderError` / `InsufficientFundsError`. Accounting is exact: volumes are
- * truncated to 8 decimals, `funds = volume × price`, a buy debits `funds + fee`, a sell credits
+ * intents, at the next price observed (a backtest's next candle open). Every fill pays the
+ * exchange's taker fee on its funds; orders under the exchange's minimum and orders the balance
+ * cannot cover are rejected with `InvalidOrderError` / `InsufficientFundsError`. Accounting is
+ * exact: volumes are truncated to the exchange's volume decimals, `funds = volume × price`, a buy debits `funds + fee`, a sell credits
  * `funds − fee`, all in Decimal.
  *
  * @example
  * ```ts
+ * import type { ExchangeAdapter } from '@bb/exchange-adapter'
  * import { Decimal } from '@bb/models'
  * import { DryRunExecutor } from '@bb/rules'
- * const paper = new DryRunExecutor({ balances: { KRW: '1000000' } })
+ * declare const exchange: ExchangeAdapter // from an exchange package
+ * const paper = new DryRunExecutor({ exchange, balances: { USDT: '10000' } })
  * const outcome = await paper.submit({
- *   id: 'o1', decisionId: 1, ruleId: 'manual', symbol: 'KRW-BTC', side: 'buy',
- *   amount: { kind: 'quote', value: new Decimal(100_000) },
- *   price: new Decimal(100_000_000), timestamp: Date.now(), fill: 'at-price',
+ *   id: 'o1', decisionId: 1, ruleId: 'manual', symbol: 'BTC/USDT', side: 'buy',
+ *   amount: { kind: 'quote', value: new Decimal(100) },
+ *   price: new Decimal(64_000), timestamp: Date.now(), fill: 'at-price',
  * })
- * paper.balance('KRW').toString() // '899950' (100,000 spent + 50 fee)
+ * paper.balance('USDT') // 10,000 − 100 − the exchange's fee on 100
  * ```
  */
 export class DryRunExecutor implements Executor {
   /** Always `dry-run`. */
   readonly mode = 'dry-run' as const
   private readonly balances = new Map<string, Decimal>()
-  private readonly feeRate: Decimal
-  private readonly minOrderTotal: Decimal
-  private readonly tickSize: (price: Decimal) => Decimal
-  private readonly volumeDecimals: number
+  private readonly exchange: ExchangeRules
+  private readonly fixedFee: Decimal | undefined
+  private readonly fixedMin: Decimal | undefined
+  private readonly fixedTick: ((price: Decimal) => Decimal) | undefined
+  private readonly fixedDecimals: number | undefined
   private readonly gateway: Pick<OrderGateway, 'testOrder'> | undefined
   private readonly pending: Pending[] = []
   private readonly fillLog: ExecutedFill[] = []
@@ -84,20 +94,22 @@ export class DryRunExecutor implements Executor {
   /** @param options - balances, fee, minimum, tick grid, optional test-order check. */
   constructor(options: DryRunExecutorOptions = {}) {
     const opts = optionsBag(options, 'options') ?? {}
-    const balances = optionsBag(opts.balances, 'balances') ?? { KRW: 10_000_000 }
+    this.exchange = exchangeRulesOf(opts.exchange)
+    const balances = optionsBag(opts.balances, 'balances') ?? {
+      [this.exchange.market.defaultQuote]: 10_000_000,
+    }
     for (const [currency, amount] of Object.entries(balances)) {
       if (!/^[A-Za-z0-9]{1,16}$/.test(currency))
         throw invalid(
           'balances',
-          `A balance needs a currency code such as KRW (got ${describeValue(currency)}).`,
+          `A balance needs a currency code such as USDT (got ${describeValue(currency)}).`,
         )
       this.balances.set(currency.toUpperCase(), decimalIn(amount, `balances.${currency}`, { min: 0 })!)
     }
-    this.feeRate = decimalIn(opts.feeRate, 'feeRate', { min: 0, below: 1 }) ?? new Decimal(UPBIT_KRW_FEE_RATE)
-    this.minOrderTotal =
-      decimalIn(opts.minOrderTotal, 'minOrderTotal', { min: 0 }) ?? new Decimal(UPBIT_KRW_MIN_ORDER)
-    this.tickSize = callback(opts.tickSize, 'tickSize') ?? krwTickSize
-    this.volumeDecimals = integerIn(opts.volumeDecimals, 'volumeDecimals', 0, 18) ?? 8
+    this.fixedFee = decimalIn(opts.feeRate, 'feeRate', { min: 0, below: 1 })
+    this.fixedMin = decimalIn(opts.minOrderTotal, 'minOrderTotal', { min: 0 })
+    this.fixedTick = callback(opts.tickSize, 'tickSize')
+    this.fixedDecimals = integerIn(opts.volumeDecimals, 'volumeDecimals', 0, 18)
     if (
       opts.testOrders !== undefined &&
       typeof optionsBag(opts.testOrders, 'testOrders')?.testOrder !== 'function'
@@ -205,7 +217,7 @@ export class DryRunExecutor implements Executor {
       symbol: intent.symbol,
       side: 'buy',
       type: 'price',
-      price: this.buyTotal(intent, parseSymbol(intent.symbol).quote),
+      price: this.buyTotal(intent, splitMarket(this.exchange, intent.symbol).quote),
       clientOrderId: intent.id,
     }
   }
@@ -218,22 +230,25 @@ export class DryRunExecutor implements Executor {
   }
 
   private execute(intent: OrderIntent, referencePrice: Decimal, timestamp: number): OrderOutcome {
-    const { quote, base } = parseSymbol(intent.symbol)
+    const { quote, base, native: symbol } = splitMarket(this.exchange, intent.symbol)
+    const minOrderTotal = this.fixedMin ?? this.exchange.market.minOrderTotal(symbol)
+    const feeRate = this.fixedFee ?? this.exchange.market.fees(symbol).taker
+    const volumeDecimals = this.fixedDecimals ?? this.exchange.market.volumeDecimals(symbol)
     if (intent.side === 'buy') {
       const total = this.buyTotal(intent, quote)
-      if (total.lessThan(this.minOrderTotal))
+      if (total.lessThan(minOrderTotal))
         return reject(
           intent,
           new InvalidOrderError({
-            message: `The buy total ${total.toString()} ${quote} is below the minimum order of ${this.minOrderTotal.toString()} ${quote}.`,
+            message: `The buy total ${total.toString()} ${quote} is below the minimum order of ${minOrderTotal.toString()} ${quote}.`,
             exchangeCode: 'under_min_total_bid',
             channel: 'rules',
           }),
         )
-      const price = this.onGrid(referencePrice, Decimal.ROUND_CEIL)
-      const volume = total.dividedBy(price).toDecimalPlaces(this.volumeDecimals, Decimal.ROUND_FLOOR)
+      const price = this.onGrid(symbol, referencePrice, Decimal.ROUND_CEIL)
+      const volume = total.dividedBy(price).toDecimalPlaces(volumeDecimals, Decimal.ROUND_FLOOR)
       const funds = volume.times(price)
-      const fee = funds.times(this.feeRate)
+      const fee = funds.times(feeRate)
       const available = this.balance(quote)
       if (funds.plus(fee).greaterThan(available))
         return reject(
@@ -255,7 +270,7 @@ export class DryRunExecutor implements Executor {
       return this.record(intent, { price, volume, funds, fee, timestamp })
     }
     const held = this.balance(base)
-    const wanted = (intent.volume ?? held).toDecimalPlaces(this.volumeDecimals, Decimal.ROUND_FLOOR)
+    const wanted = (intent.volume ?? held).toDecimalPlaces(volumeDecimals, Decimal.ROUND_FLOOR)
     const volume = Decimal.min(wanted, held)
     if (volume.isZero() || volume.isNegative())
       return reject(
@@ -267,25 +282,29 @@ export class DryRunExecutor implements Executor {
           channel: 'rules',
         }),
       )
-    const price = this.onGrid(referencePrice, Decimal.ROUND_FLOOR)
+    const price = this.onGrid(symbol, referencePrice, Decimal.ROUND_FLOOR)
     const funds = volume.times(price)
-    if (funds.lessThan(this.minOrderTotal))
+    if (funds.lessThan(minOrderTotal))
       return reject(
         intent,
         new InvalidOrderError({
-          message: `The sell total ${funds.toString()} ${quote} is below the minimum order of ${this.minOrderTotal.toString()} ${quote}.`,
+          message: `The sell total ${funds.toString()} ${quote} is below the minimum order of ${minOrderTotal.toString()} ${quote}.`,
           exchangeCode: 'under_min_total_ask',
           channel: 'rules',
         }),
       )
-    const fee = funds.times(this.feeRate)
+    const fee = funds.times(feeRate)
     this.balances.set(base, held.minus(volume))
     this.balances.set(quote, this.balance(quote).plus(funds).minus(fee))
     return this.record(intent, { price, volume, funds, fee, timestamp })
   }
 
-  private onGrid(price: Decimal, rounding: typeof Decimal.ROUND_CEIL | typeof Decimal.ROUND_FLOOR): Decimal {
-    const tick = this.tickSize(price)
+  private onGrid(
+    symbol: string,
+    price: Decimal,
+    rounding: typeof Decimal.ROUND_CEIL | typeof Decimal.ROUND_FLOOR,
+  ): Decimal {
+    const tick = this.fixedTick ? this.fixedTick(price) : this.exchange.market.tickSize(symbol, price)
     return price.dividedBy(tick).toDecimalPlaces(0, rounding).times(tick)
   }
 

@@ -8,16 +8,16 @@ export type OrderAmount =
 
 /**
  * An order the engine asks an executor to place: always a market order (buy by quote total,
- * Upbit `ord_type=price`; sell by volume, `ord_type=market`).
+ * order type `price`; sell by volume, order type `market`).
  */
 export interface OrderIntent {
-  /** Client order id, unique per engine run (Upbit `identifier`). */
+  /** Client order id, unique per engine run (sent as the exchange's client order id). */
   readonly id: string
   /** The decision that produced the order. */
   readonly decisionId: number
   /** The rule that fired (`emergency-stop` for the emergency stop). */
   readonly ruleId: string
-  /** The market, e.g. `KRW-BTC`. */
+  /** The market: the exchange's native id or a unified `BASE/QUOTE` symbol. */
   readonly symbol: string
   /** Buy or sell. */
   readonly side: 'buy' | 'sell'

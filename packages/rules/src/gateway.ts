@@ -1,34 +1,9 @@
-import type { Balance, Decimal, Order, OrderType, TimeInForce } from '@bb/models'
+import type { CreateOrderParams, OrderRef } from '@bb/exchange-adapter'
+import type { Balance, Order } from '@bb/models'
 
-/**
- * The parameters of a new order, with Upbit's semantics (UPBIT.md §6.3):
- *
- * | type | side | volume | price |
- * |---|---|---|---|
- * | `limit` | buy/sell | required | unit price |
- * | `price` | buy only | — | total to spend (market buy) |
- * | `market` | sell only | required | — (market sell) |
- * | `best` | buy: — / sell: required | buy: total / sell: — | `timeInForce` `ioc`/`fok` required |
- */
-export interface CreateOrderParams {
-  /** The market, e.g. `KRW-BTC`. */
-  readonly symbol: string
-  /** `buy` (Upbit `bid`) or `sell` (`ask`). */
-  readonly side: 'buy' | 'sell'
-  /** Upbit `ord_type`. */
-  readonly type: OrderType
-  /** Base quantity, for `limit`, `market` and `best` sells. */
-  readonly volume?: Decimal
-  /** Unit price for `limit`; the total to spend for `price` and `best` buys. */
-  readonly price?: Decimal
-  /** Time in force (`best` requires `ioc` or `fok`). */
-  readonly timeInForce?: TimeInForce
-  /** Client id (Upbit `identifier`, ≤ 64 characters, unique per account forever). */
-  readonly clientOrderId?: string
-}
-
-/** Identifies one order: by the exchange's id (uuid) or by the client id. */
-export type OrderRef = { readonly id: string } | { readonly clientOrderId: string }
+// The order parameters and order reference are the adapter contract's own (one shape for the
+// REST client, the adapters and the executors).
+export type { CreateOrderParams, OrderRef } from '@bb/exchange-adapter'
 
 /** Options every gateway call accepts. */
 export interface GatewayCallOptions {
@@ -38,31 +13,32 @@ export interface GatewayCallOptions {
 
 /**
  * The private order API the {@link LiveExecutor} (and, for `testOrder`, the
- * {@link DryRunExecutor}) needs, shaped after Upbit's exchange REST (UPBIT.md §6). `@bb/rules`
+ * {@link DryRunExecutor}) needs: create, test, cancel and look up orders, read balances. `@bb/rules`
  * does not depend on `@bb/rest`: the REST client satisfies this interface, and a test or an app can
  * pass any object that does. Methods throw `@bb/errors` classes (`InsufficientFundsError`,
  * `InvalidOrderError`, `AuthenticationError`, `PermissionError`, `OrderNotFoundError`…).
  *
  * @example
  * ```ts
- * import type { OrderGateway } from '@bb/rules'
- * import { upbit } from '@bb/exchange-adapter'
+ * import type { ExchangeAdapter } from '@bb/exchange-adapter'
  * import { createRestClient } from '@bb/rest'
- * const credentials = { accessKey: process.env.UPBIT_ACCESS_KEY ?? '', secretKey: process.env.UPBIT_SECRET_KEY ?? '' }
- * const gateway: OrderGateway = createRestClient({ adapter: upbit, credentials })
+ * import type { OrderGateway } from '@bb/rules'
+ * declare const adapter: ExchangeAdapter // from an exchange package
+ * const credentials = { accessKey: process.env.ACCESS_KEY ?? '', secretKey: process.env.SECRET_KEY ?? '' }
+ * const gateway: OrderGateway = createRestClient({ adapter, credentials })
  * ```
  */
 export interface OrderGateway {
   /** True when credentials with trade permission are configured (the live executor refuses to start otherwise). */
   hasCredentials(): boolean
-  /** `POST /orders`: places an order; resolves with the order as accepted. */
+  /** Places an order; resolves with the order as accepted. */
   createOrder(params: CreateOrderParams, options?: GatewayCallOptions): Promise<Order>
-  /** `POST /orders/test`: validates an order without creating it; same answer shape as `createOrder`. */
+  /** Validates an order without creating it; same answer shape as `createOrder`. */
   testOrder(params: CreateOrderParams, options?: GatewayCallOptions): Promise<Order>
-  /** `DELETE /order`: cancels an order; resolves with the order as accepted (the cancel is asynchronous). */
+  /** Cancels an order; resolves with the order as accepted (the cancel may be asynchronous). */
   cancelOrder(ref: OrderRef, options?: GatewayCallOptions): Promise<Order>
-  /** `GET /order`: one order, with its fills. */
+  /** One order, with its fills. */
   getOrder(ref: OrderRef, options?: GatewayCallOptions): Promise<Order>
-  /** `GET /accounts`: every balance of the account. */
+  /** Every balance of the account. */
   getBalances(options?: GatewayCallOptions): Promise<readonly Balance[]>
 }

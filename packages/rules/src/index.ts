@@ -49,22 +49,17 @@ export {
   type SymbolInspection,
   type SymbolSnapshot,
 } from './engine.js'
+export type { ExchangeRules } from './exchange.js'
 export type { ExecutedFill, Executor, OrderAmount, OrderIntent, OrderOutcome } from './executor.js'
 export type { CreateOrderParams, GatewayCallOptions, OrderGateway, OrderRef } from './gateway.js'
 export { CandleAggregator, Ema, RollingWindow, Rsi, Sma } from './indicators.js'
+export { roundToTick, type TickRounding } from './legacy-defaults.js'
 export {
   LiveExecutor,
   type LiveExecutorOptions,
   liveConfirmationPhrase,
   MAX_CAPITAL_AT_RISK,
 } from './live.js'
-export {
-  krwTickSize,
-  roundToTick,
-  type TickRounding,
-  UPBIT_KRW_FEE_RATE,
-  UPBIT_KRW_MIN_ORDER,
-} from './market.js'
 export {
   PYRAMIDING_BLOCKED_FLAG,
   PYRAMIDING_PAUSED_FLAG,

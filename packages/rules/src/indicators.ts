@@ -3,7 +3,7 @@ import { createCandleAggregator, type CandleAggregator as SharedAggregator } fro
 import { describeValue, finiteNumber, integerIn, invalid } from './check.js'
 
 // Indicator math runs on plain `number`s: RSI, averages and window extremes are ratios and
-// thresholds, not money, and a double carries ~15 significant digits — more than any Upbit price
+// thresholds, not money, and a double carries ~15 significant digits — more than any exchange price
 // has. This keeps a tick of 8 rules × 100 symbols far below a millisecond (see the README's
 // benchmark). Money (order totals, fills, balances) never goes through these classes: it is Decimal.
 
@@ -289,7 +289,7 @@ export class RollingWindow {
 /**
  * Builds candles of one interval from trades: OHLC from trade prices, volume and quote volume
  * summed exactly (Decimal). A candle closes when the first trade of a later interval arrives (or
- * on {@link CandleAggregator.flush}); intervals without trades produce no candle, as on Upbit.
+ * on {@link CandleAggregator.flush}); intervals without trades produce no candle, as exchanges do.
  *
  * @example
  * ```ts

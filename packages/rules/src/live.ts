@@ -9,10 +9,12 @@ import {
   TimeoutError,
   toBackboneError,
 } from '@bb/errors'
-import { Decimal, type DecimalInput, type Order, parseSymbol, toDecimal } from '@bb/models'
+import { Decimal, type DecimalInput, type Order, toDecimal } from '@bb/models'
 import { describeValue } from './check.js'
+import { type ExchangeRules, exchangeRulesOf, splitMarket } from './exchange.js'
 import type { ExecutedFill, Executor, OrderIntent, OrderOutcome } from './executor.js'
 import type { CreateOrderParams, OrderGateway } from './gateway.js'
+import { LEGACY_EXCHANGE_RULES } from './legacy-defaults.js'
 
 /** Options of {@link LiveExecutor}. Both confirmations are required, and they are separate on purpose. */
 export interface LiveExecutorOptions {
@@ -21,18 +23,24 @@ export interface LiveExecutorOptions {
   /** Confirmation 1: real orders. Must be the literal `true`. */
   readonly live: true
   /**
-   * The maximum quote (KRW) the executor may have deployed at once: buys that would push the
+   * The maximum quote amount the executor may have deployed at once: buys that would push the
    * open cost above it are refused. For the seven rules: entry + every possible add. A finite
    * amount above 0 and at most {@link MAX_CAPITAL_AT_RISK}; frozen once the executor is created.
    */
   readonly maxCapitalAtRisk: DecimalInput
   /**
    * Confirmation 2: must be exactly `liveConfirmationPhrase(maxCapitalAtRisk)`, e.g.
-   * `"I accept real orders risking up to 1,000,000 KRW"`, so the person starting it names the
+   * `"I accept real orders risking up to 1,000,000 USDT"`, so the person starting it names the
    * capital at risk.
    */
   readonly confirmation: string
-  /** Quote currency of the capital limit. Default `KRW`. */
+  /**
+   * The exchange the gateway trades on (any `ExchangeAdapter`): its symbol rules split markets,
+   * its `market.defaultQuote` is the default {@link LiveExecutorOptions.quote}, and buy totals are
+   * cut to its quote precision. Default: the first exchange Backbone supported.
+   */
+  readonly exchange?: ExchangeRules
+  /** Quote currency of the capital limit. Default the exchange's `market.defaultQuote`. */
   readonly quote?: string
   /** How often an order is polled until done. Default 250 ms. */
   readonly pollIntervalMs?: number
@@ -46,21 +54,24 @@ export interface LiveExecutorOptions {
 
 /**
  * The second confirmation a {@link LiveExecutor} needs: a sentence naming the maximum capital at
- * risk, grouped by thousands.
+ * risk, grouped by thousands, in a quote currency (default: the default exchange's main quote).
  *
  * @example
  * ```ts
  * import { liveConfirmationPhrase } from '@bb/rules'
- * liveConfirmationPhrase(1_000_000) // 'I accept real orders risking up to 1,000,000 KRW'
+ * liveConfirmationPhrase(1_000_000, 'USDT') // 'I accept real orders risking up to 1,000,000 USDT'
  * ```
  */
-export function liveConfirmationPhrase(maxCapitalAtRisk: DecimalInput, quote = 'KRW'): string {
+export function liveConfirmationPhrase(
+  maxCapitalAtRisk: DecimalInput,
+  quote: string = LEGACY_EXCHANGE_RULES.market.defaultQuote,
+): string {
   const amount = capitalLimit(maxCapitalAtRisk)
   if (typeof quote !== 'string' || !/^[A-Za-z0-9]{2,10}$/.test(quote))
     throw new InvalidRequestError({
       param: 'quote',
       channel: 'rules',
-      message: `"quote" must be a currency code such as KRW (got ${describeValue(quote)}).`,
+      message: `"quote" must be a currency code such as USDT (got ${describeValue(quote)}).`,
     })
   const [whole = '0', fraction] = amount.toFixed().split('.')
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')
@@ -69,7 +80,7 @@ export function liveConfirmationPhrase(maxCapitalAtRisk: DecimalInput, quote = '
 
 /**
  * The largest capital limit a {@link LiveExecutor} accepts: 10^15 (a quadrillion) quote units.
- * Anything above is a typo or an attack, not a budget (Upbit's largest single order is 10^9 KRW).
+ * Anything above is a typo or an attack, not a budget (exchanges cap a single order far below it).
  */
 export const MAX_CAPITAL_AT_RISK = '1000000000000000'
 
@@ -109,6 +120,7 @@ interface LiveConfig {
   readonly gateway: OrderGateway
   readonly cap: Decimal
   readonly quote: string
+  readonly exchange: ExchangeRules
   readonly pollIntervalMs: number
   readonly orderTimeoutMs: number
   readonly sleep: (ms: number) => Promise<void>
@@ -118,8 +130,8 @@ interface LiveConfig {
 const FINAL_STATES = new Set(['done', 'cancel', 'prevented'])
 
 /**
- * Places real market orders through an {@link OrderGateway} (Upbit semantics: buys by total with
- * `ord_type=price`, sells by volume with `ord_type=market`) and waits for each to finish.
+ * Places real market orders through an {@link OrderGateway} (buys by quote total with
+ * order type `price`, sells by volume with `market`) and waits for each to finish.
  *
  * It refuses to start — the constructor throws `PermissionError` — unless the gateway is there and
  * reports credentials, `live` is `true`, AND `confirmation` repeats {@link liveConfirmationPhrase}
@@ -204,8 +216,9 @@ export class LiveExecutor implements Executor {
           'Live trading needs `maxCapitalAtRisk`: the most quote currency the strategy may put at risk (> 0).',
       })
     const cap = capitalLimit(given.maxCapitalAtRisk)
-    const phrase = liveConfirmationPhrase(cap, given.quote ?? 'KRW')
-    const quote = (given.quote ?? 'KRW').toUpperCase()
+    const exchange = exchangeRulesOf(given.exchange)
+    const phrase = liveConfirmationPhrase(cap, given.quote ?? exchange.market.defaultQuote)
+    const quote = (given.quote ?? exchange.market.defaultQuote).toUpperCase()
     if (given.confirmation !== phrase)
       throw new PermissionError({
         channel: 'rules',
@@ -221,6 +234,7 @@ export class LiveExecutor implements Executor {
       gateway,
       cap,
       quote,
+      exchange,
       pollIntervalMs: millis(given.pollIntervalMs, 'pollIntervalMs', 250, 1, 3_600_000),
       orderTimeoutMs: millis(given.orderTimeoutMs, 'orderTimeoutMs', 30_000, 1, 86_400_000),
       sleep: given.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
@@ -261,7 +275,7 @@ export class LiveExecutor implements Executor {
       if (refusal) return rejected(intent, refusal)
       const params = await this.#params(intent)
       if (params.side === 'buy') {
-        const total = params.price ?? new Decimal(0)
+        const total = new Decimal(params.price ?? 0)
         const over = this.#overLimit(total)
         if (over) return rejected(intent, over)
         reserved = total
@@ -318,7 +332,7 @@ export class LiveExecutor implements Executor {
       })
     let quote: string
     try {
-      quote = parseSymbol(intent.symbol).quote
+      quote = splitMarket(this.#config.exchange, intent.symbol).quote
     } catch {
       return new InvalidOrderError({
         channel: 'rules',
@@ -403,7 +417,7 @@ export class LiveExecutor implements Executor {
           channel: 'rules',
           message: `A buy share of the balance must be a percentage above 0 and at most 100 (got ${describeValue(amount.value)}).`,
         })
-      const quote = parseSymbol(intent.symbol).quote
+      const quote = splitMarket(this.#config.exchange, intent.symbol).quote
       const balances = await this.#config.gateway.getBalances()
       const free = balances.find((b) => b.currency.toUpperCase() === quote)?.free ?? new Decimal(0)
       total = free.times(amount.value).dividedBy(100)
@@ -412,7 +426,7 @@ export class LiveExecutor implements Executor {
         channel: 'rules',
         message: 'A buy amount is "quote" or "quote_percent".',
       })
-    // Upbit takes KRW totals in whole won.
+    // Market-buy totals in whole quote units (the price tick of a total, as the dry run does).
     total = total.toDecimalPlaces(0, Decimal.ROUND_FLOOR)
     return { symbol: intent.symbol, side: 'buy', type: 'price', price: total, clientOrderId: intent.id }
   }

@@ -39,13 +39,13 @@ export const SevenRulesParamsSchema = z
     rsiThreshold: z.number().min(5).max(50).default(20),
     /** Rule 1: `level` fires while RSI < threshold (canonical); `crossover` when RSI rises back through it. */
     rsiMode: z.enum(['level', 'crossover']).default('level'),
-    /** Rule 1: entry size, percent of the available quote (KRW), 1–100. */
+    /** Rule 1: entry size, percent of the available quote, 1–100. */
     entryPercent: z.number().min(1).max(100).default(10),
     /** Rules 2 and 3: profit versus the reference that adds (or takes profit), 0.5–50 %. */
     pyramidTriggerPct: z.number().min(0.5).max(50).default(5),
     /** Rule 2: adds per cycle, 1–10. */
     pyramidMaxCount: z.number().int().min(1).max(10).default(3),
-    /** Rule 2: KRW per add, ≥ 5,000. */
+    /** Rule 2: quote amount per add, ≥ 5,000. */
     pyramidAmount: z.number().min(5000).default(100_000),
     /** Rule 4: profit versus average that arms the trailing stop, 0–100 %. */
     trailingActivationPct: z.number().min(0).max(100).default(5),
@@ -55,7 +55,7 @@ export const SevenRulesParamsSchema = z
     averageDownTriggerPct: z.number().min(-50).max(-0.5).default(-5),
     /** Rule 5: adds per cycle, 1–10. */
     averageDownMaxCount: z.number().int().min(1).max(10).default(2),
-    /** Rule 5: KRW per add, ≥ 5,000. */
+    /** Rule 5: quote amount per add, ≥ 5,000. */
     averageDownAmount: z.number().min(5000).default(200_000),
     /** Rule 6: drop from the window's high that counts as a crash, −50 to −1 %. */
     crashDropPct: z.number().min(-50).max(-1).default(-5),

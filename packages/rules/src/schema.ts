@@ -210,12 +210,12 @@ export const ConditionNodeSchema: z.ZodType<ConditionNode, ConditionNodeInput> =
 // Actions, rules, strategies
 // ---------------------------------------------------------------------------------------------
 
-/** Schema of a buy amount: a fixed quote total (`quote`, e.g. KRW) or a percent of the available quote. */
+/** Schema of a buy amount: a fixed quote total (`quote`) or a percent of the available quote. */
 export const BuyAmountSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('quote'),
-      /** The total to spend, in the quote currency (KRW). */
+      /** The total to spend, in the quote currency. */
       value: z.number().positive().finite(),
     })
     .strict(),
@@ -235,7 +235,7 @@ export const ActionSchema = z.discriminatedUnion('type', [
   z
     .object({
       type: z.literal('buy'),
-      /** How much to spend: a market buy by total (Upbit `ord_type=price`). */
+      /** How much to spend: a market buy by total (order type `price`). */
       amount: BuyAmountSchema,
       /** A flag set when the exchange (or the paper account) refuses this buy. */
       onRejectSetFlag: flagName.optional(),

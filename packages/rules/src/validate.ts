@@ -160,7 +160,7 @@ export function validateStrategy(input: StrategyInput | unknown): StrategyValida
       issue(
         errors,
         `${at}.action.amount.value`,
-        `A buy of ${rule.action.amount.value} is below Upbit's 5,000 KRW minimum order.`,
+        `A buy of ${rule.action.amount.value} is below the 5,000 minimum order total.`,
       )
     walkConditions(rule.when, `${at}.when`, (condition, path) => {
       checkCondition(strategy, condition, path, {

@@ -8,7 +8,6 @@ import {
   createEngine,
   DryRunExecutor,
   Ema,
-  krwTickSize,
   LiveExecutor,
   liveConfirmationPhrase,
   type OrderGateway,
@@ -23,6 +22,7 @@ import {
   Sma,
   sevenRules,
 } from '../src/index.js'
+import { krwTickSize } from '../src/legacy-defaults.js'
 import { fallingCandles, intent, SYMBOL, T0 } from './helpers.js'
 
 // Every bad argument to the public API of @bb/rules fails with a typed @bb/errors error that

@@ -1,6 +1,7 @@
 import { Decimal } from '@bb/models'
 import { describe, expect, it } from 'vitest'
-import { DryRunExecutor, krwTickSize, type OrderIntent, roundToTick } from '../src/index.js'
+import { DryRunExecutor, type OrderIntent, roundToTick } from '../src/index.js'
+import { krwTickSize } from '../src/legacy-defaults.js'
 
 const base: OrderIntent = {
   id: 'o',

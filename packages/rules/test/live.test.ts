@@ -51,7 +51,7 @@ function fakeGateway(options: { credentials?: boolean; price?: number; krw?: str
     hold: false,
     hasCredentials: () => options.credentials ?? true,
     async createOrder(params) {
-      if (params.side === 'buy' && params.price!.greaterThan(options.krw ?? '1e12'))
+      if (params.side === 'buy' && new Decimal(params.price!).greaterThan(options.krw ?? '1e12'))
         throw new InsufficientFundsError({ currency: 'KRW', exchangeCode: 'insufficient_funds_bid' })
       created.push(params)
       const id = `uuid-${++n}`
@@ -75,8 +75,8 @@ function fakeGateway(options: { credentials?: boolean; price?: number; krw?: str
       const params = created[Number(id.slice(5)) - 1]!
       const volume =
         params.side === 'buy'
-          ? params.price!.dividedBy(price).toDecimalPlaces(8, Decimal.ROUND_FLOOR)
-          : params.volume!
+          ? new Decimal(params.price!).dividedBy(price).toDecimalPlaces(8, Decimal.ROUND_FLOOR)
+          : new Decimal(params.volume!)
       const funds = volume.times(price)
       const done: Order = {
         ...o,

@@ -178,7 +178,7 @@ export function compileFieldMap(
         expr = `H.level(${readExpr(rule.price)}, ${readExpr(rule.size)}, ${q(pathOf(rule.price))}, ${q(pathOf(rule.size))}, ${opt})`
         break
       case 'levels':
-        expr = `${constant(helpers.levelsReader(rule.price, rule.size, field === 'bids'))}(${readExpr(rule.from)}, ${q(pathOf(rule.from))})`
+        expr = `${constant(helpers.levelsReader(rule.price, rule.size, field === 'bids', rule.zeroPriceIsPadding === true))}(${readExpr(rule.from)}, ${q(pathOf(rule.from))})`
         break
       case 'custom':
         expr = `H.custom(${constant(rule.read)}, raw, ctx, ${q(field)})`
@@ -266,6 +266,7 @@ export interface NormalizeHelpers {
     priceKey: string,
     sizeKey: string,
     descending: boolean,
+    zeroIsPadding?: boolean,
   ): (units: unknown, path: string) => unknown
   custom(
     read: (raw: never, helpers: never) => unknown,

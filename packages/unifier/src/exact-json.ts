@@ -1,7 +1,7 @@
 import { DataValidationError } from '@bb/errors'
 
 // A number token with 16 or more digit/dot characters right after `:`, `,` or `[`: it may hold
-// more significant digits than a double keeps (Upbit `sequential_id` > 2^53, private WS
+// more significant digits than a double keeps (trade ids beyond 2^53, private WS
 // amounts such as 1386929.37231066771348207123, long `acc_trade_price` values). Shorter tokens
 // have at most 15 significant digits, which a double round-trips exactly through `String(n)`.
 const LONG = 16

@@ -159,9 +159,18 @@ export function createHelpers(adapter: ExchangeAdapter): NormalizeHelpers {
   // that reads `unit[priceKey]` with four different keys at one site pays a megamorphic lookup
   // for every field of every level.
   const readers = new Map<string, LevelsReader>()
-  const compileLevels = (priceKey: string, sizeKey: string, descending: boolean): LevelsReader => {
+  const compileLevels = (
+    priceKey: string,
+    sizeKey: string,
+    descending: boolean,
+    zeroIsPadding: boolean,
+  ): LevelsReader => {
     const p = JSON.stringify(priceKey)
     const z = JSON.stringify(sizeKey)
+    // The rule says whether a zero price pads a thin side ("no level", NORMALIZATION.md) or is bad data.
+    const zeroCheck = zeroIsPadding
+      ? 'if (price.d[0] === 0) continue'
+      : `if (price.d[0] === 0) return fail(path + '[' + i + '].' + ${p}, 'a price > 0', rawPrice)`
     const body = `"use strict";
 return function levels(units, path) {
   if (!Array.isArray(units)) return fail(path, 'an array of book units', units)
@@ -174,8 +183,7 @@ return function levels(units, path) {
     const rawPrice = unit[${p}]
     const price = levelDecimal(rawPrice, path, i, ${p})
     const size = levelDecimal(unit[${z}], path, i, ${z})
-    // Upbit pads a thin side with 0/0 units: a zero price is "no level" (NORMALIZATION.md).
-    if (price.d[0] === 0) continue
+    ${zeroCheck}
     if (previous !== undefined) {
       // Two numbers that made exact Decimals (at most 15 digits) compare as doubles exactly.
       const order = typeof rawPrice === 'number' && typeof previousRaw === 'number' ? rawPrice - previousRaw : price.cmp(previous)
@@ -193,11 +201,16 @@ return function levels(units, path) {
   }
 
   // Called once per field map when it is compiled; the generated normalizer calls the reader.
-  const levelsReader = (priceKey: string, sizeKey: string, descending: boolean): LevelsReader => {
-    const id = `${priceKey}\u0000${sizeKey}\u0000${descending}`
+  const levelsReader = (
+    priceKey: string,
+    sizeKey: string,
+    descending: boolean,
+    zeroIsPadding = false,
+  ): LevelsReader => {
+    const id = `${priceKey}\u0000${sizeKey}\u0000${descending}\u0000${zeroIsPadding}`
     let reader = readers.get(id)
     if (reader === undefined) {
-      reader = compileLevels(priceKey, sizeKey, descending)
+      reader = compileLevels(priceKey, sizeKey, descending, zeroIsPadding)
       readers.set(id, reader)
     }
     return reader

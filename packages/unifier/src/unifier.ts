@@ -6,7 +6,6 @@ import {
   MODEL_KINDS,
   type ModelKind,
   type ModelOf,
-  RAW_SHAPES,
   type RawShape,
 } from '@bb/exchange-adapter'
 import {
@@ -44,7 +43,7 @@ export interface NormalizeContext {
   readonly source: Source
   /** Local receive time, ms UTC; default the unifier's clock. */
   readonly receivedAt?: number
-  /** The raw shape; default `rest` for `source: 'rest'`, otherwise detected by the frame classifier. */
+  /** The raw shape (one the adapter declares); default its REST shape for `source: 'rest'`, otherwise detected by the frame classifier. */
   readonly shape?: RawShape
   /** The candle interval, for REST candles that do not carry it (seconds, days, weeks, months, years). */
   readonly interval?: CandleInterval
@@ -65,12 +64,12 @@ export type DataFrameResult = {
     readonly kind: K
     /** The first value (most frames hold exactly one). */
     readonly value: ModelOf<K>
-    /** Every value of the frame: list formats may hold several messages, `myAsset` several balances. */
+    /** Every value of the frame: list formats may hold several messages, an account message several balances. */
     readonly values: readonly ModelOf<K>[]
-    /** The exchange's channel, e.g. `trade`, `candle.1m`, `myAsset`. */
+    /** The exchange's channel, e.g. `trade`, `candle.1m`. */
     readonly channel: string
-    /** The wire format the frame was in. */
-    readonly format: 'DEFAULT' | 'SIMPLE' | 'JSON_LIST' | 'SIMPLE_LIST'
+    /** The wire format the frame was in: one of the adapter's `ws.formats.all`. */
+    readonly format: string
   }
 }[ModelKind]
 
@@ -115,12 +114,12 @@ export interface Unifier {
   normalize<K extends ModelKind>(kind: K, raw: unknown, context: NormalizeContext): ModelOf<K>
   /**
    * Normalizes a payload holding several values: a REST list body (array or its JSON text) or a
-   * container such as Upbit `myAsset`. Returns every model, in order.
+   * container (an account message holding many balances). Returns every model, in order.
    */
   normalizeAll<K extends ModelKind>(kind: K, raw: unknown, context: NormalizeContext): ModelOf<K>[]
   /**
    * Normalizes one WebSocket frame (`Buffer`, `Uint8Array` or text), detecting the format
-   * (DEFAULT, SIMPLE, JSON_LIST, SIMPLE_LIST) by itself. Throws `DataValidationError` for a bad
+   * (with the adapter's frame classifier) by itself. Throws `DataValidationError` for a bad
    * data frame; an exchange error frame is returned as `{ kind: 'error' }`.
    */
   normalizeFrame(frame: Uint8Array | string, context?: FrameContext): FrameResult
@@ -153,7 +152,6 @@ function decode(frame: Uint8Array | string): string {
 }
 
 const KINDS = new Set<unknown>(MODEL_KINDS)
-const SHAPES = new Set<unknown>(RAW_SHAPES)
 const SOURCE_SET = new Set<unknown>(SOURCES)
 
 function checkKind(kind: unknown): void {
@@ -169,14 +167,14 @@ function checkReceivedAt(receivedAt: unknown): void {
 }
 
 /** Checks a {@link NormalizeContext} given by the caller: `InvalidRequestError` naming the bad field. */
-function checkContext(context: unknown): void {
+function checkContext(context: unknown, shapes: ReadonlySet<unknown>): void {
   if (context === null || typeof context !== 'object' || Array.isArray(context))
     badArgument('context', 'an object such as { source: "rest" }', context)
   const c = context as Record<string, unknown>
   if (!SOURCE_SET.has(c.source)) badArgument('source', `one of ${SOURCES.join(', ')}`, c.source)
   checkReceivedAt(c.receivedAt)
-  if (c.shape !== undefined && !SHAPES.has(c.shape))
-    badArgument('shape', `one of ${RAW_SHAPES.join(', ')}`, c.shape)
+  if (c.shape !== undefined && !shapes.has(c.shape))
+    badArgument('shape', `one of ${[...shapes].join(', ')}`, c.shape)
   if (c.interval !== undefined && !isCandleInterval(c.interval))
     badArgument('interval', 'a candle interval', c.interval)
 }
@@ -203,17 +201,18 @@ function withPrefix(error: unknown, prefix: string): never {
  *
  * @example
  * ```ts
- * import { upbit } from '@bb/exchange-adapter'
+ * import type { ExchangeAdapter } from '@bb/exchange-adapter'
  * import { createUnifier } from '@bb/unifier'
- * const unifier = createUnifier(upbit, { validate: 'strict' })
- * const frame = '{"ty":"trade","cd":"KRW-BTC","tp":100473000,"tv":0.00014208,"ab":"BID","sid":17303368620470000,"ttms":1730336862047,"tms":1730336862082,"st":"REALTIME"}'
+ * declare const adapter: ExchangeAdapter // from an exchange package
+ * const unifier = createUnifier(adapter, { validate: 'strict' })
+ * declare const frame: string // one WebSocket frame as received
  * const result = unifier.normalizeFrame(frame, { receivedAt: 1730336862100 })
- * if (result.kind === 'trade') result.value.id // '17303368620470000' (exact)
+ * if (result.kind === 'trade') result.value.id // exact, even beyond 2^53
  * ```
  */
 export function createUnifier(adapter: ExchangeAdapter, options: UnifierOptions = {}): Unifier {
   if (adapter === null || typeof adapter !== 'object' || typeof adapter.fieldMaps !== 'object' || !adapter.ws)
-    badArgument('adapter', 'an ExchangeAdapter such as upbit', adapter)
+    badArgument('adapter', 'an ExchangeAdapter (an exchange package exports one)', adapter)
   if (options === null || typeof options !== 'object' || Array.isArray(options))
     badArgument('options', 'an object', options)
   if (options.validate !== undefined && options.validate !== 'fast' && options.validate !== 'strict')
@@ -222,6 +221,18 @@ export function createUnifier(adapter: ExchangeAdapter, options: UnifierOptions 
     badArgument('clock', 'a function returning ms', options.clock)
   const validate = options.validate ?? 'fast'
   const clock = options.clock ?? Date.now
+  const declared = adapter.shapes
+  if (
+    declared === null ||
+    typeof declared !== 'object' ||
+    typeof declared.rest !== 'string' ||
+    !Array.isArray(declared.ws) ||
+    declared.ws.length === 0
+  )
+    badArgument('adapter', 'an ExchangeAdapter declaring its raw shapes ({ rest, ws })', adapter)
+  const shapeList: readonly RawShape[] = [declared.rest, ...declared.ws]
+  const shapeSet: ReadonlySet<unknown> = new Set<unknown>(shapeList)
+  const listFormats = adapter.ws.formats?.lists ?? {}
   const helpers = createHelpers(adapter)
   // kind → shape → compiled normalizer, built once.
   const compiled: Record<string, Partial<Record<RawShape, Compiled>>> = Object.create(null)
@@ -230,7 +241,7 @@ export function createUnifier(adapter: ExchangeAdapter, options: UnifierOptions 
     const byShape: Partial<Record<RawShape, Compiled>> = {}
     compiled[kind] = byShape
     if (!shapes) continue
-    for (const shape of RAW_SHAPES) {
+    for (const shape of shapeList) {
       const map = shapes[shape]
       if (map) byShape[shape] = { run: compileFieldMap(adapter, kind, map, helpers), each: map.each }
     }
@@ -290,9 +301,9 @@ export function createUnifier(adapter: ExchangeAdapter, options: UnifierOptions 
 
   function shapeOf(raw: unknown, context: NormalizeContext): RawShape {
     if (context.shape !== undefined) return context.shape
-    if (context.source === 'rest') return 'rest'
+    if (context.source === 'rest') return declared.rest
     const cls = adapter.ws.classify(raw)
-    return cls.type === 'data' ? cls.shape : 'ws'
+    return cls.type === 'data' ? cls.shape : declared.ws[0]
   }
 
   function contextOf(context: NormalizeContext): CompiledContext {
@@ -301,7 +312,7 @@ export function createUnifier(adapter: ExchangeAdapter, options: UnifierOptions 
 
   function normalizeAll<K extends ModelKind>(kind: K, raw: unknown, context: NormalizeContext): ModelOf<K>[] {
     checkKind(kind)
-    checkContext(context)
+    checkContext(context, shapeSet)
     const value = typeof raw === 'string' ? parseExactJson(raw) : raw
     const ctx = contextOf(context)
     const out: unknown[] = []
@@ -314,7 +325,7 @@ export function createUnifier(adapter: ExchangeAdapter, options: UnifierOptions 
 
   function normalize<K extends ModelKind>(kind: K, raw: unknown, context: NormalizeContext): ModelOf<K> {
     checkKind(kind)
-    checkContext(context)
+    checkContext(context, shapeSet)
     const value = typeof raw === 'string' ? parseExactJson(raw) : raw
     const entry = get(kind, shapeOf(value, context))
     const out: unknown[] = []
@@ -352,8 +363,13 @@ export function createUnifier(adapter: ExchangeAdapter, options: UnifierOptions 
               interval: undefined,
             }),
           )
-          const format = cls.shape === 'wsSimple' ? 'SIMPLE' : 'DEFAULT'
-          return { kind: cls.kind, value, values: [value], channel: cls.channel, format } as DataFrameResult
+          return {
+            kind: cls.kind,
+            value,
+            values: [value],
+            channel: cls.channel,
+            format: cls.format,
+          } as DataFrameResult
         }
       }
     }
@@ -394,8 +410,7 @@ export function createUnifier(adapter: ExchangeAdapter, options: UnifierOptions 
     }
     if (first === undefined || values.length === 0)
       return { kind: 'ignored', reason: 'no values in the frame' }
-    const simple = first.shape === 'wsSimple'
-    const format = list ? (simple ? 'SIMPLE_LIST' : 'JSON_LIST') : simple ? 'SIMPLE' : 'DEFAULT'
+    const format = list ? (listFormats[first.format] ?? first.format) : first.format
     return { kind: first.kind, value: values[0], values, channel: first.channel, format } as DataFrameResult
   }
 

@@ -17,9 +17,9 @@
  * Run: pnpm --filter @bb/ws bench   (after `pnpm turbo run build --filter=@bb/ws...`)
  */
 
-import { upbit } from '@bb/exchange-adapter'
 import { startSimWorker } from '@bb/sim/worker'
 import { createUnifier } from '@bb/unifier'
+import { upbit } from '@bb/upbit'
 import WebSocket from 'ws'
 import { createWsClient } from '../src/index.js'
 

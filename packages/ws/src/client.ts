@@ -40,7 +40,7 @@ export type Symbols = string | readonly string[]
  *
  * @example
  * ```ts
- * import { upbit } from '@bb/exchange-adapter'
+ * import { upbit } from '@bb/upbit'
  * import { createWsClient } from '@bb/ws'
  *
  * const client = createWsClient({ adapter: upbit })
@@ -169,7 +169,7 @@ function positiveMs(exchange: string, param: string, value: unknown, fallback: n
  *
  * @example
  * ```ts
- * import { upbit } from '@bb/exchange-adapter'
+ * import { upbit } from '@bb/upbit'
  * import { startSim } from '@bb/sim'
  * import { createWsClient } from '@bb/ws'
  *

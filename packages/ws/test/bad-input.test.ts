@@ -1,5 +1,5 @@
 import { BackboneError, InvalidRequestError } from '@bb/errors'
-import { upbit } from '@bb/exchange-adapter'
+import { upbit } from '@bb/upbit'
 import type { Observable } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createWsClient, type WsClient } from '../src/index.js'

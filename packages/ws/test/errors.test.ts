@@ -1,6 +1,7 @@
 import { SubscriptionError } from '@bb/errors'
-import { type ExchangeAdapter, upbit } from '@bb/exchange-adapter'
+import type { ExchangeAdapter } from '@bb/exchange-adapter'
 import type { Trade } from '@bb/models'
+import { upbit } from '@bb/upbit'
 import { describe, expect, it } from 'vitest'
 import { createWsClient, type WsStatus } from '../src/index.js'
 import { rig, until } from './helpers.js'

@@ -1,8 +1,8 @@
-import { upbit } from '@bb/exchange-adapter'
 import type { Trade } from '@bb/models'
 import { compareIds } from '@bb/models'
 import type { Sim } from '@bb/sim'
 import { startSim } from '@bb/sim'
+import { upbit } from '@bb/upbit'
 import { ManualClock as SharedManualClock } from '@bb/utils/testing'
 import { expect } from 'vitest'
 import {

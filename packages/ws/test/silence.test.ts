@@ -1,5 +1,5 @@
-import { upbit } from '@bb/exchange-adapter'
 import type { OrderbookSnapshot, Trade } from '@bb/models'
+import { upbit } from '@bb/upbit'
 import { describe, expect, it } from 'vitest'
 import { createWsClient, type GapEvent, type StreamEvent, type WsStatus } from '../src/index.js'
 import { ManualClock, missingTrades, rig, sleep, until, untilTradesOf } from './helpers.js'

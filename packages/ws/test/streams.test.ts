@@ -1,6 +1,6 @@
 import { AuthenticationError, ConnectionClosedError, InvalidRequestError } from '@bb/errors'
-import { upbit } from '@bb/exchange-adapter'
 import type { Candle, Trade } from '@bb/models'
+import { upbit } from '@bb/upbit'
 import { firstValueFrom, take, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import type { StreamEvent, WsStatus } from '../src/index.js'

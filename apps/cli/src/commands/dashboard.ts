@@ -1,5 +1,5 @@
 import { startDashboard } from '@bb/dashboard'
-import { upbit } from '@bb/exchange-adapter'
+import { upbit } from '@bb/upbit'
 import { type EndpointFlags, runFor } from '../common.js'
 
 /** Flags of `bb dashboard`. */

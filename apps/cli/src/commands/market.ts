@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs'
 import { UnknownSymbolError } from '@bb/errors'
-import { upbit } from '@bb/exchange-adapter'
 import { type Candle, parseCandleInterval } from '@bb/models'
 import { createBackbone, type MarketDataBackbone } from '@bb/router'
+import { upbit } from '@bb/upbit'
 import type { Subscription } from 'rxjs'
 import {
   type EndpointFlags,

@@ -1,7 +1,7 @@
 import type { Logger } from '@bb/errors'
-import { upbit } from '@bb/exchange-adapter'
 import type { Trade } from '@bb/models'
 import type { RestClient } from '@bb/rest'
+import { upbit } from '@bb/upbit'
 import { every } from '@bb/utils'
 import { ManualClock } from '@bb/utils/testing'
 import type { StreamEvent, WsClient, WsStatus } from '@bb/ws'

@@ -35,14 +35,14 @@ export type OrderbookIssue =
     }
 
 /**
- * Checks a whole book: crossed (best bid ≥ best ask), zero-size levels (Upbit pads thin sides
- * with 0/0, which normalization drops; a priced level of size 0 is an anomaly), empty sides.
+ * Checks a whole book: crossed (best bid ≥ best ask), zero-size levels (padding units with a
+ * zero price are dropped by normalization when the adapter says so; a priced level of size 0 is an anomaly), empty sides.
  *
  * @example
  * ```ts
  * import type { OrderbookSnapshot } from '@bb/models'
  * import { checkOrderbook } from '@bb/unifier'
- * declare const book: OrderbookSnapshot // e.g. from backbone.getOrderbook('KRW-BTC')
+ * declare const book: OrderbookSnapshot // e.g. from backbone.getOrderbook('BTC/USDT')
  * checkOrderbook(book) // [] for a healthy book
  * ```
  */
@@ -73,7 +73,7 @@ export interface OrderbookUpdate {
   readonly issues: readonly OrderbookIssue[]
 }
 
-/** Latest whole book per symbol (Upbit sends whole books, no deltas). Pure and synchronous. */
+/** Latest whole book per symbol (for exchanges that send whole books, not deltas). Pure and synchronous. */
 export interface OrderbookState {
   /** Applies a book: it replaces the held one unless it is older. */
   apply(book: OrderbookSnapshot): OrderbookUpdate
@@ -92,7 +92,7 @@ export interface OrderbookState {
  * ```ts
  * import type { OrderbookSnapshot } from '@bb/models'
  * import { createOrderbookState } from '@bb/unifier'
- * declare const book: OrderbookSnapshot // e.g. from backbone.orderbook$('KRW-BTC')
+ * declare const book: OrderbookSnapshot // e.g. from backbone.orderbook$('BTC/USDT')
  * const books = createOrderbookState()
  * const { accepted, issues } = books.apply(book)
  * ```

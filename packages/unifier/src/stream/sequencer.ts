@@ -4,7 +4,7 @@ import { checkFunction, checkNumber, checkObject } from '../check.js'
 export interface SnapshotSequencerOptions<T> {
   /** The stream key of a value (e.g. its symbol). */
   readonly key: (value: T) => string
-  /** The value's position in its stream (Upbit: `timestamp`; a sequence number where one exists). */
+  /** The value's position in its stream (the exchange's `timestamp`, or a sequence number where one exists). */
   readonly version: (value: T) => number
   /** Most realtime values held per key while its snapshot is awaited; the oldest are dropped. Default 1000. */
   readonly maxBuffered?: number
@@ -36,9 +36,9 @@ export interface SnapshotSequencer<T> {
  * ```ts
  * import { createSnapshotSequencer } from '@bb/unifier'
  * const seq = createSnapshotSequencer<{ symbol: string; timestamp: number }>({ key: (v) => v.symbol, version: (v) => v.timestamp })
- * seq.expectSnapshot('KRW-BTC')
- * seq.realtime({ symbol: 'KRW-BTC', timestamp: 5 }) // [] (held)
- * seq.snapshot({ symbol: 'KRW-BTC', timestamp: 3 }) // [snapshot@3, realtime@5]
+ * seq.expectSnapshot('BTC/USDT')
+ * seq.realtime({ symbol: 'BTC/USDT', timestamp: 5 }) // [] (held)
+ * seq.snapshot({ symbol: 'BTC/USDT', timestamp: 3 }) // [snapshot@3, realtime@5]
  * ```
  */
 export function createSnapshotSequencer<T>(options: SnapshotSequencerOptions<T>): SnapshotSequencer<T> {

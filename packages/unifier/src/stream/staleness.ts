@@ -32,9 +32,9 @@ export interface StalenessTracker {
  * import { createStalenessTracker } from '@bb/unifier'
  * let now = 0
  * const tracker = createStalenessTracker({ staleAfterMs: 5000, clock: () => now })
- * tracker.touch('ticker:KRW-BTC')
+ * tracker.touch('ticker:BTC/USDT')
  * now = 6000
- * tracker.isStale('ticker:KRW-BTC') // true
+ * tracker.isStale('ticker:BTC/USDT') // true
  * ```
  */
 export function createStalenessTracker(options: StalenessOptions): StalenessTracker {

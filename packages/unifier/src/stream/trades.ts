@@ -30,7 +30,7 @@ export interface TradeCheck {
 
 /** Options of {@link createTradeTracker}. */
 export interface TradeTrackerOptions {
-  /** True when consecutive trade ids differ by one (then any jump is a gap). Upbit: false (`capabilities.contiguousTradeIds`). */
+  /** True when consecutive trade ids differ by one (then any jump is a gap). See the adapter's `capabilities.contiguousTradeIds`. */
   readonly contiguousIds?: boolean
   /** How many ids per symbol (the highest) are remembered for de-duplication; default 10 000. */
   readonly memory?: number
@@ -71,8 +71,8 @@ function increment(id: string, by: bigint): string | undefined {
 
 /**
  * Creates a {@link TradeTracker}. Ids are compared as exact decimal strings (`compareIds`), so
- * Upbit's `sequential_id` beyond 2^53 works. With contiguous ids a jump reports the missing
- * range; without (Upbit), gaps are reported after {@link TradeTracker.markDisconnected}.
+ * ids beyond 2^53 work. With contiguous ids a jump reports the missing
+ * range; without, gaps are reported after {@link TradeTracker.markDisconnected}.
  *
  * @example
  * ```ts

@@ -1,0 +1,76 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { adapterShape, checkAdapterShape, conformanceChecks, fixtureExchange } from '@bb/adapter-testing'
+import type { ExchangeAdapter } from '@bb/exchange-adapter'
+import { describe, expect, it } from 'vitest'
+
+// Every package under packages/ has the one shape (tools/scripts/new-package.mjs makes it), and
+// every exchange package (`"backbone": { "exchange": id }`) the one adapter-package shape.
+const root = join(import.meta.dirname, '..', '..')
+const packages = readdirSync(join(root, 'packages')).map((dir) => {
+  const path = join(root, 'packages', dir)
+  return { dir, path, json: JSON.parse(readFileSync(join(path, 'package.json'), 'utf8')) }
+})
+const snapshot = readFileSync(join(import.meta.dirname, '__snapshots__', 'exports.test.ts.snap'), 'utf8')
+
+describe('package shape of packages/*', () => {
+  it.each(packages.map((p) => [p.dir, p] as const))('%s', (_dir, { path, json }) => {
+    expect(json.type).toBe('module')
+    expect(json.sideEffects).toBe(false)
+    expect(json.engines?.node).toBe('>=20.19')
+    const entry = json.exports?.['.']
+    expect(Object.keys(entry ?? {})[0]).toBe('types')
+    expect(json.exports['./package.json']).toBe('./package.json')
+    expect(json.files).toEqual(expect.arrayContaining(['dist', '!dist/**/*.test.*', '!dist/**/__fixtures__']))
+    for (const script of ['build', 'typecheck', 'lint', 'test']) expect(json.scripts?.[script]).toBeTruthy()
+    expect(existsSync(join(path, 'tsconfig.build.json'))).toBe(true)
+    expect(readFileSync(join(path, 'vitest.config.ts'), 'utf8')).toMatch(/testTimeout/)
+    // TSDoc: typedoc builds the package from its entry points (warnings are errors in `pnpm docs`).
+    expect(JSON.parse(readFileSync(join(path, 'typedoc.json'), 'utf8')).entryPoints).toContain('src/index.ts')
+    // A README with a runnable example, and an export snapshot for every entry point.
+    expect(readFileSync(join(path, 'README.md'), 'utf8')).toMatch(/```ts\nimport /)
+    for (const subpath of Object.keys(json.exports).filter((s) => s !== './package.json')) {
+      const specifier = subpath === '.' ? json.name : `${json.name}${subpath.slice(1)}`
+      expect(snapshot).toContain(`> ${specifier} 1`)
+    }
+  })
+})
+
+const exchangePackages = packages.filter((p) => p.json.backbone?.exchange)
+
+describe('adapter packages: the same shape as each other and as the kit fixture exchange', () => {
+  it('there is at least one exchange package', () => {
+    expect(exchangePackages.map((p) => p.json.backbone.exchange)).toContain('upbit')
+  })
+
+  it.each(exchangePackages.map((p) => [p.json.name as string, p] as const))(
+    '%s',
+    async (name, { json, path }) => {
+      const id: string = json.backbone.exchange
+      const mod = (await import(name)) as Record<string, unknown>
+      const factory = `create${id[0]!.toUpperCase()}${id.slice(1)}`
+      expect(typeof mod[factory]).toBe('function')
+      expect(typeof mod.VERSION).toBe('string')
+      const adapter = mod[id] as ExchangeAdapter
+      expect(adapter.id).toBe(id)
+      expect(checkAdapterShape(adapter)).toEqual([])
+      // Two real, different adapters, one member list.
+      expect(adapterShape(adapter)).toEqual(adapterShape(fixtureExchange))
+      expect(adapter.symbols.format).not.toBe(fixtureExchange.symbols.format)
+      expect(adapterShape((mod[factory] as () => ExchangeAdapter)())).toEqual(adapterShape(adapter))
+      // Its own fixtures, its own conformance run, its facts written down.
+      expect(existsSync(join(path, 'src', '__fixtures__'))).toBe(true)
+      expect(
+        readdirSync(join(path, 'src')).some((f) => f.includes('conformance') && f.endsWith('.test.ts')),
+      ).toBe(true)
+      expect(conformanceChecks({ adapter }).length).toBeGreaterThan(3)
+    },
+  )
+
+  it('the adapter-shape comparison can fail: a missing member changes the shape', () => {
+    const upbit = exchangePackages[0]!
+    const broken = { ...fixtureExchange, market: { ...fixtureExchange.market, tickSize: undefined } }
+    expect(adapterShape(broken as never)).not.toEqual(adapterShape(fixtureExchange))
+    expect(upbit).toBeDefined()
+  })
+})
