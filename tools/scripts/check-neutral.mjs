@@ -14,6 +14,7 @@ export const NEUTRAL_PACKAGES = [
   'packages/unifier',
   'packages/adapter-testing',
   'packages/rules',
+  'packages/utils',
 ]
 
 /**
