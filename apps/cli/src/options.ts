@@ -6,7 +6,7 @@ import { UsageError } from './common.js'
 type Check = 'seconds' | 'positive' | 'count' | 'depth' | 'port' | 'seed' | 'amount' | 'markets'
 
 /** One flag of a command, as its help shows it. */
-export interface OptionSpec {
+interface OptionSpec {
   readonly name: string
   readonly type: 'string' | 'boolean'
   /** Placeholder of the value in the help (`SECONDS`). */
@@ -54,7 +54,7 @@ const ENDPOINT_CONFLICTS = [
 const HELP: OptionSpec = { name: 'help', type: 'boolean', description: 'show this help' }
 
 /** Every command of `bb`, in the order the usage lists them. */
-export const COMMANDS: readonly CommandSpec[] = [
+const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'demo',
     synopsis: 'bb demo [options]',
@@ -452,7 +452,7 @@ export function commandHelp(command: CommandSpec): string {
 }
 
 /** Looks a command up by its words (`['strategy', 'run']`). */
-export function findCommand(words: readonly string[]): CommandSpec | undefined {
+function findCommand(words: readonly string[]): CommandSpec | undefined {
   const two = words.slice(0, 2).join(' ')
   return COMMANDS.find((c) => c.name === two) ?? COMMANDS.find((c) => c.name === words[0])
 }

@@ -7,7 +7,7 @@ import { connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-export const CI = process.env.CI === 'true' || process.env.CI === '1'
+const CI = process.env.CI === 'true' || process.env.CI === '1'
 
 function has(binary: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${binary}`]).status === 0
@@ -22,7 +22,7 @@ export function available(binary: 'redis-server' | 'nats-server'): boolean {
   return false
 }
 
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)

@@ -346,6 +346,3 @@ export function createTransport(options: TransportOptions) {
     },
   }
 }
-
-/** The transport created by {@link createTransport}. */
-export type Transport = ReturnType<typeof createTransport>

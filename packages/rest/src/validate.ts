@@ -143,6 +143,3 @@ export function validators(exchange: string) {
     },
   }
 }
-
-/** The validators of one exchange. */
-export type Validators = ReturnType<typeof validators>

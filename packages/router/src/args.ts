@@ -1,5 +1,5 @@
 import { describeValue, InvalidRequestError } from '@bb/errors'
-import type { LatestStreamOptions, StreamOptions } from './types.js'
+import type { LatestStreamOptions } from './types.js'
 
 /** Checks a `symbols` argument: one market code or a non-empty list of them. */
 export function symbolList(symbols: unknown): string[] {
@@ -97,12 +97,4 @@ export function historyOption(history: unknown): void {
       message: `history must be an integer >= 0, got ${describeValue(history)}.`,
     })
   }
-}
-
-/** Checks the options of a stream: an object with an optional signal. */
-export function streamOptions<T extends StreamOptions>(
-  o: T | undefined,
-): { options: T; signal: AbortSignal | undefined } {
-  const options = optionsObject('options', o)
-  return { options, signal: signalOption(options.signal) }
 }

@@ -8,7 +8,7 @@ import {
 } from '@bb/errors'
 import { createAdapterRegistry, type ExchangeAdapter } from '@bb/exchange-adapter'
 import { parseCandleInterval, type Ticker } from '@bb/models'
-import { type CandleProgress, createRestClient } from '@bb/rest'
+import { createRestClient } from '@bb/rest'
 import { upbit } from '@bb/upbit'
 import { createWsClient } from '@bb/ws'
 import { Observable, Subject, type Subscription } from 'rxjs'
@@ -430,5 +430,3 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
 
   return backbone
 }
-
-export type { CandleProgress }

@@ -42,7 +42,7 @@ export interface EvalContext {
 }
 
 /** An indicator every symbol keeps. @internal */
-export interface IndicatorSpec {
+interface IndicatorSpec {
   readonly key: string
   readonly kind: 'RSI' | 'SMA' | 'EMA'
   readonly period: number
@@ -51,7 +51,7 @@ export interface IndicatorSpec {
 }
 
 /** A trailing stop every symbol keeps. @internal */
-export interface TrailingSpec {
+interface TrailingSpec {
   readonly activationPct: number
   readonly trailPct: number
 }

@@ -11,13 +11,13 @@ import type { ExchangeRules } from './exchange.js'
  * Upbit's taker fee in the KRW market: 0.05 %. Kept for compatibility; read an exchange's fees
  * from its adapter (`adapter.market.fees(symbol)`, e.g. `@bb/upbit`).
  */
-export const UPBIT_KRW_FEE_RATE: Decimal = new Decimal('0.0005')
+const UPBIT_KRW_FEE_RATE: Decimal = new Decimal('0.0005')
 
 /**
  * Upbit's minimum order total in the KRW market: 5,000 KRW. Kept for compatibility; read it from
  * the adapter (`adapter.market.minOrderTotal(symbol)`).
  */
-export const UPBIT_KRW_MIN_ORDER: Decimal = new Decimal(5000)
+const UPBIT_KRW_MIN_ORDER: Decimal = new Decimal(5000)
 
 // [lower bound, tick] rows of the KRW tick table (after the 2025-07-31 change), highest first.
 const KRW_TICKS: readonly (readonly [Decimal, Decimal])[] = [

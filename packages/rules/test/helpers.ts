@@ -41,10 +41,10 @@ export function fallingCandles(
 }
 
 /** A step of a hand-built path: seconds after T0 and the traded price. */
-export type Step = readonly [seconds: number, price: number]
+type Step = readonly [seconds: number, price: number]
 
 /** What a test asserts about a decision: when, which rule, what kind. */
-export interface Seen {
+interface Seen {
   readonly t: number
   readonly rule: string
   readonly kind: 'order' | 'meta'

@@ -3,7 +3,7 @@ import type { CorruptFramesOptions, FailRestOptions, FaultState, SimFaults, SimS
 import { Rng } from './util/rng.js'
 
 /** Builds an empty fault state. */
-export function emptyFaultState(): FaultState {
+function emptyFaultState(): FaultState {
   return {
     dropEveryMs: undefined,
     silentUntil: 0,

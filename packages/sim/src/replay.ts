@@ -55,9 +55,7 @@ export function parseCapture(text: string): ReplayFrame[] {
 }
 
 /** The subscription key (type, code) a captured frame belongs to. */
-export function frameKey(
-  frame: Readonly<Record<string, unknown>>,
-): { type: string; code: string } | undefined {
+function frameKey(frame: Readonly<Record<string, unknown>>): { type: string; code: string } | undefined {
   const type = frame.type ?? frame.ty
   const code = frame.code ?? frame.cd ?? frame.market ?? frame.mk
   if (typeof type !== 'string' || typeof code !== 'string') return undefined

@@ -11,7 +11,6 @@ import {
   TickerSchema,
   TradeSchema,
 } from '@bb/models'
-import { exactDecimal } from './fast-decimal.js'
 
 /** How a decimal field is checked in `fast` mode: > 0, ≥ 0, or any sign. */
 type Sign = 'positive' | 'nonNegative' | 'any'
@@ -287,5 +286,3 @@ export function fail(path: string, expected: string, received: unknown, message?
     message: message ?? `Invalid value at "${path}": expected ${expected}.`,
   })
 }
-
-export { exactDecimal }

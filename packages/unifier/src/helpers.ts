@@ -21,7 +21,7 @@ function offsetMinutes(offset: string): number {
 }
 
 /** Parses a date-time text to ms UTC; `undefined` when it is not one. */
-export function parseDateTime(text: string, defaultOffset: string): number | undefined {
+function parseDateTime(text: string, defaultOffset: string): number | undefined {
   const m = DATE_TIME.exec(text)
   if (m === null) return undefined
   const ms = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'))

@@ -55,7 +55,7 @@ export interface Topic {
 }
 
 /** The routing channel of a topic: its kind, or `candle|<interval>`. */
-export function channelOf(topic: {
+function channelOf(topic: {
   readonly kind: StreamKind
   readonly interval: CandleInterval | undefined
 }): string {
@@ -63,7 +63,7 @@ export function channelOf(topic: {
 }
 
 /** The wire mode a topic needs, from its subscribers' modes. */
-export function wireMode(topic: Topic): 'both' | 'snapshot' | 'realtime' {
+function wireMode(topic: Topic): 'both' | 'snapshot' | 'realtime' {
   const snapshot = topic.modes.both > 0 || topic.modes.snapshot > 0
   const realtime = topic.modes.both > 0 || topic.modes.realtime > 0
   return snapshot && realtime ? 'both' : snapshot ? 'snapshot' : 'realtime'

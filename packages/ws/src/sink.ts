@@ -3,7 +3,7 @@ import type { Subscriber } from 'rxjs'
 import type { GapEvent, OverflowPolicy, StreamEvent, StreamKind, StreamMode } from './types.js'
 
 /** A FIFO with O(1) push and shift that compacts itself. */
-export class Queue<T> {
+class Queue<T> {
   private items: (T | undefined)[] = []
   private head = 0
 

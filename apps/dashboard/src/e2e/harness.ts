@@ -4,9 +4,9 @@ import { type Browser, chromium, type Page } from 'playwright-core'
 import { type Dashboard, type DashboardOptions, startDashboard } from '../server/index.js'
 
 /** Debian's chromium (installed by .ci/run); `BB_CHROMIUM` overrides the path. */
-export const CHROMIUM = process.env.BB_CHROMIUM ?? '/usr/bin/chromium'
+const CHROMIUM = process.env.BB_CHROMIUM ?? '/usr/bin/chromium'
 /** Where the e2e run writes its screenshots (gitignored), for a human to look at. */
-export const SCREENSHOTS = fileURLToPath(new URL('../../e2e-screenshots/', import.meta.url))
+const SCREENSHOTS = fileURLToPath(new URL('../../e2e-screenshots/', import.meta.url))
 
 /**
  * Whether the browser tests can run. Without chromium: with `CI=true` that is a failure (the
@@ -23,7 +23,7 @@ export function browserAvailable(): boolean {
 }
 
 /** Launches headless chromium with the flags known to work on a closed network as root. */
-export function launch(): Promise<Browser> {
+function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,

@@ -7,7 +7,7 @@ export interface Cell {
   source: string
   receivedAt: number
 }
-export interface MarketRow {
+interface MarketRow {
   symbol: string
   last?: Cell
   change?: Cell
@@ -16,7 +16,7 @@ export interface MarketRow {
   ask?: Cell
   spread?: Cell
 }
-export interface TapeTrade {
+interface TapeTrade {
   symbol: string
   id: string
   price: string
@@ -48,7 +48,7 @@ export interface DecisionJson {
   fill?: { price: string; volume: string; fee: string; funds: string; side?: string; timestamp?: number }
   rejected?: string
 }
-export interface StreamHealth {
+interface StreamHealth {
   kind: string
   mode: 'ws' | 'rest'
   failovers: number
@@ -56,7 +56,7 @@ export interface StreamHealth {
   lastMessageAt: number
   reason: string
 }
-export interface HealthJson {
+interface HealthJson {
   link?: { state: string; reason: string }
   rest?: { state: string; latencyEwmaMs: number }
   ws?: { state: string; latencyEwmaMs: number }
@@ -80,7 +80,7 @@ export interface FillJson {
     timestamp: number
   }
 }
-export interface CycleJson {
+interface CycleJson {
   symbol: string
   cycle: number
   openedAt: number
@@ -93,7 +93,7 @@ export interface CycleJson {
   fees: string
   buys: number
 }
-export interface Snapshot {
+interface Snapshot {
   seq: number
   mode: string
   symbols: string[]
@@ -109,7 +109,7 @@ export interface Snapshot {
   maxCapitalAtRisk: string
   live: LiveJson
 }
-export interface PositionJson {
+interface PositionJson {
   symbol: string
   state: string
   price?: number
@@ -203,7 +203,7 @@ export function subscribeCandles(listener: (candle: CandleEvent) => void): () =>
 const listeners = new Set<() => void>()
 let scheduled = false
 /** Re-renders at most once per frame, however many events arrived. */
-export function changed(): void {
+function changed(): void {
   if (scheduled) return
   scheduled = true
   requestAnimationFrame(() => {

@@ -2,7 +2,7 @@ import type { Action, ConditionNode, Rule, RuleIssue } from '@bb/rules'
 import { conditionLabel } from '@bb/rules'
 
 /** A condition tree in words: `RSI(14) < 20 and (A or B)`. */
-export function conditionText(node: ConditionNode): string {
+function conditionText(node: ConditionNode): string {
   if ('all' in node)
     return node.all.map((c) => ('any' in c ? `(${conditionText(c)})` : conditionText(c))).join(' and ')
   if ('any' in node)

@@ -53,9 +53,9 @@ export interface Fill {
 }
 
 /** Order type as on the wire. */
-export type OrdType = 'limit' | 'price' | 'market' | 'best'
+type OrdType = 'limit' | 'price' | 'market' | 'best'
 /** Order state as on REST. */
-export type OrderState = 'wait' | 'watch' | 'done' | 'cancel'
+type OrderState = 'wait' | 'watch' | 'done' | 'cancel'
 
 /** An order. */
 export interface Order {
@@ -544,6 +544,6 @@ export class Engine {
 }
 
 /** A frozen copy of an order's fields at this moment. */
-export function snapshot(o: Order): Order {
+function snapshot(o: Order): Order {
   return { ...o, trades: [...o.trades] }
 }

@@ -22,7 +22,7 @@ export function intervalStart(unit: CandleUnit, t: number): number {
 }
 
 /** Start of the interval after the one starting at `start`. */
-export function intervalEnd(unit: CandleUnit, start: number): number {
+function intervalEnd(unit: CandleUnit, start: number): number {
   switch (unit.kind) {
     case 'seconds':
       return start + 1000

@@ -81,10 +81,10 @@ const ROWS: readonly Row[] = [
 ]
 
 /** The default number of markets. */
-export const DEFAULT_MARKET_COUNT = 30
+const DEFAULT_MARKET_COUNT = 30
 
 /** Every market the simulator knows by name, in its default listing order. */
-export const CATALOG: readonly MarketDefinition[] = ROWS.map(toDefinition)
+const CATALOG: readonly MarketDefinition[] = ROWS.map(toDefinition)
 
 function toDefinition(row: Row): MarketDefinition {
   const [code, koreanName, englishName, referencePrice, liquidity, warning] = row

@@ -38,7 +38,7 @@ export function scheduleEvents(m: MarketState, untilDay: number, model: EventSch
 }
 
 /** Inserts an event in start order. */
-export function insertEvent(m: MarketState, e: PriceEvent): void {
+function insertEvent(m: MarketState, e: PriceEvent): void {
   let i = m.events.length
   while (i > 0 && (m.events[i - 1] as PriceEvent).start > e.start) i--
   m.events.splice(i, 0, e)

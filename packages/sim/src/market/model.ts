@@ -7,18 +7,17 @@ import type { Book, Extremes, MarketState, MinutePlan, PriceEvent, TopOfBook } f
 import { MarketState as MarketStateClass } from './state.js'
 import { Summaries } from './summaries.js'
 import { addTrade, compareSid, type Summary, summaryOf, type TradeRecord } from './summary.js'
-import { roundToTick, tickFor } from './ticks.js'
+import { roundToTick } from './ticks.js'
 import { volumeOf } from './volume.js'
 import { extendWalk, RATE_MULT, SIGMA } from './walk.js'
 
 export type { Book, BookLevel, Extremes, PriceEvent, TopOfBook } from './state.js'
 export { MarketState } from './state.js'
-export { volumeOf } from './volume.js'
 
 /** Days of history before `startTime`. */
-export const HISTORY_DAYS = 30
+const HISTORY_DAYS = 30
 /** Days of exact (trade-level) history: trades and seconds candles are available this far back. */
-export const EXACT_DAYS = 7
+const EXACT_DAYS = 7
 
 /** Options of the market model. */
 export interface ModelOptions {
@@ -413,9 +412,4 @@ export class MarketModel {
   book(m: MarketState): Book {
     return bookAfter(this.seed, m, this.lastTrade(m), this.processedTime)
   }
-}
-
-/** Tick size text of the current price. */
-export function tickText(m: MarketState, price: number): string {
-  return tickFor(m.quote, price).text
 }

@@ -40,15 +40,6 @@ export function sidText(t: { readonly ts: number; readonly sub: number }): strin
   return `${t.ts}${s < 10 ? '000' : s < 100 ? '00' : s < 1000 ? '0' : ''}${s}`
 }
 
-/** Parses `sequential_id` digits into (ts, sub). Returns `undefined` for anything else. */
-export function parseSid(text: string): { ts: number; sub: number } | undefined {
-  if (!/^\d{5,20}$/.test(text)) return undefined
-  const ts = Number(text.slice(0, -4))
-  const sub = Number(text.slice(-4))
-  if (!Number.isSafeInteger(ts)) return undefined
-  return { ts, sub }
-}
-
 /** Compares two trades by sequential id. */
 export function compareSid(a: { ts: number; sub: number }, b: { ts: number; sub: number }): number {
   return a.ts === b.ts ? a.sub - b.sub : a.ts - b.ts
@@ -85,7 +76,7 @@ export function addTrade(s: Summary, t: TradeRecord): void {
 }
 
 /** Merges `later` (strictly after `acc` in time) into `acc` in place. */
-export function mergeInto(acc: Summary, later: Summary): void {
+function mergeInto(acc: Summary, later: Summary): void {
   if (later.high > acc.high) acc.high = later.high
   if (later.low < acc.low) acc.low = later.low
   acc.close = later.close

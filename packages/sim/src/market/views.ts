@@ -2,16 +2,7 @@
  * Derived market views shared by REST and WebSocket (one source of truth), plus a tiny raw JSON
  * writer so large integers (sequential ids) are written as exact digits.
  */
-import {
-  DAY,
-  dateCompact,
-  dateDash,
-  dateTime,
-  KST_OFFSET,
-  MINUTE,
-  timeColon,
-  timeCompact,
-} from '../util/time.js'
+import { DAY, dateCompact, dateDash, dateTime, KST_OFFSET, timeColon, timeCompact } from '../util/time.js'
 import type { Book, BookLevel, MarketModel, MarketState } from './model.js'
 import { type Summary, sidText, type TradeRecord } from './summary.js'
 import { fix, tickFor } from './ticks.js'
@@ -394,15 +385,4 @@ export function wsCandle(
     ['timestamp', 'tms', num(now)],
     ['stream_type', 'st', streamType === 'SNAPSHOT' ? '"SNAPSHOT"' : '"REALTIME"'],
   ]
-}
-
-/** The candle of the `minutes`-minute interval starting at `start` (undefined if no trades). */
-export function minuteCandle(
-  model: MarketModel,
-  m: MarketState,
-  minutes: number,
-  start: number,
-): Summary | undefined {
-  const first = Math.floor(start / MINUTE)
-  return model.rangeSummary(m, first, first + minutes)
 }

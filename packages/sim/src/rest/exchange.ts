@@ -86,7 +86,7 @@ export function chance(engine: Engine, model: MarketModel, req: ExchangeRequest)
 }
 
 /** The Order object (§6.9). `withTrades` adds `trades[]` (GET /v1/order). */
-export function orderJson(o: Order, withTrades: boolean): Raw {
+function orderJson(o: Order, withTrades: boolean): Raw {
   const pairs: [string, Raw][] = [
     ['uuid', str(o.uuid)],
     ['side', str(o.side)],

@@ -6,7 +6,7 @@ import * as ex from './exchange.js'
 import * as qt from './quotation.js'
 
 /** What a route handler sees of a request. */
-export interface RouteContext {
+interface RouteContext {
   readonly query: URLSearchParams
   readonly path: string
   readonly account: Account | undefined

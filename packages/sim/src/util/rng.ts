@@ -4,7 +4,7 @@
  */
 
 /** Mixes a 32-bit integer (murmur3 finaliser). */
-export function mix32(x: number): number {
+function mix32(x: number): number {
   x = Math.imul(x ^ (x >>> 16), 0x85ebca6b)
   x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35)
   return (x ^ (x >>> 16)) >>> 0
@@ -20,16 +20,6 @@ export function hashInts(...parts: number[]): number {
     h = mix32((h + 0x6d2b79f5) ^ hi)
   }
   return h
-}
-
-/** Hashes a string into a 32-bit integer (FNV-1a). */
-export function hashString(text: string): number {
-  let h = 0x811c9dc5
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i)
-    h = Math.imul(h, 0x01000193)
-  }
-  return h >>> 0
 }
 
 /** A mulberry32 stream. */

@@ -3,7 +3,7 @@
 /** One minute in milliseconds. */
 export const MINUTE = 60_000
 /** One hour in milliseconds. */
-export const HOUR = 3_600_000
+const HOUR = 3_600_000
 /** One day in milliseconds. */
 export const DAY = 86_400_000
 /** KST offset from UTC in milliseconds. */
@@ -78,17 +78,6 @@ export function utcMonthStart(ms: number): number {
 /** Start of the UTC year containing `ms`. */
 export function utcYearStart(ms: number): number {
   return Date.UTC(new Date(ms).getUTCFullYear(), 0, 1)
-}
-
-/** Start of the next UTC month after the month starting at `monthStart`. */
-export function nextMonthStart(monthStart: number): number {
-  const d = new Date(monthStart)
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)
-}
-
-/** Start of the next UTC year after the year starting at `yearStart`. */
-export function nextYearStart(yearStart: number): number {
-  return Date.UTC(new Date(yearStart).getUTCFullYear() + 1, 0, 1)
 }
 
 const TO_RE =

@@ -39,8 +39,6 @@ import {
 import { myAssetFields, myOrderFields, quoteUpdates } from './publishers.js'
 import { type Entry, SubscriptionIndex } from './subscriptions.js'
 
-export { CANDLE_TYPES, type WsFormat } from './protocol.js'
-
 interface Conn {
   readonly ws: WebSocket
   readonly id: number

@@ -3,7 +3,7 @@ import type { CandleUnit } from '../market/views.js'
 /** WebSocket output format. */
 export type WsFormat = 'DEFAULT' | 'SIMPLE' | 'JSON_LIST' | 'SIMPLE_LIST'
 
-export const FORMATS: readonly WsFormat[] = ['DEFAULT', 'SIMPLE', 'JSON_LIST', 'SIMPLE_LIST']
+const FORMATS: readonly WsFormat[] = ['DEFAULT', 'SIMPLE', 'JSON_LIST', 'SIMPLE_LIST']
 
 /** Candle type → unit. */
 export const CANDLE_TYPES: Readonly<Record<string, CandleUnit>> = {
@@ -19,9 +19,9 @@ export const CANDLE_TYPES: Readonly<Record<string, CandleUnit>> = {
 }
 
 /** The public stream types. */
-export const PUBLIC_TYPES = new Set(['ticker', 'trade', 'orderbook', ...Object.keys(CANDLE_TYPES)])
+const PUBLIC_TYPES = new Set(['ticker', 'trade', 'orderbook', ...Object.keys(CANDLE_TYPES)])
 /** The private stream types (an authenticated connection only). */
-export const PRIVATE_TYPES = new Set(['myOrder', 'myAsset'])
+const PRIVATE_TYPES = new Set(['myOrder', 'myAsset'])
 
 /** Upbit's message of each error name. */
 export const MESSAGES: Record<string, string> = {
@@ -34,7 +34,7 @@ export const MESSAGES: Record<string, string> = {
 }
 
 /** One requested code (an order book's `.depth` suffix parsed). */
-export interface CodeEntry {
+interface CodeEntry {
   readonly code: string
   readonly requested: string
   readonly depth: number

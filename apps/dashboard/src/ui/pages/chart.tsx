@@ -44,7 +44,7 @@ const toBar = (c: CandleJson): CandlestickData<Time> => ({
 })
 
 /** A decision as a chart marker: arrows up for buys, down for sells, a circle for meta decisions; id = decision id. */
-export function marker(d: DecisionJson, intervalMs: number): SeriesMarker<Time> {
+function marker(d: DecisionJson, intervalMs: number): SeriesMarker<Time> {
   const time = (Math.floor(d.timestamp / intervalMs) * intervalMs) / 1000
   const sell = d.order?.side === 'sell'
   return d.kind === 'meta'

@@ -20,7 +20,7 @@ const show = (v: number | boolean | null) =>
   v === null ? 'n/a' : typeof v === 'number' ? String(Number(v.toFixed(4))) : String(v)
 
 /** "RSI(14) 23.4, needs < 20: 3.4 away". */
-export function distance(c: ConditionTrace): string {
+function distance(c: ConditionTrace): string {
   if (c.result) return 'met'
   if (typeof c.left !== 'number' || typeof c.right !== 'number')
     return c.left === null ? 'no value yet' : 'not met'
