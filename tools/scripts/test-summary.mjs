@@ -10,6 +10,7 @@ const root = join(import.meta.dirname, '..', '..')
 const reports = readWorkspace(root).map((p) => ({
   name: p.json.name,
   file: join(p.dir, '.test-results.json'),
+  tested: typeof p.json.scripts?.test === 'string',
 }))
 if (process.argv.includes('--clean')) {
   for (const { file } of reports) rmSync(file, { force: true })
@@ -19,8 +20,14 @@ let passed = 0
 let failed = 0
 let skipped = 0
 const rows = []
-for (const { name, file } of reports) {
-  if (!existsSync(file)) continue
+const missing = []
+for (const { name, file, tested } of reports) {
+  if (!existsSync(file)) {
+    // A package with tests that left no report did not finish (killed, crashed, or its build
+    // failed): that is a failure, never a package quietly missing from the sum.
+    if (tested) missing.push(name)
+    continue
+  }
   const report = JSON.parse(readFileSync(file, 'utf8'))
   passed += report.numPassedTests
   failed += report.numFailedTests
@@ -29,5 +36,9 @@ for (const { name, file } of reports) {
     `  ${name.padEnd(24)} ${String(report.numPassedTests).padStart(5)} passed ${String(report.numFailedTests).padStart(3)} failed`,
   )
 }
+for (const name of missing) rows.push(`  ${name.padEnd(24)} no report: its tests did not run to the end`)
 console.log(`\n${rows.join('\n')}`)
-console.log(`Tests: ${passed} passed, ${failed} failed, ${skipped} skipped`)
+console.log(
+  `Tests: ${passed} passed, ${failed} failed, ${skipped} skipped${missing.length > 0 ? `; ${missing.length} package(s) without a report` : ''}`,
+)
+if (failed > 0 || missing.length > 0) process.exitCode = 1
