@@ -1,4 +1,5 @@
 import { request } from 'node:http'
+import { Decimal } from 'decimal.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Dashboard, startDashboard } from './index.js'
 
@@ -131,5 +132,15 @@ describe('the stream', () => {
     // Seven rules on 10,000,000 KRW, two markets: 2 × 1,700,000.
     expect(snapshot.maxCapitalAtRisk).toBe('3400000')
     expect(snapshot.balances).toContainEqual({ currency: 'KRW', free: '10000000' })
+  })
+
+  it('serves candles with the tick size of the market rules at the last close (the chart axis grid)', async () => {
+    const response = await get('/api/candles?symbol=KRW-BTC&interval=1m&count=50')
+    expect(response.status).toBe(200)
+    const body = (await response.json()) as { tickSize: string; candles: { close: string }[] }
+    const close = body.candles.at(-1)!.close
+    expect(body.tickSize).toBe(d.backbone.adapter.market.tickSize('KRW-BTC', new Decimal(close)).toString())
+    // the last close sits on that grid
+    expect(new Decimal(close).mod(body.tickSize).isZero()).toBe(true)
   })
 })

@@ -504,6 +504,10 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
             symbol: symbol.data,
             interval: interval.data,
             source: candles.at(-1)?.source ?? null,
+            // The price axis is formatted on the market's own tick grid (the adapter's market rules).
+            tickSize: candles.length
+              ? backbone.adapter.market.tickSize(symbol.data, candles.at(-1)!.close).toString()
+              : null,
             candles: candles.map(candleJson),
           })
         }
