@@ -143,4 +143,28 @@ describe('the stream', () => {
     // the last close sits on that grid
     expect(new Decimal(close).mod(body.tickSize).isZero()).toBe(true)
   })
+
+  it('runs the saved version once per market and length, not on every preview; a save replaces it', async () => {
+    const { sevenRules } = await import('@bb/rules')
+    const post = (path: string, body: unknown) =>
+      fetch(`${d.origin}${path}`, {
+        method: 'POST',
+        headers: { cookie, origin: d.origin, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    type Preview = { preview: { ms: number; trades: number }; saved: { ms: number; trades: number } }
+    const preview = async (rsiThreshold: number) =>
+      (await (
+        await post('/api/preview', { strategy: sevenRules({ rsiThreshold }), candles: 500 })
+      ).json()) as Preview
+    const first = await preview(30)
+    const second = await preview(40)
+    // The same report object (its own timing), not a second backtest of the unchanged saved version.
+    expect(second.saved).toEqual(first.saved)
+    expect((await post('/api/strategies', { strategy: sevenRules({ rsiThreshold: 40 }) })).status).toBe(200)
+    const afterSave = await preview(40)
+    expect(afterSave.saved.trades).toBe(afterSave.preview.trades)
+    expect(afterSave.saved.ms).not.toBe(first.saved.ms)
+    expect((await post('/api/strategies', { strategy: sevenRules() })).status).toBe(200)
+  })
 })
