@@ -46,7 +46,7 @@ export function feedCodes(count: number): string[] {
 const two = (n: number) => String(n).padStart(2, '0')
 
 /** A running feed. */
-export interface Feed {
+interface Feed {
   readonly restUrl: string
   readonly wsUrl: string
   /** Resolves when `count` subscribers have subscribed to `kind`. */
