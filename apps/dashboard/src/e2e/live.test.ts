@@ -95,39 +95,4 @@ describe.skipIf(!run)('Live page: off by default, two typed confirmations, emerg
     ])
     await screenshot(page, 'live-stopped')
   })
-
-  it('never serves a stored key: not in the page, the JSON routes or the replayed stream', async () => {
-    const served = await s.page.evaluate(async () => {
-      const texts = [document.documentElement.outerHTML]
-      for (const path of ['/api/snapshot', '/api/live', '/api/decisions', '/api/definitions'])
-        texts.push(await (await fetch(path)).text())
-      // The stream from its first retained event (the replay buffer), read for a second.
-      const controller = new AbortController()
-      const response = await fetch('/api/stream', {
-        headers: { 'Last-Event-ID': '0' },
-        signal: controller.signal,
-      })
-      const reader = response.body!.getReader()
-      const decoder = new TextDecoder()
-      const until = Date.now() + 1000
-      let stream = ''
-      while (Date.now() < until) {
-        const next = await Promise.race([
-          reader.read(),
-          new Promise<undefined>((r) => setTimeout(() => r(undefined), 250)),
-        ])
-        if (next?.value) stream += decoder.decode(next.value, { stream: true })
-        if (next?.done) break
-      }
-      controller.abort()
-      texts.push(stream)
-      return texts
-    })
-    expect(served.at(-1)!.length).toBeGreaterThan(0)
-    for (const text of served) {
-      expect(text).not.toContain('ACCESS-1234567890')
-      expect(text).not.toContain('SECRET-abcdefghij')
-      expect(text).not.toContain('a long passphrase')
-    }
-  })
 })

@@ -1,5 +1,4 @@
 import { request } from 'node:http'
-import { Decimal } from 'decimal.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Dashboard, startDashboard } from './index.js'
 
@@ -132,39 +131,5 @@ describe('the stream', () => {
     // Seven rules on 10,000,000 KRW, two markets: 2 × 1,700,000.
     expect(snapshot.maxCapitalAtRisk).toBe('3400000')
     expect(snapshot.balances).toContainEqual({ currency: 'KRW', free: '10000000' })
-  })
-
-  it('serves candles with the tick size of the market rules at the last close (the chart axis grid)', async () => {
-    const response = await get('/api/candles?symbol=KRW-BTC&interval=1m&count=50')
-    expect(response.status).toBe(200)
-    const body = (await response.json()) as { tickSize: string; candles: { close: string }[] }
-    const close = body.candles.at(-1)!.close
-    expect(body.tickSize).toBe(d.backbone.adapter.market.tickSize('KRW-BTC', new Decimal(close)).toString())
-    // the last close sits on that grid
-    expect(new Decimal(close).mod(body.tickSize).isZero()).toBe(true)
-  })
-
-  it('runs the saved version once per market and length, not on every preview; a save replaces it', async () => {
-    const { sevenRules } = await import('@bb/rules')
-    const post = (path: string, body: unknown) =>
-      fetch(`${d.origin}${path}`, {
-        method: 'POST',
-        headers: { cookie, origin: d.origin, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      })
-    type Preview = { preview: { ms: number; trades: number }; saved: { ms: number; trades: number } }
-    const preview = async (rsiThreshold: number) =>
-      (await (
-        await post('/api/preview', { strategy: sevenRules({ rsiThreshold }), candles: 500 })
-      ).json()) as Preview
-    const first = await preview(30)
-    const second = await preview(40)
-    // The same report object (its own timing), not a second backtest of the unchanged saved version.
-    expect(second.saved).toEqual(first.saved)
-    expect((await post('/api/strategies', { strategy: sevenRules({ rsiThreshold: 40 }) })).status).toBe(200)
-    const afterSave = await preview(40)
-    expect(afterSave.saved.trades).toBe(afterSave.preview.trades)
-    expect(afterSave.saved.ms).not.toBe(first.saved.ms)
-    expect((await post('/api/strategies', { strategy: sevenRules() })).status).toBe(200)
   })
 })

@@ -504,10 +504,6 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
             symbol: symbol.data,
             interval: interval.data,
             source: candles.at(-1)?.source ?? null,
-            // The price axis is formatted on the market's own tick grid (the adapter's market rules).
-            tickSize: candles.length
-              ? backbone.adapter.market.tickSize(symbol.data, candles.at(-1)!.close).toString()
-              : null,
             candles: candles.map(candleJson),
           })
         }
@@ -631,22 +627,6 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       })),
     }
   }
-  // The saved version only changes on save: its preview is computed once per market and length,
-  // not again on every keystroke's preview (that doubled the work of each preview).
-  const savedSummaries = new Map<string, ReturnType<typeof previewSummary>>()
-  const savedSummary = (symbol: string, count: number) => {
-    const key = `${symbol}|${count}`
-    let cached = savedSummaries.get(key)
-    if (!cached) {
-      cached = previewSummary(saved, symbol, count, new AbortController().signal)
-      cached.catch(() => savedSummaries.delete(key))
-      savedSummaries.set(key, cached)
-    }
-    return cached
-  }
-  // Warm the default preview (2,000 one-minute candles of the first market, ten REST pages) in the
-  // background, so the first preview does not wait for the candle download.
-  const warmUp = setTimeout(() => void savedSummary(symbols[0]!, 2000).catch(() => {}), 0)
   const strategyIssues = (input: unknown) => {
     const result = validateStrategy(input)
     return result.success
@@ -673,7 +653,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     const count = parsed.data.candles ?? 2000
     const [current, base] = await Promise.all([
       previewSummary(checked.strategy, symbol, count, controller.signal),
-      savedSummary(symbol, count),
+      previewSummary(saved, symbol, count, controller.signal),
     ])
     return sendJson(res, 200, {
       symbol,
@@ -694,7 +674,6 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
         issues: checked.errors,
       })
     saved = checked.strategy
-    savedSummaries.clear()
     return sendJson(res, 200, { saved: true, strategy: saved, warnings: checked.warnings })
   }
 
@@ -942,7 +921,6 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     },
     async close() {
       clearInterval(marketTimer)
-      clearTimeout(warmUp)
       for (const res of streamsOpen) res.destroy()
       for (const s of subscriptions) s.unsubscribe()
       server.closeAllConnections()

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatAge, formatDecimal, priceAxisFormatter, ratioToPercent, tickDecimals } from './format.js'
+import { formatAge, formatDecimal, ratioToPercent } from './format.js'
 
 describe('exact decimal formatting', () => {
   it('groups digits without a float round trip', () => {
@@ -20,15 +20,5 @@ describe('exact decimal formatting', () => {
     expect(formatAge(120)).toBe('120 ms')
     expect(formatAge(3400)).toBe('3.4 s')
     expect(formatAge(-1)).toBe('–')
-  })
-
-  it('formats the price axis on the market tick grid, grouped', () => {
-    expect(tickDecimals('1000')).toBe(0)
-    expect(tickDecimals('0.01')).toBe(2)
-    expect(tickDecimals('1e-8')).toBe(8)
-    expect(tickDecimals('0.0010')).toBe(3)
-    expect(priceAxisFormatter('1000')(95123000)).toBe('95,123,000')
-    expect(priceAxisFormatter('0.0001')(1234.5)).toBe('1,234.5000')
-    expect(priceAxisFormatter('0.1')(-0.25)).toMatch(/^−0\.[23]$/)
   })
 })

@@ -31,25 +31,3 @@ export function formatAge(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`
   return `${Math.round(ms / 60_000)} min`
 }
-
-/** Decimal places of a tick size string: `'1000'` → 0, `'0.01'` → 2, `'1e-8'` → 8. */
-export function tickDecimals(tickSize: string): number {
-  const exp = /^(\d+(?:\.\d+)?)e-(\d+)$/i.exec(tickSize)
-  if (exp) return Number(exp[2]) + (exp[1]!.split('.')[1]?.length ?? 0)
-  const frac = tickSize.split('.')[1]?.replace(/0+$/, '') ?? ''
-  return frac.length
-}
-
-/**
- * A price-axis formatter on a market's tick grid: the tick size's decimal places and digit
- * grouping (`95,123,000` for a 1,000 KRW tick, `0.0123` for a 0.0001 tick).
- */
-export function priceAxisFormatter(tickSize: string): (price: number) => string {
-  const places = tickDecimals(tickSize)
-  const format = new Intl.NumberFormat('en-US', {
-    minimumFractionDigits: places,
-    maximumFractionDigits: places,
-    useGrouping: true,
-  })
-  return (price) => format.format(price).replace('-', '−')
-}

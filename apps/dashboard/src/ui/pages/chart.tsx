@@ -13,7 +13,7 @@ import {
   type UTCTimestamp,
 } from 'lightweight-charts'
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { formatDecimal, priceAxisFormatter } from '../format.js'
+import { formatDecimal } from '../format.js'
 import { useStore } from '../hooks.js'
 import { type DecisionJson, state, subscribeCandles } from '../store.js'
 
@@ -122,18 +122,10 @@ export function ChartPage() {
     let bars: CandleJson[] = []
     void fetch(`/api/candles?symbol=${encodeURIComponent(symbol)}&interval=${interval}&count=300`)
       .then((r) => r.json())
-      .then((body: { candles: CandleJson[]; source: string; tickSize: string | null }) => {
+      .then((body: { candles: CandleJson[]; source: string }) => {
         if (stopped) return
         bars = body.candles
         setSource(body.source)
-        if (body.tickSize)
-          candles.applyOptions({
-            priceFormat: {
-              type: 'custom',
-              minMove: Number(body.tickSize),
-              formatter: priceAxisFormatter(body.tickSize),
-            },
-          })
         candles.setData(bars.map(toBar))
         volume.setData(bars.map((c) => ({ time: (c.time / 1000) as UTCTimestamp, value: Number(c.volume) })))
         const rsi = new Rsi(14)
