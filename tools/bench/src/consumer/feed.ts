@@ -164,6 +164,20 @@ export async function startFeed(markets: number): Promise<Feed> {
   }
   const make = { trade, orderbook: book, ticker } as const
 
+  // REST rows are the WebSocket frames with `market` for `code` and no `type` / `stream_type`.
+  const restShape = ({
+    type: _type,
+    code,
+    stream_type: _stream,
+    ...rest
+  }: {
+    type: string
+    code: string
+    stream_type: string
+  }) => ({
+    market: code,
+    ...rest,
+  })
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' })
     res.end(JSON.stringify(body))
@@ -214,19 +228,13 @@ export async function startFeed(markets: number): Promise<Feed> {
         return json(
           res,
           200,
-          listed('markets').map((m) => {
-            const { type: _type, code, stream_type: _stream, ...rest } = ticker(m, now)
-            return { market: code, ...rest }
-          }),
+          listed('markets').map((m) => restShape(ticker(m, now))),
         )
       case '/v1/orderbook':
         return json(
           res,
           200,
-          listed('markets').map((m) => {
-            const { type: _type, code, stream_type: _stream, ...rest } = book(m, now)
-            return { market: code, ...rest }
-          }),
+          listed('markets').map((m) => restShape(book(m, now))),
         )
       default:
         return json(res, 404, { error: { name: 'not_found', message: `no route ${url.pathname}` } })
