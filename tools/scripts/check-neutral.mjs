@@ -29,6 +29,10 @@ export const NEUTRAL_PACKAGES = [
   'packages/adapter-testing',
   'packages/rules',
   'packages/utils',
+  'packages/errors',
+  'packages/rest',
+  'packages/ws',
+  'packages/router',
 ]
 
 /**

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path'
 import ts from 'typescript'
 import { afterAll, describe, expect, it } from 'vitest'
 // @ts-expect-error plain ESM script without types
-import { checkGraph } from './check-boundaries.mjs'
+import { checkBoundaries, checkGraph } from './check-boundaries.mjs'
 // @ts-expect-error plain ESM script without types
 import { checkNeutral, stripComments } from './check-neutral.mjs'
 
@@ -181,5 +181,59 @@ describe('the package graph points one way', () => {
     ])
     expect(problems).toContain('dependency cycle: @x/unifier → @x/upbit → @x/unifier')
     expect(problems).toContain('@x/unifier is exchange-neutral but depends on the exchange package @x/upbit')
+  })
+
+  it('lets a neutral package depend on an exchange only through its composition root, or in its tests when listed', () => {
+    const upbit = pkg('packages/upbit', { name: '@x/upbit', backbone: { exchange: 'upbit' } })
+    const router = pkg('packages/router', { name: '@x/router', dependencies: { '@x/upbit': 'workspace:*' } })
+    const rest = pkg('packages/rest', { name: '@x/rest', devDependencies: { '@x/upbit': 'workspace:*' } })
+    const ws = pkg('packages/ws', { name: '@x/ws', dependencies: { '@x/upbit': 'workspace:*' } })
+    const neutral = ['packages/router', 'packages/rest', 'packages/ws']
+    const roots = { 'packages/router/src/defaults.ts': 'wires the default exchange' }
+    const testOnly = { 'packages/rest': { exchanges: ['@x/upbit'], reason: 'its tests' } }
+    expect(checkGraph([upbit, router, rest, ws], neutral, roots, testOnly)).toEqual([
+      '@x/ws is exchange-neutral but depends on the exchange package @x/upbit',
+    ])
+    // Without the root and the test-only entry, both are violations again.
+    expect(checkGraph([upbit, router, rest], neutral, {}, {})).toEqual([
+      '@x/router is exchange-neutral but depends on the exchange package @x/upbit',
+      '@x/rest is exchange-neutral but depends on the exchange package @x/upbit',
+    ])
+    // A test-only entry never covers a runtime dependency.
+    const runtimeRest = pkg('packages/rest', { name: '@x/rest', dependencies: { '@x/upbit': 'workspace:*' } })
+    expect(checkGraph([upbit, runtimeRest], neutral, {}, testOnly)).toHaveLength(1)
+  })
+
+  it('in a neutral package with a composition root, only that file of its source imports the exchange', () => {
+    const ws = mkdtempSync(join(tmpdir(), 'bb-roots-'))
+    try {
+      const put = (path: string, content: string) => {
+        mkdirSync(dirname(join(ws, path)), { recursive: true })
+        writeFileSync(join(ws, path), content)
+      }
+      put(
+        'packages/upbit/package.json',
+        JSON.stringify({ name: '@bb/upbit', backbone: { exchange: 'upbit' } }),
+      )
+      put('packages/upbit/src/index.ts', 'export const upbit = {}\n')
+      put(
+        'packages/router/package.json',
+        JSON.stringify({ name: '@bb/router', dependencies: { '@bb/upbit': 'workspace:*' } }),
+      )
+      put('packages/router/src/defaults.ts', "import { upbit } from '@bb/upbit'\nexport const d = upbit\n")
+      put(
+        'packages/router/src/backbone.ts',
+        "// import { upbit } from '@bb/upbit' (a comment)\nimport { upbit } from '@bb/upbit'\n",
+      )
+      put('packages/router/test/a.test.ts', "import { upbit } from '@bb/upbit'\n")
+      const problems: string[] = checkBoundaries(ws)
+      expect(problems).toEqual([
+        expect.stringMatching(
+          /^packages\/router\/src\/backbone\.ts: imports the exchange package @bb\/upbit/,
+        ),
+      ])
+    } finally {
+      rmSync(ws, { recursive: true, force: true })
+    }
   })
 })
