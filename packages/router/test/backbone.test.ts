@@ -1,5 +1,5 @@
 import { InvalidRequestError, UnknownSymbolError } from '@bb/errors'
-import type { Candle, Ticker, Trade } from '@bb/models'
+import { type Candle, candleOpenTime, type Ticker, type Trade } from '@bb/models'
 import { filter, firstValueFrom, take, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { type BackboneEvent, createBackbone } from '../src/index.js'
@@ -98,6 +98,41 @@ describe('streams', () => {
     expect(last.timestamp).toBe(previous.timestamp) // the current day updates in place
     expect(last.volume.greaterThan(previous.volume)).toBe(true)
   })
+})
+
+describe('candles$ from trades around the REST history (1d)', () => {
+  it('trades that arrive while the history loads count once, and the day keeps updating after it', async () => {
+    const { sim, backbone } = await setup({}, { tradesPerSecond: 20 })
+    // Every trade of the market, to check the candle's volume against.
+    const trades: Trade[] = []
+    const tradeSub = backbone.trades$('KRW-BTC').subscribe((t) => trades.push(t))
+    await until(() => trades.length > 0)
+    sim.faults.delayRest(1500) // the history loads for 1.5 s while ~30 trades arrive
+    const candles: Candle[] = []
+    const sub = backbone.candles$('KRW-BTC', '1d', { history: 2 }).subscribe((c) => candles.push(c))
+    await until(() => candles.length > 0, 20_000, 'the history')
+    sim.faults.delayRest(0)
+    const loaded = candles.length
+    await until(() => candles.length >= loaded + 20, 20_000, '20 updates after the history')
+    sub.unsubscribe()
+    tradeSub.unsubscribe()
+    const rest = candles.filter((c) => c.source === 'rest').at(-1)!
+    expect(rest.lastTradeAt).toBeDefined()
+    const day = candles.filter((c) => c.timestamp === rest.timestamp)
+    const last = day.at(-1)!
+    // The series kept updating in place: every candle of the day bigger than the one before.
+    for (let i = 1; i < day.length; i++) expect(day[i]!.volume.greaterThan(day[i - 1]!.volume)).toBe(true)
+    // Exactly once: the REST candle plus every trade after its last trade, up to the candle's last trade.
+    const added = trades.filter(
+      (t) =>
+        t.timestamp > rest.lastTradeAt! &&
+        t.timestamp <= last.lastTradeAt! &&
+        candleOpenTime(t.timestamp, '1d') === rest.timestamp,
+    )
+    expect(added.length).toBeGreaterThan(0)
+    const expected = added.reduce((sum, t) => sum.plus(t.size), rest.volume)
+    expect(last.volume.minus(expected).abs().toNumber()).toBeLessThan(1e-6) // the sim rounds to 8 places
+  }, 60_000)
 })
 
 describe('failover without loss', () => {
