@@ -20,6 +20,7 @@ import {
   type EvalContext,
 } from './compile.js'
 import { DryRunExecutor } from './dry-run.js'
+import { type ExchangeRules, exchangeRulesOf, splitMarket } from './exchange.js'
 import type { ExecutedFill, Executor, OrderIntent, OrderOutcome } from './executor.js'
 import { CandleAggregator, Ema, RollingWindow, Rsi, Sma } from './indicators.js'
 import type { Action, Role, Strategy, StrategyInput } from './schema.js'
@@ -94,7 +95,7 @@ export interface DecisionRule {
 export interface Decision {
   /** Sequence number, unique per engine. */
   readonly id: number
-  /** The market, e.g. `KRW-BTC`. */
+  /** The market, as the engine keys it (see {@link Engine.symbols}), e.g. `BTCUSDT`. */
   readonly symbol: string
   /** Market time of the tick, ms UTC. */
   readonly timestamp: number
@@ -270,7 +271,16 @@ export interface EngineSources {
 export interface EngineOptions {
   /** The strategy: a validated one (e.g. `sevenRules()`) or input for {@link parseStrategy}. */
   readonly strategy: Strategy | StrategyInput
-  /** Places orders. Default: a {@link DryRunExecutor} with 10,000,000 KRW of paper money. */
+  /**
+   * The exchange the strategy trades on (any `ExchangeAdapter`, e.g. `backbone.adapter`): its
+   * symbol rules read the markets of events, its market rules drive the default executor.
+   * Required: there is no default exchange (missing → `InvalidRequestError` naming `exchange`).
+   */
+  readonly exchange: ExchangeRules
+  /**
+   * Places orders. Default: a {@link DryRunExecutor} of {@link EngineOptions.exchange} with
+   * 10,000,000 of the exchange's `market.defaultQuote` in paper money.
+   */
   readonly executor?: Executor
   /** Closed candles to warm the indicators up with (e.g. from REST), any symbols. */
   readonly history?: Iterable<Candle>
@@ -453,15 +463,17 @@ function formatNumber(value: number | boolean | null): string {
  *
  * @example
  * ```ts
- * import { createBackbone } from '@bb/router'
+ * import type { MarketDataBackbone } from '@bb/router'
  * import { createEngine, DryRunExecutor, sevenRules } from '@bb/rules'
- * const backbone = createBackbone({ exchange: 'upbit' })
+ * declare const backbone: MarketDataBackbone // createBackbone({ exchange: … }) of @bb/router
+ * const exchange = backbone.adapter
  * const engine = createEngine({
  *   strategy: sevenRules(),
- *   executor: new DryRunExecutor({ balances: { KRW: '10000000' } }),
- *   history: await backbone.getCandles('KRW-BTC', '1m', { count: 200 }),
+ *   exchange,
+ *   executor: new DryRunExecutor({ exchange, balances: { [exchange.market.defaultQuote]: '10000000' } }),
+ *   history: await backbone.getCandles('BTC/USDT', '1m', { count: 200 }),
  * })
- * engine.run({ trades: backbone.trades$('KRW-BTC') }).subscribe((decision) => {
+ * engine.run({ trades: backbone.trades$('BTC/USDT') }).subscribe((decision) => {
  *   console.log(decision.explanation)
  * })
  * ```
@@ -473,6 +485,7 @@ export function createEngine(options: EngineOptions): Engine {
 class StrategyEngine implements Engine {
   readonly strategy: Strategy
   readonly executor: Executor
+  private readonly exchange: ExchangeRules
   private readonly compiled: CompiledStrategy
   private readonly runtimes = new Map<string, SymbolRuntime>()
   private readonly decisionSubject = new Subject<Decision>()
@@ -489,6 +502,7 @@ class StrategyEngine implements Engine {
     const opts = optionsBag(options, 'options', true)
     this.strategy = parseStrategy(opts.strategy)
     this.compiled = compileStrategy(this.strategy)
+    this.exchange = exchangeRulesOf(opts.exchange, 'createEngine')
     if (opts.executor !== undefined && typeof optionsBag(opts.executor, 'executor')?.submit !== 'function')
       throw invalid(
         'executor',
@@ -509,7 +523,7 @@ class StrategyEngine implements Engine {
         'history',
         `"history" must be an array (or iterable) of candles (got ${describeValue(opts.history)}).`,
       )
-    this.executor = opts.executor ?? new DryRunExecutor()
+    this.executor = opts.executor ?? new DryRunExecutor({ exchange: this.exchange })
     // Every line the engine logs passes redaction (secrets registered with registerSecret too).
     this.logger = redactingLogger(opts.logger ?? silentLogger)
     this.retryAfterRejectMs = opts.retryAfterRejectMs ?? 60_000
@@ -598,7 +612,7 @@ class StrategyEngine implements Engine {
     if (typeof symbol !== 'string')
       throw invalid(
         'symbol',
-        `"symbol" must be a market code such as KRW-BTC (got ${describeValue(symbol)}).`,
+        `"symbol" must be a market code: a native id or a BASE/QUOTE symbol (got ${describeValue(symbol)}).`,
       )
     const runtime = this.runtimes.get(symbol)
     if (!runtime) return undefined
@@ -815,6 +829,14 @@ class StrategyEngine implements Engine {
 
   // -------------------------------------------------------------------------------------------
 
+  private quoteOf(symbol: string): string {
+    try {
+      return splitMarket(this.exchange, symbol).quote
+    } catch {
+      return 'quote'
+    }
+  }
+
   private runtime(symbol: string): SymbolRuntime {
     let runtime = this.runtimes.get(symbol)
     if (!runtime) {
@@ -1014,7 +1036,7 @@ class StrategyEngine implements Engine {
       .map((c) => `${c.condition} (${formatNumber(c.left)} vs ${formatNumber(c.right)})`)
     const what =
       rule.action.type === 'buy'
-        ? `buy ${rule.action.amount.kind === 'quote' ? `${rule.action.amount.value} ${quoteOf(runtime.symbol)}` : `${rule.action.amount.value} % of the available ${quoteOf(runtime.symbol)}`}`
+        ? `buy ${rule.action.amount.kind === 'quote' ? `${rule.action.amount.value} ${this.quoteOf(runtime.symbol)}` : `${rule.action.amount.value} % of the available ${this.quoteOf(runtime.symbol)}`}`
         : rule.action.type === 'sell'
           ? rule.action.positionPercent >= 100
             ? 'sell the whole position'
@@ -1159,11 +1181,6 @@ class StrategyEngine implements Engine {
       this.executionSubject.next({ type: 'cycle', cycle })
     }
   }
-}
-
-function quoteOf(symbol: string): string {
-  const dash = symbol.indexOf('-')
-  return dash > 0 ? symbol.slice(0, dash) : 'quote'
 }
 
 const EVENT_TYPES = new Set(['trade', 'ticker', 'candle', 'price', 'disconnect'])
