@@ -39,12 +39,7 @@ export const NEUTRAL_PACKAGES = [
  * Files not yet cleaned, with the reason; each entry is a debt to pay, not a permission. Keep the
  * list short and name who owns the file.
  */
-export const PENDING = {
-  'packages/rules/src/legacy-defaults.ts':
-    'the rules used when a caller passes no `exchange` (createEngine builds its default DryRunExecutor without one, in engine.ts); remove once engine.ts passes its exchange',
-  'packages/rules/src/engine.ts':
-    'TSDoc examples and the default paper balance; the file is being reworked by the dashboard task (issue #15 item 6)',
-}
+export const PENDING = {}
 
 /**
  * Files that wire a concrete exchange into a neutral package on purpose, with the reason. Each

@@ -19,13 +19,21 @@ describe('LiveExecutor through @bb/rest', () => {
     try {
       const gateway: OrderGateway = client // the REST client is an OrderGateway as it is
       expect(
-        () => new LiveExecutor({ gateway, live: true, maxCapitalAtRisk: '1000000', confirmation: 'yes' }),
+        () =>
+          new LiveExecutor({
+            exchange: upbit,
+            gateway,
+            live: true,
+            maxCapitalAtRisk: '1000000',
+            confirmation: 'yes',
+          }),
       ).toThrow(PermissionError)
       const executor = new LiveExecutor({
+        exchange: upbit,
         gateway,
         live: true,
         maxCapitalAtRisk: '1000000',
-        confirmation: liveConfirmationPhrase('1000000'),
+        confirmation: liveConfirmationPhrase('1000000', upbit.market.defaultQuote),
         pollIntervalMs: 20,
       })
       const before = sim.accounts.balances(sim.defaultAccount!.accessKey)
@@ -59,10 +67,11 @@ describe('LiveExecutor through @bb/rest', () => {
     })
     try {
       const executor = new LiveExecutor({
+        exchange: upbit,
         gateway: client,
         live: true,
         maxCapitalAtRisk: '1000000',
-        confirmation: liveConfirmationPhrase('1000000'),
+        confirmation: liveConfirmationPhrase('1000000', upbit.market.defaultQuote),
       })
       const outcome = await executor.submit({
         id: 'e2e-2',

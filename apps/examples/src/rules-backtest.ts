@@ -1,6 +1,7 @@
 // The @bb/rules README example "Backtest the seven rules" (packages/rules/README.md).
 import { type Candle, Decimal } from '@bb/models'
 import { backtest, reportToCsv, sevenRules } from '@bb/rules'
+import { upbit } from '@bb/upbit'
 
 // 2,000 one-minute candles of a seeded random walk with a sell-off and a rally.
 let seed = 1
@@ -33,7 +34,8 @@ for (let i = 0; i < 2_000; i++) {
   })
 }
 
-const report = await backtest({ candles, rules: sevenRules(), initialBalance: 10_000_000 })
+// The exchange is required: its market rules (fee, tick grid, minimum order) drive the paper fills.
+const report = await backtest({ exchange: upbit, candles, rules: sevenRules(), initialBalance: 10_000_000 })
 console.log({
   pnl: report.pnl.toString(),
   pnlPct: report.pnlPct.toFixed(2),

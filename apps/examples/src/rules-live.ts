@@ -7,9 +7,11 @@ const sim = await startSim({ port: 0 }) // leave the URLs out of createBackbone 
 const backbone = createBackbone({ exchange: 'upbit', restUrl: sim.restUrl, wsUrl: sim.wsUrl })
 
 const history = await backbone.getCandles('KRW-BTC', '1m', { count: 200 }) // warm-up
+const exchange = backbone.adapter // the exchange is required: its symbol and market rules apply
 const engine = createEngine({
   strategy: sevenRules(),
-  executor: new DryRunExecutor({ balances: { KRW: '10000000' } }), // the default
+  exchange,
+  executor: new DryRunExecutor({ exchange, balances: { KRW: '10000000' } }), // the default
   history,
 })
 const decisions = engine

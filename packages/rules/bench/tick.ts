@@ -3,6 +3,7 @@
 import { performance } from 'node:perf_hooks'
 import { type Candle, Decimal, type Trade } from '@bb/models'
 import { createEngine, DryRunExecutor, sevenRules } from '../src/index.js'
+import { EXCHANGE } from '../test/helpers.js'
 
 const SYMBOLS = 100
 const TICKS = Number(process.env.TICKS ?? 3_000)
@@ -40,8 +41,9 @@ const history: Candle[] = symbols.flatMap((symbol) =>
 
 function run(kind: 'price' | 'trade') {
   const engine = createEngine({
+    exchange: EXCHANGE,
     strategy: sevenRules(),
-    executor: new DryRunExecutor({ balances: { KRW: '1e15' } }),
+    executor: new DryRunExecutor({ exchange: EXCHANGE, balances: { KRW: '1e15' } }),
     history,
     candlesFrom: 'trades',
   })

@@ -51,9 +51,9 @@ export interface BacktestOptions {
   /**
    * The exchange whose rules the paper account follows (any `ExchangeAdapter`: tick grid, taker
    * fee, minimum order, volume decimals; its symbol rules read CSV symbols). The three options
-   * below override single rules. Default: the first exchange Backbone supported.
+   * below override single rules. Required: there is no default exchange.
    */
-  readonly exchange?: ExchangeRules
+  readonly exchange: ExchangeRules
   /** Fee rate per fill. Default the exchange's taker fee. */
   readonly fee?: DecimalInput
   /** Tick size for a price. Default the exchange's tick grid. */
@@ -166,7 +166,7 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<Candle> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value
 }
 
-async function* candlesOf(source: CandleSource, exchange: ExchangeRules | undefined): AsyncGenerator<Candle> {
+async function* candlesOf(source: CandleSource, exchange: ExchangeRules): AsyncGenerator<Candle> {
   if (source === null || typeof source !== 'object')
     throw invalid(
       'candles',
@@ -191,7 +191,7 @@ async function* candlesOf(source: CandleSource, exchange: ExchangeRules | undefi
     const options = {
       ...(source.symbol ? { symbol: source.symbol } : {}),
       ...(source.interval ? { interval: source.interval } : {}),
-      ...(exchange ? { exchange } : {}),
+      exchange,
     }
     yield* parseCandlesCsv(text, options)
     return
@@ -231,9 +231,11 @@ function candleLength(candle: Candle): number {
  * ```ts
  * import { writeFile } from 'node:fs/promises'
  * import type { Candle } from '@bb/models'
+ * import type { ExchangeAdapter } from '@bb/exchange-adapter'
  * import { backtest, reportToCsv, sevenRules } from '@bb/rules'
- * declare const candles: Candle[] // e.g. from backbone.getCandles(…) or parseCandlesCsv(…)
+ * declare const exchange: ExchangeAdapter // the adapter of your exchange package
  * const report = await backtest({
+ *   exchange,
  *   candles: { file: 'btc-usdt-1m.csv', symbol: 'BTC/USDT', interval: '1m' },
  *   rules: sevenRules(),
  *   initialBalance: 10_000_000,
@@ -258,7 +260,7 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
   if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal))
     throw invalid('signal', `"signal" must be an AbortSignal (got ${describeValue(opts.signal)}).`)
   if (opts.rules === undefined) throw invalid('rules', '"rules" is required, e.g. sevenRules().')
-  const exchange = opts.exchange === undefined ? undefined : exchangeRulesOf(opts.exchange)
+  const exchange = exchangeRulesOf(opts.exchange, 'backtest')
   const iterator = candlesOf(opts.candles, exchange)[Symbol.asyncIterator]()
   let next = await iterator.next()
   if (next.done) throw invalid('candles', '"candles" is empty: a backtest needs at least one candle.')
@@ -269,7 +271,7 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
   const quote = next.value.quote
   const bases = new Map<string, string>()
   const paper = new DryRunExecutor({
-    ...(exchange ? { exchange } : {}),
+    exchange,
     balances: { [quote]: initialBalance },
     ...(opts.fee !== undefined ? { feeRate: opts.fee } : {}),
     ...(opts.tickSize ? { tickSize: opts.tickSize } : {}),
@@ -277,6 +279,7 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
   })
   const engine = createEngine({
     strategy: opts.rules,
+    exchange,
     executor: paper,
     candlesFrom: 'candles',
     candleCloseFills: 'next-open',

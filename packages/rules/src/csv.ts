@@ -12,10 +12,9 @@ export interface ParseCandlesCsvOptions {
   readonly interval?: CandleInterval
   /**
    * The exchange the candles come from (any `ExchangeAdapter`): its id stamps every candle and
-   * its symbol rules split native ids into base and quote. Default: the first exchange Backbone
-   * supported.
+   * its symbol rules split native ids into base and quote. Required: there is no default exchange.
    */
-  readonly exchange?: ExchangeRules
+  readonly exchange: ExchangeRules
   /** The field delimiter. Default `,`. */
   readonly delimiter?: string
 }
@@ -61,18 +60,20 @@ function parseTime(text: string, line: number): number {
  *
  * @example
  * ```ts
+ * import { fixtureExchange } from '@bb/adapter-testing'
  * import { parseCandlesCsv } from '@bb/rules'
+ * const exchange = fixtureExchange // the adapter of your exchange package
  * const candles = parseCandlesCsv(
  *   'timestamp,open,high,low,close,volume\n1735689600000,100,110,95,105,12.5\n',
- *   { symbol: 'BTC/USDT', interval: '1m' },
+ *   { exchange, symbol: 'BTC/USDT', interval: '1m' },
  * )
  * candles[0]?.close.toString() // '105'
  * ```
  */
-export function parseCandlesCsv(text: string, options: ParseCandlesCsvOptions = {}): Candle[] {
+export function parseCandlesCsv(text: string, options: ParseCandlesCsvOptions): Candle[] {
   if (typeof text !== 'string') throw invalid('text', `The CSV must be text (got ${describeValue(text)}).`)
-  const opts = optionsBag(options, 'options') ?? {}
-  const exchange = exchangeRulesOf(opts.exchange)
+  const opts = optionsBag(options, 'options', true)
+  const exchange = exchangeRulesOf(opts.exchange, 'parseCandlesCsv')
   if (opts.delimiter !== undefined && (typeof opts.delimiter !== 'string' || opts.delimiter.length !== 1))
     throw invalid('delimiter', `"delimiter" must be one character (got ${describeValue(opts.delimiter)}).`)
   const rows = readRows(text, opts.delimiter ?? ',')

@@ -16,10 +16,10 @@ export interface DryRunExecutorOptions {
   /**
    * The exchange whose rules the paper account follows: an `ExchangeAdapter` (its symbol rules
    * split markets; its market rules give the tick grid, taker fee, minimum order and volume
-   * decimals of each market). The options below override single rules. Without it, the rules of
-   * the first exchange Backbone supported (its main market's 0.05 % fee, 5,000 minimum, tick table).
+   * decimals of each market). The options below override single rules. Required: there is no
+   * default exchange (missing → `InvalidRequestError` naming `exchange`).
    */
-  readonly exchange?: ExchangeRules
+  readonly exchange: ExchangeRules
   /** Starting balances by currency. Default: 10,000,000 of the exchange's `market.defaultQuote`. */
   readonly balances?: Readonly<Record<string, DecimalInput>>
   /** Fee rate charged on every fill's funds. Default the exchange's taker fee of the market. */
@@ -91,10 +91,10 @@ export class DryRunExecutor implements Executor {
   private halted = false
   private feesPaid: Decimal = new Decimal(0)
 
-  /** @param options - balances, fee, minimum, tick grid, optional test-order check. */
-  constructor(options: DryRunExecutorOptions = {}) {
-    const opts = optionsBag(options, 'options') ?? {}
-    this.exchange = exchangeRulesOf(opts.exchange)
+  /** @param options - the exchange (required), balances, fee, minimum, tick grid, optional test-order check. */
+  constructor(options: DryRunExecutorOptions) {
+    const opts = optionsBag(options, 'options', true)
+    this.exchange = exchangeRulesOf(opts.exchange, 'DryRunExecutor')
     const balances = optionsBag(opts.balances, 'balances') ?? {
       [this.exchange.market.defaultQuote]: 10_000_000,
     }

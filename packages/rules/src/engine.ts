@@ -20,8 +20,10 @@ import {
   type EvalContext,
 } from './compile.js'
 import { DryRunExecutor } from './dry-run.js'
+import { type ExchangeRules, exchangeRulesOf, splitMarket } from './exchange.js'
 import type { ExecutedFill, Executor, OrderIntent, OrderOutcome } from './executor.js'
 import { CandleAggregator, Ema, RollingWindow, Rsi, Sma } from './indicators.js'
+import { MarketKeys } from './market-key.js'
 import type { Action, Role, Strategy, StrategyInput } from './schema.js'
 import { parseStrategy } from './validate.js'
 
@@ -94,7 +96,7 @@ export interface DecisionRule {
 export interface Decision {
   /** Sequence number, unique per engine. */
   readonly id: number
-  /** The market, e.g. `KRW-BTC`. */
+  /** The market, as the engine keys it (see {@link Engine.symbols}), e.g. `BTCUSDT`. */
   readonly symbol: string
   /** Market time of the tick, ms UTC. */
   readonly timestamp: number
@@ -270,7 +272,20 @@ export interface EngineSources {
 export interface EngineOptions {
   /** The strategy: a validated one (e.g. `sevenRules()`) or input for {@link parseStrategy}. */
   readonly strategy: Strategy | StrategyInput
-  /** Places orders. Default: a {@link DryRunExecutor} with 10,000,000 KRW of paper money. */
+  /**
+   * The exchange the strategy trades on (any `ExchangeAdapter`, e.g. `backbone.adapter`): its
+   * symbol rules read the markets of events, its market rules drive the default executor. Events
+   * may name a market by its unified `BASE/QUOTE` symbol or by the exchange's native id (a model's
+   * `marketId` wins when present); the engine keeps ONE state per market, keyed by the native id
+   * (`exchange.symbols.normalize`), and reports that key in decisions, snapshots and orders. A
+   * market the exchange's symbol rules reject is an `InvalidRequestError`.
+   * Required: there is no default exchange (missing → `InvalidRequestError` naming `exchange`).
+   */
+  readonly exchange: ExchangeRules
+  /**
+   * Places orders. Default: a {@link DryRunExecutor} of {@link EngineOptions.exchange} with
+   * 10,000,000 of the exchange's `market.defaultQuote` in paper money.
+   */
   readonly executor?: Executor
   /** Closed candles to warm the indicators up with (e.g. from REST), any symbols. */
   readonly history?: Iterable<Candle>
@@ -313,9 +328,12 @@ export interface Engine {
   warmUp(candles: Iterable<Candle>): void
   /** Resolves once no order is in flight and every fill has been applied. */
   idle(): Promise<void>
-  /** A snapshot of one symbol's state, or `undefined` if the engine has not seen it. */
+  /**
+   * A snapshot of one market's state (given as a native id or a `BASE/QUOTE` symbol), or
+   * `undefined` if the engine has not seen it; `InvalidRequestError` for a symbol the exchange rejects.
+   */
   getState(symbol: string): SymbolSnapshot | undefined
-  /** The symbols seen so far. */
+  /** The markets seen so far, by their key: the exchange's native id (see {@link EngineOptions.exchange}). */
   symbols(): readonly string[]
   /**
    * Evaluates every rule of `symbol` on its current values **without acting**: no order, no flag,
@@ -453,15 +471,17 @@ function formatNumber(value: number | boolean | null): string {
  *
  * @example
  * ```ts
- * import { createBackbone } from '@bb/router'
+ * import type { MarketDataBackbone } from '@bb/router'
  * import { createEngine, DryRunExecutor, sevenRules } from '@bb/rules'
- * const backbone = createBackbone({ exchange: 'upbit' })
+ * declare const backbone: MarketDataBackbone // createBackbone({ exchange: … }) of @bb/router
+ * const exchange = backbone.adapter
  * const engine = createEngine({
  *   strategy: sevenRules(),
- *   executor: new DryRunExecutor({ balances: { KRW: '10000000' } }),
- *   history: await backbone.getCandles('KRW-BTC', '1m', { count: 200 }),
+ *   exchange,
+ *   executor: new DryRunExecutor({ exchange, balances: { [exchange.market.defaultQuote]: '10000000' } }),
+ *   history: await backbone.getCandles('BTC/USDT', '1m', { count: 200 }),
  * })
- * engine.run({ trades: backbone.trades$('KRW-BTC') }).subscribe((decision) => {
+ * engine.run({ trades: backbone.trades$('BTC/USDT') }).subscribe((decision) => {
  *   console.log(decision.explanation)
  * })
  * ```
@@ -473,6 +493,8 @@ export function createEngine(options: EngineOptions): Engine {
 class StrategyEngine implements Engine {
   readonly strategy: Strategy
   readonly executor: Executor
+  private readonly exchange: ExchangeRules
+  private readonly keys: MarketKeys
   private readonly compiled: CompiledStrategy
   private readonly runtimes = new Map<string, SymbolRuntime>()
   private readonly decisionSubject = new Subject<Decision>()
@@ -489,6 +511,8 @@ class StrategyEngine implements Engine {
     const opts = optionsBag(options, 'options', true)
     this.strategy = parseStrategy(opts.strategy)
     this.compiled = compileStrategy(this.strategy)
+    this.exchange = exchangeRulesOf(opts.exchange, 'createEngine')
+    this.keys = new MarketKeys(this.exchange)
     if (opts.executor !== undefined && typeof optionsBag(opts.executor, 'executor')?.submit !== 'function')
       throw invalid(
         'executor',
@@ -509,7 +533,7 @@ class StrategyEngine implements Engine {
         'history',
         `"history" must be an array (or iterable) of candles (got ${describeValue(opts.history)}).`,
       )
-    this.executor = opts.executor ?? new DryRunExecutor()
+    this.executor = opts.executor ?? new DryRunExecutor({ exchange: this.exchange })
     // Every line the engine logs passes redaction (secrets registered with registerSecret too).
     this.logger = redactingLogger(opts.logger ?? silentLogger)
     this.retryAfterRejectMs = opts.retryAfterRejectMs ?? 60_000
@@ -579,7 +603,9 @@ class StrategyEngine implements Engine {
 
   warmUp(candles: Iterable<Candle>): void {
     for (const candle of candles) {
-      const runtime = this.runtime(candle.symbol)
+      const runtime = this.runtime(
+        this.keys.of(candle.symbol, (candle as { marketId?: unknown }).marketId, 'candle.symbol'),
+      )
       const track = runtime.tracks.find((t) => t.interval === candle.interval)
       if (!track || candle.timestamp <= track.lastClosedOpen) continue
       this.closeCandle(runtime, track, candle)
@@ -598,9 +624,9 @@ class StrategyEngine implements Engine {
     if (typeof symbol !== 'string')
       throw invalid(
         'symbol',
-        `"symbol" must be a market code such as KRW-BTC (got ${describeValue(symbol)}).`,
+        `"symbol" must be a market code: a native id or a BASE/QUOTE symbol (got ${describeValue(symbol)}).`,
       )
-    const runtime = this.runtimes.get(symbol)
+    const runtime = this.runtimes.get(this.keys.of(symbol))
     if (!runtime) return undefined
     // Cross-over conditions remember the previous value per evaluation: inspection must not move
     // that memory, so it is saved and put back.
@@ -684,7 +710,7 @@ class StrategyEngine implements Engine {
       restore()
     }
     return {
-      symbol,
+      symbol: runtime.symbol,
       state,
       price: Number.isNaN(runtime.price) ? undefined : runtime.price,
       timestamp: runtime.time,
@@ -693,10 +719,10 @@ class StrategyEngine implements Engine {
   }
 
   getState(symbol: string): SymbolSnapshot | undefined {
-    const r = this.runtimes.get(symbol)
+    const r = this.runtimes.get(this.keys.of(symbol))
     if (!r) return undefined
     return {
-      symbol,
+      symbol: r.symbol,
       state: r.state,
       price: Number.isNaN(r.price) ? undefined : r.price,
       quantity: r.quantity,
@@ -720,12 +746,12 @@ class StrategyEngine implements Engine {
   }
 
   process(event: MarketEvent): readonly Decision[] {
-    checkEvent(event)
+    const key = checkEvent(event, this.keys)
     if (this.stopped) return []
     switch (event.type) {
       case 'trade': {
         const { trade } = event
-        const runtime = this.runtime(trade.symbol)
+        const runtime = this.runtime(key!)
         if (this.candlesFrom === 'trades') this.aggregate(runtime, trade)
         runtime.bestBid = trade.bestBid?.price
         runtime.bestAsk = trade.bestAsk?.price
@@ -733,7 +759,7 @@ class StrategyEngine implements Engine {
       }
       case 'ticker': {
         const { ticker } = event
-        const runtime = this.runtime(ticker.symbol)
+        const runtime = this.runtime(key!)
         runtime.bestBid = undefined
         runtime.bestAsk = undefined
         return this.tick(
@@ -745,9 +771,9 @@ class StrategyEngine implements Engine {
         )
       }
       case 'candle':
-        return this.onCandle(event.candle, event.closed === true)
+        return this.onCandle(key!, event.candle, event.closed === true)
       case 'price': {
-        const runtime = this.runtime(event.symbol)
+        const runtime = this.runtime(key!)
         runtime.bestBid = event.bestBid
         runtime.bestAsk = event.bestAsk
         const price = typeof event.price === 'number' ? event.price : event.price.toNumber()
@@ -755,7 +781,7 @@ class StrategyEngine implements Engine {
         return this.tick(runtime, price, decimal, event.timestamp, false)
       }
       case 'disconnect': {
-        const targets = event.symbol ? [this.runtimes.get(event.symbol)] : [...this.runtimes.values()]
+        const targets = key ? [this.runtimes.get(key)] : [...this.runtimes.values()]
         for (const runtime of targets) for (const window of runtime?.windows ?? []) window.reset()
         this.logger.info({ symbol: event.symbol ?? '*' }, 'feed disconnected: price windows rebuilt')
         return []
@@ -815,6 +841,14 @@ class StrategyEngine implements Engine {
 
   // -------------------------------------------------------------------------------------------
 
+  private quoteOf(symbol: string): string {
+    try {
+      return splitMarket(this.exchange, symbol).quote
+    } catch {
+      return 'quote'
+    }
+  }
+
   private runtime(symbol: string): SymbolRuntime {
     let runtime = this.runtimes.get(symbol)
     if (!runtime) {
@@ -838,8 +872,8 @@ class StrategyEngine implements Engine {
     for (const slot of track.slots) runtime.indicatorValues[slot] = runtime.indicators[slot]!.update(close)
   }
 
-  private onCandle(candle: Candle, closed: boolean): readonly Decision[] {
-    const runtime = this.runtime(candle.symbol)
+  private onCandle(key: string, candle: Candle, closed: boolean): readonly Decision[] {
+    const runtime = this.runtime(key)
     const track = runtime.tracks.find((t) => t.interval === candle.interval)
     if (track && this.candlesFrom === 'candles') {
       if (candle.timestamp <= track.lastClosedOpen) return []
@@ -1014,7 +1048,7 @@ class StrategyEngine implements Engine {
       .map((c) => `${c.condition} (${formatNumber(c.left)} vs ${formatNumber(c.right)})`)
     const what =
       rule.action.type === 'buy'
-        ? `buy ${rule.action.amount.kind === 'quote' ? `${rule.action.amount.value} ${quoteOf(runtime.symbol)}` : `${rule.action.amount.value} % of the available ${quoteOf(runtime.symbol)}`}`
+        ? `buy ${rule.action.amount.kind === 'quote' ? `${rule.action.amount.value} ${this.quoteOf(runtime.symbol)}` : `${rule.action.amount.value} % of the available ${this.quoteOf(runtime.symbol)}`}`
         : rule.action.type === 'sell'
           ? rule.action.positionPercent >= 100
             ? 'sell the whole position'
@@ -1161,11 +1195,6 @@ class StrategyEngine implements Engine {
   }
 }
 
-function quoteOf(symbol: string): string {
-  const dash = symbol.indexOf('-')
-  return dash > 0 ? symbol.slice(0, dash) : 'quote'
-}
-
 const EVENT_TYPES = new Set(['trade', 'ticker', 'candle', 'price', 'disconnect'])
 
 const isTime = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value >= 0
@@ -1173,10 +1202,13 @@ const isPrice = (value: unknown) =>
   typeof value === 'number'
     ? Number.isFinite(value) && value > 0
     : Decimal.isDecimal(value) && (value as Decimal).isFinite() && (value as Decimal).greaterThan(0)
-const isSymbol = (value: unknown) => typeof value === 'string' && /^[A-Z0-9]+-[A-Z0-9]+$/.test(value)
 
-/** Checks one market event: a few `typeof`s per tick, so that bad data fails loudly and typed. */
-function checkEvent(event: MarketEvent): void {
+/**
+ * Checks one market event — a few `typeof`s per tick, so that bad data fails loudly and typed —
+ * and returns the key of its market (see {@link MarketKeys}; `undefined` for a disconnect of
+ * every symbol).
+ */
+function checkEvent(event: MarketEvent, keys: MarketKeys): string | undefined {
   if (event === null || typeof event !== 'object' || !EVENT_TYPES.has(event.type))
     throw invalid(
       'event',
@@ -1188,34 +1220,34 @@ function checkEvent(event: MarketEvent): void {
     case 'trade':
     case 'ticker': {
       const model = (event.type === 'trade' ? event.trade : event.ticker) as
-        | { symbol?: unknown; price?: unknown; last?: unknown; timestamp?: unknown }
+        | { symbol?: unknown; marketId?: unknown; price?: unknown; last?: unknown; timestamp?: unknown }
         | null
         | undefined
       if (model === null || typeof model !== 'object') throw bad(event.type, model)
-      if (!isSymbol(model.symbol)) throw bad(`${event.type}.symbol`, model.symbol)
+      const key = keys.of(model.symbol, model.marketId, `${event.type}.symbol`)
       const price = event.type === 'trade' ? model.price : model.last
       if (!isPrice(price)) throw bad(`${event.type}.${event.type === 'trade' ? 'price' : 'last'}`, price)
       if (!isTime(model.timestamp)) throw bad(`${event.type}.timestamp`, model.timestamp)
-      return
+      return key
     }
     case 'candle': {
       const candle = event.candle as
-        | { symbol?: unknown; close?: unknown; timestamp?: unknown }
+        | { symbol?: unknown; marketId?: unknown; close?: unknown; timestamp?: unknown }
         | null
         | undefined
       if (candle === null || typeof candle !== 'object') throw bad('candle', candle)
-      if (!isSymbol(candle.symbol)) throw bad('candle.symbol', candle.symbol)
+      const key = keys.of(candle.symbol, candle.marketId, 'candle.symbol')
       if (!isPrice(candle.close)) throw bad('candle.close', candle.close)
       if (!isTime(candle.timestamp)) throw bad('candle.timestamp', candle.timestamp)
-      return
+      return key
     }
-    case 'price':
-      if (!isSymbol(event.symbol)) throw bad('symbol', event.symbol)
+    case 'price': {
+      const key = keys.of(event.symbol, undefined, 'symbol')
       if (!isPrice(event.price)) throw bad('price', event.price)
       if (!isTime(event.timestamp)) throw bad('timestamp', event.timestamp)
-      return
+      return key
+    }
     case 'disconnect':
-      if (event.symbol !== undefined && !isSymbol(event.symbol)) throw bad('symbol', event.symbol)
-      return
+      return event.symbol === undefined ? undefined : keys.of(event.symbol, undefined, 'symbol')
   }
 }

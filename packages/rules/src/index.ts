@@ -53,7 +53,6 @@ export type { ExchangeRules } from './exchange.js'
 export type { ExecutedFill, Executor, OrderAmount, OrderIntent, OrderOutcome } from './executor.js'
 export type { CreateOrderParams, GatewayCallOptions, OrderGateway, OrderRef } from './gateway.js'
 export { CandleAggregator, Ema, RollingWindow, Rsi, Sma } from './indicators.js'
-export { roundToTick, type TickRounding } from './legacy-defaults.js'
 export {
   LiveExecutor,
   type LiveExecutorOptions,
@@ -110,6 +109,7 @@ export {
   type VariableKind,
   VariableSchema,
 } from './schema.js'
+export { roundToTick, type TickRounding, type TickSource } from './ticks.js'
 export {
   type ComparisonGroup,
   comparisonGroup,

@@ -14,7 +14,6 @@ import { describeValue } from './check.js'
 import { type ExchangeRules, exchangeRulesOf, splitMarket } from './exchange.js'
 import type { ExecutedFill, Executor, OrderIntent, OrderOutcome } from './executor.js'
 import type { CreateOrderParams, OrderGateway } from './gateway.js'
-import { LEGACY_EXCHANGE_RULES } from './legacy-defaults.js'
 
 /** Options of {@link LiveExecutor}. Both confirmations are required, and they are separate on purpose. */
 export interface LiveExecutorOptions {
@@ -37,9 +36,9 @@ export interface LiveExecutorOptions {
   /**
    * The exchange the gateway trades on (any `ExchangeAdapter`): its symbol rules split markets,
    * its `market.defaultQuote` is the default {@link LiveExecutorOptions.quote}, and buy totals are
-   * cut to its quote precision. Default: the first exchange Backbone supported.
+   * cut to its quote precision. Required: there is no default exchange.
    */
-  readonly exchange?: ExchangeRules
+  readonly exchange: ExchangeRules
   /** Quote currency of the capital limit. Default the exchange's `market.defaultQuote`. */
   readonly quote?: string
   /** How often an order is polled until done. Default 250 ms. */
@@ -54,7 +53,8 @@ export interface LiveExecutorOptions {
 
 /**
  * The second confirmation a {@link LiveExecutor} needs: a sentence naming the maximum capital at
- * risk, grouped by thousands, in a quote currency (default: the default exchange's main quote).
+ * risk, grouped by thousands, in a quote currency (the executor's: its `quote` option, else the
+ * exchange's `market.defaultQuote`).
  *
  * @example
  * ```ts
@@ -62,10 +62,7 @@ export interface LiveExecutorOptions {
  * liveConfirmationPhrase(1_000_000, 'USDT') // 'I accept real orders risking up to 1,000,000 USDT'
  * ```
  */
-export function liveConfirmationPhrase(
-  maxCapitalAtRisk: DecimalInput,
-  quote: string = LEGACY_EXCHANGE_RULES.market.defaultQuote,
-): string {
+export function liveConfirmationPhrase(maxCapitalAtRisk: DecimalInput, quote: string): string {
   const amount = capitalLimit(maxCapitalAtRisk)
   if (typeof quote !== 'string' || !/^[A-Za-z0-9]{2,10}$/.test(quote))
     throw new InvalidRequestError({
@@ -144,15 +141,19 @@ const FINAL_STATES = new Set(['done', 'cancel', 'prevented'])
  *
  * @example
  * ```ts
+ * import type { ExchangeAdapter } from '@bb/exchange-adapter'
  * import { createEngine, LiveExecutor, liveConfirmationPhrase, type OrderGateway, sevenRules } from '@bb/rules'
+ * declare const exchange: ExchangeAdapter // the adapter of your exchange package
  * declare const gateway: OrderGateway // e.g. @bb/rest's client with trade-permission keys
  * const executor = new LiveExecutor({
+ *   exchange,
  *   gateway,
  *   live: true,
  *   maxCapitalAtRisk: 1_700_000,
- *   confirmation: liveConfirmationPhrase(1_700_000), // typed by the user, not generated, in an app
+ *   // typed by the user, not generated, in an app
+ *   confirmation: liveConfirmationPhrase(1_700_000, exchange.market.defaultQuote),
  * })
- * const engine = createEngine({ strategy: sevenRules(), executor })
+ * const engine = createEngine({ strategy: sevenRules(), exchange, executor })
  * // later: await engine.emergencyStop('operator')
  * ```
  */
@@ -216,7 +217,7 @@ export class LiveExecutor implements Executor {
           'Live trading needs `maxCapitalAtRisk`: the most quote currency the strategy may put at risk (> 0).',
       })
     const cap = capitalLimit(given.maxCapitalAtRisk)
-    const exchange = exchangeRulesOf(given.exchange)
+    const exchange = exchangeRulesOf(given.exchange, 'LiveExecutor')
     const phrase = liveConfirmationPhrase(cap, given.quote ?? exchange.market.defaultQuote)
     const quote = (given.quote ?? exchange.market.defaultQuote).toUpperCase()
     if (given.confirmation !== phrase)

@@ -9,6 +9,7 @@ import {
   type StrategyInput,
   sevenRules,
 } from '../src/index.js'
+import { EXCHANGE } from './helpers.js'
 
 const T0 = Date.UTC(2025, 0, 1)
 const M = 60_000
@@ -67,6 +68,7 @@ describe('backtest', () => {
   it('checks stops against the low before targets against the high (conservative intrabar order)', async () => {
     // Candle 2 touches both the 9,000 stop (low 8,900) and the 11,000 target (high 11,500).
     const report = await backtest({
+      exchange: EXCHANGE,
       candles: [candle(1, 10_000, 11_500, 8_900, 10_000), candle(0, 10_000, 10_000, 10_000, 10_000)],
       rules: bracket,
       initialBalance: 10_000_000,
@@ -91,6 +93,7 @@ describe('backtest', () => {
   it('fills a decision made on a candle close at the next candle open', async () => {
     // RSI(2) exists after the third close: 12,000 → 11,900 → 11,800 gives RSI 0 < 20 on that close.
     const report = await backtest({
+      exchange: EXCHANGE,
       candles: [
         candle(0, 12_000, 12_000, 12_000, 12_000),
         candle(1, 11_900, 11_900, 11_900, 11_900),
@@ -125,6 +128,7 @@ describe('backtest', () => {
       `${new Date(T0 + M).toISOString()},10000,11500,10000,11200,2`,
     ].join('\n')
     const report = await backtest({
+      exchange: EXCHANGE,
       candles: { csv, symbol: 'KRW-ABC', interval: '1m' },
       rules: bracket,
       initialBalance: '10000000',
@@ -151,20 +155,29 @@ describe('backtest', () => {
       yield candle(0, 10_000, 10_000, 10_000, 10_000)
       yield candle(1, 10_000, 10_000, 10_000, 10_000)
     }
-    const report = await backtest({ candles: gen(), rules: bracket, initialBalance: 10_000_000 })
+    const report = await backtest({
+      exchange: EXCHANGE,
+      candles: gen(),
+      rules: bracket,
+      initialBalance: 10_000_000,
+    })
     expect(report.candles).toBe(2)
     async function* backwards() {
       yield candle(1, 10_000, 10_000, 10_000, 10_000)
       yield candle(0, 10_000, 10_000, 10_000, 10_000)
     }
-    await expect(backtest({ candles: backwards(), rules: bracket, initialBalance: 1 })).rejects.toThrow(
-      DataValidationError,
-    )
+    await expect(
+      backtest({ exchange: EXCHANGE, candles: backwards(), rules: bracket, initialBalance: 1 }),
+    ).rejects.toThrow(DataValidationError)
   })
 
   it('reports CSV errors with the line', () => {
     expect(() =>
-      parseCandlesCsv('timestamp,open,high,low,close\n1,10,9,8,10\n', { symbol: 'KRW-A', interval: '1m' }),
+      parseCandlesCsv('timestamp,open,high,low,close\n1,10,9,8,10\n', {
+        exchange: EXCHANGE,
+        symbol: 'KRW-A',
+        interval: '1m',
+      }),
     ).toThrow(/line 2/)
   })
 
@@ -185,7 +198,12 @@ describe('backtest', () => {
       const low = Math.min(open, price) - Math.round(random() * 50)
       candles.push(candle(i, open, high, low, price))
     }
-    const report = await backtest({ candles, rules: sevenRules(), initialBalance: 10_000_000 })
+    const report = await backtest({
+      exchange: EXCHANGE,
+      candles,
+      rules: sevenRules(),
+      initialBalance: 10_000_000,
+    })
     expect(report.trades.length).toBeGreaterThan(0)
     const spent = report.trades
       .filter((t) => t.side === 'buy')

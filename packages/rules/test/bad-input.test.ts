@@ -22,8 +22,7 @@ import {
   Sma,
   sevenRules,
 } from '../src/index.js'
-import { krwTickSize } from '../src/legacy-defaults.js'
-import { fallingCandles, intent, SYMBOL, T0 } from './helpers.js'
+import { EXCHANGE, fallingCandles, intent, SYMBOL, T0 } from './helpers.js'
 
 // Every bad argument to the public API of @bb/rules fails with a typed @bb/errors error that
 // names the parameter or the bad value — never a raw TypeError/RangeError, never silence.
@@ -32,7 +31,7 @@ type ErrorClass = typeof InvalidRequestError | typeof InvalidOrderError | typeof
 type Case = [name: string, call: () => unknown, expected: ErrorClass, names: string]
 
 const any = <T>(value: unknown) => value as T
-const engine = () => createEngine({ strategy: sevenRules() })
+const engine = () => createEngine({ exchange: EXCHANGE, strategy: sevenRules() })
 const gateway: OrderGateway = {
   hasCredentials: () => true,
   createOrder: async () => {
@@ -49,12 +48,14 @@ const gateway: OrderGateway = {
   },
   getBalances: async () => [],
 }
+const tickAt = { exchange: EXCHANGE, symbol: SYMBOL }
 const live = (extra: object = {}) =>
   new LiveExecutor({
+    exchange: EXCHANGE,
     gateway,
     live: true,
     maxCapitalAtRisk: 1_000_000,
-    confirmation: liveConfirmationPhrase(1_000_000),
+    confirmation: liveConfirmationPhrase(1_000_000, 'KRW'),
     sleep: async () => {},
     ...extra,
   })
@@ -65,57 +66,74 @@ const refused = async (outcome: Promise<{ status: string; error?: unknown }>) =>
   return result
 }
 const report = async () =>
-  backtest({ candles: fallingCandles(30), rules: sevenRules(), initialBalance: 10_000_000 })
+  backtest({
+    exchange: EXCHANGE,
+    candles: fallingCandles(30),
+    rules: sevenRules(),
+    initialBalance: 10_000_000,
+  })
 
 const CASES: Case[] = [
   // the engine
   ['createEngine()', () => any<() => unknown>(createEngine)(), InvalidRequestError, 'options'],
   ['createEngine(null)', () => createEngine(any(null)), InvalidRequestError, 'options'],
   [
+    'createEngine without an exchange',
+    () => createEngine(any({ strategy: sevenRules() })),
+    InvalidRequestError,
+    'exchange',
+  ],
+  [
+    'createEngine exchange {}',
+    () => createEngine({ exchange: any({}), strategy: sevenRules() }),
+    InvalidRequestError,
+    'exchange',
+  ],
+  [
     'createEngine strategy null',
-    () => createEngine({ strategy: any(null) }),
+    () => createEngine({ exchange: EXCHANGE, strategy: any(null) }),
     InvalidRequestError,
     'strategy',
   ],
   [
     'createEngine strategy text',
-    () => createEngine({ strategy: any('seven') }),
+    () => createEngine({ exchange: EXCHANGE, strategy: any('seven') }),
     InvalidRequestError,
     'strategy',
   ],
   [
     'createEngine executor {}',
-    () => createEngine({ strategy: sevenRules(), executor: any({}) }),
+    () => createEngine({ exchange: EXCHANGE, strategy: sevenRules(), executor: any({}) }),
     InvalidRequestError,
     'executor',
   ],
   [
     'createEngine history null',
-    () => createEngine({ strategy: sevenRules(), history: any(null) }),
+    () => createEngine({ exchange: EXCHANGE, strategy: sevenRules(), history: any(null) }),
     InvalidRequestError,
     'history',
   ],
   [
     'createEngine history text',
-    () => createEngine({ strategy: sevenRules(), history: any('x') }),
+    () => createEngine({ exchange: EXCHANGE, strategy: sevenRules(), history: any('x') }),
     InvalidRequestError,
     'history',
   ],
   [
     'createEngine retryAfterRejectMs NaN',
-    () => createEngine({ strategy: sevenRules(), retryAfterRejectMs: Number.NaN }),
+    () => createEngine({ exchange: EXCHANGE, strategy: sevenRules(), retryAfterRejectMs: Number.NaN }),
     InvalidRequestError,
     'retryAfterRejectMs',
   ],
   [
     'createEngine candleCloseFills bad',
-    () => createEngine({ strategy: sevenRules(), candleCloseFills: any('later') }),
+    () => createEngine({ exchange: EXCHANGE, strategy: sevenRules(), candleCloseFills: any('later') }),
     InvalidRequestError,
     'candleCloseFills',
   ],
   [
     'createEngine logger text',
-    () => createEngine({ strategy: sevenRules(), logger: any('console') }),
+    () => createEngine({ exchange: EXCHANGE, strategy: sevenRules(), logger: any('console') }),
     InvalidRequestError,
     'logger',
   ],
@@ -207,63 +225,77 @@ const CASES: Case[] = [
   ],
   // the dry-run executor
   ['DryRunExecutor(null)', () => new DryRunExecutor(any(null)), InvalidRequestError, 'options'],
+  ['DryRunExecutor()', () => new DryRunExecutor(any(undefined)), InvalidRequestError, 'options'],
+  ['DryRunExecutor without an exchange', () => new DryRunExecutor(any({})), InvalidRequestError, 'exchange'],
+  [
+    'DryRunExecutor exchange text',
+    () => new DryRunExecutor({ exchange: any('the first one') }),
+    InvalidRequestError,
+    'exchange',
+  ],
   [
     'DryRunExecutor balance text',
-    () => new DryRunExecutor({ balances: { KRW: 'lots' } }),
+    () => new DryRunExecutor({ exchange: EXCHANGE, balances: { KRW: 'lots' } }),
     InvalidRequestError,
     'balances.KRW',
   ],
   [
     'DryRunExecutor balance Infinity',
-    () => new DryRunExecutor({ balances: { KRW: '1e999999999999999999' } }),
+    () => new DryRunExecutor({ exchange: EXCHANGE, balances: { KRW: '1e999999999999999999' } }),
     InvalidRequestError,
     'balances.KRW',
   ],
   [
     'DryRunExecutor balance -1',
-    () => new DryRunExecutor({ balances: { KRW: -1 } }),
+    () => new DryRunExecutor({ exchange: EXCHANGE, balances: { KRW: -1 } }),
     InvalidRequestError,
     'balances.KRW',
   ],
   [
     'DryRunExecutor balances null',
-    () => new DryRunExecutor({ balances: any(null) }),
+    () => new DryRunExecutor({ exchange: EXCHANGE, balances: any(null) }),
     InvalidRequestError,
     'balances',
   ],
   [
     'DryRunExecutor feeRate NaN',
-    () => new DryRunExecutor({ feeRate: Number.NaN }),
+    () => new DryRunExecutor({ exchange: EXCHANGE, feeRate: Number.NaN }),
     InvalidRequestError,
     'feeRate',
   ],
-  ['DryRunExecutor feeRate 2', () => new DryRunExecutor({ feeRate: 2 }), InvalidRequestError, 'feeRate'],
+  [
+    'DryRunExecutor feeRate 2',
+    () => new DryRunExecutor({ exchange: EXCHANGE, feeRate: 2 }),
+    InvalidRequestError,
+    'feeRate',
+  ],
   [
     'DryRunExecutor volumeDecimals -1',
-    () => new DryRunExecutor({ volumeDecimals: -1 }),
+    () => new DryRunExecutor({ exchange: EXCHANGE, volumeDecimals: -1 }),
     InvalidRequestError,
     'volumeDecimals',
   ],
   [
     'DryRunExecutor testOrders {}',
-    () => new DryRunExecutor({ testOrders: any({}) }),
+    () => new DryRunExecutor({ exchange: EXCHANGE, testOrders: any({}) }),
     InvalidRequestError,
     'testOrders',
   ],
   [
     'DryRunExecutor submit(null)',
-    () => refused(new DryRunExecutor().submit(any(null))),
+    () => refused(new DryRunExecutor({ exchange: EXCHANGE }).submit(any(null))),
     InvalidOrderError,
     'null',
   ],
   [
     'DryRunExecutor submit side up',
-    () => refused(new DryRunExecutor().submit(intent({ side: 'up' }))),
+    () => refused(new DryRunExecutor({ exchange: EXCHANGE }).submit(intent({ side: 'up' }))),
     InvalidOrderError,
     'up',
   ],
   // the live executor
   ['LiveExecutor(null)', () => new LiveExecutor(any(null)), PermissionError, 'null'],
+  ['LiveExecutor without an exchange', () => live({ exchange: undefined }), InvalidRequestError, 'exchange'],
   [
     'LiveExecutor cap 1e999999999999999999',
     () => live({ maxCapitalAtRisk: '1e999999999999999999' }),
@@ -325,39 +357,45 @@ const CASES: Case[] = [
   ],
   [
     'liveConfirmationPhrase(null)',
-    () => liveConfirmationPhrase(any(null)),
+    () => liveConfirmationPhrase(any(null), 'KRW'),
     InvalidRequestError,
     'maxCapitalAtRisk',
   ],
   [
     'liveConfirmationPhrase Infinity',
-    () => liveConfirmationPhrase('1e999999999999999999'),
+    () => liveConfirmationPhrase('1e999999999999999999', 'KRW'),
     InvalidRequestError,
     'maxCapitalAtRisk',
   ],
   // backtests and reports
   ['backtest(null)', () => backtest(any(null)), InvalidRequestError, 'options'],
   [
+    'backtest without an exchange',
+    () => backtest(any({ candles: fallingCandles(5), rules: sevenRules(), initialBalance: 1e6 })),
+    InvalidRequestError,
+    'exchange',
+  ],
+  [
     'backtest candles null',
-    () => backtest({ candles: any(null), rules: sevenRules(), initialBalance: 1e6 }),
+    () => backtest({ exchange: EXCHANGE, candles: any(null), rules: sevenRules(), initialBalance: 1e6 }),
     InvalidRequestError,
     'candles',
   ],
   [
     'backtest candles a number',
-    () => backtest({ candles: any(5), rules: sevenRules(), initialBalance: 1e6 }),
+    () => backtest({ exchange: EXCHANGE, candles: any(5), rules: sevenRules(), initialBalance: 1e6 }),
     InvalidRequestError,
     'candles',
   ],
   [
     'backtest candles []',
-    () => backtest({ candles: [], rules: sevenRules(), initialBalance: 1e6 }),
+    () => backtest({ exchange: EXCHANGE, candles: [], rules: sevenRules(), initialBalance: 1e6 }),
     InvalidRequestError,
     'candles',
   ],
   [
     'backtest candles garbage',
-    () => backtest({ candles: any([5]), rules: sevenRules(), initialBalance: 1e6 }),
+    () => backtest({ exchange: EXCHANGE, candles: any([5]), rules: sevenRules(), initialBalance: 1e6 }),
     InvalidRequestError,
     'candles',
   ],
@@ -365,6 +403,7 @@ const CASES: Case[] = [
     'backtest file missing',
     () =>
       backtest({
+        exchange: EXCHANGE,
         candles: { file: '/nope/krw-btc.csv', symbol: 'KRW-BTC', interval: '1m' },
         rules: sevenRules(),
         initialBalance: 1e6,
@@ -374,55 +413,93 @@ const CASES: Case[] = [
   ],
   [
     'backtest csv a number',
-    () => backtest({ candles: { csv: any(5) }, rules: sevenRules(), initialBalance: 1e6 }),
+    () =>
+      backtest({ exchange: EXCHANGE, candles: { csv: any(5) }, rules: sevenRules(), initialBalance: 1e6 }),
     InvalidRequestError,
     'candles.csv',
   ],
   [
     'backtest initialBalance NaN',
-    () => backtest({ candles: fallingCandles(5), rules: sevenRules(), initialBalance: Number.NaN }),
+    () =>
+      backtest({
+        exchange: EXCHANGE,
+        candles: fallingCandles(5),
+        rules: sevenRules(),
+        initialBalance: Number.NaN,
+      }),
     InvalidRequestError,
     'initialBalance',
   ],
   [
     'backtest initialBalance Infinity',
     () =>
-      backtest({ candles: fallingCandles(5), rules: sevenRules(), initialBalance: '1e999999999999999999' }),
+      backtest({
+        exchange: EXCHANGE,
+        candles: fallingCandles(5),
+        rules: sevenRules(),
+        initialBalance: '1e999999999999999999',
+      }),
     InvalidRequestError,
     'initialBalance',
   ],
   [
     'backtest initialBalance -1',
-    () => backtest({ candles: fallingCandles(5), rules: sevenRules(), initialBalance: -1 }),
+    () =>
+      backtest({ exchange: EXCHANGE, candles: fallingCandles(5), rules: sevenRules(), initialBalance: -1 }),
     InvalidRequestError,
     'initialBalance',
   ],
   [
     'backtest initialBalance missing',
-    () => backtest(any({ candles: fallingCandles(5), rules: sevenRules() })),
+    () => backtest(any({ exchange: EXCHANGE, candles: fallingCandles(5), rules: sevenRules() })),
     InvalidRequestError,
     'initialBalance',
   ],
   [
     'backtest warmUp -1',
-    () => backtest({ candles: fallingCandles(5), rules: sevenRules(), initialBalance: 1e6, warmUp: -1 }),
+    () =>
+      backtest({
+        exchange: EXCHANGE,
+        candles: fallingCandles(5),
+        rules: sevenRules(),
+        initialBalance: 1e6,
+        warmUp: -1,
+      }),
     InvalidRequestError,
     'warmUp',
   ],
   [
     'backtest fee 1e20',
-    () => backtest({ candles: fallingCandles(5), rules: sevenRules(), initialBalance: 1e6, fee: 1e20 }),
+    () =>
+      backtest({
+        exchange: EXCHANGE,
+        candles: fallingCandles(5),
+        rules: sevenRules(),
+        initialBalance: 1e6,
+        fee: 1e20,
+      }),
     InvalidRequestError,
     'fee',
   ],
   [
     'backtest rules null',
-    () => backtest({ candles: fallingCandles(5), rules: any(null), initialBalance: 1e6 }),
+    () => backtest({ exchange: EXCHANGE, candles: fallingCandles(5), rules: any(null), initialBalance: 1e6 }),
     InvalidRequestError,
     'strategy',
   ],
-  ['parseCandlesCsv(null)', () => parseCandlesCsv(any(null)), InvalidRequestError, 'text'],
-  ['parseCandlesCsv empty', () => parseCandlesCsv(''), InvalidRequestError, 'text'],
+  [
+    'parseCandlesCsv(null)',
+    () => parseCandlesCsv(any(null), { exchange: EXCHANGE }),
+    InvalidRequestError,
+    'text',
+  ],
+  ['parseCandlesCsv empty', () => parseCandlesCsv('', { exchange: EXCHANGE }), InvalidRequestError, 'text'],
+  [
+    'parseCandlesCsv without an exchange',
+    () => parseCandlesCsv('timestamp,open,high,low,close\n', any({ symbol: 'KRW-A' })),
+    InvalidRequestError,
+    'exchange',
+  ],
   [
     'parseCandlesCsv options null',
     () => parseCandlesCsv('timestamp,open,high,low,close\n', any(null)),
@@ -455,15 +532,27 @@ const CASES: Case[] = [
   ],
   ["CandleAggregator('2m')", () => new CandleAggregator(any('2m')), InvalidRequestError, '2m'],
   ['CandleAggregator(60)', () => new CandleAggregator(any(60)), InvalidRequestError, 'interval'],
-  ['krwTickSize(NaN)', () => krwTickSize(Number.NaN), InvalidRequestError, 'price'],
-  ["krwTickSize('abc')", () => krwTickSize('abc'), InvalidRequestError, 'price'],
-  ['krwTickSize(-1)', () => krwTickSize(-1), InvalidRequestError, 'price'],
-  ['roundToTick(NaN)', () => roundToTick(Number.NaN), InvalidRequestError, 'price'],
+  ['roundToTick(NaN)', () => roundToTick(Number.NaN, 'up', tickAt), InvalidRequestError, 'price'],
+  ["roundToTick('abc')", () => roundToTick('abc', 'up', tickAt), InvalidRequestError, 'price'],
+  ['roundToTick(-1)', () => roundToTick(-1, 'up', tickAt), InvalidRequestError, 'price'],
   [
     'roundToTick rounding sideways',
-    () => roundToTick(1000, any('sideways')),
+    () => roundToTick(1000, any('sideways'), tickAt),
     InvalidRequestError,
     'rounding',
+  ],
+  [
+    'roundToTick without a grid',
+    () => roundToTick(1000, 'up', any(undefined)),
+    InvalidRequestError,
+    'tickSize',
+  ],
+  ['roundToTick grid {}', () => roundToTick(1000, 'up', any({})), InvalidRequestError, 'tickSize'],
+  [
+    'roundToTick grid of tick 0',
+    () => roundToTick(1000, 'up', () => new Decimal(0)),
+    InvalidRequestError,
+    'tickSize',
   ],
   ['roleRank bad', () => roleRank(any('BOSS')), InvalidRequestError, 'BOSS'],
 ]
@@ -510,7 +599,11 @@ describe('70 s of bad input on a manual clock', () => {
     try {
       // The engine's clock is the events' timestamps: 70 s of one price a second, a bad event
       // and a slice of the bad-call table between every two good ones.
-      const subject = createEngine({ strategy: sevenRules(), history: fallingCandles(15) })
+      const subject = createEngine({
+        exchange: EXCHANGE,
+        strategy: sevenRules(),
+        history: fallingCandles(15),
+      })
       let typed = 0
       let calls = 0
       for (let second = 0; second < 70; second++) {

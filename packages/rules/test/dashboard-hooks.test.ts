@@ -11,7 +11,7 @@ import {
   VARIABLE_DEFINITIONS,
   validateStrategy,
 } from '../src/index.js'
-import { fallingCandles, SYMBOL, scenario, T0 } from './helpers.js'
+import { EXCHANGE, fallingCandles, SYMBOL, scenario, T0 } from './helpers.js'
 
 describe('engine.inspect(symbol): every rule evaluated without acting', () => {
   it('shows the RSI entry would fire in READY, and the ACTIVE rules blocked by the state', () => {
@@ -50,6 +50,7 @@ describe('engine.inspect(symbol): every rule evaluated without acting', () => {
   it('leaves crossover memory untouched (inspect between ticks does not change the next decision)', () => {
     const run = (inspectBetween: boolean) => {
       const engine = createEngine({
+        exchange: EXCHANGE,
         strategy: sevenRules({ rsiMode: 'crossover', rsiPeriod: 2 }),
         history: fallingCandles(15),
       })
@@ -85,7 +86,7 @@ describe('engine.inspect(symbol): every rule evaluated without acting', () => {
   })
 
   it('answers undefined for an unseen symbol and a typed error for a bad one', () => {
-    const engine = createEngine({ strategy: sevenRules() })
+    const engine = createEngine({ exchange: EXCHANGE, strategy: sevenRules() })
     expect(engine.inspect('KRW-NONE')).toBeUndefined()
     expect(() => engine.inspect(42 as unknown as string)).toThrow(/"symbol" must be a market code/)
   })
@@ -95,8 +96,9 @@ describe('one decision feed across symbols', () => {
   it('emits every decision of every symbol once, ids contiguous from 1 in emission order', async () => {
     const symbols = ['KRW-AAA', 'KRW-BBB', 'KRW-CCC']
     const engine = createEngine({
+      exchange: EXCHANGE,
       strategy: sevenRules(),
-      executor: new DryRunExecutor({ balances: { KRW: '100000000' } }),
+      executor: new DryRunExecutor({ exchange: EXCHANGE, balances: { KRW: '100000000' } }),
       history: symbols.flatMap((symbol) => fallingCandles(15, symbol)),
     })
     const feed: Decision[] = []

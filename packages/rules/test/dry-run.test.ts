@@ -1,7 +1,8 @@
+import { fixtureExchange } from '@bb/adapter-testing'
 import { Decimal } from '@bb/models'
 import { describe, expect, it } from 'vitest'
 import { DryRunExecutor, type OrderIntent, roundToTick } from '../src/index.js'
-import { krwTickSize } from '../src/legacy-defaults.js'
+import { EXCHANGE } from './helpers.js'
 
 const base: OrderIntent = {
   id: 'o',
@@ -30,7 +31,8 @@ const sell = (volume: string | undefined, price: number | string): OrderIntent =
   price: new Decimal(price),
 })
 
-describe('tick grid (UPBIT.md §9)', () => {
+describe('roundToTick reads the tick grid of the exchange', () => {
+  // The band edges of the test exchange's grid (helpers.ts): the tick comes from its market rules.
   it.each([
     ['2500000', '1000'],
     ['1000000', '1000'],
@@ -46,20 +48,35 @@ describe('tick grid (UPBIT.md §9)', () => {
     ['100', '1'],
     ['99.5', '0.01'],
     ['5.5', '0.001'],
-  ])('tick of %s is %s', (price, tick) => {
-    expect(krwTickSize(price).toString()).toBe(tick)
+  ])('a price of %s sits on a grid of %s', (price, tick) => {
+    const at = { exchange: EXCHANGE, symbol: 'KRW-BTC' }
+    const off = new Decimal(price).plus('0.0000001') // between two grid points
+    expect(
+      roundToTick(off, 'up', at)
+        .minus(roundToTick(off, 'down', at))
+        .toString(),
+    ).toBe(tick)
   })
 
-  it('rounds onto the grid', () => {
-    expect(roundToTick('143250400', 'up').toString()).toBe('143251000')
-    expect(roundToTick('143250400', 'down').toString()).toBe('143250000')
-    expect(roundToTick('7423', 'nearest').toString()).toBe('7425')
+  it('rounds onto the grid of { exchange, symbol } or of a tick function', () => {
+    const at = { exchange: EXCHANGE, symbol: 'KRW-BTC' }
+    expect(roundToTick('143250400', 'up', at).toString()).toBe('143251000')
+    expect(roundToTick('143250400', 'down', at).toString()).toBe('143250000')
+    expect(roundToTick('7423', 'nearest', at).toString()).toBe('7425')
+    expect(roundToTick('7423', 'down', () => new Decimal(5)).toString()).toBe('7420')
+  })
+
+  it('another exchange, another grid: the fixture exchange ticks 0.01 in USDT markets', () => {
+    const at = { exchange: fixtureExchange, symbol: 'BTCUSDT' }
+    expect(roundToTick('64000.123', 'up', at).toString()).toBe('64000.13')
+    expect(roundToTick('64000.123', 'down', at).toString()).toBe('64000.12')
+    expect(roundToTick('64000.125', 'nearest', at).toString()).toBe('64000.13')
   })
 })
 
 describe('DryRunExecutor accounting, exact to the won', () => {
   it('buys by total at the ask moved up onto the grid, sells at the bid, 0.05 % fee each way', async () => {
-    const paper = new DryRunExecutor({ balances: { KRW: '10000000' } })
+    const paper = new DryRunExecutor({ exchange: EXCHANGE, balances: { KRW: '10000000' } })
     // 143,250,400 → 143,251,000 (tick 1,000). volume = floor8(1,000,000 / 143,251,000) = 0.00698075;
     // funds = 0.00698075 × 143,251,000 = 999,999.41825; fee = 499.999709125.
     const bought = await paper.submit(buy(1_000_000, '143250400'))
@@ -80,7 +97,7 @@ describe('DryRunExecutor accounting, exact to the won', () => {
   })
 
   it('sizes percent buys to the whole won of the available balance', async () => {
-    const paper = new DryRunExecutor({ balances: { KRW: '1234567.89' } })
+    const paper = new DryRunExecutor({ exchange: EXCHANGE, balances: { KRW: '1234567.89' } })
     const outcome = await paper.submit({ ...buy(0, 10_000), amount: { kind: 'quote_percent', value: 10 } })
     // 10 % of 1,234,567.89 = 123,456.789 → 123,456 → 12.3456 units at 10,000.
     expect(outcome.status === 'filled' && outcome.fill.funds.toString()).toBe('123456')
@@ -89,7 +106,7 @@ describe('DryRunExecutor accounting, exact to the won', () => {
   })
 
   it('rejects orders under 5,000 KRW and orders the balance cannot cover', async () => {
-    const paper = new DryRunExecutor({ balances: { KRW: '100000' } })
+    const paper = new DryRunExecutor({ exchange: EXCHANGE, balances: { KRW: '100000' } })
     const small = await paper.submit(buy(4_999, 10_000))
     expect(small.status === 'rejected' && small.error.code).toBe('invalid_order')
     const big = await paper.submit(buy(100_000, 10_000)) // needs 100,050 with the fee
@@ -101,7 +118,7 @@ describe('DryRunExecutor accounting, exact to the won', () => {
   })
 
   it('fills next-price orders at the next observed price (backtest: next candle open)', async () => {
-    const paper = new DryRunExecutor({ balances: { KRW: '1000000' } })
+    const paper = new DryRunExecutor({ exchange: EXCHANGE, balances: { KRW: '1000000' } })
     const pending = paper.submit(buy(100_000, 10_000, { fill: 'next-price' }))
     expect(paper.pendingCount).toBe(1)
     paper.observePrice('KRW-ETH', new Decimal(1), 1)
@@ -117,6 +134,7 @@ describe('DryRunExecutor accounting, exact to the won', () => {
   it('checks each order with the gateway test-order call when asked, creating nothing', async () => {
     const calls: unknown[] = []
     const paper = new DryRunExecutor({
+      exchange: EXCHANGE,
       balances: { KRW: '1000000' },
       testOrders: {
         async testOrder(params) {

@@ -1,13 +1,66 @@
+import { InvalidRequestError } from '@bb/errors'
 import { type Candle, Decimal } from '@bb/models'
 import {
   createEngine,
   type Decision,
   DryRunExecutor,
   type Engine,
+  type ExchangeRules,
   type Executor,
   type OrderIntent,
   type StrategyInput,
 } from '../src/index.js'
+
+// The exchange these tests were written against, as a test adapter: native ids `QUOTE-BASE`
+// (`KRW-ABC`), a 0.05 % fee, a 5,000 minimum order, 8 volume decimals and this tick table
+// (1,000 from 1,000,000 … 1 from 100, then a tenth per decade). @bb/rules has no default exchange
+// and, being exchange-neutral, may not depend on an exchange package even for its tests.
+const TICKS: readonly (readonly [number, string])[] = [
+  [1_000_000, '1000'],
+  [500_000, '500'],
+  [100_000, '100'],
+  [50_000, '50'],
+  [10_000, '10'],
+  [5_000, '5'],
+  [100, '1'],
+]
+const DASHED = /^([A-Z0-9]{2,10})-([A-Z0-9]{1,15})$/
+function splitDashed(symbol: string): { symbol: string; base: string; quote: string } {
+  const upper = typeof symbol === 'string' ? symbol.trim().toUpperCase() : ''
+  const match = DASHED.exec(upper)
+  if (!match)
+    throw new InvalidRequestError({
+      param: 'symbol',
+      message: `Malformed symbol ${String(symbol)}: QUOTE-BASE.`,
+    })
+  return { symbol: upper, quote: match[1]!, base: match[2]! }
+}
+export const EXCHANGE: ExchangeRules = {
+  id: 'upbit',
+  symbols: {
+    format: 'QUOTE-BASE, upper case (KRW-BTC)',
+    normalize: (symbol) => splitDashed(symbol).symbol,
+    split: splitDashed,
+    join: ({ base, quote }) => `${quote.toUpperCase()}-${base.toUpperCase()}`,
+  },
+  market: {
+    tickSize(_symbol, price) {
+      for (const [lower, tick] of TICKS) if (price.greaterThanOrEqualTo(lower)) return new Decimal(tick)
+      let tick = new Decimal('0.01')
+      let lower = new Decimal(10)
+      while (price.lessThan(lower) && tick.greaterThan('0.00000001')) {
+        lower = lower.dividedBy(10)
+        tick = tick.dividedBy(10)
+      }
+      return tick
+    },
+    fees: () => ({ maker: new Decimal('0.0005'), taker: new Decimal('0.0005') }),
+    minOrderTotal: () => new Decimal(5000),
+    volumeDecimals: () => 8,
+    orderTypes: ['limit', 'price', 'market', 'best'],
+    defaultQuote: 'KRW',
+  },
+}
 
 /** Start of the hand-built paths: 2025-01-01T00:00:00Z. */
 export const T0 = Date.UTC(2025, 0, 1)
@@ -62,8 +115,9 @@ export function scenario(
   strategy: StrategyInput,
   options: { warmCandles?: number; balances?: Record<string, string>; executor?: Executor } = {},
 ): Scenario {
-  const paper = new DryRunExecutor({ balances: options.balances ?? { KRW: '10000000' } })
+  const paper = new DryRunExecutor({ exchange: EXCHANGE, balances: options.balances ?? { KRW: '10000000' } })
   const engine = createEngine({
+    exchange: EXCHANGE,
     strategy,
     executor: options.executor ?? paper,
     history: fallingCandles(options.warmCandles ?? 15),

@@ -18,7 +18,7 @@ import {
   type OrderGateway,
   sevenRules,
 } from '../src/index.js'
-import { fallingCandles, intent, SYMBOL, T0 } from './helpers.js'
+import { EXCHANGE, fallingCandles, intent, SYMBOL, T0 } from './helpers.js'
 
 /** An in-memory exchange: market orders fill at `price` after one poll. */
 function fakeGateway(options: { credentials?: boolean; price?: number; krw?: string } = {}) {
@@ -107,16 +107,17 @@ function fakeGateway(options: { credentials?: boolean; price?: number; krw?: str
 }
 
 const confirmed = (gateway: OrderGateway, max = 1_000_000): LiveExecutorOptions => ({
+  exchange: EXCHANGE,
   gateway,
   live: true,
   maxCapitalAtRisk: max,
-  confirmation: liveConfirmationPhrase(max),
+  confirmation: liveConfirmationPhrase(max, 'KRW'),
   sleep: async () => {},
 })
 
 describe('LiveExecutor refuses to start without both confirmations', () => {
   it('names the capital at risk in the confirmation phrase', () => {
-    expect(liveConfirmationPhrase(1_700_000)).toBe('I accept real orders risking up to 1,700,000 KRW')
+    expect(liveConfirmationPhrase(1_700_000, 'KRW')).toBe('I accept real orders risking up to 1,700,000 KRW')
   })
 
   it('refuses without a gateway or without credentials', () => {
@@ -142,7 +143,7 @@ describe('LiveExecutor refuses to start without both confirmations', () => {
       () =>
         new LiveExecutor({
           ...confirmed(gateway, 1_000_000),
-          confirmation: liveConfirmationPhrase(5_000_000),
+          confirmation: liveConfirmationPhrase(5_000_000, 'KRW'),
         }),
     ).toThrow(/risking up to 1,000,000 KRW/)
     expect(() => new LiveExecutor({ ...confirmed(gateway), maxCapitalAtRisk: 0 })).toThrow(
@@ -154,7 +155,12 @@ describe('LiveExecutor refuses to start without both confirmations', () => {
   it('starts with both, and the engine places real orders through the gateway', async () => {
     const gateway = fakeGateway()
     const executor = new LiveExecutor(confirmed(gateway))
-    const engine = createEngine({ strategy: sevenRules(), executor, history: fallingCandles(15) })
+    const engine = createEngine({
+      exchange: EXCHANGE,
+      strategy: sevenRules(),
+      executor,
+      history: fallingCandles(15),
+    })
     engine.process({ type: 'price', symbol: SYMBOL, price: 10_000, timestamp: T0 })
     await engine.idle()
     // 10 % of the 2,000,000 KRW balance, as a market buy by total (ord_type=price).
@@ -236,8 +242,8 @@ describe('LiveExecutor guarantees about its capital limit', () => {
       expect(InvalidRequestError.isInstance(error), String(cap)).toBe(true)
       expect((error as InvalidRequestError).param).toBe('maxCapitalAtRisk')
     }
-    expect(() => liveConfirmationPhrase('1e999999999999999999')).toThrow(InvalidRequestError)
-    expect(() => liveConfirmationPhrase('abc')).toThrow(InvalidRequestError)
+    expect(() => liveConfirmationPhrase('1e999999999999999999', 'KRW')).toThrow(InvalidRequestError)
+    expect(() => liveConfirmationPhrase('abc', 'KRW')).toThrow(InvalidRequestError)
   })
 
   it('the confirmed cap cannot be reassigned or changed in place', async () => {
@@ -311,7 +317,13 @@ describe('what the engine and the executor log is redacted', () => {
         }
       },
     }
-    const engine = createEngine({ strategy: sevenRules(), executor, history: fallingCandles(15), logger })
+    const engine = createEngine({
+      exchange: EXCHANGE,
+      strategy: sevenRules(),
+      executor,
+      history: fallingCandles(15),
+      logger,
+    })
     engine.process({ type: 'price', symbol: SYMBOL, price: 10_000, timestamp: T0 })
     await engine.idle()
     const line = lines.find((l) => l.includes('applying an order outcome failed'))

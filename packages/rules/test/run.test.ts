@@ -2,6 +2,7 @@ import { Decimal, type Trade } from '@bb/models'
 import { from, lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createEngine, DryRunExecutor, sevenRules } from '../src/index.js'
+import { EXCHANGE } from './helpers.js'
 
 const T0 = Date.UTC(2025, 0, 1)
 const trade = (seconds: number, price: number, id: number): Trade => ({
@@ -31,8 +32,12 @@ describe('engine.run over Observables', () => {
       trade(180, 9_700, 4),
       trade(181, 9_690, 5),
     ]
-    const paper = new DryRunExecutor({ balances: { KRW: '1000000' } })
-    const engine = createEngine({ strategy: sevenRules({ rsiPeriod: 2 }), executor: paper })
+    const paper = new DryRunExecutor({ exchange: EXCHANGE, balances: { KRW: '1000000' } })
+    const engine = createEngine({
+      exchange: EXCHANGE,
+      strategy: sevenRules({ rsiPeriod: 2 }),
+      executor: paper,
+    })
     const decisions = await lastValueFrom(engine.run({ trades: from(trades) }).pipe(toArray()))
     expect(decisions.map((d) => [d.rule.id, d.timestamp - T0])).toEqual([['rsi-entry', 180_000]])
     expect(decisions[0]!.values['RSI(2)']).toBe(0)

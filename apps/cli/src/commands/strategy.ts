@@ -41,13 +41,17 @@ export async function strategyRun(flags: StrategyFlags, out = process.stdout): P
   const where = await endpoints(flags, { markets: 12, speed, tradesPerSecond: 1 })
   const backbone = createBackbone({ exchange: 'upbit', restUrl: where.restUrl, wsUrl: where.wsUrl })
   const strategy = sevenRules()
-  const executor = new DryRunExecutor({ balances: { KRW: flags.balance ?? '10000000' } })
+  const exchange = backbone.adapter
+  const executor = new DryRunExecutor({
+    exchange,
+    balances: { [exchange.market.defaultQuote]: flags.balance ?? '10000000' },
+  })
   try {
     const symbols = await checkMarkets(backbone, requested)
     const history: Candle[] = []
     for (const symbol of symbols)
       history.push(...(await backbone.getCandles(symbol, strategy.timeframe, { count: 200 })))
-    const engine = createEngine({ strategy, executor, history })
+    const engine = createEngine({ strategy, exchange, executor, history })
     out.write(
       `Seven rules, dry-run, ${symbols.join(', ')} on ${where.label}${where.sim ? ` at ${speed}× speed` : ''}; warmed up on ${history.length} candles.\n`,
     )
@@ -157,6 +161,7 @@ export async function backtest(
     })
     err.write('\n')
     const report = await runBacktest({
+      exchange: backbone.adapter,
       candles,
       rules: sevenRules({ timeframe: interval }),
       initialBalance: flags.balance ?? '10000000',

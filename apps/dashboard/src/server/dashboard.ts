@@ -222,11 +222,11 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   })
   const strategy = options.strategy ?? sevenRules()
   const balance = options.balance ?? '10000000'
-  const executor = new DryRunExecutor({ balances: { KRW: balance } })
+  const executor = new DryRunExecutor({ exchange: backbone.adapter, balances: { KRW: balance } })
   const history: Candle[] = []
   for (const symbol of symbols)
     history.push(...(await backbone.getCandles(symbol, strategy.timeframe, { count: 200 })))
-  const engine = createEngine({ strategy, executor, history })
+  const engine = createEngine({ strategy, exchange: backbone.adapter, executor, history })
   const hub = new EventHub(options.replayBuffer ?? 10_000)
   const rows = new Map<string, MarketRow>(symbols.map((s) => [s, { symbol: s }]))
   const tape: TapeTrade[] = []
@@ -608,7 +608,14 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   const previewSummary = async (rules: Strategy, symbol: string, count: number, signal: AbortSignal) => {
     const candles = await recentCandles(symbol, count)
     const started = performance.now()
-    const report = await backtest({ candles, rules, initialBalance: balance, warmUp: 30, signal })
+    const report = await backtest({
+      exchange: backbone.adapter,
+      candles,
+      rules,
+      initialBalance: balance,
+      warmUp: 30,
+      signal,
+    })
     return {
       ms: performance.now() - started,
       candles: report.candles,
@@ -811,6 +818,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     const controller = new AbortController()
     res.on('close', () => controller.abort())
     const report = await backtest({
+      exchange: backbone.adapter,
       candles,
       rules: saved,
       initialBalance: balance,
