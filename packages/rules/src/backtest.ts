@@ -12,7 +12,8 @@ import {
 import { callback, decimalIn, describeValue, integerIn, invalid, oneOf, optionsBag } from './check.js'
 import { csvCell, parseCandlesCsv } from './csv.js'
 import { DryRunExecutor } from './dry-run.js'
-import { type CycleResult, createEngine, type Decision } from './engine.js'
+import { createEngine } from './engine.js'
+import type { CycleResult, Decision } from './engine-types.js'
 import { type ExchangeRules, exchangeRulesOf } from './exchange.js'
 import type { Strategy, StrategyInput } from './schema.js'
 

@@ -3,8 +3,7 @@
 // inspection (explanation.ts), position accounting (position.ts, pure) and orders (orders.ts).
 import { type Logger, redactingLogger, silentLogger } from '@bb/errors'
 import { type Candle, Decimal } from '@bb/models'
-import { merge, Observable, type Observer, Subject, type Subscription } from 'rxjs'
-import { map } from 'rxjs/operators'
+import { Observable, Subject } from 'rxjs'
 import { arbitrate } from './arbitration.js'
 import { describeValue, integerIn, invalid, oneOf, optionsBag } from './check.js'
 import { type CompiledRule, type CompiledStrategy, compileStrategy } from './compile.js'
@@ -19,32 +18,15 @@ import type {
   SymbolInspection,
   SymbolSnapshot,
 } from './engine-types.js'
-import { checkEvent } from './events.js'
+import { checkEvent, checkSources, marketEvents } from './events.js'
 import { type ExchangeRules, exchangeRulesOf, splitMarket } from './exchange.js'
 import type { Executor, OrderOutcome } from './executor.js'
 import { buildDecision, emergencyDecision, inspectMarket } from './explanation.js'
 import { MarketKeys } from './market-key.js'
 import { emergencyIntent, intentFor, Orders } from './orders.js'
-import { applyFill } from './position.js'
 import type { Action, Strategy } from './schema.js'
 import { candleEnd, MarketStates, type SymbolRuntime } from './state.js'
 import { parseStrategy } from './validate.js'
-
-export type {
-  CycleResult,
-  Decision,
-  DecisionRule,
-  DroppedCandidate,
-  Engine,
-  EngineOptions,
-  EngineSources,
-  ExecutionEvent,
-  MarketEvent,
-  PositionState,
-  RuleInspection,
-  SymbolInspection,
-  SymbolSnapshot,
-} from './engine-types.js'
 
 /**
  * Creates the strategy engine. It evaluates every market event for its symbol: it updates the
@@ -150,29 +132,11 @@ class StrategyEngine implements Engine {
   }
 
   run(sources: EngineSources): Observable<Decision> {
-    optionsBag(sources, 'sources', true)
-    for (const name of ['candles', 'tickers', 'trades', 'events'] as const) {
-      const source = sources[name]
-      if (source !== undefined && typeof (source as { subscribe?: unknown } | null)?.subscribe !== 'function')
-        throw invalid(
-          `sources.${name}`,
-          `"sources.${name}" must be an Observable (got ${describeValue(source)}).`,
-        )
-    }
-    if (!sources.candles && !sources.tickers && !sources.trades && !sources.events)
-      throw invalid('sources', '"sources" needs at least one of candles, tickers, trades or events.')
+    checkSources(sources)
     return new Observable<Decision>((subscriber) => {
       if (!sources.candles && sources.trades && this.candlesFrom === 'candles') this.candlesFrom = 'trades'
       const output = this.decisionSubject.subscribe(subscriber)
-      const inputs: Observable<MarketEvent>[] = []
-      if (sources.candles)
-        inputs.push(sources.candles.pipe(map((candle): MarketEvent => ({ type: 'candle', candle }))))
-      if (sources.tickers)
-        inputs.push(sources.tickers.pipe(map((ticker): MarketEvent => ({ type: 'ticker', ticker }))))
-      if (sources.trades)
-        inputs.push(sources.trades.pipe(map((trade): MarketEvent => ({ type: 'trade', trade }))))
-      if (sources.events) inputs.push(sources.events)
-      const observer: Partial<Observer<MarketEvent>> = {
+      const input = marketEvents(sources).subscribe({
         next: (event) => {
           try {
             this.process(event)
@@ -187,8 +151,7 @@ class StrategyEngine implements Engine {
             (error) => subscriber.error(error),
           )
         },
-      }
-      const input: Subscription = merge(...inputs).subscribe(observer)
+      })
       return () => {
         input.unsubscribe()
         output.unsubscribe()
@@ -413,52 +376,17 @@ class StrategyEngine implements Engine {
     })
   }
 
-  /** Applies an order's outcome: a refusal's flag and retry wait, or the fill's accounting. */
+  /** Applies an order's outcome to its market and emits what happened. */
   private settle(runtime: SymbolRuntime, compiled: CompiledRule | undefined, outcome: OrderOutcome): void {
-    runtime.inFlight = undefined
-    const { intent } = outcome
-    if (outcome.status === 'rejected') {
-      const action = compiled?.rule.action
-      if (action?.type === 'buy' && action.onRejectSetFlag && runtime.state === 'ACTIVE')
-        runtime.flags.set(action.onRejectSetFlag, true)
-      if (compiled) runtime.blockedUntil.set(compiled.rule.id, runtime.time + this.retryAfterRejectMs)
+    if (outcome.status === 'rejected')
       this.logger.warn(
-        { symbol: intent.symbol, rule: intent.ruleId, error: outcome.error.shortMessage },
+        { symbol: outcome.intent.symbol, rule: outcome.intent.ruleId, error: outcome.error.shortMessage },
         'order refused',
       )
-      this.executionSubject.next({
-        type: 'rejected',
-        decisionId: intent.decisionId,
-        ruleId: intent.ruleId,
-        symbol: intent.symbol,
-        error: outcome.error,
-      })
-      return
+    const rules = {
+      retryAfterRejectMs: this.retryAfterRejectMs,
+      defaultCooldownSeconds: this.strategy.defaultCooldownSeconds,
     }
-    const { fill } = outcome
-    const result = applyFill(runtime.position, fill)
-    if (result.opened) runtime.resetCycle()
-    runtime.position = result.position
-    runtime.execCount.set(intent.ruleId, (runtime.execCount.get(intent.ruleId) ?? 0) + 1)
-    const { closed } = result
-    this.executionSubject.next({
-      type: 'fill',
-      decisionId: intent.decisionId,
-      ruleId: intent.ruleId,
-      fill,
-      state: runtime.state,
-    })
-    if (!closed) return
-    const action = compiled?.rule.action
-    const cooldownSeconds =
-      action?.type === 'sell' && action.cooldownSeconds !== undefined
-        ? action.cooldownSeconds
-        : this.strategy.defaultCooldownSeconds
-    runtime.resetCycle()
-    runtime.cooldownUntil = fill.timestamp + cooldownSeconds * 1000
-    this.executionSubject.next({
-      type: 'cycle',
-      cycle: { symbol: runtime.symbol, exitRuleId: intent.ruleId, ...closed },
-    })
+    runtime.settle(compiled, outcome, rules, (event) => this.executionSubject.next(event))
   }
 }

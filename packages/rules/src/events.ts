@@ -1,9 +1,40 @@
-// Checking the market events the engine reads: a few `typeof`s per tick, so that bad data fails
-// loudly and typed, and the key of the event's market (see market-key.ts).
+// The market events the engine reads: the sources of `Engine.run` as one stream of events, and
+// the check of each event — a few `typeof`s per tick, so that bad data fails loudly and typed —
+// which also gives the key of the event's market (see market-key.ts).
 import { Decimal } from '@bb/models'
-import { describeValue, invalid } from './check.js'
-import type { MarketEvent } from './engine-types.js'
+import { merge, type Observable } from 'rxjs'
+import { map } from 'rxjs/operators'
+import { describeValue, invalid, optionsBag } from './check.js'
+import type { EngineSources, MarketEvent } from './engine-types.js'
 import type { MarketKeys } from './market-key.js'
+
+/** Checks the sources of `Engine.run`: Observables, at least one. @internal */
+export function checkSources(sources: EngineSources): void {
+  optionsBag(sources, 'sources', true)
+  for (const name of ['candles', 'tickers', 'trades', 'events'] as const) {
+    const source = sources[name]
+    if (source !== undefined && typeof (source as { subscribe?: unknown } | null)?.subscribe !== 'function')
+      throw invalid(
+        `sources.${name}`,
+        `"sources.${name}" must be an Observable (got ${describeValue(source)}).`,
+      )
+  }
+  if (!sources.candles && !sources.tickers && !sources.trades && !sources.events)
+    throw invalid('sources', '"sources" needs at least one of candles, tickers, trades or events.')
+}
+
+/** Every source of `Engine.run` as one stream of market events, in arrival order. @internal */
+export function marketEvents(sources: EngineSources): Observable<MarketEvent> {
+  const inputs: Observable<MarketEvent>[] = []
+  if (sources.candles)
+    inputs.push(sources.candles.pipe(map((candle): MarketEvent => ({ type: 'candle', candle }))))
+  if (sources.tickers)
+    inputs.push(sources.tickers.pipe(map((ticker): MarketEvent => ({ type: 'ticker', ticker }))))
+  if (sources.trades)
+    inputs.push(sources.trades.pipe(map((trade): MarketEvent => ({ type: 'trade', trade }))))
+  if (sources.events) inputs.push(sources.events)
+  return merge(...inputs)
+}
 
 const EVENT_TYPES = new Set(['trade', 'ticker', 'candle', 'price', 'disconnect'])
 

@@ -11,10 +11,10 @@ import {
   type Trade,
 } from '@bb/models'
 import type { CompiledRule, CompiledStrategy, EvalContext, TrailingSpec } from './compile.js'
-import type { PositionState, SymbolSnapshot } from './engine-types.js'
-import type { OrderIntent } from './executor.js'
+import type { ExecutionEvent, PositionState, SymbolSnapshot } from './engine-types.js'
+import type { OrderIntent, OrderOutcome } from './executor.js'
 import { CandleAggregator, Ema, RollingWindow, Rsi, Sma } from './indicators.js'
-import { flatPosition, type Position } from './position.js'
+import { applyFill, flatPosition, type Position } from './position.js'
 
 /** One timeframe's candles of a market: which indicators it feeds and the candle not yet final. @internal */
 export interface CandleTrack {
@@ -165,6 +165,48 @@ export class SymbolRuntime implements EvalContext {
         this.trailingHwm[i] = price
       }
     }
+  }
+
+  /**
+   * Applies the outcome of this market's order in flight and emits what happened, in order. A
+   * refusal sets the buy's `onRejectSetFlag` (in ACTIVE) and makes the rule wait
+   * `retryAfterRejectMs`; a fill goes through {@link applyFill}, counts for its rule, and a fill
+   * that opens a cycle starts the per-cycle memory over; one that closes it starts the cooldown
+   * (the sell's `cooldownSeconds`, else the strategy's default) and emits the `cycle` event. The
+   * `fill` event is emitted before the cycle's memory is cleared (a listener still sees its counters).
+   */
+  settle(
+    compiled: CompiledRule | undefined,
+    outcome: OrderOutcome,
+    rules: { readonly retryAfterRejectMs: number; readonly defaultCooldownSeconds: number },
+    emit: (event: ExecutionEvent) => void,
+  ): void {
+    this.inFlight = undefined
+    const { intent } = outcome
+    const action = compiled?.rule.action
+    if (outcome.status === 'rejected') {
+      if (action?.type === 'buy' && action.onRejectSetFlag && this.state === 'ACTIVE')
+        this.flags.set(action.onRejectSetFlag, true)
+      if (compiled) this.blockedUntil.set(compiled.rule.id, this.time + rules.retryAfterRejectMs)
+      const { decisionId, ruleId, symbol } = intent
+      emit({ type: 'rejected', decisionId, ruleId, symbol, error: outcome.error })
+      return
+    }
+    const { fill } = outcome
+    const result = applyFill(this.position, fill)
+    if (result.opened) this.resetCycle()
+    this.position = result.position
+    this.execCount.set(intent.ruleId, (this.execCount.get(intent.ruleId) ?? 0) + 1)
+    emit({ type: 'fill', decisionId: intent.decisionId, ruleId: intent.ruleId, fill, state: this.state })
+    const { closed } = result
+    if (!closed) return
+    const cooldownSeconds =
+      action?.type === 'sell' && action.cooldownSeconds !== undefined
+        ? action.cooldownSeconds
+        : rules.defaultCooldownSeconds
+    this.resetCycle()
+    this.cooldownUntil = fill.timestamp + cooldownSeconds * 1000
+    emit({ type: 'cycle', cycle: { symbol: this.symbol, exitRuleId: intent.ruleId, ...closed } })
   }
 
   /** Starts the strategy's per-cycle memory over: counters, flags, refusal waits, trailing stops. */
