@@ -32,7 +32,7 @@ export interface Position {
 }
 
 /** The totals of a finished cycle (READY → ACTIVE → CLOSED). @internal */
-export interface ClosedCycle {
+interface ClosedCycle {
   readonly cycle: number
   readonly openedAt: number
   readonly closedAt: number
