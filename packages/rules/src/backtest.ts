@@ -436,10 +436,12 @@ function equityOf(
  * @example
  * ```ts
  * import { writeFile } from 'node:fs/promises'
+ * import type { ExchangeAdapter } from '@bb/exchange-adapter'
  * import type { Candle } from '@bb/models'
  * import { backtest, reportToJson, sevenRules } from '@bb/rules'
+ * declare const exchange: ExchangeAdapter // the adapter of your exchange package
  * declare const candles: Candle[] // e.g. from backbone.getCandles(…) or parseCandlesCsv(…)
- * const report = await backtest({ candles, rules: sevenRules(), initialBalance: 10_000_000 })
+ * const report = await backtest({ exchange, candles, rules: sevenRules(), initialBalance: 10_000_000 })
  * await writeFile('report.json', reportToJson(report))
  * ```
  */
@@ -460,10 +462,12 @@ export function reportToJson(report: BacktestReport, space = 2): string {
  * @example
  * ```ts
  * import { writeFile } from 'node:fs/promises'
+ * import type { ExchangeAdapter } from '@bb/exchange-adapter'
  * import type { Candle } from '@bb/models'
  * import { backtest, reportToCsv, sevenRules } from '@bb/rules'
+ * declare const exchange: ExchangeAdapter // the adapter of your exchange package
  * declare const candles: Candle[] // e.g. from backbone.getCandles(…) or parseCandlesCsv(…)
- * const report = await backtest({ candles, rules: sevenRules(), initialBalance: 10_000_000 })
+ * const report = await backtest({ exchange, candles, rules: sevenRules(), initialBalance: 10_000_000 })
  * await writeFile('trades.csv', reportToCsv(report, 'trades'))
  * ```
  */
