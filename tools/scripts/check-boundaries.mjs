@@ -5,12 +5,35 @@
 //  3. a workspace package is imported only by packages that declare it as a dependency;
 //  4. the arrows point one way: no cycle among workspace dependencies (any kind, dev included);
 //  5. no exchange-neutral package (see check-neutral.mjs) depends on an exchange package (one
-//     whose package.json has `"backbone": { "exchange": "<id>" }`), not even for its tests.
+//     whose package.json has `"backbone": { "exchange": "<id>" }`), not even for its tests —
+//     with two documented exceptions: a package with a composition root (COMPOSITION_ROOTS in
+//     check-neutral.mjs) may depend on the exchange it wires, and only that file of its source
+//     may import it; and the test-only dependencies of TEST_EXCHANGE_DEPENDENCIES below, each
+//     with its reason.
 // A file containing the marker `boundaries: ignore-file` is skipped (the checker's own fixtures).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { NEUTRAL_PACKAGES } from './check-neutral.mjs'
+import { COMPOSITION_ROOTS, NEUTRAL_PACKAGES, stripComments } from './check-neutral.mjs'
+
+/**
+ * Neutral packages whose TESTS (devDependencies, never their source) use a concrete exchange,
+ * with the reason. A debt of the test suites, not of the code: each entry goes once the
+ * package's tests run on a second exchange (or the conformance kit's fixture exchange).
+ */
+export const TEST_EXCHANGE_DEPENDENCIES = {
+  'packages/rest': {
+    exchanges: ['@bb/upbit'],
+    reason: 'its end-to-end tests run against @bb/sim, which speaks Upbit, through the upbit adapter',
+  },
+  'packages/ws': {
+    exchanges: ['@bb/upbit'],
+    reason: 'its end-to-end tests run against @bb/sim, which speaks Upbit, through the upbit adapter',
+  },
+}
+
+/** A test or fixture file (as check-neutral skips them), from its path inside the package. */
+const isTestFile = (path) => /(^|\/)(test|__fixtures__|bench)\/|\.test(-d)?\.[cm]?[jt]sx?$/.test(path)
 
 const SOURCE = /\.(c|m)?tsx?$|\.(c|m)?js$/
 const IMPORT =
@@ -57,8 +80,13 @@ export function checkBoundaries(root) {
       const source = readFileSync(file, 'utf8')
       if (source.includes('boundaries: ignore-file')) continue
       // Comments (TSDoc examples may show how to use other packages) are not imports.
-      const text = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|\s)\/\/.*$/gm, '$1')
+      const text = stripComments(source)
       const where = relative(root, file)
+      const inPackage = relative(pkg.dir, file).split(sep).join('/')
+      const neutralSource =
+        NEUTRAL_PACKAGES.includes(relative(root, pkg.dir).split(sep).join('/')) &&
+        inPackage.startsWith('src/') &&
+        !isTestFile(inPackage)
       for (const match of text.matchAll(IMPORT)) {
         const spec = match[1] ?? match[2] ?? match[3]
         if (!spec) continue
@@ -83,6 +111,12 @@ export function checkBoundaries(root) {
         if (!declared.has(name)) {
           problems.push(`${where}: imports ${name}, which ${pkg.json.name} does not declare as a dependency`)
         }
+        const posix = where.split(sep).join('/')
+        if (neutralSource && target.json.backbone?.exchange && !Object.hasOwn(COMPOSITION_ROOTS, posix)) {
+          problems.push(
+            `${where}: imports the exchange package ${name}; in an exchange-neutral package only a composition root may (COMPOSITION_ROOTS in check-neutral.mjs)`,
+          )
+        }
       }
     }
   }
@@ -93,7 +127,12 @@ export function checkBoundaries(root) {
 const DEPENDENCY_KINDS = ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies']
 
 /** Cycles among workspace dependencies, and neutral packages depending on an exchange package. */
-export function checkGraph(workspace) {
+export function checkGraph(
+  workspace,
+  neutral = NEUTRAL_PACKAGES,
+  roots = COMPOSITION_ROOTS,
+  testOnly = TEST_EXCHANGE_DEPENDENCIES,
+) {
   const names = new Set(workspace.map((p) => p.json.name))
   const edges = new Map(
     workspace.map((p) => [
@@ -120,11 +159,15 @@ export function checkGraph(workspace) {
   const exchanges = new Set(workspace.filter((p) => p.json.backbone?.exchange).map((p) => p.json.name))
   for (const pkg of workspace) {
     const dir = pkg.dir.split(sep).slice(-2).join('/')
-    if (!NEUTRAL_PACKAGES.includes(dir)) continue
+    if (!neutral.includes(dir)) continue
+    const hasRoot = Object.keys(roots).some((file) => file.startsWith(`${dir}/`))
     for (const dep of edges.get(pkg.json.name) ?? []) {
-      if (exchanges.has(dep)) {
-        problems.push(`${pkg.json.name} is exchange-neutral but depends on the exchange package ${dep}`)
-      }
+      if (!exchanges.has(dep)) continue
+      const runtime = DEPENDENCY_KINDS.some(
+        (k) => k !== 'devDependencies' && pkg.json[k]?.[dep] !== undefined,
+      )
+      if (runtime ? hasRoot : testOnly[dir]?.exchanges.includes(dep)) continue
+      problems.push(`${pkg.json.name} is exchange-neutral but depends on the exchange package ${dep}`)
     }
   }
   return problems

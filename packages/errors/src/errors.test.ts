@@ -108,12 +108,25 @@ describe('rendered messages', () => {
     expect(error.param).toBe('interval')
   })
 
-  it('UnknownSymbolError says what a symbol looks like', () => {
-    expect(new UnknownSymbolError({ symbol: 'KRW-NOPE', exchange: 'upbit' }).message).toMatchInlineSnapshot(`
-      "Unknown symbol "KRW-NOPE" on upbit: market codes look like KRW-BTC (quote-base, upper case).
+  it("UnknownSymbolError says what a symbol looks like from the caller's hint, not from one exchange", () => {
+    const hinted = new UnknownSymbolError({
+      symbol: 'BTCXYZ',
+      exchange: 'demo',
+      hint: 'BASEQUOTE, upper case (BTCUSDT).',
+    })
+    expect(hinted.message).toMatchInlineSnapshot(`
+      "Unknown symbol "BTCXYZ" on demo: market codes look like BASEQUOTE, upper case (BTCUSDT).
 
-      Exchange: upbit"
+      Exchange: demo"
     `)
+    expect(hinted.symbol).toBe('BTCXYZ')
+    // Without a hint the message names no format of its own (it used to claim every exchange's
+    // codes look like one exchange's) and points at the market list.
+    const bare = new UnknownSymbolError({ symbol: 'BTCXYZ', exchange: 'demo' })
+    expect(bare.shortMessage).toBe(
+      'Unknown symbol "BTCXYZ" on demo: the exchange does not list it; see its market list for the known codes.',
+    )
+    expect(new UnknownSymbolError({ symbol: 'X', hint: '  ' }).shortMessage).toContain('market list')
   })
 
   it('InsufficientFundsError', () => {

@@ -87,17 +87,38 @@ export class InvalidRequestError extends BackboneError {
 export interface UnknownSymbolErrorOptions extends BackboneErrorOptions {
   /** The symbol that is not listed, e.g. `KRW-NOPE`. */
   symbol: string
+  /**
+   * How the exchange's market codes look, appended to the message: the adapter's
+   * `symbols.format` (e.g. `BASEQUOTE, upper case (BTCUSDT)`) or an example market id. Without
+   * it the message points at the market list instead.
+   */
+  hint?: string
 }
 
-/** The exchange does not list this market. */
+/**
+ * The exchange does not list this market. The message says how market codes look when the
+ * caller passes a `hint` (the router and the REST client pass the adapter's symbol format).
+ *
+ * @example
+ * ```ts
+ * import { UnknownSymbolError } from '@bb/errors'
+ * new UnknownSymbolError({ symbol: 'BTCXYZ', exchange: 'demo', hint: 'BASEQUOTE, upper case (BTCUSDT)' }).shortMessage
+ * // 'Unknown symbol "BTCXYZ" on demo: market codes look like BASEQUOTE, upper case (BTCUSDT).'
+ * ```
+ */
 export class UnknownSymbolError extends BackboneError {
   static override readonly brand: string = 'UnknownSymbolError'
   static override readonly defaultCode: BackboneErrorCode = 'unknown_symbol'
   /** The symbol that is not listed. */
   readonly symbol: string
   constructor(options: UnknownSymbolErrorOptions) {
+    const hint = typeof options.hint === 'string' ? options.hint.trim().replace(/\.$/, '') : ''
     super(
-      `Unknown symbol "${options.symbol}"${on(options.exchange)}: market codes look like KRW-BTC (quote-base, upper case).`,
+      `Unknown symbol "${options.symbol}"${on(options.exchange)}: ${
+        hint
+          ? `market codes look like ${hint}.`
+          : 'the exchange does not list it; see its market list for the known codes.'
+      }`,
       options,
     )
     this.symbol = options.symbol

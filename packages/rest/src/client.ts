@@ -358,7 +358,10 @@ export function createRestClient(options: RestClientOptions): RestClient {
   const clock = options.clock ?? systemClock
   const logger = redactingLogger(options.logger)
   const exchange = adapter.id
-  const check = validators(exchange)
+  /** How the adapter's market codes look, for the messages of bad or unknown symbols. */
+  const symbolFormat: string | undefined = adapter.symbols?.format
+  const check = validators(exchange, symbolFormat)
+  const hint = symbolFormat ? { hint: symbolFormat } : {}
   if (credentials) {
     registerSecret(credentials.secretKey)
     registerSecret(credentials.accessKey)
@@ -455,6 +458,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
       symbol: unknown.join(','),
       exchange,
       channel: 'rest',
+      ...hint,
       ...(original.status !== undefined ? { status: original.status } : {}),
       ...(original.exchangeCode !== undefined ? { exchangeCode: original.exchangeCode } : {}),
     })
@@ -554,7 +558,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
       })
       return new Map(tickers.map((t) => [t.symbol, t]))
     },
-    missing: (symbol) => new UnknownSymbolError({ symbol, exchange, channel: 'rest' }),
+    missing: (symbol) => new UnknownSymbolError({ symbol, exchange, channel: 'rest', ...hint }),
   })
 
   /** Checks the arguments of a candle download before anything is sent. */
@@ -854,7 +858,7 @@ function checkOptions(options: RestClientOptions): {
     throw new InvalidRequestError({
       param: 'adapter',
       channel: 'rest',
-      message: `"adapter" must be an exchange adapter such as upbit from @bb/exchange-adapter (got ${describeValue(adapter)}).`,
+      message: `"adapter" must be an exchange adapter, the one an exchange package exports (got ${describeValue(adapter)}).`,
     })
   const check = validators(adapter.id)
   const baseUrl = check.url(options.baseUrl ?? adapter.rest.baseUrl, 'baseUrl').href

@@ -21,8 +21,11 @@ export function describeValue(value: unknown): string {
   return Array.isArray(value) ? 'an array' : 'an object'
 }
 
-/** Validation bound to one exchange name (for the errors). */
-export function validators(exchange: string) {
+/**
+ * Validation bound to one exchange name (for the errors) and, optionally, the adapter's
+ * description of its market codes (`adapter.symbols.format`), quoted when a symbol is bad.
+ */
+export function validators(exchange: string, symbolFormat?: string) {
   const invalid = (param: string, message: string) =>
     new InvalidRequestError({ exchange, channel: 'rest', param, message })
 
@@ -42,7 +45,7 @@ export function validators(exchange: string) {
       if (typeof value !== 'string' || value.trim() === '')
         throw invalid(
           param,
-          `"${param}" must be a market code such as KRW-BTC (got ${describeValue(value)}).`,
+          `"${param}" must be a market code${symbolFormat ? ` (${symbolFormat})` : ''} (got ${describeValue(value)}).`,
         )
       return value
     },

@@ -146,7 +146,7 @@ describe('batched and multi-market requests blame only the unknown codes', () =>
       const error = (result as PromiseRejectedResult).reason
       expect(UnknownSymbolError.isInstance(error)).toBe(true)
       expect((error as UnknownSymbolError).symbol).toBe(symbol)
-      // (The class's hint "market codes look like KRW-BTC" is the only other code in the text.)
+      // (The hint, the adapter's symbol format with its example code, is the only other code in the text.)
       expect((error as UnknownSymbolError).shortMessage).toContain(`"${symbol}"`)
       expect((error as Error).message).not.toMatch(/"KRW-BTC|KRW-BTC,|,KRW-BTC|KRW-ETH/)
     }

@@ -6,10 +6,9 @@ import {
   toBackboneError,
   UnknownSymbolError,
 } from '@bb/errors'
-import { createAdapterRegistry, type ExchangeAdapter } from '@bb/exchange-adapter'
+import type { AdapterRegistry, ExchangeAdapter } from '@bb/exchange-adapter'
 import { parseCandleInterval, type Ticker } from '@bb/models'
 import { createRestClient } from '@bb/rest'
-import { upbit } from '@bb/upbit'
 import { createWsClient } from '@bb/ws'
 import { Observable, Subject, type Subscription } from 'rxjs'
 import {
@@ -25,6 +24,7 @@ import { SnapshotRoutes } from './cache.js'
 import { candleStream } from './candles.js'
 import { type Clock, every as everyOn, systemClock } from './clock.js'
 import type { BackboneContext } from './context.js'
+import { defaultExchanges } from './defaults.js'
 import { health$, wireHealth } from './health.js'
 import { toAsyncIterable } from './iterate.js'
 import { latestStream } from './latest.js'
@@ -57,8 +57,31 @@ export type {
   StreamOptions,
 } from './types.js'
 
-/** The exchanges `createBackbone` knows by name. */
-const ADAPTERS: Readonly<Record<string, ExchangeAdapter>> = createAdapterRegistry([upbit]).byId
+/**
+ * The adapter of `exchange` (an adapter object, or an id in `exchanges`; left out: the
+ * registry's first exchange). Throws `InvalidRequestError` (param `exchange` or `exchanges`).
+ */
+function resolveExchange(exchange: unknown, exchanges: unknown): ExchangeAdapter {
+  const registry = (exchanges ?? defaultExchanges) as AdapterRegistry
+  if (registry === null || typeof registry !== 'object' || typeof registry.resolve !== 'function') {
+    throw new InvalidRequestError({
+      param: 'exchanges',
+      message: `exchanges must be an adapter registry (createAdapterRegistry from @bb/exchange-adapter), got ${describeValue(exchanges)}.`,
+    })
+  }
+  if (exchange === undefined) {
+    const [first] = registry.ids
+    if (first === undefined) {
+      throw new InvalidRequestError({
+        param: 'exchange',
+        message:
+          'No exchange given and the exchanges registry is empty: pass exchange (an adapter) or register one.',
+      })
+    }
+    return registry.get(first)
+  }
+  return registry.resolve(exchange as string | ExchangeAdapter)
+}
 
 /**
  * Creates a {@link MarketDataBackbone}: snapshots routed between a live cache and REST, streams
@@ -79,17 +102,12 @@ const ADAPTERS: Readonly<Record<string, ExchangeAdapter>> = createAdapterRegistr
  * setTimeout(async () => { sub.unsubscribe(); await backbone.close(); await sim.close() }, 5000)
  * ```
  */
-export function createBackbone(options: BackboneOptions): MarketDataBackbone {
-  const opts = optionsObject('options', options as BackboneOptions | undefined)
-  const resolved = typeof opts.exchange === 'string' ? ADAPTERS[opts.exchange] : opts.exchange
-  if (!resolved || typeof resolved !== 'object') {
-    throw new InvalidRequestError({
-      param: 'exchange',
-      message: `Unknown exchange ${describeValue(opts.exchange)}: use one of ${Object.keys(ADAPTERS).join(', ')} or pass an adapter.`,
-    })
-  }
-  const adapter: ExchangeAdapter = resolved
+export function createBackbone(options?: BackboneOptions): MarketDataBackbone {
+  const opts = optionsObject('options', options)
+  const adapter = resolveExchange(opts.exchange, opts.exchanges)
   const exchange = adapter.id
+  /** How the exchange's market codes look, for the message of an unknown symbol. */
+  const symbolHint = adapter.symbols?.format ? { hint: adapter.symbols.format } : {}
   const logger = redactingLogger(opts.logger)
   const memory = createMemoryMetrics()
   const metrics = opts.metrics ? combineMetrics(memory, opts.metrics) : memory
@@ -230,7 +248,7 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
           .unknown(symbols)
           .then((bad) => {
             if (bad && bad.length > 0)
-              subscriber.error(new UnknownSymbolError({ symbol: bad.join(','), exchange }))
+              subscriber.error(new UnknownSymbolError({ symbol: bad.join(','), exchange, ...symbolHint }))
           })
           .catch(reportError('market check'))
         return () => {
@@ -273,7 +291,7 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
         const { decision, cached } = routes.route('ticker', symbol)
         if (cached) return cached
         const [ticker] = await rest.getTickers([symbol], checked)
-        if (!ticker) throw new UnknownSymbolError({ symbol, exchange })
+        if (!ticker) throw new UnknownSymbolError({ symbol, exchange, ...symbolHint })
         // Promote only a symbol the exchange answered for (never an unknown one).
         if (decision.promote) promotions.promote('ticker', symbol)
         return ticker
@@ -330,7 +348,7 @@ export function createBackbone(options: BackboneOptions): MarketDataBackbone {
           ...(checked.signal ? { signal: checked.signal } : {}),
           ...(depth !== undefined ? { depth } : {}),
         })
-        if (!book) throw new UnknownSymbolError({ symbol, exchange })
+        if (!book) throw new UnknownSymbolError({ symbol, exchange, ...symbolHint })
         if (decision.promote) promotions.promote('orderbook', symbol)
         return book
       }),

@@ -1,6 +1,6 @@
 import { AbortedError, toBackboneError } from '@bb/errors'
-import type { Candle, CandleInterval, Trade } from '@bb/models'
-import { aggregateCandles } from '@bb/utils'
+import { type Candle, type CandleInterval, candleOpenTime, type Trade } from '@bb/models'
+import { createCandleAggregator } from '@bb/utils'
 import { Observable } from 'rxjs'
 import { type BackboneContext, followLink } from './context.js'
 import type { CandleStreamOptions } from './types.js'
@@ -9,6 +9,12 @@ import type { CandleStreamOptions } from './types.js'
  * One candle series: REST history first, then live updates — the exchange's WebSocket candles
  * where it carries the interval (REST polling while the link is down), else the trade stream
  * aggregated. Ascending; the last candle updates in place (never a smaller volume, never older).
+ *
+ * Aggregated from trades, the REST candle of the current interval is continued, not replaced:
+ * the trades that arrive while the history loads are held (as trades) and, once it is in, only
+ * those after the REST candle's last trade (`lastTradeAt`; a trade at exactly that time is
+ * already in it) extend it — each trade counts once. A REST candle without `lastTradeAt` is taken
+ * to hold every trade of its interval that arrived during its load.
  */
 export function candleStream(
   ctx: BackboneContext,
@@ -30,25 +36,43 @@ export function candleStream(
       last = candle
       subscriber.next(candle)
     }
-    const live: Observable<Candle> = overWs
-      ? new Observable<Candle>((inner) =>
-          ws.candleEvents$(symbol, interval).subscribe({
-            next: (event) => {
-              if (event.type === 'data') {
-                ctx.onWsValue('candle')
-                inner.next(event.value)
-              }
-            },
-            error: (e) => inner.error(e),
-            complete: () => inner.complete(),
-          }),
-        )
-      : trades(symbol).pipe(aggregateCandles(interval, { continueFrom: () => last }))
-    const liveSubscription = live.subscribe({
-      next: (candle) => (historyDone ? emitCandle(candle) : held.push(candle)),
-      error: (error) => subscriber.error(error),
-      complete: () => subscriber.complete(),
-    })
+    /** Trades held while the history loads (the trade-aggregated path). */
+    const heldTrades: Trade[] = []
+    /** Trades at or before this time are already counted by the REST candle of the current interval. */
+    let countedUpTo = Number.NEGATIVE_INFINITY
+    const aggregator = overWs ? undefined : createCandleAggregator(interval, { continueFrom: () => last })
+    const addTrade = (trade: Trade) => {
+      if (trade.timestamp <= countedUpTo) return
+      const update = aggregator?.push(trade)
+      if (update) emitCandle(update.candle)
+    }
+    const liveSubscription = overWs
+      ? ws.candleEvents$(symbol, interval).subscribe({
+          next: (event) => {
+            if (event.type !== 'data') return
+            ctx.onWsValue('candle')
+            if (historyDone) emitCandle(event.value)
+            else held.push(event.value)
+          },
+          error: (error) => subscriber.error(error),
+          complete: () => subscriber.complete(),
+        })
+      : trades(symbol).subscribe({
+          next: (trade) => (historyDone ? addTrade(trade) : heldTrades.push(trade)),
+          error: (error) => subscriber.error(error),
+          complete: () => subscriber.complete(),
+        })
+    /** After the history: where the REST candle of the current interval stops counting trades. */
+    const continueHistory = () => {
+      const current = last
+      if (!current || !aggregator) return
+      if (current.lastTradeAt !== undefined) countedUpTo = current.lastTradeAt
+      else {
+        for (const trade of heldTrades)
+          if (candleOpenTime(trade.timestamp, aggregator.interval) === current.timestamp)
+            countedUpTo = Math.max(countedUpTo, trade.timestamp)
+      }
+    }
     const historyCount = opts.history ?? 200
     ;(historyCount > 0
       ? rest.getCandles(symbol, interval, { count: historyCount, signal: controller.signal })
@@ -56,8 +80,10 @@ export function candleStream(
     )
       .then((history) => {
         for (const candle of history) emitCandle(candle)
+        continueHistory()
         historyDone = true
         for (const candle of held.splice(0)) emitCandle(candle)
+        for (const trade of heldTrades.splice(0)) addTrade(trade)
       })
       .catch((error: unknown) => {
         if (!AbortedError.isInstance(error)) subscriber.error(toBackboneError(error))

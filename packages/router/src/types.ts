@@ -1,5 +1,5 @@
 import type { Logger } from '@bb/errors'
-import type { Credentials, ExchangeAdapter } from '@bb/exchange-adapter'
+import type { AdapterRegistry, Credentials, ExchangeAdapter } from '@bb/exchange-adapter'
 import type {
   Balance,
   Candle,
@@ -38,8 +38,18 @@ export interface PollIntervals {
 
 /** Options of {@link createBackbone}. */
 export interface BackboneOptions {
-  /** The exchange: a name (`upbit`) or an adapter object. */
-  exchange: 'upbit' | ExchangeAdapter
+  /**
+   * The exchange: an adapter object, or an id looked up in {@link BackboneOptions.exchanges}
+   * (e.g. `upbit`, which the default registry knows).
+   * @default the first exchange of `exchanges` (of the default registry: `upbit`)
+   */
+  exchange?: string | ExchangeAdapter
+  /**
+   * The registry that turns an exchange id into its adapter (`createAdapterRegistry` from
+   * `@bb/exchange-adapter`, with the adapters the exchange packages export).
+   * @default the router's default registry (`upbit`; see the README, "Exchanges")
+   */
+  exchanges?: AdapterRegistry
   /** REST base URL. @default the exchange's real URL */
   restUrl?: string
   /** Public WebSocket URL. @default the exchange's real URL */

@@ -55,7 +55,7 @@ describe('routing decisions', () => {
     expect(candles).toHaveLength(300)
     await expect(backbone.getCandles('KRW-BTC', '2m')).rejects.toBeInstanceOf(InvalidRequestError)
     await expect(backbone.getTicker('KRW-NOPE')).rejects.toBeInstanceOf(UnknownSymbolError)
-    expect(() => createBackbone({ exchange: 'nope' as 'upbit' })).toThrow(InvalidRequestError)
+    expect(() => createBackbone({ exchange: 'nope' })).toThrow(InvalidRequestError)
   })
 })
 

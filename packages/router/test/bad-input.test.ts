@@ -127,7 +127,7 @@ describe('bad input to the public API: a typed error that names the bad value', 
 
   it('createBackbone refuses bad options with typed errors', () => {
     expect(() => createBackbone(null as never)).toThrow(InvalidRequestError)
-    expect(() => createBackbone({ exchange: 'nope' as 'upbit' })).toThrow(/nope/)
+    expect(() => createBackbone({ exchange: 'nope' })).toThrow(/nope/)
     expect(() => createBackbone({ exchange: 'upbit', switchbackHoldMs: -1 })).toThrow(/switchbackHoldMs/)
     expect(() => createBackbone({ exchange: 'upbit', backfill: { maxPages: 0 } })).toThrow(/maxPages/)
     expect(() => createBackbone({ exchange: 'upbit', backfill: { pageSize: 501 } })).toThrow(/pageSize/)

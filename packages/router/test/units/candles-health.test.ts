@@ -81,6 +81,117 @@ describe('candle series (1d: aggregated from trades, the WebSocket has no 1d can
   })
 })
 
+describe('candle series: the REST candle of the current interval and the trades around its load', () => {
+  const DAY = 24 * 60 * MIN
+  /** A `1d` REST candle of the day starting at `t0`: OHLC 100/110/90/95, `volume` units, last trade at `lastTradeAt`. */
+  function restDay(t0: number, volume: number, lastTradeAt?: number): Candle {
+    return {
+      ...trade(0),
+      interval: '1d',
+      timestamp: t0,
+      open: trade(0, 100).price,
+      high: trade(0, 110).price,
+      low: trade(0, 90).price,
+      close: trade(0, 95).price,
+      volume: trade(0).size.times(volume),
+      quoteVolume: trade(0).size.times(volume * 100),
+      ...(lastTradeAt !== undefined ? { lastTradeAt } : {}),
+      source: 'rest',
+    } as unknown as Candle
+  }
+  function series(history: Promise<Candle[]> | (() => Promise<Candle[]>)) {
+    const unit = unitContext()
+    const t0 = Math.floor(unit.clock.now() / DAY) * DAY
+    ;(unit.ctx.rest as unknown as { getCandles: () => Promise<Candle[]> }).getCandles = () =>
+      typeof history === 'function' ? history() : history
+    const live = new Subject<Trade>()
+    const out: Candle[] = []
+    const sub = candleStream(unit.ctx, () => live, 'KRW-BTC', '1d', {}).subscribe((c) => out.push(c))
+    const ohlcv = (c: Candle | undefined) =>
+      c ? [c.open, c.high, c.low, c.close, c.volume].map(String) : undefined
+    return { unit, t0, live, out, sub, ohlcv }
+  }
+
+  it('merges the REST candle with the trades after its last trade: trades at or before it (equal timestamps too) count once', async () => {
+    let resolveHistory: (c: Candle[]) => void = () => {}
+    const { t0, live, out, sub, ohlcv } = series(
+      new Promise<Candle[]>((resolve) => {
+        resolveHistory = resolve
+      }),
+    )
+    // While the history loads: two trades the REST candle already counts (the second at exactly
+    // its lastTradeAt), one it does not.
+    live.next(trade(1, 105, t0 + 1000))
+    live.next(trade(2, 95, t0 + 2000))
+    live.next(trade(3, 130, t0 + 3000))
+    expect(out).toEqual([])
+    resolveHistory([restDay(t0, 5, t0 + 2000)])
+    await settle()
+    // open 100, high 130 (trade 3), low 90, close 130, volume 5 + 1: trades 1 and 2 not again.
+    expect(ohlcv(out.at(-1))).toEqual(['100', '130', '90', '130', '6'])
+    expect(out.every((c) => c.volume.greaterThanOrEqualTo(5))).toBe(true) // never a smaller candle
+    // After the load: a late trade at the REST candle's last trade time is already in it; a new one counts.
+    const before = out.length
+    live.next(trade(4, 120, t0 + 2000))
+    expect(out).toHaveLength(before)
+    live.next(trade(5, 80, t0 + 4000))
+    expect(ohlcv(out.at(-1))).toEqual(['100', '130', '80', '80', '7'])
+    sub.unsubscribe()
+  })
+
+  it('on 1d the series keeps updating after the history loads, one candle per trade', async () => {
+    let resolveHistory: (c: Candle[]) => void = () => {}
+    const { t0, live, out, sub } = series(
+      new Promise<Candle[]>((resolve) => {
+        resolveHistory = resolve
+      }),
+    )
+    live.next(trade(1, 100, t0 + 1000)) // during the load, after the REST candle's last trade
+    resolveHistory([restDay(t0 - DAY, 50), restDay(t0, 1000, t0 + 500)])
+    await settle()
+    expect(out.map((c) => [c.timestamp, c.volume.toString()])).toEqual([
+      [t0 - DAY, '50'],
+      [t0, '1000'],
+      [t0, '1001'], // the same candle, updated in place by the trade of the load
+    ])
+    for (let i = 0; i < 10; i++) live.next(trade(10 + i, 101, t0 + 2000 + i))
+    expect(out.slice(3).map((c) => c.volume.toString())).toEqual(
+      Array.from({ length: 10 }, (_, i) => String(1002 + i)),
+    )
+    expect(out.at(-1)?.lastTradeAt).toBe(t0 + 2009)
+    sub.unsubscribe()
+  })
+
+  it('a REST candle without lastTradeAt is taken to hold the trades that arrived during its load', async () => {
+    let resolveHistory: (c: Candle[]) => void = () => {}
+    const { t0, live, out, sub, ohlcv } = series(
+      new Promise<Candle[]>((resolve) => {
+        resolveHistory = resolve
+      }),
+    )
+    live.next(trade(1, 105, t0 + 1000))
+    resolveHistory([restDay(t0, 5)])
+    await settle()
+    expect(ohlcv(out.at(-1))).toEqual(['100', '110', '90', '95', '5'])
+    live.next(trade(2, 111, t0 + 2000))
+    expect(ohlcv(out.at(-1))).toEqual(['100', '111', '90', '111', '6'])
+    sub.unsubscribe()
+  })
+
+  it('without a REST candle for the current interval, the trades of the load build it, each once', async () => {
+    const { t0, live, out, sub, ohlcv } = series(async () => {
+      await Promise.resolve() // (after series() has returned)
+      live.next(trade(1, 105, t0 + 1000))
+      live.next(trade(2, 104, t0 + 2000))
+      return [restDay(t0 - DAY, 50)]
+    })
+    await settle()
+    live.next(trade(3, 103, t0 + 3000))
+    expect(ohlcv(out.at(-1))).toEqual(['105', '105', '103', '103', '3'])
+    sub.unsubscribe()
+  })
+})
+
 describe('health$', () => {
   it('emits every second on the clock and on every link change, with the stream counts', () => {
     const unit = unitContext()
