@@ -12,7 +12,8 @@ import {
 import { callback, decimalIn, describeValue, integerIn, invalid, oneOf, optionsBag } from './check.js'
 import { csvCell, parseCandlesCsv } from './csv.js'
 import { DryRunExecutor } from './dry-run.js'
-import { type CycleResult, createEngine, type Decision } from './engine.js'
+import { createEngine } from './engine.js'
+import type { CycleResult, Decision } from './engine-types.js'
 import { type ExchangeRules, exchangeRulesOf } from './exchange.js'
 import type { Strategy, StrategyInput } from './schema.js'
 
@@ -435,10 +436,12 @@ function equityOf(
  * @example
  * ```ts
  * import { writeFile } from 'node:fs/promises'
+ * import type { ExchangeAdapter } from '@bb/exchange-adapter'
  * import type { Candle } from '@bb/models'
  * import { backtest, reportToJson, sevenRules } from '@bb/rules'
+ * declare const exchange: ExchangeAdapter // the adapter of your exchange package
  * declare const candles: Candle[] // e.g. from backbone.getCandles(…) or parseCandlesCsv(…)
- * const report = await backtest({ candles, rules: sevenRules(), initialBalance: 10_000_000 })
+ * const report = await backtest({ exchange, candles, rules: sevenRules(), initialBalance: 10_000_000 })
  * await writeFile('report.json', reportToJson(report))
  * ```
  */
@@ -459,10 +462,12 @@ export function reportToJson(report: BacktestReport, space = 2): string {
  * @example
  * ```ts
  * import { writeFile } from 'node:fs/promises'
+ * import type { ExchangeAdapter } from '@bb/exchange-adapter'
  * import type { Candle } from '@bb/models'
  * import { backtest, reportToCsv, sevenRules } from '@bb/rules'
+ * declare const exchange: ExchangeAdapter // the adapter of your exchange package
  * declare const candles: Candle[] // e.g. from backbone.getCandles(…) or parseCandlesCsv(…)
- * const report = await backtest({ candles, rules: sevenRules(), initialBalance: 10_000_000 })
+ * const report = await backtest({ exchange, candles, rules: sevenRules(), initialBalance: 10_000_000 })
  * await writeFile('trades.csv', reportToCsv(report, 'trades'))
  * ```
  */

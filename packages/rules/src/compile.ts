@@ -51,7 +51,7 @@ interface IndicatorSpec {
 }
 
 /** A trailing stop every symbol keeps. @internal */
-interface TrailingSpec {
+export interface TrailingSpec {
   readonly activationPct: number
   readonly trailPct: number
 }

@@ -33,22 +33,22 @@ export type { ConditionTrace } from './compile.js'
 export { roleRank } from './compile.js'
 export { type ParseCandlesCsvOptions, parseCandlesCsv } from './csv.js'
 export { DryRunExecutor, type DryRunExecutorOptions, type PaperBalance } from './dry-run.js'
-export {
-  type CycleResult,
-  createEngine,
-  type Decision,
-  type DecisionRule,
-  type DroppedCandidate,
-  type Engine,
-  type EngineOptions,
-  type EngineSources,
-  type ExecutionEvent,
-  type MarketEvent,
-  type PositionState,
-  type RuleInspection,
-  type SymbolInspection,
-  type SymbolSnapshot,
-} from './engine.js'
+export { createEngine } from './engine.js'
+export type {
+  CycleResult,
+  Decision,
+  DecisionRule,
+  DroppedCandidate,
+  Engine,
+  EngineOptions,
+  EngineSources,
+  ExecutionEvent,
+  MarketEvent,
+  PositionState,
+  RuleInspection,
+  SymbolInspection,
+  SymbolSnapshot,
+} from './engine-types.js'
 export type { ExchangeRules } from './exchange.js'
 export type { ExecutedFill, Executor, OrderAmount, OrderIntent, OrderOutcome } from './executor.js'
 export type { CreateOrderParams, GatewayCallOptions, OrderGateway, OrderRef } from './gateway.js'
