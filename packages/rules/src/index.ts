@@ -117,6 +117,7 @@ export {
   parseStrategy,
   type RuleIssue,
   type StrategyValidation,
+  type ValidateOptions,
   validateStrategy,
   variableLabel,
 } from './validate.js'

@@ -45,8 +45,8 @@ export const SevenRulesParamsSchema = z
     pyramidTriggerPct: z.number().min(0.5).max(50).default(5),
     /** Rule 2: adds per cycle, 1–10. */
     pyramidMaxCount: z.number().int().min(1).max(10).default(3),
-    /** Rule 2: quote amount per add, ≥ 5,000. */
-    pyramidAmount: z.number().min(5000).default(100_000),
+    /** Rule 2: quote amount per add, > 0 (the exchange's minimum order applies when it is placed). */
+    pyramidAmount: z.number().positive().default(100_000),
     /** Rule 4: profit versus average that arms the trailing stop, 0–100 %. */
     trailingActivationPct: z.number().min(0).max(100).default(5),
     /** Rule 4: pullback from the high-water mark that fires it, 0.1–50 %. */
@@ -55,8 +55,8 @@ export const SevenRulesParamsSchema = z
     averageDownTriggerPct: z.number().min(-50).max(-0.5).default(-5),
     /** Rule 5: adds per cycle, 1–10. */
     averageDownMaxCount: z.number().int().min(1).max(10).default(2),
-    /** Rule 5: quote amount per add, ≥ 5,000. */
-    averageDownAmount: z.number().min(5000).default(200_000),
+    /** Rule 5: quote amount per add, > 0 (the exchange's minimum order applies when it is placed). */
+    averageDownAmount: z.number().positive().default(200_000),
     /** Rule 6: drop from the window's high that counts as a crash, −50 to −1 %. */
     crashDropPct: z.number().min(-50).max(-1).default(-5),
     /** Rule 6: crash window, 5–3600 s. */

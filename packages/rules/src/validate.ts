@@ -1,5 +1,5 @@
-import { InvalidRequestError } from '@bb/errors'
-import { formatPath } from '@bb/models'
+import { describeValue, InvalidRequestError } from '@bb/errors'
+import { Decimal, type DecimalInput, formatPath, toDecimal } from '@bb/models'
 import {
   type Condition,
   type ConditionNode,
@@ -115,6 +115,30 @@ function checkConstant(left: Variable, value: number, op: string): string | unde
   }
 }
 
+/** Options of {@link validateStrategy}. */
+export interface ValidateOptions {
+  /**
+   * The smallest order total the exchange accepts in the market the strategy trades, in its quote
+   * currency (`adapter.market.minOrderTotal(symbol)`): a buy of a fixed quote amount below it is an
+   * error pinned to that amount. Omitted, no minimum is checked here — the executor still refuses
+   * such an order when it is placed.
+   */
+  readonly minOrderTotal?: DecimalInput
+}
+
+/** The minimum as a Decimal; a value that is not a finite number ≥ 0 is a typed error. */
+function readMinOrderTotal(value: DecimalInput | undefined): Decimal | undefined {
+  if (value === undefined) return undefined
+  const min = toDecimal(value)
+  if (!min || min.isNegative())
+    throw new InvalidRequestError({
+      param: 'minOrderTotal',
+      message: `"minOrderTotal" must be a finite number ≥ 0 in the quote currency (got ${describeValue(value)}).`,
+      channel: 'rules',
+    })
+  return min
+}
+
 /**
  * Validates a strategy: the zod schema (shapes and parameter ranges) and then the checks that
  * need the whole strategy — incompatible comparisons, references to unknown rules, actions that
@@ -130,7 +154,11 @@ function checkConstant(left: Variable, value: number, op: string): string | unde
  * result.warnings[0]?.message // 'TRAILING(2%, 5%) arms at 2 % profit but trails 5 %: …'
  * ```
  */
-export function validateStrategy(input: StrategyInput | unknown): StrategyValidation {
+export function validateStrategy(
+  input: StrategyInput | unknown,
+  options: ValidateOptions = {},
+): StrategyValidation {
+  const minOrderTotal = readMinOrderTotal(options.minOrderTotal)
   const parsed = StrategySchema.safeParse(input)
   if (!parsed.success) {
     const errors = parsed.error.issues.map((issue) => ({
@@ -156,11 +184,16 @@ export function validateStrategy(input: StrategyInput | unknown): StrategyValida
     if (ids.has(rule.id)) issue(errors, `${at}.id`, `Duplicate rule id "${rule.id}": ids must be unique.`)
     ids.add(rule.id)
     checkRoleAndAction(rule, at, (path, message) => issue(errors, path, message))
-    if (rule.action.type === 'buy' && rule.action.amount.kind === 'quote' && rule.action.amount.value < 5000)
+    if (
+      minOrderTotal !== undefined &&
+      rule.action.type === 'buy' &&
+      rule.action.amount.kind === 'quote' &&
+      new Decimal(rule.action.amount.value).lessThan(minOrderTotal)
+    )
       issue(
         errors,
         `${at}.action.amount.value`,
-        `A buy of ${rule.action.amount.value} is below the 5,000 minimum order total.`,
+        `A buy of ${rule.action.amount.value} is below the exchange's minimum order total of ${minOrderTotal.toString()}.`,
       )
     walkConditions(rule.when, `${at}.when`, (condition, path) => {
       checkCondition(strategy, condition, path, {

@@ -64,7 +64,7 @@ describe('sevenRules preset', () => {
     })()
     expect(InvalidRequestError.isInstance(error)).toBe(true)
     expect((error as InvalidRequestError).param).toBe('rsiThreshold')
-    expect(() => sevenRules({ pyramidAmount: 4_000 })).toThrow(/pyramidAmount/)
+    expect(() => sevenRules({ pyramidAmount: 0 })).toThrow(/pyramidAmount/)
     expect(() => sevenRules({ crashWindowSeconds: 2 })).toThrow(/crashWindowSeconds/)
     expect(() => sevenRules({ averageDownTriggerPct: 5 })).toThrow(/averageDownTriggerPct/)
   })
@@ -126,13 +126,16 @@ describe('validateStrategy', () => {
   })
 
   it('errors on actions that contradict the role, on duplicate ids and on tiny buys', () => {
-    const result = validateStrategy({
-      rules: [
-        { ...entry, action: { type: 'sell' } },
-        { ...exit, id: 'entry' },
-        { ...entry, id: 'small', action: { type: 'buy', amount: { kind: 'quote', value: 1_000 } } },
-      ],
-    })
+    const result = validateStrategy(
+      {
+        rules: [
+          { ...entry, action: { type: 'sell' } },
+          { ...exit, id: 'entry' },
+          { ...entry, id: 'small', action: { type: 'buy', amount: { kind: 'quote', value: 1_000 } } },
+        ],
+      },
+      { minOrderTotal: 5000 },
+    )
     expect(result.success).toBe(false)
     if (!result.success)
       expect(result.errors.map((e) => e.path)).toEqual([
@@ -140,6 +143,25 @@ describe('validateStrategy', () => {
         'rules[1].id',
         'rules[2].action.amount.value',
       ])
+  })
+
+  it("checks buys against the exchange's minimum order total only when the caller gives it", () => {
+    const small = (value: number) => ({
+      rules: [{ ...entry, action: { type: 'buy', amount: { kind: 'quote', value } } }, exit],
+    })
+    // No minimum given: a neutral strategy has no exchange, so nothing is assumed.
+    expect(validateStrategy(small(1)).success).toBe(true)
+    // 5 USDT on one exchange, 5,000 on another: the same strategy, judged by the market's rule.
+    expect(validateStrategy(small(5), { minOrderTotal: '5' }).success).toBe(true)
+    const under = validateStrategy(small(4.99), { minOrderTotal: '5' })
+    expect(under.success).toBe(false)
+    if (!under.success) {
+      expect(under.errors[0]!.path).toBe('rules[0].action.amount.value')
+      expect(under.errors[0]!.message).toContain('minimum order total of 5')
+    }
+    expect(validateStrategy(small(5000), { minOrderTotal: 5000 }).success).toBe(true)
+    for (const bad of [-1, 'abc', Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => validateStrategy(small(5000), { minOrderTotal: bad })).toThrow(InvalidRequestError)
   })
 
   it('warns on price versus percentage, flags nobody sets, and a missing exit', () => {
