@@ -34,6 +34,7 @@ export { connectBus, createBackbone, createRemoteBackbone, type RemoteBackboneOp
 export type {
   BusStatus,
   BusTransport,
+  Demand,
   LeaseToken,
   PublishResult,
   ReadOptions,
