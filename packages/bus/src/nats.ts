@@ -87,9 +87,11 @@ export async function natsTransport(options: NatsTransportOptions): Promise<BusT
     maxReconnectAttempts: -1,
     reconnectTimeWait: 200,
   })
-  const jsm: JetStreamManager = await jetstreamManager(nc)
-  const js: JetStreamClient = jetstream(nc)
-  const kvm = new Kvm(nc)
+  // JetStream API calls queue in the server: on a loaded host (several processes creating streams
+  // and buckets at once, file storage) the client's 5 s default timed out. 20 s per call.
+  const jsm: JetStreamManager = await jetstreamManager(nc, { timeout: 20_000 })
+  const js: JetStreamClient = jetstream(nc, { timeout: 20_000 })
+  const kvm = new Kvm(js)
   const leases: KV = await kvm.create(`${prefix}_leases`, { ttl, history: 1 })
   const statuses: KV = await kvm.create(`${prefix}_status`, { ttl: ttl * 4, history: 1 })
   // Demand: one key per (exchange, channel, symbol, consumer); the bucket's TTL expires a

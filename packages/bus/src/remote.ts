@@ -22,6 +22,7 @@ import {
 } from '@bb/router'
 import { combineLatest, interval, map, merge, Observable, Subject, startWith, switchMap } from 'rxjs'
 import { type BusChannel, type BusEntry, keyId, type StreamKey, streamKey } from './envelope.js'
+import { registerRemote } from './history.js'
 import { natsTransport } from './nats.js'
 import { redisTransport } from './redis.js'
 import type { BusStatus, BusTransport, TransportSettings } from './transport.js'
@@ -438,6 +439,7 @@ export function createRemoteBackbone(options: RemoteBackboneOptions): MarketData
       await base.close()
     },
   }
+  registerRemote(remote, { exchange, transport: transportReady, backbone: base })
   return remote
 }
 
