@@ -285,7 +285,21 @@ const COMMANDS: readonly CommandSpec[] = [
         name: 'markets',
         type: 'string',
         value: 'LIST',
-        description: 'comma-separated markets (default KRW-BTC,KRW-ETH)',
+        description: 'comma-separated markets always published (default KRW-BTC,KRW-ETH; "" for demand only)',
+      },
+      {
+        name: 'no-demand',
+        type: 'boolean',
+        description:
+          "publish only --markets: ignore the markets consumers ask for (by default serve adds them, debounced within the exchange's WebSocket limits)",
+      },
+      {
+        name: 'demand-grace-ms',
+        type: 'string',
+        value: 'MS',
+        description:
+          "how long a market stays subscribed after its last consumer's demand lapsed (default 5000)",
+        check: 'positive',
       },
       {
         name: 'channels',

@@ -2,6 +2,8 @@ import { execFile, spawn, spawnSync } from 'node:child_process'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { createRemoteBackbone } from '@bb/bus'
+import { firstValueFrom, timeout } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 
 // `bb serve` as a user runs it, against a redis-server of its own and the embedded simulator.
@@ -54,7 +56,9 @@ describe('bb serve', () => {
         '--markets',
         'KRW-BTC',
         '--channels',
-        'trade',
+        'trade,orderbook',
+        '--demand-grace-ms',
+        '500',
         '--metrics-port',
         String(port),
         '--duration',
@@ -87,6 +91,25 @@ describe('bb serve', () => {
       ])
         expect(metrics).toContain(`# TYPE ${name}`)
       expect(out).toContain('leader (epoch')
+      expect(out).toContain('KRW-BTC + demand')
+      expect(metrics).toMatch(/^bb_serve_streams\{instance="[^"]+"\} 2$/m)
+      // A consumer asks for a market serve was not started with: serve subscribes to it.
+      const consumer = createRemoteBackbone({
+        exchange: 'upbit',
+        bus: `redis://127.0.0.1:${redisPort}`,
+        busOptions: { demandTtlMs: 1500 },
+        restUrl: 'http://127.0.0.1:9',
+        rest: { limits: 'private' },
+      })
+      try {
+        const book = await firstValueFrom(consumer.orderbook$('KRW-ETH').pipe(timeout(20_000)))
+        expect(book.asks.length).toBeGreaterThan(0)
+        const during = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+        expect(during).toMatch(/^bb_serve_streams\{instance="[^"]+"\} 3$/m)
+        expect(during).toMatch(/^bb_serve_resubscribes_total\{instance="[^"]+"\} 1$/m)
+      } finally {
+        await consumer.close()
+      }
     } finally {
       serve.kill('SIGINT')
       await new Promise((r) => serve.once('exit', r))

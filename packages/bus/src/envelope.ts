@@ -145,3 +145,13 @@ export function decodeFields(fields: Readonly<Record<string, string | undefined>
     body: fields.body,
   }
 }
+
+/** Refuses a consumer id that is not a non-empty string. */
+export function checkConsumer(consumer: unknown): void {
+  if (typeof consumer !== 'string' || consumer === '') {
+    throw new InvalidRequestError({
+      param: 'consumer',
+      message: `consumer must be a non-empty id, got ${describeValue(consumer)}.`,
+    })
+  }
+}

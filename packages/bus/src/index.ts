@@ -21,6 +21,7 @@ export {
   type StreamKey,
   streamKey,
 } from './envelope.js'
+export { type HistoryOptions, type HistoryPage, type HistoryValues, history } from './history.js'
 export { type NatsTransportOptions, natsTransport } from './nats.js'
 export {
   createPublisher,
@@ -34,6 +35,7 @@ export { connectBus, createBackbone, createRemoteBackbone, type RemoteBackboneOp
 export type {
   BusStatus,
   BusTransport,
+  Demand,
   LeaseToken,
   PublishResult,
   ReadOptions,

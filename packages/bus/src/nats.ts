@@ -14,12 +14,14 @@ import { connect, type NatsConnection } from '@nats-io/transport-node'
 import {
   type BusEntry,
   type BusRecordInput,
+  checkConsumer,
   decodeFields,
   ENVELOPE_VERSION,
   encodeFields,
   escapeToken,
   keyId,
   type StreamKey,
+  streamKey,
 } from './envelope.js'
 import type {
   BusStatus,
@@ -66,7 +68,13 @@ export async function natsTransport(options: NatsTransportOptions): Promise<BusT
   const maxLen = options.maxLen ?? 10_000
   const ttl = options.leaseTtlMs ?? 3000
   const dedupMs = options.dedupWindowMs ?? 120_000
-  for (const [name, value] of Object.entries({ maxLen, leaseTtlMs: ttl, dedupWindowMs: dedupMs })) {
+  const demandTtlMs = options.demandTtlMs ?? 30_000
+  for (const [name, value] of Object.entries({
+    maxLen,
+    leaseTtlMs: ttl,
+    dedupWindowMs: dedupMs,
+    demandTtlMs,
+  })) {
     if (!Number.isInteger(value) || value < 1) {
       throw new InvalidRequestError({
         param: name,
@@ -79,11 +87,24 @@ export async function natsTransport(options: NatsTransportOptions): Promise<BusT
     maxReconnectAttempts: -1,
     reconnectTimeWait: 200,
   })
-  const jsm: JetStreamManager = await jetstreamManager(nc)
-  const js: JetStreamClient = jetstream(nc)
-  const kvm = new Kvm(nc)
+  // JetStream API calls queue in the server: on a loaded host (several processes creating streams
+  // and buckets at once, file storage) the client's 5 s default timed out. 20 s per call.
+  const jsm: JetStreamManager = await jetstreamManager(nc, { timeout: 20_000 })
+  const js: JetStreamClient = jetstream(nc, { timeout: 20_000 })
+  const kvm = new Kvm(js)
   const leases: KV = await kvm.create(`${prefix}_leases`, { ttl, history: 1 })
   const statuses: KV = await kvm.create(`${prefix}_status`, { ttl: ttl * 4, history: 1 })
+  // Demand: one key per (exchange, channel, symbol, consumer); the bucket's TTL expires a
+  // registration that is not renewed (a put renews it).
+  // A bucket made by another process with another TTL is used as it is (its TTL wins).
+  const bucket = (name: string, bucketTtl: number): Promise<KV> =>
+    kvm.create(name, { ttl: bucketTtl, history: 1 }).catch((error: unknown) => {
+      if (!/already in use/i.test(String((error as Error)?.message))) throw error
+      return kvm.open(name)
+    })
+  const demandBucket = await bucket(`${prefix}_demand`, demandTtlMs)
+  const refusals = await bucket(`${prefix}_refused`, demandTtlMs * 2)
+  const demandTtl = (await demandBucket.status()).ttl || demandTtlMs
   const streams = new Map<string, Promise<string>>()
   const readers = new Set<ConsumerMessages>()
   /** Per subject, for the lease epoch that last wrote it: the next pseq and the last stream sequence. */
@@ -130,6 +151,11 @@ export async function natsTransport(options: NatsTransportOptions): Promise<BusT
   const subject = (key: StreamKey) =>
     `${prefix}.data.${escapeToken(key.exchange)}.${key.channel}.${escapeToken(key.symbol)}`
   const leaseKey = (name: string) => escapeToken(name).replace(/%/g, '_')
+  /** A KV key token: escaped, with `%` (not allowed in KV keys) as `=`. */
+  const kvToken = (value: string) => escapeToken(value).replace(/%/g, '=')
+  const demandKey = (consumer: string, key: StreamKey) =>
+    `${kvToken(key.exchange)}.${key.channel}.${kvToken(key.symbol)}.${kvToken(consumer)}`
+  const refusalKey = (key: StreamKey) => `${kvToken(key.exchange)}.${key.channel}.${kvToken(key.symbol)}`
   const leaseValue = (lease: LeaseToken) => `${lease.owner}|${lease.epoch}`
   const toEntry = (seq: number, data: Uint8Array): BusEntry => ({
     cursor: String(seq),
@@ -312,6 +338,41 @@ export async function natsTransport(options: NatsTransportOptions): Promise<BusT
     async readStatus(exchange: string) {
       const entry = await statuses.get(leaseKey(exchange))
       return entry && entry.operation === 'PUT' ? (JSON.parse(entry.string()) as BusStatus) : undefined
+    },
+    demandTtlMs: demandTtl,
+    async demand(consumer: string, keys: readonly StreamKey[]) {
+      checkConsumer(consumer)
+      await Promise.all(
+        keys.map((key) =>
+          demandBucket.put(demandKey(consumer, key), JSON.stringify([consumer, key.channel, key.symbol])),
+        ),
+      )
+    },
+    async withdraw(consumer: string, keys: readonly StreamKey[]) {
+      checkConsumer(consumer)
+      await Promise.all(keys.map((key) => demandBucket.purge(demandKey(consumer, key))))
+    },
+    async demands(exchange: string) {
+      const names: string[] = []
+      for await (const name of await demandBucket.keys(`${kvToken(exchange)}.>`)) names.push(name)
+      const entries = await Promise.all(names.map((name) => demandBucket.get(name)))
+      return entries.flatMap((entry) => {
+        if (entry?.operation !== 'PUT') return []
+        try {
+          const [consumer, channel, symbol] = JSON.parse(entry.string()) as [string, string, string]
+          const key = streamKey(exchange, channel, symbol)
+          return [{ channel: key.channel, symbol: key.symbol, consumer }]
+        } catch {
+          return [] // not ours (a newer writer's format): ignored, never a crash of the reader
+        }
+      })
+    },
+    async refuse(key: StreamKey, reason: string) {
+      await refusals.put(refusalKey(key), reason)
+    },
+    async refusal(key: StreamKey) {
+      const entry = await refusals.get(refusalKey(key))
+      return entry && entry.operation === 'PUT' ? entry.string() : undefined
     },
     async close() {
       for (const reader of readers) reader.stop()

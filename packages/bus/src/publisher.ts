@@ -1,8 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto'
-import { describeValue, InvalidRequestError, toBackboneError } from '@bb/errors'
+import { describeValue, InvalidRequestError, toBackboneError, UnknownSymbolError } from '@bb/errors'
 import { compareIds, type Trade } from '@bb/models'
 import type { MarketDataBackbone } from '@bb/router'
+import { backgroundClock, type Clock } from '@bb/utils'
 import { BehaviorSubject, type Observable, type Subscription } from 'rxjs'
+import { DemandPlan, minSpacing } from './demand.js'
 import { BUS_CHANNELS, type BusChannel, type BusRecordInput, streamKey } from './envelope.js'
 import type { BusTransport, LeaseToken } from './transport.js'
 
@@ -16,8 +18,17 @@ export interface PublisherOptions {
    * WebSocket connection each, which `bb serve` does.
    */
   backbone: MarketDataBackbone | Readonly<Partial<Record<BusChannel, MarketDataBackbone>>>
-  /** The markets to publish. */
+  /** The markets always published (demand adds more; may be empty when demand is on). */
   markets: readonly string[]
+  /**
+   * Consumers' demand drives the subscriptions too: the publisher polls the bus's live demand and
+   * subscribes to `markets` ∪ demand, in batches debounced by `debounceMs` and spaced within the
+   * exchange's WebSocket message limits, dropping a market `graceMs` after its last demand lapsed.
+   * `false`: only `markets`. @default { pollMs: 500, debounceMs: 250, graceMs: 5000 }
+   */
+  demand?: false | { pollMs?: number; debounceMs?: number; graceMs?: number }
+  /** The clock of the demand timers (poll, debounce, grace). @default the real clock */
+  clock?: Clock
   /** The channels to publish. @default all: trade, ticker, orderbook */
   channels?: readonly BusChannel[]
   /** This instance's id (in the lease and the heartbeat). @default a random UUID */
@@ -58,6 +69,12 @@ export interface PublisherStats {
   backfilled: number
   /** Publish failures (bus errors). */
   errors: number
+  /** Subscription changes applied because demand moved. */
+  resubscribes: number
+  /** Demanded streams refused (a market the exchange does not list). */
+  refused: number
+  /** Streams subscribed now (channel × market). */
+  streams: number
 }
 
 /** A running publisher; see {@link createPublisher}. */
@@ -120,16 +137,30 @@ export function createPublisher(options: PublisherOptions): Publisher {
       message: `transport must be a BusTransport, got ${describeValue(transport)}.`,
     })
   }
+  const demandOn = options.demand !== false
   if (
     !Array.isArray(options.markets) ||
-    options.markets.length === 0 ||
-    options.markets.some((m) => typeof m !== 'string')
+    (options.markets.length === 0 && !demandOn) ||
+    options.markets.some((m) => typeof m !== 'string' || m === '')
   ) {
     throw new InvalidRequestError({
       param: 'markets',
-      message: `markets must be a non-empty list of market codes, got ${describeValue(options.markets)}.`,
+      message: `markets must be a ${demandOn ? '' : 'non-empty '}list of market codes, got ${describeValue(options.markets)}.`,
     })
   }
+  const demandSettings = options.demand === false ? {} : (options.demand ?? {})
+  const pollMs = demandSettings.pollMs ?? 500
+  const debounceMs = demandSettings.debounceMs ?? 250
+  const graceMs = demandSettings.graceMs ?? 5000
+  for (const [name, value] of Object.entries({ pollMs, debounceMs, graceMs })) {
+    if (!Number.isFinite(value) || value < 0) {
+      throw new InvalidRequestError({
+        param: `demand.${name}`,
+        message: `demand.${name} must be a number of ms >= 0, got ${describeValue(value)}.`,
+      })
+    }
+  }
+  const clock = options.clock ?? backgroundClock
   const channels = options.channels ?? BUS_CHANNELS
   for (const channel of channels) {
     streamKey('x', channel, 'x')
@@ -147,6 +178,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
       message: 'channels is an empty list: name at least one.',
     })
   const exchange = first.adapter.id
+  const directory: MarketDataBackbone = first
   const instance = options.instance ?? randomUUID()
   const leaseName = options.leaseName ?? exchange
   const ttl = options.leaseTtlMs ?? 3000
@@ -161,6 +193,9 @@ export function createPublisher(options: PublisherOptions): Publisher {
     leaderships: 0,
     backfilled: 0,
     errors: 0,
+    resubscribes: 0,
+    refused: 0,
+    streams: 0,
   }
   let closed = false
   let endCurrent: ((reason: string) => void) | undefined
@@ -181,7 +216,6 @@ export function createPublisher(options: PublisherOptions): Publisher {
       }
     }
     endCurrent = end
-    const subscriptions: Subscription[] = []
     let queue: BusRecordInput[] = []
     let flushing: Promise<void> | undefined
     const flush = async () => {
@@ -210,11 +244,14 @@ export function createPublisher(options: PublisherOptions): Publisher {
       queue.push(...records)
       flushing ??= Promise.resolve().then(flush)
     }
-    const tradeRecord = (trade: Trade): BusRecordInput => ({
-      key: streamKey(exchange, 'trade', trade.symbol),
-      did: trade.id,
-      body: JSON.stringify(trade),
-    })
+    // Streams are keyed by the market code the publisher subscribed with (the native id).
+    const tradeRecord =
+      (symbol: string) =>
+      (trade: Trade): BusRecordInput => ({
+        key: streamKey(exchange, 'trade', symbol),
+        did: trade.id,
+        body: JSON.stringify(trade),
+      })
 
     const renewer = setInterval(
       () => {
@@ -248,85 +285,169 @@ export function createPublisher(options: PublisherOptions): Publisher {
     const heartbeats = setInterval(heartbeat, heartbeatMs)
     void heartbeat()
 
-    try {
-      if (channels.includes('trade')) {
-        // Live trades are buffered until the back-fill from the bus tail is published.
-        const buffered: Trade[] = []
-        let live = false
-        subscriptions.push(
-          perChannel.trade!.trades$(options.markets).subscribe({
-            next: (trade) => {
-              if (live) enqueue([tradeRecord(trade)])
-              else buffered.push(trade)
-            },
-            error: (error) => end(`trade stream failed: ${toBackboneError(error).shortMessage}`),
-          }),
-        )
-        for (const symbol of options.markets) {
-          if (ended !== undefined) break
-          const tail = await transport.tail(streamKey(exchange, 'trade', symbol))
-          if (!tail) continue
-          const lastId = (JSON.parse(tail.record.body) as { id: string }).id
-          const missing: Trade[] = []
-          let cursor: string | undefined
-          for (let page = 0; page < backfillPages; page++) {
-            const trades = await perChannel.trade!.rest.getTrades(symbol, {
-              count: 500,
-              ...(cursor ? { cursor } : {}),
-            })
-            const newer = trades.filter((t) => compareIds(t.id, lastId) > 0)
-            missing.push(...newer)
-            if (trades.length === 0 || newer.length < trades.length) break
-            cursor = trades.at(-1)?.id
+    // One subscription per (channel, market), so that demand can add and drop markets one by one;
+    // the router merges them into one subscription set per WebSocket connection.
+    const active = new Map<string, Subscription>()
+    let backfills: Promise<void> = Promise.resolve()
+    let listed: Promise<Set<string> | undefined> | undefined
+    /** The exchange's market codes (undefined when REST cannot say: nothing is refused then). */
+    const listing = () => {
+      listed ??= (directory.getMarkets() as Promise<{ symbol: string; marketId?: string }[]>).then(
+        (markets) => new Set(markets.flatMap((m) => [m.symbol, ...(m.marketId ? [m.marketId] : [])])),
+        () => {
+          listed = undefined
+          return undefined
+        },
+      )
+      return listed
+    }
+    const refuse = (channel: BusChannel, symbol: string, reason: string) => {
+      const id = `${channel}|${symbol}`
+      if (plan.isRefused(id)) return
+      stats.refused++
+      plan.refuse(id)
+      transport.refuse(streamKey(exchange, channel, symbol), reason).catch(() => {})
+    }
+    const failed = (channel: BusChannel, symbol: string, what: string) => (error: unknown) => {
+      if (error instanceof UnknownSymbolError) refuse(channel, symbol, error.message)
+      else end(`${what} stream failed: ${toBackboneError(error).shortMessage}`)
+    }
+    const startTrades = (symbol: string, backfill: boolean): Subscription => {
+      // Live trades are buffered until the back-fill from the bus tail is published.
+      const buffered: Trade[] = []
+      let live = !backfill
+      const subscription = perChannel.trade!.trades$([symbol]).subscribe({
+        next: (trade) => {
+          if (live) enqueue([tradeRecord(symbol)(trade)])
+          else buffered.push(trade)
+        },
+        error: failed('trade', symbol, 'trade'),
+      })
+      if (backfill) {
+        backfills = backfills.then(async () => {
+          if (ended !== undefined || subscription.closed) return
+          try {
+            const tail = await transport.tail(streamKey(exchange, 'trade', symbol))
+            if (tail) {
+              const lastId = (JSON.parse(tail.record.body) as { id: string }).id
+              const missing: Trade[] = []
+              let cursor: string | undefined
+              for (let page = 0; page < backfillPages; page++) {
+                const trades = await perChannel.trade!.rest.getTrades(symbol, {
+                  count: 500,
+                  ...(cursor ? { cursor } : {}),
+                })
+                const newer = trades.filter((t) => compareIds(t.id, lastId) > 0)
+                missing.push(...newer)
+                if (trades.length === 0 || newer.length < trades.length) break
+                cursor = trades.at(-1)?.id
+              }
+              missing.sort((a, b) => compareIds(a.id, b.id))
+              stats.backfilled += missing.length
+              enqueue(missing.map(tradeRecord(symbol)))
+            }
+            live = true
+            enqueue(buffered.splice(0).map(tradeRecord(symbol)))
+          } catch (error) {
+            if (error instanceof UnknownSymbolError) refuse('trade', symbol, error.message)
+            else end(`take-over failed: ${toBackboneError(error).shortMessage}`)
           }
-          missing.sort((a, b) => compareIds(a.id, b.id))
-          stats.backfilled += missing.length
-          enqueue(missing.map(tradeRecord))
+        })
+      }
+      return subscription
+    }
+    const startLatest = (channel: 'ticker' | 'orderbook', symbol: string): Subscription => {
+      const source =
+        channel === 'ticker'
+          ? perChannel.ticker!.ticker$([symbol])
+          : perChannel.orderbook!.orderbook$([symbol])
+      return (source as Observable<{ timestamp: number }>).subscribe({
+        next: (value) => {
+          const body = JSON.stringify(value)
+          enqueue([{ key: streamKey(exchange, channel, symbol), did: valueDid(body, value.timestamp), body }])
+        },
+        error: failed(channel, symbol, channel === 'ticker' ? 'ticker' : 'order book'),
+      })
+    }
+    let takeover = true
+    const apply = (wanted: ReadonlySet<string>) => {
+      if (ended !== undefined) return
+      if (!takeover) stats.resubscribes++
+      for (const [id, subscription] of active) {
+        if (wanted.has(id)) continue
+        subscription.unsubscribe()
+        active.delete(id)
+      }
+      for (const id of wanted) {
+        if (active.has(id)) continue
+        const [channel, symbol] = id.split('|') as [BusChannel, string]
+        // A market that demand added later has nothing on the bus to continue: no back-fill.
+        active.set(id, channel === 'trade' ? startTrades(symbol, takeover) : startLatest(channel, symbol))
+      }
+      stats.streams = active.size
+    }
+    const spacing = Math.max(0, ...channels.map((c) => minSpacing(perChannel[c]!.adapter.ws.limits.messages)))
+    const plan = new DemandPlan({
+      clock,
+      configured: channels.flatMap((c) => options.markets.map((m) => `${c}|${m}`)),
+      debounceMs,
+      graceMs,
+      spacingMs: spacing,
+      apply,
+    })
+    /** Live demand as plan keys: wanted channels only; unknown markets refused, not subscribed. */
+    const liveDemand = async (): Promise<string[]> => {
+      if (!demandOn) return []
+      const demands = await transport.demands(exchange)
+      const out = new Set<string>()
+      let known: Set<string> | undefined
+      for (const d of demands) {
+        if (!channels.includes(d.channel)) continue
+        const id = `${d.channel}|${d.symbol}`
+        if (out.has(id) || plan.isRefused(id)) {
+          out.add(id)
+          continue
         }
-        live = true
-        enqueue(buffered.splice(0).map(tradeRecord))
+        known ??= await listing()
+        if (known && !known.has(d.symbol)) {
+          refuse(d.channel, d.symbol, `${d.symbol} is not listed on ${exchange}`)
+        }
+        out.add(id)
       }
-      if (channels.includes('ticker')) {
-        subscriptions.push(
-          perChannel.ticker!.ticker$(options.markets).subscribe({
-            next: (ticker) => {
-              const body = JSON.stringify(ticker)
-              enqueue([
-                {
-                  key: streamKey(exchange, 'ticker', ticker.symbol),
-                  did: valueDid(body, ticker.timestamp),
-                  body,
-                },
-              ])
-            },
-            error: (error) => end(`ticker stream failed: ${toBackboneError(error).shortMessage}`),
-          }),
-        )
-      }
-      if (channels.includes('orderbook')) {
-        subscriptions.push(
-          perChannel.orderbook!.orderbook$(options.markets).subscribe({
-            next: (book) => {
-              const body = JSON.stringify(book)
-              enqueue([
-                {
-                  key: streamKey(exchange, 'orderbook', book.symbol),
-                  did: valueDid(body, book.timestamp),
-                  body,
-                },
-              ])
-            },
-            error: (error) => end(`order book stream failed: ${toBackboneError(error).shortMessage}`),
-          }),
-        )
-      }
+      return [...out]
+    }
+    let pollTimer: unknown
+    const poll = () => {
+      pollTimer = undefined
+      if (ended !== undefined) return
+      liveDemand().then(
+        (live) => {
+          if (ended !== undefined) return
+          plan.update(live)
+          pollTimer = clock.setTimeout(poll, pollMs)
+        },
+        () => {
+          // The bus is down for a moment: keep what is subscribed, ask again.
+          if (ended === undefined) pollTimer = clock.setTimeout(poll, pollMs)
+        },
+      )
+    }
+
+    try {
+      plan.start(await liveDemand().catch(() => []))
+      takeover = false
+      if (demandOn) pollTimer = clock.setTimeout(poll, pollMs)
     } catch (error) {
       end(`take-over failed: ${toBackboneError(error).shortMessage}`)
     }
     await endedPromise
     clearInterval(renewer)
     clearInterval(heartbeats)
-    for (const s of subscriptions) s.unsubscribe()
+    plan.stop()
+    if (pollTimer !== undefined) clock.clearTimeout(pollTimer)
+    for (const s of active.values()) s.unsubscribe()
+    active.clear()
+    stats.streams = 0
     queue = []
     await flushing
     return ended ?? 'ended'

@@ -3,12 +3,14 @@ import { createClient, type RedisClientType } from 'redis'
 import {
   type BusEntry,
   type BusRecordInput,
+  checkConsumer,
   decodeFields,
   ENVELOPE_VERSION,
   encodeFields,
   escapeToken,
   keyId,
   type StreamKey,
+  streamKey,
 } from './envelope.js'
 import type {
   BusStatus,
@@ -61,6 +63,21 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `
 
+// KEYS: demand zset. ARGV: ttl ms, then members. Scores are expiry times on the server's clock.
+const DEMAND = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[i]) end
+return #ARGV - 1
+`
+// KEYS: demand zset. Drops the expired members, returns the live ones.
+const DEMANDS = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+return redis.call('ZRANGE', KEYS[1], 0, -1)
+`
+
 type Client = RedisClientType
 
 /** Runs a Lua script by its SHA, loading it once on `NOSCRIPT` (e.g. after a server restart). */
@@ -110,6 +127,17 @@ export async function connectRedis(url: string): Promise<Client> {
 
 const leaseValue = (lease: LeaseToken) => `${lease.owner}|${lease.epoch}`
 
+/** Demand members (`[consumer, channel, symbol]` as JSON) grouped by exchange. */
+function byExchange(consumer: string, keys: readonly StreamKey[]): Map<string, string[]> {
+  const out = new Map<string, string[]>()
+  for (const key of keys) {
+    const list = out.get(key.exchange) ?? []
+    list.push(JSON.stringify([consumer, key.channel, key.symbol]))
+    out.set(key.exchange, list)
+  }
+  return out
+}
+
 /**
  * The Redis Streams transport (the default): one stream per (exchange, channel, symbol), publishing
  * as one Lua step that checks the lease, deduplicates and appends with `MAXLEN ~`; leases with an
@@ -128,7 +156,13 @@ export async function redisTransport(options: RedisTransportOptions): Promise<Bu
   const maxLen = options.maxLen ?? 10_000
   const ttl = options.leaseTtlMs ?? 3000
   const dedupMs = options.dedupWindowMs ?? 120_000
-  for (const [name, value] of Object.entries({ maxLen, leaseTtlMs: ttl, dedupWindowMs: dedupMs })) {
+  const demandTtlMs = options.demandTtlMs ?? 30_000
+  for (const [name, value] of Object.entries({
+    maxLen,
+    leaseTtlMs: ttl,
+    dedupWindowMs: dedupMs,
+    demandTtlMs,
+  })) {
     if (!Number.isInteger(value) || value < 1) {
       throw new InvalidRequestError({
         param: name,
@@ -142,6 +176,8 @@ export async function redisTransport(options: RedisTransportOptions): Promise<Bu
   const acquire = scriptRunner(client, ACQUIRE)
   const renew = scriptRunner(client, RENEW)
   const release = scriptRunner(client, RELEASE)
+  const demand = scriptRunner(client, DEMAND)
+  const demands = scriptRunner(client, DEMANDS)
   const base = (exchange: string) => `${prefix}:{${escapeToken(exchange)}}`
   const streamName = (key: StreamKey) => `${base(key.exchange)}:md:${key.channel}:${escapeToken(key.symbol)}`
   const leaseName = (name: string) => `${base(name)}:lease`
@@ -271,6 +307,35 @@ export async function redisTransport(options: RedisTransportOptions): Promise<Bu
     async readStatus(exchange: string) {
       const text = await client.get(`${base(exchange)}:status`)
       return text ? (JSON.parse(text) as BusStatus) : undefined
+    },
+    demandTtlMs,
+    async demand(consumer: string, keys: readonly StreamKey[]) {
+      checkConsumer(consumer)
+      for (const [exchange, members] of byExchange(consumer, keys))
+        await demand([`${base(exchange)}:demand`], [String(demandTtlMs), ...members])
+    },
+    async withdraw(consumer: string, keys: readonly StreamKey[]) {
+      checkConsumer(consumer)
+      for (const [exchange, members] of byExchange(consumer, keys))
+        await client.zRem(`${base(exchange)}:demand`, members)
+    },
+    async demands(exchange: string) {
+      const members = (await demands([`${base(exchange)}:demand`], [])) as string[]
+      return members.flatMap((member) => {
+        try {
+          const [consumer, channel, symbol] = JSON.parse(member) as [string, string, string]
+          const key = streamKey(exchange, channel, symbol)
+          return [{ channel: key.channel, symbol: key.symbol, consumer }]
+        } catch {
+          return [] // not ours (a newer writer's format): ignored, never a crash of the reader
+        }
+      })
+    },
+    async refuse(key: StreamKey, reason: string) {
+      await client.set(`${base(key.exchange)}:refused:${keyId(key)}`, reason, { PX: demandTtlMs * 2 })
+    },
+    async refusal(key: StreamKey) {
+      return (await client.get(`${base(key.exchange)}:refused:${keyId(key)}`)) ?? undefined
     },
     async close() {
       for (const reader of readers) if (reader.isOpen) reader.destroy()

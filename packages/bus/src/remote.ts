@@ -1,4 +1,5 @@
-import { describeValue, InvalidRequestError, toBackboneError } from '@bb/errors'
+import { randomUUID } from 'node:crypto'
+import { describeValue, InvalidRequestError, toBackboneError, UnknownSymbolError } from '@bb/errors'
 import {
   compareIds,
   type OrderbookSnapshot,
@@ -21,6 +22,7 @@ import {
 } from '@bb/router'
 import { combineLatest, interval, map, merge, Observable, Subject, startWith, switchMap } from 'rxjs'
 import { type BusChannel, type BusEntry, keyId, type StreamKey, streamKey } from './envelope.js'
+import { registerRemote } from './history.js'
 import { natsTransport } from './nats.js'
 import { redisTransport } from './redis.js'
 import type { BusStatus, BusTransport, TransportSettings } from './transport.js'
@@ -38,6 +40,12 @@ export interface RemoteBackboneOptions extends BackboneOptions {
   staleMs?: number
   /** Trade ids remembered per stream for deduplication. @default 20000 */
   dedupSize?: number
+  /**
+   * Announce what this backbone streams, so that `bb serve` subscribes to markets it was not
+   * started with (renewed every third of the transport's `demandTtlMs`, withdrawn on
+   * unsubscribe). @default true
+   */
+  announce?: boolean
 }
 
 /** Connects the transport a bus URL names (`redis://…` or `nats://…`). */
@@ -91,7 +99,14 @@ export function createRemoteBackbone(options: RemoteBackboneOptions): MarketData
       message: `options must be an object, got ${describeValue(options)}.`,
     })
   }
-  const { bus, busOptions, staleMs: staleOption, dedupSize: dedupOption, ...localOptions } = options
+  const {
+    bus,
+    busOptions,
+    staleMs: staleOption,
+    dedupSize: dedupOption,
+    announce = true,
+    ...localOptions
+  } = options
   if (typeof bus !== 'string' && !(bus && typeof bus === 'object' && typeof bus.read === 'function')) {
     throw new InvalidRequestError({
       param: 'bus',
@@ -125,6 +140,96 @@ export function createRemoteBackbone(options: RemoteBackboneOptions): MarketData
   let closed = false
   const emit = (event: BackboneEvent) => {
     if (!closed) events.next(event)
+  }
+
+  // Demand: one registration per stream this backbone reads, shared by its subscribers.
+  const consumer = randomUUID()
+  const interest = new Map<
+    string,
+    { key: StreamKey; refs: number; refused: Set<(error: UnknownSymbolError) => void> }
+  >()
+  let renewTimer: ReturnType<typeof setTimeout> | undefined
+  let renewing = false
+  let renewAgain = false
+  /** Registers every held stream in one call, reads refusals, and schedules the next renewal. */
+  const renewDemand = async () => {
+    if (renewing) {
+      renewAgain = true
+      return
+    }
+    renewing = true
+    if (renewTimer !== undefined) clearTimeout(renewTimer)
+    renewTimer = undefined
+    let ttl = 30_000
+    try {
+      do {
+        renewAgain = false
+        if (closed || interest.size === 0) break
+        const transport = await transportReady
+        ttl = transport.demandTtlMs
+        const held = [...interest.values()]
+        try {
+          await transport.demand(
+            consumer,
+            held.map((h) => h.key),
+          )
+          const reasons = await Promise.all(held.map((h) => transport.refusal(h.key)))
+          held.forEach((h, i) => {
+            const reason = reasons[i]
+            if (reason === undefined) return
+            const error = new UnknownSymbolError({ symbol: h.key.symbol, exchange })
+            for (const reject of h.refused) reject(error)
+          })
+        } catch {
+          // The bus is away for a moment: the next renewal tries again (a registration outlives 3).
+        }
+      } while (renewAgain)
+    } catch {
+      // No bus at all: the streams themselves report it.
+    } finally {
+      renewing = false
+    }
+    if (!closed && interest.size > 0) {
+      renewTimer = setTimeout(() => void renewDemand(), Math.max(50, Math.floor(ttl / 3)))
+      renewTimer.unref?.()
+    }
+  }
+  /** Holds the demand for `key` until `release`; `refused` rejects if the publisher refuses it. */
+  const hold = (key: StreamKey) => {
+    let entry = interest.get(keyId(key))
+    if (!entry) {
+      entry = { key, refs: 0, refused: new Set() }
+      interest.set(keyId(key), entry)
+    }
+    entry.refs++
+    const held = entry
+    let reject: (error: UnknownSymbolError) => void = () => {}
+    const refused = new Promise<never>((_, r) => {
+      reject = r
+    })
+    refused.catch(() => {})
+    held.refused.add(reject)
+    // Subscribing to many symbols at once registers them in one renewal.
+    queueMicrotask(() => void renewDemand())
+    return {
+      refused,
+      release: () => {
+        held.refused.delete(reject)
+        if (--held.refs > 0) return
+        interest.delete(keyId(key))
+        transportReady.then((t) => t.withdraw(consumer, [key])).catch(() => {})
+      },
+    }
+  }
+  /** Runs `follow` while announcing demand for `key` (when `announce`); a refusal ends it with the error. */
+  async function announced(key: StreamKey, follow: () => Promise<void>): Promise<void> {
+    if (!announce) return follow()
+    const held = hold(key)
+    try {
+      await Promise.race([follow(), held.refused])
+    } finally {
+      held.release()
+    }
   }
 
   /** Runs `body` for each symbol until the subscriber unsubscribes or `signal` aborts. */
@@ -190,24 +295,26 @@ export function createRemoteBackbone(options: RemoteBackboneOptions): MarketData
       if (lastId === undefined || compareIds(trade.id, lastId) > 0) lastId = trade.id
       next(trade)
     }
-    for await (const entry of transport.read(key, 'end', { signal })) {
-      const record = entry.record
-      if (record.epoch < maxEpoch) continue // a stale publisher's record (fenced on Redis; epoch-dropped on NATS)
-      const trade = parseTrade(JSON.parse(record.body))
-      if (lastPseq !== undefined && record.pseq !== lastPseq + 1 && lastId !== undefined) {
-        // Entries were trimmed before we read them, or the bus lost its data: REST closes the gap.
-        emit({ type: 'gap', stream: 'trades', symbol, reason: 'sequence' })
-        options.metrics?.increment('gaps_total', { reason: 'sequence' })
-        const missing = await restTradesBetween(symbol, lastId, trade.id)
-        const fromId = lastId
-        for (const t of missing) deliver(t)
-        emit({ type: 'backfill', symbol, trades: missing.length, fromId })
-        options.metrics?.increment('backfilled_trades_total', {}, missing.length)
+    await announced(key, async () => {
+      for await (const entry of transport.read(key, 'end', { signal })) {
+        const record = entry.record
+        if (record.epoch < maxEpoch) continue // a stale publisher's record (fenced on Redis; epoch-dropped on NATS)
+        const trade = parseTrade(JSON.parse(record.body))
+        if (lastPseq !== undefined && record.pseq !== lastPseq + 1 && lastId !== undefined) {
+          // Entries were trimmed before we read them, or the bus lost its data: REST closes the gap.
+          emit({ type: 'gap', stream: 'trades', symbol, reason: 'sequence' })
+          options.metrics?.increment('gaps_total', { reason: 'sequence' })
+          const missing = await restTradesBetween(symbol, lastId, trade.id)
+          const fromId = lastId
+          for (const t of missing) deliver(t)
+          emit({ type: 'backfill', symbol, trades: missing.length, fromId })
+          options.metrics?.increment('backfilled_trades_total', {}, missing.length)
+        }
+        lastPseq = record.pseq
+        if (record.epoch > maxEpoch) maxEpoch = record.epoch
+        deliver(trade)
       }
-      lastPseq = record.pseq
-      if (record.epoch > maxEpoch) maxEpoch = record.epoch
-      deliver(trade)
-    }
+    })
   }
 
   const latestCache = new Map<string, { value: Ticker | OrderbookSnapshot }>()
@@ -226,9 +333,11 @@ export function createRemoteBackbone(options: RemoteBackboneOptions): MarketData
         latestCache.set(keyId(key), { value })
         next(value)
       }
-      const first = (await transport.latest([key])).get(keyId(key))
-      if (first) take(first)
-      for await (const entry of transport.read(key, first?.cursor ?? 'start', { signal })) take(entry)
+      await announced(key, async () => {
+        const first = (await transport.latest([key])).get(keyId(key))
+        if (first) take(first)
+        for await (const entry of transport.read(key, first?.cursor ?? 'start', { signal })) take(entry)
+      })
     }
   }
 
@@ -318,6 +427,7 @@ export function createRemoteBackbone(options: RemoteBackboneOptions): MarketData
     async close() {
       if (closed) return
       closed = true
+      if (renewTimer !== undefined) clearTimeout(renewTimer)
       for (const controller of controllers) controller.abort()
       controllers.clear()
       events.complete()
@@ -329,6 +439,7 @@ export function createRemoteBackbone(options: RemoteBackboneOptions): MarketData
       await base.close()
     },
   }
+  registerRemote(remote, { exchange, transport: transportReady, backbone: base })
   return remote
 }
 
@@ -345,7 +456,7 @@ export function createRemoteBackbone(options: RemoteBackboneOptions): MarketData
  */
 export function createBackbone(
   options: BackboneOptions &
-    Partial<Pick<RemoteBackboneOptions, 'bus' | 'busOptions' | 'staleMs' | 'dedupSize'>>,
+    Partial<Pick<RemoteBackboneOptions, 'bus' | 'busOptions' | 'staleMs' | 'dedupSize' | 'announce'>>,
 ): MarketDataBackbone {
   if (options && typeof options === 'object' && options.bus !== undefined)
     return createRemoteBackbone(options as RemoteBackboneOptions)

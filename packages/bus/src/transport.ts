@@ -1,4 +1,4 @@
-import type { BusEntry, BusRecordInput, StreamKey } from './envelope.js'
+import type { BusChannel, BusEntry, BusRecordInput, StreamKey } from './envelope.js'
 
 /** What happened to one record of a {@link BusTransport.publish} batch. */
 export type PublishResult =
@@ -32,6 +32,16 @@ export interface BusStatus {
   readonly connected: boolean
   /** Records published since it became leader. */
   readonly published: number
+}
+
+/** One consumer's live interest in one stream, as `bb serve` reads it from the bus. */
+export interface Demand {
+  /** The channel asked for. */
+  readonly channel: BusChannel
+  /** The market code asked for. */
+  readonly symbol: string
+  /** The consumer's id (one per remote backbone). */
+  readonly consumer: string
 }
 
 /** Options of {@link BusTransport.read}. */
@@ -77,6 +87,24 @@ export interface BusTransport {
   writeStatus(exchange: string, status: BusStatus): Promise<void>
   /** Reads the leader's last heartbeat. */
   readStatus(exchange: string): Promise<BusStatus | undefined>
+  /**
+   * How long a demand registration lives unless renewed, ms (the transport's `demandTtlMs`).
+   * Consumers renew every third of it.
+   */
+  readonly demandTtlMs: number
+  /**
+   * Registers or renews `consumer`'s interest in `keys` for `demandTtlMs` (Redis: a sorted set
+   * scored by expiry on the server's clock; NATS: a KV bucket whose TTL is `demandTtlMs`).
+   */
+  demand(consumer: string, keys: readonly StreamKey[]): Promise<void>
+  /** Withdraws `consumer`'s interest in `keys` at once (an unsubscribe). */
+  withdraw(consumer: string, keys: readonly StreamKey[]): Promise<void>
+  /** Every live (unexpired) interest in streams of `exchange`, one entry per consumer and stream. */
+  demands(exchange: string): Promise<Demand[]>
+  /** Marks a demanded stream as refused by the publisher (e.g. an unknown market) for two `demandTtlMs`. */
+  refuse(key: StreamKey, reason: string): Promise<void>
+  /** Why the publisher refused `key`, or `undefined`. */
+  refusal(key: StreamKey): Promise<string | undefined>
   /** Closes every connection; pending reads end. */
   close(): Promise<void>
 }
@@ -92,6 +120,8 @@ export interface TransportSettings {
   leaseTtlMs?: number
   /** Window within which a repeated `did` is refused as a duplicate, ms. @default 120000 */
   dedupWindowMs?: number
+  /** Lifetime of a consumer's demand registration unless renewed, ms. @default 30000 */
+  demandTtlMs?: number
   /** Key / subject prefix. @default 'bb' */
   prefix?: string
 }

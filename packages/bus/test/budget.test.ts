@@ -4,8 +4,10 @@
 import { createRestClient } from '@bb/rest'
 import { type Sim, startSim } from '@bb/sim'
 import { upbit } from '@bb/upbit'
+import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRedisRateLimiter, type RedisRateLimiter } from '../src/index.js'
+import { type Child, startChild } from './children.js'
 import { available, type Server, startRedis } from './servers.js'
 
 describe.runIf(available('redis-server'))('shared REST budget (Redis Lua, server clock)', () => {
@@ -60,6 +62,53 @@ describe.runIf(available('redis-server'))('shared REST budget (Redis Lua, server
     expect(rate).toBeGreaterThanOrEqual(9)
     await Promise.all(clients.map((c) => c.close()))
     await Promise.all(limiters.map((l) => l.close()))
+  })
+
+  it('8 OS processes, each with its own limiter and Redis connection: 0 × 429, aggregate rate within the limit', async () => {
+    const prefix = 'b8'
+    const limit = upbit.rest.rateLimits.trade?.windows[0]?.limit ?? 10
+    const before = sim.stats.limitViolations['crix-trades'] ?? 0
+    const sentBefore = sim.stats.rest.byGroup['crix-trades'] ?? 0
+    const children: Child[] = []
+    const control = createClient({ url: server.url })
+    control.on('error', () => {})
+    await control.connect()
+    try {
+      for (let i = 0; i < 8; i++)
+        // 8 Node processes on 2 shared cores: a request can reach the sim 100+ ms after its grant,
+        // so this run widens the window margin (the exchange counts on arrival).
+        children.push(startChild('budget-child.ts', [server.url, sim.restUrl, prefix, '6000', '250']))
+      await Promise.all(children.map((c) => c.waitFor((l) => l.ready === true, 60_000)))
+      const t0 = Date.now()
+      // One go for everyone: a list that each child pops once.
+      await control.rPush(
+        `${prefix}:go`,
+        children.map(() => 'go'),
+      )
+      const done = await Promise.all(children.map((c) => c.waitFor((l) => l.done === true, 30_000)))
+      const elapsed = (Date.now() - t0) / 1000
+      const sent = (sim.stats.rest.byGroup['crix-trades'] ?? 0) - sentBefore
+      const ok = done.reduce((n, d) => n + (d.ok as number), 0)
+      const failed = done.flatMap((d) => d.failed as string[])
+      // The rate over the span the sim saw them in: first to last answer across all processes.
+      const span =
+        (Math.max(...done.map((d) => d.last as number)) - Math.min(...done.map((d) => d.first as number))) /
+        1000
+      const rate = (ok - 1) / span
+      console.log(
+        `[budget] 8 processes: ${sent} requests, ${ok} ok in ${span.toFixed(2)} s = ${rate.toFixed(2)}/s (limit ${limit}/s), ${elapsed.toFixed(1)} s in all, failed ${failed.length}`,
+      )
+      expect(sim.stats.limitViolations['crix-trades'] ?? 0).toBe(before)
+      expect(failed).toEqual([])
+      expect(ok).toBe(sent)
+      expect(done.every((d) => (d.ok as number) > 0)).toBe(true) // every process got a share
+      // Within the limit (a sliding window of 1 s + margin allows at most `limit` per second).
+      expect(rate).toBeLessThanOrEqual(limit)
+      expect(elapsed).toBeLessThanOrEqual(15)
+    } finally {
+      await Promise.all(children.map((c) => c.stop()))
+      control.destroy()
+    }
   })
 
   it('a 429 seen by one process pauses every process at once', async () => {

@@ -5,7 +5,7 @@ import { expect, it } from 'vitest'
 import { type BusEntry, type BusTransport, keyId, type StreamKey, streamKey } from '../src/index.js'
 
 export interface Harness {
-  /** A transport with `maxLen: 200`, `leaseTtlMs: 600`, on key prefix `prefix`. */
+  /** A transport with `maxLen: 200`, `leaseTtlMs: 600`, `demandTtlMs: 800`, on key prefix `prefix`. */
   transport(prefix: string): Promise<BusTransport>
 }
 
@@ -230,6 +230,49 @@ export function conformance(harness: Harness): void {
     await bus.writeStatus('upbit', status)
     expect(await bus.readStatus('upbit')).toEqual(status)
     expect(await bus.readStatus('nowhere')).toBeUndefined()
+    await bus.close()
+  })
+
+  it('demand: one entry per consumer and stream, renewed by a repeat, gone on withdraw or after its TTL', async () => {
+    const bus = await harness.transport(`p${++n}`)
+    expect(bus.demandTtlMs).toBe(800)
+    const btc = streamKey('upbit', 'trade', 'KRW-BTC')
+    const eth = streamKey('upbit', 'ticker', 'KRW-ETH')
+    const odd = streamKey('upbit', 'trade', 'KRW-A.B*') // escaped in keys, exact in the answer
+    const elsewhere = streamKey('bithumb', 'trade', 'KRW-BTC')
+    await bus.demand('c1', [btc, eth, odd, elsewhere])
+    await bus.demand('c2', [btc])
+    const sorted = async () =>
+      (await bus.demands('upbit')).map((d) => `${d.consumer} ${d.channel} ${d.symbol}`).sort()
+    expect(await sorted()).toEqual([
+      'c1 ticker KRW-ETH',
+      'c1 trade KRW-A.B*',
+      'c1 trade KRW-BTC',
+      'c2 trade KRW-BTC',
+    ])
+    expect((await bus.demands('bithumb')).map((d) => d.consumer)).toEqual(['c1'])
+    await bus.withdraw('c1', [eth, odd])
+    expect(await sorted()).toEqual(['c1 trade KRW-BTC', 'c2 trade KRW-BTC'])
+    // c1 renews, c2 does not: after the TTL only c1 is left.
+    const deadline = Date.now() + 10_000
+    let left = await sorted()
+    while (left.length > 1 && Date.now() < deadline) {
+      await bus.demand('c1', [btc])
+      await new Promise((r) => setTimeout(r, 200))
+      left = await sorted()
+    }
+    expect(left).toEqual(['c1 trade KRW-BTC'])
+    await expect(bus.demand('', [btc])).rejects.toThrow(/consumer must be a non-empty id, got ""/)
+    await bus.close()
+  })
+
+  it('a refusal of a demanded stream is readable by its consumers, per stream', async () => {
+    const bus = await harness.transport(`p${++n}`)
+    const nope = streamKey('upbit', 'trade', 'KRW-NOPE')
+    expect(await bus.refusal(nope)).toBeUndefined()
+    await bus.refuse(nope, 'KRW-NOPE is not listed on upbit')
+    expect(await bus.refusal(nope)).toBe('KRW-NOPE is not listed on upbit')
+    expect(await bus.refusal(streamKey('upbit', 'ticker', 'KRW-NOPE'))).toBeUndefined()
     await bus.close()
   })
 }

@@ -10,6 +10,7 @@ describe.runIf(available('redis-server'))('BusTransport conformance: Redis Strea
   })
   afterAll(async () => server?.stop())
   conformance({
-    transport: (prefix) => redisTransport({ url: server.url, maxLen: 200, leaseTtlMs: 600, prefix }),
+    transport: (prefix) =>
+      redisTransport({ url: server.url, maxLen: 200, leaseTtlMs: 600, demandTtlMs: 800, prefix }),
   })
 })

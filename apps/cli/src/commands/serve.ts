@@ -7,6 +7,8 @@ import { type EndpointFlags, endpoints, runFor, UsageError } from '../common.js'
 export interface ServeFlags extends EndpointFlags {
   bus?: string | undefined
   markets?: string | undefined
+  'no-demand'?: boolean | undefined
+  'demand-grace-ms'?: string | undefined
   channels?: string | undefined
   instance?: string | undefined
   'metrics-port'?: string | undefined
@@ -41,12 +43,21 @@ export function serveMetrics(publisher: Publisher): string {
   metric('bb_serve_fenced_total', 'counter', 'Times this instance was fenced by a newer leader.', s.fenced)
   metric('bb_serve_backfilled_total', 'counter', 'Trades read back from REST when taking over.', s.backfilled)
   metric('bb_serve_errors_total', 'counter', 'Bus errors while publishing.', s.errors)
+  metric('bb_serve_streams', 'gauge', 'Streams subscribed now (channel x market).', s.streams)
+  metric(
+    'bb_serve_resubscribes_total',
+    'counter',
+    'Subscription changes applied because consumer demand moved.',
+    s.resubscribes,
+  )
+  metric('bb_serve_refused_total', 'counter', 'Demanded markets refused (not listed).', s.refused)
   return `${lines.join('\n')}\n`
 }
 
 /**
  * `bb serve`: the one process that talks to the exchange's WebSocket. It publishes trades,
- * tickers and books to the bus under a fenced lease (standbys take over when the leader dies),
+ * tickers and books of `--markets` plus the markets consumers ask for (demand, unless
+ * `--no-demand`) to the bus under a fenced lease (standbys take over when the leader dies),
  * and serves `/health` (JSON) and `/metrics` (Prometheus).
  */
 export async function serve(flags: ServeFlags): Promise<number> {
@@ -54,6 +65,9 @@ export async function serve(flags: ServeFlags): Promise<number> {
   if (!/^(rediss?|nats):\/\//.test(bus))
     throw new UsageError(`--bus must be a redis:// or nats:// URL, got "${bus}"`)
   const markets = (flags.markets ?? 'KRW-BTC,KRW-ETH').split(',').filter(Boolean)
+  const demand = flags['no-demand'] !== true
+  if (markets.length === 0 && !demand)
+    throw new UsageError('--no-demand needs at least one market in --markets')
   const channels = (flags.channels ?? CHANNELS.join(',')).split(',').filter(Boolean)
   for (const channel of channels) {
     if (!(CHANNELS as readonly string[]).includes(channel))
@@ -75,6 +89,11 @@ export async function serve(flags: ServeFlags): Promise<number> {
     markets,
     channels: channels as (typeof CHANNELS)[number][],
     leaseTtlMs,
+    demand: demand
+      ? {
+          ...(flags['demand-grace-ms'] !== undefined ? { graceMs: Number(flags['demand-grace-ms']) } : {}),
+        }
+      : false,
     ...(flags.instance ? { instance: flags.instance } : {}),
   })
   const http: Server = createServer((request, response) => {
@@ -91,7 +110,7 @@ export async function serve(flags: ServeFlags): Promise<number> {
   const address = http.address()
   const port = typeof address === 'object' && address ? address.port : 0
   process.stdout.write(
-    `bb serve ${publisher.instance}: ${markets.join(',')} (${channels.join(',')}) from ${where.label} to ${bus}\n` +
+    `bb serve ${publisher.instance}: ${markets.join(',') || '(none)'}${demand ? ' + demand' : ''} (${channels.join(',')}) from ${where.label} to ${bus}\n` +
       `  /metrics http://127.0.0.1:${port}/metrics   /health http://127.0.0.1:${port}/health\n`,
   )
   const roles = publisher.state$.subscribe((s) =>
