@@ -128,6 +128,8 @@ export interface LiveJson {
   armed: boolean
   armedUntil: number | null
   account: string | null
+  /** Where armed orders go: the embedded simulator or the exchange. */
+  exchange: string
   phrase: string | null
   maxCapitalAtRisk: string
   symbols: string[]
