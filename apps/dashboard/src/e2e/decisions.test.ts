@@ -90,7 +90,8 @@ describe.skipIf(!run)('Decisions page', () => {
     }, ids[0]! - 1)
     const serverIds = response.decisions.map((d) => d.id).filter((id) => id <= ids.at(-1)!)
     expect(serverIds).toEqual(ids)
-    await page.locator('[data-decision-id] summary').first().click()
+    await page.locator('[data-decision-id] button').first().click()
+    await page.locator('[data-testid="decision-detail"]').waitFor()
     await screenshot(page, 'decisions')
   })
 
@@ -146,7 +147,8 @@ describe.skipIf(!run)('Decisions page', () => {
     // Pause trading so the page and the executor can be compared at rest.
     await dashboard.engine.emergencyStop('e2e: compare the portfolio')
     await page.waitForTimeout(1500)
-    const executor = dashboard.engine.executor as unknown as {
+    // The engine's executor routes to the paper account unless armed.
+    const executor = (dashboard.engine.executor as unknown as { paper: unknown }).paper as {
       balance(currency: string): { toString(): string }
     }
     const krw = executor.balance('KRW').toString()
@@ -168,5 +170,82 @@ describe.skipIf(!run)('Decisions page', () => {
     expect(lines.length - 1).toBe(server.length)
     expect(lines[1]!.split(',')[4]).toBe(server[0]!.fill.volume)
     await screenshot(page, 'portfolio')
+  })
+})
+
+describe.skipIf(!run)('Decisions page: the log is virtualised', () => {
+  let s: Session
+  beforeAll(async () => {
+    s = await session({ symbols: ['KRW-BTC'] })
+  })
+  afterAll(async () => {
+    await s?.close()
+  })
+
+  it('holds 5,000 decisions with at most 60 rows in the DOM; scrolling shows the right rows; filters apply', async () => {
+    const { page, dashboard } = s
+    await page.getByRole('link', { name: 'Decisions' }).click()
+    await page.locator('[data-testid="decision-viewport"]').waitFor({ timeout: 20_000 })
+    // 5,000 decisions through the real stream (published as the engine's would be).
+    const base = 1_000_000
+    for (let i = 0; i < 5000; i++)
+      dashboard.hub.publish('decision', {
+        id: base + i,
+        symbol: 'KRW-BTC',
+        timestamp: 1_764_000_000_000 + i * 1000,
+        kind: i % 10 === 0 ? 'meta' : 'order',
+        rule: {
+          id: i % 2 === 0 ? 'even-rule' : 'odd-rule',
+          name: 'Test',
+          role: 'ENTRY',
+          priority: 1,
+          number: 1,
+        },
+        state: 'READY',
+        price: 100 + i,
+        values: {},
+        conditions: [],
+        dropped: [],
+        explanation: `decision ${i}`,
+      })
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as { __bbState: { decisions: unknown[] } }).__bbState.decisions.length >= 5000,
+      undefined,
+      { timeout: 60_000, polling: 200 },
+    )
+    await page
+      .locator('[data-testid="decision-shown"]', { hasText: /^5,?0\d\d shown|^50\d\d shown/ })
+      .waitFor()
+    const rows = () => page.locator('[data-testid="decision-log"] li').count()
+    expect(await rows()).toBeGreaterThan(10)
+    expect(await rows()).toBeLessThanOrEqual(60)
+    // Newest first: the top row is the last one published.
+    expect(await page.locator('[data-index="0"]').getAttribute('data-decision-id')).toBe(String(base + 4999))
+    // Scroll to row 2,500: that row is in the DOM at the top of the viewport, and it is decision 2,499.
+    const viewport = page.locator('[data-testid="decision-viewport"]')
+    await viewport.evaluate((el) => {
+      el.scrollTop = 2500 * 28
+    })
+    await page.locator('[data-index="2500"]').waitFor()
+    expect(await page.locator('[data-index="2500"]').getAttribute('data-decision-id')).toBe(
+      String(base + 2499),
+    )
+    const atTop = await viewport.evaluate((el) => {
+      const box = el.getBoundingClientRect()
+      return document
+        .elementFromPoint(box.left + 40, box.top + 5)
+        ?.closest('li')
+        ?.getAttribute('data-decision-id')
+    })
+    expect(atTop).toBe(String(base + 2499))
+    expect(await rows()).toBeLessThanOrEqual(60)
+    await page.locator('[data-index="2500"] button').click()
+    expect(await page.locator('[data-testid="decision-detail"]').textContent()).toContain('decision 2499')
+    await screenshot(page, 'decisions-5000')
+    // A filter: meta decisions only (one in ten).
+    await page.getByLabel('Kind').selectOption('meta')
+    await page.locator('[data-testid="decision-shown"]', { hasText: /^500 shown/ }).waitFor()
+    expect(await rows()).toBeLessThanOrEqual(60)
   })
 })

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createBackbone } from '@bb/router'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addKey } from '../server/index.js'
 import { browserAvailable, type Session, screenshot, session } from './harness.js'
@@ -12,7 +13,7 @@ describe.skipIf(!run)('Live page: off by default, two typed confirmations, emerg
   const dir = mkdtempSync(join(tmpdir(), 'bb-live-'))
   const keyFile = join(dir, 'keys.json')
   beforeAll(async () => {
-    s = await session({ symbols: ['KRW-BTC', 'KRW-ETH'], keyFile })
+    s = await session({ symbols: ['KRW-BTC', 'KRW-ETH'], keyFile, passphrase: 'a long passphrase' })
     await s.page.getByRole('link', { name: 'Live' }).click()
   })
   afterAll(async () => {
@@ -79,11 +80,28 @@ describe.skipIf(!run)('Live page: off by default, two typed confirmations, emerg
     await page.getByRole('button', { name: 'Arm live trading' }).click()
     await page.locator('[data-testid="mode"]', { hasText: 'LIVE – ARMED until' }).waitFor()
     await screenshot(page, 'live-armed')
-    // Emergency stop: two clicks; disarms, halts the engine, audited.
+    // Arming opened the key's account on the sim; an order of it rests on the book.
+    const account = createBackbone({
+      exchange: 'upbit',
+      restUrl: s.dashboard.sim!.restUrl,
+      credentials: { accessKey: 'ACCESS-1234567890', secretKey: 'SECRET-abcdefghij' },
+      rest: { trading: 'live', limits: false },
+    })
+    await account.rest.createOrder({
+      symbol: 'KRW-BTC',
+      side: 'buy',
+      type: 'limit',
+      price: '1000',
+      volume: '10',
+    } as never)
+    expect(await account.rest.getOpenOrders()).toHaveLength(1)
+    // Emergency stop: two clicks; disarms, halts the engine, cancels the open orders, audited.
     await page.getByRole('button', { name: 'Emergency stop all' }).click()
     await page.getByRole('button', { name: 'Confirm: stop everything' }).click()
     await page.locator('[data-testid="mode"]', { hasText: 'DRY-RUN – STOPPED' }).waitFor()
     expect(s.dashboard.engine.halted).toBe(true)
+    expect(await account.rest.getOpenOrders()).toEqual([])
+    await account.close()
     const audit = await page.locator('[data-testid="audit"] li').allTextContents()
     // Newest first: the stop, the arming, and the three refusals (no keys, wrong phrase, wrong amount).
     expect(audit.map((line) => line.replace(/^\S+ /, '').split(':')[0])).toEqual([

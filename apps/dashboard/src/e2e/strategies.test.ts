@@ -69,6 +69,73 @@ describe.skipIf(!run)('Strategies: trigger builder with validation and a live pr
     await screenshot(page, 'strategies')
   })
 
+  it('rule cards edit conditions: add one, only compatible operators, errors on the exact input, sentence and preview follow', async () => {
+    const { page } = s
+    await page.getByRole('button', { name: 'Customize the rules' }).click()
+    const card = page.locator('[data-rule="rsi-entry"]')
+    const sentence = card.locator('[data-testid="rule-sentence"]')
+    const first = await sentence.textContent()
+    await card.getByRole('button', { name: 'Add a condition to rules[0]' }).click()
+    await card.locator('[data-testid="condition-row"]').nth(1).waitFor()
+    await page.waitForFunction(
+      (old) =>
+        document.querySelector('[data-rule="rsi-entry"] [data-testid="rule-sentence"]')?.textContent !== old,
+      first,
+    )
+    expect(await sentence.textContent()).toBe(
+      'When RSI(14) < 5 and RSI(14) < 30 with no position: market-buy 10 % of the available KRW.',
+    )
+    // A parameter out of its range: the error sits on that input, and only there.
+    const period = card.locator('[data-path="rules[0].when.all[1].left.period"]')
+    await period.fill('1')
+    const periodError = card.locator('[data-error-for="c-rules-0-when-all-1-left-period"]')
+    await periodError.waitFor()
+    expect(await period.getAttribute('aria-invalid')).toBe('true')
+    expect(await page.locator('[aria-invalid="true"]').count()).toBe(1)
+    expect(await page.getByRole('button', { name: 'Save' }).isDisabled()).toBe(true)
+    await period.fill('14')
+    await periodError.waitFor({ state: 'detached' })
+    // The first condition's threshold back to 20 from its own input: the preview trades again.
+    await card.locator('[data-path="rules[0].when.all[0].right"]').fill('20')
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid="preview-trades"]')?.textContent) > 0,
+      undefined,
+      { timeout: 60_000, polling: 200 },
+    )
+    expect(await sentence.textContent()).toBe(
+      'When RSI(14) < 20 and RSI(14) < 30 with no position: market-buy 10 % of the available KRW.',
+    )
+    // A flag compares with == and != only: the other operators are not offered.
+    await card.locator('[data-path="rules[0].when.all[1].left"]').selectOption('CONTEXT_FLAG')
+    const ops = await card
+      .locator('[data-path="rules[0].when.all[1].op"] option')
+      .evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))
+    expect(ops).toEqual(['==', '!='])
+    const rsiOps = await card
+      .locator('[data-path="rules[0].when.all[0].op"] option')
+      .evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))
+    expect(rsiOps).toContain('crossover')
+    // flag == true never holds (nobody sets it): the entry never fires, the preview says so.
+    await card.locator('[data-path="rules[0].when.all[1].right"]').selectOption('true')
+    expect(await sentence.textContent()).toMatch(/^When RSI\(14\) < 20 and .*flag.* with no position/)
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="preview-trades"]')?.textContent === '0',
+      undefined,
+      { timeout: 60_000, polling: 200 },
+    )
+    await screenshot(page, 'strategies-conditions')
+    // Remove it again: back to the one condition.
+    const remove = card.getByRole('button', { name: 'Remove the condition rules[0].when.all[1]' })
+    // Centre it first: Playwright scrolls a control to the very edge, where focusing it makes the
+    // page scroll clear of the sticky top bar (scroll-padding) between mousedown and mouseup.
+    await remove.evaluate((b) => b.scrollIntoView({ block: 'center' }))
+    await remove.click()
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-rule="rsi-entry"] [data-testid="condition-row"]').length === 1,
+    )
+    await page.getByRole('button', { name: 'Back to the preset' }).click()
+  })
+
   it('Backtests: run, store, compare two runs — equity, buy and hold, drawdown, per-rule statistics, CSV', async () => {
     const { page } = s
     await page.getByRole('link', { name: 'Backtests' }).click()

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { InvalidRequestError } from '@bb/errors'
+import { InvalidRequestError, toBackboneError } from '@bb/errors'
 import { type Candle, CandleIntervalSchema } from '@bb/models'
 import { type BackboneHealth, createBackbone, type MarketDataBackbone } from '@bb/router'
 import {
@@ -15,6 +15,8 @@ import {
   DryRunExecutor,
   type Engine,
   type ExecutionEvent,
+  LiveExecutor,
+  liveConfirmationPhrase,
   maxCapitalAtRisk,
   OPERATOR_DEFINITIONS,
   reportToCsv,
@@ -29,8 +31,9 @@ import { merge, type Subscription, tap } from 'rxjs'
 import { z } from 'zod'
 import { curves, ruleStats } from './backtests.js'
 import { EventHub, type HubEvent } from './hub.js'
-import { defaultKeyFile, listKeys } from './keys.js'
+import { type Credentials, defaultKeyFile, listKeys, loadKey, PASSPHRASE_ENV } from './keys.js'
 import { applyOrderbook, applyTicker, type MarketRow, type TapeTrade, tapeTrade } from './market.js'
+import { RoutingExecutor } from './routing.js'
 
 /** Options of {@link startDashboard}. */
 export interface DashboardOptions {
@@ -58,6 +61,11 @@ export interface DashboardOptions {
   readonly keyFile?: string
   /** How long arming lasts, ms. @default 900000 (15 min) */
   readonly armForMs?: number
+  /**
+   * The passphrase of the key file, used once when arming to decrypt the trade keys (never
+   * stored, logged or sent to the page). @default process.env.BB_KEYS_PASSPHRASE
+   */
+  readonly passphrase?: string
 }
 
 /** A running dashboard. */
@@ -222,7 +230,9 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   })
   const strategy = options.strategy ?? sevenRules()
   const balance = options.balance ?? '10000000'
-  const executor = new DryRunExecutor({ exchange: backbone.adapter, balances: { KRW: balance } })
+  const paper = new DryRunExecutor({ exchange: backbone.adapter, balances: { KRW: balance } })
+  // One executor for the engine: paper by default, the exchange's private REST while armed.
+  const executor = new RoutingExecutor(paper)
   const history: Candle[] = []
   for (const symbol of symbols)
     history.push(...(await backbone.getCandles(symbol, strategy.timeframe, { count: 200 })))
@@ -235,7 +245,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   const cycles: unknown[] = []
   const fills: unknown[] = []
   const portfolioBody = () => ({
-    balances: executor.getBalances().map((b) => ({ currency: b.currency, free: b.free.toString() })),
+    balances: paper.getBalances().map((b) => ({ currency: b.currency, free: b.free.toString() })),
     positions: symbols.flatMap((symbol) => {
       const state = stateJson(engine, symbol)
       return state ? [state] : []
@@ -395,7 +405,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
 
   const snapshot = () => ({
     seq: hub.lastId,
-    mode: 'dry-run',
+    mode: executor.mode,
     symbols,
     strategy,
     saved,
@@ -687,6 +697,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   // ── live: off by default; arming needs keys, the typed phrase and the amount typed back ────
   const keyFile = options.keyFile ?? defaultKeyFile()
   const armForMs = options.armForMs ?? 15 * 60_000
+  const passphrase = options.passphrase ?? process.env[PASSPHRASE_ENV]
   let armedUntil = 0
   let halted = false
   const audit: { at: number; event: string; detail: string }[] = []
@@ -708,6 +719,12 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
         label: 'Trade keys stored on the server (bb keys add)',
         ok: account !== undefined,
         detail: account ? `${account} (${keys[0]!.accessKeyHint})` : 'none',
+      },
+      {
+        id: 'passphrase',
+        label: `Key file passphrase given (${PASSPHRASE_ENV}), to decrypt the keys when arming`,
+        ok: passphrase !== undefined && passphrase !== '',
+        detail: passphrase ? 'set' : 'not set',
       },
       {
         id: 'strategy',
@@ -734,11 +751,12 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
         detail: halted ? 'halted' : 'running',
       },
     ]
-    const armed = armedUntil > Date.now()
+    const armed = executor.armed
     return {
       armed,
       armedUntil: armed ? armedUntil : null,
       account: account ?? null,
+      exchange: options.restUrl ? `upbit at ${options.restUrl}` : 'the embedded simulator',
       phrase: account ? `LIVE upbit ${account}` : null,
       maxCapitalAtRisk: capital(),
       symbols,
@@ -750,6 +768,47 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     }
   }
   const publishLive = async () => hub.publish('live', await liveBody())
+  // The private REST client of the armed session: the exchange's (the embedded sim's by default)
+  // signed endpoints with the stored key. A second backbone whose REST client trades; it opens no
+  // stream. The credentials live only inside it.
+  let trading: MarketDataBackbone | undefined
+  const openTrading = async (account: string): Promise<MarketDataBackbone> => {
+    if (!passphrase)
+      throw new InvalidRequestError({
+        param: 'passphrase',
+        channel: 'local',
+        message: `The stored keys are encrypted: start bb dashboard with ${PASSPHRASE_ENV} set to decrypt them when arming.`,
+      })
+    const credentials: Credentials = await loadKey(account, passphrase, keyFile)
+    // The embedded sim knows no account yet: open one for this key with the paper balance.
+    if (sim)
+      try {
+        sim.accounts.create({ ...credentials, balances: { KRW: balance } })
+      } catch {
+        // The account exists already (armed before, or opened by the caller).
+      }
+    await trading?.close()
+    trading = createBackbone({
+      exchange: 'upbit',
+      restUrl: options.restUrl ?? sim!.restUrl,
+      credentials,
+      rest: { trading: 'live', limits: 'private' },
+    })
+    return trading
+  }
+  /** Cancels every open order of the account on the exchange; the count cancelled and left. */
+  const cancelOpenOrders = async (gateway: MarketDataBackbone['rest']) => {
+    let cancelled = 0
+    for (let round = 0; round < 20; round++) {
+      const open = await gateway.getOpenOrders({ limit: 100 })
+      if (open.length === 0) break
+      const results = await Promise.allSettled(open.map((o) => gateway.cancelOrder({ id: o.id })))
+      cancelled += results.filter((r) => r.status === 'fulfilled').length
+    }
+    // Cancels may be asynchronous on a real exchange: what is still open is reported, not hidden.
+    const left = (await gateway.getOpenOrders({ limit: 100 })).length
+    return { cancelled, left }
+  }
   const arm = async (res: ServerResponse, body: unknown) => {
     const parsed = ArmBody.safeParse(body)
     if (!parsed.success) return badRequest(res, 'Bad request: the body must be { phrase, amount } (strings).')
@@ -775,27 +834,60 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     const typed = parsed.data.amount.replaceAll(',', '').trim()
     if (typed !== live.maxCapitalAtRisk)
       return refuse(422, 'wrong_amount', 'The amount does not match the maximum capital at risk.')
+    let liveExecutor: LiveExecutor
+    try {
+      const gateway = (await openTrading(live.account)).rest
+      liveExecutor = new LiveExecutor({
+        exchange: backbone.adapter,
+        gateway,
+        live: true,
+        maxCapitalAtRisk: live.maxCapitalAtRisk,
+        quote: 'KRW',
+        // The amount the user typed back, as the executor's own second confirmation.
+        confirmation: liveConfirmationPhrase(typed, 'KRW'),
+        pollIntervalMs: 100,
+      })
+    } catch (error) {
+      // Messages of @bb/errors name no secret (the key file's and the client's are redacted).
+      return refuse(409, 'keys_unusable', toBackboneError(error, { channel: 'local' }).shortMessage)
+    }
     armedUntil = Date.now() + armForMs
+    executor.arm(liveExecutor, armedUntil)
     record(
       'armed',
-      `${live.account}, max capital at risk ${live.maxCapitalAtRisk} KRW, until ${new Date(armedUntil).toISOString()}`,
+      `${live.account}, max capital at risk ${live.maxCapitalAtRisk} KRW, orders to ${live.exchange} until ${new Date(armedUntil).toISOString()}`,
     )
     await publishLive()
     return sendJson(res, 200, await liveBody())
   }
   const disarm = async (res: ServerResponse) => {
-    if (armedUntil > Date.now()) record('disarmed', 'by the user')
+    if (executor.armed) record('disarmed', 'by the user')
     armedUntil = 0
+    executor.disarm()
     await publishLive()
     return sendJson(res, 200, await liveBody())
   }
   const stopAll = async (res: ServerResponse) => {
     armedUntil = 0
+    executor.disarm()
     halted = true
     const sells = await engine.emergencyStop('emergency stop from the dashboard')
-    record('emergency stop', `every strategy stopped; ${sells.length} position(s) sold at market`)
+    let exchange = 'no live session this run: no exchange order to cancel'
+    let cancelled = 0
+    let left = 0
+    if (trading)
+      try {
+        ;({ cancelled, left } = await cancelOpenOrders(trading.rest))
+        exchange = `${cancelled} open order(s) cancelled on the exchange, ${left} still open`
+      } catch (error) {
+        exchange = `cancelling open orders failed: ${toBackboneError(error, { channel: 'local' }).shortMessage}`
+      }
+    record(
+      'emergency stop',
+      `every strategy stopped; ${sells.length} position(s) sold at market; ${exchange}`,
+    )
     await publishLive()
-    return sendJson(res, 200, { stopped: true, sells: sells.length })
+    return sendJson(res, 200, { stopped: true, sells: sells.length, cancelled, openOrders: left })
   }
 
   // ── backtests: run the saved strategy over recent candles, keep the runs, export them ─────────
@@ -934,6 +1026,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       await backbone.close()
+      await trading?.close()
       await sim?.close()
     },
   }

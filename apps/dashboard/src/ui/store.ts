@@ -128,6 +128,8 @@ export interface LiveJson {
   armed: boolean
   armedUntil: number | null
   account: string | null
+  /** Where armed orders go: the embedded simulator or the exchange. */
+  exchange: string
   phrase: string | null
   maxCapitalAtRisk: string
   symbols: string[]
@@ -264,13 +266,15 @@ function onEvent(type: string, data: string): void {
       break
     case 'decision':
       state.decisions.push(body as DecisionJson)
+      // The page keeps the newest 20,000 (the log is virtualised; the server keeps 10,000 too).
+      if (state.decisions.length > 20_000) state.decisions.splice(0, state.decisions.length - 20_000)
       break
     case 'execution': {
       if (body.type === 'fill') {
         const fill = body as FillJson
         state.fills.push(fill)
         if (state.fills.length > 5000) state.fills.shift()
-        const d = state.decisions.find((x) => x.id === fill.decisionId)
+        const d = state.decisions.findLast((x) => x.id === fill.decisionId)
         if (d) d.fill = fill.fill
       } else if (body.type === 'rejected') {
         const d = state.decisions.find((x) => x.id === body.decisionId)

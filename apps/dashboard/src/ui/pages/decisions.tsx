@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { formatDecimal } from '../format.js'
 import { useStore } from '../hooks.js'
 import type { ConditionTrace, DecisionJson } from '../store.js'
@@ -39,30 +39,113 @@ function Trace({ conditions }: { conditions: ConditionTrace[] }) {
   )
 }
 
-function DecisionRow({ d }: { d: DecisionJson }) {
+/** Height of one log row, px: fixed, so the list can be virtualised. */
+const ROW = 28
+/** Height of the log's viewport, px. */
+const VIEWPORT = 448
+/** Rows rendered above and below the visible ones. */
+const OVERSCAN = 10
+
+function summary(d: DecisionJson): string {
   return (
-    <li data-decision-id={d.id} id={`decision-${d.id}`}>
-      <details>
-        <summary>
-          #{d.id} {new Date(d.timestamp).toISOString().slice(11, 19)} {d.symbol} · rule {d.rule.number}{' '}
-          {d.rule.id} · {d.kind} @ {show(d.price)}
-          {d.fill ? ` · filled ${formatDecimal(d.fill.volume)} @ ${formatDecimal(d.fill.price)}` : ''}
-          {d.rejected ? ` · refused: ${d.rejected}` : ''}
-        </summary>
-        <p>{d.explanation}</p>
-        <Trace conditions={d.conditions} />
-        {d.dropped.length > 0 ? (
-          <p>
-            Dropped:{' '}
-            {d.dropped.map((x) => (
-              <span key={x.ruleId}>
-                {x.ruleId} ({x.reason}){' '}
-              </span>
-            ))}
-          </p>
-        ) : null}
-      </details>
-    </li>
+    `#${d.id} ${new Date(d.timestamp).toISOString().slice(11, 19)} ${d.symbol} · rule ${d.rule.number} ` +
+    `${d.rule.id} · ${d.kind} @ ${show(d.price)}` +
+    (d.fill ? ` · filled ${formatDecimal(d.fill.volume)} @ ${formatDecimal(d.fill.price)}` : '') +
+    (d.rejected ? ` · refused: ${d.rejected}` : '')
+  )
+}
+
+function DecisionDetail({ d }: { d: DecisionJson }) {
+  return (
+    <div class="decision-detail" data-testid="decision-detail" id={`decision-${d.id}`}>
+      <h3>{summary(d)}</h3>
+      <p>{d.explanation}</p>
+      <Trace conditions={d.conditions} />
+      {d.dropped.length > 0 ? (
+        <p>
+          Dropped:{' '}
+          {d.dropped.map((x) => (
+            <span key={x.ruleId}>
+              {x.ruleId} ({x.reason}){' '}
+            </span>
+          ))}
+        </p>
+      ) : null}
+    </div>
+  )
+}
+
+/**
+ * The log, newest first, virtualised: only the rows in view (plus a margin) are in the DOM, at
+ * their offset inside a spacer as tall as the whole list. While scrolled down, new decisions
+ * arriving at the top keep the rows in view where they are.
+ */
+function DecisionLog({
+  list,
+  selected,
+  onSelect,
+}: {
+  list: DecisionJson[]
+  selected: number | undefined
+  onSelect: (id: number) => void
+}) {
+  const viewport = useRef<HTMLDivElement>(null)
+  const [top, setTop] = useState(0)
+  const count = list.length
+  const previous = useRef({ count, newest: list.at(-1)?.id })
+  useLayoutEffect(() => {
+    const el = viewport.current
+    const before = previous.current
+    const newest = list.at(-1)?.id
+    if (
+      el &&
+      el.scrollTop > 0 &&
+      newest !== undefined &&
+      before.newest !== undefined &&
+      newest > before.newest
+    ) {
+      const added = list.filter((d) => d.id > before.newest!).length
+      el.scrollTop += added * ROW
+      setTop(el.scrollTop)
+    }
+    previous.current = { count, newest }
+  }, [count, list.at(-1)?.id])
+  const first = Math.max(0, Math.floor(top / ROW) - OVERSCAN)
+  const last = Math.min(count, Math.ceil((top + VIEWPORT) / ROW) + OVERSCAN)
+  const rows: preact.JSX.Element[] = []
+  for (let index = first; index < last; index++) {
+    const d = list[count - 1 - index]!
+    rows.push(
+      <li
+        key={d.id}
+        data-decision-id={d.id}
+        data-index={index}
+        style={{ top: `${index * ROW}px`, height: `${ROW}px` }}
+        class={d.id === selected ? 'selected' : undefined}
+      >
+        <button type="button" aria-pressed={d.id === selected} onClick={() => onSelect(d.id)}>
+          {summary(d)}
+        </button>
+      </li>,
+    )
+  }
+  return (
+    <div
+      ref={viewport}
+      class="vlist"
+      data-testid="decision-viewport"
+      style={{ height: `${VIEWPORT}px` }}
+      onScroll={(e) => setTop((e.target as HTMLDivElement).scrollTop)}
+    >
+      <ul
+        class="log"
+        data-testid="decision-log"
+        aria-label="decisions, newest first"
+        style={{ height: `${count * ROW}px` }}
+      >
+        {rows}
+      </ul>
+    </div>
   )
 }
 
@@ -71,6 +154,8 @@ export function DecisionsPage() {
   const s = useStore()
   const [symbol, setSymbol] = useState(s.symbols[0] ?? '')
   const [rule, setRule] = useState('')
+  const [kind, setKind] = useState('')
+  const [selected, setSelected] = useState<number | undefined>()
   const [inspection, setInspection] = useState<Inspection | undefined>()
   useEffect(() => {
     let stop = false
@@ -86,9 +171,17 @@ export function DecisionsPage() {
       clearInterval(timer)
     }
   }, [symbol])
-  const list = s.decisions.filter(
-    (d) => (!symbol || d.symbol === symbol || symbol === '*') && (!rule || d.rule.id === rule),
+  const list = useMemo(
+    () =>
+      s.decisions.filter(
+        (d) =>
+          (!symbol || d.symbol === symbol || symbol === '*') &&
+          (!rule || d.rule.id.includes(rule)) &&
+          (!kind || d.kind === kind),
+      ),
+    [s.decisions.length, s.decisions.at(-1)?.id, s.decisions[0]?.id, symbol, rule, kind],
   )
+  const chosen = selected === undefined ? undefined : s.decisions.find((d) => d.id === selected)
   const ids = s.decisions.map((d) => d.id)
   const gaps = ids.filter((id, i) => i > 0 && id !== ids[i - 1]! + 1).length
   return (
@@ -113,6 +206,14 @@ export function DecisionsPage() {
           placeholder="rsi-entry"
         />
       </label>
+      <label>
+        Kind
+        <select value={kind} onChange={(e) => setKind((e.target as HTMLSelectElement).value)}>
+          <option value="">orders and meta</option>
+          <option value="order">orders</option>
+          <option value="meta">meta</option>
+        </select>
+      </label>
       <p class="note" data-testid="decision-summary">
         {s.decisions.length} decisions received, ids {ids[0] ?? '–'}…{ids.at(-1) ?? '–'}, gaps{' '}
         <span data-testid="decision-gaps">{gaps}</span>
@@ -120,15 +221,12 @@ export function DecisionsPage() {
       <div class="grid2">
         <section class="panel" aria-label="decision log">
           <h2>Log</h2>
-          <ul class="log" data-testid="decision-log">
-            {list
-              .slice(-300)
-              .reverse()
-              .map((d) => (
-                <DecisionRow key={d.id} d={d} />
-              ))}
-          </ul>
+          <p class="note" data-testid="decision-shown">
+            {list.length} shown (of {s.decisions.length}); select one to read its explanation.
+          </p>
+          <DecisionLog list={list} selected={selected} onSelect={setSelected} />
           {list.length === 0 ? <p>No decision yet for this filter.</p> : null}
+          {chosen ? <DecisionDetail d={chosen} /> : null}
         </section>
         <section class="panel" aria-label="why not board" data-testid="why-not">
           <h2>

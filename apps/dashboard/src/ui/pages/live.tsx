@@ -27,9 +27,11 @@ export function LivePage() {
           : ''}
         .
       </p>
-      <p class="note">
-        Orders in this build stay in dry-run even when armed: arming is checked, expires and is audited, and
-        the emergency stop is real, but routing orders to the exchange is not connected to the dashboard yet.
+      <p class="note" data-testid="routing">
+        Dry-run until armed. While armed, the engine's buys are sent to the exchange's private REST (
+        {live.exchange}), signed with the stored key; a position bought live is also sold there. When the
+        arming expires or is disarmed, new buys are paper again. Emergency stop all disarms, stops every
+        strategy and cancels every open order of the account on the exchange.
       </p>
       <section class="panel" aria-label="preflight">
         <h2>Preflight</h2>
@@ -78,7 +80,11 @@ export function LivePage() {
             onInput={(e) => setAmount((e.target as HTMLInputElement).value)}
           />
         </label>
-        <button type="button" disabled={!phraseOk || amount === '' || live.armed} onClick={arm}>
+        <button
+          type="button"
+          disabled={!live.ready || !phraseOk || amount === '' || live.armed}
+          onClick={arm}
+        >
           Arm live trading
         </button>{' '}
         <button

@@ -1,7 +1,9 @@
 import { type RuleIssue, type Strategy, sevenRules, validateStrategy } from '@bb/rules'
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
+import type { Definitions, NodeJson } from '../conditions.js'
 import { command } from '../store.js'
 import { issuesByPath, ruleSentence } from '../strategy-text.js'
+import { ConditionEditor } from './condition-editor.js'
 
 /** The preset's parameters shown as a form (the SevenRulesParamsSchema fields users tune most). */
 const PRESET_FIELDS = [
@@ -136,6 +138,13 @@ export function StrategiesPage() {
   const byPath = issuesByPath(errors)
   const warningsByPath = issuesByPath(warnings)
   const controller = useRef<AbortController | undefined>(undefined)
+  // The variable and operator definitions of the rules package, as the server serves them.
+  const [defs, setDefs] = useState<Definitions | undefined>()
+  useEffect(() => {
+    void fetch('/api/definitions')
+      .then((r) => r.json())
+      .then((body: Definitions) => setDefs(body))
+  }, [])
 
   // Live preview: debounced 300 ms, the previous request cancelled.
   useEffect(() => {
@@ -341,7 +350,10 @@ export function StrategiesPage() {
       <div class="cards" data-testid="rule-cards">
         {strategy?.rules.map((rule, index) => {
           const at = `rules[${index}]`
-          const cardErrors = errors.filter((e) => e.path.startsWith(`${at}.`) || e.path === at)
+          // Errors of the conditions are pinned to their inputs by the editor.
+          const cardErrors = errors.filter(
+            (e) => (e.path.startsWith(`${at}.`) || e.path === at) && !e.path.startsWith(`${at}.when`),
+          )
           return (
             <div key={rule.id} class="card" data-rule={rule.id}>
               <h3>
@@ -351,6 +363,19 @@ export function StrategiesPage() {
                 </span>
               </h3>
               <p data-testid="rule-sentence">{ruleSentence(rule)}</p>
+              {defs ? (
+                <ConditionEditor
+                  rulePath={at}
+                  when={rule.when as unknown as NodeJson}
+                  defs={defs}
+                  ruleIds={strategy.rules.map((r) => r.id)}
+                  disabled={!custom}
+                  issues={byPath}
+                  onChange={(when) =>
+                    setRuleField(index, (r) => ({ ...r, when: when as unknown as typeof r.when }))
+                  }
+                />
+              ) : null}
               <label for={`${at}-priority`}>
                 Priority (lower wins)
                 <input
