@@ -46,9 +46,12 @@ const decoder = new TextDecoder()
 /**
  * The NATS JetStream transport: one JetStream stream per exchange over the subjects
  * `bb.data.<exchange>.<channel>.<symbol>`, `max_msgs_per_subject` as retention, `Nats-Msg-Id`
- * dedup within the window, leases in a KV bucket whose revision is the epoch. Fencing: every
- * publish batch checks the lease entry, and each record carries the expected last sequence of
- * its subject, so a writer that missed the new leader's writes is refused by the server.
+ * dedup within the window, leases in a KV bucket whose revision is the epoch. Fencing is one
+ * server-side step: a new leader first writes a fence record (its epoch) on the exchange's fence
+ * subject, and every record is published with `expect.lastSequence` = the stream's sequence
+ * after the writer's own previous write. A stale leader's next write is refused by the server
+ * ("wrong last sequence"), whatever subject it writes. The cost: one exchange's writes are
+ * acknowledged one after the other.
  *
  * @example
  * ```ts
@@ -107,7 +110,7 @@ export async function natsTransport(options: NatsTransportOptions): Promise<BusT
   const demandTtl = (await demandBucket.status()).ttl || demandTtlMs
   const streams = new Map<string, Promise<string>>()
   const readers = new Set<ConsumerMessages>()
-  /** Per subject, for the lease epoch that last wrote it: the next pseq and the last stream sequence. */
+  /** Per subject, for the lease epoch that last wrote it: the last pseq. */
   const writers = new Map<string, { epoch: number; pseq: number; seq: number }>()
   /** Revision of each lease we hold (renewing moves it). */
   const revisions = new Map<string, number>()
@@ -171,10 +174,7 @@ export async function natsTransport(options: NatsTransportOptions): Promise<BusT
       throw error
     }
   }
-  const holds = async (lease: LeaseToken) => {
-    const entry = await leases.get(leaseKey(lease.name))
-    return entry !== null && entry.operation === 'PUT' && entry.string() === leaseValue(lease)
-  }
+
   const consumerOptions = (after: string | 'start' | 'end'): Partial<OrderedConsumerOptions> =>
     after === 'start'
       ? { deliver_policy: DeliverPolicy.All }
@@ -182,13 +182,56 @@ export async function natsTransport(options: NatsTransportOptions): Promise<BusT
         ? { deliver_policy: DeliverPolicy.New }
         : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Number(after) + 1 }
 
-  const publishOne = async (input: BusRecordInput, lease: LeaseToken): Promise<PublishResult> => {
-    await streamFor(input.key.exchange, true)
+  /** The subject of an exchange's fence records (not a channel, so no reader ever sees it). */
+  const fenceSubject = (exchange: string) => `${prefix}.data.${escapeToken(exchange)}._fence`
+  const FENCED = /wrong last sequence/i
+  /**
+   * Per exchange stream, for the epoch that last wrote it: the stream's last sequence after our
+   * own last write. Every record is published with `expect.lastSequence` = that value, so the
+   * server refuses the write of anyone who is not the last writer of the whole stream.
+   */
+  const fences = new Map<string, { epoch: number; seq: number; chain: Promise<unknown> }>()
+
+  /**
+   * Opens a term on an exchange's stream: writes a fence record `{ owner, epoch }` on the fence
+   * subject, conditional on the fence subject's last sequence (a CAS), unless a higher epoch
+   * fenced it already. From then on any older leader's write is refused by the server.
+   */
+  const openFence = async (exchange: string, lease: LeaseToken) => {
+    const stream = await streamFor(exchange, true)
+    const subj = fenceSubject(exchange)
+    let last: { seq: number; epoch: number } | undefined
+    try {
+      const message = await jsm.streams.getMessage(stream, { last_by_subj: subj })
+      if (message) last = { seq: message.seq, epoch: Number(JSON.parse(decoder.decode(message.data)).epoch) }
+    } catch (error) {
+      if (!/no message found|not found/i.test(String((error as Error)?.message))) throw error
+    }
+    if (last && last.epoch >= lease.epoch) return undefined
+    try {
+      const ack = await js.publish(
+        subj,
+        encoder.encode(JSON.stringify({ owner: lease.owner, epoch: lease.epoch })),
+        { expect: { lastSubjectSequence: last?.seq ?? 0 } },
+      )
+      return { epoch: lease.epoch, seq: ack.seq, chain: Promise.resolve() as Promise<unknown> }
+    } catch (error) {
+      if (FENCED.test(String((error as Error)?.message))) return undefined
+      throw error
+    }
+  }
+
+  const publishOne = async (
+    input: BusRecordInput,
+    lease: LeaseToken,
+    fence: { epoch: number; seq: number },
+  ): Promise<PublishResult> => {
     const subj = subject(input.key)
     let state = writers.get(subj)
     if (!state || state.epoch !== lease.epoch) {
+      // After our fence no older leader can write: this tail is final.
       const last = await tail(input.key)
-      state = { epoch: lease.epoch, pseq: last?.record.pseq ?? 0, seq: last ? Number(last.cursor) : 0 }
+      state = { epoch: lease.epoch, pseq: last?.record.pseq ?? 0, seq: 0 }
       writers.set(subj, state)
     }
     const record = {
@@ -201,14 +244,14 @@ export async function natsTransport(options: NatsTransportOptions): Promise<BusT
     try {
       const ack = await js.publish(subj, encoder.encode(JSON.stringify(encodeFields(record))), {
         msgID: `${keyId(input.key)}:${input.did}`,
-        expect: { lastSubjectSequence: state.seq },
+        expect: { lastSequence: fence.seq },
       })
       if (ack.duplicate) return { status: 'dup' }
       state.pseq += 1
-      state.seq = ack.seq
+      fence.seq = ack.seq
       return { status: 'ok', cursor: String(ack.seq) }
     } catch (error) {
-      if (/wrong last sequence/i.test(String((error as Error)?.message))) {
+      if (FENCED.test(String((error as Error)?.message))) {
         writers.delete(subj)
         return { status: 'fenced' }
       }
@@ -219,20 +262,34 @@ export async function natsTransport(options: NatsTransportOptions): Promise<BusT
   return {
     kind: 'nats',
     async publish(records: readonly BusRecordInput[], lease: LeaseToken): Promise<PublishResult[]> {
-      if (!(await holds(lease))) return records.map(() => ({ status: 'fenced' }) as const)
-      // Records of one subject go one after the other (each expects the previous one's sequence);
-      // subjects run side by side.
-      const chains = new Map<string, Promise<unknown>>()
-      const results = records.map((input) => {
-        const subj = subject(input.key)
-        const next = (chains.get(subj) ?? Promise.resolve()).then(() => publishOne(input, lease))
-        chains.set(
-          subj,
-          next.catch(() => {}),
-        )
-        return next
-      })
-      return Promise.all(results)
+      // One chain per exchange stream: each write expects the stream's last sequence to be our
+      // previous write, so a stale leader is refused by the server itself, in the same step.
+      const results: Promise<PublishResult>[] = []
+      for (const input of records) {
+        const exchange = input.key.exchange
+        let fence = fences.get(exchange)
+        if (!fence || fence.epoch !== lease.epoch) {
+          const opened = fence && fence.epoch > lease.epoch ? undefined : await openFence(exchange, lease)
+          if (!opened) {
+            results.push(Promise.resolve({ status: 'fenced' }))
+            continue
+          }
+          fence = opened
+          fences.set(exchange, fence)
+        }
+        const held = fence
+        const next = held.chain.then(() => publishOne(input, lease, held))
+        held.chain = next.catch(() => {})
+        results.push(next)
+      }
+      const settled = await Promise.all(results)
+      // A refused write means someone else fenced the stream: forget our term on it.
+      for (const input of records) {
+        const fence = fences.get(input.key.exchange)
+        if (fence?.epoch === lease.epoch && settled.some((r) => r.status === 'fenced'))
+          fences.delete(input.key.exchange)
+      }
+      return settled
     },
     async *read(key: StreamKey, after: string | 'start' | 'end', read: ReadOptions): AsyncIterable<BusEntry> {
       const { signal } = read

@@ -416,11 +416,26 @@ export function createPublisher(options: PublisherOptions): Publisher {
       }
       return [...out]
     }
+    /** The live demand, or a failure after 5 s: a slow bus never stalls the term. */
+    const boundedDemand = () =>
+      new Promise<string[]>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('demand read timed out')), 5000)
+        liveDemand().then(
+          (live) => {
+            clearTimeout(timer)
+            resolve(live)
+          },
+          (error: unknown) => {
+            clearTimeout(timer)
+            reject(error)
+          },
+        )
+      })
     let pollTimer: unknown
     const poll = () => {
       pollTimer = undefined
       if (ended !== undefined) return
-      liveDemand().then(
+      boundedDemand().then(
         (live) => {
           if (ended !== undefined) return
           plan.update(live)
@@ -434,7 +449,8 @@ export function createPublisher(options: PublisherOptions): Publisher {
     }
 
     try {
-      plan.start(await liveDemand().catch(() => []))
+      // Configured markets start at once; demand read at the start joins them in the same set.
+      plan.start(await boundedDemand().catch(() => []))
       takeover = false
       if (demandOn) pollTimer = clock.setTimeout(poll, pollMs)
     } catch (error) {

@@ -20,6 +20,7 @@ import {
   type StreamOptions,
   toAsyncIterable,
 } from '@bb/router'
+import { backgroundClock, type Clock } from '@bb/utils'
 import { combineLatest, interval, map, merge, Observable, Subject, startWith, switchMap } from 'rxjs'
 import { type BusChannel, type BusEntry, keyId, type StreamKey, streamKey } from './envelope.js'
 import { registerRemote } from './history.js'
@@ -148,7 +149,9 @@ export function createRemoteBackbone(options: RemoteBackboneOptions): MarketData
     string,
     { key: StreamKey; refs: number; refused: Set<(error: UnknownSymbolError) => void> }
   >()
-  let renewTimer: ReturnType<typeof setTimeout> | undefined
+  // Renewals run on the backbone's clock (`clock` option), never keeping the process alive.
+  const clock: Clock = localOptions.clock ?? backgroundClock
+  let renewTimer: unknown
   let renewing = false
   let renewAgain = false
   /** Registers every held stream in one call, reads refusals, and schedules the next renewal. */
@@ -158,7 +161,7 @@ export function createRemoteBackbone(options: RemoteBackboneOptions): MarketData
       return
     }
     renewing = true
-    if (renewTimer !== undefined) clearTimeout(renewTimer)
+    if (renewTimer !== undefined) clock.clearTimeout(renewTimer)
     renewTimer = undefined
     let ttl = 30_000
     try {
@@ -190,8 +193,7 @@ export function createRemoteBackbone(options: RemoteBackboneOptions): MarketData
       renewing = false
     }
     if (!closed && interest.size > 0) {
-      renewTimer = setTimeout(() => void renewDemand(), Math.max(50, Math.floor(ttl / 3)))
-      renewTimer.unref?.()
+      renewTimer = clock.setTimeout(() => void renewDemand(), Math.max(50, Math.floor(ttl / 3)))
     }
   }
   /** Holds the demand for `key` until `release`; `refused` rejects if the publisher refuses it. */
@@ -427,7 +429,7 @@ export function createRemoteBackbone(options: RemoteBackboneOptions): MarketData
     async close() {
       if (closed) return
       closed = true
-      if (renewTimer !== undefined) clearTimeout(renewTimer)
+      if (renewTimer !== undefined) clock.clearTimeout(renewTimer)
       for (const controller of controllers) controller.abort()
       controllers.clear()
       events.complete()

@@ -224,6 +224,44 @@ export function conformance(harness: Harness): void {
     await busB.close()
   })
 
+  it('a zombie leader is refused by the server on every stream, even one the new leader has not written yet', async () => {
+    const prefix = `p${++n}`
+    const busA = await harness.transport(prefix)
+    const busB = await harness.transport(prefix)
+    const name = `zombie-${++n}`
+    const quiet = { ...fresh(), exchange: name }
+    const busy = { ...fresh(), exchange: name }
+    const a = (await busA.acquire(name, 'A'))!
+    expect((await busA.publish([{ key: quiet, did: 'q1', body: tradeBody('1') }], a))[0]?.status).toBe('ok')
+    // A is paused (no renewals) past its TTL; B takes over and writes only the busy stream.
+    let b: Awaited<ReturnType<BusTransport['acquire']>>
+    const deadline = Date.now() + 10_000
+    do {
+      await new Promise((r) => setTimeout(r, 100))
+      b = await busB.acquire(name, 'B')
+    } while (!b && Date.now() < deadline)
+    expect(b).toBeDefined()
+    expect((await busB.publish([{ key: busy, did: 'b1', body: tradeBody('2') }], b!))[0]?.status).toBe('ok')
+    // A wakes and writes the quiet stream, which nobody else touched: refused all the same.
+    const late = await busA.publish(
+      [
+        { key: quiet, did: 'q2', body: tradeBody('3') },
+        { key: busy, did: 'q3', body: tradeBody('4') },
+      ],
+      a,
+    )
+    expect(late.map((r) => r.status)).toEqual(['fenced', 'fenced'])
+    expect((await busB.range(quiet, 'start', 10)).map((e) => e.record.did)).toEqual(['q1'])
+    expect((await busB.range(busy, 'start', 10)).map((e) => e.record.did)).toEqual(['b1'])
+    // B keeps writing both.
+    const more = await busB.publish([{ key: quiet, did: 'b2', body: tradeBody('5') }], b!)
+    expect(more.map((r) => r.status)).toEqual(['ok'])
+    expect((await busB.tail(quiet))?.record.pseq).toBe(2)
+    await busB.release(b!)
+    await busA.close()
+    await busB.close()
+  })
+
   it('heartbeat status round-trips', async () => {
     const bus = await harness.transport(`p${++n}`)
     const status = { owner: 'A', epoch: 3, since: 1, at: 2, connected: true, published: 9 }

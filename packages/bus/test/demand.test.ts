@@ -98,16 +98,22 @@ for (const kind of ['redis', 'nats'] as const) {
         }
       })
 
-      it('two consumers on one market → one subscription, both receive', async () => {
+      it('two consumers on one market → one subscription, both receive; renewed while they stay', async () => {
         const { publisher, consumer, close } = await setup([codes[0]!])
         try {
           const market = codes[2]!
-          const got = await Promise.all(
-            [consumer(), consumer()].map((c) => firstValueFrom(c.trades$(market))),
-          )
+          const [a, b] = [consumer(), consumer()]
+          const got = await Promise.all([a, b].map((c) => firstValueFrom(c.trades$(market))))
           expect(got.map((t) => typeof t.id)).toEqual(['string', 'string'])
           expect(streams(publisher)).toBe(2)
           expect(publisher.stats().resubscribes).toBeLessThanOrEqual(2)
+          // One consumer stays subscribed past several TTLs + grace: its renewals keep the market.
+          const sub = a.trades$(market).subscribe()
+          const changes = publisher.stats().resubscribes
+          await new Promise((r) => setTimeout(r, 3 * DEMAND_TTL + GRACE))
+          expect(streams(publisher)).toBe(2)
+          expect(publisher.stats().resubscribes).toBe(changes)
+          sub.unsubscribe()
         } finally {
           await close()
         }
