@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { extname, join, normalize } from 'node:path'
+import { dirname, extname, join, normalize } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { InvalidRequestError, toBackboneError } from '@bb/errors'
 import { type Candle, CandleIntervalSchema } from '@bb/models'
@@ -90,6 +90,11 @@ export interface Dashboard {
   close(): Promise<void>
 }
 
+// The app's version, read once (package.json sits two levels above src/server and dist/server).
+const version = await readFile(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8').then(
+  (text) => (JSON.parse(text) as { version: string }).version,
+  () => 'unknown',
+)
 const DEFAULT_SYMBOLS = ['KRW-BTC', 'KRW-ETH', 'KRW-XRP', 'KRW-SOL', 'KRW-DOGE', 'KRW-ADA']
 // The built UI (vite → dist/ui), found from src/server (tests) and dist/server (runtime) alike.
 const UI_DIR = fileURLToPath(new URL('../../dist/ui/', import.meta.url))
@@ -517,6 +522,26 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
             candles: candles.map(candleJson),
           })
         }
+        case '/api/system':
+          return sendJson(res, 200, {
+            version,
+            node: process.version,
+            platform: `${process.platform} ${process.arch}`,
+            startedAt,
+            uptimeMs: Date.now() - startedAt,
+            source: sim
+              ? `embedded simulator at ${sim.restUrl} (seed ${sim.seed})`
+              : `upbit at ${options.restUrl}`,
+            keyFile,
+            dataDirectory: dirname(keyFile),
+            symbols,
+            strategy: saved.name,
+            replayBuffer: options.replayBuffer ?? 10_000,
+            streamEvents: hub.lastId,
+            marketIntervalMs: options.marketIntervalMs ?? 100,
+          })
+        case '/api/metrics':
+          return sendJson(res, 200, backbone.metrics())
         case '/api/definitions':
           return sendJson(res, 200, { variables: VARIABLE_DEFINITIONS, operators: OPERATOR_DEFINITIONS })
         case '/api/decisions': {
@@ -689,6 +714,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
 
   // ── live: off by default; arming needs keys, the typed phrase and the amount typed back ────
   const keyFile = options.keyFile ?? defaultKeyFile()
+  const startedAt = Date.now()
   const armForMs = options.armForMs ?? 15 * 60_000
   const passphrase = options.passphrase ?? process.env[PASSPHRASE_ENV]
   let armedUntil = 0

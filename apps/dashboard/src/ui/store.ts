@@ -7,7 +7,9 @@ export interface Cell {
   source: string
   receivedAt: number
 }
-interface MarketRow {
+export interface MarketRow {
+  /** The exchange's market id (`KRW-BTC`) when `symbol` is the unified one. */
+  marketId?: string
   symbol: string
   last?: Cell
   change?: Cell
@@ -80,7 +82,7 @@ export interface FillJson {
     timestamp: number
   }
 }
-interface CycleJson {
+export interface CycleJson {
   symbol: string
   cycle: number
   openedAt: number
@@ -109,7 +111,7 @@ interface Snapshot {
   maxCapitalAtRisk: string
   live: LiveJson
 }
-interface PositionJson {
+export interface PositionJson {
   symbol: string
   state: string
   price?: number

@@ -15,6 +15,7 @@ import {
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { formatDecimal } from '../format.js'
 import { useStore } from '../hooks.js'
+import { candleColours } from '../settings.js'
 import { type DecisionJson, state, subscribeCandles } from '../store.js'
 
 interface CandleJson {
@@ -92,13 +93,14 @@ export function ChartPage() {
       layout: { background: { color: '#ffffff' }, textColor: '#1b1f24', attributionLogo: false },
       timeScale: { timeVisible: true, secondsVisible: false },
     })
-    // Korean convention: up red, down blue.
+    // Korean convention by default (up red, down blue); Settings → Candle colours.
+    const colours = candleColours()
     const candles = chart.addSeries(CandlestickSeries, {
-      upColor: '#c62828',
-      downColor: '#1565c0',
+      upColor: colours.up,
+      downColor: colours.down,
       borderVisible: false,
-      wickUpColor: '#c62828',
-      wickDownColor: '#1565c0',
+      wickUpColor: colours.up,
+      wickDownColor: colours.down,
     })
     const volume = chart.addSeries(HistogramSeries, { priceFormat: { type: 'volume' }, color: '#8a939e' }, 1)
     const rsiSeries = chart.addSeries(
