@@ -515,10 +515,13 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
               `"count" must be an integer from 1 to 2000 (got ${JSON.stringify(url.searchParams.get('count'))}).`,
             )
           const candles = await backbone.getCandles(symbol.data, interval.data, { count })
+          const last = candles.at(-1)
           return sendJson(res, 200, {
             symbol: symbol.data,
             interval: interval.data,
-            source: candles.at(-1)?.source ?? null,
+            source: last?.source ?? null,
+            // The price grid at the last close, from the exchange adapter's market rules.
+            tickSize: last ? backbone.adapter.market.tickSize(symbol.data, last.close).toString() : null,
             candles: candles.map(candleJson),
           })
         }

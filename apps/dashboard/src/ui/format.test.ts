@@ -3,10 +3,12 @@ import {
   addDecimals,
   formatAge,
   formatDecimal,
+  formatTickPrice,
   formatTime,
   multiplyDecimals,
   ratioToPercent,
   startOfDay,
+  tickDecimals,
 } from './format.js'
 
 describe('exact decimal formatting', () => {
@@ -47,5 +49,19 @@ describe('exact decimal arithmetic and times', () => {
     expect(formatTime(t, 'KST', true)).toBe('2026-12-04 01:30:05')
     expect(startOfDay(t, 'UTC')).toBe(Date.UTC(2026, 11, 3))
     expect(startOfDay(t, 'KST')).toBe(Date.UTC(2026, 11, 3, 15))
+  })
+})
+
+describe('chart prices on the tick grid', () => {
+  it('uses the decimals of the tick size and groups the digits (KRW shows no decimals)', () => {
+    expect(tickDecimals('1000')).toBe(0)
+    expect(tickDecimals('0.01')).toBe(2)
+    expect(tickDecimals('0.00000001')).toBe(8)
+    expect(tickDecimals('0.10')).toBe(1)
+    expect(formatTickPrice(143250000, '1000')).toBe('143,250,000')
+    expect(formatTickPrice(143250000.4, '1000')).toBe('143,250,000')
+    expect(formatTickPrice(1234.5, '0.1')).toBe('1,234.5')
+    expect(formatTickPrice(0.01234567, '0.00000001')).toBe('0.01234567')
+    expect(formatTickPrice(-5, '1')).toBe('−5')
   })
 })

@@ -85,3 +85,18 @@ export function multiplyDecimals(a: string, b: string): string {
   const [y, sy] = scaled(b)
   return unscaled(x * y, sx + sy)
 }
+
+/** Decimal places of a tick size string: `'1000'` → 0, `'0.01'` → 2, `'0.00000001'` → 8. */
+export function tickDecimals(tickSize: string): number {
+  const [, frac = ''] = tickSize.split('.')
+  return frac.replace(/0+$/, '').length
+}
+
+/**
+ * A chart price on the market's tick grid: the tick's decimals and digit grouping
+ * (`143250000` on a 1,000 tick → `143,250,000`; `0.0123` on a 0.0001 tick → `0.0123`).
+ */
+export function formatTickPrice(price: number, tickSize: string): string {
+  if (!Number.isFinite(price)) return '–'
+  return formatDecimal(price.toFixed(tickDecimals(tickSize)))
+}
