@@ -372,9 +372,11 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   ]
   const marketTimer = setInterval(() => {
     if (dirty.size === 0) return
+    // `sentAt`: when the server sent the batch, for the page's tick → screen measurement.
+    const sentAt = Date.now()
     hub.publish(
       'market',
-      [...dirty].map((s) => rows.get(s)),
+      [...dirty].map((s) => ({ ...rows.get(s), sentAt })),
     )
     dirty.clear()
   }, options.marketIntervalMs ?? 100)
@@ -665,6 +667,20 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       })),
     }
   }
+  // The saved version's backtest per market and length, until the next save: a preview runs one
+  // backtest, not two. Computed on the first preview that needs it (never at start-up: warming it
+  // over REST there would show `rest` badges before the WebSocket is up).
+  const savedCache = new Map<string, Promise<Awaited<ReturnType<typeof previewSummary>>>>()
+  const savedSummary = (symbol: string, count: number) => {
+    const key = `${symbol}|${count}`
+    let cached = savedCache.get(key)
+    if (!cached) {
+      cached = previewSummary(saved, symbol, count, new AbortController().signal)
+      cached.catch(() => savedCache.delete(key))
+      savedCache.set(key, cached)
+    }
+    return cached
+  }
   const strategyIssues = (input: unknown) => {
     const result = validateStrategy(input)
     return result.success
@@ -691,7 +707,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     const count = parsed.data.candles ?? 2000
     const [current, base] = await Promise.all([
       previewSummary(checked.strategy, symbol, count, controller.signal),
-      previewSummary(saved, symbol, count, controller.signal),
+      savedSummary(symbol, count),
     ])
     return sendJson(res, 200, {
       symbol,
@@ -712,6 +728,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
         issues: checked.errors,
       })
     saved = checked.strategy
+    savedCache.clear()
     return sendJson(res, 200, { saved: true, strategy: saved, warnings: checked.warnings })
   }
 
