@@ -12,6 +12,7 @@ describe.skipIf(!run)('Markets page (headless chromium against the embedded sim)
   let s: Session
   beforeAll(async () => {
     s = await session({ symbols: ['KRW-BTC', 'KRW-ETH', 'KRW-XRP'], sim: { tradesPerSecond: 2 } })
+    await s.page.getByRole('link', { name: 'Markets' }).click()
   })
   afterAll(async () => {
     await s?.close()

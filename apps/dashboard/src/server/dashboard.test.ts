@@ -137,3 +137,19 @@ describe('the stream', () => {
     expect(snapshot.balances).toContainEqual({ currency: 'KRW', free: '10000000' })
   })
 })
+
+describe('candles', () => {
+  it('says the price tick at the last close, from the adapter market rules (KRW-BTC: 1,000 KRW)', async () => {
+    const body = (await (await get('/api/candles?symbol=KRW-BTC&interval=1m&count=50')).json()) as {
+      tickSize: string
+      candles: { close: string }[]
+    }
+    const close = Number(body.candles.at(-1)!.close)
+    // Upbit's KRW grid: 1,000 KRW at 2,000,000 KRW and above; the sim's BTC trades far above that.
+    expect(close).toBeGreaterThan(2_000_000)
+    expect(body.tickSize).toBe('1000')
+    expect(close % 1000).toBe(0)
+    const bad = await get('/api/candles?symbol=KRW-NOPE')
+    expect(bad.status).toBe(400)
+  })
+})

@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { extname, join, normalize } from 'node:path'
+import { dirname, extname, join, normalize } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { InvalidRequestError, toBackboneError } from '@bb/errors'
 import { type Candle, CandleIntervalSchema } from '@bb/models'
@@ -90,6 +90,11 @@ export interface Dashboard {
   close(): Promise<void>
 }
 
+// The app's version, read once (package.json sits two levels above src/server and dist/server).
+const version = await readFile(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8').then(
+  (text) => (JSON.parse(text) as { version: string }).version,
+  () => 'unknown',
+)
 const DEFAULT_SYMBOLS = ['KRW-BTC', 'KRW-ETH', 'KRW-XRP', 'KRW-SOL', 'KRW-DOGE', 'KRW-ADA']
 // The built UI (vite → dist/ui), found from src/server (tests) and dist/server (runtime) alike.
 const UI_DIR = fileURLToPath(new URL('../../dist/ui/', import.meta.url))
@@ -367,9 +372,11 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   ]
   const marketTimer = setInterval(() => {
     if (dirty.size === 0) return
+    // `sentAt`: when the server sent the batch, for the page's tick → screen measurement.
+    const sentAt = Date.now()
     hub.publish(
       'market',
-      [...dirty].map((s) => rows.get(s)),
+      [...dirty].map((s) => ({ ...rows.get(s), sentAt })),
     )
     dirty.clear()
   }, options.marketIntervalMs ?? 100)
@@ -510,13 +517,36 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
               `"count" must be an integer from 1 to 2000 (got ${JSON.stringify(url.searchParams.get('count'))}).`,
             )
           const candles = await backbone.getCandles(symbol.data, interval.data, { count })
+          const last = candles.at(-1)
           return sendJson(res, 200, {
             symbol: symbol.data,
             interval: interval.data,
-            source: candles.at(-1)?.source ?? null,
+            source: last?.source ?? null,
+            // The price grid at the last close, from the exchange adapter's market rules.
+            tickSize: last ? backbone.adapter.market.tickSize(symbol.data, last.close).toString() : null,
             candles: candles.map(candleJson),
           })
         }
+        case '/api/system':
+          return sendJson(res, 200, {
+            version,
+            node: process.version,
+            platform: `${process.platform} ${process.arch}`,
+            startedAt,
+            uptimeMs: Date.now() - startedAt,
+            source: sim
+              ? `embedded simulator at ${sim.restUrl} (seed ${sim.seed})`
+              : `upbit at ${options.restUrl}`,
+            keyFile,
+            dataDirectory: dirname(keyFile),
+            symbols,
+            strategy: saved.name,
+            replayBuffer: options.replayBuffer ?? 10_000,
+            streamEvents: hub.lastId,
+            marketIntervalMs: options.marketIntervalMs ?? 100,
+          })
+        case '/api/metrics':
+          return sendJson(res, 200, backbone.metrics())
         case '/api/definitions':
           return sendJson(res, 200, { variables: VARIABLE_DEFINITIONS, operators: OPERATOR_DEFINITIONS })
         case '/api/decisions': {
@@ -644,6 +674,20 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       })),
     }
   }
+  // The saved version's backtest per market and length, until the next save: a preview runs one
+  // backtest, not two. Computed on the first preview that needs it (never at start-up: warming it
+  // over REST there would show `rest` badges before the WebSocket is up).
+  const savedCache = new Map<string, Promise<Awaited<ReturnType<typeof previewSummary>>>>()
+  const savedSummary = (symbol: string, count: number) => {
+    const key = `${symbol}|${count}`
+    let cached = savedCache.get(key)
+    if (!cached) {
+      cached = previewSummary(saved, symbol, count, new AbortController().signal)
+      cached.catch(() => savedCache.delete(key))
+      savedCache.set(key, cached)
+    }
+    return cached
+  }
   const strategyIssues = (input: unknown) => {
     const result = validateStrategy(input)
     return result.success
@@ -670,7 +714,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     const count = parsed.data.candles ?? 2000
     const [current, base] = await Promise.all([
       previewSummary(checked.strategy, symbol, count, controller.signal),
-      previewSummary(saved, symbol, count, controller.signal),
+      savedSummary(symbol, count),
     ])
     return sendJson(res, 200, {
       symbol,
@@ -691,11 +735,13 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
         issues: checked.errors,
       })
     saved = checked.strategy
+    savedCache.clear()
     return sendJson(res, 200, { saved: true, strategy: saved, warnings: checked.warnings })
   }
 
   // ── live: off by default; arming needs keys, the typed phrase and the amount typed back ────
   const keyFile = options.keyFile ?? defaultKeyFile()
+  const startedAt = Date.now()
   const armForMs = options.armForMs ?? 15 * 60_000
   const passphrase = options.passphrase ?? process.env[PASSPHRASE_ENV]
   let armedUntil = 0

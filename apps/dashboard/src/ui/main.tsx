@@ -4,7 +4,10 @@ import { useStore } from './hooks.js'
 import { DecisionsPage } from './pages/decisions.js'
 import { LivePage } from './pages/live.js'
 import { MarketsPage } from './pages/markets.js'
+import { OverviewPage } from './pages/overview.js'
 import { PortfolioPage } from './pages/portfolio.js'
+import { SettingsPage } from './pages/settings.js'
+import { applyTheme, onSettings, settings } from './settings.js'
 import { command, refreshLive, start, state } from './store.js'
 import './style.css'
 
@@ -32,6 +35,7 @@ const BacktestsPage = lazyPage(() => import('./pages/backtests.js').then((m) => 
 const StrategiesPage = lazyPage(() => import('./pages/strategies.js').then((m) => m.StrategiesPage))
 
 const PAGES = [
+  { path: '/', label: 'Overview', page: OverviewPage },
   { path: '/markets', label: 'Markets', page: MarketsPage },
   { path: '/chart', label: 'Chart', page: ChartPage },
   { path: '/decisions', label: 'Decisions', page: DecisionsPage },
@@ -39,7 +43,20 @@ const PAGES = [
   { path: '/backtests', label: 'Backtests', page: BacktestsPage },
   { path: '/portfolio', label: 'Portfolio', page: PortfolioPage },
   { path: '/live', label: 'Live', page: LivePage },
+  { path: '/settings', label: 'Settings', page: SettingsPage },
 ] as const
+/** The navigation in Korean (Settings → Language). */
+const KO: Record<string, string> = {
+  Overview: '개요',
+  Markets: '시장',
+  Chart: '차트',
+  Decisions: '결정',
+  Strategies: '전략',
+  Backtests: '백테스트',
+  Portfolio: '포트폴리오',
+  Live: '실거래',
+  Settings: '설정',
+}
 
 function usePath(): [string, (path: string) => void] {
   const [path, setPath] = useState(location.pathname)
@@ -70,7 +87,9 @@ function healthDot(): { cls: string; label: string } {
 function App() {
   const [path, go] = usePath()
   useStore()
-  const current = PAGES.find((p) => path.startsWith(p.path)) ?? PAGES[0]
+  const [, setVersion] = useState(0)
+  useEffect(() => onSettings(() => setVersion((n) => n + 1)), [])
+  const current = PAGES.find((p) => p.path !== '/' && path.startsWith(p.path)) ?? PAGES[0]
   const Page = current.page
   const dot = healthDot()
   const [confirmStop, setConfirmStop] = useState(false)
@@ -108,7 +127,7 @@ function App() {
                 go(p.path)
               }}
             >
-              {p.label}
+              {settings.language === 'ko' ? KO[p.label] : p.label}
             </a>
           ))}
         </nav>
@@ -145,6 +164,7 @@ function App() {
 
 const root = document.getElementById('app')
 if (root) {
+  applyTheme()
   render(<App />, root)
   start().catch((error: unknown) => {
     root.textContent = `Could not load the dashboard: ${error instanceof Error ? error.message : String(error)}`

@@ -7,7 +7,11 @@ export interface Cell {
   source: string
   receivedAt: number
 }
-interface MarketRow {
+export interface MarketRow {
+  /** When the server sent the row (ms UTC). */
+  sentAt?: number
+  /** The exchange's market id (`KRW-BTC`) when `symbol` is the unified one. */
+  marketId?: string
   symbol: string
   last?: Cell
   change?: Cell
@@ -80,7 +84,7 @@ export interface FillJson {
     timestamp: number
   }
 }
-interface CycleJson {
+export interface CycleJson {
   symbol: string
   cycle: number
   openedAt: number
@@ -109,7 +113,7 @@ interface Snapshot {
   maxCapitalAtRisk: string
   live: LiveJson
 }
-interface PositionJson {
+export interface PositionJson {
   symbol: string
   state: string
   price?: number
@@ -160,6 +164,10 @@ export interface State {
   maxCapitalAtRisk: string
   /** Trades seen through the stream, per symbol (for the tape's exactly-once check). */
   tradeIds: Map<string, string[]>
+  /** Server send times of market batches applied but not yet painted by the Markets page. */
+  unpainted: number[]
+  /** Tick → screen latencies, ms: server send to the Markets page's effect after the paint (newest 10,000). */
+  paintLatency: number[]
 }
 
 export const state: State = {
@@ -181,6 +189,8 @@ export const state: State = {
   strategy: undefined,
   maxCapitalAtRisk: '0',
   tradeIds: new Map(),
+  unpainted: [],
+  paintLatency: [],
 }
 
 /** A live candle update (the forming candle, or a closed one). */
@@ -239,9 +249,15 @@ function applySnapshot(snap: Snapshot): void {
 function onEvent(type: string, data: string): void {
   const body = JSON.parse(data)
   switch (type) {
-    case 'market':
-      for (const row of body as MarketRow[]) state.rows.set(row.symbol, row)
+    case 'market': {
+      const batch = body as MarketRow[]
+      for (const row of batch) state.rows.set(row.symbol, row)
+      if (batch[0]?.sentAt !== undefined) {
+        state.unpainted.push(batch[0].sentAt)
+        if (state.unpainted.length > 1000) state.unpainted.shift()
+      }
       break
+    }
     case 'trade': {
       const t = body as TapeTrade
       state.tape.push(t)

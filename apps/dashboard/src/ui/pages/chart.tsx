@@ -13,8 +13,9 @@ import {
   type UTCTimestamp,
 } from 'lightweight-charts'
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { formatDecimal } from '../format.js'
+import { formatDecimal, formatTickPrice } from '../format.js'
 import { useStore } from '../hooks.js'
+import { candleColours } from '../settings.js'
 import { type DecisionJson, state, subscribeCandles } from '../store.js'
 
 interface CandleJson {
@@ -74,6 +75,7 @@ export function ChartPage() {
   const [legend, setLegend] = useState<CandleJson | undefined>()
   const [selected, setSelected] = useState<DecisionJson | undefined>()
   const [source, setSource] = useState('')
+  const [tickSize, setTickSize] = useState<string | undefined>()
   const host = useRef<HTMLDivElement>(null)
   const chartRef = useRef<
     | {
@@ -92,13 +94,14 @@ export function ChartPage() {
       layout: { background: { color: '#ffffff' }, textColor: '#1b1f24', attributionLogo: false },
       timeScale: { timeVisible: true, secondsVisible: false },
     })
-    // Korean convention: up red, down blue.
+    // Korean convention by default (up red, down blue); Settings → Candle colours.
+    const colours = candleColours()
     const candles = chart.addSeries(CandlestickSeries, {
-      upColor: '#c62828',
-      downColor: '#1565c0',
+      upColor: colours.up,
+      downColor: colours.down,
       borderVisible: false,
-      wickUpColor: '#c62828',
-      wickDownColor: '#1565c0',
+      wickUpColor: colours.up,
+      wickDownColor: colours.down,
     })
     const volume = chart.addSeries(HistogramSeries, { priceFormat: { type: 'volume' }, color: '#8a939e' }, 1)
     const rsiSeries = chart.addSeries(
@@ -122,9 +125,22 @@ export function ChartPage() {
     let bars: CandleJson[] = []
     void fetch(`/api/candles?symbol=${encodeURIComponent(symbol)}&interval=${interval}&count=300`)
       .then((r) => r.json())
-      .then((body: { candles: CandleJson[]; source: string }) => {
+      .then((body: { candles: CandleJson[]; source: string; tickSize: string | null }) => {
         if (stopped) return
         bars = body.candles
+        // The price axis on the market's tick grid: its decimals, digits grouped.
+        if (body.tickSize) {
+          const tick = body.tickSize
+          setTickSize(tick)
+          // On the candle series only: the volume and RSI panes keep their own formats.
+          candles.applyOptions({
+            priceFormat: {
+              type: 'custom',
+              minMove: Number(tick),
+              formatter: (price: number) => formatTickPrice(price, tick),
+            },
+          })
+        }
         setSource(body.source)
         candles.setData(bars.map(toBar))
         volume.setData(bars.map((c) => ({ time: (c.time / 1000) as UTCTimestamp, value: Number(c.volume) })))
@@ -192,6 +208,7 @@ export function ChartPage() {
           : '…'}{' '}
         {source ? <span class={`badge ${source}`}>{source}</span> : null} · times in UTC · RSI(14) pane with
         rule 1's threshold
+        {tickSize ? <span data-testid="tick-size"> · price tick {formatDecimal(tickSize)}</span> : null}
       </p>
       <div ref={host} class="panel" data-testid="chart" />
       <div class="grid2">

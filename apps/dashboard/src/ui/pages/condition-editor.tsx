@@ -99,7 +99,6 @@ function Group(props: EditorProps & { node: NodeJson; path: number[]; depth: num
       {children.map((child, i) => {
         const childPath = [...path, i]
         return isGroup(child) ? (
-          // biome-ignore lint/suspicious/noArrayIndexKey: rows are positions in the tree
           <div key={i} class="nested">
             <Group {...props} node={child} path={childPath} depth={depth + 1} />
             <button
@@ -112,7 +111,6 @@ function Group(props: EditorProps & { node: NodeJson; path: number[]; depth: num
           </div>
         ) : (
           <Row
-            // biome-ignore lint/suspicious/noArrayIndexKey: rows are positions in the tree
             key={i}
             {...props}
             condition={child as ConditionJson}

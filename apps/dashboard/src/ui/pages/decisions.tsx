@@ -1,6 +1,7 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks'
-import { formatDecimal } from '../format.js'
+import { formatDecimal, formatTime } from '../format.js'
 import { useStore } from '../hooks.js'
+import { settings } from '../settings.js'
 import type { ConditionTrace, DecisionJson } from '../store.js'
 
 interface RuleInspection {
@@ -48,7 +49,7 @@ const OVERSCAN = 10
 
 function summary(d: DecisionJson): string {
   return (
-    `#${d.id} ${new Date(d.timestamp).toISOString().slice(11, 19)} ${d.symbol} · rule ${d.rule.number} ` +
+    `#${d.id} ${formatTime(d.timestamp, settings.timeZone)} ${d.symbol} · rule ${d.rule.number} ` +
     `${d.rule.id} · ${d.kind} @ ${show(d.price)}` +
     (d.fill ? ` · filled ${formatDecimal(d.fill.volume)} @ ${formatDecimal(d.fill.price)}` : '') +
     (d.rejected ? ` · refused: ${d.rejected}` : '')

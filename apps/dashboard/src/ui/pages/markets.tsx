@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks'
+import { useEffect, useState } from 'preact/hooks'
 import { formatAge, formatDecimal, ratioToPercent } from '../format.js'
 import { useStore } from '../hooks.js'
 import type { Cell } from '../store.js'
@@ -39,6 +39,13 @@ export function MarketsPage() {
   const rows = [...s.rows.values()].filter((r) => r.symbol.includes(filter.toUpperCase()))
   const h = s.health
   const now = Date.now()
+  // Tick → screen: this effect runs after the browser painted the render that showed the batches.
+  useEffect(() => {
+    if (s.unpainted.length === 0) return
+    const painted = Date.now()
+    for (const sentAt of s.unpainted.splice(0)) s.paintLatency.push(painted - sentAt)
+    if (s.paintLatency.length > 10_000) s.paintLatency.splice(0, s.paintLatency.length - 10_000)
+  })
   return (
     <>
       <h1>Markets</h1>
