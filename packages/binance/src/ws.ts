@@ -69,7 +69,7 @@ function requestId(ticket: string | undefined): number | string {
 }
 
 /** A `SUBSCRIBE` or `UNSUBSCRIBE` control message for stream names, with its id. */
-export function binanceControlMessage(
+function binanceControlMessage(
   method: 'SUBSCRIBE' | 'UNSUBSCRIBE',
   params: readonly string[],
   ticket?: string,
