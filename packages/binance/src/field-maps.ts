@@ -67,7 +67,6 @@ export const BINANCE_FIELD_MAPS: FieldMaps = {
       each: 'symbols',
       fields: {
         symbol: { type: 'symbol', from: 'symbol' },
-        englishName: { type: 'string', from: 'symbol', optional: true },
         timestamp: { type: 'timestamp', from: '^serverTime', optional: true },
         tickSize: custom(['filters'], (raw, h) => {
           const filters = Array.isArray(raw.filters) ? (raw.filters as Raw[]) : []
@@ -293,4 +292,45 @@ export function binanceRestRows(
       n: row[8],
     }
   })
+}
+
+function updateId(value: unknown, path: string): string {
+  if (typeof value === 'bigint' && value >= 0n) return value.toString()
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value)
+  if (typeof value === 'string' && /^\d{1,19}$/.test(value)) return value
+  return bad(path, 'a non-negative integer update id', value)
+}
+
+/** The update ids of an order-book message: what a local book sequences by (BINANCE.md §6). */
+export interface BinanceBookUpdateIds {
+  /** `U` of a diff event; for a snapshot (REST `depth`, partial depth) its `lastUpdateId`. */
+  readonly first: string
+  /** `u` of a diff event (or book ticker); for a snapshot its `lastUpdateId`. */
+  readonly last: string
+}
+
+/**
+ * Reads the update ids of an order-book payload (the `data` of a combined frame, or a REST
+ * `depth` body), exactly, as decimal text: diff depth `U`/`u`, book ticker `u`, snapshots
+ * `lastUpdateId`. The models carry no update ids, so a local book takes them from here. Accepts
+ * numbers, bigints (an exact JSON parser's ids beyond 2^53) and digit text; throws
+ * `DataValidationError` otherwise.
+ *
+ * @example
+ * ```ts
+ * import { binanceBookUpdateIds } from '@bb/binance'
+ * binanceBookUpdateIds({ e: 'depthUpdate', U: 157, u: 160, b: [], a: [] }) // { first: '157', last: '160' }
+ * ```
+ */
+export function binanceBookUpdateIds(message: unknown): BinanceBookUpdateIds {
+  if (message === null || typeof message !== 'object' || Array.isArray(message))
+    bad('', 'an order-book message', message)
+  const m = message as Raw
+  if (m.U !== undefined) return { first: updateId(m.U, 'U'), last: updateId(m.u, 'u') }
+  if (m.lastUpdateId !== undefined) {
+    const id = updateId(m.lastUpdateId, 'lastUpdateId')
+    return { first: id, last: id }
+  }
+  const id = updateId(m.u, 'u')
+  return { first: id, last: id }
 }

@@ -9,7 +9,7 @@
  */
 export { type BinanceSettings, binance, createBinance } from './adapter.js'
 export { type BinanceMarketDataEndpoints, binanceMarketDataEndpoints } from './endpoints.js'
-export { binanceRestRows } from './field-maps.js'
+export { type BinanceBookUpdateIds, binanceBookUpdateIds, binanceRestRows } from './field-maps.js'
 export { BINANCE_KLINE_INTERVALS, type BinanceKlineInterval } from './intervals.js'
 export {
   BINANCE_DEFAULT_FEE_RATE,

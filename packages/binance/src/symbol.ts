@@ -44,7 +44,18 @@ export const BINANCE_KNOWN_QUOTES: readonly string[] = [
   'TRX',
   'DAI',
   'USD1',
+  'USDP',
+  'AEUR',
+  'IDRT',
+  'BIDR',
+  'AUD',
+  'GBP',
+  'RUB',
+  'NGN',
 ]
+
+// Longest first, so `BTCFDUSD` is FDUSD-quoted before any shorter suffix is tried.
+const BY_LENGTH = [...BINANCE_KNOWN_QUOTES].sort((a, b) => b.length - a.length)
 
 // Upper case letters and digits; symbol names may also be non-ASCII (BINANCE.md §3), accepted
 // when the market list names them.
@@ -95,7 +106,7 @@ export function binanceSymbolRules(markets?: ReadonlyMap<string, BinanceSymbol>)
       throw new UnknownSymbolError({ symbol: upper, exchange: 'binance', hint: 'BTCUSDT or BTC/USDT' })
     }
     if (!NATIVE.test(upper)) throw invalid(symbol)
-    for (const quote of BINANCE_KNOWN_QUOTES) {
+    for (const quote of BY_LENGTH) {
       if (upper.length > quote.length && upper.endsWith(quote))
         return { symbol: upper, base: upper.slice(0, -quote.length), quote }
     }
