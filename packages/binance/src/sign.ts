@@ -27,7 +27,7 @@ export interface BinanceSignOptions {
 /**
  * Signs a `SIGNED` request the Binance way: appends `recvWindow` (if given) and `timestamp` to the
  * query, then `signature` = HMAC-SHA256 of the percent-encoded query (+ body) — the parameters to
- * send. The API key travels in the `X-MBX-APIKEY` header ({@link binanceApiKeyHeader}).
+ * send. The API key travels in the `X-MBX-APIKEY` header (what `binance.rest.sign` returns).
  *
  * @example
  * ```ts
