@@ -245,6 +245,15 @@ describe('binance conformance: contract and the published payloads', () => {
         ],
       },
       {
+        name: 'REST ticker/bookTicker (one level per side)',
+        source: 'rest',
+        kind: 'orderbook',
+        raw: fixture('rest-book-ticker'),
+        expected: [
+          { symbol: 'LTCBTC', bids: [{ price: '4', size: '431' }], asks: [{ price: '4.000002', size: '9' }] },
+        ],
+      },
+      {
         name: 'REST klines (12-element rows)',
         source: 'rest',
         kind: 'candle',

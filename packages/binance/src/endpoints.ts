@@ -186,7 +186,8 @@ export function binanceMarketDataEndpoints(rules: SymbolRules): BinanceMarketDat
       return get('/api/v3/ticker/24hr', query, params.type === 'MINI' ? {} : { kind: 'ticker' })
     },
     tickerPrice: (params = {}) => get('/api/v3/ticker/price', oneOrMany(rules, params)),
-    bookTicker: (params = {}) => get('/api/v3/ticker/bookTicker', oneOrMany(rules, params)),
+    bookTicker: (params = {}) =>
+      get('/api/v3/ticker/bookTicker', oneOrMany(rules, params), { kind: 'orderbook' }),
     avgPrice: ({ symbol }) => get('/api/v3/avgPrice', [['symbol', sym(symbol)]]),
     time: () => get('/api/v3/time', []),
   }

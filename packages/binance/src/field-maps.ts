@@ -174,8 +174,17 @@ export const BINANCE_FIELD_MAPS: FieldMaps = {
     rest: {
       fields: {
         symbol: { type: 'symbol', from: 'symbol' },
-        bids: { type: 'levels', from: 'bids', price: '0', size: '1' },
-        asks: { type: 'levels', from: 'asks', price: '0', size: '1' },
+        // `depth` (`bids`/`asks` arrays) or `ticker/bookTicker` (best bid and ask: one level per side).
+        bids: custom(['bids', 'bidPrice', 'bidQty'], (raw, h) =>
+          raw.bids !== undefined
+            ? levels(raw.bids, 'bids', h)
+            : [{ price: h.decimal(raw.bidPrice, 'bidPrice'), size: h.decimal(raw.bidQty, 'bidQty') }],
+        ),
+        asks: custom(['asks', 'askPrice', 'askQty'], (raw, h) =>
+          raw.asks !== undefined
+            ? levels(raw.asks, 'asks', h)
+            : [{ price: h.decimal(raw.askPrice, 'askPrice'), size: h.decimal(raw.askQty, 'askQty') }],
+        ),
         streamType: { type: 'const', value: 'snapshot' },
       },
     },
