@@ -76,6 +76,14 @@ describe('check-links', () => {
     ])
   })
 
+  it("a Markdown file's unnamed section references resolve in itself when it declares them", () => {
+    const problems = check({
+      'packages/a/UPBIT.md': UPBIT,
+      'packages/b/BINANCE.md': '# Binance\n\n## §4 REST\n\n### §4.8 Klines\n\nSee §4.8; not §4.9.\n',
+    })
+    expect(problems).toEqual(['packages/b/BINANCE.md:7: §4.9 is not a section of UPBIT.md'])
+  })
+
   it('reports a section number when the default document is missing', () => {
     expect(check({ 'src/ticks.ts': '/** Upbit price grid (§9). */\n' })).toEqual([
       'src/ticks.ts:1: §9 refers to UPBIT.md, which is not in the repository',

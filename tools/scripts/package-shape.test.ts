@@ -67,6 +67,17 @@ describe('adapter packages: the same shape as each other and as the kit fixture 
     },
   )
 
+  it('the two real adapters, upbit and binance, have one member list and different symbol forms', async () => {
+    const names = exchangePackages.map((p) => p.json.backbone.exchange as string)
+    expect(names).toEqual(expect.arrayContaining(['upbit', 'binance']))
+    const { upbit } = (await import('@bb/upbit')) as { upbit: ExchangeAdapter }
+    const { binance } = (await import('@bb/binance')) as { binance: ExchangeAdapter }
+    expect(adapterShape(binance)).toEqual(adapterShape(upbit))
+    expect(binance.symbols.normalize('BTC/USDT')).toBe('BTCUSDT')
+    expect(upbit.symbols.normalize('BTC/USDT')).toBe('USDT-BTC')
+    expect(binance.shapes).not.toEqual(upbit.shapes)
+  })
+
   it('the adapter-shape comparison can fail: a missing member changes the shape', () => {
     const upbit = exchangePackages[0]!
     const broken = { ...fixtureExchange, market: { ...fixtureExchange.market, tickSize: undefined } }

@@ -32,6 +32,7 @@ describe('the README shows the example file as it is', () => {
     ['packages/rules/README.md', 0, 'rules-backtest.ts'],
     ['packages/rules/README.md', 1, 'rules-live.ts'],
     ['packages/upbit/README.md', 0, 'upbit.ts'],
+    ['packages/binance/README.md', 0, 'binance.ts'],
     ['packages/adapter-testing/README.md', 0, 'adapter-testing.ts'],
     ['packages/exchange-adapter/README.md', 0, 'exchange-adapter.ts'],
     ['packages/unifier/README.md', 0, 'unifier.ts'],
@@ -146,6 +147,16 @@ describe('README examples', () => {
       'true',
       'PING 60000',
       "{ type: 'status', status: 'UP' }",
+    ])
+  })
+
+  it('binance: a published trade frame normalized, a request with its weight, header, error, SUBSCRIBE', () => {
+    expect(run('binance.js')).toEqual([
+      'BNBBTC BNB BTC 12345 0.001 sell',
+      'https://api.binance.com/api/v3/depth?symbol=BTCUSDT&limit=1000 50',
+      '3589',
+      'UnknownSymbolError',
+      '{"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":1}',
     ])
   })
 

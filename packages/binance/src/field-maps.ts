@@ -1,0 +1,345 @@
+import { DataValidationError } from '@bb/errors'
+import type { CustomRule, CustomRuleHelpers, FieldMaps, FieldRule } from '@bb/exchange-adapter'
+import { type CandleInterval, Decimal } from '@bb/models'
+import { BINANCE_INTERVALS } from './intervals.js'
+
+type Raw = Readonly<Record<string, unknown>>
+
+function custom(reads: readonly string[], read: (raw: Raw, h: CustomRuleHelpers) => unknown): CustomRule {
+  return { type: 'custom', reads, read }
+}
+
+function bad(path: string, expected: string, received: unknown): never {
+  throw new DataValidationError({ path, expected, received })
+}
+
+/** The `data` of a combined-stream frame `{"stream":…,"data":…}`. */
+function dataOf(raw: Raw): Raw {
+  const data = raw.data
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) bad('data', 'an object', data)
+  return data as Raw
+}
+
+// `m` / `isBuyerMaker` = the buyer was the maker, so the taker sold (BINANCE.md §6).
+function takerSide(value: unknown, path: string): 'buy' | 'sell' {
+  if (typeof value !== 'boolean') bad(path, 'a boolean (buyer is maker)', value)
+  return value ? 'sell' : 'buy'
+}
+
+function changeOf(price: Decimal): 'rise' | 'fall' | 'even' {
+  return price.isZero() ? 'even' : price.isNegative() ? 'fall' : 'rise'
+}
+
+function levels(value: unknown, path: string, h: CustomRuleHelpers) {
+  if (!Array.isArray(value)) bad(path, 'an array of [price, quantity]', value)
+  return value.map((unit: unknown, i) => {
+    if (!Array.isArray(unit) || unit.length < 2) bad(`${path}[${i}]`, '[price, quantity]', unit)
+    return { price: h.decimal(unit[0], `${path}[${i}][0]`), size: h.decimal(unit[1], `${path}[${i}][1]`) }
+  })
+}
+
+function interval(value: unknown, path: string): CandleInterval {
+  if (typeof value !== 'string' || !(BINANCE_INTERVALS as readonly string[]).includes(value))
+    bad(path, `a unified interval (${BINANCE_INTERVALS.join(', ')})`, value)
+  return value as CandleInterval
+}
+
+const realtime: FieldRule = { type: 'const', value: 'realtime' }
+const streamSymbol: FieldRule = { type: 'symbol', from: 'stream' }
+
+// --- WS ticker (`24hrTicker`, and `24hrMiniTicker`, which has no prevClose / change) ---------
+function tickerChangePrice(d: Raw, h: CustomRuleHelpers): Decimal {
+  if (d.p !== undefined) return h.decimal(d.p, 'data.p')
+  return h.decimal(d.c, 'data.c').minus(h.decimal(d.o, 'data.o'))
+}
+
+/**
+ * Binance's field maps (BINANCE.md §6). REST: `exchangeInfo` (`each: symbols`), `ticker/24hr`,
+ * trade rows of `trades`/`historicalTrades`/`aggTrades`, `depth`, and kline rows — REST bodies
+ * without a symbol (trades, depth) and klines (12-element arrays) go through
+ * {@link binanceRestRows} first. WS: the combined-stream wrapper `{stream, data}` for every
+ * stream kind; the symbol comes from the stream name (partial depth has none in `data`).
+ * Side is the taker's: `m` (buyer is maker) → `sell`.
+ */
+export const BINANCE_FIELD_MAPS: FieldMaps = {
+  market: {
+    rest: {
+      each: 'symbols',
+      fields: {
+        symbol: { type: 'symbol', from: 'symbol' },
+        timestamp: { type: 'timestamp', from: '^serverTime', optional: true },
+        tickSize: custom(['filters'], (raw, h) => {
+          const filters = Array.isArray(raw.filters) ? (raw.filters as Raw[]) : []
+          const price = filters.find(
+            (f) => f !== null && typeof f === 'object' && f.filterType === 'PRICE_FILTER',
+          )
+          if (price === undefined || price.tickSize === undefined) return undefined
+          const tick = h.decimal(price.tickSize, 'filters.PRICE_FILTER.tickSize')
+          return tick.isZero() ? undefined : tick
+        }),
+      },
+    },
+  },
+  ticker: {
+    rest: {
+      fields: {
+        symbol: { type: 'symbol', from: 'symbol' },
+        last: { type: 'decimal', from: 'lastPrice' },
+        open: { type: 'decimal', from: 'openPrice' },
+        high: { type: 'decimal', from: 'highPrice' },
+        low: { type: 'decimal', from: 'lowPrice' },
+        prevClose: { type: 'decimal', from: 'prevClosePrice' },
+        change: custom(['priceChange'], (raw, h) => changeOf(h.decimal(raw.priceChange, 'priceChange'))),
+        changePrice: { type: 'decimal', from: 'priceChange' },
+        changeRate: custom(['priceChangePercent'], (raw, h) =>
+          h.decimal(raw.priceChangePercent, 'priceChangePercent').dividedBy(100),
+        ),
+        volume: { type: 'decimal', from: 'volume' },
+        quoteVolume: { type: 'decimal', from: 'quoteVolume' },
+        volume24h: { type: 'decimal', from: 'volume' },
+        quoteVolume24h: { type: 'decimal', from: 'quoteVolume' },
+        lastTradeSize: { type: 'decimal', from: 'lastQty', optional: true },
+        timestamp: { type: 'timestamp', from: 'closeTime' },
+        streamType: { type: 'const', value: 'snapshot' },
+      },
+    },
+    combined: {
+      fields: {
+        symbol: streamSymbol,
+        last: custom(['data.c'], (raw, h) => h.decimal(dataOf(raw).c, 'data.c')),
+        open: custom(['data.o'], (raw, h) => h.decimal(dataOf(raw).o, 'data.o')),
+        high: custom(['data.h'], (raw, h) => h.decimal(dataOf(raw).h, 'data.h')),
+        low: custom(['data.l'], (raw, h) => h.decimal(dataOf(raw).l, 'data.l')),
+        // `x` is the last price before the rolling window; the mini ticker has none: its open.
+        prevClose: custom(['data.x', 'data.o'], (raw, h) => {
+          const d = dataOf(raw)
+          return d.x !== undefined ? h.decimal(d.x, 'data.x') : h.decimal(d.o, 'data.o')
+        }),
+        change: custom(['data.p', 'data.c', 'data.o'], (raw, h) =>
+          changeOf(tickerChangePrice(dataOf(raw), h)),
+        ),
+        changePrice: custom(['data.p', 'data.c', 'data.o'], (raw, h) => tickerChangePrice(dataOf(raw), h)),
+        changeRate: custom(['data.P', 'data.c', 'data.o'], (raw, h) => {
+          const d = dataOf(raw)
+          if (d.P !== undefined) return h.decimal(d.P, 'data.P').dividedBy(100)
+          const open = h.decimal(d.o, 'data.o')
+          return open.isZero() ? new Decimal(0) : tickerChangePrice(d, h).dividedBy(open)
+        }),
+        volume: custom(['data.v'], (raw, h) => h.decimal(dataOf(raw).v, 'data.v')),
+        quoteVolume: custom(['data.q'], (raw, h) => h.decimal(dataOf(raw).q, 'data.q')),
+        volume24h: custom(['data.v'], (raw, h) => h.decimal(dataOf(raw).v, 'data.v')),
+        quoteVolume24h: custom(['data.q'], (raw, h) => h.decimal(dataOf(raw).q, 'data.q')),
+        lastTradeSize: custom(['data.Q'], (raw, h) => {
+          const q = dataOf(raw).Q
+          return q === undefined ? undefined : h.decimal(q, 'data.Q')
+        }),
+        timestamp: custom(['data.E'], (raw, h) => h.timestamp(dataOf(raw).E, 'data.E')),
+        streamType: realtime,
+      },
+    },
+  },
+  trade: {
+    rest: {
+      fields: {
+        symbol: { type: 'symbol', from: 'symbol' },
+        id: { type: 'id', from: ['id', 'a'] },
+        price: { type: 'decimal', from: ['price', 'p'] },
+        size: { type: 'decimal', from: ['qty', 'q'] },
+        side: custom(['isBuyerMaker', 'm'], (raw) =>
+          raw.isBuyerMaker !== undefined
+            ? takerSide(raw.isBuyerMaker, 'isBuyerMaker')
+            : takerSide(raw.m, 'm'),
+        ),
+        timestamp: { type: 'timestamp', from: ['time', 'T'] },
+        streamType: { type: 'const', value: 'snapshot' },
+      },
+    },
+    combined: {
+      fields: {
+        symbol: streamSymbol,
+        // `t` on @trade, `a` (aggregate id, another id space) on @aggTrade.
+        id: custom(['data.t', 'data.a'], (raw, h) => {
+          const d = dataOf(raw)
+          return d.t !== undefined ? h.id(d.t, 'data.t') : h.id(d.a, 'data.a')
+        }),
+        price: custom(['data.p'], (raw, h) => h.decimal(dataOf(raw).p, 'data.p')),
+        size: custom(['data.q'], (raw, h) => h.decimal(dataOf(raw).q, 'data.q')),
+        side: custom(['data.m'], (raw) => takerSide(dataOf(raw).m, 'data.m')),
+        timestamp: custom(['data.T'], (raw, h) => h.timestamp(dataOf(raw).T, 'data.T')),
+        streamType: realtime,
+      },
+    },
+  },
+  orderbook: {
+    rest: {
+      fields: {
+        symbol: { type: 'symbol', from: 'symbol' },
+        // `depth` (`bids`/`asks` arrays) or `ticker/bookTicker` (best bid and ask: one level per side).
+        bids: custom(['bids', 'bidPrice', 'bidQty'], (raw, h) =>
+          raw.bids !== undefined
+            ? levels(raw.bids, 'bids', h)
+            : [{ price: h.decimal(raw.bidPrice, 'bidPrice'), size: h.decimal(raw.bidQty, 'bidQty') }],
+        ),
+        asks: custom(['asks', 'askPrice', 'askQty'], (raw, h) =>
+          raw.asks !== undefined
+            ? levels(raw.asks, 'asks', h)
+            : [{ price: h.decimal(raw.askPrice, 'askPrice'), size: h.decimal(raw.askQty, 'askQty') }],
+        ),
+        streamType: { type: 'const', value: 'snapshot' },
+      },
+    },
+    // Diff depth (`b`/`a`, absolute quantities, 0 removes a level), partial depth (`bids`/`asks`,
+    // a full top-N snapshot) and `@bookTicker` (best bid and ask: one level per side).
+    combined: {
+      fields: {
+        symbol: streamSymbol,
+        bids: custom(['data.b', 'data.bids', 'data.B'], (raw, h) => {
+          const d = dataOf(raw)
+          if (Array.isArray(d.bids)) return levels(d.bids, 'data.bids', h)
+          if (Array.isArray(d.b)) return levels(d.b, 'data.b', h)
+          return [{ price: h.decimal(d.b, 'data.b'), size: h.decimal(d.B, 'data.B') }]
+        }),
+        asks: custom(['data.a', 'data.asks', 'data.A'], (raw, h) => {
+          const d = dataOf(raw)
+          if (Array.isArray(d.asks)) return levels(d.asks, 'data.asks', h)
+          if (Array.isArray(d.a)) return levels(d.a, 'data.a', h)
+          return [{ price: h.decimal(d.a, 'data.a'), size: h.decimal(d.A, 'data.A') }]
+        }),
+        timestamp: custom(['data.E'], (raw, h) => {
+          // Partial depth and book ticker carry no time: the receive time.
+          const e = dataOf(raw).E
+          return e === undefined ? h.receivedAt : h.timestamp(e, 'data.E')
+        }),
+        // Diff frames are deltas; partial depth and book ticker are whole (top-N) books.
+        streamType: custom(['data.e'], (raw) => (dataOf(raw).e === 'depthUpdate' ? 'realtime' : 'snapshot')),
+      },
+    },
+  },
+  candle: {
+    rest: {
+      fields: {
+        symbol: { type: 'symbol', from: 's' },
+        interval: custom(['i'], (raw) => (raw.i === undefined ? undefined : interval(raw.i, 'i'))),
+        open: { type: 'decimal', from: 'o' },
+        high: { type: 'decimal', from: 'h' },
+        low: { type: 'decimal', from: 'l' },
+        close: { type: 'decimal', from: 'c' },
+        volume: { type: 'decimal', from: 'v' },
+        quoteVolume: { type: 'decimal', from: 'q' },
+        timestamp: { type: 'timestamp', from: 't' },
+        streamType: { type: 'const', value: 'snapshot' },
+      },
+    },
+    combined: {
+      fields: {
+        symbol: streamSymbol,
+        interval: custom(['data.k.i'], (raw) => interval(kline(raw).i, 'data.k.i')),
+        open: custom(['data.k.o'], (raw, h) => h.decimal(kline(raw).o, 'data.k.o')),
+        high: custom(['data.k.h'], (raw, h) => h.decimal(kline(raw).h, 'data.k.h')),
+        low: custom(['data.k.l'], (raw, h) => h.decimal(kline(raw).l, 'data.k.l')),
+        close: custom(['data.k.c'], (raw, h) => h.decimal(kline(raw).c, 'data.k.c')),
+        volume: custom(['data.k.v'], (raw, h) => h.decimal(kline(raw).v, 'data.k.v')),
+        quoteVolume: custom(['data.k.q'], (raw, h) => h.decimal(kline(raw).q, 'data.k.q')),
+        timestamp: custom(['data.k.t'], (raw, h) => h.timestamp(kline(raw).t, 'data.k.t')),
+        filled: custom(['data.k.x'], (raw) => {
+          const x = kline(raw).x
+          return typeof x === 'boolean' ? x : undefined
+        }),
+        streamType: realtime,
+      },
+    },
+  },
+}
+
+function kline(raw: Raw): Raw {
+  const k = dataOf(raw).k
+  if (k === null || typeof k !== 'object' || Array.isArray(k)) bad('data.k', 'an object', k)
+  return k as Raw
+}
+
+/**
+ * Prepares a REST body for the field maps: Binance's `trades`, `historicalTrades`, `aggTrades`
+ * rows and the `depth` object carry no symbol (it was in the request), and `klines` rows are
+ * 12-element arrays. Returns objects with `symbol` (and for klines the `t o h l c v q` keys
+ * and `s`, `i`). Throws `DataValidationError` for a body of another shape.
+ *
+ * @example
+ * ```ts
+ * import { binanceRestRows } from '@bb/binance'
+ * binanceRestRows('klines', [[1499040000000, '0.0163', '0.8', '0.0157', '0.0157', '148976.1', 1499644799999, '2434.1', 308, '1756.8', '28.4', '0']], 'ETHBTC', '1d')
+ * // [{ s: 'ETHBTC', i: '1d', t: 1499040000000, o: '0.0163', ... }]
+ * ```
+ */
+export function binanceRestRows(
+  endpoint: 'trades' | 'depth' | 'klines',
+  body: unknown,
+  symbol: string,
+  klineInterval?: string,
+): Raw[] {
+  if (endpoint === 'depth') {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) bad('', 'a depth object', body)
+    return [{ ...(body as Raw), symbol }]
+  }
+  if (!Array.isArray(body)) bad('', 'an array of rows', body)
+  return body.map((row: unknown, i) => {
+    if (endpoint === 'trades') {
+      if (row === null || typeof row !== 'object' || Array.isArray(row)) bad(`[${i}]`, 'a trade object', row)
+      return { ...(row as Raw), symbol }
+    }
+    if (!Array.isArray(row) || row.length < 8) bad(`[${i}]`, 'a 12-element kline array', row)
+    return {
+      s: symbol,
+      ...(klineInterval === undefined ? {} : { i: klineInterval }),
+      t: row[0],
+      o: row[1],
+      h: row[2],
+      l: row[3],
+      c: row[4],
+      v: row[5],
+      T: row[6],
+      q: row[7],
+      n: row[8],
+    }
+  })
+}
+
+function updateId(value: unknown, path: string): string {
+  if (typeof value === 'bigint' && value >= 0n) return value.toString()
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value)
+  if (typeof value === 'string' && /^\d{1,19}$/.test(value)) return value
+  return bad(path, 'a non-negative integer update id', value)
+}
+
+/** The update ids of an order-book message: what a local book sequences by (BINANCE.md §6). */
+export interface BinanceBookUpdateIds {
+  /** `U` of a diff event; for a snapshot (REST `depth`, partial depth) its `lastUpdateId`. */
+  readonly first: string
+  /** `u` of a diff event (or book ticker); for a snapshot its `lastUpdateId`. */
+  readonly last: string
+}
+
+/**
+ * Reads the update ids of an order-book payload (the `data` of a combined frame, or a REST
+ * `depth` body), exactly, as decimal text: diff depth `U`/`u`, book ticker `u`, snapshots
+ * `lastUpdateId`. The models carry no update ids, so a local book takes them from here. Accepts
+ * numbers, bigints (an exact JSON parser's ids beyond 2^53) and digit text; throws
+ * `DataValidationError` otherwise.
+ *
+ * @example
+ * ```ts
+ * import { binanceBookUpdateIds } from '@bb/binance'
+ * binanceBookUpdateIds({ e: 'depthUpdate', U: 157, u: 160, b: [], a: [] }) // { first: '157', last: '160' }
+ * ```
+ */
+export function binanceBookUpdateIds(message: unknown): BinanceBookUpdateIds {
+  if (message === null || typeof message !== 'object' || Array.isArray(message))
+    bad('', 'an order-book message', message)
+  const m = message as Raw
+  if (m.U !== undefined) return { first: updateId(m.U, 'U'), last: updateId(m.u, 'u') }
+  if (m.lastUpdateId !== undefined) {
+    const id = updateId(m.lastUpdateId, 'lastUpdateId')
+    return { first: id, last: id }
+  }
+  const id = updateId(m.u, 'u')
+  return { first: id, last: id }
+}

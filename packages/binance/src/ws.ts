@@ -1,0 +1,199 @@
+import { describeValue, InvalidRequestError } from '@bb/errors'
+import type {
+  FrameClass,
+  HeartbeatPolicy,
+  ModelKind,
+  StreamRequest,
+  SubscriptionMessage,
+  SubscriptionOptions,
+  SymbolRules,
+  WsLimits,
+} from '@bb/exchange-adapter'
+import { binanceInterval } from './intervals.js'
+
+/** Partial-depth levels a `@depth<N>` stream offers; the diff stream `@depth` has no depth. */
+export const BINANCE_WS_DEPTHS: readonly number[] = [5, 10, 20]
+
+const invalid = (param: string, message: string) =>
+  new InvalidRequestError({ param, exchange: 'binance', message })
+
+/**
+ * The stream names of one request (BINANCE.md §6.3), lower-case symbol first: `trade` →
+ * `btcusdt@trade`; `orderbook` → the diff stream `btcusdt@depth@100ms`, or with `depth` 5/10/20
+ * the partial book `btcusdt@depth5@100ms`; `ticker` → `btcusdt@ticker`; `candle` →
+ * `btcusdt@kline_1m`. Private kinds have no market stream (the WS API's user data stream).
+ */
+export function binanceStreamNames(symbols: SymbolRules, stream: StreamRequest): string[] {
+  const list = stream.symbols
+  if (!Array.isArray(list) || list.length === 0)
+    throw invalid('symbols', `A ${stream.kind} stream needs symbols.`)
+  let suffix: string
+  switch (stream.kind) {
+    case 'trade':
+      suffix = 'trade'
+      break
+    case 'ticker':
+      suffix = 'ticker'
+      break
+    case 'candle':
+      suffix = `kline_${binanceInterval(stream.interval ?? '1m')}`
+      break
+    case 'orderbook':
+      if (stream.depth === undefined) suffix = 'depth@100ms'
+      else if (BINANCE_WS_DEPTHS.includes(stream.depth)) suffix = `depth${stream.depth}@100ms`
+      else
+        throw invalid(
+          'depth',
+          `Partial depth is 5, 10 or 20 levels (got ${describeValue(stream.depth)}); omit depth for the diff stream.`,
+        )
+      break
+    default:
+      throw invalid(
+        'kind',
+        `Binance market streams carry no ${describeValue(stream.kind)}: account events come from the WS API user data stream.`,
+      )
+  }
+  return list.map((symbol) => `${symbols.normalize(symbol).toLowerCase()}@${suffix}`)
+}
+
+let nextId = 1
+
+function requestId(ticket: string | undefined): number | string {
+  if (ticket === undefined) return nextId++
+  if (/^\d{1,15}$/.test(ticket)) return Number(ticket)
+  if (/^[A-Za-z0-9]{1,36}$/.test(ticket)) return ticket
+  throw invalid(
+    'ticket',
+    `A request id is an integer or up to 36 letters and digits (got ${describeValue(ticket)}).`,
+  )
+}
+
+/** A `SUBSCRIBE` or `UNSUBSCRIBE` control message for stream names, with its id. */
+function binanceControlMessage(
+  method: 'SUBSCRIBE' | 'UNSUBSCRIBE',
+  params: readonly string[],
+  ticket?: string,
+): SubscriptionMessage {
+  if (params.length === 0) throw invalid('streams', `${method} needs at least one stream.`)
+  if (params.length > 1024)
+    throw invalid('streams', `At most 1024 streams per connection (got ${params.length}).`)
+  const payload = { method, params: [...new Set(params)], id: requestId(ticket) }
+  return { endpoint: 'public', text: JSON.stringify(payload), payload }
+}
+
+/**
+ * The `SUBSCRIBE` message for a set of streams (`{"method":"SUBSCRIBE","params":[…],"id":1}`).
+ * Binance **adds** to a connection's set: dropping streams takes {@link buildBinanceUnsubscribe}.
+ * `ticket` is the id (an integer, or ≤ 36 letters and digits); default a per-process counter.
+ */
+export function buildBinanceSubscription(
+  symbols: SymbolRules,
+  options: SubscriptionOptions,
+): SubscriptionMessage {
+  if (options === null || typeof options !== 'object' || !Array.isArray(options.streams))
+    throw invalid('streams', 'buildSubscription takes { streams: [...] }.')
+  if (options.format !== undefined && options.format !== 'combined')
+    throw invalid(
+      'format',
+      `Binance's one wire format here is "combined" (got ${describeValue(options.format)}).`,
+    )
+  return binanceControlMessage(
+    'SUBSCRIBE',
+    options.streams.flatMap((s) => binanceStreamNames(symbols, s)),
+    options.ticket,
+  )
+}
+
+/** The `UNSUBSCRIBE` message for a set of streams. */
+export function buildBinanceUnsubscribe(
+  symbols: SymbolRules,
+  options: SubscriptionOptions,
+): SubscriptionMessage {
+  return binanceControlMessage(
+    'UNSUBSCRIBE',
+    options.streams.flatMap((s) => binanceStreamNames(symbols, s)),
+    options.ticket,
+  )
+}
+
+function kindOf(stream: string): { kind: ModelKind; channel: string } | undefined {
+  const at = stream.indexOf('@')
+  if (at <= 0) return undefined
+  const name = stream.slice(at + 1)
+  if (name === 'trade' || name === 'aggTrade') return { kind: 'trade', channel: name }
+  if (name === 'ticker' || name === 'miniTicker') return { kind: 'ticker', channel: name }
+  if (name === 'bookTicker') return { kind: 'orderbook', channel: name }
+  if (/^depth(5|10|20)?(@100ms|@1000ms)?$/.test(name))
+    return { kind: 'orderbook', channel: name.split('@')[0]! }
+  if (/^kline_\w+$/.test(name)) return { kind: 'candle', channel: name.split('@')[0]! }
+  return undefined
+}
+
+/**
+ * Classifies a parsed frame: a combined-stream event `{stream, data}` is `data` (kind from the
+ * stream name; shape `combined`; the symbol upper-cased from the name); `{"result":[…],"id":…}`
+ * is the `LIST_SUBSCRIPTIONS` reply; `{"error":{"code","msg"},"id"}` an `error` named by its
+ * code; `serverShutdown` a `status`. A raw (unwrapped) payload is `unknown`: partial depth and
+ * book ticker frames cannot be routed without the wrapper, so the adapter connects to `/stream`.
+ */
+export function classifyBinanceMessage(message: unknown): FrameClass {
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) return { type: 'unknown' }
+  const m = message as Record<string, unknown>
+  if (typeof m.stream === 'string' && m.data !== null && typeof m.data === 'object') {
+    const data = m.data as Record<string, unknown>
+    if (m.stream === '!serverShutdown' || data.e === 'serverShutdown')
+      return { type: 'status', status: 'serverShutdown' }
+    const known = kindOf(m.stream)
+    if (!known) return { type: 'unknown' }
+    const symbol = m.stream.slice(0, m.stream.indexOf('@')).toUpperCase()
+    return {
+      type: 'data',
+      kind: known.kind,
+      shape: 'combined',
+      format: 'combined',
+      channel: known.channel,
+      symbol,
+    }
+  }
+  if (m.e === 'serverShutdown') return { type: 'status', status: 'serverShutdown' }
+  if (m.error !== null && typeof m.error === 'object') {
+    const e = m.error as Record<string, unknown>
+    const name = typeof e.code === 'number' || typeof e.code === 'string' ? String(e.code) : 'UNKNOWN'
+    return { type: 'error', name, message: typeof e.msg === 'string' ? e.msg : '' }
+  }
+  if (Object.hasOwn(m, 'result') && Object.hasOwn(m, 'id')) {
+    if (Array.isArray(m.result)) {
+      const subscriptions = m.result
+        .filter((s): s is string => typeof s === 'string')
+        .map((s) => ({
+          channel: s.includes('@') ? s.slice(s.indexOf('@') + 1) : s,
+          symbols: s.includes('@') ? [s.slice(0, s.indexOf('@')).toUpperCase()] : [],
+        }))
+      return { type: 'subscriptions', subscriptions }
+    }
+    // `{"result":null,"id":1}`: a SUBSCRIBE / UNSUBSCRIBE succeeded.
+    return { type: 'status', status: 'ok' }
+  }
+  return { type: 'unknown' }
+}
+
+/**
+ * Binance's keep-alive (BINANCE.md §6.1): the server pings every 20 s and closes a connection
+ * that has not answered within 60 s (protocol pongs, which `ws` sends). As the application
+ * probe the adapter sends `LIST_SUBSCRIPTIONS` (a valid control message; it counts against
+ * the 5 messages/s), whose reply proves the connection alive on a quiet stream.
+ */
+export const BINANCE_HEARTBEAT: HeartbeatPolicy = {
+  pingText: '{"method":"LIST_SUBSCRIPTIONS","id":0}',
+  pingIntervalMs: 30_000,
+  idleTimeoutMs: 60_000,
+  statusIntervalMs: 20_000,
+  deadAfterMs: 60_000,
+  protocolPings: true,
+}
+
+/** 300 connections per 5 minutes per IP; 5 incoming messages per second per connection. */
+export const BINANCE_WS_LIMITS: WsLimits = {
+  connect: [{ limit: 300, intervalMs: 300_000 }],
+  messages: [{ limit: 5, intervalMs: 1000 }],
+}
