@@ -1,4 +1,4 @@
-import { startDashboard } from '@bb/dashboard'
+import { PASSPHRASE_ENV, startDashboard } from '@bb/dashboard'
 import { upbit } from '@bb/upbit'
 import { type EndpointFlags, runFor } from '../common.js'
 
@@ -27,7 +27,8 @@ export async function dashboard(flags: DashboardFlags, out = process.stdout): Pr
   })
   out.write(
     `bb dashboard: ${running.sim ? `embedded simulator ${running.sim.restUrl}` : (restUrl ?? '')}, dry-run\n` +
-      `  open ${running.url}\n  (the link works once; it signs this browser in with a cookie)\n`,
+      `  open ${running.url}\n  (the link works once; it signs this browser in with a cookie)\n` +
+      `  live orders: off until armed on the Live page (keys from bb keys add; ${PASSPHRASE_ENV} ${process.env[PASSPHRASE_ENV] ? 'is set' : 'not set: arming will be refused'})\n`,
   )
   try {
     await runFor(flags.duration !== undefined ? Number(flags.duration) : undefined)

@@ -818,6 +818,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   // signed endpoints with the stored key. A second backbone whose REST client trades; it opens no
   // stream. The credentials live only inside it.
   let trading: MarketDataBackbone | undefined
+  let tradingAccount: string | undefined
   const openTrading = async (account: string): Promise<MarketDataBackbone> => {
     if (!passphrase)
       throw new InvalidRequestError({
@@ -833,7 +834,10 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       } catch {
         // The account exists already (armed before, or opened by the caller).
       }
+    // Re-arming the same account keeps its client: orders of the previous session may still be polled.
+    if (trading && tradingAccount === account) return trading
     await trading?.close()
+    tradingAccount = account
     trading = createBackbone({
       exchange: 'upbit',
       restUrl: options.restUrl ?? sim!.restUrl,

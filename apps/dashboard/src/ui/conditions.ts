@@ -21,7 +21,7 @@ export interface Definitions {
 }
 
 /** The comparison group of a variable kind (`price`, `percentage`, `count`, `flag`). */
-export function groupOf(defs: Definitions, kind: string): string | undefined {
+function groupOf(defs: Definitions, kind: string): string | undefined {
   return defs.variables.find((v) => v.kind === kind)?.group
 }
 
@@ -92,7 +92,7 @@ export function replaceAt(root: NodeJson, path: readonly number[], node: NodeJso
 }
 
 /** The node at `path`. */
-export function nodeAt(root: NodeJson, path: readonly number[]): NodeJson {
+function nodeAt(root: NodeJson, path: readonly number[]): NodeJson {
   let node = root
   for (const i of path) node = childrenOf(node)[i]!
   return node

@@ -113,7 +113,7 @@ interface Snapshot {
   maxCapitalAtRisk: string
   live: LiveJson
 }
-export interface PositionJson {
+interface PositionJson {
   symbol: string
   state: string
   price?: number
