@@ -111,6 +111,9 @@ describe.skipIf(!run)('Live page: off by default, two typed confirmations, emerg
       'arm refused',
       'arm refused',
     ])
+    // Nothing on the page still claims to be armed: the state line says off, the arm message is gone.
+    await page.locator('[data-testid="live-state"]', { hasText: 'off' }).waitFor()
+    expect(await page.locator('[data-testid="arm-message"]').textContent()).not.toContain('Armed')
     await screenshot(page, 'live-stopped')
   })
 })

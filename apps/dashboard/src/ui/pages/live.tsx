@@ -98,7 +98,8 @@ export function LivePage() {
           Disarm
         </button>
         <p data-testid="arm-message" role="status">
-          {message}
+          {/* "Armed." is stale once the arming expired, was disarmed or stopped: the state line says so. */}
+          {message === 'Armed.' && !live.armed ? '' : message}
         </p>
       </section>
       <section class="panel" aria-label="audit log">
