@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+export type { BinanceLimitOptions, BinanceSim, BinanceSimOptions } from './binance/types.js'
 export { signJwt } from './exchange/jwt.js'
 export {
   DEFAULT_LIMITS,
