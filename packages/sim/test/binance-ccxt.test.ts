@@ -7,7 +7,10 @@ import { type BinanceSim, startSim } from '../src/index.js'
 let sim: BinanceSim
 let api: string
 // spot only (the sim has no futures endpoints); currencies need a key (sapi)
-const options = { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false }
+const options = { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false, fetchMargins: false }
+// every other API family points at the sim too (404), so nothing can leave 127.0.0.1
+const local = (urls: unknown): Record<string, string> =>
+  Object.fromEntries(Object.keys(urls as object).map((k) => [k, `${sim.restUrl}/none/${k}`]))
 
 beforeAll(async () => {
   sim = await startSim({
@@ -28,7 +31,7 @@ afterAll(async () => {
 describe('ccxt binance against the simulator (only URLs changed)', () => {
   it('REST: markets, ticker, order book, trades, 1m candles', async () => {
     const bn = new ccxt.binance({ options })
-    bn.urls.api = { ...(bn.urls.api as Record<string, unknown>), public: api, private: api } as never
+    bn.urls.api = { ...local(bn.urls.api), public: api, private: api } as never
     const markets = await bn.loadMarkets()
     expect(Object.keys(markets).sort()).toEqual(['BTC/USDT', 'ETH/USDT', 'XRP/USDT'])
     expect(markets['BTC/USDT']?.precision).toMatchObject({ price: 0.01, amount: 0.00001 })
@@ -53,7 +56,7 @@ describe('ccxt binance against the simulator (only URLs changed)', () => {
     const pro = new ccxt.pro.binance({ options })
     const urls = pro.urls.api as Record<string, unknown>
     pro.urls.api = {
-      ...urls,
+      ...local(urls),
       public: api,
       private: api,
       ws: { ...(urls.ws as Record<string, unknown>), spot: sim.wsUrl },

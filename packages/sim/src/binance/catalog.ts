@@ -31,7 +31,7 @@ const ROWS: readonly Row[] = [
   ['SOL', 'Solana', 201.35, 0.6, '0.001'],
   ['XRP', 'XRP', 2.452, 0.6, '0.1'],
   ['DOGE', 'Dogecoin', 0.2381, 0.5, '1'],
-  ['ADA', 'Cardano', 0.7912, 0.3, '0.1'],
+  ['ADA', 'Cardano', 0.6512, 0.3, '0.1'],
   ['TRX', 'TRON', 0.3012, 0.25, '0.1'],
   ['LINK', 'Chainlink', 18.21, 0.3, '0.01'],
   ['AVAX', 'Avalanche', 27.44, 0.25, '0.01'],
@@ -43,11 +43,11 @@ function decimalsOf(text: string): number {
 }
 
 /**
- * The smallest tick the model's USDT grid can use around `price` (the model's tick shrinks below
- * 10 USDT), so every simulated price is a multiple of the published `tickSize`.
+ * The tick of the model's USDT grid at the reference price (prices stay inside that tick band;
+ * the matching engine checks limit prices against the same grid).
  */
 function publishedTick(price: number): string {
-  return tickFor('USDT', price / 10).text
+  return tickFor('USDT', price).text
 }
 
 function toSymbol(row: Row): BinanceSymbol {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { type Clock, every, systemClock } from '@bb/utils'
+import { Engine } from '../exchange/engine.js'
 import { MarketModel } from '../market/model.js'
 import { SimClock } from '../util/clock.js'
 import { resolveBinanceSymbols } from './catalog.js'
@@ -8,12 +9,30 @@ import { DepthBook } from './depth.js'
 import { BinanceError } from './format.js'
 import { TradeIds } from './ids.js'
 import type { BnMarket } from './market.js'
+import { BinancePrivate } from './private.js'
 import { binanceRoutes } from './rest.js'
 import type { BinanceSim, BinanceSimOptions } from './types.js'
 import { WeightLimiter } from './weights.js'
 import { BinanceHub } from './ws.js'
 
 const JSON_TYPE = 'application/json;charset=UTF-8'
+const DEFAULT_ACCOUNT = { apiKey: 'sim-binance-api-key', secretKey: 'sim-binance-secret-key' } as const
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (c: Buffer) => {
+      size += c.length
+      if (size > 1_000_000) {
+        reject(new Error('body too large'))
+        req.destroy()
+      } else chunks.push(c)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('error', reject)
+  })
+}
 
 /**
  * Starts the Binance Spot profile of the simulator: the same seeded market model served through
@@ -53,12 +72,23 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
     messagesPerSecond: bn.messagesPerSecond ?? 5,
     now: () => model.processedTime,
   })
+  const engine = new Engine(model, () => model.processedTime)
+  let defaultAccount: BinanceSim['defaultAccount']
+  if (options.accounts) {
+    for (const [apiKey, spec] of Object.entries(options.accounts))
+      engine.addAccount(apiKey, spec.secretKey, { ...spec.balances })
+  } else {
+    engine.addAccount(DEFAULT_ACCOUNT.apiKey, DEFAULT_ACCOUNT.secretKey, { USDT: '100000', BTC: '1' })
+    defaultAccount = { ...DEFAULT_ACCOUNT }
+  }
+  const priv = new BinancePrivate(engine, markets, () => model.processedTime)
   model.onTrade = (m, t) => {
     const bm = byState.get(m)
     if (!bm) return
     bm.ids.noteAppend()
     const changed = bm.depth.refresh()
     hub.onTrade(bm, bm.ids.lastId(), t, changed)
+    engine.onMarketTrade(m, t)
   }
 
   const produce = (target: number): void => {
@@ -90,9 +120,12 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
     })
     res.end(body)
   }
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://sim.local')
-    const route = (req.method ?? 'GET').toUpperCase() === 'GET' ? routes.get(url.pathname) : undefined
+    const method = (req.method ?? 'GET').toUpperCase()
+    const signed = priv.routes.get(`${method} ${url.pathname}`)
+    const route = signed ?? (method === 'GET' ? routes.get(url.pathname) : undefined)
+    const rawBody = method === 'POST' || method === 'PUT' || method === 'DELETE' ? await readBody(req) : ''
     if (!route) {
       send(res, 404, '', { 'Content-Type': 'text/html' })
       return
@@ -119,7 +152,18 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
     }
     sync()
     try {
-      send(res, 200, JSON.stringify(route.run(url.searchParams)), headers)
+      let out: unknown
+      if (signed) {
+        const key = req.headers['x-mbx-apikey']
+        const rawQuery = url.search.startsWith('?') ? url.search.slice(1) : ''
+        const { account, params } = priv.authenticate(
+          typeof key === 'string' ? key : undefined,
+          rawQuery,
+          rawBody,
+        )
+        out = signed.run(account, params)
+      } else out = (route as { run(q: URLSearchParams): unknown }).run(url.searchParams)
+      send(res, 200, JSON.stringify(out), headers)
     } catch (err) {
       if (err instanceof BinanceError) send(res, err.status, err.body(), headers)
       else {
@@ -135,7 +179,18 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
   }
 
   const sockets = new Set<Socket>()
-  const server = createServer(handle)
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      options.logger?.error({ err: String(err) }, 'request failed')
+      if (!res.headersSent)
+        send(
+          res,
+          500,
+          JSON.stringify({ code: -1000, msg: 'An unknown error occurred while processing the request.' }),
+          {},
+        )
+    })
+  })
   server.keepAliveTimeout = 5000
   server.on('connection', (s: Socket) => {
     sockets.add(s)
@@ -165,6 +220,7 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
     port,
     seed,
     symbols: symbols.map((s) => s.symbol),
+    defaultAccount,
     now: () => clock.now(),
     advance(ms: number): void {
       clock.advance(ms)

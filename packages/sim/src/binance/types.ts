@@ -1,4 +1,7 @@
 import type { SimOptions } from '../types.js'
+import type { BinanceAccountSpec } from './private.js'
+
+export type { BinanceAccountSpec } from './private.js'
 
 /** Binance-specific limits of the Binance profile. */
 export interface BinanceLimitOptions {
@@ -32,6 +35,11 @@ export interface BinanceSimOptions
   readonly markets?: number | readonly string[]
   /** Binance limits. */
   readonly binance?: BinanceLimitOptions
+  /**
+   * API keys: key → HMAC secret and balances. When omitted, one account exists: key
+   * `sim-binance-api-key`, secret `sim-binance-secret-key`, 100,000 USDT and 1 BTC.
+   */
+  readonly accounts?: Readonly<Record<string, BinanceAccountSpec>>
 }
 
 /** A running Binance-profile simulator. */
@@ -50,6 +58,8 @@ export interface BinanceSim {
   readonly seed: number
   /** Listed symbols, e.g. `BTCUSDT`. */
   readonly symbols: readonly string[]
+  /** The default API key and secret (undefined when `accounts` was given). */
+  readonly defaultAccount: { readonly apiKey: string; readonly secretKey: string } | undefined
   /** Simulated time (ms). */
   now(): number
   /** Moves simulated time forward (manual clock with `speed: 0`). */
