@@ -74,7 +74,13 @@ function stripSignature(text: string): { rest: string; signature: string | undef
   const before = text.slice(0, m.index)
   const after = text.slice(m.index + m[0].length)
   const rest = before === '' ? after.replace(/^&/, '') : `${before}${after}`
-  return { rest, signature: decodeURIComponent(m[2] as string) }
+  let signature: string
+  try {
+    signature = decodeURIComponent(m[2] as string)
+  } catch {
+    signature = 'invalid'
+  }
+  return { rest, signature }
 }
 
 /**

@@ -104,7 +104,10 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
   const startDriver = (): void => {
     driver?.()
     driver = undefined
-    if (clock.speed > 0) driver = every(wall, 50, sync, () => undefined)
+    if (clock.speed > 0)
+      driver = every(wall, 50, sync, (error) =>
+        options.logger?.error({ error: String(error) }, 'binance sim driver failed'),
+      )
   }
   startDriver()
 

@@ -89,7 +89,12 @@ export class BinanceHub {
   /** Handles an HTTP upgrade; false when the path is not a stream path. */
   handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): boolean {
     const url = new URL(req.url ?? '/', 'http://sim.local')
-    const path = decodeURIComponent(url.pathname)
+    let path: string
+    try {
+      path = decodeURIComponent(url.pathname) // URL-encoded stream names are accepted
+    } catch {
+      return false
+    }
     let initial: string[] = []
     let combined = false
     if (path === '/stream' || path === '/stream/') {
