@@ -71,11 +71,13 @@ export class TradeIds {
   /** Up to `count` trades from id `from` (inclusive), oldest first. */
   fromId(from: number, count: number): IdTrade[] {
     const out: IdTrade[] = []
-    let id = from < this.offset ? Math.max(from, this.oldestId()) : from
+    let id = from
     if (id < this.offset) {
-      // locate the history minute holding `id`
+      // locate the history minute holding `id` (or the oldest one), counting back only as far as needed
+      const maxK = this.model.startMinute - this.model.exactFromMinute
       let k = 1
-      while (this.offset - this.historyCount(k) > id) k++
+      while (k < maxK && this.offset - this.historyCount(k) > id) k++
+      id = Math.max(id, this.offset - this.historyCount(k))
       for (; k >= 1 && out.length < count; k--) {
         const minute = this.model.startMinute - k
         const firstId = this.offset - this.historyCount(k)

@@ -282,7 +282,7 @@ export function binanceRoutes(
     else if (startTime !== undefined) rows = bm.ids.fromId(bm.ids.firstIdAtOrAfter(startTime), limit)
     else if (endTime !== undefined) {
       const last = bm.ids.firstIdAtOrAfter(endTime + 1) - 1
-      rows = bm.ids.fromId(last - limit + 1, Math.min(limit, last - bm.ids.oldestId() + 1))
+      rows = bm.ids.fromId(last - limit + 1, limit)
     } else rows = bm.ids.recent(limit)
     if (endTime !== undefined) rows = rows.filter((x) => x.trade.ts <= endTime)
     return rows.map((x) => ({
