@@ -183,4 +183,37 @@ describe('Binance profile: public REST', () => {
     expect(ok.status).toBe(200)
     expect(ok.headers.get('x-mbx-used-weight-1m')).toBe('1')
   })
+
+  it('writes int64 ids beyond 2^53 as exact JSON digits and accepts them back (tradeIdOffset)', async () => {
+    sim = await startSim({
+      exchange: 'binance',
+      seed: 7,
+      speed: 0,
+      startTime: START,
+      markets: ['BTCUSDT'],
+      tradesPerSecond: 2,
+      binance: { tradeIdOffset: 2n ** 53n },
+    })
+    sim.advance(10_000)
+    const digits = (text: string, key: string): bigint[] =>
+      [...text.matchAll(new RegExp(`"${key}":(-?\\d+)`, 'g'))].map((m) => BigInt(m[1] as string))
+    const text = await (await fetch(`${sim.restUrl}/api/v3/trades?symbol=BTCUSDT&limit=5`)).text()
+    const ids = digits(text, 'id')
+    expect(ids).toHaveLength(5)
+    expect(ids[0] as bigint).toBeGreaterThan(2n ** 53n)
+    for (let k = 1; k < ids.length; k++) expect(ids[k]).toBe((ids[k - 1] as bigint) + 1n)
+    const from = await (
+      await fetch(`${sim.restUrl}/api/v3/historicalTrades?symbol=BTCUSDT&fromId=${ids[1]}&limit=2`)
+    ).text()
+    expect(digits(from, 'id')).toEqual([ids[1], ids[2]])
+    const agg = await (await fetch(`${sim.restUrl}/api/v3/aggTrades?symbol=BTCUSDT&limit=1`)).text()
+    expect(digits(agg, 'f')).toEqual([ids[4]])
+    const a = digits(agg, 'a')[0] as bigint
+    const again = await (
+      await fetch(`${sim.restUrl}/api/v3/aggTrades?symbol=BTCUSDT&fromId=${a}&limit=1`)
+    ).text()
+    expect(digits(again, 'a')).toEqual([a])
+    const t24 = await (await fetch(`${sim.restUrl}/api/v3/ticker/24hr?symbol=BTCUSDT`)).text()
+    expect(digits(t24, 'lastId')).toEqual([ids[4]])
+  })
 })

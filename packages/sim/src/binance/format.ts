@@ -22,6 +22,26 @@ export function amt(x: number): string {
   return x.toFixed(8)
 }
 
+/** JSON text of a value whose ids may be bigints (written as plain digits, beyond 2^53). */
+export function toJson(value: unknown): string {
+  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `\u0000big${v}` : v))
+  return text.includes('\\u0000big') ? text.replace(/"\\u0000big(-?\d+)"/g, '$1') : text
+}
+
+/** Trade ids on the wire: the model's id plus an offset (a bigint when one is configured). */
+export interface IdWire {
+  /** The wire form of an internal id (`-1` stays `-1`). */
+  out(id: number): number | bigint
+  /** The internal id of a wire id given as decimal text. */
+  in(text: string): number
+}
+
+/** An id mapping with an optional bigint offset. */
+export function idWire(offset: bigint | undefined): IdWire {
+  if (offset === undefined || offset === 0n) return { out: (id) => id, in: (text) => Number(text) }
+  return { out: (id) => (id === -1 ? -1 : BigInt(id) + offset), in: (text) => Number(BigInt(text) - offset) }
+}
+
 /** A REST / stream error of the Binance profile: HTTP status and Binance's `{code,msg}`. */
 export class BinanceError extends Error {
   constructor(

@@ -3,7 +3,7 @@ import { addTrade, mergeAll, type Summary, summaryOf } from '../market/summary.j
 import { DAY, MINUTE, utcMonthStart, utcWeekStart } from '../util/time.js'
 import type { BinanceSymbol } from './catalog.js'
 import type { DepthBook } from './depth.js'
-import { amt, BinanceError, px, qty } from './format.js'
+import { amt, BinanceError, type IdWire, px, qty } from './format.js'
 import type { TradeIds } from './ids.js'
 
 /** One listed symbol with everything the Binance views read. */
@@ -12,6 +12,8 @@ export interface BnMarket {
   readonly m: MarketState
   readonly ids: TradeIds
   readonly depth: DepthBook
+  /** Trade ids on the wire. */
+  readonly wire: IdWire
   /** Cache of the complete minutes of the rolling 24 h window. */
   cache24?: { minute: number; s: Summary | undefined }
 }

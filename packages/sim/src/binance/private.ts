@@ -313,7 +313,7 @@ export class BinancePrivate {
         qty: px(f.volume.toNumber()),
         commission: px(f.fee.toNumber()),
         commissionAsset: sym.quoteAsset,
-        tradeId: firstTradeId + k,
+        tradeId: bm.wire.out(firstTradeId + k),
       })),
     }
   }

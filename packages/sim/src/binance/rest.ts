@@ -30,6 +30,19 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
   return Number(v)
 }
 
+/** An id parameter (a trade id, or an aggregate id when `shift` is the aggregate offset). */
+function idParam(q: URLSearchParams, name: string, bm: BnMarket, shift = 0): number | undefined {
+  const v = q.get(name)
+  if (v === null || v === '') return undefined
+  if (!/^-?[0-9]{1,20}$/.test(v))
+    throw new BinanceError(
+      400,
+      -1100,
+      `Illegal characters found in parameter '${name}'; legal range is '^[0-9]{1,20}$'.`,
+    )
+  return bm.wire.in(v) - shift
+}
+
 function limitParam(q: URLSearchParams, def: number, max: number, clamp = false): number {
   const n = intParam(q, 'limit') ?? def
   if (n < 1 || (!clamp && n > max))
@@ -102,8 +115,8 @@ function ticker24(bm: BnMarket, st: Stats24, mini: boolean): Record<string, unkn
       quoteVolume: amt(st.turnover),
       openTime: st.openTime,
       closeTime: st.closeTime,
-      firstId: st.firstId,
-      lastId: st.lastId,
+      firstId: bm.wire.out(st.firstId),
+      lastId: bm.wire.out(st.lastId),
       count: st.count,
     }
   const { bid, ask } = bm.depth.best()
@@ -126,8 +139,8 @@ function ticker24(bm: BnMarket, st: Stats24, mini: boolean): Record<string, unkn
     quoteVolume: amt(st.turnover),
     openTime: st.openTime,
     closeTime: st.closeTime,
-    firstId: st.firstId,
-    lastId: st.lastId,
+    firstId: bm.wire.out(st.firstId),
+    lastId: bm.wire.out(st.lastId),
     count: st.count,
   }
 }
@@ -135,7 +148,7 @@ function ticker24(bm: BnMarket, st: Stats24, mini: boolean): Record<string, unkn
 function tradeRow(bm: BnMarket, id: number, t: { ts: number; price: number; volume: number; bid: boolean }) {
   const q = qty(bm.sym, t.volume)
   return {
-    id,
+    id: bm.wire.out(id),
     price: px(t.price),
     qty: q,
     quoteQty: amt(t.price * Number(q)),
@@ -265,20 +278,20 @@ export function binanceRoutes(
   add('/api/v3/historicalTrades', 25, (q) => {
     const bm = needSymbol(byName, q)
     const limit = limitParam(q, 500, 1000)
-    const fromId = intParam(q, 'fromId')
+    const fromId = idParam(q, 'fromId', bm)
     const rows = fromId === undefined ? bm.ids.recent(limit) : bm.ids.fromId(fromId, limit)
     return rows.map((x) => tradeRow(bm, x.id, x.trade))
   })
   add('/api/v3/aggTrades', 4, (q) => {
     const bm = needSymbol(byName, q)
     const limit = limitParam(q, 500, 1000)
-    const fromId = intParam(q, 'fromId')
+    const fromId = idParam(q, 'fromId', bm, AGG_OFFSET)
     const startTime = intParam(q, 'startTime')
     const endTime = intParam(q, 'endTime')
     if (fromId !== undefined && (startTime !== undefined || endTime !== undefined))
       throw new BinanceError(400, -1128, 'Combination of optional parameters invalid.')
     let rows: ReturnType<typeof bm.ids.recent>
-    if (fromId !== undefined) rows = bm.ids.fromId(fromId - AGG_OFFSET, limit)
+    if (fromId !== undefined) rows = bm.ids.fromId(fromId, limit)
     else if (startTime !== undefined) rows = bm.ids.fromId(bm.ids.firstIdAtOrAfter(startTime), limit)
     else if (endTime !== undefined) {
       const last = bm.ids.firstIdAtOrAfter(endTime + 1) - 1
@@ -286,11 +299,11 @@ export function binanceRoutes(
     } else rows = bm.ids.recent(limit)
     if (endTime !== undefined) rows = rows.filter((x) => x.trade.ts <= endTime)
     return rows.map((x) => ({
-      a: x.id + AGG_OFFSET,
+      a: bm.wire.out(x.id + AGG_OFFSET),
       p: px(x.trade.price),
       q: qty(bm.sym, x.trade.volume),
-      f: x.id,
-      l: x.id,
+      f: bm.wire.out(x.id),
+      l: bm.wire.out(x.id),
       T: x.trade.ts,
       m: !x.trade.bid,
       M: true,

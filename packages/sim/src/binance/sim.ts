@@ -6,7 +6,7 @@ import { MarketModel } from '../market/model.js'
 import { SimClock } from '../util/clock.js'
 import { resolveBinanceSymbols } from './catalog.js'
 import { DepthBook } from './depth.js'
-import { BinanceError } from './format.js'
+import { BinanceError, idWire, toJson } from './format.js'
 import { TradeIds } from './ids.js'
 import type { BnMarket } from './market.js'
 import { BinancePrivate } from './private.js'
@@ -60,7 +60,8 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
     const depth = new DepthBook(model, m, sym, 40_000_000_000 + i * 1_000_000_000 + (seed % 1000) * 1_000_000)
     depth.track(100)
     depth.track(1000)
-    return { sym, m, ids: new TradeIds(model, m, 3_000_000_000 + i * 100_000_000), depth }
+    const ids = new TradeIds(model, m, 3_000_000_000 + i * 100_000_000)
+    return { sym, m, ids, depth, wire: idWire(options.binance?.tradeIdOffset) }
   })
   const byState = new Map(markets.map((bm) => [bm.m, bm]))
   const bn = options.binance ?? {}
@@ -166,7 +167,7 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
         )
         out = signed.run(account, params)
       } else out = (route as { run(q: URLSearchParams): unknown }).run(url.searchParams)
-      send(res, 200, JSON.stringify(out), headers)
+      send(res, 200, toJson(out), headers)
     } catch (err) {
       if (err instanceof BinanceError) send(res, err.status, err.body(), headers)
       else {

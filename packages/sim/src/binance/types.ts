@@ -13,6 +13,11 @@ export interface BinanceLimitOptions {
   readonly messagesPerSecond?: number
   /** Server ping interval on the simulated clock. @default 20000 */
   readonly pingIntervalMs?: number
+  /**
+   * Added to every trade and aggregate-trade id on the wire, e.g. `2n ** 53n` to prove a client
+   * parses int64 ids losslessly (they are written as plain JSON digits). @default 0n
+   */
+  readonly tradeIdOffset?: bigint
 }
 
 /** Options of the Binance profile: {@link SimOptions} (`markets` are Binance symbols or a count). */

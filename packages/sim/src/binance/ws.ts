@@ -4,7 +4,7 @@ import type { Clock } from '@bb/utils'
 import { type WebSocket, WebSocketServer } from 'ws'
 import type { MarketModel } from '../market/model.js'
 import type { TradeRecord } from '../market/summary.js'
-import { amt, px, qty } from './format.js'
+import { amt, px, qty, toJson } from './format.js'
 import {
   type BnMarket,
   type Interval,
@@ -153,7 +153,7 @@ export class BinanceHub {
   }
 
   private reply(conn: Conn, body: unknown): void {
-    if (conn.ws.readyState === 1) conn.ws.send(JSON.stringify(body))
+    if (conn.ws.readyState === 1) conn.ws.send(toJson(body))
   }
 
   private control(conn: Conn, text: string): void {
@@ -225,7 +225,7 @@ export class BinanceHub {
     const targets = this.subscribed(stream)
     if (targets.length === 0) return
     const payload = data()
-    const raw = JSON.stringify(payload)
+    const raw = toJson(payload)
     let wrapped: string | undefined
     for (const c of targets) {
       if (c.ws.readyState !== 1) continue
@@ -245,7 +245,7 @@ export class BinanceHub {
       e: 'trade',
       E: t.ts,
       s,
-      t: id,
+      t: bm.wire.out(id),
       p: px(t.price),
       q,
       T: t.ts,
@@ -256,11 +256,11 @@ export class BinanceHub {
       e: 'aggTrade',
       E: t.ts,
       s,
-      a: id + AGG_OFFSET,
+      a: bm.wire.out(id + AGG_OFFSET),
       p: px(t.price),
       q,
-      f: id,
-      l: id,
+      f: bm.wire.out(id),
+      l: bm.wire.out(id),
       T: t.ts,
       m: !t.bid,
       M: true,
@@ -382,8 +382,8 @@ export class BinanceHub {
         q: amt(st.turnover),
         O: st.openTime,
         C: st.closeTime,
-        F: st.firstId,
-        L: st.lastId,
+        F: bm.wire.out(st.firstId),
+        L: bm.wire.out(st.lastId),
         n: st.count,
       }
     })
@@ -427,8 +427,8 @@ export class BinanceHub {
         T: end - 1,
         s: bm.sym.symbol,
         i,
-        f,
-        L: s ? f + s.count - 1 : -1,
+        f: bm.wire.out(f),
+        L: bm.wire.out(s ? f + s.count - 1 : -1),
         o: px(s?.open ?? price),
         c: px(price),
         h: px(s?.high ?? price),
