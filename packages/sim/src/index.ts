@@ -5,6 +5,12 @@
  *
  * @packageDocumentation
  */
+export type {
+  BinanceAccountSpec,
+  BinanceLimitOptions,
+  BinanceSim,
+  BinanceSimOptions,
+} from './binance/types.js'
 export { signJwt } from './exchange/jwt.js'
 export {
   DEFAULT_LIMITS,

@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net'
 import { type Clock, every, systemClock } from '@bb/utils'
 import { createAdmin } from './admin.js'
+import { startBinanceSim } from './binance/sim.js'
+import type { BinanceSim, BinanceSimOptions } from './binance/types.js'
 import { type Account, D, decText, Engine, ExchangeError } from './exchange/engine.js'
 import { bodyQuery, decodedQuery, peekAccessKey, sha512Hex, verifyJwt } from './exchange/jwt.js'
 import { Faults } from './faults.js'
@@ -85,7 +87,26 @@ function exchangeError(name: string, message: string): Raw {
  * await sim.close()
  * ```
  */
-export async function startSim(options: StartSimOptions = {}): Promise<Sim> {
+export async function startSim(options?: StartSimOptions): Promise<Sim>
+/**
+ * Starts the Binance Spot profile: the same seeded market over Binance's `/api/v3` REST paths,
+ * request weights, error bodies, signed endpoints and market streams (`/ws`, `/stream`).
+ *
+ * @example
+ * ```ts
+ * const sim = await startSim({ exchange: 'binance', seed: 42, markets: ['BTCUSDT'] })
+ * const res = await fetch(`${sim.restUrl}/api/v3/ticker/price?symbol=BTCUSDT`)
+ * console.log(await res.json())
+ * await sim.close()
+ * ```
+ */
+export async function startSim(options: BinanceSimOptions): Promise<BinanceSim>
+export async function startSim(options: StartSimOptions | BinanceSimOptions = {}): Promise<Sim | BinanceSim> {
+  if ('exchange' in options && options.exchange === 'binance') return startBinanceSim(options)
+  return startUpbitSim(options as StartSimOptions)
+}
+
+async function startUpbitSim(options: StartSimOptions): Promise<Sim> {
   const seed = options.seed ?? 1
   const wall: Clock = options.clock ?? systemClock
   const startTime = options.startTime ?? wall.now()

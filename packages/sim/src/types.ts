@@ -26,6 +26,8 @@ export interface AccountSpec {
 
 /** Options of {@link startSim}. Every field is optional. */
 export interface SimOptions {
+  /** The exchange profile: Upbit (this interface) or `'binance'` (see `BinanceSimOptions`). @default 'upbit' */
+  readonly exchange?: 'upbit'
   /** TCP port; 0 picks a free one. @default 0 */
   readonly port?: number
   /** Interface to listen on. @default '127.0.0.1' */

@@ -1,0 +1,438 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import {
+  type Account,
+  D,
+  type Dec,
+  decText,
+  type Engine,
+  ExchangeError,
+  type Order,
+} from '../exchange/engine.js'
+import { BinanceError, px } from './format.js'
+import type { BnMarket } from './market.js'
+
+/** A Binance API key's secret and starting balances (decimal strings per asset). */
+export interface BinanceAccountSpec {
+  /** HMAC-SHA256 secret. */
+  readonly secretKey: string
+  /** Starting free balances, e.g. `{ USDT: '10000' }`. */
+  readonly balances: Readonly<Record<string, string>>
+}
+
+interface BnOrder {
+  readonly orderId: number
+  readonly clientOrderId: string
+  readonly uuid: string
+  readonly bm: BnMarket
+  readonly type: 'LIMIT' | 'LIMIT_MAKER' | 'MARKET'
+  readonly side: 'BUY' | 'SELL'
+  readonly timeInForce: 'GTC' | 'IOC' | 'FOK'
+  readonly origQty: string
+  readonly origQuoteOrderQty: string
+  readonly time: number
+  canceled: boolean
+  updateTime: number
+}
+
+interface Book {
+  readonly byId: Map<number, BnOrder>
+  readonly byClient: Map<string, number>
+}
+
+/** A signed route: weight, handler. */
+interface PrivateRoute {
+  weight(q: URLSearchParams): number
+  run(account: Account, p: URLSearchParams): unknown
+}
+
+const ORDER_TYPES = new Set(['LIMIT', 'LIMIT_MAKER', 'MARKET'])
+const KNOWN_TYPES = new Set(['STOP_LOSS', 'STOP_LOSS_LIMIT', 'TAKE_PROFIT', 'TAKE_PROFIT_LIMIT'])
+
+const mandatory = (name: string): BinanceError =>
+  new BinanceError(400, -1102, `Mandatory parameter '${name}' was not sent, was empty/null, or malformed.`)
+const invalid = (name: string): BinanceError =>
+  new BinanceError(400, -1130, `Data sent for parameter '${name}' is not valid.`)
+const filter = (name: string): BinanceError => new BinanceError(400, -1013, `Filter failure: ${name}`)
+
+function need(p: URLSearchParams, name: string): string {
+  const v = p.get(name)
+  if (v === null || v === '') throw mandatory(name)
+  return v
+}
+
+function decimal(p: URLSearchParams, name: string): Dec | undefined {
+  const v = p.get(name)
+  if (v === null || v === '') return undefined
+  if (!/^(?:\d+(?:\.\d*)?|\.\d+)$/.test(v)) throw invalid(name)
+  return new D(v)
+}
+
+/** Removes `signature=…` from a parameter string; returns the rest and the signature. */
+function stripSignature(text: string): { rest: string; signature: string | undefined } {
+  const m = /(^|&)signature=([^&]*)/.exec(text)
+  if (!m) return { rest: text, signature: undefined }
+  const before = text.slice(0, m.index)
+  const after = text.slice(m.index + m[0].length)
+  const rest = before === '' ? after.replace(/^&/, '') : `${before}${after}`
+  let signature: string
+  try {
+    signature = decodeURIComponent(m[2] as string)
+  } catch {
+    signature = 'invalid'
+  }
+  return { rest, signature }
+}
+
+/**
+ * Binance's signed (`TRADE` / `USER_DATA`) endpoints on the simulator's matching engine:
+ * HMAC-SHA256 over the query string + body, `timestamp` / `recvWindow`, `X-MBX-APIKEY`.
+ */
+export class BinancePrivate {
+  private readonly books = new Map<string, Book>()
+  private nextOrderId = 9_800_000_000
+  readonly routes = new Map<string, PrivateRoute>()
+  private readonly byName: Map<string, BnMarket>
+
+  constructor(
+    private readonly engine: Engine,
+    markets: readonly BnMarket[],
+    private readonly now: () => number,
+  ) {
+    this.byName = new Map(markets.map((bm) => [bm.sym.symbol, bm]))
+    const add = (key: string, weight: number | ((q: URLSearchParams) => number), run: PrivateRoute['run']) =>
+      this.routes.set(key, { weight: typeof weight === 'number' ? () => weight : weight, run })
+    add('GET /api/v3/account', 20, (a, p) => this.account(a, p))
+    add('POST /api/v3/order', 1, (a, p) => this.newOrder(a, p, false))
+    add('POST /api/v3/order/test', 1, (a, p) => this.newOrder(a, p, true))
+    add('GET /api/v3/order', 4, (a, p) => this.view(this.find(a, p, -2013, 'Order does not exist.')))
+    add('DELETE /api/v3/order', 1, (a, p) => this.cancel(a, p))
+    add(
+      'GET /api/v3/openOrders',
+      (q) => (q.get('symbol') ? 6 : 80),
+      (a, p) => this.openOrders(a, p),
+    )
+  }
+
+  /** Verifies key, signature and timestamp; returns the account and the merged parameters. */
+  authenticate(
+    apiKey: string | undefined,
+    rawQuery: string,
+    rawBody: string,
+  ): { account: Account; params: URLSearchParams } {
+    if (apiKey === undefined || apiKey === '') throw new BinanceError(401, -2014, 'API-key format invalid.')
+    const account = this.engine.accounts.get(apiKey)
+    if (!account) throw new BinanceError(401, -2015, 'Invalid API-key, IP, or permissions for action.')
+    const q = stripSignature(rawQuery)
+    const b = stripSignature(rawBody)
+    const signature = q.signature ?? b.signature
+    if (signature === undefined || signature === '') throw mandatory('signature')
+    const expected = createHmac('sha256', account.secretKey).update(`${q.rest}${b.rest}`).digest()
+    const given = /^[0-9a-fA-F]{64}$/.test(signature) ? Buffer.from(signature, 'hex') : undefined
+    if (!given || !timingSafeEqual(given, expected))
+      throw new BinanceError(400, -1022, 'Signature for this request is not valid.')
+    const params = new URLSearchParams(b.rest)
+    for (const [k, v] of new URLSearchParams(q.rest)) params.set(k, v) // the query string wins
+    const ts = need(params, 'timestamp')
+    if (!/^[0-9]{1,20}$/.test(ts)) throw invalid('timestamp')
+    const recv = params.get('recvWindow') ?? '5000'
+    const recvWindow = Number(recv)
+    if (!(recvWindow > 0) || recvWindow > 60_000)
+      throw new BinanceError(400, -1131, 'recvWindow must be less than 60000')
+    let t = Number(ts)
+    if (ts.length >= 16) t = Math.floor(t / 1000) // microseconds
+    const server = this.now()
+    if (t >= server + 1000)
+      throw new BinanceError(400, -1021, "Timestamp for this request was 1000ms ahead of the server's time.")
+    if (server - t > recvWindow)
+      throw new BinanceError(400, -1021, 'Timestamp for this request is outside of the recvWindow.')
+    return { account, params }
+  }
+
+  private book(account: Account): Book {
+    let b = this.books.get(account.accessKey)
+    if (!b) {
+      b = { byId: new Map(), byClient: new Map() }
+      this.books.set(account.accessKey, b)
+    }
+    return b
+  }
+
+  private symbol(p: URLSearchParams): BnMarket {
+    const bm = this.byName.get(need(p, 'symbol'))
+    if (!bm) throw new BinanceError(400, -1121, 'Invalid symbol.')
+    return bm
+  }
+
+  private account(account: Account, p: URLSearchParams): unknown {
+    const omitZero = p.get('omitZeroBalances') === 'true'
+    const balances = [...account.balances]
+      .map(([asset, b]) => ({ asset, free: px(b.balance.toNumber()), locked: px(b.locked.toNumber()) }))
+      .filter((b) => !omitZero || Number(b.free) > 0 || Number(b.locked) > 0)
+    return {
+      makerCommission: 25,
+      takerCommission: 25,
+      buyerCommission: 0,
+      sellerCommission: 0,
+      commissionRates: {
+        maker: '0.00250000',
+        taker: '0.00250000',
+        buyer: '0.00000000',
+        seller: '0.00000000',
+      },
+      canTrade: true,
+      canWithdraw: false,
+      canDeposit: false,
+      brokered: false,
+      requireSelfTradePrevention: false,
+      preventSor: false,
+      updateTime: this.now(),
+      accountType: 'SPOT',
+      balances,
+      permissions: ['SPOT'],
+      uid: 354_937_868,
+    }
+  }
+
+  private newOrder(account: Account, p: URLSearchParams, test: boolean): unknown {
+    const bm = this.symbol(p)
+    const side = need(p, 'side')
+    if (side !== 'BUY' && side !== 'SELL') throw invalid('side')
+    const type = need(p, 'type')
+    if (!ORDER_TYPES.has(type))
+      throw KNOWN_TYPES.has(type)
+        ? new BinanceError(400, -1013, 'This order type is not supported by the simulator.')
+        : new BinanceError(400, -1116, 'Invalid orderType.')
+    const sym = bm.sym
+    const quantity = decimal(p, 'quantity')
+    const quoteOrderQty = decimal(p, 'quoteOrderQty')
+    const price = decimal(p, 'price')
+    let tif = p.get('timeInForce') ?? undefined
+    if (type === 'LIMIT') {
+      if (tif === undefined) throw mandatory('timeInForce')
+      if (tif !== 'GTC' && tif !== 'IOC' && tif !== 'FOK') throw invalid('timeInForce')
+    } else if (tif !== undefined)
+      throw new BinanceError(400, -1106, "Parameter 'timeInForce' sent when not required.")
+    else tif = 'GTC'
+    if (type !== 'MARKET') {
+      if (!price) throw mandatory('price')
+      if (!quantity) throw mandatory('quantity')
+    } else if (!quantity && !quoteOrderQty) throw mandatory('quantity')
+    if (price && (price.isZero() || !price.mod(sym.tickSize).isZero())) throw filter('PRICE_FILTER')
+    if (quantity && (quantity.lt(sym.stepSize) || !quantity.mod(sym.stepSize).isZero()))
+      throw filter('LOT_SIZE')
+    const { bid, ask } = bm.depth.best()
+    const ref = price ?? new D(side === 'BUY' ? (ask?.[0] ?? '0') : (bid?.[0] ?? '0'))
+    const notional = quoteOrderQty ?? ref.mul(quantity ?? 0)
+    if (notional.lt(sym.minNotional)) throw filter('NOTIONAL')
+    const clientOrderId = p.get('newClientOrderId') ?? `sim${randomBytes(10).toString('hex')}`.slice(0, 22)
+    const book = this.book(account)
+    const dup = book.byClient.get(clientOrderId)
+    if (dup !== undefined) {
+      const prev = book.byId.get(dup)
+      if (prev && this.engineOrder(account, prev).state === 'wait')
+        throw new BinanceError(400, -2010, 'Duplicate order sent.')
+    }
+    // Binance → engine request
+    let req: Record<string, unknown>
+    if (type === 'MARKET') {
+      if (side === 'BUY')
+        req = {
+          ord_type: 'price',
+          price: decText((quoteOrderQty ?? ref.mul(quantity ?? 0)).toDecimalPlaces(8)),
+        }
+      else {
+        const volume = quantity ?? (quoteOrderQty as Dec).div(ref).toDecimalPlaces(sym.stepDecimals, 1)
+        req = { ord_type: 'market', volume: decText(volume) }
+      }
+    } else
+      req = {
+        ord_type: 'limit',
+        price: decText(price as Dec),
+        volume: decText(quantity as Dec),
+        ...(type === 'LIMIT_MAKER'
+          ? { time_in_force: 'post_only' }
+          : tif !== 'GTC'
+            ? { time_in_force: tif.toLowerCase() }
+            : {}),
+      }
+    req = { ...req, market: sym.def.code, side: side === 'BUY' ? 'bid' : 'ask' }
+    if (test) {
+      this.wrap(() => this.engine.prepare(account, req))
+      return {}
+    }
+    const firstTradeId = bm.ids.lastId() + 1
+    const placed = this.wrap(() => this.engine.place(account, req))
+    const order: BnOrder = {
+      orderId: this.nextOrderId++,
+      clientOrderId,
+      uuid: placed.uuid,
+      bm,
+      type: type as BnOrder['type'],
+      side,
+      timeInForce: tif as BnOrder['timeInForce'],
+      origQty: px(quantity?.toNumber() ?? 0),
+      origQuoteOrderQty: px(quoteOrderQty?.toNumber() ?? 0),
+      time: this.now(),
+      canceled: false,
+      updateTime: this.now(),
+    }
+    const now = this.engineOrder(account, order)
+    if (type === 'LIMIT_MAKER' && now.state === 'cancel' && now.executedVolume.isZero())
+      throw new BinanceError(400, -2010, 'Order would immediately match and take.')
+    book.byId.set(order.orderId, order)
+    book.byClient.set(clientOrderId, order.orderId)
+    const respType = p.get('newOrderRespType') ?? (type === 'LIMIT_MAKER' ? 'ACK' : 'FULL')
+    const ack = {
+      symbol: sym.symbol,
+      orderId: order.orderId,
+      orderListId: -1,
+      clientOrderId,
+      transactTime: order.time,
+    }
+    if (respType === 'ACK') return ack
+    const v = this.view(order)
+    const result = {
+      ...ack,
+      price: v.price,
+      origQty: v.origQty,
+      executedQty: v.executedQty,
+      origQuoteOrderQty: v.origQuoteOrderQty,
+      cummulativeQuoteQty: v.cummulativeQuoteQty,
+      status: v.status,
+      timeInForce: v.timeInForce,
+      type: v.type,
+      side: v.side,
+      workingTime: order.time,
+      selfTradePreventionMode: 'NONE',
+    }
+    if (respType === 'RESULT') return result
+    return {
+      ...result,
+      fills: now.trades.map((f, k) => ({
+        price: px(f.price.toNumber()),
+        qty: px(f.volume.toNumber()),
+        commission: px(f.fee.toNumber()),
+        commissionAsset: sym.quoteAsset,
+        tradeId: bm.wire.out(firstTradeId + k),
+      })),
+    }
+  }
+
+  private wrap<T>(f: () => T): T {
+    try {
+      return f()
+    } catch (err) {
+      if (!(err instanceof ExchangeError)) throw err
+      if (err.errorName.startsWith('insufficient_funds'))
+        throw new BinanceError(400, -2010, 'Account has insufficient balance for requested action.')
+      if (err.errorName.startsWith('invalid_price')) throw filter('PRICE_FILTER')
+      if (err.errorName.startsWith('under_min_total')) throw filter('NOTIONAL')
+      throw new BinanceError(400, -1013, 'Invalid quantity.')
+    }
+  }
+
+  private engineOrder(account: Account, o: BnOrder): Order {
+    return this.engine.find(account, o.uuid, undefined)
+  }
+
+  private find(account: Account, p: URLSearchParams, code: number, msg: string): BnOrder {
+    const bm = this.symbol(p)
+    const book = this.book(account)
+    const id = p.get('orderId')
+    const client = p.get('origClientOrderId')
+    if ((id === null || id === '') && (client === null || client === ''))
+      throw new BinanceError(
+        400,
+        -1102,
+        "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!",
+      )
+    const orderId = id !== null && id !== '' ? Number(id) : book.byClient.get(client as string)
+    const o = orderId === undefined ? undefined : book.byId.get(orderId)
+    if (!o || o.bm !== bm) throw new BinanceError(400, code, msg)
+    return o
+  }
+
+  private view(o: BnOrder) {
+    const account = this.engine.accounts.get(this.ownerOf(o)) as Account
+    const e = this.engineOrder(account, o)
+    const status =
+      e.state === 'wait'
+        ? e.executedVolume.isZero()
+          ? 'NEW'
+          : 'PARTIALLY_FILLED'
+        : e.state === 'done'
+          ? 'FILLED'
+          : o.canceled
+            ? 'CANCELED'
+            : 'EXPIRED'
+    const origQty =
+      o.type === 'MARKET' && o.side === 'BUY' && Number(o.origQty) === 0
+        ? px(e.executedVolume.toNumber())
+        : o.origQty
+    return {
+      symbol: o.bm.sym.symbol,
+      orderId: o.orderId,
+      orderListId: -1,
+      clientOrderId: o.clientOrderId,
+      price: px(e.price && o.type !== 'MARKET' ? e.price.toNumber() : 0),
+      origQty,
+      executedQty: px(e.executedVolume.toNumber()),
+      cummulativeQuoteQty: px(e.executedFunds.toNumber()),
+      status,
+      timeInForce: o.timeInForce,
+      type: o.type,
+      side: o.side,
+      stopPrice: '0.00000000',
+      icebergQty: '0.00000000',
+      time: o.time,
+      updateTime: e.doneAt ?? o.updateTime,
+      isWorking: true,
+      workingTime: o.time,
+      origQuoteOrderQty: o.origQuoteOrderQty,
+      selfTradePreventionMode: 'NONE',
+    }
+  }
+
+  private ownerOf(o: BnOrder): string {
+    for (const [key, b] of this.books) if (b.byId.get(o.orderId) === o) return key
+    throw new Error('order without owner')
+  }
+
+  private cancel(account: Account, p: URLSearchParams): unknown {
+    const o = this.find(account, p, -2011, 'Unknown order sent.')
+    if (this.engineOrder(account, o).state !== 'wait')
+      throw new BinanceError(400, -2011, 'Unknown order sent.')
+    this.engine.cancel(account, o.uuid, undefined)
+    o.canceled = true
+    o.updateTime = this.now()
+    const v = this.view(o)
+    return {
+      symbol: v.symbol,
+      origClientOrderId: o.clientOrderId,
+      orderId: o.orderId,
+      orderListId: -1,
+      clientOrderId: p.get('newClientOrderId') ?? `sim${randomBytes(10).toString('hex')}`.slice(0, 22),
+      transactTime: this.now(),
+      price: v.price,
+      origQty: v.origQty,
+      executedQty: v.executedQty,
+      origQuoteOrderQty: v.origQuoteOrderQty,
+      cummulativeQuoteQty: v.cummulativeQuoteQty,
+      status: v.status,
+      timeInForce: v.timeInForce,
+      type: v.type,
+      side: v.side,
+      selfTradePreventionMode: 'NONE',
+    }
+  }
+
+  private openOrders(account: Account, p: URLSearchParams): unknown {
+    const bm = p.get('symbol') !== null ? this.symbol(p) : undefined
+    const out: unknown[] = []
+    for (const o of this.book(account).byId.values()) {
+      if (bm && o.bm !== bm) continue
+      if (this.engineOrder(account, o).state === 'wait') out.push(this.view(o))
+    }
+    return out
+  }
+}

@@ -1,0 +1,76 @@
+import type { SimOptions } from '../types.js'
+import type { BinanceAccountSpec } from './private.js'
+
+export type { BinanceAccountSpec } from './private.js'
+
+/** Binance-specific limits of the Binance profile. */
+export interface BinanceLimitOptions {
+  /** REST `REQUEST_WEIGHT` per minute per IP. @default 6000 */
+  readonly weightLimit?: number
+  /** Rejected (429) requests in the same minute after which the IP is banned (418). @default 5 */
+  readonly banAfter?: number
+  /** Incoming WebSocket frames per second per connection before it is closed. @default 5 */
+  readonly messagesPerSecond?: number
+  /** Server ping interval on the simulated clock. @default 20000 */
+  readonly pingIntervalMs?: number
+  /**
+   * Added to every trade and aggregate-trade id on the wire, e.g. `2n ** 53n` to prove a client
+   * parses int64 ids losslessly (they are written as plain JSON digits). @default 0n
+   */
+  readonly tradeIdOffset?: bigint
+}
+
+/** Options of the Binance profile: {@link SimOptions} (`markets` are Binance symbols or a count). */
+export interface BinanceSimOptions
+  extends Pick<
+    SimOptions,
+    | 'port'
+    | 'host'
+    | 'seed'
+    | 'speed'
+    | 'clock'
+    | 'startTime'
+    | 'tradesPerSecond'
+    | 'scheduledEvents'
+    | 'logger'
+  > {
+  /** Selects the Binance profile. */
+  readonly exchange: 'binance'
+  /** How many symbols (from the built-in USDT list) or names like `['BTCUSDT', 'ETHUSDT']`. @default all 10 */
+  readonly markets?: number | readonly string[]
+  /** Binance limits. */
+  readonly binance?: BinanceLimitOptions
+  /**
+   * API keys: key → HMAC secret and balances. When omitted, one account exists: key
+   * `sim-binance-api-key`, secret `sim-binance-secret-key`, 100,000 USDT and 1 BTC.
+   */
+  readonly accounts?: Readonly<Record<string, BinanceAccountSpec>>
+}
+
+/** A running Binance-profile simulator. */
+export interface BinanceSim {
+  /** Always `'binance'`. */
+  readonly exchange: 'binance'
+  /** `http://127.0.0.1:<port>`; REST paths are `/api/v3/...`. */
+  readonly restUrl: string
+  /** Raw streams base: `ws://127.0.0.1:<port>/ws` (append `/<stream>` or SUBSCRIBE). */
+  readonly wsUrl: string
+  /** Combined streams: `ws://127.0.0.1:<port>/stream` (add `?streams=a/b`). */
+  readonly streamUrl: string
+  /** The TCP port. */
+  readonly port: number
+  /** The seed. */
+  readonly seed: number
+  /** Listed symbols, e.g. `BTCUSDT`. */
+  readonly symbols: readonly string[]
+  /** The default API key and secret (undefined when `accounts` was given). */
+  readonly defaultAccount: { readonly apiKey: string; readonly secretKey: string } | undefined
+  /** Simulated time (ms). */
+  now(): number
+  /** Moves simulated time forward (manual clock with `speed: 0`). */
+  advance(ms: number): void
+  /** Changes the speed. */
+  setSpeed(speed: number): void
+  /** Stops the server. */
+  close(): Promise<void>
+}
