@@ -74,6 +74,20 @@ function exchangeError(name: string, message: string): Raw {
 }
 
 /**
+ * Starts the Binance Spot profile: the same seeded market over Binance's `/api/v3` REST paths,
+ * request weights, error bodies, signed endpoints and market streams (`/ws`, `/stream`).
+ *
+ * @example
+ * ```ts
+ * const sim = await startSim({ exchange: 'binance', seed: 42, markets: ['BTCUSDT'] })
+ * const res = await fetch(`${sim.restUrl}/api/v3/ticker/price?symbol=BTCUSDT`)
+ * console.log(await res.json())
+ * await sim.close()
+ * ```
+ */
+export async function startSim(options: BinanceSimOptions): Promise<BinanceSim>
+// The Upbit overload stays last: `Parameters<typeof startSim>` (which reads the last overload) is its options.
+/**
  * Starts an Upbit-compatible exchange on localhost: REST (`/v1/...`), WebSocket (`/websocket/v1`,
  * `/websocket/v1/private`) and an admin API (`/admin/...`) on one HTTP server.
  *
@@ -88,19 +102,6 @@ function exchangeError(name: string, message: string): Raw {
  * ```
  */
 export async function startSim(options?: StartSimOptions): Promise<Sim>
-/**
- * Starts the Binance Spot profile: the same seeded market over Binance's `/api/v3` REST paths,
- * request weights, error bodies, signed endpoints and market streams (`/ws`, `/stream`).
- *
- * @example
- * ```ts
- * const sim = await startSim({ exchange: 'binance', seed: 42, markets: ['BTCUSDT'] })
- * const res = await fetch(`${sim.restUrl}/api/v3/ticker/price?symbol=BTCUSDT`)
- * console.log(await res.json())
- * await sim.close()
- * ```
- */
-export async function startSim(options: BinanceSimOptions): Promise<BinanceSim>
 export async function startSim(options: StartSimOptions | BinanceSimOptions = {}): Promise<Sim | BinanceSim> {
   if ('exchange' in options && options.exchange === 'binance') return startBinanceSim(options)
   return startUpbitSim(options as StartSimOptions)

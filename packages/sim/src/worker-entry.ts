@@ -1,7 +1,7 @@
 // The thread side of `startSimWorker`: runs a simulator and answers the controller's messages.
 import * as net from 'node:net'
 import { parentPort, workerData } from 'node:worker_threads'
-import { startSim } from './sim.js'
+import { type StartSimOptions, startSim } from './sim.js'
 import type { Sim } from './types.js'
 
 interface Message {
@@ -28,7 +28,7 @@ net.Socket.prototype.write = function patchedWrite(this: net.Socket, chunk: unkn
   return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest)
 } as typeof net.Socket.prototype.write
 
-const sim: Sim = await startSim(workerData.options)
+const sim: Sim = await startSim(workerData.options as StartSimOptions)
 let tradesPerSimMs = 0
 let pacer: ReturnType<typeof setInterval> | undefined
 
