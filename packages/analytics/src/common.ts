@@ -130,4 +130,4 @@ export function decimalOption(
 }
 
 /** 10,000: one ratio in basis points. */
-export const BPS = new Decimal(10_000)
+export const BPS: Decimal = new Decimal(10_000)
