@@ -111,8 +111,9 @@ export function decimalOption(
 ): Decimal {
   let d: Decimal | undefined
   try {
-    if (value instanceof Decimal || typeof value === 'string' || typeof value === 'number')
-      d = new Decimal(value)
+    // Any decimal.js instance (another clone's too, e.g. an adapter's fee) is read through its text.
+    if (Decimal.isDecimal(value) || typeof value === 'bigint') d = new Decimal(String(value))
+    else if (typeof value === 'string' || typeof value === 'number') d = new Decimal(value)
   } catch {
     d = undefined
   }

@@ -140,6 +140,17 @@ describe('arbitrage (hand-computed)', () => {
     )
   })
 
+  it('takes fees as text, numbers, bigints and Decimals of any decimal.js clone', () => {
+    const other = Decimal.clone({ precision: 20 })
+    const a = book('ex1', 'USD', [['101', '1']], [['102', '1']])
+    const b = book('ex2', 'USD', [['99', '1']], [['100', '1']])
+    for (const fee of ['0.001', 0.001, new Decimal('0.001'), new other('0.001')]) {
+      const v = ok(arbitrage(a, b, { fees: { ex1: fee, ex2: 0n }, now: T0, maxAgeMs: 5000 }))
+      expect(v.fees.sell.toString()).toBe('0.001')
+      expect(v.proceeds.toString()).toBe('100.899')
+    }
+  })
+
   it('a missing or bad fee is an InvalidRequestError', () => {
     expect(() => arbitrage(krw, usdt, { fees: { upbit: '0' }, now: T0, maxAgeMs: 5000 })).toThrow(
       InvalidRequestError,
