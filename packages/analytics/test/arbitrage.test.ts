@@ -246,6 +246,29 @@ describe('spread$', () => {
     expect(last.pairs.every((p) => p.refused && p.stale)).toBe(true) // the upbit book and the FX are 5001 ms old
   })
 
+  it('three markets give six ordered pairs, keyed by (exchange, symbol) — two markets of one exchange included', () => {
+    const clock = new ManualClock(T0)
+    const usd = book('ex1', 'USD', [['100', '1']], [['101', '1']], { symbol: 'm-usd' })
+    const usd2 = book('ex1', 'USD', [['103', '2']], [['104', '1']], { symbol: 'm-usd-2' })
+    const usd3 = book('ex2', 'USD', [['98', '1']], [['99', '3']], { symbol: 'm-usd' })
+    let last: SpreadSnapshot | undefined
+    spread$({ books: [of(usd), of(usd2), of(usd3)], fees: { ex1: '0', ex2: '0' }, clock }).subscribe((s) => {
+      last = s
+    })
+    const pairs = last!.pairs.map((p) => {
+      const v = ok(p)
+      return `${v.sell.exchange}:${v.sell.symbol}>${v.buy.exchange}:${v.buy.symbol}=${v.size}@${v.profit}`
+    })
+    expect(pairs).toEqual([
+      'ex1:m-usd>ex1:m-usd-2=0@0',
+      'ex1:m-usd>ex2:m-usd=1@1', // sell 100, buy 99
+      'ex1:m-usd-2>ex1:m-usd=1@2', // sell 103, buy 101
+      'ex1:m-usd-2>ex2:m-usd=2@8', // sell 2 × 103, buy 2 × 99
+      'ex2:m-usd>ex1:m-usd=0@0',
+      'ex2:m-usd>ex1:m-usd-2=0@0',
+    ])
+  })
+
   it('errors the stream with InvalidRequestError for a book of an exchange without a fee', async () => {
     const clock = new ManualClock(T0)
     const other = book('ex9', 'KRW', [['1', '1']], [['2', '1']])
