@@ -15,6 +15,8 @@ import {
 /** A 365-day year in ms: crypto markets trade around the clock, every day. */
 export const YEAR_MS = 365 * 24 * 60 * 60 * 1000
 
+const ZERO = new Decimal(0)
+
 /** Options of {@link realizedVolatility}. */
 export interface VolatilityOptions extends StalenessOptions {
   /** The window, in ms: trades with `timestamp > now − windowMs` count. */
@@ -79,19 +81,34 @@ export function realizedVolatility(
   const clock = options.clock ?? systemClock
   const scale = new Decimal(YEAR_MS).div(windowMs)
   return (source) => {
-    const byMarket = new Map<string, Trade[]>()
+    // Per market: the trades in the window (timestamp order) and, cached beside each, the squared
+    // log return from the trade before it (0 for the first), so a trade costs one or two `ln`s.
+    const byMarket = new Map<string, { trades: Trade[]; squares: Decimal[] }>()
+    const square = (list: Trade[], i: number) => {
+      if (i === 0) return ZERO
+      const r = list[i]!.price.div(list[i - 1]!.price).ln()
+      return r.times(r)
+    }
     return source.pipe(
       map((trade) => {
         const key = `${trade.exchange}\u0000${trade.symbol}`
-        const list = byMarket.get(key) ?? []
-        byMarket.set(key, list)
+        const market = byMarket.get(key) ?? { trades: [], squares: [] }
+        byMarket.set(key, market)
+        const { trades: list, squares } = market
         // Insert in timestamp order; equal timestamps keep arrival order.
         let at = list.length
         while (at > 0 && list[at - 1]!.timestamp > trade.timestamp) at--
         list.splice(at, 0, trade)
+        squares.splice(at, 0, square(list, at))
+        if (at + 1 < list.length) squares[at + 1] = square(list, at + 1)
         const now = clock.now()
-        while (list.length > 0 && (list[0]!.timestamp <= now - windowMs || list.length > maxTrades))
+        let dropped = false
+        while (list.length > 0 && (list[0]!.timestamp <= now - windowMs || list.length > maxTrades)) {
           list.shift()
+          squares.shift()
+          dropped = true
+        }
+        if (dropped && squares.length > 0) squares[0] = ZERO
         const input = inputOf(list.at(-1) ?? trade)
         const old = staleness([input], now, maxAgeMs)
         if (old) return old
@@ -102,11 +119,8 @@ export function realizedVolatility(
             now,
           )
         }
-        let variance = new Decimal(0)
-        for (let i = 1; i < list.length; i++) {
-          const r = list[i]!.price.div(list[i - 1]!.price).ln()
-          variance = variance.plus(r.times(r))
-        }
+        let variance = ZERO
+        for (const sq of squares) variance = variance.plus(sq)
         return {
           refused: false,
           input,

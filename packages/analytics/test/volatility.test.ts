@@ -1,6 +1,7 @@
 import { InvalidRequestError } from '@bb/errors'
 import { Decimal, type Trade } from '@bb/models'
 import { ManualClock } from '@bb/utils/testing'
+import fc from 'fast-check'
 import { Subject } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { isRefusal, type Refusal, realizedVolatility, type Volatility, YEAR_MS } from '../src/index.js'
@@ -73,6 +74,44 @@ describe('realizedVolatility', () => {
     expect(isRefusal(out[1])).toBe(true)
     expect(v.trades).toBe(2)
     expect(v.variance.isZero()).toBe(true)
+  })
+
+  it('equals a from-scratch computation over any arrival order and window (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 50 }), fc.integer({ min: -3, max: 4 })), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        (steps) => {
+          const { clock, trades, out } = setup(10, 1_000)
+          const seen: { price: number; timestamp: number }[] = []
+          for (const [price, dt] of steps) {
+            clock.advance(1)
+            const timestamp = clock.now() + Math.min(0, dt) // some arrive late
+            seen.push({ price, timestamp })
+            trades.next(trade(String(price), timestamp))
+            // Reference: the window's trades, stable-sorted by timestamp, every return recomputed.
+            const window = seen
+              .map((t, i) => ({ ...t, i }))
+              .sort((a, b) => a.timestamp - b.timestamp || a.i - b.i)
+              .filter((t) => t.timestamp > clock.now() - 10)
+            const v = out.at(-1)!
+            if (window.length < 2) {
+              expect(v.refused).toBe(true)
+              continue
+            }
+            let variance = new Decimal(0)
+            for (let i = 1; i < window.length; i++) {
+              const r = new Decimal(window[i]!.price).div(window[i - 1]!.price).ln()
+              variance = variance.plus(r.times(r))
+            }
+            expect(isRefusal(v) ? v.reason : v.variance.toString()).toBe(variance.toString())
+          }
+        },
+      ),
+      { numRuns: 100 },
+    )
   })
 
   it('bad options are InvalidRequestErrors naming the option', () => {
