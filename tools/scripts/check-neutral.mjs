@@ -33,6 +33,7 @@ export const NEUTRAL_PACKAGES = [
   'packages/rest',
   'packages/ws',
   'packages/router',
+  'packages/analytics',
 ]
 
 /**

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    // Generous: the suite must pass on a loaded 2-core machine (real sockets against @bb/sim).
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // A test that asserts nothing cannot fail: every test must make at least one assertion.
+    expect: { requireAssertions: true },
+  },
+})
