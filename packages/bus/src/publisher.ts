@@ -211,7 +211,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
       flushing ??= Promise.resolve().then(flush)
     }
     const tradeRecord = (trade: Trade): BusRecordInput => ({
-      key: streamKey(exchange, 'trade', trade.symbol),
+      key: streamKey(exchange, 'trade', trade.marketId),
       did: trade.id,
       body: JSON.stringify(trade),
     })
@@ -293,7 +293,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
               const body = JSON.stringify(ticker)
               enqueue([
                 {
-                  key: streamKey(exchange, 'ticker', ticker.symbol),
+                  key: streamKey(exchange, 'ticker', ticker.marketId),
                   did: valueDid(body, ticker.timestamp),
                   body,
                 },
@@ -310,7 +310,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
               const body = JSON.stringify(book)
               enqueue([
                 {
-                  key: streamKey(exchange, 'orderbook', book.symbol),
+                  key: streamKey(exchange, 'orderbook', book.marketId),
                   did: valueDid(body, book.timestamp),
                   body,
                 },

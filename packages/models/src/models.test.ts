@@ -28,7 +28,8 @@ import {
 
 const market = {
   exchange: 'upbit',
-  symbol: 'KRW-BTC',
+  symbol: 'BTC/KRW',
+  marketId: 'KRW-BTC',
   base: 'BTC',
   quote: 'KRW',
   timestamp: 1_750_000_000_000,
@@ -259,17 +260,17 @@ describe('parsing real Upbit-shaped values', () => {
   })
 })
 
-describe('bad inputs are rejected with the field path', () => {
-  const pathOf = (fn: () => unknown): string => {
-    try {
-      fn()
-    } catch (error) {
-      expect(DataValidationError.isInstance(error)).toBe(true)
-      return (error as DataValidationError).path
-    }
-    throw new Error('did not throw')
+const pathOf = (fn: () => unknown): string => {
+  try {
+    fn()
+  } catch (error) {
+    expect(DataValidationError.isInstance(error)).toBe(true)
+    return (error as DataValidationError).path
   }
+  throw new Error('did not throw')
+}
 
+describe('bad inputs are rejected with the field path', () => {
   it('names nested fields', () => {
     expect(
       pathOf(() => parseOrderbook({ ...bookInput, bids: [bookInput.bids[0], { price: 'x', size: 1 }] })),
@@ -278,6 +279,7 @@ describe('bad inputs are rejected with the field path', () => {
     expect(pathOf(() => parseTrade({ ...tradeInput, size: '-1' }))).toBe('size')
     expect(pathOf(() => parseTrade({ ...tradeInput, side: 'BID' }))).toBe('side')
     expect(pathOf(() => parseTrade({ ...tradeInput, symbol: '' }))).toBe('symbol')
+    expect(pathOf(() => parseTrade({ ...tradeInput, marketId: 'KRW BTC' }))).toBe('marketId')
     expect(pathOf(() => parseOrder({ ...orderInput, fills: [{ ...fillInput, price: null }] }))).toBe(
       'fills[0].price',
     )
@@ -365,6 +367,16 @@ describe('candle intervals', () => {
 })
 
 describe('symbols and ids', () => {
+  it('carries the unified symbol and the native market id side by side, both required', () => {
+    const trade = parseTrade(tradeInput)
+    expect([trade.symbol, trade.marketId]).toEqual(['BTC/KRW', 'KRW-BTC'])
+    // A native id where the unified symbol belongs is refused, and so is a model without its id.
+    expect(pathOf(() => parseTrade({ ...tradeInput, symbol: 'KRW-BTC' }))).toBe('symbol')
+    expect(pathOf(() => parseTrade({ ...tradeInput, symbol: 'btc/krw' }))).toBe('symbol')
+    const { marketId: _, ...withoutId } = tradeInput
+    expect(pathOf(() => parseTrade(withoutId))).toBe('marketId')
+  })
+
   it('parses unified BASE/QUOTE symbols, and no exchange-native form', () => {
     expect(parseSymbol('BTC/USDT')).toEqual({ symbol: 'BTC/USDT', base: 'BTC', quote: 'USDT' })
     expect(parseSymbol('eth/btc')).toEqual({ symbol: 'ETH/BTC', base: 'ETH', quote: 'BTC' })

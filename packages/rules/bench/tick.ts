@@ -22,6 +22,7 @@ const history: Candle[] = symbols.flatMap((symbol) =>
     return {
       exchange: 'upbit' as const,
       symbol,
+      marketId: symbol,
       base: symbol.slice(4),
       quote: 'KRW',
       timestamp: T0 - (30 - i) * 60_000,
@@ -59,6 +60,7 @@ function run(kind: 'price' | 'trade') {
         return {
           exchange: 'upbit',
           symbol,
+          marketId: symbol,
           base: symbol.slice(4),
           quote: 'KRW',
           timestamp: T0 + t * 1_000,

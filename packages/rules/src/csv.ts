@@ -104,7 +104,7 @@ export function parseCandlesCsv(text: string, options: ParseCandlesCsvOptions = 
   for (const { cells, line } of rows.slice(1)) {
     const cell = (field: string): string | undefined => (at[field]! >= 0 ? cells[at[field]!] : undefined)
     const symbol = cell('symbol') || opts.symbol!
-    let parts: { base: string; quote: string }
+    let parts: { native: string; base: string; quote: string }
     try {
       parts = splitMarket(exchange, symbol)
     } catch (error) {
@@ -115,7 +115,7 @@ export function parseCandlesCsv(text: string, options: ParseCandlesCsvOptions = 
         cause: error,
       })
     }
-    const { quote, base } = parts
+    const { native, quote, base } = parts
     const timestamp = parseTime(cell('timestamp') ?? '', line)
     const close = cell('close')
     const volume = cell('volume') || '0'
@@ -123,7 +123,8 @@ export function parseCandlesCsv(text: string, options: ParseCandlesCsvOptions = 
       candles.push(
         parseCandle({
           exchange: exchange.id,
-          symbol,
+          symbol: `${base}/${quote}`,
+          marketId: native,
           base,
           quote,
           timestamp,

@@ -1173,7 +1173,8 @@ const isPrice = (value: unknown) =>
   typeof value === 'number'
     ? Number.isFinite(value) && value > 0
     : Decimal.isDecimal(value) && (value as Decimal).isFinite() && (value as Decimal).greaterThan(0)
-const isSymbol = (value: unknown) => typeof value === 'string' && /^[A-Z0-9]+-[A-Z0-9]+$/.test(value)
+// A dashed native id (`QQQ-BBB`) or a unified BASE/QUOTE symbol (what models carry in `symbol`).
+const isSymbol = (value: unknown) => typeof value === 'string' && /^[A-Z0-9]+[-/][A-Z0-9]+$/.test(value)
 
 /** Checks one market event: a few `typeof`s per tick, so that bad data fails loudly and typed. */
 function checkEvent(event: MarketEvent): void {

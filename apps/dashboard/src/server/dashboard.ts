@@ -285,14 +285,14 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
 
   const subscriptions: Subscription[] = [
     backbone.ticker$(symbols).subscribe((t) => {
-      applyTicker(rows.get(t.symbol)!, t)
+      applyTicker(rows.get(t.marketId)!, t)
       streams.get('ticker')!.lastMessageAt = t.receivedAt
-      dirty.add(t.symbol)
+      dirty.add(t.marketId)
     }),
     backbone.orderbook$(symbols, { depth: 1 }).subscribe((b) => {
-      applyOrderbook(rows.get(b.symbol)!, b)
+      applyOrderbook(rows.get(b.marketId)!, b)
       streams.get('orderbook')!.lastMessageAt = b.receivedAt
-      dirty.add(b.symbol)
+      dirty.add(b.marketId)
     }),
     backbone.trades$(symbols).subscribe((trade) => {
       const t = tapeTrade(trade)
@@ -348,7 +348,11 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
         candles: merge(...symbols.map((s) => backbone.candles$(s, strategy.timeframe, { history: 0 }))).pipe(
           tap((candle) => {
             streams.get('candle')!.lastMessageAt = candle.receivedAt
-            hub.publish('candle', { symbol: candle.symbol, interval: candle.interval, ...candleJson(candle) })
+            hub.publish('candle', {
+              symbol: candle.marketId,
+              interval: candle.interval,
+              ...candleJson(candle),
+            })
           }),
         ),
         trades: backbone.trades$(symbols),
