@@ -25,7 +25,7 @@ import {
   validateStrategy,
 } from '@bb/rules'
 import type { Sim, StartSimOptions } from '@bb/sim'
-import { merge, type Subscription, tap } from 'rxjs'
+import { map, merge, type Subscription, tap } from 'rxjs'
 import { z } from 'zod'
 import { curves, ruleStats } from './backtests.js'
 import { EventHub, type HubEvent } from './hub.js'
@@ -122,6 +122,15 @@ interface DecisionView {
   fill?: { price: string; volume: string; fee: string; funds: string } | undefined
   rejected?: string | undefined
 }
+
+/**
+ * The dashboard speaks native market codes (its rows, its API, its engine state): a model's
+ * `symbol` is the unified `BASE/QUOTE`, so the engine is fed the native `marketId` in its place.
+ */
+const byMarketId = <T extends { readonly symbol: string; readonly marketId: string }>(value: T): T => ({
+  ...value,
+  symbol: value.marketId,
+})
 
 const decisionJson = (d: Decision) => ({
   ...d,
@@ -225,7 +234,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   const executor = new DryRunExecutor({ balances: { KRW: balance } })
   const history: Candle[] = []
   for (const symbol of symbols)
-    history.push(...(await backbone.getCandles(symbol, strategy.timeframe, { count: 200 })))
+    history.push(...(await backbone.getCandles(symbol, strategy.timeframe, { count: 200 })).map(byMarketId))
   const engine = createEngine({ strategy, executor, history })
   const hub = new EventHub(options.replayBuffer ?? 10_000)
   const rows = new Map<string, MarketRow>(symbols.map((s) => [s, { symbol: s }]))
@@ -346,6 +355,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     engine
       .run({
         candles: merge(...symbols.map((s) => backbone.candles$(s, strategy.timeframe, { history: 0 }))).pipe(
+          map(byMarketId),
           tap((candle) => {
             streams.get('candle')!.lastMessageAt = candle.receivedAt
             hub.publish('candle', {
@@ -355,7 +365,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
             })
           }),
         ),
-        trades: backbone.trades$(symbols),
+        trades: backbone.trades$(symbols).pipe(map(byMarketId)),
       })
       .subscribe({ error: () => {} }),
   ]
