@@ -151,8 +151,6 @@ const FILLED = new Set([
   'base',
   'quote',
   'timestamp',
-  'warning',
-  'cautions',
   'level',
   'interval',
 ])

@@ -136,8 +136,8 @@ const balanceInput = {
 const marketInput = {
   ...market,
   source: 'rest',
-  koreanName: '비트코인',
   englishName: 'Bitcoin',
+  info: { koreanName: '비트코인' },
   tickSize: '1000',
 }
 
@@ -216,7 +216,10 @@ describe('parsing real Upbit-shaped values', () => {
     expect(book.bids[0]?.price.toString()).toBe('140000000')
     expect(book.level.isZero()).toBe(true)
     expect(parseCandle(candleInput).close.toString()).toBe('141500000')
-    expect(parseMarket(marketInput)).toMatchObject({ warning: false, cautions: [], koreanName: '비트코인' })
+    // Exchange-specific fields live in `info`; the neutral market has no exchange's own flags.
+    const parsed = parseMarket(marketInput)
+    expect(parsed).toMatchObject({ englishName: 'Bitcoin', info: { koreanName: '비트코인' } })
+    expect(Object.keys(parsed)).not.toContain('cautions')
     expect(parseBalance(balanceInput).free.toString()).toBe('1386929.37231066771348207123')
     const order = parseOrder(orderInput)
     expect(order.fills?.[0]?.fee?.toString()).toBe('7')

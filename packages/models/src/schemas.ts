@@ -66,20 +66,20 @@ const marketFields = {
   receivedAt: TimestampSchema,
   /** Where the value came from. */
   source: SourceSchema,
+  /**
+   * Exchange-specific fields no neutral field holds, as the adapter declares them (ccxt's
+   * `info`): e.g. a display name in the exchange's language or its market flags. Each exchange
+   * package documents (and types) what its adapter puts here.
+   */
+  info: z.record(z.string(), z.unknown()).readonly().optional(),
 }
 
 /** Schema of {@link Market}. */
 export const MarketSchema = z
   .object({
     ...marketFields,
-    /** Korean display name, when the exchange gives one. */
-    koreanName: z.string().optional(),
     /** English display name. */
     englishName: z.string().optional(),
-    /** True when the exchange flags the market with an investment warning. */
-    warning: z.boolean().default(false),
-    /** Caution flags the exchange sets on the market (names as the exchange sends them). */
-    cautions: z.array(z.string()).readonly().default([]),
     /** Price tick, when known (from the exchange's instruments endpoint). */
     tickSize: PositiveDecimalSchema.optional(),
   })

@@ -57,7 +57,7 @@ describe('quotation endpoints return normalized models', () => {
       base: 'BTC',
       quote: 'KRW',
       source: 'rest',
-      koreanName: '비트코인',
+      info: { koreanName: '비트코인' },
     })
   })
 

@@ -15,8 +15,6 @@ const market = (marketId: string, base: string, quote: string): Market => ({
   timestamp: 0,
   receivedAt: 0,
   source: 'rest',
-  warning: false,
-  cautions: [],
 })
 
 describe('market directory: native ids and unified BASE/QUOTE symbols', () => {

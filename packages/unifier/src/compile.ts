@@ -55,7 +55,7 @@ const SCHEMAS = {
 
 /** Fields with schema defaults, filled in fast mode exactly as zod fills them in strict mode. */
 const DEFAULTS: Readonly<Record<ModelKind, Readonly<Record<string, string>>>> = {
-  market: { warning: 'false', cautions: '[]' },
+  market: {},
   ticker: {},
   trade: {},
   orderbook: { level: 'H.zero' },

@@ -3,7 +3,7 @@ import type { Balance, Candle, Order, OrderbookSnapshot, Ticker, Trade } from '@
 import { createUnifier, type FrameResult } from '@bb/unifier'
 import { describe, expect, it } from 'vitest'
 import { fixture } from '../__fixtures__/index.js'
-import { upbit } from '../index.js'
+import { upbit, upbitMarketInfo } from '../index.js'
 
 const RECEIVED = 1_730_336_863_000
 const modes = ['fast', 'strict'] as const
@@ -142,12 +142,14 @@ describe.each(modes)('normalize (%s)', (validate) => {
         ['XYZ/KRW', 'KRW-XYZ'],
         ['ETH/BTC', 'BTC-ETH'],
       ])
-      expect(markets[0]!.warning).toBe(false)
-      expect(markets[0]!.cautions).toEqual([])
-      expect(markets[0]!.koreanName).toBe('비트코인')
-      expect(markets[1]!.warning).toBe(true)
-      expect(markets[1]!.cautions).toEqual(['PRICE_FLUCTUATIONS', 'GLOBAL_PRICE_DIFFERENCES'])
-      expect(markets[2]!.warning).toBe(false)
+      // Upbit's own fields are in `info`, read (and typed) by @bb/upbit.
+      const info = markets.map(upbitMarketInfo)
+      expect(info[0]).toEqual({ warning: false, cautions: [], koreanName: '비트코인' })
+      expect(info[1]!.warning).toBe(true)
+      expect(info[1]!.cautions).toEqual(['PRICE_FLUCTUATIONS', 'GLOBAL_PRICE_DIFFERENCES'])
+      expect(info[2]!.warning).toBe(false)
+      expect(Object.keys(markets[0]!)).not.toContain('koreanName')
+      expect(() => upbitMarketInfo({ ...markets[0]!, info: { warning: 'yes' } })).toThrow(/info\.warning/)
       expect(markets[2]!.englishName).toBe('Ethereum')
       expect(markets[2]!.timestamp).toBe(RECEIVED)
     })
