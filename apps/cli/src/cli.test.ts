@@ -46,7 +46,7 @@ describe('bb', () => {
     const { code, stdout } = await run('ticker', 'KRW-BTC', 'KRW-ETH')
     expect(code).toBe(0)
     expect(stdout.split('\n')[0]).toMatch(/^market\s+last\s+change/)
-    expect(stdout).toMatch(/^KRW-BTC\s+[\d,]+\s+[+-]\d+\.\d\d%.*rest\s*$/m)
+    expect(stdout).toMatch(/^BTC\/KRW\s+[\d,]+\s+[+-]\d+\.\d\d%.*rest\s*$/m)
   })
 
   it('orderbook prints asks above bids', async () => {
@@ -73,7 +73,7 @@ describe('bb', () => {
   it('watch trades prints trades until the duration ends', async () => {
     const { code, stdout } = await run('watch', 'trades', 'KRW-BTC', '--duration', '3')
     expect(code).toBe(0)
-    expect(stdout).toMatch(/KRW-BTC\s+(BUY |SELL)\s+[\d,]+ × [\d.]+\s+id \d{16,}\s+\((ws|rest)\)/)
+    expect(stdout).toMatch(/BTC\/KRW\s+(BUY |SELL)\s+[\d,]+ × [\d.]+\s+id \d{16,}\s+\((ws|rest)\)/)
   })
 
   it('backtest downloads history and prints a summary', async () => {
@@ -92,8 +92,8 @@ describe('bb', () => {
     expect(stdout).toMatch(/^Seven rules, dry-run, KRW-BTC, KRW-ETH/)
     expect(stdout).toMatch(/^>>> injected: a crash on KRW-BTC: −8 % within 20 s/m)
     expect(stdout).toMatch(/^>>> injected: a surge on KRW-ETH: \+8 % within 20 s/m)
-    expect(stdout).toMatch(/^\S+\s+KRW-BTC\s+crash\s+order/m)
-    expect(stdout).toMatch(/^\S+\s+KRW-ETH\s+surge\s+meta/m)
+    expect(stdout).toMatch(/^\S+\s+BTC\/KRW\s+crash\s+order/m)
+    expect(stdout).toMatch(/^\S+\s+ETH\/KRW\s+surge\s+meta/m)
     expect(stdout).toMatch(/^Decisions per rule: .*crash [1-9].*$/m)
     expect(stdout).toMatch(/^Decisions per rule: .*surge [1-9].*$/m)
     expect(stdout).toMatch(/^Paper balances: KRW /m)

@@ -11,7 +11,16 @@ const report = runConformance({
       name: 'a trade frame',
       source: 'ws',
       raw: '{"e":"trade","s":"BTCUSDT","t":12345678901234567890,"p":"64000.1","q":"0.015","side":"SELL","T":1730336862047}',
-      expected: [{ symbol: 'BTCUSDT', base: 'BTC', quote: 'USDT', id: '12345678901234567890', side: 'sell' }],
+      expected: [
+        {
+          symbol: 'BTC/USDT',
+          marketId: 'BTCUSDT',
+          base: 'BTC',
+          quote: 'USDT',
+          id: '12345678901234567890',
+          side: 'sell',
+        },
+      ],
     },
   ],
 })

@@ -81,7 +81,7 @@ describe('README examples', () => {
     expect(lines[0]).toMatch(/^\d+ rest$/)
     expect(lines[1]).toBe('Nothing cached yet. Asking REST.')
     const rest = lines.slice(2)
-    const trade = /^KRW-(BTC|ETH) \d{16,} \d+ (buy|sell) ws$/
+    const trade = /^(BTC|ETH)\/KRW \d{16,} \d+ (buy|sell) ws$/
     const book = /^\d+ \d+$/
     const link = /^websocket (up|down|recovering) - \S.*$/
     expect(rest.filter((l) => !trade.test(l) && !book.test(l) && !link.test(l))).toEqual([])
@@ -107,7 +107,7 @@ describe('README examples', () => {
   it('ws: status, trades and books from the sim, then the client stats', async () => {
     const text = (await runAsync('ws.js')).join('\n')
     expect(text).toMatch(/^status open$/m)
-    expect(text).toMatch(/^KRW-(BTC|ETH) \d{16,} \d+ [\d.]+ (buy|sell)$/m)
+    expect(text).toMatch(/^(BTC|ETH)\/KRW \d{16,} \d+ [\d.]+ (buy|sell)$/m)
     expect(text).toMatch(/^book \d+ \d+$/m)
     expect(text).toMatch(/dropped: 0,/)
   })
@@ -119,7 +119,7 @@ describe('README examples', () => {
   it('rules: the backtest reports trades, firings and explanations', async () => {
     const text = (await runAsync('rules-backtest.js')).join('\n')
     expect(text).toMatch(/firings: \{ 'rsi-entry': \d+/)
-    expect(text).toMatch(/^KRW-ABC @ \d+: rule 1 "rsi-entry" \(ENTRY, priority 10\)/m)
+    expect(text).toMatch(/^ABC\/KRW @ \d+: rule 1 "rsi-entry" \(ENTRY, priority 10\)/m)
     expect(text).toMatch(/^symbol,/m)
   })
 

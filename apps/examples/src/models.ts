@@ -3,7 +3,8 @@ import { candleOpenTime, Decimal, parseCandleInterval, parseTrade, safeParseTrad
 
 const trade = parseTrade({
   exchange: 'upbit',
-  symbol: 'KRW-BTC',
+  symbol: 'BTC/KRW', // unified BASE/QUOTE
+  marketId: 'KRW-BTC', // the exchange's native id
   base: 'BTC',
   quote: 'KRW',
   timestamp: 1750000000000,

@@ -18,7 +18,8 @@ for (let i = 0; i < 2_000; i++) {
   const time = Date.UTC(2025, 0, 1) + i * 60_000
   candles.push({
     exchange: 'upbit',
-    symbol: 'KRW-ABC',
+    symbol: 'ABC/KRW',
+    marketId: 'KRW-ABC',
     base: 'ABC',
     quote: 'KRW',
     timestamp: time,

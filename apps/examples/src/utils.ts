@@ -21,7 +21,8 @@ console.log(await answer, calls) // ok 3
 // One trade → candle aggregator (the router's candles$ and the rules engine use it).
 const trade = (at: number, price: string, size: string): Trade => ({
   exchange: 'upbit',
-  symbol: 'KRW-BTC',
+  symbol: 'BTC/KRW',
+  marketId: 'KRW-BTC',
   base: 'BTC',
   quote: 'KRW',
   timestamp: at,

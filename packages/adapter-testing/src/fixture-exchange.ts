@@ -30,6 +30,7 @@ import { type CandleInterval, Decimal, type OrderType } from '@bb/models'
 const ID = 'fixture'
 const QUOTES = ['USDT', 'FDUSD', 'BTC', 'ETH'] as const
 const CODE = /^[A-Z0-9]{2,20}$/
+const UNIFIED = /^([A-Z0-9]{1,15})\/([A-Z0-9]{2,5})$/
 const INTERVALS: readonly CandleInterval[] = ['1m', '5m', '1h', '1d']
 const WS_INTERVALS: readonly CandleInterval[] = ['1m', '1h']
 const DEPTHS = [5, 10, 20] as const
@@ -40,6 +41,10 @@ function invalid(param: string, message: string): InvalidRequestError {
 
 function split(symbol: string): { symbol: string; base: string; quote: string } {
   const upper = typeof symbol === 'string' && symbol.length <= 40 ? symbol.trim().toUpperCase() : ''
+  // A unified `BASE/QUOTE` symbol names the same market as the native `BASEQUOTE` id.
+  const unified = UNIFIED.exec(upper)
+  if (unified && (QUOTES as readonly string[]).includes(unified[2]!))
+    return { symbol: `${unified[1]!}${unified[2]!}`, base: unified[1]!, quote: unified[2]! }
   if (CODE.test(upper)) {
     for (const quote of QUOTES) {
       if (upper.length > quote.length + 1 && upper.endsWith(quote)) {
@@ -47,7 +52,10 @@ function split(symbol: string): { symbol: string; base: string; quote: string } 
       }
     }
   }
-  throw invalid('symbol', `Malformed symbol ${describeValue(symbol)}: expected BASEQUOTE, e.g. BTCUSDT.`)
+  throw invalid(
+    'symbol',
+    `Malformed symbol ${describeValue(symbol)}: expected BASEQUOTE (BTCUSDT) or BASE/QUOTE (BTC/USDT).`,
+  )
 }
 
 const symbols: SymbolRules = {

@@ -151,8 +151,6 @@ const FILLED = new Set([
   'base',
   'quote',
   'timestamp',
-  'warning',
-  'cautions',
   'level',
   'interval',
 ])
@@ -417,12 +415,20 @@ export function conformanceChecks(options: ConformanceOptions): ConformanceCheck
       }),
     )
     checks.push(
-      check('symbols: split and join round-trip', () => {
+      check('symbols: split and join round-trip, the unified BASE/QUOTE maps to the native id', () => {
         for (const symbol of symbols) {
           const parts = adapter.symbols.split(symbol)
           const joined = adapter.symbols.join(parts)
           if (joined !== adapter.symbols.normalize(symbol))
             fail(`${symbol} → ${JSON.stringify(parts)} → ${joined}`)
+          const unified = `${parts.base}/${parts.quote}`
+          let native: string | undefined
+          try {
+            native = adapter.symbols.normalize(unified)
+          } catch (error) {
+            fail(`${unified} (the unified symbol of ${symbol}) is refused: ${String(error)}`)
+          }
+          if (native !== joined) fail(`${unified} → ${native}, expected the native id ${joined}`)
         }
       }),
     )

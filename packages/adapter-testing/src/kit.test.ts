@@ -30,7 +30,14 @@ describe('fixture exchange conformance (contract and payloads, through the stric
         source: 'ws',
         raw: trade,
         expected: [
-          { symbol: 'BTCUSDT', base: 'BTC', quote: 'USDT', id: '12345678901234567890', side: 'sell' },
+          {
+            symbol: 'BTC/USDT',
+            marketId: 'BTCUSDT',
+            base: 'BTC',
+            quote: 'USDT',
+            id: '12345678901234567890',
+            side: 'sell',
+          },
         ],
       },
       {
@@ -38,7 +45,12 @@ describe('fixture exchange conformance (contract and payloads, through the stric
         source: 'ws',
         raw: book,
         expected: [
-          { symbol: 'ETHBTC', bids: [{ price: '0.05' }, { price: '0.049' }], asks: [{ size: '3' }] },
+          {
+            symbol: 'ETH/BTC',
+            marketId: 'ETHBTC',
+            bids: [{ price: '0.05' }, { price: '0.049' }],
+            asks: [{ size: '3' }],
+          },
         ],
       },
     ],
@@ -128,6 +140,28 @@ describe('the fixture exchange is a real second adapter', () => {
     const unifier = createUnifier(fixtureExchange)
     const zero = book.replace('{"p":"0.049","q":"2"}', '{"p":"0","q":"0"}')
     expect(() => unifier.normalizeFrame(zero)).toThrow(/bids\[1\]\.p/)
+  })
+
+  it('maps its native BTCUSDT to the unified BTC/USDT in every model, and takes either form', () => {
+    const unifier = createUnifier(fixtureExchange, { validate: 'strict' })
+    const result = unifier.normalizeFrame(trade)
+    const model = result.kind === 'trade' ? result.value : undefined
+    expect([model?.symbol, model?.marketId, model?.base, model?.quote]).toEqual([
+      'BTC/USDT',
+      'BTCUSDT',
+      'BTC',
+      'USDT',
+    ])
+    // REST payload of the same market: the same two names.
+    const rest = unifier.normalize(
+      'trade',
+      { s: 'BTCUSDT', t: 7, p: '64000.1', q: '0.5', side: 'BUY', T: 1730336862047 },
+      { source: 'rest' },
+    )
+    expect([rest.symbol, rest.marketId]).toEqual(['BTC/USDT', 'BTCUSDT'])
+    expect(fixtureExchange.symbols.normalize('btc/usdt')).toBe('BTCUSDT')
+    expect(fixtureExchange.symbols.split('ETH/BTC')).toEqual({ symbol: 'ETHBTC', base: 'ETH', quote: 'BTC' })
+    expect(() => fixtureExchange.symbols.normalize('BTC/KRW')).toThrow(/BASEQUOTE/)
   })
 
   it('declares its own shapes and format: the unifier reports them as they are', () => {

@@ -16,7 +16,8 @@ const fresh = (channel: 'trade' | 'ticker' | 'orderbook' = 'trade'): StreamKey =
 const tradeBody = (id: string, price = '95000000.123456789012345678') =>
   JSON.stringify({
     exchange: 'upbit',
-    symbol: 'KRW-BTC',
+    symbol: 'BTC/KRW',
+    marketId: 'KRW-BTC',
     base: 'BTC',
     quote: 'KRW',
     timestamp: 1_700_000_000_000,

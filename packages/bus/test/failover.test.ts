@@ -80,7 +80,7 @@ for (const kind of ['redis', 'nats'] as const) {
           consumer.events$.subscribe((e) => events.push(e))
           const sub = consumer
             .trades$(MARKETS)
-            .subscribe((t) => received.push({ id: t.id, symbol: t.symbol }))
+            .subscribe((t) => received.push({ id: t.id, symbol: t.marketId }))
           await until(() => received.length >= 40, 'trades before the kill')
           lead.process.kill('SIGKILL')
           const killedAt = Date.now()
@@ -124,7 +124,7 @@ for (const kind of ['redis', 'nats'] as const) {
           const received: Received[] = []
           const sub = consumer
             .trades$(MARKETS)
-            .subscribe((t) => received.push({ id: t.id, symbol: t.symbol }))
+            .subscribe((t) => received.push({ id: t.id, symbol: t.marketId }))
           await until(() => received.length >= 20, 'trades before the pause')
           a.process.kill('SIGSTOP')
           const taken = await b.waitFor(leader)

@@ -99,7 +99,7 @@ for (const kind of ['redis', 'nats'] as const) {
           const t0 = Date.now()
           const first = await new Promise<{ ms: number; symbol: string }>((resolve) => {
             const sub = joiner.orderbook$('KRW-BTC').subscribe((book) => {
-              resolve({ ms: Date.now() - t0, symbol: book.symbol })
+              resolve({ ms: Date.now() - t0, symbol: book.marketId })
               sub.unsubscribe()
             })
           })

@@ -106,7 +106,10 @@ export interface EnumRule extends ReadRule {
   readonly values: Readonly<Record<string, string>>
 }
 
-/** The market code: the unifier also fills `base` and `quote` with the adapter's symbol rules. */
+/**
+ * The exchange's market code (its native id): the unifier fills `marketId` with it, and `symbol`
+ * (unified `BASE/QUOTE`), `base` and `quote` from the adapter's `symbols.split`.
+ */
 export interface SymbolRule extends ReadRule {
   /** Rule type. */
   readonly type: 'symbol'
@@ -163,8 +166,11 @@ export interface CustomRuleHelpers {
   timestamp(value: unknown, path: string): number
   /** Reads a date-time text (as {@link DateTimeRule}) to ms UTC. */
   datetime(value: unknown, path: string, defaultOffset: string): number
-  /** Splits a market code with the adapter's symbol rules. */
-  symbol(value: unknown, path: string): { symbol: string; base: string; quote: string }
+  /**
+   * Reads a market code with the adapter's symbol rules: the unified `symbol` (`BASE/QUOTE`), the
+   * native `marketId`, `base` and `quote` — spread it into a nested model (e.g. a fill).
+   */
+  symbol(value: unknown, path: string): MarketSymbol
   /** The adapter's exchange id (for nested models such as fills). */
   readonly exchange: ExchangeId
   /** Where the message came from. */
@@ -205,8 +211,20 @@ export type FieldRule =
 /** The model fields an adapter maps (the unifier fills `exchange`, `source` and `receivedAt`). */
 export type MappedFields<K extends ModelKind> = Exclude<
   keyof ModelOf<K>,
-  'exchange' | 'source' | 'receivedAt' | 'base' | 'quote'
+  'exchange' | 'source' | 'receivedAt' | 'base' | 'quote' | 'marketId'
 >
+
+/** The four symbol fields of a model, from one market code (see {@link CustomRuleHelpers.symbol}). */
+export interface MarketSymbol {
+  /** The unified symbol, `BASE/QUOTE`: `BTC/USDT`. */
+  readonly symbol: string
+  /** The exchange's native id: `BTCUSDT`. */
+  readonly marketId: string
+  /** The base asset: `BTC`. */
+  readonly base: string
+  /** The quote asset: `USDT`. */
+  readonly quote: string
+}
 
 /** The model type of a kind. */
 export type ModelOf<K extends ModelKind> = {

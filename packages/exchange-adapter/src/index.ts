@@ -26,6 +26,7 @@ export {
   type LevelRule,
   type LevelsRule,
   type MappedFields,
+  type MarketSymbol,
   MODEL_KINDS,
   type ModelKind,
   type ModelOf,

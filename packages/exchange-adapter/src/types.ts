@@ -423,13 +423,25 @@ export interface WsApi {
   readonly limits: WsLimits
 }
 
-/** Market-code rules. */
+/**
+ * Market-code rules: the mapping between the exchange's native market ids (`BTCUSDT`, `BTC-USD`)
+ * and unified `BASE/QUOTE` symbols (`BTC/USDT`, `BTC/USD`). Every model carries both: `marketId`
+ * is the native id, `symbol` is `` `${base}/${quote}` `` with `base` and `quote` as
+ * {@link SymbolRules.split} names them (an exchange whose currency codes differ from the common
+ * ones renames them there).
+ */
 export interface SymbolRules {
   /** A human description of the native form, e.g. `BASEQUOTE, upper case (BTCUSDT)`. */
   readonly format: string
-  /** Validates and normalizes a code (case); throws `InvalidRequestError` (param `symbol`). */
+  /**
+   * Validates a native id or a unified `BASE/QUOTE` symbol and returns the native id (case
+   * normalized); throws `InvalidRequestError` (param `symbol`).
+   */
   normalize(symbol: string): string
-  /** Splits a code into base and quote; throws `InvalidRequestError`. */
+  /**
+   * Splits a native id (or a unified symbol) into the native id (`symbol`), base and quote;
+   * throws `InvalidRequestError`.
+   */
   split(symbol: string): { readonly symbol: string; readonly base: string; readonly quote: string }
   /** Joins base and quote into the exchange's code. */
   join(parts: { readonly base: string; readonly quote: string }): string

@@ -80,6 +80,7 @@ export {
   FillSchema,
   IdSchema,
   type Market,
+  MarketIdSchema,
   MarketSchema,
   type Model,
   type Order,
@@ -93,5 +94,6 @@ export {
   TimestampSchema,
   type Trade,
   TradeSchema,
+  UnifiedSymbolSchema,
 } from './schemas.js'
 export { compareIds, formatSymbol, isUnifiedSymbol, type ParsedSymbol, parseSymbol } from './symbol.js'

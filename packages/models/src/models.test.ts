@@ -28,7 +28,8 @@ import {
 
 const market = {
   exchange: 'upbit',
-  symbol: 'KRW-BTC',
+  symbol: 'BTC/KRW',
+  marketId: 'KRW-BTC',
   base: 'BTC',
   quote: 'KRW',
   timestamp: 1_750_000_000_000,
@@ -135,8 +136,8 @@ const balanceInput = {
 const marketInput = {
   ...market,
   source: 'rest',
-  koreanName: '비트코인',
   englishName: 'Bitcoin',
+  info: { koreanName: '비트코인' },
   tickSize: '1000',
 }
 
@@ -215,7 +216,10 @@ describe('parsing real Upbit-shaped values', () => {
     expect(book.bids[0]?.price.toString()).toBe('140000000')
     expect(book.level.isZero()).toBe(true)
     expect(parseCandle(candleInput).close.toString()).toBe('141500000')
-    expect(parseMarket(marketInput)).toMatchObject({ warning: false, cautions: [], koreanName: '비트코인' })
+    // Exchange-specific fields live in `info`; the neutral market has no exchange's own flags.
+    const parsed = parseMarket(marketInput)
+    expect(parsed).toMatchObject({ englishName: 'Bitcoin', info: { koreanName: '비트코인' } })
+    expect(Object.keys(parsed)).not.toContain('cautions')
     expect(parseBalance(balanceInput).free.toString()).toBe('1386929.37231066771348207123')
     const order = parseOrder(orderInput)
     expect(order.fills?.[0]?.fee?.toString()).toBe('7')
@@ -259,17 +263,17 @@ describe('parsing real Upbit-shaped values', () => {
   })
 })
 
-describe('bad inputs are rejected with the field path', () => {
-  const pathOf = (fn: () => unknown): string => {
-    try {
-      fn()
-    } catch (error) {
-      expect(DataValidationError.isInstance(error)).toBe(true)
-      return (error as DataValidationError).path
-    }
-    throw new Error('did not throw')
+const pathOf = (fn: () => unknown): string => {
+  try {
+    fn()
+  } catch (error) {
+    expect(DataValidationError.isInstance(error)).toBe(true)
+    return (error as DataValidationError).path
   }
+  throw new Error('did not throw')
+}
 
+describe('bad inputs are rejected with the field path', () => {
   it('names nested fields', () => {
     expect(
       pathOf(() => parseOrderbook({ ...bookInput, bids: [bookInput.bids[0], { price: 'x', size: 1 }] })),
@@ -278,6 +282,7 @@ describe('bad inputs are rejected with the field path', () => {
     expect(pathOf(() => parseTrade({ ...tradeInput, size: '-1' }))).toBe('size')
     expect(pathOf(() => parseTrade({ ...tradeInput, side: 'BID' }))).toBe('side')
     expect(pathOf(() => parseTrade({ ...tradeInput, symbol: '' }))).toBe('symbol')
+    expect(pathOf(() => parseTrade({ ...tradeInput, marketId: 'KRW BTC' }))).toBe('marketId')
     expect(pathOf(() => parseOrder({ ...orderInput, fills: [{ ...fillInput, price: null }] }))).toBe(
       'fills[0].price',
     )
@@ -365,6 +370,16 @@ describe('candle intervals', () => {
 })
 
 describe('symbols and ids', () => {
+  it('carries the unified symbol and the native market id side by side, both required', () => {
+    const trade = parseTrade(tradeInput)
+    expect([trade.symbol, trade.marketId]).toEqual(['BTC/KRW', 'KRW-BTC'])
+    // A native id where the unified symbol belongs is refused, and so is a model without its id.
+    expect(pathOf(() => parseTrade({ ...tradeInput, symbol: 'KRW-BTC' }))).toBe('symbol')
+    expect(pathOf(() => parseTrade({ ...tradeInput, symbol: 'btc/krw' }))).toBe('symbol')
+    const { marketId: _, ...withoutId } = tradeInput
+    expect(pathOf(() => parseTrade(withoutId))).toBe('marketId')
+  })
+
   it('parses unified BASE/QUOTE symbols, and no exchange-native form', () => {
     expect(parseSymbol('BTC/USDT')).toEqual({ symbol: 'BTC/USDT', base: 'BTC', quote: 'USDT' })
     expect(parseSymbol('eth/btc')).toEqual({ symbol: 'ETH/BTC', base: 'ETH', quote: 'BTC' })

@@ -29,11 +29,33 @@ export const IdSchema = z.union([
     .transform((id) => String(id)),
 ])
 
+/**
+ * Schema of a unified symbol: `BASE/QUOTE` (ccxt's convention), e.g. `BTC/USDT`, upper case, one
+ * `/`, no spaces.
+ */
+export const UnifiedSymbolSchema = z
+  .string()
+  .regex(
+    /^[A-Z0-9._-]{1,20}\/[A-Z0-9._-]{1,20}$/,
+    'symbol must be a unified BASE/QUOTE symbol, e.g. BTC/USDT',
+  )
+
+/** Schema of an exchange's native market id (`BTCUSDT`, `BTC-USD`): non-empty, no spaces. */
+export const MarketIdSchema = z.string().min(1).regex(/^\S+$/, 'marketId must not contain spaces')
+
 const marketFields = {
   /** The exchange. */
   exchange: ExchangeIdSchema,
-  /** The exchange's own market code (its native id), e.g. `BTCUSDT` or `BTC-USD`. */
-  symbol: z.string().min(1).regex(/^\S+$/, 'symbol must not contain spaces'),
+  /**
+   * The unified symbol `BASE/QUOTE` (ccxt's convention), the same for a market on every exchange:
+   * `BTC/USDT`, `ETH/BTC`. The adapter defines it from its market list (see NORMALIZATION.md).
+   */
+  symbol: UnifiedSymbolSchema,
+  /**
+   * The exchange's native market id, as its API spells it: `BTCUSDT` on a `BASEQUOTE` exchange,
+   * `BTC-USD` on a dashed one. Requests, subscriptions and caches key by it.
+   */
+  marketId: MarketIdSchema,
   /** The asset bought and sold, e.g. `BTC`. */
   base: z.string().min(1),
   /** The asset prices are quoted in, e.g. `USDT`. */
@@ -44,20 +66,20 @@ const marketFields = {
   receivedAt: TimestampSchema,
   /** Where the value came from. */
   source: SourceSchema,
+  /**
+   * Exchange-specific fields no neutral field holds, as the adapter declares them (ccxt's
+   * `info`): e.g. a display name in the exchange's language or its market flags. Each exchange
+   * package documents (and types) what its adapter puts here.
+   */
+  info: z.record(z.string(), z.unknown()).readonly().optional(),
 }
 
 /** Schema of {@link Market}. */
 export const MarketSchema = z
   .object({
     ...marketFields,
-    /** Korean display name, when the exchange gives one. */
-    koreanName: z.string().optional(),
     /** English display name. */
     englishName: z.string().optional(),
-    /** True when the exchange flags the market with an investment warning. */
-    warning: z.boolean().default(false),
-    /** Caution flags the exchange sets on the market (names as the exchange sends them). */
-    cautions: z.array(z.string()).readonly().default([]),
     /** Price tick, when known (from the exchange's instruments endpoint). */
     tickSize: PositiveDecimalSchema.optional(),
   })

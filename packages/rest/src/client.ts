@@ -424,7 +424,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
     if (!refresh && listed && clock.now() - listed.at < LISTED_CODES_TTL_MS) return listed.codes
     const request = adapter.rest.endpoints.markets({ details: false })
     const codes = fetchList(request).then(
-      (raws) => new Set((normalizeAll('market', raws, request) as Market[]).map((m) => m.symbol)),
+      (raws) => new Set((normalizeAll('market', raws, request) as Market[]).map((m) => m.marketId)),
     )
     const entry = { at: clock.now(), codes }
     listed = entry
@@ -556,7 +556,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
         const request = adapter.rest.endpoints.tickers({ symbols: [...list] })
         return normalizeAll('ticker', await fetchList(request), request) as Ticker[]
       })
-      return new Map(tickers.map((t) => [t.symbol, t]))
+      return new Map(tickers.map((t) => [t.marketId, t]))
     },
     missing: (symbol) => new UnknownSymbolError({ symbol, exchange, channel: 'rest', ...hint }),
   })

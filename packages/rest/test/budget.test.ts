@@ -136,8 +136,8 @@ describe('batched and multi-market requests blame only the unknown codes', () =>
       c.getTickers(['KRW-ETH']),
       c.getTickers(['KRW-GONE']),
     ])
-    expect(btc.status === 'fulfilled' && btc.value[0]!.symbol).toBe('KRW-BTC')
-    expect(eth.status === 'fulfilled' && eth.value[0]!.symbol).toBe('KRW-ETH')
+    expect(btc.status === 'fulfilled' && btc.value[0]!.marketId).toBe('KRW-BTC')
+    expect(eth.status === 'fulfilled' && eth.value[0]!.marketId).toBe('KRW-ETH')
     for (const [result, symbol] of [
       [nope, 'KRW-NOPE'],
       [gone, 'KRW-GONE'],

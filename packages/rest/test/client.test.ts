@@ -50,14 +50,14 @@ async function caught(promise: Promise<unknown>): Promise<unknown> {
 describe('quotation endpoints return normalized models', () => {
   it('getMarkets lists every market with names', async () => {
     const markets = await client.getMarkets()
-    expect(markets.map((m) => m.symbol).sort()).toEqual([...sim.market.codes].sort())
-    const btc = markets.find((m) => m.symbol === 'KRW-BTC')
+    expect(markets.map((m) => m.marketId).sort()).toEqual([...sim.market.codes].sort())
+    const btc = markets.find((m) => m.marketId === 'KRW-BTC')
     expect(btc).toMatchObject({
       exchange: 'upbit',
       base: 'BTC',
       quote: 'KRW',
       source: 'rest',
-      koreanName: '비트코인',
+      info: { koreanName: '비트코인' },
     })
   })
 
@@ -66,9 +66,9 @@ describe('quotation endpoints return normalized models', () => {
   }, async () => {
     const before = sim.stats.rest.byGroup.ticker ?? 0
     const tickers = await client.getTickers(['KRW-BTC', 'KRW-ETH'])
-    expect(tickers.map((t) => t.symbol).sort()).toEqual(['KRW-BTC', 'KRW-ETH'])
+    expect(tickers.map((t) => t.marketId).sort()).toEqual(['KRW-BTC', 'KRW-ETH'])
     expect((sim.stats.rest.byGroup.ticker ?? 0) - before).toBe(1)
-    const btc = tickers.find((t) => t.symbol === 'KRW-BTC')!
+    const btc = tickers.find((t) => t.marketId === 'KRW-BTC')!
     expect(btc.last).toBeInstanceOf(Decimal)
     expect(btc.last.toNumber()).toBe(sim.market.price('KRW-BTC'))
     expect(btc.high.greaterThanOrEqualTo(btc.low)).toBe(true)
@@ -124,7 +124,7 @@ describe('quotation endpoints return normalized models', () => {
       const candles = await client.getCandles('KRW-BTC', interval, { count: 3 })
       expect(candles.length, interval).toBeGreaterThan(0)
       expect(
-        candles.every((c) => c.interval === interval && c.symbol === 'KRW-BTC'),
+        candles.every((c) => c.interval === interval && c.marketId === 'KRW-BTC'),
         interval,
       ).toBe(true)
       for (let i = 1; i < candles.length; i++)
@@ -266,7 +266,7 @@ describe('errors', () => {
     })
     sim.faults.storm429(300)
     const [book] = await retrying.getOrderbook(['KRW-ETH'])
-    expect(book?.symbol).toBe('KRW-ETH')
+    expect([book?.symbol, book?.marketId]).toEqual(['ETH/KRW', 'KRW-ETH'])
     expect(retrying.stats().requests.orderbook?.status429).toBeGreaterThan(0)
     expect(retrying.stats().limiter.orderbook?.throttled).toBeGreaterThan(0)
     await retrying.close()
@@ -320,7 +320,7 @@ describe('coalescing and batching', () => {
     const before = sim.stats.rest.byGroup.ticker ?? 0
     const symbols = sim.market.codes.filter((c) => c.startsWith('KRW-')).slice(0, 6)
     const results = await Promise.all(symbols.map((s) => client.getTickers([s])))
-    expect(results.map((r) => r[0]!.symbol)).toEqual(symbols)
+    expect(results.map((r) => r[0]!.marketId)).toEqual(symbols)
     expect((sim.stats.rest.byGroup.ticker ?? 0) - before).toBe(1)
   })
 
@@ -334,7 +334,7 @@ describe('coalescing and batching', () => {
       return client.getTickers([s])
     })
     const results = await Promise.all([first, ...later])
-    expect(results.map((r) => r[0]!.symbol)).toEqual(symbols)
+    expect(results.map((r) => r[0]!.marketId)).toEqual(symbols)
     expect((sim.stats.rest.byGroup.ticker ?? 0) - before).toBe(2)
   })
 })
@@ -387,7 +387,13 @@ describe('private endpoints', () => {
       price: price.toString(),
       volume: '0.001',
     })
-    expect(order).toMatchObject({ state: 'wait', side: 'buy', type: 'limit', symbol: 'KRW-BTC' })
+    expect(order).toMatchObject({
+      state: 'wait',
+      side: 'buy',
+      type: 'limit',
+      symbol: 'BTC/KRW',
+      marketId: 'KRW-BTC',
+    })
     expect(order.price?.equals(price)).toBe(true)
     const fetched = await client.getOrder({ id: order.id })
     expect(fetched.id).toBe(order.id)
@@ -441,7 +447,7 @@ describe('private endpoints', () => {
     await expect(dry.cancelOrder({ id: 'x' })).rejects.toBeInstanceOf(PermissionError)
     expect(sim.stats.rest.requests).toBe(before)
     const tested = await dry.testOrder({ symbol: 'KRW-BTC', side: 'buy', type: 'price', price: '10000' })
-    expect(tested.symbol).toBe('KRW-BTC')
+    expect([tested.symbol, tested.marketId]).toEqual(['BTC/KRW', 'KRW-BTC'])
     await dry.close()
   })
 })

@@ -312,7 +312,8 @@ export function createBackbone(options?: BackboneOptions): MarketDataBackbone {
             if (decision.promote) promoteAfter.push(symbol)
           }
         }
-        if (missing.length > 0) for (const t of await rest.getTickers(missing, checked)) out.set(t.symbol, t)
+        if (missing.length > 0)
+          for (const t of await rest.getTickers(missing, checked)) out.set(t.marketId, t)
         for (const symbol of promoteAfter) if (out.has(symbol)) promotions.promote('ticker', symbol)
         return normalized.map((s) => out.get(s)).filter((t): t is Ticker => t !== undefined)
       }),
@@ -433,7 +434,7 @@ export function createBackbone(options?: BackboneOptions): MarketDataBackbone {
     },
   }
 
-  function iterableOptions<T extends { symbol: string }>(
+  function iterableOptions<T extends { marketId: string }>(
     stream: string,
     o: (StreamOptions & { conflate?: 'latest' }) | undefined,
   ): Parameters<typeof toAsyncIterable<T>>[1] {
@@ -441,7 +442,7 @@ export function createBackbone(options?: BackboneOptions): MarketDataBackbone {
     if (o?.conflate !== 'latest') return signal ? { signal } : {}
     return {
       ...(signal ? { signal } : {}),
-      conflateBy: (value: T) => value.symbol,
+      conflateBy: (value: T) => value.marketId,
       onConflate: () => metrics.increment('conflated_total', { stream }),
     }
   }

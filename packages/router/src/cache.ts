@@ -53,9 +53,9 @@ export class SnapshotRoutes {
    */
   remember(kind: CachedKind, value: Ticker | OrderbookSnapshot, live: boolean): void {
     const cache = this.cacheOf(kind)
-    const entry = cache.get(value.symbol)
+    const entry = cache.get(value.marketId)
     if (!entry || entry.value.timestamp <= value.timestamp) {
-      cache.set(value.symbol, { value, receivedAt: value.receivedAt, live: live || (entry?.live ?? false) })
+      cache.set(value.marketId, { value, receivedAt: value.receivedAt, live: live || (entry?.live ?? false) })
     }
   }
 

@@ -45,11 +45,11 @@ export function latestStream(
         subscriber.next(value)
         return
       }
-      if (pending.has(value.symbol)) {
+      if (pending.has(value.marketId)) {
         metrics.increment('conflated_total', { stream: kind })
         conflatedSinceEvent++
       }
-      pending.set(value.symbol, value)
+      pending.set(value.marketId, value)
       if (!flushScheduled) {
         flushScheduled = true
         setImmediate(flush) // the end of this event-loop turn: not a timer
@@ -68,12 +68,12 @@ export function latestStream(
     }
     const remember = (value: Value, live: boolean) => {
       routes.remember(kind, value, live)
-      const previous = newest.get(value.symbol)
-      if (previous === undefined || value.timestamp > previous) newest.set(value.symbol, value.timestamp)
+      const previous = newest.get(value.marketId)
+      if (previous === undefined || value.timestamp > previous) newest.set(value.marketId, value.timestamp)
     }
     const fromWs = (value: Value) => {
       // WS vs WS: arrival order, every value (equal timestamps are normal at a high rate).
-      const restTime = restAt.get(value.symbol)
+      const restTime = restAt.get(value.marketId)
       if (restTime !== undefined && value.timestamp < restTime) {
         metrics.increment('superseded_total', { stream: kind })
         return
@@ -82,9 +82,9 @@ export function latestStream(
       out(value)
     }
     const fromRest = (value: Value) => {
-      const previous = newest.get(value.symbol)
+      const previous = newest.get(value.marketId)
       if (previous !== undefined && value.timestamp <= previous) return // nothing newer than we have
-      restAt.set(value.symbol, value.timestamp)
+      restAt.set(value.marketId, value.timestamp)
       remember(value, false)
       out(value)
     }

@@ -46,8 +46,8 @@ export class MarketDirectory {
     this.inflight ??= this.fetch()
       .then((markets) => {
         this.listing = {
-          natives: new Set(markets.map((m) => m.symbol)),
-          byUnified: new Map(markets.map((m) => [`${m.base}/${m.quote}`.toUpperCase(), m.symbol])),
+          natives: new Set(markets.map((m) => m.marketId)),
+          byUnified: new Map(markets.map((m) => [`${m.base}/${m.quote}`.toUpperCase(), m.marketId])),
         }
         this.fetchedAt = this.clock.now()
         return this.listing

@@ -63,12 +63,12 @@ describe('streams', () => {
   it('ticker$ and orderbook$ deliver WebSocket values marked ws; async iterators work', async () => {
     const { backbone } = await setup()
     const tickers = await firstValueFrom(backbone.ticker$(['KRW-BTC', 'KRW-ETH']).pipe(take(4), toArray()))
-    expect(new Set(tickers.map((t) => t.symbol))).toEqual(new Set(['KRW-BTC', 'KRW-ETH']))
+    expect(new Set(tickers.map((t) => t.marketId))).toEqual(new Set(['KRW-BTC', 'KRW-ETH']))
     expect(tickers.every((t) => t.source === 'ws')).toBe(true)
     const books: string[] = []
     for await (const book of backbone.streamOrderbook('KRW-XRP', { depth: 5 })) {
       expect(book.bids).toHaveLength(5)
-      books.push(book.symbol)
+      books.push(book.marketId)
       if (books.length === 2) break
     }
     expect(books).toEqual(['KRW-XRP', 'KRW-XRP'])
@@ -151,7 +151,7 @@ describe('failover without loss', () => {
     const tickerSources = new Set<string>()
     const events: BackboneEvent[] = []
     backbone.events$.subscribe((e) => events.push(e))
-    const sub = backbone.trades$(symbols).subscribe((t) => received.get(t.symbol)!.push(t))
+    const sub = backbone.trades$(symbols).subscribe((t) => received.get(t.marketId)!.push(t))
     const tickerSub = backbone.ticker$('KRW-BTC').subscribe((t: Ticker) => tickerSources.add(t.source))
     await until(() => symbols.every((s) => received.get(s)!.length > 0))
     // 60 s: a plain drop every 5 s, and every 15 s an outage of 3 s (connections refused).

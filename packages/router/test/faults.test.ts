@@ -19,7 +19,7 @@ describe('trades$ under a schedule of faults nobody scripted for the WebSocket c
     const received = new Map<string, Trade[]>(symbols.map((s) => [s, []]))
     const events: BackboneEvent[] = []
     backbone.events$.subscribe((e) => events.push(e))
-    const sub = backbone.trades$(symbols).subscribe((t) => received.get(t.symbol)!.push(t))
+    const sub = backbone.trades$(symbols).subscribe((t) => received.get(t.marketId)!.push(t))
     await until(() => symbols.every((s) => received.get(s)!.length > 2), 30_000)
     const f = sim.faults
     // The schedule (seconds from now): each fault alone, then some together.
@@ -82,7 +82,7 @@ describe('the second line of defence', () => {
     const received = new Map<string, Trade[]>(symbols.map((s) => [s, []]))
     const events: BackboneEvent[] = []
     backbone.events$.subscribe((e) => events.push(e))
-    const sub = backbone.trades$(symbols).subscribe((t) => received.get(t.symbol)!.push(t))
+    const sub = backbone.trades$(symbols).subscribe((t) => received.get(t.marketId)!.push(t))
     await until(() => symbols.every((s) => received.get(s)!.length > 2), 30_000)
     sim.faults.silence(3000)
     await sleep(3000)

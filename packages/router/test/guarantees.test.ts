@@ -7,7 +7,7 @@ const FAST_RECONNECT = { reconnect: { initialDelayMs: 100, maxDelayMs: 400 } }
 
 function collectTrades(symbols: readonly string[]) {
   const received = new Map<string, Trade[]>(symbols.map((s) => [s, []]))
-  return { received, push: (t: Trade) => received.get(t.symbol)!.push(t) }
+  return { received, push: (t: Trade) => received.get(t.marketId)!.push(t) }
 }
 
 describe('no silent conflation: every WebSocket value reaches orderbook$ and ticker$', () => {

@@ -6,16 +6,15 @@ import { MarketDirectory } from '../src/markets.js'
 import { setup } from './helpers.js'
 import { manualClock } from './manual-clock.js'
 
-const market = (symbol: string, base: string, quote: string): Market => ({
+const market = (marketId: string, base: string, quote: string): Market => ({
   exchange: 'upbit',
-  symbol,
+  symbol: `${base}/${quote}`,
+  marketId,
   base,
   quote,
   timestamp: 0,
   receivedAt: 0,
   source: 'rest',
-  warning: false,
-  cautions: [],
 })
 
 describe('market directory: native ids and unified BASE/QUOTE symbols', () => {
@@ -40,10 +39,10 @@ describe('the backbone accepts unified symbols next to native ids', () => {
   it('getTicker and ticker$ on BTC/KRW answer for KRW-BTC; an unlisted unified symbol is an UnknownSymbolError', async () => {
     const { backbone } = await setup({ tradeReconcileMs: 0 })
     const ticker = await backbone.getTicker('BTC/KRW')
-    expect(ticker.symbol).toBe('KRW-BTC')
+    expect([ticker.symbol, ticker.marketId]).toEqual(['BTC/KRW', 'KRW-BTC'])
     expect([ticker.base, ticker.quote]).toEqual(['BTC', 'KRW'])
     const streamed = await firstValueFrom(backbone.ticker$('btc/krw'))
-    expect(streamed.symbol).toBe('KRW-BTC')
+    expect([streamed.symbol, streamed.marketId]).toEqual(['BTC/KRW', 'KRW-BTC'])
     await expect(backbone.getTicker('NOPE/KRW')).rejects.toBeInstanceOf(UnknownSymbolError)
   }, 60_000)
 })

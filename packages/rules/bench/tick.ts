@@ -23,6 +23,7 @@ const history: Candle[] = symbols.flatMap((symbol) =>
     return {
       exchange: 'upbit' as const,
       symbol,
+      marketId: symbol,
       base: symbol.slice(4),
       quote: 'KRW',
       timestamp: T0 - (30 - i) * 60_000,
@@ -61,6 +62,7 @@ function run(kind: 'price' | 'trade') {
         return {
           exchange: 'upbit',
           symbol,
+          marketId: symbol,
           base: symbol.slice(4),
           quote: 'KRW',
           timestamp: T0 + t * 1_000,

@@ -105,7 +105,7 @@ export function parseCandlesCsv(text: string, options: ParseCandlesCsvOptions): 
   for (const { cells, line } of rows.slice(1)) {
     const cell = (field: string): string | undefined => (at[field]! >= 0 ? cells[at[field]!] : undefined)
     const symbol = cell('symbol') || opts.symbol!
-    let parts: { base: string; quote: string }
+    let parts: { native: string; base: string; quote: string }
     try {
       parts = splitMarket(exchange, symbol)
     } catch (error) {
@@ -116,7 +116,7 @@ export function parseCandlesCsv(text: string, options: ParseCandlesCsvOptions): 
         cause: error,
       })
     }
-    const { quote, base } = parts
+    const { native, quote, base } = parts
     const timestamp = parseTime(cell('timestamp') ?? '', line)
     const close = cell('close')
     const volume = cell('volume') || '0'
@@ -124,7 +124,8 @@ export function parseCandlesCsv(text: string, options: ParseCandlesCsvOptions): 
       candles.push(
         parseCandle({
           exchange: exchange.id,
-          symbol,
+          symbol: `${base}/${quote}`,
+          marketId: native,
           base,
           quote,
           timestamp,

@@ -17,6 +17,7 @@ function candle(i: number, o: number, h: number, l: number, c: number, symbol = 
   return {
     exchange: 'upbit',
     symbol,
+    marketId: symbol,
     base: symbol.split('-')[1]!,
     quote: 'KRW',
     timestamp: T0 + i * M,
@@ -144,10 +145,10 @@ describe('backtest', () => {
     const trades = reportToCsv(report, 'trades').trim().split('\n')
     expect(trades[0]).toBe('time,symbol,side,rule,decision,price,volume,funds,fee')
     expect(trades[2]).toBe(
-      `${new Date(T0 + M + 40_000).toISOString()},KRW-ABC,sell,target,2,11500,100,1150000,575`,
+      `${new Date(T0 + M + 40_000).toISOString()},ABC/KRW,sell,target,2,11500,100,1150000,575`,
     )
     expect(reportToCsv(report, 'firings')).toBe('rule,firings\nentry,1\ntarget,1\n')
-    expect(reportToCsv(report, 'decisions').split('\n')[1]).toContain('"KRW-ABC @ 10000: rule 1 ""entry""')
+    expect(reportToCsv(report, 'decisions').split('\n')[1]).toContain('"ABC/KRW @ 10000: rule 1 ""entry""')
   })
 
   it('accepts async iterables and refuses candles out of order', async () => {

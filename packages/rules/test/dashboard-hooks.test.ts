@@ -65,6 +65,7 @@ describe('engine.inspect(symbol): every rule evaluated without acting', () => {
         candle: {
           exchange: 'upbit',
           symbol: SYMBOL,
+          marketId: SYMBOL,
           base: 'ABC',
           quote: 'KRW',
           timestamp: T0,

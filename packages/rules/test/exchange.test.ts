@@ -75,9 +75,11 @@ describe('parseCandlesCsv with csv-parse, the exchange and the symbol format as 
       '1735689600000;100;110;95;105;12.5;ETHBTC;"two\nlines; and a ""quote"""\n' +
       '1735689660000;105;111;100;110;3;ETHBTC;plain\n'
     const candles = parseCandlesCsv(csv, { exchange: fixtureExchange, interval: '1m', delimiter: ';' })
-    expect(candles.map((c) => [c.exchange, c.symbol, c.base, c.quote, c.close.toString()])).toEqual([
-      ['fixture', 'ETHBTC', 'ETH', 'BTC', '105'],
-      ['fixture', 'ETHBTC', 'ETH', 'BTC', '110'],
+    expect(
+      candles.map((c) => [c.exchange, c.symbol, c.marketId, c.base, c.quote, c.close.toString()]),
+    ).toEqual([
+      ['fixture', 'ETH/BTC', 'ETHBTC', 'ETH', 'BTC', '105'],
+      ['fixture', 'ETH/BTC', 'ETHBTC', 'ETH', 'BTC', '110'],
     ])
   })
 
@@ -145,6 +147,7 @@ describe('backtest with an exchange adapter', () => {
       candles.push({
         exchange: 'dashed',
         symbol: 'SOL-USDT',
+        marketId: 'SOL-USDT',
         base: 'SOL',
         quote: 'USDT',
         timestamp: t,

@@ -77,6 +77,7 @@ export function fallingCandles(
     return {
       exchange: 'upbit',
       symbol,
+      marketId: symbol,
       base: 'ABC',
       quote: 'KRW',
       timestamp: T0 - (count - i) * 60_000,

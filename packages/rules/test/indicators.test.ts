@@ -135,6 +135,7 @@ describe('indicators match plain reference implementations (property tests)', ()
           return {
             exchange: 'upbit',
             symbol: 'KRW-ABC',
+            marketId: 'KRW-ABC',
             base: 'ABC',
             quote: 'KRW',
             timestamp: t,

@@ -30,6 +30,7 @@ function fakeGateway(options: { credentials?: boolean; price?: number; krw?: str
   const order = (params: CreateOrderParams, id: string): Order => ({
     exchange: 'upbit',
     symbol: params.symbol,
+    marketId: params.symbol,
     base: 'ABC',
     quote: 'KRW',
     timestamp: T0,

@@ -8,6 +8,7 @@ const T0 = Date.UTC(2025, 0, 1)
 const trade = (seconds: number, price: number, id: number): Trade => ({
   exchange: 'upbit',
   symbol: 'KRW-ABC',
+  marketId: 'KRW-ABC',
   base: 'ABC',
   quote: 'KRW',
   timestamp: T0 + seconds * 1000,

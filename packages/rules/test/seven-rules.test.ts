@@ -35,6 +35,7 @@ describe('rule 1: RSI oversold entry', () => {
     const candle = {
       exchange: 'upbit',
       symbol: SYMBOL,
+      marketId: SYMBOL,
       base: 'ABC',
       quote: 'KRW',
       timestamp: T0,

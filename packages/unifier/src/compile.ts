@@ -1,5 +1,12 @@
 import { DataValidationError } from '@bb/errors'
-import type { ExchangeAdapter, FieldMap, FieldRule, FieldSource, ModelKind } from '@bb/exchange-adapter'
+import type {
+  ExchangeAdapter,
+  FieldMap,
+  FieldRule,
+  FieldSource,
+  MarketSymbol,
+  ModelKind,
+} from '@bb/exchange-adapter'
 import {
   BalanceSchema,
   CandleSchema,
@@ -48,7 +55,7 @@ const SCHEMAS = {
 
 /** Fields with schema defaults, filled in fast mode exactly as zod fills them in strict mode. */
 const DEFAULTS: Readonly<Record<ModelKind, Readonly<Record<string, string>>>> = {
-  market: { warning: 'false', cautions: '[]' },
+  market: {},
   ticker: {},
   trade: {},
   orderbook: { level: 'H.zero' },
@@ -216,7 +223,7 @@ export function compileFieldMap(
     }
   }
   const props: string[] = [`exchange: ${q(adapter.id)}`]
-  if (hasSymbol) props.push('symbol: s.symbol', 'base: s.base', 'quote: s.quote')
+  if (hasSymbol) props.push('symbol: s.symbol', 'marketId: s.marketId', 'base: s.base', 'quote: s.quote')
   props.push(
     `timestamp: ${hasTimestamp ? 'f_timestamp' : 'ctx.receivedAt'}`,
     'receivedAt: ctx.receivedAt',
@@ -258,7 +265,7 @@ export interface NormalizeHelpers {
     table: Readonly<Record<string, string>>,
     optional: boolean,
   ): string | undefined
-  symbol(value: unknown, path: string): { symbol: string; base: string; quote: string }
+  symbol(value: unknown, path: string): MarketSymbol
   level(price: unknown, size: unknown, pricePath: string, sizePath: string, optional: boolean): unknown
   /** The book-side reader for one (price key, size key, side), generated once and shared. */
   levelsReader(

@@ -1,5 +1,5 @@
 import { BackboneError, DataValidationError, describeValue } from '@bb/errors'
-import type { CustomRuleHelpers, ExchangeAdapter } from '@bb/exchange-adapter'
+import type { CustomRuleHelpers, ExchangeAdapter, MarketSymbol } from '@bb/exchange-adapter'
 import { CANDLE_INTERVALS, Decimal } from '@bb/models'
 import { type CompiledContext, fail, type NormalizeHelpers } from './compile.js'
 import { exactDecimal } from './fast-decimal.js'
@@ -36,7 +36,7 @@ function parseDateTime(text: string, defaultOffset: string): number | undefined 
  * after a model is built (zod); the helpers check types, signs, ids and order in both modes.
  */
 export function createHelpers(adapter: ExchangeAdapter): NormalizeHelpers {
-  const symbols = new Map<string, { symbol: string; base: string; quote: string }>()
+  const symbols = new Map<string, MarketSymbol>()
   const zero = new Decimal(0)
 
   const decimal = (value: unknown, path: string, sign: string, optional: boolean, zeroIsMissing: boolean) => {
@@ -127,8 +127,15 @@ export function createHelpers(adapter: ExchangeAdapter): NormalizeHelpers {
     let parts = symbols.get(value)
     if (parts === undefined) {
       try {
+        // The native id keys requests and caches; the unified symbol is BASE/QUOTE as the
+        // adapter's rules name the two assets (NORMALIZATION.md, "Symbols").
         const split = adapter.symbols.split(value)
-        parts = { symbol: split.symbol, base: split.base, quote: split.quote }
+        parts = {
+          symbol: `${split.base}/${split.quote}`,
+          marketId: split.symbol,
+          base: split.base,
+          quote: split.quote,
+        }
       } catch {
         return fail(path, `a market code (${adapter.symbols.format})`, value)
       }

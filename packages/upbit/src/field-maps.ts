@@ -199,13 +199,28 @@ const marketCautions: CustomRule = {
   },
 }
 
+// Upbit's own market fields go to `info` (see `UpbitMarketInfo`): the neutral model has none.
+const marketInfo: CustomRule = {
+  type: 'custom',
+  reads: ['korean_name', 'market_event', 'market_warning'],
+  read(raw, h) {
+    const korean = raw.korean_name
+    if (korean !== undefined && korean !== null && typeof korean !== 'string')
+      throw new DataValidationError({ path: 'korean_name', expected: 'a string', received: korean })
+    const info: Record<string, unknown> = {
+      warning: marketWarning.read(raw, h) ?? false,
+      cautions: Object.freeze(marketCautions.read(raw, h) ?? []),
+    }
+    if (typeof korean === 'string') info.koreanName = korean
+    return Object.freeze(info)
+  },
+}
+
 const restMarket: FieldMap<'market'> = {
   fields: {
     symbol: { type: 'symbol', from: 'market' },
-    koreanName: { type: 'string', from: 'korean_name', optional: true },
     englishName: { type: 'string', from: 'english_name', optional: true },
-    warning: marketWarning,
-    cautions: marketCautions,
+    info: marketInfo,
   },
 }
 

@@ -8,6 +8,7 @@
  */
 export { createUpbit, type UpbitSettings, upbit } from './adapter.js'
 export { krwTickSize, UPBIT_KRW_FEE_RATE, UPBIT_KRW_MIN_ORDER, upbitMarketRules } from './market.js'
+export { type UpbitMarket, type UpbitMarketInfo, upbitMarketInfo } from './market-info.js'
 export { upbitTokenPayload } from './sign.js'
 
 /** The package version. */

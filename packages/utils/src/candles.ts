@@ -114,6 +114,7 @@ function start(trade: Trade, open: number, interval: CandleInterval): Candle {
   return Object.freeze({
     exchange: trade.exchange,
     symbol: trade.symbol,
+    marketId: trade.marketId,
     base: trade.base,
     quote: trade.quote,
     timestamp: open,

@@ -11,7 +11,8 @@ const T0 = 1_700_000_040_000 // a minute boundary
 function trade(at: number, price: number, size: number, id = String(at)): Trade {
   return Object.freeze({
     exchange: 'upbit',
-    symbol: 'KRW-BTC',
+    symbol: 'BTC/KRW',
+    marketId: 'KRW-BTC',
     base: 'BTC',
     quote: 'KRW',
     timestamp: at,
@@ -75,7 +76,8 @@ describe('createCandleAggregator', () => {
     expect(Object.isFrozen(candle)).toBe(true)
     expect(candle).toMatchObject({
       exchange: 'upbit',
-      symbol: 'KRW-BTC',
+      symbol: 'BTC/KRW',
+      marketId: 'KRW-BTC',
       base: 'BTC',
       quote: 'KRW',
       interval: '1m',

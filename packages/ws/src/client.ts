@@ -396,19 +396,19 @@ export function createWsClient(options: WsClientOptions): WsClient {
     conn.alive()
     const kind = result.kind
     if (kind === 'market') return
-    const values = result.values as readonly { symbol?: string; streamType?: string; interval?: string }[]
+    const values = result.values as readonly { marketId?: string; streamType?: string; interval?: string }[]
     const channels = conn.channels
     const channel = result.channel
     if (kind === 'candle') {
       for (const value of values)
-        deliver(channels.get(`candle|${value.interval}`)?.get(value.symbol ?? ''), value, channel)
+        deliver(channels.get(`candle|${value.interval}`)?.get(value.marketId ?? ''), value, channel)
       return
     }
     const bySymbol = channels.get(kind)
     if (bySymbol === undefined) return
     const all = bySymbol.get('*')
     for (const value of values) {
-      if (kind !== 'balance') deliver(bySymbol.get(value.symbol ?? ''), value, channel)
+      if (kind !== 'balance') deliver(bySymbol.get(value.marketId ?? ''), value, channel)
       if (all !== undefined) deliver(all, value, channel)
     }
   }

@@ -169,10 +169,10 @@ export class Sink {
 
   private recordDrop(value: unknown, prevId: string | undefined): void {
     this.counters.dropped++
-    const v = value as { symbol?: string; timestamp?: number }
+    const v = value as { marketId?: string; timestamp?: number }
     const time = typeof v.timestamp === 'number' ? v.timestamp : 0
-    const range = this.drops.get(v.symbol)
-    if (range === undefined) this.drops.set(v.symbol, { count: 1, from: time, to: time, lastId: prevId })
+    const range = this.drops.get(v.marketId)
+    if (range === undefined) this.drops.set(v.marketId, { count: 1, from: time, to: time, lastId: prevId })
     else {
       range.count++
       range.from = Math.min(range.from, time)

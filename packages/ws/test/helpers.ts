@@ -94,7 +94,7 @@ export function checkNothingLost(events: StreamEvent<Trade>[], emitted: readonly
       if (event.symbol === symbol) openGap = event
       continue
     }
-    if (event.value.symbol !== symbol) continue
+    if (event.value.marketId !== symbol) continue
     if (openGap?.lastId !== undefined) ranges.push([openGap.lastId, event.value.id])
     openGap = undefined
     received.push(event.value.id)
@@ -120,7 +120,7 @@ export function checkNothingLost(events: StreamEvent<Trade>[], emitted: readonly
 /** Waits until `events` holds a trade of every one of `symbols`. */
 export function untilTradesOf(events: StreamEvent<Trade>[], symbols: readonly string[], timeoutMs = 5000) {
   return until(
-    () => symbols.every((s) => events.some((e) => e.type === 'data' && e.value.symbol === s)),
+    () => symbols.every((s) => events.some((e) => e.type === 'data' && e.value.marketId === s)),
     timeoutMs,
     `trades of ${symbols.join(', ')}`,
   )

@@ -51,7 +51,7 @@ describe('limits, leaks and backpressure', () => {
       for (const s of live.values()) s.unsubscribe()
       live.clear()
       const got = new Set<string>()
-      const final = r.client.trades$(['KRW-BTC', 'KRW-ETH']).subscribe((t) => got.add(t.symbol))
+      const final = r.client.trades$(['KRW-BTC', 'KRW-ETH']).subscribe((t) => got.add(t.marketId))
       await until(() => got.size === 2, 5000, 'trades of the final set')
       final.unsubscribe()
       expect(r.sim.stats.limitViolations).toEqual({})

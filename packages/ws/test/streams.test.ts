@@ -17,7 +17,7 @@ describe('streams', () => {
       expect(trades[0]).toMatchObject({ exchange: 'upbit', source: 'ws' })
       expect(book[0]?.streamType).toBe('snapshot')
       expect(book[1]?.streamType).toBe('realtime')
-      expect(new Set(trades.map((t) => t.symbol))).toEqual(new Set(['KRW-BTC', 'KRW-ETH']))
+      expect(new Set(trades.map((t) => t.marketId))).toEqual(new Set(['KRW-BTC', 'KRW-ETH']))
       expect(trades[0]!.price.isPositive()).toBe(true)
       expect(typeof trades[0]!.id).toBe('string')
       expect(book[0]!.bids.length).toBe(15)
@@ -39,7 +39,7 @@ describe('streams', () => {
       )
       firsts.forEach((candle: Candle, i) => {
         expect(candle.interval).toBe(intervals[i])
-        expect(candle.symbol).toBe('KRW-BTC')
+        expect([candle.symbol, candle.marketId]).toEqual(['BTC/KRW', 'KRW-BTC'])
       })
     } finally {
       await r.close()
@@ -78,12 +78,12 @@ describe('streams', () => {
       const b: Trade[] = []
       const sa = r.client.trades$(['KRW-BTC', 'KRW-ETH']).subscribe((t) => a.push(t))
       const sb = r.client.trades$('KRW-BTC').subscribe((t) => b.push(t))
-      await until(() => b.length > 10 && a.some((t) => t.symbol === 'KRW-ETH'), 5000, 'trades')
+      await until(() => b.length > 10 && a.some((t) => t.marketId === 'KRW-ETH'), 5000, 'trades')
       expect(r.client.stats().streams).toBe(2)
       expect(r.client.stats().subscribers).toBe(2)
       expect(r.sim.stats.ws.connectionsTotal).toBe(1)
       // b saw a snapshot too (the cached last trade), then the same realtime trades as a
-      const aBtc = new Set(a.filter((t) => t.symbol === 'KRW-BTC').map((t) => t.id))
+      const aBtc = new Set(a.filter((t) => t.marketId === 'KRW-BTC').map((t) => t.id))
       expect(b.slice(1).every((t) => aBtc.has(t.id))).toBe(true)
       sa.unsubscribe()
       expect(r.client.stats().streams).toBe(1)
@@ -110,7 +110,8 @@ describe('streams', () => {
       const ticker = await firstValueFrom(r.client.ticker$('KRW-BTC').pipe(take(2), toArray()))
       expect(ticker[0]).toMatchObject({
         exchange: 'upbit',
-        symbol: 'KRW-BTC',
+        symbol: 'BTC/KRW',
+        marketId: 'KRW-BTC',
         source: 'ws',
         streamType: 'snapshot',
       })
@@ -118,7 +119,7 @@ describe('streams', () => {
       const snap = await firstValueFrom(
         r.client.ticker$(['KRW-BTC', 'KRW-ETH'], { mode: 'snapshot' }).pipe(toArray()),
       )
-      expect(snap.map((t) => t.symbol).sort()).toEqual(['KRW-BTC', 'KRW-ETH'])
+      expect(snap.map((t) => t.marketId).sort()).toEqual(['KRW-BTC', 'KRW-ETH'])
       expect(snap.every((t) => t.streamType === 'snapshot')).toBe(true)
       const live = await firstValueFrom(
         r.client.orderbook$('KRW-BTC', { mode: 'realtime' }).pipe(take(3), toArray()),
@@ -134,7 +135,7 @@ describe('streams', () => {
     try {
       const symbols = ['KRW-BTC', 'KRW-ETH', 'KRW-XRP', 'BTC-ETH']
       const seen = new Set<string>()
-      const sub = r.client.orderbook$(symbols).subscribe((t) => seen.add(t.symbol))
+      const sub = r.client.orderbook$(symbols).subscribe((t) => seen.add(t.marketId))
       await until(() => seen.size === 4, 5000, 'all symbols')
       expect(r.client.stats().connections).toBe(2)
       expect(r.sim.stats.ws.connectionsOpen).toBe(2)
@@ -183,7 +184,13 @@ describe('streams', () => {
       await sleep(200) // the private subscription is on the wire
       const uuid = await placeOrder(r.sim, 'KRW-BTC')
       const [order, order2, balance] = await Promise.all([orders, orderBtc, assets])
-      expect(order).toMatchObject({ id: uuid, symbol: 'KRW-BTC', side: 'buy', state: 'wait' })
+      expect(order).toMatchObject({
+        id: uuid,
+        symbol: 'BTC/KRW',
+        marketId: 'KRW-BTC',
+        side: 'buy',
+        state: 'wait',
+      })
       expect(order2.id).toBe(uuid)
       expect(balance.currency).toBeTruthy()
       expect(r.sim.stats.ws.connectionsTotal).toBe(2) // public and private apart

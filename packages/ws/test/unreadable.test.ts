@@ -48,7 +48,7 @@ describe('unreadable frames are gaps', () => {
       expect(gaps.length).toBeGreaterThan(0)
       expect(gaps.every((g) => g.reason === 'unreadable' && g.lastId !== undefined)).toBe(true)
       expect(gaps.length).toBeLessThanOrEqual(corrupted)
-      expectCoalesced(trades, (v) => (v as Trade).symbol)
+      expectCoalesced(trades, (v) => (v as Trade).marketId)
       const missing = missingTrades(r.sim, trades, SYMBOLS)
       // the corruption cost trades, and every one of them lies inside a gap's range
       expect(missing).toBeGreaterThan(0)
@@ -73,7 +73,7 @@ describe('unreadable frames are gaps', () => {
       await until(
         () =>
           ['KRW-BTC', 'KRW-ETH'].every((s) =>
-            trades.some((e) => e.type === 'data' && e.value.symbol === s),
+            trades.some((e) => e.type === 'data' && e.value.marketId === s),
           ) && books.length > 0,
         8000,
         'trades and a book',
@@ -100,8 +100,8 @@ describe('unreadable frames are gaps', () => {
       expect(gaps() - before).toBeGreaterThan(0)
       expect(gaps() - before).toBeLessThanOrEqual(3)
       for (const s of subs) s.unsubscribe()
-      expectCoalesced(trades, (v) => (v as Trade).symbol)
-      expectCoalesced(books, (v) => (v as OrderbookSnapshot).symbol)
+      expectCoalesced(trades, (v) => (v as Trade).marketId)
+      expectCoalesced(books, (v) => (v as OrderbookSnapshot).marketId)
       missingTrades(r.sim, trades, ['KRW-BTC', 'KRW-ETH'])
     } finally {
       await r.close()

@@ -99,23 +99,23 @@ export async function demo(flags: DemoFlags, out: NodeJS.WriteStream = process.s
 
   const subscriptions: Subscription[] = [
     backbone.ticker$(markets).subscribe((t) => {
-      const row = rows.get(t.symbol)!
+      const row = rows.get(t.marketId)!
       row.price = t.last
       row.change = t.changeRate
       row.tickerSource = t.source
     }),
     backbone.orderbook$(markets, { depth: 1 }).subscribe((b) => {
-      const row = rows.get(b.symbol)!
+      const row = rows.get(b.marketId)!
       const bid = b.bids[0]?.price
       const ask = b.asks[0]?.price
       if (bid && ask) row.spread = ask.minus(bid)
       row.bookSource = b.source
     }),
     backbone.trades$(markets).subscribe((trade) => {
-      const row = rows.get(trade.symbol)!
+      const row = rows.get(trade.marketId)!
       row.tradeTimes.push(Date.now())
       row.tradeSource = trade.source
-      delivered.get(trade.symbol)!.push(trade)
+      delivered.get(trade.marketId)!.push(trade)
     }),
     backbone.health$.subscribe((h) => {
       health = h

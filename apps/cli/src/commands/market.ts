@@ -28,7 +28,7 @@ export async function checkMarkets(
   symbols: readonly string[],
 ): Promise<string[]> {
   const normalized = symbols.map((s) => upbit.symbols.normalize(s))
-  const listed = new Set((await backbone.getMarkets()).map((m) => m.symbol))
+  const listed = new Set((await backbone.getMarkets()).map((m) => m.marketId))
   const unknown = normalized.filter((s) => !listed.has(s))
   if (unknown.length > 0) throw new UnknownSymbolError({ symbol: unknown.join(', '), exchange: 'upbit' })
   return normalized

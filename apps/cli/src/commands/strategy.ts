@@ -9,6 +9,7 @@ import {
   backtest as runBacktest,
   sevenRules,
 } from '@bb/rules'
+import { upbit } from '@bb/upbit'
 import { merge } from 'rxjs'
 import {
   type EndpointFlags,
@@ -91,7 +92,8 @@ export async function strategyRun(flags: StrategyFlags, out = process.stdout): P
             `${new Date(decision.timestamp).toISOString().slice(0, 19)}  ${decision.symbol.padEnd(9)} ${decision.rule.id.padEnd(14)} ${decision.kind.padEnd(5)} @ ${decision.price}\n    ${decision.explanation}\n`,
           )
           if (decision.rule.id === 'rsi-entry')
-            setTimeout(() => sharp(decision.symbol, 'after the entry'), 500)
+            // the plan is keyed by native ids; a decision names the unified symbol
+            setTimeout(() => sharp(upbit.symbols.normalize(decision.symbol), 'after the entry'), 500)
         },
         error: (error: unknown) => {
           failure = error

@@ -27,7 +27,7 @@ import {
   validateStrategy,
 } from '@bb/rules'
 import type { Sim, StartSimOptions } from '@bb/sim'
-import { merge, type Subscription, tap } from 'rxjs'
+import { map, merge, type Subscription, tap } from 'rxjs'
 import { z } from 'zod'
 import { curves, ruleStats } from './backtests.js'
 import { EventHub, type HubEvent } from './hub.js'
@@ -136,6 +136,15 @@ interface DecisionView {
   rejected?: string | undefined
 }
 
+/**
+ * The dashboard speaks native market codes (its rows, its API, its engine state): a model's
+ * `symbol` is the unified `BASE/QUOTE`, so the engine is fed the native `marketId` in its place.
+ */
+const byMarketId = <T extends { readonly symbol: string; readonly marketId: string }>(value: T): T => ({
+  ...value,
+  symbol: value.marketId,
+})
+
 const decisionJson = (d: Decision) => ({
   ...d,
   order: d.order
@@ -240,7 +249,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   const executor = new RoutingExecutor(paper)
   const history: Candle[] = []
   for (const symbol of symbols)
-    history.push(...(await backbone.getCandles(symbol, strategy.timeframe, { count: 200 })))
+    history.push(...(await backbone.getCandles(symbol, strategy.timeframe, { count: 200 })).map(byMarketId))
   const engine = createEngine({ strategy, exchange: backbone.adapter, executor, history })
   const hub = new EventHub(options.replayBuffer ?? 10_000)
   const rows = new Map<string, MarketRow>(symbols.map((s) => [s, { symbol: s }]))
@@ -300,14 +309,14 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
 
   const subscriptions: Subscription[] = [
     backbone.ticker$(symbols).subscribe((t) => {
-      applyTicker(rows.get(t.symbol)!, t)
+      applyTicker(rows.get(t.marketId)!, t)
       streams.get('ticker')!.lastMessageAt = t.receivedAt
-      dirty.add(t.symbol)
+      dirty.add(t.marketId)
     }),
     backbone.orderbook$(symbols, { depth: 1 }).subscribe((b) => {
-      applyOrderbook(rows.get(b.symbol)!, b)
+      applyOrderbook(rows.get(b.marketId)!, b)
       streams.get('orderbook')!.lastMessageAt = b.receivedAt
-      dirty.add(b.symbol)
+      dirty.add(b.marketId)
     }),
     backbone.trades$(symbols).subscribe((trade) => {
       const t = tapeTrade(trade)
@@ -361,12 +370,17 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     engine
       .run({
         candles: merge(...symbols.map((s) => backbone.candles$(s, strategy.timeframe, { history: 0 }))).pipe(
+          map(byMarketId),
           tap((candle) => {
             streams.get('candle')!.lastMessageAt = candle.receivedAt
-            hub.publish('candle', { symbol: candle.symbol, interval: candle.interval, ...candleJson(candle) })
+            hub.publish('candle', {
+              symbol: candle.marketId,
+              interval: candle.interval,
+              ...candleJson(candle),
+            })
           }),
         ),
-        trades: backbone.trades$(symbols),
+        trades: backbone.trades$(symbols).pipe(map(byMarketId)),
       })
       .subscribe({ error: () => {} }),
   ]

@@ -73,7 +73,7 @@ export function applyOrderbook(row: MarketRow, book: OrderbookSnapshot): void {
 /** A trade as the tape shows it (decimals as strings). */
 export function tapeTrade(trade: Trade): TapeTrade {
   return {
-    symbol: trade.symbol,
+    symbol: trade.marketId,
     id: trade.id,
     price: trade.price.toString(),
     size: trade.size.toString(),

@@ -22,7 +22,8 @@ const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} }
 export function trade(id: number, price = 100, at = 1_700_000_000_000 + id * 10): Trade {
   return Object.freeze({
     exchange: 'upbit',
-    symbol: 'KRW-BTC',
+    symbol: 'BTC/KRW',
+    marketId: 'KRW-BTC',
     base: 'BTC',
     quote: 'KRW',
     timestamp: at,

@@ -15,7 +15,13 @@ function setup() {
   let wsHealthy = true
   const routes = new SnapshotRoutes(router, unit.ctx, () => wsHealthy)
   const ticker = (at: number) =>
-    ({ symbol: 'KRW-BTC', timestamp: at, receivedAt: at, source: 'ws' }) as unknown as Ticker
+    ({
+      symbol: 'BTC/KRW',
+      marketId: 'KRW-BTC',
+      timestamp: at,
+      receivedAt: at,
+      source: 'ws',
+    }) as unknown as Ticker
   return { ...unit, router, routes, ticker, setWsHealthy: (v: boolean) => (wsHealthy = v) }
 }
 

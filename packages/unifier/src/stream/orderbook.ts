@@ -73,16 +73,19 @@ export interface OrderbookUpdate {
   readonly issues: readonly OrderbookIssue[]
 }
 
-/** Latest whole book per symbol (for exchanges that send whole books, not deltas). Pure and synchronous. */
+/**
+ * Latest whole book per market, keyed by the native `marketId` (for exchanges that send whole
+ * books, not deltas). Pure and synchronous.
+ */
 export interface OrderbookState {
   /** Applies a book: it replaces the held one unless it is older. */
   apply(book: OrderbookSnapshot): OrderbookUpdate
-  /** The book held for a symbol. */
-  get(symbol: string): OrderbookSnapshot | undefined
-  /** Symbols with a book. */
+  /** The book held for a market (its native `marketId`). */
+  get(marketId: string): OrderbookSnapshot | undefined
+  /** Native market ids with a book. */
   symbols(): string[]
-  /** Drops a symbol's book (or all), e.g. on disconnect: a stale book must not be served. */
-  reset(symbol?: string): void
+  /** Drops a market's book (or all), e.g. on disconnect: a stale book must not be served. */
+  reset(marketId?: string): void
 }
 
 /**
@@ -102,13 +105,13 @@ export function createOrderbookState(): OrderbookState {
   return {
     apply(book) {
       checkBook(book)
-      checkString('symbol', book.symbol)
+      checkString('marketId', book.marketId)
       if (typeof book.timestamp !== 'number' || !Number.isFinite(book.timestamp))
         badArgument('timestamp', 'a time in ms (a finite number)', book.timestamp)
-      const held = books.get(book.symbol)
+      const held = books.get(book.marketId)
       if (held !== undefined && book.timestamp < held.timestamp)
         return { accepted: false, book: held, issues: [] }
-      books.set(book.symbol, book)
+      books.set(book.marketId, book)
       return { accepted: true, book, issues: checkOrderbook(book) }
     },
     get(symbol) {

@@ -4,7 +4,7 @@ import { badArgument, checkNumber, checkObject, checkString } from '../check.js'
 
 /** A range of trades that were missed and should be fetched (e.g. by REST, newest first, with a cursor). */
 export interface TradeGap {
-  /** The market. */
+  /** The market: its native id (`marketId`) when the trades carry one, else their `symbol`. */
   readonly symbol: string
   /** The last trade id seen before the gap (exclusive). */
   readonly afterId: string
@@ -36,10 +36,14 @@ export interface TradeTrackerOptions {
   readonly memory?: number
 }
 
-/** Trade de-duplication and gap detection by trade id, per symbol. Pure and synchronous. */
+/**
+ * Trade de-duplication and gap detection by trade id, per market. Pure and synchronous. A market
+ * is keyed by the trade's native `marketId` (every model carries one) or, for a bare
+ * `{ symbol, id, timestamp }`, by its `symbol`; the other methods take that key.
+ */
 export interface TradeTracker {
   /** Checks one trade (REST or WS, in any order) and remembers it. */
-  push(trade: Pick<Trade, 'symbol' | 'id' | 'timestamp'>): TradeCheck
+  push(trade: Pick<Trade, 'symbol' | 'id' | 'timestamp'> & { readonly marketId?: string }): TradeCheck
   /**
    * Marks that trades may have been lost (the socket dropped): the next trade of the symbol (or
    * of every symbol) reports a `reconnect` gap from the last trade seen, unless it continues the
@@ -120,8 +124,9 @@ export function createTradeTracker(options: TradeTrackerOptions = {}): TradeTrac
   return {
     push(trade) {
       checkObject('trade', trade, 'a trade { symbol, id, timestamp }')
-      const { symbol, id, timestamp } = trade
-      checkString('symbol', symbol)
+      const { id, timestamp } = trade
+      const symbol = trade.marketId ?? trade.symbol
+      checkString(trade.marketId === undefined ? 'symbol' : 'marketId', symbol)
       checkString('id', id)
       if (typeof timestamp !== 'number' || !Number.isFinite(timestamp))
         badArgument('timestamp', 'a time in ms (a finite number)', timestamp)

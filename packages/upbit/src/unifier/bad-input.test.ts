@@ -164,13 +164,13 @@ describe('bad input to the stream helpers', () => {
     expectInvalid(() => books.apply(value as never), 'book', label)
     if (!Array.isArray(value))
       expectInvalid(
-        () => books.apply({ symbol: 'KRW-BTC', timestamp: 1, bids: value, asks: [] } as never),
+        () => books.apply({ marketId: 'KRW-BTC', timestamp: 1, bids: value, asks: [] } as never),
         'bids',
         label,
       )
     expectInvalid(
-      () => books.apply({ symbol: value, timestamp: 1, bids: [], asks: [] } as never),
-      'symbol',
+      () => books.apply({ marketId: value, timestamp: 1, bids: [], asks: [] } as never),
+      'marketId',
       label,
     )
     expectInvalid(() => checkOrderbook(value as never), 'book', label)

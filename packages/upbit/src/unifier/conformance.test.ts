@@ -13,7 +13,8 @@ const payloads: RecordedPayload[] = [
     raw: fixture('rest-trades'),
     expected: [
       {
-        symbol: 'KRW-BTC',
+        symbol: 'BTC/KRW',
+        marketId: 'KRW-BTC',
         id: '17303368620470000',
         price: '100473000',
         size: '0.00014208',
@@ -43,7 +44,14 @@ const payloads: RecordedPayload[] = [
     kind: 'trade',
     raw: fixture('ws-trade-simple-2018'),
     expected: [
-      { symbol: 'KRW-BTC', id: '1523531768829000', price: '7691000', side: 'buy', timestamp: 1523531763000 },
+      {
+        symbol: 'BTC/KRW',
+        marketId: 'KRW-BTC',
+        id: '1523531768829000',
+        price: '7691000',
+        side: 'buy',
+        timestamp: 1523531763000,
+      },
     ],
   },
   {

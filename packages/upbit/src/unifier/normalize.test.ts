@@ -3,7 +3,7 @@ import type { Balance, Candle, Order, OrderbookSnapshot, Ticker, Trade } from '@
 import { createUnifier, type FrameResult } from '@bb/unifier'
 import { describe, expect, it } from 'vitest'
 import { fixture } from '../__fixtures__/index.js'
-import { upbit } from '../index.js'
+import { upbit, upbitMarketInfo } from '../index.js'
 
 const RECEIVED = 1_730_336_863_000
 const modes = ['fast', 'strict'] as const
@@ -21,7 +21,7 @@ describe.each(modes)('normalize (%s)', (validate) => {
       const [btc, eth] = unifier.normalizeAll('ticker', fixture('rest-ticker'), {
         source: 'rest',
       }) as Ticker[]
-      expect(btc!.symbol).toBe('KRW-BTC')
+      expect([btc!.symbol, btc!.marketId]).toEqual(['BTC/KRW', 'KRW-BTC'])
       expect(btc!.base).toBe('BTC')
       expect(btc!.quote).toBe('KRW')
       expect(btc!.exchange).toBe('upbit')
@@ -46,7 +46,7 @@ describe.each(modes)('normalize (%s)', (validate) => {
       expect(btc!.low52w).toBeUndefined()
       expect('low52w' in btc!).toBe(false)
       expect(btc!.streamType).toBeUndefined()
-      expect(eth!.symbol).toBe('BTC-ETH')
+      expect([eth!.symbol, eth!.marketId]).toEqual(['ETH/BTC', 'BTC-ETH'])
       expect(eth!.last.toString()).toBe('0.03689')
       expect(eth!.change).toBe('rise')
       expect(eth!.lastTradeSize?.toString()).toBe('0.5')
@@ -73,7 +73,7 @@ describe.each(modes)('normalize (%s)', (validate) => {
       const [book] = unifier.normalizeAll('orderbook', fixture('rest-orderbook'), {
         source: 'rest',
       }) as OrderbookSnapshot[]
-      expect(book!.symbol).toBe('KRW-BTC')
+      expect([book!.symbol, book!.marketId]).toEqual(['BTC/KRW', 'KRW-BTC'])
       expect(book!.timestamp).toBe(1730336862100)
       expect(book!.bids.map((l) => [l.price.toString(), l.size.toString()])).toEqual([
         ['100465000', '0.01990656'],
@@ -137,13 +137,19 @@ describe.each(modes)('normalize (%s)', (validate) => {
 
     it('markets: warning and set caution flags; missing market_event → defaults', () => {
       const markets = unifier.normalizeAll('market', fixture('rest-markets'), { source: 'rest' })
-      expect(markets.map((m) => m.symbol)).toEqual(['KRW-BTC', 'KRW-XYZ', 'BTC-ETH'])
-      expect(markets[0]!.warning).toBe(false)
-      expect(markets[0]!.cautions).toEqual([])
-      expect(markets[0]!.koreanName).toBe('비트코인')
-      expect(markets[1]!.warning).toBe(true)
-      expect(markets[1]!.cautions).toEqual(['PRICE_FLUCTUATIONS', 'GLOBAL_PRICE_DIFFERENCES'])
-      expect(markets[2]!.warning).toBe(false)
+      expect(markets.map((m) => [m.symbol, m.marketId])).toEqual([
+        ['BTC/KRW', 'KRW-BTC'],
+        ['XYZ/KRW', 'KRW-XYZ'],
+        ['ETH/BTC', 'BTC-ETH'],
+      ])
+      // Upbit's own fields are in `info`, read (and typed) by @bb/upbit.
+      const info = markets.map(upbitMarketInfo)
+      expect(info[0]).toEqual({ warning: false, cautions: [], koreanName: '비트코인' })
+      expect(info[1]!.warning).toBe(true)
+      expect(info[1]!.cautions).toEqual(['PRICE_FLUCTUATIONS', 'GLOBAL_PRICE_DIFFERENCES'])
+      expect(info[2]!.warning).toBe(false)
+      expect(Object.keys(markets[0]!)).not.toContain('koreanName')
+      expect(() => upbitMarketInfo({ ...markets[0]!, info: { warning: 'yes' } })).toThrow(/info\.warning/)
       expect(markets[2]!.englishName).toBe('Ethereum')
       expect(markets[2]!.timestamp).toBe(RECEIVED)
     })
@@ -245,7 +251,7 @@ describe.each(modes)('normalize (%s)', (validate) => {
 
     it('trade SIMPLE with numbers sent as strings', () => {
       const t = data(unifier.normalizeFrame(fixture('ws-trade-simple')), 'trade').value as Trade
-      expect(t.symbol).toBe('KRW-ETH')
+      expect([t.symbol, t.marketId]).toEqual(['ETH/KRW', 'KRW-ETH'])
       expect(t.id).toBe('1079953210371761700')
       expect(t.price.toString()).toBe('3512000')
       expect(t.size.toString()).toBe('1.5')
@@ -259,7 +265,7 @@ describe.each(modes)('normalize (%s)', (validate) => {
       const frame = data(unifier.normalizeFrame(fixture('ws-trade-simple-2018')), 'trade')
       expect(frame.format).toBe('SIMPLE')
       const t = frame.value as Trade
-      expect(t.symbol).toBe('KRW-BTC')
+      expect([t.symbol, t.marketId]).toEqual(['BTC/KRW', 'KRW-BTC'])
       expect(t.id).toBe('1523531768829000')
       expect(t.price.toString()).toBe('7691000')
       expect(t.size.toString()).toBe('0.00996719')
@@ -270,7 +276,7 @@ describe.each(modes)('normalize (%s)', (validate) => {
 
     it('2018 DEFAULT trade frame without type/code', () => {
       const t = data(unifier.normalizeFrame(fixture('ws-trade-default-2018')), 'trade').value as Trade
-      expect(t.symbol).toBe('KRW-BTC')
+      expect([t.symbol, t.marketId]).toEqual(['BTC/KRW', 'KRW-BTC'])
       expect(t.side).toBe('sell')
       expect(t.id).toBe('1523531768829000')
       expect(t.streamType).toBeUndefined()
@@ -285,7 +291,7 @@ describe.each(modes)('normalize (%s)', (validate) => {
       expect(d.streamType).toBe('snapshot')
       const s = data(unifier.normalizeFrame(fixture('ws-orderbook-simple')), 'orderbook')
         .value as OrderbookSnapshot
-      expect(s.symbol).toBe('BTC-ETH')
+      expect([s.symbol, s.marketId]).toEqual(['ETH/BTC', 'BTC-ETH'])
       expect(s.bids.map((l) => l.price.toString())).toEqual(['0.03689'])
       expect(s.asks.map((l) => l.price.toString())).toEqual(['0.0369', '0.03691'])
       expect(s.timestamp).toBe(1730336862200)
