@@ -144,11 +144,12 @@ describe('backtest', () => {
     expect(json.trades[1].price).toBe('11500')
     const trades = reportToCsv(report, 'trades').trim().split('\n')
     expect(trades[0]).toBe('time,symbol,side,rule,decision,price,volume,funds,fee')
+    // Reports name the market by the engine's canonical key, the exchange's native id.
     expect(trades[2]).toBe(
-      `${new Date(T0 + M + 40_000).toISOString()},ABC/KRW,sell,target,2,11500,100,1150000,575`,
+      `${new Date(T0 + M + 40_000).toISOString()},KRW-ABC,sell,target,2,11500,100,1150000,575`,
     )
     expect(reportToCsv(report, 'firings')).toBe('rule,firings\nentry,1\ntarget,1\n')
-    expect(reportToCsv(report, 'decisions').split('\n')[1]).toContain('"ABC/KRW @ 10000: rule 1 ""entry""')
+    expect(reportToCsv(report, 'decisions').split('\n')[1]).toContain('"KRW-ABC @ 10000: rule 1 ""entry""')
   })
 
   it('accepts async iterables and refuses candles out of order', async () => {
