@@ -9,7 +9,7 @@ const frame =
 const result = unifier.normalizeFrame(frame, { receivedAt: 1672515782200 })
 if (result.kind === 'trade') {
   const trade = result.value
-  console.log(trade.symbol, trade.base, trade.quote, trade.id, trade.price.toString(), trade.side) // BNBBTC BNB BTC 12345 0.001 sell
+  console.log(trade.symbol, trade.marketId, trade.id, trade.price.toString(), trade.side) // BNB/BTC BNBBTC 12345 0.001 sell
 }
 
 // REST requests as data, with their documented weight.

@@ -6,14 +6,23 @@ import type { Clock } from '@bb/utils'
 export const DEFAULT_MAX_AGE_MS = 5_000
 
 /**
- * One input a value was computed from: which market (`exchange`, `symbol`), the exchange time of
- * the input, when it was received and over which channel.
+ * One input a value was computed from: which market (`exchange` with both of the market's names,
+ * `symbol` and `marketId`), the exchange time of the input, when it was received and over which
+ * channel.
  */
 export interface InputRef {
   /** The exchange of the input. */
   readonly exchange: ExchangeId
-  /** The input's symbol, as the model carries it (never parsed here). */
+  /**
+   * The input's unified symbol `BASE/QUOTE` (e.g. `BTC/USDT`), as the model carries it (never
+   * parsed here): the name messages such as a refusal's `reason` use.
+   */
   readonly symbol: string
+  /**
+   * The exchange's native market id, as the model carries it (e.g. `BTCUSDT`): with `exchange`,
+   * the key operators keep per-market state under.
+   */
+  readonly marketId: string
   /** Exchange time of the input, ms since epoch UTC. */
   readonly timestamp: number
   /** Local time the input was received, ms since epoch UTC. */
@@ -63,11 +72,21 @@ export function refuse(reason: string, inputs: readonly InputRef[], at: number):
   return { refused: true, stale: false, reason, inputs, at }
 }
 
+/**
+ * The per-market key of a model: `(exchange, marketId)`, native ids being the key every layer of
+ * the backbone uses. `symbol` stands in only for a value built by hand without `marketId` (the
+ * model schemas refuse one).
+ */
+export function marketKey(model: { exchange: string; symbol: string; marketId?: string }): string {
+  return `${model.exchange}\u0000${model.marketId ?? model.symbol}`
+}
+
 /** The {@link InputRef} of a model. */
 export function inputOf(model: InputRef): InputRef {
   return {
     exchange: model.exchange,
     symbol: model.symbol,
+    marketId: model.marketId,
     timestamp: model.timestamp,
     receivedAt: model.receivedAt,
     source: model.source,

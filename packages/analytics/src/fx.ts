@@ -20,7 +20,7 @@ export interface FxSource {
 export interface FxUsed {
   /** The {@link FxSource.name}. */
   readonly name: string
-  /** The FX ticker's inputs (exchange, symbol, timestamp, source). */
+  /** The FX ticker's inputs (exchange, symbol, marketId, timestamp, source). */
   readonly input: InputRef
   /** Converts one unit of `from` into `rate` units of `to`. */
   readonly from: string

@@ -6,6 +6,7 @@ import {
   checkMaxAge,
   type InputRef,
   inputOf,
+  marketKey,
   type Refusal,
   refuse,
   type StalenessOptions,
@@ -49,7 +50,7 @@ export interface Volatility {
 
 /**
  * An operator: trades in → on each trade, the realized volatility of its market (keyed by
- * `(exchange, symbol)`) over the last `windowMs`, from log returns between consecutive trades
+ * `(exchange, marketId)`, the exchange's native market id) over the last `windowMs`, from log returns between consecutive trades
  * (ordered by exchange timestamp, arrival order for equal timestamps). Annualisation: `√(Σ r² ×
  * YEAR_MS / windowMs)` on a 365-day year. Fewer than two trades in the window, or a last trade
  * older than `maxAgeMs`, is a {@link Refusal}.
@@ -91,7 +92,7 @@ export function realizedVolatility(
     }
     return source.pipe(
       map((trade) => {
-        const key = `${trade.exchange}\u0000${trade.symbol}`
+        const key = marketKey(trade)
         const market = byMarket.get(key) ?? { trades: [], squares: [] }
         byMarket.set(key, market)
         const { trades: list, squares } = market

@@ -63,12 +63,13 @@ describe('arbitrage (hand-computed)', () => {
     expect(v.fx?.input).toEqual({
       exchange: 'upbit',
       symbol: 'USDT/KRW',
+      marketId: 'KRW-USDT',
       timestamp: T0,
       receivedAt: T0,
       source: 'sim',
     })
-    expect(v.sell.exchange).toBe('upbit')
-    expect(v.buy.exchange).toBe('binance')
+    expect(v.sell).toMatchObject({ exchange: 'upbit', symbol: 'BTC/KRW', marketId: 'KRW-BTC' })
+    expect(v.buy).toMatchObject({ exchange: 'binance', symbol: 'BTC/USDT', marketId: 'BTCUSDT' })
   })
 
   it('the reverse direction converts through the inverse rate and finds nothing', () => {
@@ -246,26 +247,28 @@ describe('spread$', () => {
     expect(last.pairs.every((p) => p.refused && p.stale)).toBe(true) // the upbit book and the FX are 5001 ms old
   })
 
-  it('three markets give six ordered pairs, keyed by (exchange, symbol) — two markets of one exchange included', () => {
+  it('three markets give six ordered pairs, named by (exchange, marketId) — two markets of one exchange with one symbol included', () => {
     const clock = new ManualClock(T0)
-    const usd = book('ex1', 'USD', [['100', '1']], [['101', '1']], { symbol: 'm-usd' })
-    const usd2 = book('ex1', 'USD', [['103', '2']], [['104', '1']], { symbol: 'm-usd-2' })
-    const usd3 = book('ex2', 'USD', [['98', '1']], [['99', '3']], { symbol: 'm-usd' })
+    // Two ex1 markets share the unified symbol BTC/USD: only their native ids tell them apart.
+    const usd = book('ex1', 'USD', [['100', '1']], [['101', '1']], { marketId: 'BTCUSD' })
+    const usd2 = book('ex1', 'USD', [['103', '2']], [['104', '1']], { marketId: 'BTCUSD-2' })
+    const usd3 = book('ex2', 'USD', [['98', '1']], [['99', '3']], { marketId: 'BTCUSD' })
+    expect([usd, usd2, usd3].map((b) => b.symbol)).toEqual(['BTC/USD', 'BTC/USD', 'BTC/USD'])
     let last: SpreadSnapshot | undefined
     spread$({ books: [of(usd), of(usd2), of(usd3)], fees: { ex1: '0', ex2: '0' }, clock }).subscribe((s) => {
       last = s
     })
     const pairs = last!.pairs.map((p) => {
       const v = ok(p)
-      return `${v.sell.exchange}:${v.sell.symbol}>${v.buy.exchange}:${v.buy.symbol}=${v.size}@${v.profit}`
+      return `${v.sell.exchange}:${v.sell.marketId}>${v.buy.exchange}:${v.buy.marketId}=${v.size}@${v.profit}`
     })
     expect(pairs).toEqual([
-      'ex1:m-usd>ex1:m-usd-2=0@0',
-      'ex1:m-usd>ex2:m-usd=1@1', // sell 100, buy 99
-      'ex1:m-usd-2>ex1:m-usd=1@2', // sell 103, buy 101
-      'ex1:m-usd-2>ex2:m-usd=2@8', // sell 2 × 103, buy 2 × 99
-      'ex2:m-usd>ex1:m-usd=0@0',
-      'ex2:m-usd>ex1:m-usd-2=0@0',
+      'ex1:BTCUSD>ex1:BTCUSD-2=0@0',
+      'ex1:BTCUSD>ex2:BTCUSD=1@1', // sell 100, buy 99
+      'ex1:BTCUSD-2>ex1:BTCUSD=1@2', // sell 103, buy 101
+      'ex1:BTCUSD-2>ex2:BTCUSD=2@8', // sell 2 × 103, buy 2 × 99
+      'ex2:BTCUSD>ex1:BTCUSD=0@0',
+      'ex2:BTCUSD>ex1:BTCUSD-2=0@0',
     ])
   })
 

@@ -46,6 +46,7 @@ describe('depth', () => {
     expect(v.input).toEqual({
       exchange: 'ex1',
       symbol: 'BTC/USD',
+      marketId: 'BTCUSD',
       timestamp: T0,
       receivedAt: T0,
       source: 'sim',

@@ -12,17 +12,26 @@ export const T0 = 1_700_000_000_000
 
 type Levels = readonly (readonly [string, string])[]
 
+/**
+ * A native market id in the style of the exchange: Upbit's `QUOTE-BASE` (`KRW-BTC`), else the
+ * `BASEQUOTE` of the fixture exchange (`BTCUSDT`) — deliberately unlike the unified `BTC/KRW`.
+ */
+export function nativeId(exchange: string, base: string, quote: string): string {
+  return exchange === 'upbit' ? `${quote}-${base}` : `${base}${quote}`
+}
+
 /** A validated order book from `[price, size]` pairs (bids best first, asks best first). */
 export function book(
   exchange: string,
   quote: string,
   bids: Levels,
   asks: Levels,
-  over: { timestamp?: number; symbol?: string } = {},
+  over: { timestamp?: number; marketId?: string } = {},
 ): OrderbookSnapshot {
   return parseOrderbook({
     exchange,
-    symbol: over.symbol ?? `BTC/${quote}`,
+    symbol: `BTC/${quote}`,
+    marketId: over.marketId ?? nativeId(exchange, 'BTC', quote),
     base: 'BTC',
     quote,
     timestamp: over.timestamp ?? T0,
@@ -38,6 +47,7 @@ export function ticker(exchange: string, base: string, quote: string, price: str
   return parseTicker({
     exchange,
     symbol: `${base}/${quote}`,
+    marketId: nativeId(exchange, base, quote),
     base,
     quote,
     timestamp,
@@ -59,11 +69,12 @@ export function ticker(exchange: string, base: string, quote: string, price: str
 }
 
 let seq = 0
-/** A validated trade. */
-export function trade(price: string, timestamp: number, exchange = 'ex1', symbol = 'BTC/USD'): Trade {
+/** A validated trade of BTC/USD (native id `BTCUSD` unless `marketId` is given). */
+export function trade(price: string, timestamp: number, exchange = 'ex1', marketId = 'BTCUSD'): Trade {
   return parseTrade({
     exchange,
-    symbol,
+    symbol: 'BTC/USD',
+    marketId,
     base: 'BTC',
     quote: 'USD',
     timestamp,

@@ -21,9 +21,20 @@ describe('premium', () => {
     expect(v.premium.toString()).toBe('0.05')
     expect(v.premiumPct.toString()).toBe('5')
     expect(v.priceB.toString()).toBe('100000000')
-    expect(v.a).toMatchObject({ exchange: 'upbit', symbol: 'BTC/KRW', timestamp: T0, source: 'sim' })
-    expect(v.b).toMatchObject({ exchange: 'binance', symbol: 'BTC/USDT' })
-    expect(v.fx).toMatchObject({ name: 'upbit USDT', from: 'USDT', to: 'KRW', input: { symbol: 'USDT/KRW' } })
+    expect(v.a).toMatchObject({
+      exchange: 'upbit',
+      symbol: 'BTC/KRW',
+      marketId: 'KRW-BTC',
+      timestamp: T0,
+      source: 'sim',
+    })
+    expect(v.b).toMatchObject({ exchange: 'binance', symbol: 'BTC/USDT', marketId: 'BTCUSDT' })
+    expect(v.fx).toMatchObject({
+      name: 'upbit USDT',
+      from: 'USDT',
+      to: 'KRW',
+      input: { symbol: 'USDT/KRW', marketId: 'KRW-USDT' },
+    })
     // The other way round: a discount, through the inverse rate.
     const back = premium(b, a, {
       fx: { name: 'upbit USDT', ticker: fxTicker },

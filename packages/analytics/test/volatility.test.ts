@@ -36,7 +36,12 @@ describe('realizedVolatility', () => {
     expect(v.volatility.equals(variance.sqrt())).toBe(true)
     expect(v.annualized.equals(variance.times(new Decimal(YEAR_MS).div(60_000)).sqrt())).toBe(true)
     expect([v.from, v.to]).toEqual([T0, T0 + 2000])
-    expect(v.input).toMatchObject({ exchange: 'ex1', symbol: 'BTC/USD', timestamp: T0 + 2000 })
+    expect(v.input).toMatchObject({
+      exchange: 'ex1',
+      symbol: 'BTC/USD',
+      marketId: 'BTCUSD',
+      timestamp: T0 + 2000,
+    })
   })
 
   it('equal timestamps keep arrival order; a late trade is placed by its timestamp', () => {
@@ -65,15 +70,18 @@ describe('realizedVolatility', () => {
     expect(out.at(-1)).toMatchObject({ refused: true, stale: true })
   })
 
-  it('keeps markets apart by (exchange, symbol)', () => {
+  it('keeps markets apart by (exchange, marketId), even under one unified symbol', () => {
     const { trades, out } = setup()
     trades.next(trade('100', T0, 'ex1'))
-    trades.next(trade('200', T0, 'ex2'))
+    trades.next(trade('200', T0, 'ex2')) // another exchange, same marketId
+    trades.next(trade('300', T0, 'ex1', 'BTCUSD-2')) // same exchange and symbol BTC/USD, another market
     trades.next(trade('100', T0, 'ex1'))
     const v = out.at(-1) as Volatility
     expect(isRefusal(out[1])).toBe(true)
+    expect(isRefusal(out[2])).toBe(true)
     expect(v.trades).toBe(2)
     expect(v.variance.isZero()).toBe(true)
+    expect(v.input).toMatchObject({ exchange: 'ex1', symbol: 'BTC/USD', marketId: 'BTCUSD' })
   })
 
   it('equals a from-scratch computation over any arrival order and window (property)', () => {

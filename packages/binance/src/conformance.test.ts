@@ -57,7 +57,8 @@ describe('binance conformance: contract and the published payloads', () => {
         fixture('ws-trade'),
         [
           {
-            symbol: 'BNBBTC',
+            symbol: 'BNB/BTC',
+            marketId: 'BNBBTC',
             base: 'BNB',
             quote: 'BTC',
             id: '12345',
@@ -73,7 +74,7 @@ describe('binance conformance: contract and the published payloads', () => {
       ws(
         'WS aggTrade',
         fixture('ws-aggtrade'),
-        [{ symbol: 'BNBBTC', id: '12345', price: '0.001', size: '100', side: 'sell' }],
+        [{ symbol: 'BNB/BTC', marketId: 'BNBBTC', id: '12345', price: '0.001', size: '100', side: 'sell' }],
         'trade',
       ),
       ws(
@@ -82,7 +83,8 @@ describe('binance conformance: contract and the published payloads', () => {
         fixture('ws-kline').replace('"l":"0.0015"', '"l":"0.0010"'),
         [
           {
-            symbol: 'BNBBTC',
+            symbol: 'BNB/BTC',
+            marketId: 'BNBBTC',
             interval: '1m',
             open: '0.001',
             high: '0.0025',
@@ -101,7 +103,8 @@ describe('binance conformance: contract and the published payloads', () => {
         fixture('ws-ticker'),
         [
           {
-            symbol: 'BNBBTC',
+            symbol: 'BNB/BTC',
+            marketId: 'BNBBTC',
             last: '0.0025',
             open: '0.001',
             prevClose: '0.0009',
@@ -120,7 +123,8 @@ describe('binance conformance: contract and the published payloads', () => {
         fixture('ws-miniticker'),
         [
           {
-            symbol: 'BNBBTC',
+            symbol: 'BNB/BTC',
+            marketId: 'BNBBTC',
             last: '0.0025',
             prevClose: '0.001',
             change: 'rise',
@@ -135,7 +139,8 @@ describe('binance conformance: contract and the published payloads', () => {
         fixture('ws-bookticker'),
         [
           {
-            symbol: 'BNBUSDT',
+            symbol: 'BNB/USDT',
+            marketId: 'BNBUSDT',
             base: 'BNB',
             quote: 'USDT',
             bids: [{ price: '25.3519', size: '31.21' }],
@@ -150,7 +155,8 @@ describe('binance conformance: contract and the published payloads', () => {
         fixture('ws-depth-partial'),
         [
           {
-            symbol: 'BNBBTC',
+            symbol: 'BNB/BTC',
+            marketId: 'BNBBTC',
             bids: [{ price: '0.0024', size: '10' }],
             asks: [{ price: '0.0026', size: '100' }],
             streamType: 'snapshot',
@@ -163,7 +169,8 @@ describe('binance conformance: contract and the published payloads', () => {
         fixture('ws-depth-diff'),
         [
           {
-            symbol: 'BNBBTC',
+            symbol: 'BNB/BTC',
+            marketId: 'BNBBTC',
             bids: [{ price: '0.0024', size: '10' }],
             asks: [{ price: '0.0026', size: '100' }],
             streamType: 'realtime',
@@ -179,7 +186,8 @@ describe('binance conformance: contract and the published payloads', () => {
         raw: fixture('rest-ticker-24hr'),
         expected: [
           {
-            symbol: 'BNBBTC',
+            symbol: 'BNB/BTC',
+            marketId: 'BNBBTC',
             last: '4.000002',
             prevClose: '0.10002',
             change: 'fall',
@@ -195,8 +203,15 @@ describe('binance conformance: contract and the published payloads', () => {
         kind: 'market',
         raw: fixture('rest-exchange-info'),
         expected: [
-          { symbol: 'BTCUSDT', base: 'BTC', quote: 'USDT', tickSize: '0.01', timestamp: 1565246363776 },
-          { symbol: 'ETHBTC', base: 'ETH', quote: 'BTC', tickSize: '0.000001' },
+          {
+            symbol: 'BTC/USDT',
+            marketId: 'BTCUSDT',
+            base: 'BTC',
+            quote: 'USDT',
+            tickSize: '0.01',
+            timestamp: 1565246363776,
+          },
+          { symbol: 'ETH/BTC', marketId: 'ETHBTC', base: 'ETH', quote: 'BTC', tickSize: '0.000001' },
         ],
       },
       {
@@ -206,7 +221,8 @@ describe('binance conformance: contract and the published payloads', () => {
         raw: JSON.stringify(binanceRestRows('trades', JSON.parse(fixture('rest-trades')), 'LTCBTC')),
         expected: [
           {
-            symbol: 'LTCBTC',
+            symbol: 'LTC/BTC',
+            marketId: 'LTCBTC',
             id: '28457',
             price: '4.000001',
             size: '12',
@@ -222,7 +238,8 @@ describe('binance conformance: contract and the published payloads', () => {
         raw: JSON.stringify(binanceRestRows('trades', JSON.parse(fixture('rest-aggtrades')), 'ETHBTC')),
         expected: [
           {
-            symbol: 'ETHBTC',
+            symbol: 'ETH/BTC',
+            marketId: 'ETHBTC',
             id: '26129',
             price: '0.01633102',
             size: '4.70443515',
@@ -238,7 +255,8 @@ describe('binance conformance: contract and the published payloads', () => {
         raw: JSON.stringify(binanceRestRows('depth', JSON.parse(fixture('rest-depth')), 'BNBBTC')),
         expected: [
           {
-            symbol: 'BNBBTC',
+            symbol: 'BNB/BTC',
+            marketId: 'BNBBTC',
             bids: [{ price: '4', size: '431' }],
             asks: [{ price: '4.000002', size: '12' }],
           },
@@ -250,7 +268,12 @@ describe('binance conformance: contract and the published payloads', () => {
         kind: 'orderbook',
         raw: fixture('rest-book-ticker'),
         expected: [
-          { symbol: 'LTCBTC', bids: [{ price: '4', size: '431' }], asks: [{ price: '4.000002', size: '9' }] },
+          {
+            symbol: 'LTC/BTC',
+            marketId: 'LTCBTC',
+            bids: [{ price: '4', size: '431' }],
+            asks: [{ price: '4.000002', size: '9' }],
+          },
         ],
       },
       {
@@ -261,7 +284,8 @@ describe('binance conformance: contract and the published payloads', () => {
         raw: JSON.stringify(binanceRestRows('klines', JSON.parse(fixture('rest-klines')), 'ETHBTC')),
         expected: [
           {
-            symbol: 'ETHBTC',
+            symbol: 'ETH/BTC',
+            marketId: 'ETHBTC',
             interval: '1d',
             open: '0.0163479',
             high: '0.8',
