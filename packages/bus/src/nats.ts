@@ -191,6 +191,10 @@ export async function natsTransport(options: NatsTransportOptions): Promise<BusT
    * server refuses the write of anyone who is not the last writer of the whole stream.
    */
   const fences = new Map<string, { epoch: number; seq: number; chain: Promise<unknown> }>()
+  const opening = new Map<
+    string,
+    Promise<{ epoch: number; seq: number; chain: Promise<unknown> } | undefined>
+  >()
 
   /**
    * Opens a term on an exchange's stream: writes a fence record `{ owner, epoch }` on the fence
@@ -269,7 +273,19 @@ export async function natsTransport(options: NatsTransportOptions): Promise<BusT
         const exchange = input.key.exchange
         let fence = fences.get(exchange)
         if (!fence || fence.epoch !== lease.epoch) {
-          const opened = fence && fence.epoch > lease.epoch ? undefined : await openFence(exchange, lease)
+          // One fence per (exchange, epoch), however many publish calls race to open it.
+          const term = `${exchange}|${lease.epoch}`
+          let pending = opening.get(term)
+          if (!pending) {
+            pending =
+              fence && fence.epoch > lease.epoch ? Promise.resolve(undefined) : openFence(exchange, lease)
+            opening.set(term, pending)
+            pending.then(
+              () => opening.delete(term),
+              () => opening.delete(term),
+            )
+          }
+          const opened = await pending
           if (!opened) {
             results.push(Promise.resolve({ status: 'fenced' }))
             continue
@@ -284,11 +300,10 @@ export async function natsTransport(options: NatsTransportOptions): Promise<BusT
       }
       const settled = await Promise.all(results)
       // A refused write means someone else fenced the stream: forget our term on it.
-      for (const input of records) {
+      records.forEach((input, i) => {
         const fence = fences.get(input.key.exchange)
-        if (fence?.epoch === lease.epoch && settled.some((r) => r.status === 'fenced'))
-          fences.delete(input.key.exchange)
-      }
+        if (settled[i]?.status === 'fenced' && fence?.epoch === lease.epoch) fences.delete(input.key.exchange)
+      })
       return settled
     },
     async *read(key: StreamKey, after: string | 'start' | 'end', read: ReadOptions): AsyncIterable<BusEntry> {

@@ -316,10 +316,17 @@ export function createPublisher(options: PublisherOptions): Publisher {
       // Live trades are buffered until the back-fill from the bus tail is published.
       const buffered: Trade[] = []
       let live = !backfill
+      let firstLive: () => void = () => {}
+      const started = new Promise<void>((resolve) => {
+        firstLive = resolve
+      })
       const subscription = perChannel.trade!.trades$([symbol]).subscribe({
         next: (trade) => {
           if (live) enqueue([tradeRecord(symbol)(trade)])
-          else buffered.push(trade)
+          else {
+            buffered.push(trade)
+            firstLive()
+          }
         },
         error: failed('trade', symbol, 'trade'),
       })
@@ -327,6 +334,10 @@ export function createPublisher(options: PublisherOptions): Publisher {
         backfills = backfills.then(async () => {
           if (ended !== undefined || subscription.closed) return
           try {
+            // REST after the first live trade, so its newest page reaches into what the
+            // WebSocket delivers: nothing falls between the two (a quiet market waits 3 s).
+            await Promise.race([started, sleep(3000)])
+            if (ended !== undefined || subscription.closed) return
             const tail = await transport.tail(streamKey(exchange, 'trade', symbol))
             if (tail) {
               const lastId = (JSON.parse(tail.record.body) as { id: string }).id

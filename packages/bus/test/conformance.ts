@@ -263,6 +263,22 @@ export function conformance(harness: Harness): void {
     await busB.close()
   })
 
+  it('publish calls racing at the start of a term all land, each stream in its own order', async () => {
+    const bus = await harness.transport(`p${++n}`)
+    const lease = (await bus.acquire('upbit', 'race'))!
+    const [a, b] = [fresh(), fresh()]
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        bus.publish([{ key: i % 2 ? a : b, did: `r${i}`, body: tradeBody(String(i + 1)) }], lease),
+      ),
+    )
+    expect(results.flat().map((r) => r.status)).toEqual(Array(6).fill('ok'))
+    expect((await bus.range(a, 'start', 10)).map((e) => e.record.pseq)).toEqual([1, 2, 3])
+    expect((await bus.range(b, 'start', 10)).map((e) => e.record.pseq)).toEqual([1, 2, 3])
+    await bus.release(lease)
+    await bus.close()
+  })
+
   it('heartbeat status round-trips', async () => {
     const bus = await harness.transport(`p${++n}`)
     const status = { owner: 'A', epoch: 3, since: 1, at: 2, connected: true, published: 9 }
