@@ -274,7 +274,7 @@ export const COINONE_FIELD_MAPS: FieldMaps = {
  * coinoneChartBody({ result: 'success', error_code: '0', is_last: false, chart: [] }, 'BTC/KRW').target_currency // 'BTC'
  * ```
  */
-export function coinoneChartBody(body: unknown, symbol: string): Raw {
+export function coinoneChartBody(body: unknown, symbol: string): Readonly<Record<string, unknown>> {
   let value = body
   if (typeof body === 'string') {
     try {

@@ -25,7 +25,7 @@ export const COINONE_CHART_INTERVALS = [
 export type CoinoneChartInterval = (typeof COINONE_CHART_INTERVALS)[number]
 
 /** The WS CHART topic intervals: the REST list without `1mon`. */
-export const COINONE_WS_CHART_INTERVALS: readonly CoinoneChartInterval[] = COINONE_CHART_INTERVALS.filter(
+const COINONE_WS_CHART_INTERVALS: readonly CoinoneChartInterval[] = COINONE_CHART_INTERVALS.filter(
   (i) => i !== '1mon',
 )
 
