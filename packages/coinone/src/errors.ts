@@ -143,7 +143,7 @@ export function mapCoinoneRestError(response: ErrorResponse): BackboneError {
   if (status >= 500) return new ExchangeUnavailableError(options)
   if (status === 401) return new AuthenticationError(options)
   if (status === 403) return new PermissionError(options)
-  if (status >= 400 || envelope === undefined || envelope.result === 'error')
+  if (status >= 400 || envelope === undefined || envelope.result !== 'success')
     return new InvalidRequestError({
       ...options,
       message:
