@@ -109,8 +109,9 @@ export function createCoinone(settings: CoinoneSettings = {}): ExchangeAdapter {
         trade: { rest: { supported: true, maxCount: 200 }, ws: { supported: true, maxSymbols: 1 } },
         orderbook: { rest: { supported: true, maxSymbols: 1 }, ws: { supported: true, maxSymbols: 1 } },
         candle: { rest: { supported: true, maxCount: 500 }, ws: { supported: true, maxSymbols: 1 } },
-        // Requests are built and signed; normalizing account bodies and MYORDER/MYASSET is not done yet.
-        balance: { rest: none, ws: none },
+        // Balance bodies normalize; the signed round trip is not tested against a server yet
+        // (private.balances stays false). Order bodies and MYORDER/MYASSET are not normalized yet.
+        balance: { rest: { supported: true, private: true }, ws: none },
         order: { rest: none, ws: none },
       },
       candleIntervals: { rest: COINONE_REST_INTERVALS, ws: COINONE_WS_INTERVALS },

@@ -172,6 +172,16 @@ describe('coinone conformance: contract and the documented payloads', () => {
           { timestamp: 1790133300000, volume: '2.25' },
         ],
       },
+      {
+        name: 'REST v2.1 balances (available + limit; currency upper-cased)',
+        source: 'rest',
+        kind: 'balance',
+        raw: fixture('rest-balances'),
+        expected: [
+          { currency: 'BTC', free: '10.5', locked: '0.5', avgBuyPrice: '58000000', unitCurrency: 'KRW' },
+          { currency: 'KRW', free: '1000000', locked: '0', avgBuyPrice: '0' },
+        ],
+      },
       ws('WS ORDERBOOK (asks arrive worst-first, leave best-first)', fixture('ws-orderbook'), 'orderbook', [
         { symbol: 'BTC/KRW', ...bookLevels, timestamp: 1790134177753, streamType: 'snapshot' },
       ]),

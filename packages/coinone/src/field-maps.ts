@@ -137,6 +137,21 @@ const REST: { readonly [K in ModelKind]?: FieldMap<K> } = {
       streamType: snapshot,
     },
   },
+  balance: {
+    // `/v2.1/account/balance/all` and `/account/balance`: `available` + `limit` (held by orders) = total.
+    each: 'balances',
+    fields: {
+      currency: custom(['currency'], (raw) => {
+        if (typeof raw.currency !== 'string' || raw.currency === '')
+          bad('currency', 'a currency such as BTC', raw.currency)
+        return raw.currency.toUpperCase()
+      }),
+      free: { type: 'decimal', from: 'available' },
+      locked: { type: 'decimal', from: 'limit' },
+      avgBuyPrice: { type: 'decimal', from: 'average_price', optional: true },
+      unitCurrency: { type: 'const', value: 'KRW' },
+    },
+  },
   candle: {
     // The reply names no market: `coinoneChartBody(body, symbol)` adds it first.
     each: 'chart',
@@ -250,7 +265,7 @@ const SHORT_WS = wsMaps(true)
 /**
  * Coinone's field maps (COINONE.md §3, §5.3). REST shape `rest`: `markets` (`each: markets`),
  * `ticker_new` (`each: tickers`), `trades` (`each: transactions`), `orderbook`, and `chart`
- * rows after {@link coinoneChartBody}. WS shapes `default` and `short` (the SHORT key format):
+ * rows after {@link coinoneChartBody}, and the v2.1 `balances` reply. WS shapes `default` and `short` (the SHORT key format):
  * `TICKER`, `TRADE`, `ORDERBOOK`, `CHART` data frames. Currencies are upper-cased into
  * `BTC/KRW`; ids stay the exact 16-digit text; book sides leave best-first (WS asks arrive
  * worst-first); a trade's side is `sell` when `is_seller_maker` is true.
@@ -261,6 +276,7 @@ export const COINONE_FIELD_MAPS: FieldMaps = {
   trade: { rest: REST.trade, default: DEFAULT_WS.trade, short: SHORT_WS.trade },
   orderbook: { rest: REST.orderbook, default: DEFAULT_WS.orderbook, short: SHORT_WS.orderbook },
   candle: { rest: REST.candle, default: DEFAULT_WS.candle, short: SHORT_WS.candle },
+  balance: { rest: REST.balance },
 }
 
 /**
