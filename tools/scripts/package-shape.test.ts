@@ -78,6 +78,15 @@ describe('adapter packages: the same shape as each other and as the kit fixture 
     expect(binance.shapes).not.toEqual(upbit.shapes)
   })
 
+  it('coinone has the same member list, and its symbol is the unified BTC/KRW itself', async () => {
+    const { upbit } = (await import('@bb/upbit')) as { upbit: ExchangeAdapter }
+    const { coinone } = (await import('@bb/coinone')) as { coinone: ExchangeAdapter }
+    expect(adapterShape(coinone)).toEqual(adapterShape(upbit))
+    expect(coinone.symbols.normalize('btc')).toBe('BTC/KRW')
+    expect(upbit.symbols.normalize('BTC/KRW')).toBe('KRW-BTC')
+    expect(coinone.shapes).not.toEqual(upbit.shapes)
+  })
+
   it('the adapter-shape comparison can fail: a missing member changes the shape', () => {
     const upbit = exchangePackages[0]!
     const broken = { ...fixtureExchange, market: { ...fixtureExchange.market, tickSize: undefined } }

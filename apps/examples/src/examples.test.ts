@@ -33,6 +33,7 @@ describe('the README shows the example file as it is', () => {
     ['packages/rules/README.md', 1, 'rules-live.ts'],
     ['packages/upbit/README.md', 0, 'upbit.ts'],
     ['packages/binance/README.md', 0, 'binance.ts'],
+    ['packages/coinone/README.md', 0, 'coinone.ts'],
     ['packages/adapter-testing/README.md', 0, 'adapter-testing.ts'],
     ['packages/exchange-adapter/README.md', 0, 'exchange-adapter.ts'],
     ['packages/unifier/README.md', 0, 'unifier.ts'],
@@ -157,6 +158,16 @@ describe('README examples', () => {
       '3589',
       'UnknownSymbolError',
       '{"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":1}',
+    ])
+  })
+
+  it('coinone: a WS book frame normalized best-first, a chart request, an HTTP-200 error, a tick, SUBSCRIBE', () => {
+    expect(run('coinone.js')).toEqual([
+      'BTC/KRW 58422000 58412000',
+      'https://api.coinone.co.kr/public/v2/chart/KRW/BTC?interval=1mon&size=500',
+      'UnknownSymbolError',
+      '0.1',
+      '{"request_type":"SUBSCRIBE","channel":"TRADE","topic":{"quote_currency":"KRW","target_currency":"BTC"},"format":"SHORT"}',
     ])
   })
 

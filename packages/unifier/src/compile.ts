@@ -188,6 +188,12 @@ export function compileFieldMap(
         break
       case 'custom':
         expr = `H.custom(${constant(rule.read)}, raw, ctx, ${q(field)})`
+        // A custom `symbol` returns the market code (e.g. read from a nested object): it is split
+        // by the adapter's symbol rules like a `symbol` rule's value.
+        if (field === 'symbol') {
+          hasSymbol = true
+          expr = `H.symbol(${expr}, 'symbol')`
+        }
         break
       default:
         throw new TypeError(

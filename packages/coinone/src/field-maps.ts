@@ -1,0 +1,308 @@
+import { DataValidationError } from '@bb/errors'
+import type {
+  CustomRule,
+  CustomRuleHelpers,
+  FieldMap,
+  FieldMaps,
+  FieldRule,
+  ModelKind,
+} from '@bb/exchange-adapter'
+import type { CandleInterval, Decimal } from '@bb/models'
+import { unifiedCoinoneInterval } from './intervals.js'
+
+type Raw = Readonly<Record<string, unknown>>
+
+function custom(reads: readonly string[], read: (raw: Raw, h: CustomRuleHelpers) => unknown): CustomRule {
+  return { type: 'custom', reads, read }
+}
+
+function bad(path: string, expected: string, received: unknown): never {
+  throw new DataValidationError({ path, expected, received })
+}
+
+// The side of a trade: `is_seller_maker` true → `sell`, as the docs gloss it and ccxt maps it
+// (COINONE.md §3; read literally the flag would make the taker a buyer: unverified).
+function side(value: unknown, path: string): 'buy' | 'sell' {
+  if (typeof value !== 'boolean') bad(path, 'a boolean (is_seller_maker)', value)
+  return value ? 'sell' : 'buy'
+}
+
+function changeOf(price: Decimal): 'rise' | 'fall' | 'even' {
+  return price.isZero() ? 'even' : price.isNegative() ? 'fall' : 'rise'
+}
+
+function symbolOf(raw: Raw, target: string, quote: string, path: string): string {
+  const t = raw[target]
+  const q = raw[quote]
+  if (typeof t !== 'string' || typeof q !== 'string')
+    bad(path, 'quote_currency and target_currency strings', t)
+  // `ticker_new` and `trades` send lower case, the rest upper case: one spelling, `BTC/KRW`.
+  return `${t.toUpperCase()}/${q.toUpperCase()}`
+}
+
+/** Book levels `[{price, qty}]` (SHORT: `[{p, q}]`), sorted best-first for their side. */
+function levels(value: unknown, path: string, h: CustomRuleHelpers, bids: boolean, short: boolean) {
+  if (!Array.isArray(value)) bad(path, 'an array of {price, qty}', value)
+  const pk = short ? 'p' : 'price'
+  const qk = short ? 'q' : 'qty'
+  const out = value.map((unit: unknown, i) => {
+    if (unit === null || typeof unit !== 'object') bad(`${path}[${i}]`, `{${pk}, ${qk}}`, unit)
+    const u = unit as Raw
+    return { price: h.decimal(u[pk], `${path}[${i}].${pk}`), size: h.decimal(u[qk], `${path}[${i}].${qk}`) }
+  })
+  // REST asks arrive best-first (ascending), WS asks worst-first (descending): both leave here
+  // best-first. Bids are best-first (descending) in both.
+  return out.sort((a, b) => (bids ? b.price.comparedTo(a.price) : a.price.comparedTo(b.price)))
+}
+
+const snapshot: FieldRule = { type: 'const', value: 'snapshot' }
+const realtime: FieldRule = { type: 'const', value: 'realtime' }
+
+// --- REST (v2 public) ---------------------------------------------------------------------------
+
+const restPair = (raw: Raw) => symbolOf(raw, 'target_currency', 'quote_currency', 'target_currency')
+
+function tickerFields(
+  read: (raw: Raw, key: string) => unknown,
+  key: (long: string) => string,
+  pair: (raw: Raw) => string,
+) {
+  const dec = (long: string) => custom([key(long)], (raw, h) => h.decimal(read(raw, long), key(long)))
+  const prevClose = (raw: Raw, h: CustomRuleHelpers) => {
+    // Coinone has no previous close; with `additional_data` the previous day's last, else the window's first.
+    const y = read(raw, 'yesterday_last')
+    return y === undefined || y === null
+      ? h.decimal(read(raw, 'first'), key('first'))
+      : h.decimal(y, key('yesterday_last'))
+  }
+  const changePrice = (raw: Raw, h: CustomRuleHelpers) =>
+    h.decimal(read(raw, 'last'), key('last')).minus(h.decimal(read(raw, 'first'), key('first')))
+  return {
+    symbol: custom([key('target_currency'), key('quote_currency')], pair),
+    last: dec('last'),
+    open: dec('first'),
+    high: dec('high'),
+    low: dec('low'),
+    prevClose: custom([key('yesterday_last'), key('first')], prevClose),
+    change: custom([key('last'), key('first')], (raw, h) => changeOf(changePrice(raw, h))),
+    changePrice: custom([key('last'), key('first')], changePrice),
+    changeRate: custom([key('last'), key('first')], (raw, h) => {
+      const first = h.decimal(read(raw, 'first'), key('first'))
+      return first.isZero() ? first : changePrice(raw, h).dividedBy(first)
+    }),
+    volume: dec('target_volume'),
+    quoteVolume: dec('quote_volume'),
+    volume24h: dec('target_volume'),
+    quoteVolume24h: dec('quote_volume'),
+    timestamp: custom([key('timestamp')], (raw, h) => h.timestamp(read(raw, 'timestamp'), key('timestamp'))),
+  }
+}
+
+const top = (raw: Raw, key: string) => raw[key]
+
+const REST: { readonly [K in ModelKind]?: FieldMap<K> } = {
+  market: {
+    each: 'markets',
+    fields: {
+      symbol: custom(['target_currency', 'quote_currency'], restPair),
+      timestamp: { type: 'timestamp', from: '^server_time', optional: true },
+      // `price_unit` is the current tick ("will be removed": the range units are authoritative).
+      tickSize: { type: 'decimal', from: 'price_unit', optional: true, zeroIsMissing: true },
+    },
+  },
+  ticker: {
+    each: 'tickers',
+    fields: { ...tickerFields(top, (k) => k, restPair), streamType: snapshot },
+  },
+  trade: {
+    each: 'transactions',
+    fields: {
+      // Rows carry no currencies: the reply's (lower case on the wire).
+      symbol: { type: 'symbol', from: '^target_currency' },
+      id: { type: 'id', from: 'id' },
+      price: { type: 'decimal', from: 'price' },
+      size: { type: 'decimal', from: 'qty' },
+      side: custom(['is_seller_maker'], (raw) => side(raw.is_seller_maker, 'is_seller_maker')),
+      timestamp: { type: 'timestamp', from: 'timestamp' },
+      streamType: snapshot,
+    },
+  },
+  orderbook: {
+    fields: {
+      symbol: custom(['target_currency', 'quote_currency'], restPair),
+      bids: custom(['bids'], (raw, h) => levels(raw.bids, 'bids', h, true, false)),
+      asks: custom(['asks'], (raw, h) => levels(raw.asks, 'asks', h, false, false)),
+      level: { type: 'decimal', from: 'order_book_unit', optional: true },
+      timestamp: { type: 'timestamp', from: 'timestamp' },
+      streamType: snapshot,
+    },
+  },
+  balance: {
+    // `/v2.1/account/balance/all` and `/account/balance`: `available` + `limit` (held by orders) = total.
+    each: 'balances',
+    fields: {
+      currency: custom(['currency'], (raw) => {
+        if (typeof raw.currency !== 'string' || raw.currency === '')
+          bad('currency', 'a currency such as BTC', raw.currency)
+        return raw.currency.toUpperCase()
+      }),
+      free: { type: 'decimal', from: 'available' },
+      locked: { type: 'decimal', from: 'limit' },
+      avgBuyPrice: { type: 'decimal', from: 'average_price', optional: true },
+      unitCurrency: { type: 'const', value: 'KRW' },
+    },
+  },
+  candle: {
+    // The reply names no market: `coinoneChartBody(body, symbol)` adds it first.
+    each: 'chart',
+    fields: {
+      symbol: { type: 'symbol', from: '^target_currency' },
+      open: { type: 'decimal', from: 'open' },
+      high: { type: 'decimal', from: 'high' },
+      low: { type: 'decimal', from: 'low' },
+      close: { type: 'decimal', from: 'close' },
+      volume: { type: 'decimal', from: 'target_volume' },
+      quoteVolume: { type: 'decimal', from: 'quote_volume' },
+      timestamp: { type: 'timestamp', from: 'timestamp' },
+      streamType: snapshot,
+    },
+  },
+}
+
+// --- WebSocket (DATA frames, DEFAULT and SHORT keys) -------------------------------------------
+
+/** SHORT keys of the WS data fields (COINONE.md §5.3). */
+const SHORT: Readonly<Record<string, string>> = {
+  quote_currency: 'qc',
+  target_currency: 'tc',
+  timestamp: 't',
+  id: 'i',
+  asks: 'a',
+  bids: 'b',
+  quote_volume: 'qv',
+  target_volume: 'tv',
+  high: 'hi',
+  low: 'lo',
+  first: 'fi',
+  last: 'la',
+  price: 'p',
+  qty: 'q',
+  is_seller_maker: 'sm',
+  interval: 'iv',
+  candle_timestamp: 'ct',
+  yesterday_last: 'yla',
+}
+
+function wsMaps(short: boolean): { readonly [K in ModelKind]?: FieldMap<K> } {
+  const envelope = short ? 'd' : 'data'
+  const key = (long: string) => `${envelope}.${short ? (SHORT[long] ?? long) : long}`
+  const dataOf = (raw: Raw): Raw => {
+    const d = raw[envelope]
+    if (d === null || typeof d !== 'object' || Array.isArray(d)) bad(envelope, 'an object', d)
+    return d as Raw
+  }
+  const read = (raw: Raw, long: string) => dataOf(raw)[short ? (SHORT[long] ?? long) : long]
+  const pair = (raw: Raw) => {
+    const d = dataOf(raw)
+    return symbolOf(
+      d,
+      short ? 'tc' : 'target_currency',
+      short ? 'qc' : 'quote_currency',
+      key('target_currency'),
+    )
+  }
+  const dec = (long: string) => custom([key(long)], (raw, h) => h.decimal(read(raw, long), key(long)))
+  const ts = (long: string) => custom([key(long)], (raw, h) => h.timestamp(read(raw, long), key(long)))
+  const symbol = custom([key('target_currency'), key('quote_currency')], pair)
+  return {
+    ticker: { fields: { ...tickerFields(read, key, pair), streamType: realtime } },
+    trade: {
+      fields: {
+        symbol,
+        id: custom([key('id')], (raw, h) => h.id(read(raw, 'id'), key('id'))),
+        price: dec('price'),
+        size: dec('qty'),
+        side: custom([key('is_seller_maker')], (raw) =>
+          side(read(raw, 'is_seller_maker'), key('is_seller_maker')),
+        ),
+        timestamp: ts('timestamp'),
+        streamType: realtime,
+      },
+    },
+    orderbook: {
+      fields: {
+        symbol,
+        bids: custom([key('bids')], (raw, h) => levels(read(raw, 'bids'), key('bids'), h, true, short)),
+        asks: custom([key('asks')], (raw, h) => levels(read(raw, 'asks'), key('asks'), h, false, short)),
+        timestamp: ts('timestamp'),
+        // Every frame is a whole 16-level book (no deltas).
+        streamType: snapshot,
+      },
+    },
+    candle: {
+      fields: {
+        symbol,
+        interval: custom([key('interval')], (raw): CandleInterval => {
+          const iv = unifiedCoinoneInterval(read(raw, 'interval'))
+          return iv ?? bad(key('interval'), 'a chart interval with a unified name', read(raw, 'interval'))
+        }),
+        open: dec('first'),
+        high: dec('high'),
+        low: dec('low'),
+        close: dec('last'),
+        volume: dec('target_volume'),
+        quoteVolume: dec('quote_volume'),
+        timestamp: ts('candle_timestamp'),
+        streamType: realtime,
+      },
+    },
+  }
+}
+
+const DEFAULT_WS = wsMaps(false)
+const SHORT_WS = wsMaps(true)
+
+/**
+ * Coinone's field maps (COINONE.md §3, §5.3). REST shape `rest`: `markets` (`each: markets`),
+ * `ticker_new` (`each: tickers`), `trades` (`each: transactions`), `orderbook`, and `chart`
+ * rows after {@link coinoneChartBody}, and the v2.1 `balances` reply. WS shapes `default` and `short` (the SHORT key format):
+ * `TICKER`, `TRADE`, `ORDERBOOK`, `CHART` data frames. Currencies are upper-cased into
+ * `BTC/KRW`; ids stay the exact 16-digit text; book sides leave best-first (WS asks arrive
+ * worst-first); a trade's side is `sell` when `is_seller_maker` is true.
+ */
+export const COINONE_FIELD_MAPS: FieldMaps = {
+  market: { rest: REST.market },
+  ticker: { rest: REST.ticker, default: DEFAULT_WS.ticker, short: SHORT_WS.ticker },
+  trade: { rest: REST.trade, default: DEFAULT_WS.trade, short: SHORT_WS.trade },
+  orderbook: { rest: REST.orderbook, default: DEFAULT_WS.orderbook, short: SHORT_WS.orderbook },
+  candle: { rest: REST.candle, default: DEFAULT_WS.candle, short: SHORT_WS.candle },
+  balance: { rest: REST.balance },
+}
+
+/**
+ * Prepares a `chart` reply for the field maps: Coinone's candle reply names no market (it was in
+ * the path), so this adds `quote_currency`/`target_currency` from the request's symbol. Throws
+ * `DataValidationError` for a body without a `chart` array.
+ *
+ * @example
+ * ```ts
+ * import { coinoneChartBody } from '@bb/coinone'
+ * coinoneChartBody({ result: 'success', error_code: '0', is_last: false, chart: [] }, 'BTC/KRW').target_currency // 'BTC'
+ * ```
+ */
+export function coinoneChartBody(body: unknown, symbol: string): Readonly<Record<string, unknown>> {
+  let value = body
+  if (typeof body === 'string') {
+    try {
+      value = JSON.parse(body)
+    } catch {
+      bad('', 'JSON text', body.slice(0, 40))
+    }
+  }
+  if (value === null || typeof value !== 'object' || !Array.isArray((value as Raw).chart))
+    bad('chart', 'a chart reply with a chart array', value)
+  const m =
+    typeof symbol === 'string' ? /^([A-Za-z0-9]{1,20})\/([A-Za-z0-9]{1,20})$/.exec(symbol.trim()) : null
+  if (!m) bad('symbol', 'BASE/QUOTE such as BTC/KRW', symbol)
+  return { ...(value as Raw), target_currency: m[1]!.toUpperCase(), quote_currency: m[2]!.toUpperCase() }
+}
