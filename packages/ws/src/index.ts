@@ -21,6 +21,8 @@ export {
   type LocalBookOptions,
   type LocalBookResyncReason,
   type LocalBookSnapshot,
+  type LocalBookStreamOptions,
+  localBook,
 } from './local-book.js'
 export type {
   BufferOptions,

@@ -1,5 +1,6 @@
 import { DataValidationError, SubscriptionError } from '@bb/errors'
 import { type Decimal, toDecimal } from '@bb/models'
+import { from, Observable, type ObservableInput, type OperatorFunction } from 'rxjs'
 
 /** One price level as received: `[price, quantity]` (absolute quantity; `0` removes the level). */
 export type LocalBookLevelInput = readonly [price: string | Decimal, quantity: string | Decimal]
@@ -351,4 +352,107 @@ export function createLocalBook(options: LocalBookOptions = {}): LocalBook {
       return events
     },
   }
+}
+
+/** Options of {@link localBook}. */
+export interface LocalBookStreamOptions extends LocalBookOptions {
+  /** Most snapshot fetches in a row that do not yield a live book before the stream errors with `SubscriptionError`. Default 10. */
+  readonly maxSnapshotAttempts?: number
+}
+
+/**
+ * An RxJS operator over a stream of diffs: keeps a {@link createLocalBook} book, fetches a snapshot
+ * at the first diff and again after every `resync` (the `resync` event is emitted first, so the
+ * consumer sees that the book was discarded), and emits every state. Errors: the source's, the
+ * fetch's, a buffer overflow or too many fruitless snapshots (`SubscriptionError`).
+ *
+ * @example
+ * ```ts
+ * import { Subject } from 'rxjs'
+ * import { type LocalBookDiff, localBook } from '@bb/ws'
+ * const diffs = new Subject<LocalBookDiff>()
+ * const fetchSnapshot = async () => ({ lastUpdateId: 10, bids: [['99', '1']], asks: [['101', '1']] }) as const
+ * diffs.pipe(localBook(fetchSnapshot)).subscribe((e) => console.log(e.type))
+ * diffs.next({ firstUpdateId: 11, finalUpdateId: 11, bids: [], asks: [['101', '2']] })
+ * ```
+ */
+export function localBook(
+  fetchSnapshot: () => ObservableInput<LocalBookSnapshot>,
+  options: LocalBookStreamOptions = {},
+): OperatorFunction<LocalBookDiff, LocalBookEvent> {
+  const maxAttempts = options.maxSnapshotAttempts ?? 10
+  if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1)
+    throw new DataValidationError({
+      path: 'maxSnapshotAttempts',
+      expected: 'a positive integer',
+      received: maxAttempts,
+    })
+  return (source) =>
+    new Observable<LocalBookEvent>((subscriber) => {
+      const book = createLocalBook(options)
+      let fetching: { unsubscribe(): void } | undefined
+      let attempts = 0
+      const emit = (events: LocalBookEvent[]): boolean => {
+        let resync = false
+        for (const event of events) {
+          subscriber.next(event)
+          if (event.type === 'resync') resync = true
+          else if (event.source === 'diff' || book.status === 'live') attempts = 0
+        }
+        return resync
+      }
+      const fetch = (): void => {
+        if (fetching !== undefined || subscriber.closed) return
+        if (++attempts > maxAttempts) {
+          subscriber.error(
+            new SubscriptionError({
+              stream: 'orderbook',
+              retryable: true,
+              message: `The local book got ${maxAttempts} snapshots in a row without becoming live.`,
+              details: { maxSnapshotAttempts: maxAttempts },
+            }),
+          )
+          return
+        }
+        let done = false
+        const sub = from(fetchSnapshot()).subscribe({
+          next: (snapshot) => {
+            if (done) return
+            done = true
+            fetching = undefined
+            try {
+              if (emit(book.snapshot(snapshot))) fetch()
+            } catch (error) {
+              subscriber.error(error)
+            }
+          },
+          error: (error: unknown) => subscriber.error(error),
+          complete: () => {
+            if (!done) {
+              fetching = undefined
+              subscriber.error(
+                new DataValidationError({ path: 'snapshot', expected: 'a snapshot from fetchSnapshot' }),
+              )
+            }
+          },
+        })
+        if (!done) fetching = sub
+      }
+      const upstream = source.subscribe({
+        next: (diff) => {
+          try {
+            const events = book.push(diff)
+            if (emit(events) || book.status === 'awaiting-snapshot') fetch()
+          } catch (error) {
+            subscriber.error(error)
+          }
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      })
+      return () => {
+        upstream.unsubscribe()
+        fetching?.unsubscribe()
+      }
+    })
 }

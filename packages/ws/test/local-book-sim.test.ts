@@ -1,8 +1,15 @@
 import { Decimal } from '@bb/models'
 import { type BinanceSim, startSim } from '@bb/sim'
+import { Observable } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { createLocalBook, type LocalBookEvent, type LocalBookLevel } from '../src/index.js'
+import {
+  createLocalBook,
+  type LocalBookDiff,
+  type LocalBookEvent,
+  type LocalBookLevel,
+  localBook,
+} from '../src/index.js'
 
 // The sim's Binance profile: REST `/api/v3/depth` (lastUpdateId) + raw `<s>@depth@100ms` diffs (U/u).
 // Raw `ws` + JSON.parse here on purpose: this tests the neutral local book, not an adapter.
@@ -72,5 +79,63 @@ describe('local book against the Binance sim', () => {
     expect(flat(book.levels().bids)).toEqual(norm(end.bids))
     expect(flat(book.levels().asks)).toEqual(norm(end.asks))
     expect(book.levels().bids.length).toBeGreaterThan(0)
+  })
+
+  it('the localBook operator over the raw diff stream fetches the REST snapshot itself and stays equal to it', async () => {
+    const s = await startSim({
+      exchange: 'binance',
+      seed: 12,
+      speed: 0,
+      startTime: Date.UTC(2025, 10, 3, 10, 0, 0),
+      markets: ['BTCUSDT'],
+      tradesPerSecond: 5,
+    })
+    sim = s
+    const diffs = new Observable<LocalBookDiff>((subscriber) => {
+      const ws = new WebSocket(`${s.wsUrl}/btcusdt@depth@100ms`)
+      socket = ws
+      ws.on('message', (data) => {
+        const d = JSON.parse(String(data)) as {
+          U: number
+          u: number
+          b: [string, string][]
+          a: [string, string][]
+        }
+        subscriber.next({ firstUpdateId: d.U, finalUpdateId: d.u, bids: d.b, asks: d.a })
+      })
+      ws.on('error', (e) => subscriber.error(e))
+      return () => ws.terminate()
+    })
+    const events: LocalBookEvent[] = []
+    let failure: unknown
+    const sub = diffs.pipe(localBook(() => depth(s))).subscribe({
+      next: (e) => events.push(e),
+      error: (e: unknown) => {
+        failure = e
+      },
+    })
+    const applied = () => events.filter((e) => e.type === 'book' && e.source === 'diff').length
+    for (let k = 0; k < 400 && !events.some((e) => e.type === 'book'); k++) {
+      s.advance(100)
+      await sleep(25)
+    }
+    for (let k = 0; k < 3000 && applied() < 120; k++) {
+      s.advance(100)
+      if (k % 20 === 0) await sleep(5)
+    }
+    const end = await depth(s)
+    const lastId = () => {
+      const last = events.at(-1)
+      return last?.type === 'book' ? last.updateId : -1
+    }
+    for (let k = 0; k < 400 && lastId() < end.lastUpdateId; k++) await sleep(25)
+    sub.unsubscribe()
+    expect(failure).toBeUndefined()
+    expect(events.filter((e) => e.type === 'resync')).toEqual([])
+    expect(applied()).toBeGreaterThanOrEqual(100)
+    const last = events.at(-1) as Extract<LocalBookEvent, { type: 'book' }>
+    expect(last.updateId).toBe(end.lastUpdateId)
+    expect(flat(last.bids)).toEqual(norm(end.bids))
+    expect(flat(last.asks)).toEqual(norm(end.asks))
   })
 })
