@@ -9,6 +9,21 @@
 export type { ReconnectOptions } from './backoff.js'
 export { createWsClient, type Symbols, type WsClient } from './client.js'
 export { type Clock, systemClock } from './clock.js'
+export {
+  checkLocalBook,
+  createLocalBook,
+  type LocalBook,
+  type LocalBookDiff,
+  type LocalBookEvent,
+  type LocalBookIssue,
+  type LocalBookLevel,
+  type LocalBookLevelInput,
+  type LocalBookOptions,
+  type LocalBookResyncReason,
+  type LocalBookSnapshot,
+  type LocalBookStreamOptions,
+  localBook,
+} from './local-book.js'
 export type {
   BufferOptions,
   DataEvent,
