@@ -120,7 +120,7 @@ describe('README examples', () => {
   it('rules: the backtest reports trades, firings and explanations', async () => {
     const text = (await runAsync('rules-backtest.js')).join('\n')
     expect(text).toMatch(/firings: \{ 'rsi-entry': \d+/)
-    expect(text).toMatch(/^ABC\/KRW @ \d+: rule 1 "rsi-entry" \(ENTRY, priority 10\)/m)
+    expect(text).toMatch(/^KRW-ABC @ \d+: rule 1 "rsi-entry" \(ENTRY, priority 10\)/m)
     expect(text).toMatch(/^symbol,/m)
   })
 
@@ -153,7 +153,7 @@ describe('README examples', () => {
 
   it('binance: a published trade frame normalized, a request with its weight, header, error, SUBSCRIBE', () => {
     expect(run('binance.js')).toEqual([
-      'BNBBTC BNB BTC 12345 0.001 sell',
+      'BNB/BTC BNBBTC 12345 0.001 sell',
       'https://api.binance.com/api/v3/depth?symbol=BTCUSDT&limit=1000 50',
       '3589',
       'UnknownSymbolError',

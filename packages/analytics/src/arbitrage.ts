@@ -196,6 +196,11 @@ function feeOf(fees: TakerFees, exchange: string): Decimal {
  * @example
  * ```ts
  * import { spread$ } from '@bb/analytics'
+ * import { binance as binanceAdapter } from '@bb/binance'
+ * import { createBackbone } from '@bb/router'
+ *
+ * const upbit = createBackbone()
+ * const binance = createBackbone({ exchange: binanceAdapter })
  * spread$({
  *   books: [upbit.orderbook$('BTC/KRW'), binance.orderbook$('BTC/USDT')],
  *   fees: { upbit: '0.0005', binance: '0.001' },

@@ -65,6 +65,11 @@ export interface Fill {
  *
  * @example
  * ```ts
+ * import { walkBook } from '@bb/analytics'
+ * import { createBackbone } from '@bb/router'
+ *
+ * const book = await createBackbone().getOrderbook('BTC/KRW')
+ * const mid = book.bids[0]!.price.plus(book.asks[0]!.price).div(2)
  * walkBook(book, 'buy', '1000000', mid) // { averagePrice, slippageBps, complete, ... }
  * ```
  */
@@ -201,6 +206,9 @@ export function bookLiquidity(
  * @example
  * ```ts
  * import { depth } from '@bb/analytics'
+ * import { createBackbone } from '@bb/router'
+ *
+ * const backbone = createBackbone()
  * backbone.orderbook$('BTC/KRW').pipe(depth({ bandPct: 1, notionals: ['10000000'] }))
  * ```
  */

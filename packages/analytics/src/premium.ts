@@ -93,6 +93,11 @@ export interface PremiumOptions extends StalenessOptions {
  * @example
  * ```ts
  * import { premium$ } from '@bb/analytics'
+ * import { binance as binanceAdapter } from '@bb/binance'
+ * import { createBackbone } from '@bb/router'
+ *
+ * const upbit = createBackbone()
+ * const binance = createBackbone({ exchange: binanceAdapter })
  * premium$({
  *   a: upbit.ticker$('BTC/KRW'),
  *   b: binance.ticker$('BTC/USDT'),

@@ -58,6 +58,9 @@ export interface Volatility {
  * @example
  * ```ts
  * import { realizedVolatility } from '@bb/analytics'
+ * import { createBackbone } from '@bb/router'
+ *
+ * const backbone = createBackbone()
  * backbone.trades$('BTC/KRW').pipe(realizedVolatility({ windowMs: 60_000 }))
  * ```
  */

@@ -79,6 +79,8 @@ function exchangeError(name: string, message: string): Raw {
  *
  * @example
  * ```ts
+ * import { startSim } from '@bb/sim'
+ *
  * const sim = await startSim({ exchange: 'binance', seed: 42, markets: ['BTCUSDT'] })
  * const res = await fetch(`${sim.restUrl}/api/v3/ticker/price?symbol=BTCUSDT`)
  * console.log(await res.json())
