@@ -16,7 +16,7 @@ type Levels = readonly (readonly [string, string])[]
  * A native market id in the style of the exchange: Upbit's `QUOTE-BASE` (`KRW-BTC`), else the
  * `BASEQUOTE` of the fixture exchange (`BTCUSDT`) — deliberately unlike the unified `BTC/KRW`.
  */
-export function nativeId(exchange: string, base: string, quote: string): string {
+function nativeId(exchange: string, base: string, quote: string): string {
   return exchange === 'upbit' ? `${quote}-${base}` : `${base}${quote}`
 }
 
