@@ -244,6 +244,12 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   })
   const strategy = options.strategy ?? sevenRules()
   const balance = options.balance ?? '10000000'
+  // Buys under the exchange's minimum order total are validation errors, pinned to the amount: the
+  // strictest minimum of the markets traded here (the adapter's market rules).
+  const minOrderTotal = symbols
+    .map((symbol) => backbone.adapter.market.minOrderTotal(symbol))
+    .reduce((a, b) => (b.greaterThan(a) ? b : a))
+  const validate = (input: unknown) => validateStrategy(input, { minOrderTotal })
   const paper = new DryRunExecutor({ exchange: backbone.adapter, balances: { KRW: balance } })
   // One executor for the engine: paper by default, the exchange's private REST while armed.
   const executor = new RoutingExecutor(paper)
@@ -562,7 +568,11 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
         case '/api/metrics':
           return sendJson(res, 200, backbone.metrics())
         case '/api/definitions':
-          return sendJson(res, 200, { variables: VARIABLE_DEFINITIONS, operators: OPERATOR_DEFINITIONS })
+          return sendJson(res, 200, {
+            variables: VARIABLE_DEFINITIONS,
+            operators: OPERATOR_DEFINITIONS,
+            minOrderTotal: minOrderTotal.toString(),
+          })
         case '/api/decisions': {
           const symbol = url.searchParams.get('symbol')
           const after = Number(url.searchParams.get('after') ?? 0)
@@ -703,7 +713,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     return cached
   }
   const strategyIssues = (input: unknown) => {
-    const result = validateStrategy(input)
+    const result = validate(input)
     return result.success
       ? { strategy: result.strategy, warnings: result.warnings }
       : { errors: result.errors, warnings: result.warnings }
@@ -789,7 +799,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       {
         id: 'strategy',
         label: 'The strategy validates with no errors',
-        ok: validateStrategy(saved).success,
+        ok: validate(saved).success,
         detail: saved.name,
       },
       {

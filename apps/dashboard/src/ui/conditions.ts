@@ -18,6 +18,8 @@ export type NodeJson = ConditionJson | { all: NodeJson[] } | { any: NodeJson[] }
 export interface Definitions {
   readonly variables: readonly VariableDefinition[]
   readonly operators: readonly OperatorDefinition[]
+  /** The exchange's minimum order total for the markets traded (the server's validation uses it too). */
+  readonly minOrderTotal?: string
 }
 
 /** The comparison group of a variable kind (`price`, `percentage`, `count`, `flag`). */

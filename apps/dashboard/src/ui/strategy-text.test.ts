@@ -19,7 +19,9 @@ describe('what each rule does, in one sentence', () => {
       kind: 'quote',
       value: 100,
     } as never
-    const result = validateStrategy(strategy)
+    // The server passes the exchange's minimum; 5,000 is the embedded simulator's KRW minimum.
+    expect(validateStrategy(strategy).success).toBe(true)
+    const result = validateStrategy(strategy, { minOrderTotal: 5000 })
     expect(result.success).toBe(false)
     const byPath = issuesByPath(result.success ? [] : result.errors)
     expect([...byPath.keys()]).toEqual(['rules[0].action.amount.value'])

@@ -129,17 +129,24 @@ export function StrategiesPage() {
   const [savedNote, setSavedNote] = useState('')
   const composed = useMemo(() => compose(values), [values])
   const strategy = custom ?? composed.strategy
+  // The variable and operator definitions of the rules package, as the server serves them.
+  const [defs, setDefs] = useState<Definitions | undefined>()
+  // The same validation the server runs, with the exchange's minimum order total it serves.
   const validation = useMemo(
-    () => (strategy ? validateStrategy(custom ?? strategy) : undefined),
-    [strategy, custom],
+    () =>
+      strategy
+        ? validateStrategy(
+            custom ?? strategy,
+            defs?.minOrderTotal ? { minOrderTotal: defs.minOrderTotal } : {},
+          )
+        : undefined,
+    [strategy, custom, defs],
   )
   const errors = [...composed.errors, ...(validation && !validation.success ? validation.errors : [])]
   const warnings = validation?.warnings ?? []
   const byPath = issuesByPath(errors)
   const warningsByPath = issuesByPath(warnings)
   const controller = useRef<AbortController | undefined>(undefined)
-  // The variable and operator definitions of the rules package, as the server serves them.
-  const [defs, setDefs] = useState<Definitions | undefined>()
   useEffect(() => {
     void fetch('/api/definitions')
       .then((r) => r.json())
