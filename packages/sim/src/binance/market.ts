@@ -18,8 +18,8 @@ export interface BnMarket {
   cache24?: { minute: number; s: Summary | undefined }
 }
 
-/** Kline intervals Binance accepts (case-sensitive). */
-const INTERVALS = [
+/** Kline intervals Binance accepts (case-sensitive), shortest first. */
+export const INTERVALS = [
   '1s',
   '1m',
   '3m',

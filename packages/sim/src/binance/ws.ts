@@ -7,6 +7,7 @@ import type { TradeRecord } from '../market/summary.js'
 import { amt, px, qty, toJson } from './format.js'
 import {
   type BnMarket,
+  INTERVALS,
   type Interval,
   isInterval,
   klineNext,
@@ -296,25 +297,7 @@ export class BinanceHub {
         this.depthStreams(bm, lower, 1000, t)
         this.tickers(bm, lower, t)
       }
-      for (const i of [
-        '1s',
-        '1m',
-        '3m',
-        '5m',
-        '15m',
-        '30m',
-        '1h',
-        '2h',
-        '4h',
-        '6h',
-        '8h',
-        '12h',
-        '1d',
-        '3d',
-        '1w',
-        '1M',
-      ] as const)
-        if (i === '1s' ? at1000 : at2000) this.kline(bm, lower, i, t)
+      for (const i of INTERVALS) if (i === '1s' ? at1000 : at2000) this.kline(bm, lower, i, t)
     }
     for (const c of this.conns) {
       if (t - c.lastPing < this.o.pingIntervalMs) continue
