@@ -63,9 +63,11 @@ export function createAdmin(
         case '/admin/faults/fail-rest': {
           const status = args.status
           const durationMs = args.durationMs
+          const count = args.count
           faults.failRest(n('fraction'), {
             ...(status === 500 || status === 502 || status === 503 || status === 504 ? { status } : {}),
             ...(typeof durationMs === 'number' ? { durationMs } : {}),
+            ...(typeof count === 'number' ? { count } : {}),
           })
           break
         }

@@ -12,6 +12,7 @@ function emptyFaultState(): FaultState {
     failFraction: 0,
     failStatus: 500,
     failUntil: Number.POSITIVE_INFINITY,
+    failRemaining: Number.POSITIVE_INFINITY,
     corrupt: undefined,
     stormUntil: 0,
     refuseUntil: 0,
@@ -78,6 +79,8 @@ export class Faults implements SimFaults {
       options.durationMs === undefined
         ? Number.POSITIVE_INFINITY
         : this.clock.now() + nonNegative('durationMs', options.durationMs)
+    this.state.failRemaining =
+      options.count === undefined ? Number.POSITIVE_INFINITY : nonNegative('count', options.count)
   }
 
   corruptFrames(options: CorruptFramesOptions): void {
@@ -138,8 +141,10 @@ export class Faults implements SimFaults {
   /** Decides whether this REST call fails; returns the status or 0. */
   failStatusNow(): number {
     const s = this.state
-    if (s.failFraction <= 0 || s.failUntil <= this.clock.now()) return 0
-    return this.rng.next() < s.failFraction ? s.failStatus : 0
+    if (s.failFraction <= 0 || s.failRemaining <= 0 || s.failUntil <= this.clock.now()) return 0
+    if (this.rng.next() >= s.failFraction) return 0
+    s.failRemaining -= 1
+    return s.failStatus
   }
 
   /** Applies frame corruption to one outgoing frame. */

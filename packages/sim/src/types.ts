@@ -184,6 +184,8 @@ export interface FailRestOptions {
   readonly status?: 500 | 502 | 503 | 504
   /** Stop after this many ms (real time); forever when omitted. */
   readonly durationMs?: number
+  /** Fail only this many calls, then stop (a deterministic fault count for tests). */
+  readonly count?: number
 }
 
 /** Options of {@link SimFaults.corruptFrames}. */
@@ -240,6 +242,8 @@ export interface FaultState {
   failStatus: number
   /** `failFraction` applies until this time. */
   failUntil: number
+  /** Failures still to answer (`count`); infinite when not given. */
+  failRemaining: number
   /** Frame corruption, if any. */
   corrupt: CorruptState | undefined
   /** REST answers 429 until this time. */

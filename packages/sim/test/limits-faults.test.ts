@@ -203,6 +203,15 @@ describe('faults', () => {
     expect(s.stats.faults.restFailed).toBe(1 + failed)
   })
 
+  it('failRest({ count }) fails exactly that many calls, then answers again', async () => {
+    const s = await sim({ limits: false })
+    s.faults.failRest(1, { status: 502, count: 2 })
+    const statuses: number[] = []
+    for (let i = 0; i < 4; i++) statuses.push((await get(s, '/v1/market/all')).status)
+    expect(statuses).toEqual([502, 502, 200, 200])
+    expect(s.stats.faults.restFailed).toBe(2)
+  })
+
   it('corruptFrames() sends malformed or truncated frames', async () => {
     const s = await sim({ limits: false })
     s.faults.corruptFrames({ mode: 'malformed', count: 1 })
