@@ -207,7 +207,17 @@ describe('one outage is one failover and one switch-back', () => {
     const cutEnd = Date.now()
     // Generous: on a loaded machine the in-process sim answers slowly and the link may re-drop while
     // it proves itself (still one outage: the assertions below check exactly that).
-    await until(() => events.filter((e) => e.type === 'switchback').length >= 3, 60_000, 'switch-backs')
+    // On failure, say what the link and the streams did (the one CI failure of this wait left no trace).
+    const trace = () =>
+      JSON.stringify({
+        events: events
+          .filter((e) => e.type === 'link' || e.type === 'failover' || e.type === 'switchback')
+          .slice(-40)
+          .map((e) => ({ ...e, at: e.at - cutAt })),
+        link: health.at(-1)?.link,
+        ws: backbone.ws.stats(),
+      })
+    await until(() => events.filter((e) => e.type === 'switchback').length >= 3, 60_000, 'switch-backs', trace)
     await sleep(2000)
     for (const s of subs) s.unsubscribe()
     expect(backbone.ws.stats().reconnects, 'reconnect attempts during the cut').toBeGreaterThan(3)

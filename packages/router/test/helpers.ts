@@ -39,10 +39,15 @@ export async function setup(
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Waits (bounded) until `condition` holds. */
-export async function until(condition: () => boolean, timeoutMs = 30_000, what = 'condition'): Promise<void> {
+export async function until(
+  condition: () => boolean,
+  timeoutMs = 30_000,
+  what = 'condition',
+  explain?: () => string,
+): Promise<void> {
   const end = Date.now() + timeoutMs
   while (!condition()) {
-    if (Date.now() > end) throw new Error(`${what} not met in ${timeoutMs} ms`)
+    if (Date.now() > end) throw new Error(`${what} not met in ${timeoutMs} ms${explain ? `: ${explain()}` : ''}`)
     await sleep(20)
   }
 }
