@@ -149,7 +149,13 @@ export class WsLink {
     const view = this.subject.value
     if (view.state !== 'recovering') return
     const heldFor = this.clock.now() - view.since
-    if (heldFor < this.holdDownMs) return
+    if (heldFor < this.holdDownMs) {
+      // A timer may fire a little before `since + holdDownMs` as the clock reads it (Node's timers
+      // start from the event loop's cached time): wait out the rest, or the link stays
+      // `recovering` for good once the value that would have re-checked it has come and gone.
+      this.holdTimer.set(() => this.checkRecovered(), this.holdDownMs - heldFor)
+      return
+    }
     if (!this.valueSeen && this.connections.size > 0) return // wait for data: onValue re-checks
     this.enter(
       'up',

@@ -47,7 +47,8 @@ export async function until(
 ): Promise<void> {
   const end = Date.now() + timeoutMs
   while (!condition()) {
-    if (Date.now() > end) throw new Error(`${what} not met in ${timeoutMs} ms${explain ? `: ${explain()}` : ''}`)
+    if (Date.now() > end)
+      throw new Error(`${what} not met in ${timeoutMs} ms${explain ? `: ${explain()}` : ''}`)
     await sleep(20)
   }
 }

@@ -57,6 +57,36 @@ describe('WsLink: one outage is one down and one up', () => {
     expect(link.view.reason).toMatch(/open for 3000 ms with data flowing/)
   })
 
+  it('a hold-down timer that fires a little early (Node timers start from the loop time) still ends in up', async () => {
+    // Node starts a timer from the event loop's cached time, which lags Date.now() under load:
+    // the link stamps \`since\` with a clock 2 ms ahead of its timers' base, and by the time the
+    // timer fires the lag is gone, so the timer fires at "since + hold - 2".
+    const timers = manualClock()
+    let lag = 0
+    const clock = {
+      now: () => timers.now() + lag,
+      setTimeout: (fn: () => void, ms: number) => timers.setTimeout(fn, ms),
+      clearTimeout: (handle: unknown) => timers.clearTimeout(handle),
+    }
+    const link = new WsLink(clock, 1500)
+    const states: WsLinkView['state'][] = []
+    link.changes$.subscribe((v) => states.push(v.state))
+    link.onStatus(connecting())
+    link.onStatus(open)
+    link.onStatus(closed)
+    link.onStatus(reconnecting(1))
+    await tick()
+    link.onStatus(connecting(2))
+    lag = 2
+    link.onStatus(open) // recovering, since = timers + 2
+    lag = 0
+    link.onValue() // data flows before the hold-down ends: the only re-check onValue makes
+    timers.advance(1500) // the timer fires 2 ms short of the hold-down as the link's clock reads it
+    expect(states.at(-1)).toBe('recovering')
+    timers.advance(2)
+    expect(states).toEqual(['connecting', 'up', 'down', 'recovering', 'up'])
+  })
+
   it('a drop while recovering stays in the same outage; no data means no switch-back', async () => {
     const { clock, link, states } = setup(1000)
     link.onStatus(connecting())
