@@ -34,6 +34,7 @@ describe('the README shows the example file as it is', () => {
     ['packages/upbit/README.md', 0, 'upbit.ts'],
     ['packages/binance/README.md', 0, 'binance.ts'],
     ['packages/coinone/README.md', 0, 'coinone.ts'],
+    ['packages/analytics/README.md', 0, 'analytics.ts'],
     ['packages/adapter-testing/README.md', 0, 'adapter-testing.ts'],
     ['packages/exchange-adapter/README.md', 0, 'exchange-adapter.ts'],
     ['packages/unifier/README.md', 0, 'unifier.ts'],
@@ -168,6 +169,16 @@ describe('README examples', () => {
       'UnknownSymbolError',
       '0.1',
       '{"request_type":"SUBSCRIBE","channel":"TRADE","topic":{"quote_currency":"KRW","target_currency":"BTC"},"format":"SHORT"}',
+    ])
+  })
+
+  it('analytics: depth and slippage of one book, a cross-exchange spread, a premium through an FX ticker', () => {
+    // What the README's comments promise, line for line.
+    expect(run('analytics.js')).toEqual([
+      '100.50 -0.733 100.6645',
+      'sell upbit buy binance: 1.5 BTC, profit 5041.5 KRW',
+      'sell binance buy upbit: 0 BTC, profit 0 USDT',
+      '5% via upbit USDT market',
     ])
   })
 
