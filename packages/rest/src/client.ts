@@ -96,7 +96,7 @@ export interface RestClientOptions {
 /** Settings of a client's own limiter (`limits: { … }`); see {@link RateLimiterOptions}. */
 export type LimiterSettings = Pick<
   RateLimiterOptions,
-  'safetyMarginMs' | 'initialFraction' | 'freshAfterMs' | 'liveReserve'
+  'safetyMarginMs' | 'initialFraction' | 'freshAfterMs' | 'liveReserve' | 'inflightMs'
 >
 
 /** Options every method accepts. */
@@ -291,9 +291,15 @@ export function limiterFor(
     ...(options.initialFraction !== undefined ? { initialFraction: options.initialFraction } : {}),
     ...(options.freshAfterMs !== undefined ? { freshAfterMs: options.freshAfterMs } : {}),
     ...(options.liveReserve !== undefined ? { liveReserve: options.liveReserve } : {}),
+    // The REST client settles every request it sends (observe or release): a slot counts until a
+    // window after the answer, however late the request reached the exchange.
+    inflightMs: options.inflightMs ?? CLIENT_INFLIGHT_MS,
     ...(options.clock ? { clock: options.clock } : {}),
   })
 }
+
+/** How long a request the client sent holds its slot at most before it is settled (its timeout is shorter). */
+const CLIENT_INFLIGHT_MS = 30_000
 
 // The process-wide budgets: per clock (a sliding log needs one time source), then per exchange
 // and base-URL origin.

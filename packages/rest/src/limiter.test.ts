@@ -44,6 +44,61 @@ const flush = async () => {
 }
 
 describe('rate limiter', () => {
+  it('a settled request holds its slot a window from its answer, not from its grant (late arrivals never crowd a window)', async () => {
+    const clock = manualClock()
+    const start = clock.now()
+    const limiter = createRateLimiter({
+      groups: { ticker: { limit: 2, windowMs: 1000 } },
+      clock,
+      safetyMarginMs: 0,
+      initialFraction: 1,
+      inflightMs: 30_000,
+    })
+    await limiter.acquire('ticker')
+    await limiter.acquire('ticker')
+    // Both reached the exchange late, on a busy machine: their answers come back at +900 ms.
+    await clock.advance(900)
+    limiter.release('ticker', { answered: true })
+    limiter.release('ticker', { answered: true })
+    let third: number | undefined
+    void limiter.acquire('ticker').then(() => {
+      third = clock.now() - start
+    })
+    await clock.advance(200) // +1100: a log of grants would have let it go at +1000
+    expect(third).toBeUndefined()
+    await clock.advance(800)
+    expect(third).toBe(1900) // a window after the answers
+  })
+
+  it('an unsettled request holds its slot until inflightMs; without inflightMs, one window from its grant', async () => {
+    const clock = manualClock()
+    const start = clock.now()
+    const held = createRateLimiter({
+      groups: { ticker: { limit: 1, windowMs: 1000 } },
+      clock,
+      safetyMarginMs: 0,
+      initialFraction: 1,
+      inflightMs: 5000,
+    })
+    const plain = createRateLimiter({
+      groups: { ticker: { limit: 1, windowMs: 1000 } },
+      clock,
+      safetyMarginMs: 0,
+      initialFraction: 1,
+    })
+    await held.acquire('ticker')
+    await plain.acquire('ticker')
+    const at: Record<string, number> = {}
+    void held.acquire('ticker').then(() => {
+      at.held = clock.now() - start
+    })
+    void plain.acquire('ticker').then(() => {
+      at.plain = clock.now() - start
+    })
+    await clock.advance(6000)
+    expect(at).toEqual({ plain: 1000, held: 5000 })
+  })
+
   it('never grants more than the limit inside any window, and grants in FIFO order', async () => {
     const clock = manualClock()
     const limiter = createRateLimiter({

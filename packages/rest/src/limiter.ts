@@ -51,6 +51,16 @@ export interface RateLimiterOptions {
    * live request does not wait for a history download's burst. @default 1
    */
   liveReserve?: number
+  /**
+   * How long an acquired request that was not settled yet (no {@link RateLimiter.observe} or
+   * {@link RateLimiter.release}) holds its slot, ms. A settled request's slot counts one window
+   * from the moment it was settled, not from its grant: the exchange counts a request when it
+   * arrives, which on a busy machine can be hundreds of ms after the grant, and its answer comes
+   * after that arrival — so no arrival-time window ever sees more than `limit`, whatever the delay.
+   * The REST client settles every request it sends and passes 30 s. @default the group's window
+   * (a limiter used without settling behaves as a plain sliding log of grants)
+   */
+  inflightMs?: number
 }
 
 /** Something the limiter did: observable through {@link RateLimiter.events$}. */
@@ -151,7 +161,10 @@ interface Waiter {
 interface Bucket {
   group: string
   config: RateLimitGroupConfig
+  /** When the settled requests of the window were settled (ascending). */
   grants: number[]
+  /** When the requests still unsettled were granted (ascending). */
+  pending: number[]
   queues: Record<Lane, Waiter[]>
   pausedUntil: number
   blockedUntil: number
@@ -220,6 +233,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         group,
         config,
         grants: [],
+        pending: [],
         queues: { live: [], bulk: [] },
         pausedUntil: 0,
         blockedUntil: 0,
@@ -236,6 +250,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   const windowOf = (bucket: Bucket) => bucket.config.windowMs + margin
+  const holdOf = (bucket: Bucket) => options.inflightMs ?? windowOf(bucket)
+  const used = (bucket: Bucket) => bucket.grants.length + bucket.pending.length
 
   const queued = (bucket: Bucket) => bucket.queues.live.length + bucket.queues.bulk.length
 
@@ -253,15 +269,36 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   // Room for one more request of the lane now: in our own sliding log, and in the budget the exchange reported.
   const hasRoom = (bucket: Bucket, now: number, lane: Lane) =>
-    bucket.grants.length < capOf(bucket, now, lane) &&
+    used(bucket) < capOf(bucket, now, lane) &&
     (now >= bucket.serverUntil || bucket.serverRemaining > (lane === 'bulk' ? reserveOf(bucket) : 0))
 
   // When the next request of the lane may go, if it may not go now.
   const nextFreeAt = (bucket: Bucket, now: number, lane: Lane) => {
     let at = now
     const cap = capOf(bucket, now, lane)
-    if (bucket.grants.length >= cap)
-      at = Math.max(at, bucket.grants[bucket.grants.length - cap]! + windowOf(bucket))
+    const over = used(bucket) - cap
+    if (over >= 0) {
+      // The (over + 1)-th slot to free: settled ones free a window after their settle, unsettled
+      // ones when their hold ends (or earlier, when settled: settling drains again).
+      const { grants, pending } = bucket
+      const window = windowOf(bucket)
+      const hold = holdOf(bucket)
+      let i = 0
+      let j = 0
+      let freeAt = now
+      for (let k = 0; k <= over; k++) {
+        const g = i < grants.length ? grants[i]! + window : Number.POSITIVE_INFINITY
+        const p = j < pending.length ? pending[j]! + hold : Number.POSITIVE_INFINITY
+        if (g <= p) {
+          freeAt = g
+          i++
+        } else {
+          freeAt = p
+          j++
+        }
+      }
+      at = Math.max(at, freeAt)
+    }
     if (now < bucket.serverUntil && bucket.serverRemaining <= (lane === 'bulk' ? reserveOf(bucket) : 0))
       at = Math.max(at, bucket.serverUntil)
     return Math.max(at, bucket.pausedUntil)
@@ -274,7 +311,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   const take = (bucket: Bucket, now: number, lane: Lane) => {
-    bucket.grants.push(now)
+    bucket.pending.push(now)
     bucket.inflight++
     if (now < bucket.serverUntil) bucket.serverRemaining--
     const counters = statsOf(bucket.group)
@@ -287,6 +324,19 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     let drop = 0
     while (drop < bucket.grants.length && bucket.grants[drop]! <= horizon) drop++
     if (drop > 0) bucket.grants.splice(0, drop)
+    const held = now - holdOf(bucket)
+    drop = 0
+    while (drop < bucket.pending.length && bucket.pending[drop]! <= held) drop++
+    if (drop > 0) bucket.pending.splice(0, drop)
+  }
+
+  // One acquired request was answered or failed: its slot now counts a window from now (the
+  // exchange saw it at the latest now). Which unsettled entry moves does not matter: they all count.
+  const settle = (bucket: Bucket, now: number) => {
+    if (bucket.pending.length === 0) return
+    bucket.pending.shift()
+    const last = bucket.grants.at(-1)
+    bucket.grants.push(last !== undefined && last > now ? last : now)
   }
 
   const bannedError = (bucket: Bucket, now: number) =>
@@ -403,13 +453,14 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       const bucket = bucketOf(group, observeOptions.key)
       const now = clock.now()
       prune(bucket, now)
+      settle(bucket, now)
       bucket.inflight = Math.max(0, bucket.inflight - 1)
       // Requests still in flight may not have been counted yet: keep room for them.
       bucket.serverRemaining = remaining - bucket.inflight
       bucket.serverUntil = now + bucket.config.windowMs
       bucket.observedAt = now
       // Budget spent by someone else (another process on this IP or account), for the counters.
-      const spentElsewhere = bucket.config.limit - remaining - bucket.grants.length
+      const spentElsewhere = bucket.config.limit - remaining - used(bucket)
       if (spentElsewhere > 0) {
         statsOf(group).corrected += spentElsewhere
         events.next({ type: 'corrected', group, remaining, phantom: spentElsewhere })
@@ -420,11 +471,13 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
     release(group, releaseOptions = {}) {
       const bucket = bucketOf(group, releaseOptions.key)
+      const now = clock.now()
+      prune(bucket, now)
+      settle(bucket, now)
       bucket.inflight = Math.max(0, bucket.inflight - 1)
-      if (releaseOptions.answered) {
-        bucket.observedAt = clock.now()
-        if (queued(bucket) > 0) drain(bucket)
-      }
+      if (releaseOptions.answered) bucket.observedAt = now
+      // Settling may free a slot earlier (or later) than the timer thought: look again.
+      if (queued(bucket) > 0) drain(bucket)
     },
 
     throttle(group, retryAfterMs, throttleOptions = {}) {
