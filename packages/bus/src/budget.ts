@@ -34,9 +34,19 @@ export interface RedisRateLimiterOptions {
   exchange?: string
   /** First back-off after a 429, doubled per 429 in a row up to 30 s, ms. @default 1000 */
   throttleBaseMs?: number
+  /**
+   * How long a granted request counts as in flight (the slot held, whatever its grant time) when
+   * its answer never comes back to this limiter (a process that died mid-request), ms.
+   * @default 15000
+   */
+  inflightMs?: number
 }
 
-// Sliding log on the server's clock. KEYS: log, block. ARGV: limit, window ms, member.
+// Sliding log on the server's clock. KEYS: log, block. ARGV: limit, window ms, member, in-flight
+// ms, poll ms. A granted request is logged as in flight (scored `now + in-flight ms`, so it holds
+// its slot) until its answer re-stamps it with the answer's time (RESTAMP / OBSERVE): the
+// exchange counts on arrival, and the answer comes after the arrival, so however late a request
+// reached the exchange after its grant, its log entry is no earlier than its arrival.
 // → { 1, 0 } granted, or { 0, wait ms }.
 const ACQUIRE = `
 local t = redis.call('TIME')
@@ -44,32 +54,51 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local blocked = redis.call('PTTL', KEYS[2])
 if blocked > 0 then return { 0, blocked } end
 local window = tonumber(ARGV[2])
+local inflight = tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local limit = tonumber(ARGV[1])
 local count = redis.call('ZCARD', KEYS[1])
 if count < limit then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], window * 2)
+  redis.call('ZADD', KEYS[1], now + inflight, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window * 2 + inflight)
   return { 1, 0 }
 end
 local oldest = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
-local wait = tonumber(oldest[2]) + window - now
+local score = tonumber(oldest[2])
+-- The slot that frees first is still in flight: its answer will free it, poll for that.
+if score > now then return { 0, tonumber(ARGV[5]) } end
+local wait = score + window - now
 if wait < 1 then wait = 1 end
 return { 0, wait }
 `
-// The exchange says `remaining` are left in its window: if our log holds fewer than
-// `limit − remaining` entries, add phantoms now (only ever tighten). KEYS: log. ARGV: limit,
-// window, remaining, member prefix. → phantoms added.
+// The answer to a granted request (or its failure) came back: its entry counts from now. KEYS:
+// log. ARGV: member, window, in-flight ms.
+const RESTAMP = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 2 + tonumber(ARGV[3]))
+return 1
+`
+// The exchange says `remaining` are left in its window: re-stamp the answered request's entry
+// (member ARGV[5], '' for none), then, if our log holds fewer than `limit − remaining` entries,
+// add phantoms now (only ever tighten). KEYS: log. ARGV: limit, window, remaining, member
+// prefix, member, in-flight ms. → phantoms added.
 const OBSERVE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[2])
+local ttl = window * 2 + tonumber(ARGV[6])
+if ARGV[5] ~= '' then
+  redis.call('ZADD', KEYS[1], now, ARGV[5])
+  redis.call('PEXPIRE', KEYS[1], ttl)
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local used = tonumber(ARGV[1]) - tonumber(ARGV[3])
 local count = redis.call('ZCARD', KEYS[1])
 local add = used - count
 for i = 1, add do redis.call('ZADD', KEYS[1], now, ARGV[4] .. ':' .. i) end
-if add > 0 then redis.call('PEXPIRE', KEYS[1], window * 2) end
+if add > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
 if add < 0 then return 0 end
 return add
 `
@@ -125,9 +154,32 @@ export async function createRedisRateLimiter(options: RedisRateLimiterOptions): 
   const prefix = options.prefix ?? 'bb'
   const egress = options.egress ?? 'default'
   const throttleBase = options.throttleBaseMs ?? 1000
+  const inflightMs = options.inflightMs ?? 15_000
+  if (!Number.isInteger(inflightMs) || inflightMs < 1) {
+    throw new InvalidRequestError({
+      param: 'inflightMs',
+      message: `inflightMs must be a positive integer, got ${describeValue(inflightMs)}.`,
+    })
+  }
+  /** Poll interval while every slot that could free next is still in flight, ms. */
+  const pollMs = 10
   const client = (await connectRedis(options.url)) as RedisClientType
   const acquireScript = scriptRunner(client, ACQUIRE)
   const observeScript = scriptRunner(client, OBSERVE)
+  const restampScript = scriptRunner(client, RESTAMP)
+  /** Per log key: this process's granted requests not answered yet, oldest first. */
+  const inflight = new Map<string, string[]>()
+  /**
+   * The entry an answer re-stamps: the oldest of this process's unanswered grants of that log.
+   * Answers can come back in another order than the grants; re-stamping the oldest keeps every
+   * unanswered request's slot held and each answered one counted from an answer time.
+   */
+  const answered = (base: string): string | undefined => {
+    const list = inflight.get(base)
+    const member = list?.shift()
+    if (list && list.length === 0) inflight.delete(base)
+    return member
+  }
   const blockScript = scriptRunner(client, BLOCK)
   const events = new Subject<RateLimiterEvent>()
   const stats = new Map<string, RateLimitGroupStats>()
@@ -181,10 +233,17 @@ export async function createRedisRateLimiter(options: RedisRateLimiterOptions): 
       for (;;) {
         if (o.signal?.aborted) throw new AbortedError({ exchange, channel: 'rest', cause: o.signal.reason })
         let reply: unknown
+        const member = randomUUID()
         try {
           reply = await acquireScript(
             [base, `${base}:block`],
-            [String(config.limit), String(config.windowMs + margin), randomUUID()],
+            [
+              String(config.limit),
+              String(config.windowMs + margin),
+              member,
+              String(inflightMs),
+              String(pollMs),
+            ],
           )
         } catch (error) {
           // A slow or restarting Redis (node-redis times a command out after 5 s): try again a few
@@ -195,6 +254,9 @@ export async function createRedisRateLimiter(options: RedisRateLimiterOptions): 
         }
         const [granted, wait] = reply as [number, number]
         if (granted === 1) {
+          const list = inflight.get(base)
+          if (list) list.push(member)
+          else inflight.set(base, [member])
           s.granted++
           s.lanes[priority].granted++
           if (waitedMs > 0) {
@@ -226,10 +288,26 @@ export async function createRedisRateLimiter(options: RedisRateLimiterOptions): 
     },
     observe(group: string, remaining: number, o: { key?: string } = {}) {
       const config = groups[group]
-      if (!config || !Number.isFinite(remaining)) return
+      if (!config) return
+      const base = scope(group, o.key)
+      const member = answered(base) ?? ''
+      if (!Number.isFinite(remaining)) {
+        if (member)
+          restampScript([base], [member, String(config.windowMs + margin), String(inflightMs)]).catch(
+            () => {},
+          )
+        return
+      }
       observeScript(
-        [scope(group, o.key)],
-        [String(config.limit), String(config.windowMs + margin), String(remaining), `p:${randomUUID()}`],
+        [base],
+        [
+          String(config.limit),
+          String(config.windowMs + margin),
+          String(remaining),
+          `p:${randomUUID()}`,
+          member,
+          String(inflightMs),
+        ],
       ).then(
         (added) => {
           if (Number(added) > 0) {
@@ -240,8 +318,15 @@ export async function createRedisRateLimiter(options: RedisRateLimiterOptions): 
         () => {},
       )
     },
-    release() {
-      // The log counts sends, not answers: nothing to give back.
+    release(group: string, o: { key?: string } = {}) {
+      // The log counts sends, not answers: nothing to give back. The request's entry now counts
+      // from this moment (it reached the exchange before, if at all).
+      const config = groups[group]
+      if (!config) return
+      const base = scope(group, o.key)
+      const member = answered(base)
+      if (member)
+        restampScript([base], [member, String(config.windowMs + margin), String(inflightMs)]).catch(() => {})
     },
     throttle(group: string, retryAfterMs: number, o: { key?: string } = {}) {
       if (!groups[group]) return

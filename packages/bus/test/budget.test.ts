@@ -64,7 +64,7 @@ describe.runIf(available('redis-server'))('shared REST budget (Redis Lua, server
     await Promise.all(limiters.map((l) => l.close()))
   })
 
-  it('8 OS processes, each with its own limiter and Redis connection: 0 × 429, aggregate rate within the limit', async () => {
+  it('8 OS processes, each with its own limiter and Redis connection: 0 × 429 at >= 90 % of the allowed rate', async () => {
     const prefix = 'b8'
     const limit = upbit.rest.rateLimits.trade?.windows[0]?.limit ?? 10
     const before = sim.stats.limitViolations['crix-trades'] ?? 0
@@ -75,9 +75,10 @@ describe.runIf(available('redis-server'))('shared REST budget (Redis Lua, server
     await control.connect()
     try {
       for (let i = 0; i < 8; i++)
-        // 8 Node processes on 2 shared cores: a request can reach the sim 100+ ms after its grant,
-        // so this run widens the window margin (the exchange counts on arrival).
-        children.push(startChild('budget-child.ts', [server.url, sim.restUrl, prefix, '6000', '250']))
+        // 8 Node processes on 2 shared cores: a request can reach the sim 100+ ms after its grant.
+        // The limiter counts each request from its answer (after its arrival), so the default
+        // window margin is enough.
+        children.push(startChild('budget-child.ts', [server.url, sim.restUrl, prefix, '6000', '50']))
       await Promise.all(children.map((c) => c.waitFor((l) => l.ready === true, 60_000)))
       const t0 = Date.now()
       // One go for everyone: a list that each child pops once.
@@ -102,8 +103,12 @@ describe.runIf(available('redis-server'))('shared REST budget (Redis Lua, server
       expect(failed).toEqual([])
       expect(ok).toBe(sent)
       expect(done.every((d) => (d.ok as number) > 0)).toBe(true) // every process got a share
-      // Within the limit (a sliding window of 1 s + margin allows at most `limit` per second).
-      expect(rate).toBeLessThanOrEqual(limit)
+      // Within the limit: the sim's count above is the exact check (0 × 429). As a bound on the
+      // count, a 1 s sliding window lets at most `limit` × (⌈span⌉ + 1) through in a span (the
+      // first window's burst included, which is why `rate` can pass `limit` on a short run).
+      expect(ok).toBeLessThanOrEqual(limit * (Math.ceil(span) + 1))
+      // Close to it: each request's slot is held from its grant to its answer, then one window.
+      expect(rate).toBeGreaterThanOrEqual(0.9 * limit)
       expect(elapsed).toBeLessThanOrEqual(15)
     } finally {
       await Promise.all(children.map((c) => c.stop()))
@@ -126,6 +131,34 @@ describe.runIf(available('redis-server'))('shared REST budget (Redis Lua, server
     const t1 = Date.now()
     await b.acquire('orderbook')
     expect(Date.now() - t1).toBeLessThan(500)
+    await a.close()
+    await b.close()
+  })
+
+  it('a request still in flight holds its slot past the window; its answer starts the window then', async () => {
+    const a = await createRedisRateLimiter({
+      url: server.url,
+      groups: { g: { limit: 1, windowMs: 100 } },
+      safetyMarginMs: 0,
+      inflightMs: 60_000,
+      prefix: 'b5',
+    })
+    const b = await createRedisRateLimiter({
+      url: server.url,
+      groups: { g: { limit: 1, windowMs: 100 } },
+      prefix: 'b5',
+    })
+    await a.acquire('g') // sent, no answer yet (a slow request, or one stuck in a loaded process)
+    let granted = false
+    const next = b.acquire('g').then(() => {
+      granted = true
+    })
+    // Six windows later the exchange may still not have counted it: b must not be let through.
+    await new Promise((r) => setTimeout(r, 600))
+    expect(granted).toBe(false)
+    a.release('g', { answered: true }) // the answer: it arrived by now, so it counts from now
+    await next
+    expect(granted).toBe(true)
     await a.close()
     await b.close()
   })

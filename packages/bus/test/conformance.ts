@@ -120,6 +120,73 @@ export function conformance(harness: Harness): void {
     await bus.close()
   })
 
+  it('a large batch with repeated dids spread through it: each repeat is dup, the rest stored once, in order, pseq continuous', async () => {
+    const bus = await harness.transport(`p${++n}`)
+    const lease = (await bus.acquire('upbit', 'bulk'))!
+    const key = fresh()
+    const other = fresh()
+    const first = await bus.publish(
+      Array.from({ length: 20 }, (_, i) => ({ key, did: `o${i}`, body: tradeBody(String(i)) })),
+      lease,
+    )
+    expect(first.every((r) => r.status === 'ok')).toBe(true)
+    // 150 records on two streams; every 7th is a did already stored (a back-fill overlap).
+    const batch = Array.from({ length: 150 }, (_, i) =>
+      i % 7 === 3
+        ? { key, did: `o${i % 20}`, body: tradeBody(String(i % 20)) }
+        : { key: i % 2 ? other : key, did: `n${i}`, body: tradeBody(String(100 + i)) },
+    )
+    const results = await bus.publish(batch, lease)
+    expect(results.map((r) => r.status)).toEqual(batch.map((r) => (r.did.startsWith('o') ? 'dup' : 'ok')))
+    const fresh1 = batch.filter((r) => r.did.startsWith('n'))
+    for (const k of [key, other]) {
+      const expected = [
+        ...(k === key ? first.map((_, i) => `o${i}`) : []),
+        ...fresh1.filter((r) => r.key === k).map((r) => r.did),
+      ]
+      const stored = await bus.range(k, 'start', 500)
+      expect(stored.map((e) => e.record.did)).toEqual(expected)
+      expect(stored.map((e) => e.record.pseq)).toEqual(expected.map((_, i) => i + 1))
+    }
+    await bus.release(lease)
+    await bus.close()
+  })
+
+  it('a zombie whose batch starts with a repeated did stores nothing after a new leader fenced the stream', async () => {
+    const prefix = `p${++n}`
+    const busA = await harness.transport(prefix)
+    const busB = await harness.transport(prefix)
+    const name = `dupzombie-${++n}`
+    const key = { ...fresh(), exchange: name }
+    const a = (await busA.acquire(name, 'A'))!
+    expect((await busA.publish([{ key, did: '1', body: tradeBody('1') }], a))[0]?.status).toBe('ok')
+    let b: Awaited<ReturnType<BusTransport['acquire']>>
+    const deadline = Date.now() + 10_000
+    do {
+      await new Promise((r) => setTimeout(r, 100))
+      b = await busB.acquire(name, 'B')
+    } while (!b && Date.now() < deadline)
+    expect(b).toBeDefined()
+    // B takes the stream over but its only record is a repeat: nothing but its fence is written.
+    expect((await busB.publish([{ key, did: '1', body: tradeBody('1') }], b!))[0]?.status).toBe('dup')
+    // A wakes with a batch whose first record is a repeat (it moves no sequence) and new ones after.
+    const late = await busA.publish(
+      ['1', '2', '3', '4'].map((did) => ({ key, did, body: tradeBody(did) })),
+      a,
+    )
+    expect(
+      late.some((r) => r.status === 'ok'),
+      JSON.stringify(late),
+    ).toBe(false)
+    expect(late.slice(1).map((r) => r.status)).toEqual(['fenced', 'fenced', 'fenced'])
+    expect((await busB.range(key, 'start', 10)).map((e) => [e.record.did, e.record.epoch])).toEqual([
+      ['1', a.epoch],
+    ])
+    await busB.release(b!)
+    await busA.close()
+    await busB.close()
+  })
+
   it('keeps ids and decimals exact beyond 2^53 (strings end to end)', async () => {
     const bus = await harness.transport(`p${++n}`)
     const lease = (await bus.acquire('upbit', 'exact'))!
