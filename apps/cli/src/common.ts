@@ -26,7 +26,7 @@ export interface EndpointFlags {
 }
 
 /** The exchange of `--exchange` (`upbit` when not given). */
-export function exchangeOf(flags: Pick<EndpointFlags, 'exchange'>): ExchangeAdapter {
+function exchangeOf(flags: Pick<EndpointFlags, 'exchange'>): ExchangeAdapter {
   if (flags.exchange === undefined || flags.exchange === 'upbit') return upbit
   if (flags.exchange === 'binance') return binance
   throw new UsageError(`--exchange must be upbit or binance, got "${flags.exchange}"`)

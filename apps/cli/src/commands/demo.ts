@@ -40,7 +40,7 @@ const DEFAULT_MARKETS: Readonly<Record<string, readonly string[]>> = {
 }
 
 /** The smallest book the exchange streams (the spread needs only the first level). */
-export function smallestBook(exchange: ExchangeAdapter): number {
+function smallestBook(exchange: ExchangeAdapter): number {
   return Math.min(...exchange.capabilities.orderbookDepths.ws)
 }
 
