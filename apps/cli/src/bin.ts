@@ -48,6 +48,21 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/market.js')).candles(rest[0], rest[1], flags)
       case 'sim': {
         const { startSim } = await import('@bb/sim')
+        if (flags.exchange === 'binance') {
+          const bn = await startSim({
+            exchange: 'binance',
+            port: Number(flags.port ?? 0),
+            seed: Number(flags.seed ?? 42),
+            markets: Math.min(10, Number(flags.markets ?? 10)),
+            speed: Number(flags.speed ?? 1),
+          })
+          process.stdout.write(
+            `bb sim (binance): REST ${bn.restUrl}/api/v3/...\n        WS   ${bn.streamUrl} (combined streams; raw: ${bn.wsUrl})\n        symbols ${bn.symbols.join(',')}\n`,
+          )
+          await runFor(flags.duration !== undefined ? Number(flags.duration) : undefined)
+          await bn.close()
+          return 0
+        }
         const sim = await startSim({
           port: Number(flags.port ?? 0),
           seed: Number(flags.seed ?? 42),

@@ -1,6 +1,8 @@
+import { binance } from '@bb/binance'
 import { BackboneError, NetworkError, TimeoutError } from '@bb/errors'
+import type { ExchangeAdapter } from '@bb/exchange-adapter'
 import type { Decimal } from '@bb/models'
-import type { Sim, StartSimOptions } from '@bb/sim'
+import type { BinanceSim, Sim, SimFaults, StartSimOptions } from '@bb/sim'
 import { upbit } from '@bb/upbit'
 
 /** Where a command gets its data: the embedded simulator (default) or explicit / real URLs. */
@@ -19,6 +21,80 @@ export interface EndpointFlags {
   'rest-url'?: string | undefined
   'ws-url'?: string | undefined
   seed?: string | undefined
+  /** `upbit` (default) or `binance`: only the market-data commands, the demo and `bb sim` take it. */
+  exchange?: string | undefined
+}
+
+/** The exchange of `--exchange` (`upbit` when not given). */
+function exchangeOf(flags: Pick<EndpointFlags, 'exchange'>): ExchangeAdapter {
+  if (flags.exchange === undefined || flags.exchange === 'upbit') return upbit
+  if (flags.exchange === 'binance') return binance
+  throw new UsageError(`--exchange must be upbit or binance, got "${flags.exchange}"`)
+}
+
+/** Where a market-data command gets its data, on either exchange; `sim` is the embedded one's ground truth. */
+export interface MarketEndpoints {
+  readonly exchange: ExchangeAdapter
+  readonly restUrl: string
+  readonly wsUrl: string
+  readonly label: string
+  /** The embedded simulator's faults and tape (trade ids as text, oldest first), if one runs. */
+  readonly sim: { readonly faults: SimFaults; tradeIds(symbol: string): string[] } | undefined
+  close(): Promise<void>
+}
+
+/**
+ * `--exchange binance` → the Binance API (`--live`: api.binance.com; `--rest-url/--ws-url`: a
+ * Binance-compatible server such as `bb sim --exchange binance`; otherwise the simulator's Binance
+ * profile in-process); else as {@link endpoints}.
+ */
+export async function marketEndpoints(
+  flags: EndpointFlags,
+  simOptions: { markets?: number; tradesPerSecond?: number } = {},
+): Promise<MarketEndpoints> {
+  const exchange = exchangeOf(flags)
+  if (exchange.id === 'upbit') {
+    const where = await endpoints(flags, simOptions)
+    const sim = where.sim
+    return {
+      exchange,
+      restUrl: where.restUrl,
+      wsUrl: where.wsUrl,
+      label: where.label,
+      sim: sim
+        ? { faults: sim.faults, tradeIds: (s) => sim.emittedTrades(s).map((t) => t.sequentialId) }
+        : undefined,
+      close: () => where.close(),
+    }
+  }
+  if (flags.live || flags['rest-url'] || flags['ws-url']) {
+    const restUrl = flags.live ? exchange.rest.baseUrl : (flags['rest-url'] ?? exchange.rest.baseUrl)
+    const wsUrl = flags.live ? exchange.ws.urls.public : (flags['ws-url'] ?? exchange.ws.urls.public)
+    return {
+      exchange,
+      restUrl,
+      wsUrl,
+      label: flags.live ? `live: ${new URL(restUrl).host}` : (flags['rest-url'] ?? flags['ws-url'] ?? ''),
+      sim: undefined,
+      close: async () => {},
+    }
+  }
+  const { startSim } = await import('@bb/sim')
+  const sim: BinanceSim = await startSim({
+    exchange: 'binance',
+    port: 0,
+    seed: Number(flags.seed ?? 42),
+    ...(simOptions.markets !== undefined ? { markets: Math.min(10, simOptions.markets) } : {}),
+    ...(simOptions.tradesPerSecond !== undefined ? { tradesPerSecond: simOptions.tradesPerSecond } : {}),
+  })
+  return {
+    exchange,
+    restUrl: sim.restUrl,
+    wsUrl: sim.streamUrl,
+    label: `embedded simulator (Binance) ${sim.restUrl}`,
+    sim: { faults: sim.faults, tradeIds: (s) => sim.emittedTradeIds(s) },
+    close: () => sim.close(),
+  }
 }
 
 /** `--live` → api.upbit.com; `--rest-url/--ws-url` → those; otherwise a simulator started in-process. */

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util'
 import { UsageError } from './common.js'
 
 /** How a flag's text is checked and what it means; `undefined` = free text. */
-type Check = 'seconds' | 'positive' | 'count' | 'depth' | 'port' | 'seed' | 'amount' | 'markets'
+type Check = 'seconds' | 'positive' | 'count' | 'depth' | 'port' | 'seed' | 'amount' | 'markets' | 'exchange'
 
 /** One flag of a command, as its help shows it. */
 interface OptionSpec {
@@ -46,6 +46,16 @@ const ENDPOINT_OPTIONS: readonly OptionSpec[] = [
     check: 'seed',
   },
 ]
+/** `--exchange`: the market-data commands, the demo and `bb sim` speak Upbit (default) or Binance. */
+const EXCHANGE_OPTION: OptionSpec = {
+  name: 'exchange',
+  type: 'string',
+  value: 'ID',
+  description:
+    'upbit (default) or binance: the exchange of --live and of the embedded simulator, or the API that --rest-url/--ws-url speak (e.g. a `bb sim --exchange binance`)',
+  check: 'exchange',
+}
+const MARKET_OPTIONS: readonly OptionSpec[] = [EXCHANGE_OPTION, ...ENDPOINT_OPTIONS]
 const LIVE_OR_URLS = '--live means api.upbit.com: give either --live or --rest-url/--ws-url'
 const ENDPOINT_CONFLICTS = [
   ['live', 'rest-url', LIVE_OR_URLS],
@@ -72,7 +82,8 @@ const COMMANDS: readonly CommandSpec[] = [
         name: 'markets',
         type: 'string',
         value: 'LIST',
-        description: 'comma-separated markets (default KRW-BTC,KRW-ETH,KRW-XRP,KRW-SOL,KRW-DOGE,KRW-ADA)',
+        description:
+          'comma-separated markets (default KRW-BTC,KRW-ETH,KRW-XRP,KRW-SOL,KRW-DOGE,KRW-ADA; with --exchange binance BTCUSDT,ETHUSDT,XRPUSDT,SOLUSDT,DOGEUSDT,ADAUSDT)',
       },
       { name: 'no-fault', type: 'boolean', description: 'do not cut the WebSocket midway' },
       {
@@ -82,7 +93,7 @@ const COMMANDS: readonly CommandSpec[] = [
         description: 'port of the Prometheus /metrics endpoint (default: any free port)',
         check: 'port',
       },
-      ...ENDPOINT_OPTIONS,
+      ...MARKET_OPTIONS,
     ],
     conflicts: ENDPOINT_CONFLICTS,
   },
@@ -160,7 +171,7 @@ const COMMANDS: readonly CommandSpec[] = [
     name: 'ticker',
     synopsis: 'bb ticker MARKET [MARKET …] [options]',
     summary: 'a table of tickers, each marked with where it came from',
-    options: ENDPOINT_OPTIONS,
+    options: MARKET_OPTIONS,
     conflicts: ENDPOINT_CONFLICTS,
   },
   {
@@ -175,7 +186,7 @@ const COMMANDS: readonly CommandSpec[] = [
         description: 'levels per side, 1 to 30 (default 10)',
         check: 'depth',
       },
-      ...ENDPOINT_OPTIONS,
+      ...MARKET_OPTIONS,
     ],
     conflicts: ENDPOINT_CONFLICTS,
   },
@@ -191,7 +202,7 @@ const COMMANDS: readonly CommandSpec[] = [
         description: 'how long to watch (default: until Ctrl-C)',
         check: 'seconds',
       },
-      ...ENDPOINT_OPTIONS,
+      ...MARKET_OPTIONS,
     ],
     conflicts: ENDPOINT_CONFLICTS,
   },
@@ -220,7 +231,7 @@ const COMMANDS: readonly CommandSpec[] = [
         description: 'end of the range, exclusive (default now)',
       },
       { name: 'out', type: 'string', value: 'FILE', description: 'write the CSV to FILE instead of stdout' },
-      ...ENDPOINT_OPTIONS,
+      ...MARKET_OPTIONS,
     ],
     conflicts: [
       ['count', 'from', 'use --count N (the latest N candles) or --from/--to (a time range), not both'],
@@ -230,8 +241,15 @@ const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'sim',
     synopsis: 'bb sim [options]',
-    summary: 'runs the Upbit-compatible simulator and prints its URLs',
+    summary: 'runs the Upbit-compatible simulator (or its Binance profile) and prints its URLs',
     options: [
+      {
+        name: 'exchange',
+        type: 'string',
+        value: 'ID',
+        description: 'upbit (default) or binance: the API the simulator speaks',
+        check: 'exchange',
+      },
       {
         name: 'port',
         type: 'string',
@@ -491,6 +509,7 @@ const CHECKS: Record<Check, { ok: (text: string) => boolean; want: string }> = {
     ok: (t) => /^\d+$/.test(t) && Number(t) >= 1 && Number(t) <= 1_000,
     want: 'a whole number from 1 to 1000',
   },
+  exchange: { ok: (t) => t === 'upbit' || t === 'binance', want: 'upbit or binance' },
   amount: {
     ok: (t) => /^\d+(\.\d+)?$/.test(t) && Number(t) > 0,
     want: 'an amount greater than 0 (e.g. 10000000)',

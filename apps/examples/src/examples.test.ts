@@ -29,6 +29,7 @@ const blocks = (readme: string) =>
 describe('the README shows the example file as it is', () => {
   it.each([
     ['packages/router/README.md', 0, 'router.ts'],
+    ['packages/router/README.md', 2, 'router-binance.ts'],
     ['packages/rules/README.md', 0, 'rules-backtest.ts'],
     ['packages/rules/README.md', 1, 'rules-live.ts'],
     ['packages/upbit/README.md', 0, 'upbit.ts'],
@@ -90,6 +91,14 @@ describe('README examples', () => {
     expect(rest.some((l) => trade.test(l))).toBe(true)
     expect(rest.some((l) => book.test(l))).toBe(true) // the loop ran, and ended on its signal
     expect(rest).toContain('websocket up - The WebSocket is open.')
+  })
+
+  it('router on Binance: a ticker from REST, live trades of two markets from the WebSocket', async () => {
+    const lines = await runAsync('router-binance.js')
+    expect(lines[0]).toMatch(/^\d+(\.\d+)?$/)
+    const trade = /^(BTC|ETH)\/USDT \d+ (ws|rest)$/
+    // Every line a trade as the README prints it (how many arrive in 3 s depends on the machine).
+    expect(lines.slice(1).filter((l) => !trade.test(l))).toEqual([])
   })
 
   it('rest: tickers, 1,000 candles in pages of 200, balances and a test order against the sim', async () => {

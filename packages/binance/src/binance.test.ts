@@ -206,7 +206,7 @@ describe('WS subscriptions', () => {
       method: 'SUBSCRIBE',
       params: [
         'btcusdt@trade',
-        'btcusdt@depth@100ms',
+        'btcusdt@depth20@100ms', // no depth: the whole top-20 book, never diffs posing as books
         'btcusdt@depth5@100ms',
         'btcusdt@ticker',
         'btcusdt@kline_1s',
@@ -217,7 +217,7 @@ describe('WS subscriptions', () => {
       ticket: '312',
       streams: [{ kind: 'orderbook', symbols: ['BTCUSDT'] }],
     })
-    expect(unsub.text).toBe('{"method":"UNSUBSCRIBE","params":["btcusdt@depth@100ms"],"id":312}')
+    expect(unsub.text).toBe('{"method":"UNSUBSCRIBE","params":["btcusdt@depth20@100ms"],"id":312}')
     expect(() =>
       binance.ws.buildSubscription({ streams: [{ kind: 'orderbook', symbols: ['BTCUSDT'], depth: 15 }] }),
     ).toThrow(/depth/)

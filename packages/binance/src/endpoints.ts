@@ -8,6 +8,7 @@ import type {
   SymbolRules,
 } from '@bb/exchange-adapter'
 import type { Decimal } from '@bb/models'
+import { binanceRestRows } from './field-maps.js'
 import { type BinanceKlineInterval, binanceInterval, binanceKlineInterval } from './intervals.js'
 
 const invalid = (param: string, message: string) =>
@@ -55,6 +56,17 @@ function time(value: number | undefined, param: string): string | undefined {
 
 function push(query: QueryParam[], key: string, value: string | undefined): void {
   if (value !== undefined) query.push([key, value])
+}
+
+/**
+ * `exchangeInfo` lists every symbol in one body (the field map reads its `symbols`): one body per
+ * symbol, so that a client normalizing body by body gets one market each.
+ */
+function oneSymbolEach(body: unknown): unknown {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body
+  const list = (body as { symbols?: unknown }).symbols
+  if (!Array.isArray(list)) return body
+  return list.map((symbol: unknown) => ({ symbols: [symbol] }))
 }
 
 function get(path: string, query: QueryParam[], extra: Partial<RestRequest> = {}): RestRequest {
@@ -134,22 +146,35 @@ export interface BinanceMarketDataEndpoints {
 export function binanceMarketDataEndpoints(rules: SymbolRules): BinanceMarketDataEndpoints {
   const sym = (value: unknown) => nativeSymbol(rules, value)
   return {
-    exchangeInfo: (params = {}) => get('/api/v3/exchangeInfo', oneOrMany(rules, params), { kind: 'market' }),
+    exchangeInfo: (params = {}) =>
+      get('/api/v3/exchangeInfo', oneOrMany(rules, params), { kind: 'market', prepare: oneSymbolEach }),
     depth({ symbol, limit }) {
       const query: QueryParam[] = [['symbol', sym(symbol)]]
       push(query, 'limit', integer(limit, 'limit', 1, 5000))
-      return get('/api/v3/depth', query, { kind: 'orderbook' })
+      const symbolId = query[0]![1]
+      return get('/api/v3/depth', query, {
+        kind: 'orderbook',
+        prepare: (body) => binanceRestRows('depth', body, symbolId),
+      })
     },
     trades({ symbol, limit }) {
       const query: QueryParam[] = [['symbol', sym(symbol)]]
       push(query, 'limit', integer(limit, 'limit', 1, 1000))
-      return get('/api/v3/trades', query, { kind: 'trade' })
+      const symbolId = query[0]![1]
+      return get('/api/v3/trades', query, {
+        kind: 'trade',
+        prepare: (body) => binanceRestRows('trades', body, symbolId),
+      })
     },
     historicalTrades({ symbol, fromId, limit }) {
       const query: QueryParam[] = [['symbol', sym(symbol)]]
       push(query, 'limit', integer(limit, 'limit', 1, 1000))
       push(query, 'fromId', digits(fromId, 'fromId'))
-      return get('/api/v3/historicalTrades', query, { kind: 'trade' })
+      const symbolId = query[0]![1]
+      return get('/api/v3/historicalTrades', query, {
+        kind: 'trade',
+        prepare: (body) => binanceRestRows('trades', body, symbolId),
+      })
     },
     aggTrades({ symbol, fromId, startTime, endTime, limit }) {
       const query: QueryParam[] = [['symbol', sym(symbol)]]
@@ -161,7 +186,11 @@ export function binanceMarketDataEndpoints(rules: SymbolRules): BinanceMarketDat
       push(query, 'startTime', time(startTime, 'startTime'))
       push(query, 'endTime', time(endTime, 'endTime'))
       push(query, 'limit', integer(limit, 'limit', 1, 1000))
-      return get('/api/v3/aggTrades', query, { kind: 'trade' })
+      const symbolId = query[0]![1]
+      return get('/api/v3/aggTrades', query, {
+        kind: 'trade',
+        prepare: (body) => binanceRestRows('trades', body, symbolId),
+      })
     },
     klines({ symbol, interval, startTime, endTime, timeZone, limit }) {
       const query: QueryParam[] = [
@@ -176,7 +205,12 @@ export function binanceMarketDataEndpoints(rules: SymbolRules): BinanceMarketDat
         throw invalid('timeZone', '"timeZone" is an offset such as 8, -1:00 or 05:45.')
       push(query, 'timeZone', timeZone)
       push(query, 'limit', integer(limit, 'limit', 1, 1000))
-      return get('/api/v3/klines', query, { kind: 'candle' })
+      const symbolId = query[0]![1]
+      const native = query[1]![1]
+      return get('/api/v3/klines', query, {
+        kind: 'candle',
+        prepare: (body) => binanceRestRows('klines', body, symbolId, native),
+      })
     },
     ticker24hr(params = {}) {
       const query = oneOrMany(rules, params)
@@ -282,6 +316,17 @@ const signed = { auth: true, group: 'weight' } as const
  */
 export function binanceEndpoints(rules: SymbolRules): RestEndpoints {
   const md = binanceMarketDataEndpoints(rules)
+  /** The contract lists trades and candles newest first; Binance sends them oldest first. */
+  const newestFirst = (request: RestRequest): RestRequest => {
+    const inner = request.prepare
+    return {
+      ...request,
+      prepare: (body) => {
+        const rows = inner ? inner(body) : body
+        return Array.isArray(rows) ? [...rows].reverse() : rows
+      },
+    }
+  }
   return {
     markets: () => md.exchangeInfo(),
     tickers: ({ symbols }) => md.ticker24hr({ symbols }),
@@ -298,17 +343,19 @@ export function binanceEndpoints(rules: SymbolRules): RestEndpoints {
           'Binance pages trades by id (cursor), not by time of day.',
         )
       if (params.cursor === undefined)
-        return md.trades({
-          symbol: params.symbol,
-          ...(params.count === undefined ? {} : { limit: params.count }),
-        })
+        return newestFirst(
+          md.trades({
+            symbol: params.symbol,
+            ...(params.count === undefined ? {} : { limit: params.count }),
+          }),
+        )
       // Ids are contiguous: the `count` trades older than `cursor` start at cursor - count.
       const cursor = BigInt(digits(params.cursor, 'cursor')!)
       const count = BigInt(integer(params.count ?? 500, 'count', 1, 1000)!)
       const from = cursor > count ? cursor - count : 0n
       const limit = Number(cursor - from)
       if (limit === 0) throw invalid('cursor', 'There is no trade older than id 0.')
-      return md.historicalTrades({ symbol: params.symbol, fromId: from.toString(), limit })
+      return newestFirst(md.historicalTrades({ symbol: params.symbol, fromId: from.toString(), limit }))
     },
     orderbook(params) {
       if (!Array.isArray(params.symbols) || params.symbols.length !== 1)
@@ -335,7 +382,7 @@ export function binanceEndpoints(rules: SymbolRules): RestEndpoints {
         ...(endTime === undefined ? {} : { endTime }),
         ...(params.count === undefined ? {} : { limit: params.count }),
       })
-      return { ...request, context: { interval: params.interval } }
+      return newestFirst({ ...request, context: { interval: params.interval } })
     },
     balances: () => get('/api/v3/account', [['omitZeroBalances', 'true']], { ...signed, kind: 'balance' }),
     orderChance() {

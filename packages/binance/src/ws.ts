@@ -19,8 +19,10 @@ const invalid = (param: string, message: string) =>
 
 /**
  * The stream names of one request (BINANCE.md §6.3), lower-case symbol first: `trade` →
- * `btcusdt@trade`; `orderbook` → the diff stream `btcusdt@depth@100ms`, or with `depth` 5/10/20
- * the partial book `btcusdt@depth5@100ms`; `ticker` → `btcusdt@ticker`; `candle` →
+ * `btcusdt@trade`; `orderbook` → the partial book `btcusdt@depth<5|10|20>@100ms` (without
+ * `depth`: 20 levels, every value a whole book — the diff stream `@depth@100ms` carries changed
+ * levels only, which a consumer of normalized books cannot tell from a book; a local book reads it
+ * raw, BINANCE.md §6); `ticker` → `btcusdt@ticker`; `candle` →
  * `btcusdt@kline_1m`. Private kinds have no market stream (the WS API's user data stream).
  */
 export function binanceStreamNames(symbols: SymbolRules, stream: StreamRequest): string[] {
@@ -39,12 +41,12 @@ export function binanceStreamNames(symbols: SymbolRules, stream: StreamRequest):
       suffix = `kline_${binanceInterval(stream.interval ?? '1m')}`
       break
     case 'orderbook':
-      if (stream.depth === undefined) suffix = 'depth@100ms'
+      if (stream.depth === undefined) suffix = 'depth20@100ms'
       else if (BINANCE_WS_DEPTHS.includes(stream.depth)) suffix = `depth${stream.depth}@100ms`
       else
         throw invalid(
           'depth',
-          `Partial depth is 5, 10 or 20 levels (got ${describeValue(stream.depth)}); omit depth for the diff stream.`,
+          `Binance streams books of 5, 10 or 20 levels (got ${describeValue(stream.depth)}); omit depth for 20.`,
         )
       break
     default:

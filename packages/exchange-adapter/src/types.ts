@@ -34,6 +34,13 @@ export interface RestRequest {
   readonly context?: { readonly interval?: CandleInterval }
   /** The HTTP status of success (200, or 201 for order creation). */
   readonly successStatus: number
+  /**
+   * Turns the decoded response body into what the field maps read, when the body alone does not
+   * carry it: rows without the market the request named (the package adds it), array rows (the
+   * package names their columns), lists in another order than the contract's (newest first).
+   * Pure; throws `DataValidationError` for a body of another shape. Absent: the body as is.
+   */
+  readonly prepare?: (body: unknown) => unknown
 }
 
 /** API credentials. Clients register both values with `registerSecret` so they never reach a log. */

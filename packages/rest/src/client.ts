@@ -420,7 +420,8 @@ export function createRestClient(options: RestClientOptions): RestClient {
       ...(callOptions?.noRetry ? { noRetry: true } : {}),
       ...(lane === 'bulk' ? { priority: lane } : {}),
     })
-    return Array.isArray(body) ? body : body === null ? [] : [body]
+    const rows = request.prepare ? request.prepare(body) : body
+    return Array.isArray(rows) ? rows : rows === null ? [] : [rows]
   }
 
   // The market codes the exchange lists, fetched only when a multi-market request failed on an

@@ -33,7 +33,7 @@ export class Faults implements SimFaults {
 
   constructor(
     seed: number,
-    private readonly stats: SimStats,
+    private readonly stats: Pick<SimStats, 'faults'>,
     private readonly drop: () => number,
     private readonly clock: Clock = systemClock,
   ) {
@@ -126,6 +126,11 @@ export class Faults implements SimFaults {
   /** Whether WebSocket output is suppressed now. */
   silent(): boolean {
     return this.state.silentUntil > this.clock.now()
+  }
+
+  /** Counts a frame not sent because of `silence`. */
+  countSilenced(): void {
+    this.stats.faults.framesSilenced++
   }
 
   /** Whether REST calls are stormed with 429 now. */

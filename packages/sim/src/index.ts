@@ -10,6 +10,7 @@ export type {
   BinanceLimitOptions,
   BinanceSim,
   BinanceSimOptions,
+  BinanceSimStats,
 } from './binance/types.js'
 export { signJwt } from './exchange/jwt.js'
 export {

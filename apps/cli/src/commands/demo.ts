@@ -1,14 +1,15 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { ExchangeAdapter } from '@bb/exchange-adapter'
 import type { Decimal, Trade } from '@bb/models'
 import { type BackboneEvent, type BackboneHealth, createBackbone } from '@bb/router'
 import { createPrometheusMetrics } from '@bb/router/prometheus'
 import type { Subscription } from 'rxjs'
 import {
   type EndpointFlags,
-  endpoints,
   formatDecimal,
   formatPct,
+  marketEndpoints,
   paintMarketCell,
   palette,
   table,
@@ -33,7 +34,15 @@ interface Row {
   tradeSource?: string
 }
 
-const DEFAULT_MARKETS = ['KRW-BTC', 'KRW-ETH', 'KRW-XRP', 'KRW-SOL', 'KRW-DOGE', 'KRW-ADA']
+const DEFAULT_MARKETS: Readonly<Record<string, readonly string[]>> = {
+  upbit: ['KRW-BTC', 'KRW-ETH', 'KRW-XRP', 'KRW-SOL', 'KRW-DOGE', 'KRW-ADA'],
+  binance: ['BTCUSDT', 'ETHUSDT', 'XRPUSDT', 'SOLUSDT', 'DOGEUSDT', 'ADAUSDT'],
+}
+
+/** The smallest book the exchange streams (the spread needs only the first level). */
+function smallestBook(exchange: ExchangeAdapter): number {
+  return Math.min(...exchange.capabilities.orderbookDepths.ws)
+}
 
 /**
  * The main job: a live terminal view of several markets through one backbone — price, change,
@@ -42,13 +51,13 @@ const DEFAULT_MARKETS = ['KRW-BTC', 'KRW-ETH', 'KRW-XRP', 'KRW-SOL', 'KRW-DOGE',
  */
 export async function demo(flags: DemoFlags, out: NodeJS.WriteStream = process.stdout): Promise<number> {
   const durationS = Number(flags.duration ?? 40)
+  const where = await marketEndpoints(flags, { markets: 12, tradesPerSecond: 3 })
   const markets = flags.markets
-    ? flags.markets.split(',').map((s) => s.trim().toUpperCase())
-    : DEFAULT_MARKETS
-  const where = await endpoints(flags, { markets: 12, tradesPerSecond: 3 })
+    ? flags.markets.split(',').map((s) => where.exchange.symbols.normalize(s.trim().toUpperCase()))
+    : [...(DEFAULT_MARKETS[where.exchange.id] ?? [])]
   const prometheus = createPrometheusMetrics()
   const backbone = createBackbone({
-    exchange: 'upbit',
+    exchange: where.exchange,
     restUrl: where.restUrl,
     wsUrl: where.wsUrl,
     metrics: prometheus,
@@ -104,7 +113,7 @@ export async function demo(flags: DemoFlags, out: NodeJS.WriteStream = process.s
       row.change = t.changeRate
       row.tickerSource = t.source
     }),
-    backbone.orderbook$(markets, { depth: 1 }).subscribe((b) => {
+    backbone.orderbook$(markets, { depth: smallestBook(where.exchange) }).subscribe((b) => {
       const row = rows.get(b.marketId)!
       const bid = b.bids[0]?.price
       const ask = b.asks[0]?.price
@@ -250,7 +259,7 @@ export async function demo(flags: DemoFlags, out: NodeJS.WriteStream = process.s
   if (where.sim) {
     lost = 0
     for (const [symbol, trades] of delivered) {
-      const emitted = where.sim.emittedTrades(symbol).map((t) => t.sequentialId)
+      const emitted = where.sim.tradeIds(symbol)
       if (trades.length === 0 || emitted.length === 0) continue
       // From the first trade received (the WebSocket snapshot of the latest trade when the
       // subscription went live) to the last, every trade the sim emitted must have arrived. Trades

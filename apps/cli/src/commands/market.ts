@@ -2,13 +2,12 @@ import { writeFileSync } from 'node:fs'
 import { UnknownSymbolError } from '@bb/errors'
 import { type Candle, parseCandleInterval } from '@bb/models'
 import { createBackbone, type MarketDataBackbone } from '@bb/router'
-import { upbit } from '@bb/upbit'
 import type { Subscription } from 'rxjs'
 import {
   type EndpointFlags,
-  endpoints,
   formatDecimal,
   formatPct,
+  marketEndpoints,
   paintMarketCell,
   palette,
   parseTime,
@@ -27,10 +26,11 @@ export async function checkMarkets(
   backbone: MarketDataBackbone,
   symbols: readonly string[],
 ): Promise<string[]> {
-  const normalized = symbols.map((s) => upbit.symbols.normalize(s))
+  const normalized = symbols.map((s) => backbone.adapter.symbols.normalize(s))
   const listed = new Set((await backbone.getMarkets()).map((m) => m.marketId))
   const unknown = normalized.filter((s) => !listed.has(s))
-  if (unknown.length > 0) throw new UnknownSymbolError({ symbol: unknown.join(', '), exchange: 'upbit' })
+  if (unknown.length > 0)
+    throw new UnknownSymbolError({ symbol: unknown.join(', '), exchange: backbone.adapter.id })
   return normalized
 }
 
@@ -39,8 +39,8 @@ async function withBackbone<T>(
   run: (backbone: MarketDataBackbone) => Promise<T>,
   simOptions = {},
 ): Promise<T> {
-  const where = await endpoints(flags, simOptions)
-  const backbone = createBackbone({ exchange: 'upbit', restUrl: where.restUrl, wsUrl: where.wsUrl })
+  const where = await marketEndpoints(flags, simOptions)
+  const backbone = createBackbone({ exchange: where.exchange, restUrl: where.restUrl, wsUrl: where.wsUrl })
   try {
     return await run(backbone)
   } finally {
@@ -147,7 +147,8 @@ export async function watch(
           error: onError,
         })
       } else {
-        subscription = backbone.orderbook$(markets, { depth: 1 }).subscribe({
+        const depth = Math.min(...backbone.adapter.capabilities.orderbookDepths.ws)
+        subscription = backbone.orderbook$(markets, { depth }).subscribe({
           next: (b) =>
             out.write(
               `${time(b.timestamp)}  ${b.symbol.padEnd(10)} bid ${formatDecimal(b.bids[0]?.price).padStart(14)}  ask ${formatDecimal(b.asks[0]?.price).padStart(14)}  (${b.source})\n`,

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net'
 import { type Clock, every, systemClock } from '@bb/utils'
 import { Engine } from '../exchange/engine.js'
+import { Faults } from '../faults.js'
 import { MarketModel } from '../market/model.js'
 import { SimClock } from '../util/clock.js'
 import { resolveBinanceSymbols } from './catalog.js'
@@ -11,7 +12,7 @@ import { TradeIds } from './ids.js'
 import type { BnMarket } from './market.js'
 import { BinancePrivate } from './private.js'
 import { binanceRoutes } from './rest.js'
-import type { BinanceSim, BinanceSimOptions } from './types.js'
+import type { BinanceSim, BinanceSimOptions, BinanceSimStats } from './types.js'
 import { WeightLimiter } from './weights.js'
 import { BinanceHub } from './ws.js'
 
@@ -65,7 +66,27 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
   })
   const byState = new Map(markets.map((bm) => [bm.m, bm]))
   const bn = options.binance ?? {}
+  const stats: BinanceSimStats = {
+    markets: Object.fromEntries(
+      markets.map((bm) => [
+        bm.sym.symbol,
+        { tradesEmitted: 0, firstTradeId: undefined, lastTradeId: undefined },
+      ]),
+    ),
+    faults: {
+      wsDropped: 0,
+      framesSilenced: 0,
+      framesCorrupted: 0,
+      restFailed: 0,
+      restStormed: 0,
+      connectionsRefused: 0,
+      tradesReordered: 0,
+    },
+  }
+  let dropAll = (): number => 0
+  const faults = new Faults(seed, stats, () => dropAll(), wall)
   const hub = new BinanceHub({
+    faults,
     model,
     markets,
     wall,
@@ -73,6 +94,7 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
     messagesPerSecond: bn.messagesPerSecond ?? 5,
     now: () => model.processedTime,
   })
+  dropAll = () => hub.dropAll()
   const engine = new Engine(model, () => model.processedTime)
   let defaultAccount: BinanceSim['defaultAccount']
   if (options.accounts) {
@@ -87,6 +109,13 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
     const bm = byState.get(m)
     if (!bm) return
     bm.ids.noteAppend()
+    const tape = stats.markets[bm.sym.symbol]
+    if (tape) {
+      const id = bm.wire.out(bm.ids.lastId()).toString()
+      tape.tradesEmitted++
+      tape.firstTradeId ??= id
+      tape.lastTradeId = id
+    }
     const changed = bm.depth.refresh()
     hub.onTrade(bm, bm.ids.lastId(), t, changed)
     engine.onMarketTrade(m, t)
@@ -116,13 +145,25 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
   const limiter = new WeightLimiter(weightLimit, bn.banAfter ?? 5, wall)
   const routes = binanceRoutes(model, markets, weightLimit)
 
+  const timers = new Set<unknown>()
   const send = (res: ServerResponse, status: number, body: string, headers: Record<string, string>): void => {
-    res.writeHead(status, {
-      'Content-Type': JSON_TYPE,
-      ...headers,
-      'Content-Length': String(Buffer.byteLength(body)),
-    })
-    res.end(body)
+    const write = (): void => {
+      if (res.writableEnded || res.destroyed) return
+      res.writeHead(status, {
+        'Content-Type': JSON_TYPE,
+        ...headers,
+        'Content-Length': String(Buffer.byteLength(body)),
+      })
+      res.end(body)
+    }
+    const delay = faults.state.restDelayMs
+    if (delay > 0) {
+      const t = wall.setTimeout(() => {
+        timers.delete(t)
+        write()
+      }, delay)
+      timers.add(t)
+    } else write()
   }
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://sim.local')
@@ -132,6 +173,28 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
     const rawBody = method === 'POST' || method === 'PUT' || method === 'DELETE' ? await readBody(req) : ''
     if (!route) {
       send(res, 404, '', { 'Content-Type': 'text/html' })
+      return
+    }
+    if (faults.storming()) {
+      // A storm of 429s the client did not cause: Binance's body and headers, no weight charged.
+      stats.faults.restStormed++
+      const msg = `Too much request weight used; current limit is ${weightLimit} request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.`
+      send(res, 429, JSON.stringify({ code: -1003, msg }), { 'Retry-After': '1' })
+      return
+    }
+    const failStatus = faults.failStatusNow()
+    if (failStatus > 0) {
+      stats.faults.restFailed++
+      const body =
+        failStatus === 500
+          ? { code: -1000, msg: 'An unknown error occurred while processing the request.' }
+          : failStatus === 504
+            ? {
+                code: -1007,
+                msg: 'Timeout waiting for response from backend server. Send status unknown; execution status unknown.',
+              }
+            : { code: -1001, msg: 'Internal error; unable to process your request. Please try again.' }
+      send(res, failStatus, JSON.stringify(body), {})
       return
     }
     const ip = req.socket.remoteAddress ?? 'unknown'
@@ -197,6 +260,11 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
   })
   server.keepAliveTimeout = 5000
   server.on('connection', (s: Socket) => {
+    if (faults.refusing()) {
+      stats.faults.connectionsRefused++
+      s.destroy()
+      return
+    }
     sockets.add(s)
     s.on('close', () => sockets.delete(s))
   })
@@ -225,6 +293,15 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
     seed,
     symbols: symbols.map((s) => s.symbol),
     defaultAccount,
+    faults,
+    stats,
+    emittedTradeIds(symbol: string): string[] {
+      const tape = stats.markets[symbol]
+      if (!tape || tape.firstTradeId === undefined || tape.lastTradeId === undefined) return []
+      const out: string[] = []
+      for (let id = BigInt(tape.firstTradeId); id <= BigInt(tape.lastTradeId); id++) out.push(id.toString())
+      return out
+    },
     now: () => clock.now(),
     advance(ms: number): void {
       clock.advance(ms)
@@ -239,6 +316,9 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
       closing ??= (async () => {
         driver?.()
         driver = undefined
+        faults.dispose()
+        for (const t of timers) wall.clearTimeout(t)
+        timers.clear()
         await hub.close()
         await new Promise<void>((resolve) => {
           server.close(() => resolve())

@@ -1,4 +1,4 @@
-import type { SimOptions } from '../types.js'
+import type { SimFaults, SimOptions, SimStats } from '../types.js'
 import type { BinanceAccountSpec } from './private.js'
 
 export type { BinanceAccountSpec } from './private.js'
@@ -47,6 +47,17 @@ export interface BinanceSimOptions
   readonly accounts?: Readonly<Record<string, BinanceAccountSpec>>
 }
 
+/** Live counters of the Binance profile: the tape per symbol and what the fault injection did. */
+export interface BinanceSimStats {
+  /** Per symbol, since start: trades emitted and the first and last trade id (exact digits, as on the wire). */
+  readonly markets: Record<
+    string,
+    { tradesEmitted: number; firstTradeId: string | undefined; lastTradeId: string | undefined }
+  >
+  /** What the fault injection did (the same counters as the Upbit profile's). */
+  readonly faults: SimStats['faults']
+}
+
 /** A running Binance-profile simulator. */
 export interface BinanceSim {
   /** Always `'binance'`. */
@@ -65,6 +76,15 @@ export interface BinanceSim {
   readonly symbols: readonly string[]
   /** The default API key and secret (undefined when `accounts` was given). */
   readonly defaultAccount: { readonly apiKey: string; readonly secretKey: string } | undefined
+  /** Fault injection, the same controls as the Upbit profile's (Binance error bodies). */
+  readonly faults: SimFaults
+  /** Live counters. */
+  readonly stats: BinanceSimStats
+  /**
+   * The ids of every trade of `symbol` emitted since start, oldest first (contiguous, exact
+   * digits with `tradeIdOffset` applied): the tape to compare a client's trades with.
+   */
+  emittedTradeIds(symbol: string): string[]
   /** Simulated time (ms). */
   now(): number
   /** Moves simulated time forward (manual clock with `speed: 0`). */

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Clock } from '@bb/utils'
 import { type WebSocket, WebSocketServer } from 'ws'
+import type { Faults } from '../faults.js'
 import type { MarketModel } from '../market/model.js'
 import type { TradeRecord } from '../market/summary.js'
 import { amt, px, qty, toJson } from './format.js'
@@ -35,6 +36,10 @@ interface Conn {
   lastPing: number
   pingWall: number
   pongPending: boolean
+  /** Wall time the last delayed frame is due (frames never overtake one delayed before them). */
+  delayedUntil: number
+  /** A trade frame held back behind the next one (`reorderTrades`). */
+  heldTrade: { readonly text: string; readonly timer: unknown } | undefined
 }
 
 /** Options of the Binance stream hub. */
@@ -45,6 +50,8 @@ export interface HubOptions {
   readonly pingIntervalMs: number
   readonly messagesPerSecond: number
   readonly now: () => number
+  /** Fault injection shared with the REST side (`sim.faults`). */
+  readonly faults: Faults
 }
 
 /**
@@ -56,6 +63,7 @@ export class BinanceHub {
   private readonly conns = new Set<Conn>()
   private readonly byLower: Map<string, BnMarket>
   private readonly klineOpen = new Map<string, number>()
+  private readonly timers = new Set<unknown>()
   private lastStep: number
 
   constructor(private readonly o: HubOptions) {
@@ -123,6 +131,8 @@ export class BinanceHub {
       lastPing: this.o.now(),
       pingWall: 0,
       pongPending: false,
+      delayedUntil: 0,
+      heldTrade: undefined,
     }
     this.conns.add(conn)
     ws.on('message', (data, isBinary) => {
@@ -154,7 +164,66 @@ export class BinanceHub {
   }
 
   private reply(conn: Conn, body: unknown): void {
-    if (conn.ws.readyState === 1) conn.ws.send(toJson(body))
+    this.deliver(conn, toJson(body), 'control')
+  }
+
+  /** Drops every connection at once, without a close frame (clients see 1006); returns how many. */
+  dropAll(): number {
+    const n = this.conns.size
+    for (const c of [...this.conns]) {
+      c.ws.terminate()
+      this.conns.delete(c)
+    }
+    return n
+  }
+
+  private later(ms: number, fn: () => void): unknown {
+    const timer = this.o.wall.setTimeout(() => {
+      this.timers.delete(timer)
+      fn()
+    }, ms)
+    this.timers.add(timer)
+    return timer
+  }
+
+  /** Sends one text frame, applying the faults: silence, late trades, corruption, delay. */
+  private deliver(conn: Conn, text: string, type: string, force = false): void {
+    if (conn.ws.readyState !== 1) return
+    const f = this.o.faults
+    if (!force && f.silent()) {
+      f.countSilenced()
+      return
+    }
+    if (type === 'trade' && !force) {
+      const held = conn.heldTrade
+      if (held) {
+        conn.heldTrade = undefined
+        this.o.wall.clearTimeout(held.timer)
+        this.timers.delete(held.timer)
+        this.deliver(conn, text, type, true)
+        this.deliver(conn, held.text, type, true)
+        return
+      }
+      if (f.takeReorder()) {
+        const timer = this.later(500, () => {
+          const h = conn.heldTrade
+          conn.heldTrade = undefined
+          if (h) this.deliver(conn, h.text, type, true)
+        })
+        conn.heldTrade = { text, timer }
+        return
+      }
+    }
+    const out = f.state.corrupt ? f.corrupt(Buffer.from(text, 'utf8')).toString('utf8') : text
+    const delay = f.state.wsDelayMs
+    const now = this.o.wall.now()
+    if (delay > 0 || conn.delayedUntil > now) {
+      const due = Math.max(now + delay, conn.delayedUntil)
+      conn.delayedUntil = due
+      this.later(due - now, () => {
+        if (conn.ws.readyState === 1) conn.ws.send(out)
+      })
+    } else conn.ws.send(out)
   }
 
   private control(conn: Conn, text: string): void {
@@ -228,12 +297,13 @@ export class BinanceHub {
     const payload = data()
     const raw = toJson(payload)
     let wrapped: string | undefined
+    const type = stream.endsWith('@trade') ? 'trade' : 'data'
     for (const c of targets) {
       if (c.ws.readyState !== 1) continue
       if (c.combined) {
         wrapped ??= `{"stream":${JSON.stringify(stream)},"data":${raw}}`
-        c.ws.send(wrapped)
-      } else c.ws.send(raw)
+        this.deliver(c, wrapped, type)
+      } else this.deliver(c, raw, type)
     }
   }
 
@@ -307,6 +377,7 @@ export class BinanceHub {
         this.conns.delete(c)
         continue
       }
+      if (this.o.faults.silent()) continue // a silent socket sends nothing, pings included
       if (!c.pongPending) c.pingWall = this.o.wall.now()
       c.pongPending = true
       if (c.ws.readyState === 1) c.ws.ping()
@@ -429,6 +500,8 @@ export class BinanceHub {
 
   /** Closes every connection. */
   async close(): Promise<void> {
+    for (const t of this.timers) this.o.wall.clearTimeout(t)
+    this.timers.clear()
     for (const c of this.conns) c.ws.terminate()
     this.conns.clear()
     await new Promise<void>((resolve) => this.wss.close(() => resolve()))
