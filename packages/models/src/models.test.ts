@@ -410,4 +410,36 @@ describe('symbols and ids', () => {
       { numRuns: 2000 },
     )
   })
+
+  it('orders ids of one length (the fast path) as integers, and other text as text', () => {
+    // Ids of one feed mostly share their length: digits with and without leading zeros, and
+    // text ids, which compare as text.
+    const chars = [...'00123456789', 'a']
+    const id = (length: number) =>
+      fc.array(fc.constantFrom(...chars), { minLength: length, maxLength: length }).map((c) => c.join(''))
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 22 }).chain((n) => fc.tuple(id(n), id(n))),
+        ([a, b]) => {
+          const digits = /^\d+$/.test(a) && /^\d+$/.test(b)
+          const expected = digits
+            ? BigInt(a) < BigInt(b)
+              ? -1
+              : BigInt(a) > BigInt(b)
+                ? 1
+                : 0
+            : a < b
+              ? -1
+              : a > b
+                ? 1
+                : 0
+          expect(Math.sign(compareIds(a, b))).toBe(expected)
+          expect(Math.sign(compareIds(b, a)) === -expected).toBe(true)
+        },
+      ),
+      { numRuns: 1000 },
+    )
+    expect(compareIds('4000000002', '4000000001')).toBeGreaterThan(0)
+    expect(compareIds('0400000000', '4000000000')).toBeLessThan(0)
+  })
 })

@@ -91,6 +91,14 @@ export function compareIds(a: string, b: string): number {
       message: `compareIds compares id strings, got ${describeValue(bad)}.`,
     })
   }
+  // The common case (two ids of one feed): equal lengths, neither starting with 0. Then both
+  // paths below come to the plain text order — digit strings without leading zeros of one
+  // length order as text, and anything else compares as text — so neither id is scanned.
+  if (a.length === b.length) {
+    const ca = a.charCodeAt(0)
+    const cb = b.charCodeAt(0)
+    if (ca >= 49 && ca <= 57 && cb >= 49 && cb <= 57) return a < b ? -1 : a > b ? 1 : 0
+  }
   const x = significantStart(a)
   const y = significantStart(b)
   if (x >= 0 && y >= 0) {

@@ -31,6 +31,28 @@ function parseDateTime(text: string, defaultOffset: string): number | undefined 
   return Number.isFinite(result) ? result : undefined
 }
 
+// '0' padding for the low eight digits of an id, by how many digits the low part lacks.
+const PAD8 = ['', '0', '00', '000', '0000', '00000', '000000', '0000000']
+
+/**
+ * `String(n)` for a safe integer, faster for the ids of most feeds (2^31 … 2^53): V8 prints a
+ * number beyond 2^31 through its general double-to-text path, two to three times the cost of
+ * printing two small integers (the high digits and the low eight) and joining them. The result
+ * is the same text (checked by a property test).
+ */
+export function safeIntegerText(n: number): string {
+  if (n < 2_147_483_648) return String(n)
+  // n / 1e8 is rounded, and may round up to the next integer when the low part is near 1e8.
+  let high = Math.floor(n / 1e8)
+  let low = n - high * 1e8
+  if (low < 0) {
+    high--
+    low += 1e8
+  }
+  const text = String(low)
+  return String(high) + PAD8[8 - text.length]! + text
+}
+
 /**
  * Creates the helper set compiled normalizers call. `strict` only changes what the unifier does
  * after a model is built (zod); the helpers check types, signs, ids and order in both modes.
@@ -66,7 +88,7 @@ export function createHelpers(adapter: ExchangeAdapter): NormalizeHelpers {
     if (typeof value === 'string') {
       if (value !== '') return value
     } else if (typeof value === 'number') {
-      if (Number.isSafeInteger(value)) return String(value)
+      if (Number.isSafeInteger(value)) return safeIntegerText(value)
       return fail(
         path,
         'an exact id',

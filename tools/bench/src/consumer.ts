@@ -17,6 +17,9 @@
  * Run: pnpm --filter @bb/bench bench:consumer
  *   ROUNDS=3 TRADES=200000 BOOKS=30000 TICKERS=50000 RATE=2000 LATENCY_SECONDS=20 SCENARIOS=…
  *   PROFILE=backbone PROFILE_DIR=profiles (a CPU profile of each backbone consumer process)
+ *   TRACE_GC=1 (with PROFILE: V8's --trace-gc for the profiled consumer)
+ *   PEERS=raw,backbone (leave ccxt.pro out of a quick A/B run)
+ *   TRACE_EVENTS=1 (the backbone consumer writes its events$ — gaps, failovers, back-fills — to stderr)
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -27,7 +30,10 @@ const env = (name: string, fallback: number) => Number(process.env[name] ?? fall
 const ROUNDS = env('ROUNDS', 3)
 const RATE = env('RATE', 2000)
 const LATENCY_SECONDS = env('LATENCY_SECONDS', 20)
-const PEER_NAMES: readonly PeerName[] = ['raw', 'ccxt', 'backbone']
+// PEERS=raw,backbone leaves ccxt.pro out (for quick A/B runs while profiling): no ccxt.pro column.
+const PEER_NAMES: readonly PeerName[] = (['raw', 'ccxt', 'backbone'] as const).filter(
+  (p) => !process.env.PEERS || process.env.PEERS.split(',').includes(p),
+)
 const LABEL: Record<PeerName, string> = {
   raw: 'raw ws + JSON.parse',
   ccxt: 'ccxt.pro upbit',
@@ -65,13 +71,15 @@ interface Result {
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url))
 // PROFILE=backbone (or raw, ccxt) writes a V8 CPU profile of that consumer's processes to
-// PROFILE_DIR (default ./profiles): open it in Chrome DevTools or speedscope.
+// PROFILE_DIR (default ./profiles): open it in Chrome DevTools or speedscope. TRACE_GC=1 adds
+// `--trace-gc` to the profiled processes (one line per collection on stdout).
 const spawnChild = (file: string, args: string[], profile = false) =>
   fork(here(file), args, {
     execArgv: [
       '--import',
       'tsx',
       ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR ?? 'profiles'}`] : []),
+      ...(profile && process.env.TRACE_GC ? ['--trace-gc'] : []),
     ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
@@ -187,16 +195,22 @@ for (const scenario of SCENARIOS) {
   const rounds: Record<PeerName, Result[]> = { raw: [], ccxt: [], backbone: [] }
   const ratioRaw: number[] = []
   const ratioCcxt: number[] = []
+  // raw's CPU time per delivered value over the backbone's: the throughput ratio the two would
+  // reach with a core each to themselves (a loaded machine moves wall-clock rates, less so CPU time)
+  const cpuRatio: number[] = []
   for (let round = 0; round < ROUNDS; round++) {
     const order = PEER_NAMES.map((_, i) => PEER_NAMES[(i + round) % PEER_NAMES.length] as PeerName)
-    const got = {} as Record<PeerName, Result>
+    const got: Partial<Record<PeerName, Result>> = {}
     for (const peer of order) {
       got[peer] = await once(scenario, peer)
       rounds[peer].push(got[peer])
     }
     const key = (r: Result) => (scenario.burst !== undefined ? (r.perSecond ?? 0) : (r.p99 ?? 0))
-    ratioRaw.push(key(got.backbone) / key(got.raw))
-    ratioCcxt.push(key(got.backbone) / key(got.ccxt))
+    if (got.raw !== undefined && got.backbone !== undefined) ratioRaw.push(key(got.backbone) / key(got.raw))
+    if (got.ccxt !== undefined && got.backbone !== undefined)
+      ratioCcxt.push(key(got.backbone) / key(got.ccxt))
+    if (got.raw !== undefined && got.backbone !== undefined)
+      cpuRatio.push(got.raw.cpuMs / got.raw.delivered / (got.backbone.cpuMs / got.backbone.delivered))
   }
   const cell = (peer: PeerName) => {
     const r = rounds[peer]
@@ -209,15 +223,16 @@ for (const scenario of SCENARIOS) {
     `| ${scenario.name} | ${PEER_NAMES.map(cell).join(' | ')} | ${fmt(median(ratioRaw), 2)}× | ${fmt(median(ratioCcxt), 2)}× |`,
   )
   details.push(
-    `| ${scenario.name} | ${PEER_NAMES.map((p) => `${fmt(median(rounds[p].map((x) => x.cpuMs)))} ms · ${fmt(median(rounds[p].map((x) => x.peakRssMb)))} MB`).join(' | ')} |`,
+    `| ${scenario.name} | ${PEER_NAMES.map((p) => `${fmt(median(rounds[p].map((x) => x.cpuMs)))} ms · ${fmt(median(rounds[p].map((x) => x.peakRssMb)))} MB`).join(' | ')} | ${fmt(median(cpuRatio), 2)}× |`,
   )
 }
 print('')
 print('CPU time of the consumer process during the measurement · its peak RSS (medians):')
 print('')
-print(`| scenario | ${PEER_NAMES.map((p) => LABEL[p]).join(' | ')} |`)
-print(`| --- | ${PEER_NAMES.map(() => '---').join(' | ')} |`)
+print(`| scenario | ${PEER_NAMES.map((p) => LABEL[p]).join(' | ')} | raw CPU / Backbone CPU |`)
+print(`| --- | ${PEER_NAMES.map(() => '---').join(' | ')} | --- |`)
 for (const line of details) print(line)
 print('')
 print('Throughput cells: values handed to user code per second (share of the frames on the wire). Latency')
 print('cells: feed send → user code. Ratios: per round, then the median; for latency the ratio is of p99.')
+print("raw CPU / Backbone CPU: raw's CPU time per value over the backbone's, per round, then the median.")

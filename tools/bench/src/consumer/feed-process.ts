@@ -16,7 +16,7 @@ process.on('message', async (message: Command) => {
       await feed.subscribers(message.kind, message.count)
       return send({ type: 'subscribed' })
     case 'burst':
-      return send({ type: 'burst', sent: feed.burst(message.kind, message.count) })
+      return send({ type: 'burst', sent: await feed.burst(message.kind, message.count) })
     case 'pace': {
       const sends = await feed.pace(message.perSecond, message.seconds)
       return send({ type: 'paced', sends: [...sends] })

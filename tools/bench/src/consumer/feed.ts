@@ -51,8 +51,11 @@ interface Feed {
   readonly wsUrl: string
   /** Resolves when `count` subscribers have subscribed to `kind`. */
   subscribers(kind: FeedKind, count: number): Promise<void>
-  /** Encodes `count` frames of `kind` round-robin over the subscribed codes, then writes them at once. */
-  burst(kind: FeedKind, count: number): number
+  /**
+   * Encodes `count` frames of `kind` round-robin over the subscribed codes (yielding to the event
+   * loop between slices, so PINGs are answered meanwhile), then writes them at once.
+   */
+  burst(kind: FeedKind, count: number): Promise<number>
   /** Sends trades at `perSecond` for `seconds`; resolves with `id → send time` (ms, epoch, µs precision). */
   pace(perSecond: number, seconds: number): Promise<Map<string, number>>
   close(): Promise<void>
@@ -289,11 +292,16 @@ export async function startFeed(markets: number): Promise<Feed> {
     async subscribers(kind, count) {
       while (subscribed(kind).length < count) await new Promise<void>((resolve) => waiters.push(resolve))
     },
-    burst(kind, count) {
+    async burst(kind, count) {
       const codes = codesOf(kind)
       const now = Date.now()
       const frames: Buffer[] = []
       for (let i = 0; i < count; i++) {
+        // Encoding 200,000 frames takes seconds on a loaded machine: yield now and then, so that
+        // the feed keeps answering PINGs and REST meanwhile, as a real server does. Without it, a
+        // client with a liveness check rightly replaced the silent connection before the burst
+        // and the whole burst went into a closed socket (runs that "delivered 0 %").
+        if (i % 2000 === 1999) await new Promise((resolve) => setImmediate(resolve))
         const m = state.get(codes[i % codes.length] as string) as MarketState
         const payload = Buffer.from(JSON.stringify(make[kind](m, now)))
         frames.push(...frame(payload, { fin: true, rsv1: false, opcode: 2, mask: false, readOnly: true }))

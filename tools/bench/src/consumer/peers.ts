@@ -76,6 +76,13 @@ const ccxtPro: Start = async ({ restUrl, wsUrl, kind, codes }, onValue) => {
 const backbone: Start = async ({ restUrl, wsUrl, kind, codes }, onValue) => {
   const { createBackbone } = await import('@bb/router')
   const bb = createBackbone({ exchange: 'upbit', restUrl, wsUrl })
+  // TRACE_EVENTS=1: the backbone's events (gaps, failovers, back-fills…) on stderr, with the time,
+  // to see why a run delivered less than the wire carried.
+  const events = process.env.TRACE_EVENTS
+    ? bb.events$.subscribe((event) =>
+        process.stderr.write(`${new Date().toISOString()} backbone event ${JSON.stringify(event)}\n`),
+      )
+    : undefined
   const stream =
     kind === 'trade'
       ? bb.trades$(codes).subscribe((t) => onValue(t.id))
@@ -84,6 +91,7 @@ const backbone: Start = async ({ restUrl, wsUrl, kind, codes }, onValue) => {
         : bb.ticker$(codes).subscribe(() => onValue(''))
   return async () => {
     stream.unsubscribe()
+    events?.unsubscribe()
     await bb.close()
   }
 }
