@@ -1,7 +1,7 @@
 import { type RuleIssue, type Strategy, sevenRules, validateStrategy } from '@bb/rules'
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import type { Definitions, NodeJson } from '../conditions.js'
-import { useStore } from '../hooks.js'
+import { useQuote } from '../hooks.js'
 import { command } from '../store.js'
 import { issuesByPath, ruleSentence } from '../strategy-text.js'
 import { ConditionEditor } from './condition-editor.js'
@@ -122,7 +122,8 @@ function Field({
 
 /** Strategies: the seven-rule preset as a form, its rules as cards with a sentence each, validation, live preview. */
 export function StrategiesPage() {
-  const { quote } = useStore()
+  // Amounts are in the markets' quote currency, which the server's snapshot names.
+  const quote = useQuote()
   const [values, setValues] = useState(DEFAULTS)
   const [custom, setCustom] = useState<Strategy | undefined>()
   const [importText, setImportText] = useState('')
@@ -371,7 +372,7 @@ export function StrategiesPage() {
                   ({rule.role}, {rule.activation})
                 </span>
               </h3>
-              <p data-testid="rule-sentence">{ruleSentence(rule, quote)}</p>
+              {quote !== '' && <p data-testid="rule-sentence">{ruleSentence(rule, quote)}</p>}
               {defs ? (
                 <ConditionEditor
                   rulePath={at}
