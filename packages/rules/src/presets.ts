@@ -47,7 +47,7 @@ export const SevenRulesParamsSchema = z
     pyramidMaxCount: z.number().int().min(1).max(10).default(3),
     /**
      * Rule 2: quote amount per add, > 0 (the exchange's minimum order applies when it is placed).
-     * Left out: {@link SevenRulesParams.pyramidMinOrderMultiple} × the market's minimum order total.
+     * Left out: `pyramidMinOrderMultiple` × the market's minimum order total.
      */
     pyramidAmount: z.number().positive().finite().optional(),
     /** Rule 2, when `pyramidAmount` is left out: the add as a multiple of the market's minimum order total, ≥ 1. */
@@ -62,7 +62,7 @@ export const SevenRulesParamsSchema = z
     averageDownMaxCount: z.number().int().min(1).max(10).default(2),
     /**
      * Rule 5: quote amount per add, > 0 (the exchange's minimum order applies when it is placed).
-     * Left out: {@link SevenRulesParams.averageDownMinOrderMultiple} × the market's minimum order total.
+     * Left out: `averageDownMinOrderMultiple` × the market's minimum order total.
      */
     averageDownAmount: z.number().positive().finite().optional(),
     /** Rule 5, when `averageDownAmount` is left out: the add as a multiple of the market's minimum order total, ≥ 1. */
