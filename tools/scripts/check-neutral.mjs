@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Keeps the exchange-neutral packages neutral (run by `pnpm lint`): no source file (tests,
 // fixtures and docs aside) of a neutral package names one exchange or its conventions — the
-// exchange `Upbit`, its quote currency `KRW` or its `QUOTE-BASE` symbol form. What differs per
+// exchange `Upbit`, its quote currency `KRW` or its `QUOTE-BASE` symbol form — nor uses its order
+// types (`ord_type`, `price`/`best` orders; see ORDER_TYPE_PATTERNS). What differs per
 // exchange is declared by its adapter package (market rules, symbol rules, shapes, formats).
 //
 // The rule reads CODE, not prose: comments (`// …` and `/* … */`, TSDoc included) are
@@ -55,6 +56,38 @@ export const COMPOSITION_ROOTS = {
 
 /** Words that name one exchange's conventions (case-insensitive). */
 export const EXCHANGE_WORDS = /upbit|krw|quote-base/i
+
+/**
+ * One exchange's order types used as neutral ones: the neutral `OrderType` is `limit` | `market`
+ * (a market buy sized by `cost`), and Upbit's `ord_type`s `price` (market buy by total) and `best`
+ * are its adapter's mapping and option. Matched in code: the wire field `ord_type`, an order type
+ * written `type: 'price'`/`'best'` next to an order's fields (`side`, `price`, `volume`, `cost`),
+ * and a list of string literals holding `'price'` or `'best'` with `'limit'`. A market event
+ * `{ type: 'price', symbol, price }` of `@bb/rules` is not an order and passes.
+ */
+export const ORDER_TYPE_PATTERNS = [
+  /\bord_type\b/g,
+  /\btype\s*:\s*(['"`])(?:price|best)\1\s*,\s*(?:price|volume|cost)\b/g,
+  /\bside\s*:[^,}]*,\s*type\s*:\s*(['"`])(?:price|best)\1/g,
+  /['"`]limit['"`](?:\s*,\s*['"`]\w+['"`])*\s*,\s*['"`](?:price|best)['"`]/g,
+  /['"`](?:price|best)['"`](?:\s*,\s*['"`]\w+['"`])*\s*,\s*['"`]limit['"`]/g,
+]
+
+/**
+ * Exchange order types in code (comments already blanked), as `{ line, text }`: the patterns
+ * may span lines (an object literal written one field a line), so they run on the whole text and
+ * each match is reported at the line it starts on.
+ */
+function orderTypeMentions(code) {
+  const found = new Map()
+  for (const pattern of ORDER_TYPE_PATTERNS) {
+    for (const match of code.matchAll(pattern)) {
+      const line = code.slice(0, match.index).split('\n').length
+      if (!found.has(line)) found.set(line, match[0].replace(/\s+/g, ' '))
+    }
+  }
+  return [...found].sort((a, b) => a[0] - b[0]).map(([line, text]) => ({ line, text }))
+}
 
 const SOURCE = /\.(c|m)?tsx?$|\.(c|m)?js$/
 const SKIP = new Set(['node_modules', 'dist', 'site', 'coverage', '.turbo', '__fixtures__', 'test', 'bench'])
@@ -221,15 +254,18 @@ export function checkNeutral(
       if (Object.hasOwn(pending, where) || Object.hasOwn(roots, where)) continue
       const source = readFileSync(file, 'utf8')
       const original = source.split('\n')
-      stripComments(source)
-        .split('\n')
-        .forEach((line, i) => {
-          const match = EXCHANGE_WORDS.exec(line)
-          if (match)
-            problems.push(
-              `${where}:${i + 1}: "${match[0]}" in an exchange-neutral package: ${original[i]?.trim()}`,
-            )
-        })
+      const code = stripComments(source)
+      code.split('\n').forEach((line, i) => {
+        const match = EXCHANGE_WORDS.exec(line)
+        if (match)
+          problems.push(
+            `${where}:${i + 1}: "${match[0]}" in an exchange-neutral package: ${original[i]?.trim()}`,
+          )
+      })
+      for (const { line, text } of orderTypeMentions(code))
+        problems.push(
+          `${where}:${line}: "${text}" is one exchange's order type, in an exchange-neutral package (neutral: limit, and market with volume or cost; exchange extras are market.orderOptions): ${original[line - 1]?.trim()}`,
+        )
     }
   }
   return problems

@@ -83,6 +83,34 @@ describe('check-neutral', () => {
     expect(problems[0]).toContain("export const symbol = 'KRW-BTC'")
   })
 
+  it("fails one exchange's order types in code: ord_type, a 'price'/'best' order, a list of them; not a price event", () => {
+    write(
+      'packages/orders/src/index.ts',
+      [
+        "export const TYPES = ['limit', 'price', 'market', 'best'] as const",
+        "export const buy = { symbol: 'X', side: 'buy', type: 'price', price: '1' }",
+        'export const multiLine = {',
+        "  side: 'sell',",
+        "  type: 'best',",
+        '}',
+        "export const wire = { ord_type: 'limit' }",
+        "// a comment may say ord_type and type: 'price', price",
+        "export const event = { type: 'price', symbol: 'X', price: 1 }",
+        "export const neutral = { side: 'buy', type: 'market', cost: '1' }",
+        "export const ok = (type: string) => type === 'limit' || given('price')",
+        '',
+      ].join('\n'),
+    )
+    const problems: string[] = checkNeutral(root, ['packages/orders'], {}, {})
+    expect(problems.map((p) => p.split(': "')[0])).toEqual([
+      'packages/orders/src/index.ts:1',
+      'packages/orders/src/index.ts:2',
+      'packages/orders/src/index.ts:4',
+      'packages/orders/src/index.ts:7',
+    ])
+    expect(problems[0]).toContain("one exchange's order type")
+  })
+
   it('is not confused by // or /* inside strings, URLs, templates and regular expressions', () => {
     const code = [
       "const a = 'https://x//y' + \"//z\" + 'krw' // KRW",

@@ -196,7 +196,7 @@ describe('bb command line', () => {
     ])
       expect(a.stdout).toMatch(new RegExp(`^  ${flag.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s`, 'm'))
     const strategy = await run('strategy', 'run', '--help')
-    expect(strategy.stdout).toMatch(/^ {2}--balance KRW\s+paper KRW balance/m)
+    expect(strategy.stdout).toMatch(/^ {2}--balance AMOUNT\s+paper balance in the quote currency/m)
   })
 
   it.each([

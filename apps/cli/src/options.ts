@@ -386,8 +386,8 @@ const COMMANDS: readonly CommandSpec[] = [
       {
         name: 'balance',
         type: 'string',
-        value: 'KRW',
-        description: 'paper KRW balance (default 10000000)',
+        value: 'AMOUNT',
+        description: 'paper balance in the quote currency (default 10000000)',
         check: 'amount',
       },
       ...ENDPOINT_OPTIONS,
@@ -415,8 +415,8 @@ const COMMANDS: readonly CommandSpec[] = [
       {
         name: 'balance',
         type: 'string',
-        value: 'KRW',
-        description: 'initial KRW balance (default 10000000)',
+        value: 'AMOUNT',
+        description: 'initial balance in the quote currency (default 10000000)',
         check: 'amount',
       },
       {

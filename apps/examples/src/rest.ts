@@ -18,7 +18,7 @@ console.log(candles.length, new Date(candles[0]!.timestamp).toISOString())
 
 // Private calls work with credentials; placing orders needs trading: 'live'.
 console.log((await client.getBalances()).map((b) => `${b.currency} ${b.free}`))
-await client.testOrder({ symbol: 'KRW-BTC', side: 'buy', type: 'price', price: '10000' }) // validated, not placed
+await client.testOrder({ symbol: 'KRW-BTC', side: 'buy', type: 'market', cost: '10000' }) // validated, not placed
 
 await client.close()
 await sim.close()

@@ -222,8 +222,20 @@ export function adapterShape(adapter: ExchangeAdapter): string[] {
     // Exchange-specific tables (rate-limit groups) vary by name: only their type is compared.
     walk(adapter[key], key, key === 'id' || key === 'name' ? 0 : 2)
   }
-  return out.filter((line) => !line.startsWith('rest.rateLimits.')).sort()
+  return out.filter((line) => !OPTIONAL_OR_NAMED.some((prefix) => line.startsWith(prefix))).sort()
 }
+
+/**
+ * Paths left out of {@link adapterShape}: tables keyed by exchange-specific names (rate-limit
+ * groups) and the optional order declarations of the market rules (an exchange declares them or
+ * leaves the checks to its endpoint builders; their keys are its own option names).
+ */
+const OPTIONAL_OR_NAMED: readonly string[] = [
+  'rest.rateLimits.',
+  'market.marketOrderSizes',
+  'market.timeInForces',
+  'market.orderOptions',
+]
 
 const REQUIRED_MEMBERS: readonly [string, string][] = [
   ['id', 'string'],

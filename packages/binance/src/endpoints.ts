@@ -254,19 +254,20 @@ function orderQuery(rules: SymbolRules, p: CreateOrderParams): QueryParam[] {
       query.push(['quantity', volume], ['price', price])
       break
     }
-    case 'market':
-      if (volume === undefined || price !== undefined)
-        throw invalid('volume', 'A market order takes volume (base quantity) and no price.')
-      query.push(['type', 'MARKET'], ['quantity', volume])
+    case 'market': {
+      // A base quantity (quantity), or a quote total to spend (cost → quoteOrderQty).
+      const cost = decimalText(p.cost, 'cost')
+      if (price !== undefined) throw invalid('price', 'A market order has no price.')
+      if ((volume === undefined) === (cost === undefined))
+        throw invalid(
+          'volume',
+          'A market order gives volume (base quantity) or cost (quote total), not both.',
+        )
+      query.push(['type', 'MARKET'], volume !== undefined ? ['quantity', volume] : ['quoteOrderQty', cost!])
       break
-    case 'price':
-      // Spend a quote total: MARKET with quoteOrderQty.
-      if (price === undefined || volume !== undefined)
-        throw invalid('price', 'A "price" order takes price (the quote total to spend) and no volume.')
-      query.push(['type', 'MARKET'], ['quoteOrderQty', price])
-      break
+    }
     default:
-      throw invalid('type', `Binance takes limit, market and price orders (got ${describeValue(p.type)}).`)
+      throw invalid('type', `Binance takes limit and market orders (got ${describeValue(p.type)}).`)
   }
   if (p.type !== 'limit' && p.timeInForce !== undefined)
     throw invalid('timeInForce', '"timeInForce" applies to limit orders only.')

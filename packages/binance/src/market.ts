@@ -141,8 +141,8 @@ const ORDER_TYPE_MAP: Readonly<Record<string, OrderType>> = {
   LIMIT_MAKER: 'limit',
   MARKET: 'market',
 }
-// `price` is Upbit's "market buy by total", on Binance a MARKET order with `quoteOrderQty`.
-const ORDER_TYPES: readonly OrderType[] = ['limit', 'market', 'price']
+// A `market` order gives a base `volume` (quantity) or, for a buy, a quote `cost` (quoteOrderQty).
+const ORDER_TYPES: readonly OrderType[] = ['limit', 'market']
 
 /** The unified order types of a symbol's native `orderTypes` (`LIMIT_MAKER` is a post-only limit). */
 export function binanceOrderTypes(native: readonly string[]): OrderType[] {
@@ -150,7 +150,6 @@ export function binanceOrderTypes(native: readonly string[]): OrderType[] {
   for (const t of native) {
     const mapped = ORDER_TYPE_MAP[t]
     if (mapped) out.add(mapped)
-    if (t === 'MARKET') out.add('price')
   }
   return ORDER_TYPES.filter((t) => out.has(t))
 }

@@ -142,7 +142,8 @@ describe('market rules from range units, markets and fees', () => {
     expect(loaded.market.volumeDecimals('BTC/KRW')).toBe(8)
     expect(loaded.market.volumeDecimals('XRP/KRW')).toBe(4)
     expect(coinone.market.fees('BTC/KRW').taker.toString()).toBe('0.0002')
-    expect(coinone.market.orderTypes).toEqual(['limit', 'market', 'price'])
+    expect(coinone.market.orderTypes).toEqual(['limit', 'market'])
+    expect(coinone.market.marketOrderSizes).toEqual({ buy: ['cost'], sell: ['volume'] })
     expect(coinone.market.defaultQuote).toBe('KRW')
   })
 })
@@ -249,13 +250,13 @@ describe('v2.1 private request builders', () => {
       qty: '0.1',
     })
     expect(
-      e.createOrder({ symbol: 'BTC/KRW', side: 'buy', type: 'price', price: '10000' }).body,
+      e.createOrder({ symbol: 'BTC/KRW', side: 'buy', type: 'market', cost: '10000' }).body,
     ).toMatchObject({
       type: 'MARKET',
       amount: '10000',
     })
     expect(() => e.createOrder({ symbol: 'BTC/KRW', side: 'buy', type: 'market', volume: '1' })).toThrow(
-      expect.objectContaining({ param: 'type' }),
+      expect.objectContaining({ param: 'cost' }),
     )
     expect(() =>
       e.createOrder({

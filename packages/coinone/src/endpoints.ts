@@ -213,27 +213,23 @@ function orderBody(rules: SymbolRules, p: CreateOrderParams): Record<string, Bod
       // `post_only` must be sent explicitly, else error 163.
       Object.assign(body, { type: 'LIMIT', price, qty: volume, post_only: p.timeInForce === 'post_only' })
       break
-    case 'market':
-      if (p.side !== 'sell' || volume === undefined || price !== undefined)
-        throw invalid(
-          'type',
-          'A Coinone "market" order sells a base quantity (volume, no price); a market buy is type "price" with the KRW amount as price.',
-        )
-      Object.assign(body, { type: 'MARKET', qty: volume })
+    case 'market': {
+      // A market sell gives a base quantity (qty); a market buy the KRW amount to spend (cost → amount).
+      const cost = decimalText(p.cost, 'cost')
+      if (price !== undefined) throw invalid('price', 'A market order has no price.')
+      if (p.side === 'sell') {
+        if (volume === undefined || cost !== undefined)
+          throw invalid('volume', 'A Coinone market sell gives volume (base quantity), no cost.')
+        Object.assign(body, { type: 'MARKET', qty: volume })
+      } else {
+        if (cost === undefined || volume !== undefined)
+          throw invalid('cost', 'A Coinone market buy gives cost (the quote amount to spend), no volume.')
+        Object.assign(body, { type: 'MARKET', amount: cost })
+      }
       break
-    case 'price':
-      if (p.side !== 'buy' || price === undefined || volume !== undefined)
-        throw invalid(
-          'type',
-          'A "price" order buys for a KRW amount: side buy, price = the amount, no volume.',
-        )
-      Object.assign(body, { type: 'MARKET', amount: price })
-      break
+    }
     default:
-      throw invalid(
-        'type',
-        `Coinone takes limit, market (sell) and price (buy) orders (got ${describeValue(p.type)}).`,
-      )
+      throw invalid('type', `Coinone takes limit and market orders (got ${describeValue(p.type)}).`)
   }
   if (p.type !== 'limit' && p.timeInForce !== undefined)
     throw invalid('timeInForce', '"timeInForce" applies to limit orders only.')

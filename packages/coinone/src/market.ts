@@ -177,15 +177,15 @@ const FEES: FeeRates = { maker: COINONE_DEFAULT_FEE_RATE, taker: COINONE_DEFAULT
 const FALLBACK_MIN_TOTAL = new Decimal(5000)
 const FALLBACK_VOLUME_DECIMALS = 8
 
-// `limit`, `market` sell by quantity, and `price`: a market buy by KRW `amount`.
-const ORDER_TYPES: readonly OrderType[] = ['limit', 'market', 'price']
+// `limit`, and `market`: a sell by quantity, a buy by the quote `amount` (the neutral `cost`).
+const ORDER_TYPES: readonly OrderType[] = ['limit', 'market']
 
 /**
  * The market rules (COINONE.md §9): ticks from the pair's range-unit ladder when loaded, else
  * {@link COINONE_EXAMPLE_RANGE_UNITS}; fees {@link COINONE_DEFAULT_FEE_RATE}; the minimum order
  * total and volume decimals from the `markets` row when loaded, else 5,000 KRW and 8 decimals.
- * Order types `limit`, `market` (sell by quantity) and `price` (buy by KRW amount); `STOP_LIMIT`
- * has no unified type.
+ * Order types `limit` and `market` (a sell by quantity, a buy by `cost`, the quote amount);
+ * `STOP_LIMIT` has no unified type.
  */
 export function coinoneMarketRules(
   symbols: SymbolRules,
@@ -211,6 +211,8 @@ export function coinoneMarketRules(
       return unit === undefined ? FALLBACK_VOLUME_DECIMALS : Math.max(0, unit.decimalPlaces())
     },
     orderTypes: ORDER_TYPES,
+    marketOrderSizes: { buy: ['cost'], sell: ['volume'] },
+    timeInForces: { limit: ['post_only'] },
     defaultQuote: 'KRW',
   }
 }

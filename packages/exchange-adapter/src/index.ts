@@ -38,6 +38,7 @@ export {
   type TimestampRule,
 } from './field-map.js'
 export { type JwtAlgorithm, signJwt } from './jwt.js'
+export { checkOrderParams } from './orders.js'
 export { bodyQueryString, formatQuery, rawQueryString } from './query.js'
 export { type AdapterRegistry, createAdapterRegistry } from './registry.js'
 export type {

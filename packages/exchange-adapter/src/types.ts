@@ -159,20 +159,33 @@ export interface OrderRef {
   readonly clientOrderId?: string
 }
 
-/** Parameters of {@link RestEndpoints.createOrder}. */
+/**
+ * Parameters of {@link RestEndpoints.createOrder}, in neutral terms: a `limit` order gives
+ * `volume` and `price`; a `market` order gives `volume` (base quantity), or — for a buy, where the
+ * exchange's {@link MarketRules.marketOrderSizes} allow it — `cost` (the quote amount to spend).
+ * What else an exchange offers is named in `options`, declared by {@link MarketRules.orderOptions};
+ * the adapter maps all of it onto its own wire fields.
+ */
 export interface CreateOrderParams {
-  /** Market code. */
+  /** Market code (unified `BASE/QUOTE` or the native id). */
   readonly symbol: string
   /** Buy or sell. */
   readonly side: Side
-  /** Order type. */
+  /** Order type: `limit` or `market`. */
   readonly type: OrderType
   /** Base quantity: decimal text or a Decimal (sent as plain decimal text). */
   readonly volume?: string | Decimal
-  /** Unit price, or the total to spend for `price` / best-bid orders: decimal text or a Decimal. */
+  /** Limit price (limit orders only): decimal text or a Decimal. */
   readonly price?: string | Decimal
-  /** Time in force. */
+  /** Quote amount to spend (market buys only, instead of `volume`): decimal text or a Decimal. */
+  readonly cost?: string | Decimal
+  /** Time in force, where {@link MarketRules.timeInForces} lists it for the order type. */
   readonly timeInForce?: TimeInForce
+  /**
+   * Exchange-specific options, each one the adapter declares in {@link MarketRules.orderOptions}
+   * (e.g. `{ best: true }`); an undeclared one is refused with an `InvalidRequestError` naming it.
+   */
+  readonly options?: Readonly<Record<string, string | number | boolean>>
   /** Self-match prevention mode. */
   readonly smpType?: 'cancel_maker' | 'cancel_taker' | 'reduce'
   /** The caller's unique identifier. */
@@ -513,8 +526,26 @@ export interface MarketRules {
   minOrderTotal(symbol: string): Decimal
   /** Decimal places of base volumes in a market. */
   volumeDecimals(symbol: string): number
-  /** The order types the exchange accepts. */
+  /** The neutral order types the exchange accepts (`limit`, `market`). */
   readonly orderTypes: readonly OrderType[]
+  /**
+   * How a market order of each side may be sized: `volume` (base quantity) and/or `cost` (quote
+   * amount to spend). Left out: not declared, the adapter's endpoint builder decides.
+   */
+  readonly marketOrderSizes?: {
+    readonly buy: readonly ('volume' | 'cost')[]
+    readonly sell: readonly ('volume' | 'cost')[]
+  }
+  /**
+   * The time-in-force values accepted per order type (a type left out takes none). Left out
+   * altogether: not declared, the adapter's endpoint builder decides.
+   */
+  readonly timeInForces?: Readonly<Partial<Record<OrderType, readonly TimeInForce[]>>>
+  /**
+   * The exchange-specific order options (`CreateOrderParams.options` keys), each with a one-line
+   * description of what it does. Left out: the exchange takes none.
+   */
+  readonly orderOptions?: Readonly<Record<string, string>>
   /** The quote currency of the exchange's main market, e.g. for a paper account's default balance. */
   readonly defaultQuote: string
 }

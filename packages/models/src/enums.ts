@@ -62,11 +62,16 @@ export const PriceChangeSchema = z.enum(PRICE_CHANGES)
 /** `rise`, `even` or `fall`. */
 export type PriceChange = z.infer<typeof PriceChangeSchema>
 
-/** Order types: `limit`, `price` (market buy by total), `market` (market sell by volume), `best` (best-price). */
-export const ORDER_TYPES = ['limit', 'price', 'market', 'best'] as const
+/**
+ * The neutral order types: `limit` (at a limit price) and `market` (against the book; a market
+ * buy may give `cost`, the quote amount to spend, instead of a base `volume`). Anything else an
+ * exchange offers (time in force, a best-price variant, …) is an option its adapter declares in
+ * its market rules, never a type here.
+ */
+export const ORDER_TYPES = ['limit', 'market'] as const
 /** Schema of {@link OrderType}. */
 export const OrderTypeSchema = z.enum(ORDER_TYPES)
-/** An order type. */
+/** An order type: `limit` or `market`. */
 export type OrderType = z.infer<typeof OrderTypeSchema>
 
 /** Order states, including the stream-only `trade` (a fill happened) and `prevented` (self-match prevention). */

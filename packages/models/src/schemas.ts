@@ -306,10 +306,12 @@ export const OrderSchema = z
     type: OrderTypeSchema,
     /** State. */
     state: OrderStateSchema,
-    /** Limit price, or the total for `price` (market buy) orders. */
+    /** Limit price (absent for market orders). */
     price: NonNegativeDecimalSchema.optional(),
-    /** Ordered size (absent for `price` orders). */
+    /** Ordered base size (absent for a market buy sized by `cost`). */
     volume: NonNegativeDecimalSchema.optional(),
+    /** Quote amount a market buy was given to spend, when it was sized by cost. */
+    cost: NonNegativeDecimalSchema.optional(),
     /** Size still open. */
     remainingVolume: NonNegativeDecimalSchema.optional(),
     /** Size filled so far. */

@@ -14,6 +14,7 @@ import type {
   OrderRef,
   RestRequest,
 } from '@bb/exchange-adapter'
+import { checkOrderParams } from '@bb/exchange-adapter'
 import {
   type Balance,
   type Candle,
@@ -230,9 +231,14 @@ export interface RestClient {
   getBalances(options?: CallOptions): Promise<Balance[]>
   /** Order constraints and fees of a market (private). */
   getOrderChance(symbol: string, options?: CallOptions): Promise<OrderChance>
-  /** Places an order (private; needs `trading: 'live'`; never retried). */
+  /**
+   * Places an order (private; needs `trading: 'live'`; never retried). Neutral terms: `limit`
+   * (volume, price) or `market` (volume, or for a buy `cost`, the quote amount), with the
+   * exchange's declared `options`; checked against the adapter's market rules first
+   * (`checkOrderParams`: an `InvalidRequestError` naming the param, nothing sent).
+   */
   createOrder(params: CreateOrderParams, options?: CallOptions): Promise<Order>
-  /** Validates an order with the exchange without placing it (private; allowed in dry-run). */
+  /** Validates an order with the exchange without placing it (private; allowed in dry-run); checked as `createOrder`. */
   testOrder(params: CreateOrderParams, options?: CallOptions): Promise<Order>
   /** One order with its fills (private). */
   getOrder(ref: OrderRef, options?: CallOptions): Promise<Order>
@@ -782,6 +788,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
       const callOptions = callOptionsOf(given)
       check.options(params, 'params') ?? throwMissing('params')
       requireLive('createOrder')
+      checkOrderParams(adapter.market, params)
       const request = adapter.rest.endpoints.createOrder(params)
       const [raw] = await naming(request, () => fetchList(request, { ...callOptions, noRetry: true }))
       return normalizeAll('order', [raw], request)[0] as Order
@@ -790,6 +797,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
     async testOrder(params, given) {
       const callOptions = callOptionsOf(given)
       check.options(params, 'params') ?? throwMissing('params')
+      checkOrderParams(adapter.market, params)
       const request = adapter.rest.endpoints.testOrder(params)
       const [raw] = await naming(request, () => fetchList(request, { ...callOptions, noRetry: true }))
       return normalizeAll('order', [raw], request)[0] as Order

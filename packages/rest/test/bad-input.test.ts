@@ -127,23 +127,40 @@ const CALLS: Case[] = [
   ['createOrder null', (c) => c.createOrder(any(null)), invalid('params')],
   [
     'createOrder unknown symbol',
-    (c) => c.createOrder({ symbol: 'KRW-NOPE', side: 'buy', type: 'price', price: '10000' }),
+    (c) => c.createOrder({ symbol: 'KRW-NOPE', side: 'buy', type: 'market', cost: '10000' }),
     unknown('KRW-NOPE'),
   ],
   [
     'createOrder bad side',
-    (c) => c.createOrder(any({ symbol: 'KRW-BTC', side: 'up', type: 'price', price: '10000' })),
+    (c) => c.createOrder(any({ symbol: 'KRW-BTC', side: 'up', type: 'market', cost: '10000' })),
     invalid('side'),
   ],
   [
-    'createOrder price NaN',
-    (c) => c.createOrder({ symbol: 'KRW-BTC', side: 'buy', type: 'price', price: 'NaN' }),
-    invalid('price'),
+    'createOrder cost NaN',
+    (c) => c.createOrder({ symbol: 'KRW-BTC', side: 'buy', type: 'market', cost: 'NaN' }),
+    invalid('cost'),
   ],
   [
-    'createOrder price -1e20',
-    (c) => c.createOrder({ symbol: 'KRW-BTC', side: 'buy', type: 'price', price: '-1e20' }),
-    invalid('price'),
+    'createOrder cost -1e20',
+    (c) => c.createOrder({ symbol: 'KRW-BTC', side: 'buy', type: 'market', cost: '-1e20' }),
+    invalid('cost'),
+  ],
+  [
+    'createOrder the old Upbit type "price"',
+    (c) => c.createOrder(any({ symbol: 'KRW-BTC', side: 'buy', type: 'price', price: '10000' })),
+    invalid('type'),
+  ],
+  [
+    'createOrder an option the exchange does not declare',
+    (c) =>
+      c.createOrder({
+        symbol: 'KRW-BTC',
+        side: 'buy',
+        type: 'market',
+        cost: '10000',
+        options: { iceberg: true },
+      }),
+    invalid('options.iceberg'),
   ],
   ['testOrder null', (c) => c.testOrder(any(null)), invalid('params')],
   ['testOrder a string', (c) => c.testOrder(any('buy')), invalid('params')],

@@ -441,13 +441,13 @@ describe('private endpoints', () => {
     const dry = createRestClient({ adapter: upbit, baseUrl: sim.restUrl, credentials: sim.defaultAccount! })
     const before = sim.stats.rest.requests
     const error = await caught(
-      dry.createOrder({ symbol: 'KRW-BTC', side: 'buy', type: 'price', price: '10000' }),
+      dry.createOrder({ symbol: 'KRW-BTC', side: 'buy', type: 'market', cost: '10000' }),
     )
     expect(PermissionError.isInstance(error)).toBe(true)
     expect((error as Error).message).toContain('testOrder()')
     await expect(dry.cancelOrder({ id: 'x' })).rejects.toBeInstanceOf(PermissionError)
     expect(sim.stats.rest.requests).toBe(before)
-    const tested = await dry.testOrder({ symbol: 'KRW-BTC', side: 'buy', type: 'price', price: '10000' })
+    const tested = await dry.testOrder({ symbol: 'KRW-BTC', side: 'buy', type: 'market', cost: '10000' })
     expect([tested.symbol, tested.marketId]).toEqual(['BTC/KRW', 'KRW-BTC'])
     await dry.close()
   })

@@ -195,6 +195,12 @@ export interface CapitalAtRiskOptions {
   readonly quoteBalance?: DecimalInput
   /** How many symbols run the strategy at once. @default 1 */
   readonly symbols?: number
+  /**
+   * The market's minimum order total (in the quote currency; the exchange's
+   * `market.minOrderTotal(symbol)`): sizes `min_order_multiple` buys. Without it they count as
+   * unbounded.
+   */
+  readonly minOrderTotal?: DecimalInput
 }
 
 /** The bound an `EXEC_COUNT(rule) < n` (or `<= n`) condition on `ruleId` puts on its fills. */
@@ -219,12 +225,14 @@ function execBound(node: ConditionNode, ruleId: string): number | undefined {
  * The maximum capital at risk of a strategy (the arming dialog's amount, and the figure the live
  * executor's own guard is given): per symbol, every buy rule's order size times the number of fills
  * its `EXEC_COUNT` condition allows in one cycle (entries once per cycle); `quote_percent` buys are
- * sized on `quoteBalance`. Summed over `symbols`, capped at the balance when one is given.
+ * sized on `quoteBalance`, `min_order_multiple` buys on `minOrderTotal`. Summed over `symbols`,
+ * capped at the balance when one is given.
  *
  * @example
  * ```ts
  * import { maxCapitalAtRisk, sevenRules } from '@bb/rules'
- * const risk = maxCapitalAtRisk(sevenRules(), { quoteBalance: '10000000' })
+ * // A minimum order total of 5000: the preset's adds are 20 × and 40 × it.
+ * const risk = maxCapitalAtRisk(sevenRules(), { quoteBalance: '10000000', minOrderTotal: '5000' })
  * risk.total.toString() // '1700000': 10 % entry + 3 × 100,000 + 2 × 200,000
  * ```
  */
@@ -247,6 +255,16 @@ export function maxCapitalAtRisk(
       )
     balance = value
   }
+  let minOrderTotal: Decimal | undefined
+  if (opts.minOrderTotal !== undefined) {
+    const value = toDecimal(opts.minOrderTotal)
+    if (!value?.isFinite() || value.isNegative())
+      throw invalid(
+        'minOrderTotal',
+        `"minOrderTotal" must be a finite amount ≥ 0 (got ${describeValue(opts.minOrderTotal)}).`,
+      )
+    minOrderTotal = value
+  }
   const rules: CapitalAtRiskRule[] = []
   const unbounded: string[] = []
   let perSymbol = new Decimal(0)
@@ -256,9 +274,11 @@ export function maxCapitalAtRisk(
     const perOrder =
       amount.kind === 'quote'
         ? new Decimal(amount.value)
-        : balance
-          ? balance.times(amount.value).dividedBy(100)
-          : undefined
+        : amount.kind === 'min_order_multiple'
+          ? minOrderTotal?.times(amount.value)
+          : balance
+            ? balance.times(amount.value).dividedBy(100)
+            : undefined
     // An entry runs in READY: once per cycle. Others are bounded by their EXEC_COUNT condition.
     const times = rule.role === 'ENTRY' && rule.activation === 'READY' ? 1 : execBound(rule.when, rule.id)
     if (perOrder === undefined || times === undefined) unbounded.push(rule.id)

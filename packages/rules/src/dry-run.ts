@@ -216,8 +216,8 @@ export class DryRunExecutor implements Executor {
     return {
       symbol: intent.symbol,
       side: 'buy',
-      type: 'price',
-      price: this.buyTotal(intent, splitMarket(this.exchange, intent.symbol).quote),
+      type: 'market',
+      cost: this.buyTotal(intent, splitMarket(this.exchange, intent.symbol).quote),
       clientOrderId: intent.id,
     }
   }

@@ -341,6 +341,8 @@ class StrategyEngine implements Engine {
         bestAsk: runtime.bestAsk,
         quantity: runtime.quantity,
         fill: onCandleClose && this.candleCloseFills === 'next-open' ? 'next-price' : 'at-price',
+        minOrderTotal: () =>
+          this.exchange.market.minOrderTotal(splitMarket(this.exchange, runtime.symbol).native),
       })
       if (order) {
         const trace = traces.get(winner) ?? winner.trace(runtime)

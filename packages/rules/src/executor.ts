@@ -7,8 +7,8 @@ export type OrderAmount =
   | { readonly kind: 'quote_percent'; readonly value: number }
 
 /**
- * An order the engine asks an executor to place: always a market order (buy by quote total,
- * order type `price`; sell by volume, order type `market`).
+ * An order the engine asks an executor to place: always a market order (a buy by its quote
+ * total, sent as `cost`; a sell by `volume`).
  */
 export interface OrderIntent {
   /** Client order id, unique per engine run (sent as the exchange's client order id). */

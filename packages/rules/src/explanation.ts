@@ -25,7 +25,9 @@ export function describeAction(action: Action, quote: string): string {
   if (action.type === 'buy')
     return action.amount.kind === 'quote'
       ? `buy ${action.amount.value} ${quote}`
-      : `buy ${action.amount.value} % of the available ${quote}`
+      : action.amount.kind === 'min_order_multiple'
+        ? `buy ${action.amount.value} × the minimum order total in ${quote}`
+        : `buy ${action.amount.value} % of the available ${quote}`
   if (action.type === 'sell')
     return action.positionPercent >= 100
       ? 'sell the whole position'

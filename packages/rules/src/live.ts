@@ -127,8 +127,8 @@ interface LiveConfig {
 const FINAL_STATES = new Set(['done', 'cancel', 'prevented'])
 
 /**
- * Places real market orders through an {@link OrderGateway} (buys by quote total with
- * order type `price`, sells by volume with `market`) and waits for each to finish.
+ * Places real market orders through an {@link OrderGateway} (`type: 'market'`: a buy by its quote
+ * total as `cost`, a sell by `volume`) and waits for each to finish.
  *
  * It refuses to start — the constructor throws `PermissionError` — unless the gateway is there and
  * reports credentials, `live` is `true`, AND `confirmation` repeats {@link liveConfirmationPhrase}
@@ -276,7 +276,7 @@ export class LiveExecutor implements Executor {
       if (refusal) return rejected(intent, refusal)
       const params = await this.#params(intent)
       if (params.side === 'buy') {
-        const total = new Decimal(params.price ?? 0)
+        const total = new Decimal(params.cost ?? 0)
         const over = this.#overLimit(total)
         if (over) return rejected(intent, over)
         reserved = total
@@ -429,7 +429,7 @@ export class LiveExecutor implements Executor {
       })
     // Market-buy totals in whole quote units (the price tick of a total, as the dry run does).
     total = total.toDecimalPlaces(0, Decimal.ROUND_FLOOR)
-    return { symbol: intent.symbol, side: 'buy', type: 'price', price: total, clientOrderId: intent.id }
+    return { symbol: intent.symbol, side: 'buy', type: 'market', cost: total, clientOrderId: intent.id }
   }
 
   async #waitDone(order: Order): Promise<Order> {

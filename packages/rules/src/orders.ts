@@ -22,11 +22,13 @@ export interface IntentInput {
   /** Base quantity held. */
   readonly quantity: Decimal
   readonly fill: OrderIntent['fill']
+  /** The market's minimum order total (sizes a `min_order_multiple` buy). */
+  readonly minOrderTotal: () => Decimal
 }
 
 /**
- * The market order an action asks for: a buy spends a quote total (or a percent of the free
- * quote) at the best ask, a sell sells a share of the position (floored to 8 decimals; all of it
+ * The market order an action asks for: a buy spends a quote total (a fixed one, a multiple of the
+ * market's minimum order total, or a percent of the free quote) at the best ask, a sell sells a share of the position (floored to 8 decimals; all of it
  * at 100 %) at the best bid — the tick's price when no book is known. `undefined` for a flag, or
  * for a sell with nothing held. Pure.
  * @internal
@@ -48,7 +50,9 @@ export function intentFor(input: IntentInput): OrderIntent | undefined {
       amount:
         action.amount.kind === 'quote'
           ? { kind: 'quote', value: new Decimal(action.amount.value) }
-          : { kind: 'quote_percent', value: action.amount.value },
+          : action.amount.kind === 'min_order_multiple'
+            ? { kind: 'quote', value: input.minOrderTotal().times(action.amount.value) }
+            : { kind: 'quote_percent', value: action.amount.value },
       price: input.bestAsk ?? input.price,
     }
   if (action.type === 'sell') {

@@ -1,7 +1,7 @@
 import { InvalidRequestError } from '@bb/errors'
 import { CandleIntervalSchema } from '@bb/models'
 import { z } from 'zod'
-import type { RuleInput, Strategy } from './schema.js'
+import type { BuyAmount, RuleInput, Strategy } from './schema.js'
 import { parseStrategy } from './validate.js'
 
 /** The flag rule 7 (surge) sets to pause pyramiding for the rest of the cycle. */
@@ -45,8 +45,13 @@ export const SevenRulesParamsSchema = z
     pyramidTriggerPct: z.number().min(0.5).max(50).default(5),
     /** Rule 2: adds per cycle, 1–10. */
     pyramidMaxCount: z.number().int().min(1).max(10).default(3),
-    /** Rule 2: quote amount per add, > 0 (the exchange's minimum order applies when it is placed). */
-    pyramidAmount: z.number().positive().default(100_000),
+    /**
+     * Rule 2: quote amount per add, > 0 (the exchange's minimum order applies when it is placed).
+     * Left out: `pyramidMinOrderMultiple` × the market's minimum order total.
+     */
+    pyramidAmount: z.number().positive().finite().optional(),
+    /** Rule 2, when `pyramidAmount` is left out: the add as a multiple of the market's minimum order total, ≥ 1. */
+    pyramidMinOrderMultiple: z.number().min(1).finite().default(20),
     /** Rule 4: profit versus average that arms the trailing stop, 0–100 %. */
     trailingActivationPct: z.number().min(0).max(100).default(5),
     /** Rule 4: pullback from the high-water mark that fires it, 0.1–50 %. */
@@ -55,8 +60,13 @@ export const SevenRulesParamsSchema = z
     averageDownTriggerPct: z.number().min(-50).max(-0.5).default(-5),
     /** Rule 5: adds per cycle, 1–10. */
     averageDownMaxCount: z.number().int().min(1).max(10).default(2),
-    /** Rule 5: quote amount per add, > 0 (the exchange's minimum order applies when it is placed). */
-    averageDownAmount: z.number().positive().default(200_000),
+    /**
+     * Rule 5: quote amount per add, > 0 (the exchange's minimum order applies when it is placed).
+     * Left out: `averageDownMinOrderMultiple` × the market's minimum order total.
+     */
+    averageDownAmount: z.number().positive().finite().optional(),
+    /** Rule 5, when `averageDownAmount` is left out: the add as a multiple of the market's minimum order total, ≥ 1. */
+    averageDownMinOrderMultiple: z.number().min(1).finite().default(40),
     /** Rule 6: drop from the window's high that counts as a crash, −50 to −1 %. */
     crashDropPct: z.number().min(-50).max(-1).default(-5),
     /** Rule 6: crash window, 5–3600 s. */
@@ -77,6 +87,13 @@ export const SevenRulesParamsSchema = z
     reference: z.enum(['last_fill', 'average']).default('last_fill'),
   })
   .strict()
+
+/** A fixed quote add when one is given, else a multiple of the market's minimum order total. */
+function addAmount(fixed: number | undefined, multiple: number): BuyAmount {
+  return fixed === undefined
+    ? { kind: 'min_order_multiple', value: multiple }
+    : { kind: 'quote', value: fixed }
+}
 
 /** Parameters of {@link sevenRules} (all optional). */
 export type SevenRulesParams = z.input<typeof SevenRulesParamsSchema>
@@ -154,7 +171,7 @@ export function sevenRules(params: SevenRulesParams = {}): Strategy {
       },
       action: {
         type: 'buy',
-        amount: { kind: 'quote', value: p.pyramidAmount },
+        amount: addAmount(p.pyramidAmount, p.pyramidMinOrderMultiple),
         onRejectSetFlag: PYRAMIDING_BLOCKED_FLAG,
       },
     },
@@ -203,7 +220,7 @@ export function sevenRules(params: SevenRulesParams = {}): Strategy {
           { left: { kind: 'EXEC_COUNT', rule: ids.averageDown }, op: '<', right: p.averageDownMaxCount },
         ],
       },
-      action: { type: 'buy', amount: { kind: 'quote', value: p.averageDownAmount } },
+      action: { type: 'buy', amount: addAmount(p.averageDownAmount, p.averageDownMinOrderMultiple) },
     },
     {
       id: ids.crash,

@@ -210,7 +210,12 @@ export const ConditionNodeSchema: z.ZodType<ConditionNode, ConditionNodeInput> =
 // Actions, rules, strategies
 // ---------------------------------------------------------------------------------------------
 
-/** Schema of a buy amount: a fixed quote total (`quote`) or a percent of the available quote. */
+/**
+ * Schema of a buy amount: a fixed quote total (`quote`), a percent of the available quote
+ * (`quote_percent`), or a multiple of the exchange's minimum order total in the market
+ * (`min_order_multiple`: `market.minOrderTotal(symbol)` × value, so a preset sizes its adds on any
+ * exchange without naming a currency).
+ */
 export const BuyAmountSchema = z.discriminatedUnion('kind', [
   z
     .object({
@@ -224,6 +229,13 @@ export const BuyAmountSchema = z.discriminatedUnion('kind', [
       kind: z.literal('quote_percent'),
       /** Percent of the available quote balance, (0, 100]. */
       value: z.number().positive().max(100),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('min_order_multiple'),
+      /** How many times the market's minimum order total to spend, ≥ 1 and finite. */
+      value: z.number().min(1).finite(),
     })
     .strict(),
 ])

@@ -124,7 +124,8 @@ describe('one decision feed across symbols', () => {
 
 describe('maxCapitalAtRisk', () => {
   it('is the entry plus every possible add of the seven rules (10 % + 3 × 100,000 + 2 × 200,000)', () => {
-    const risk = maxCapitalAtRisk(sevenRules(), { quoteBalance: '10000000' })
+    // The adds are 20 × and 40 × the market's minimum order total (here 5,000).
+    const risk = maxCapitalAtRisk(sevenRules(), { quoteBalance: '10000000', minOrderTotal: '5000' })
     expect(risk.total.toString()).toBe('1700000')
     expect(risk.rules).toEqual([
       { ruleId: 'rsi-entry', perOrder: new Decimal(1_000_000), times: 1 },
@@ -137,12 +138,25 @@ describe('maxCapitalAtRisk', () => {
   it('follows the parameters, multiplies by symbols and caps at the balance', () => {
     const strategy = sevenRules({ pyramidMaxCount: 5, averageDownAmount: 50_000 })
     // 1,000,000 + 5 × 100,000 + 2 × 50,000 = 1,600,000 per symbol.
-    expect(maxCapitalAtRisk(strategy, { quoteBalance: '10000000', symbols: 2 }).total.toString()).toBe(
-      '3200000',
-    )
-    const capped = maxCapitalAtRisk(strategy, { quoteBalance: '2000000', symbols: 3 })
+    expect(
+      maxCapitalAtRisk(strategy, {
+        quoteBalance: '10000000',
+        symbols: 2,
+        minOrderTotal: 5000,
+      }).total.toString(),
+    ).toBe('3200000')
+    const capped = maxCapitalAtRisk(strategy, { quoteBalance: '2000000', symbols: 3, minOrderTotal: 5000 })
     expect(capped.total.toString()).toBe('2000000')
     expect(capped.cappedByBalance).toBe(true)
+  })
+
+  it('sizes minimum-order multiples on the minimum given, and counts them unbounded without one', () => {
+    const usdt = maxCapitalAtRisk(sevenRules(), { quoteBalance: '10000', minOrderTotal: '5' })
+    // 1,000 + 3 × (20 × 5) + 2 × (40 × 5) = 1,700 on a market whose minimum is 5 USDT.
+    expect(usdt.total.toString()).toBe('1700')
+    const unsized = maxCapitalAtRisk(sevenRules(), { quoteBalance: '10000' })
+    expect(unsized.unbounded).toEqual(['pyramid', 'average-down'])
+    expect(() => maxCapitalAtRisk(sevenRules(), { minOrderTotal: -1 })).toThrow(/"minOrderTotal".*-1/)
   })
 
   it('reports a buy rule without an EXEC_COUNT bound as unbounded', () => {

@@ -138,7 +138,7 @@ describe('DryRunExecutor accounting, exact to the won', () => {
       balances: { KRW: '1000000' },
       testOrders: {
         async testOrder(params) {
-          calls.push({ ...params, price: params.price?.toString() })
+          calls.push({ ...params, cost: params.cost?.toString() })
           throw Object.assign(new Error('market offline'), { name: 'Error' })
         },
       },
@@ -146,7 +146,7 @@ describe('DryRunExecutor accounting, exact to the won', () => {
     const outcome = await paper.submit(buy(10_000, 10_000))
     expect(outcome.status).toBe('rejected')
     expect(calls).toEqual([
-      { symbol: 'KRW-BTC', side: 'buy', type: 'price', price: '10000', clientOrderId: 'o' },
+      { symbol: 'KRW-BTC', side: 'buy', type: 'market', cost: '10000', clientOrderId: 'o' },
     ])
     expect(paper.balance('KRW').toString()).toBe('1000000')
   })

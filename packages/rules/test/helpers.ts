@@ -57,7 +57,7 @@ export const EXCHANGE: ExchangeRules = {
     fees: () => ({ maker: new Decimal('0.0005'), taker: new Decimal('0.0005') }),
     minOrderTotal: () => new Decimal(5000),
     volumeDecimals: () => 8,
-    orderTypes: ['limit', 'price', 'market', 'best'],
+    orderTypes: ['limit', 'market'],
     defaultQuote: 'KRW',
   },
 }

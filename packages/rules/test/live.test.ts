@@ -52,7 +52,7 @@ function fakeGateway(options: { credentials?: boolean; price?: number; krw?: str
     hold: false,
     hasCredentials: () => options.credentials ?? true,
     async createOrder(params) {
-      if (params.side === 'buy' && new Decimal(params.price!).greaterThan(options.krw ?? '1e12'))
+      if (params.side === 'buy' && new Decimal(params.cost!).greaterThan(options.krw ?? '1e12'))
         throw new InsufficientFundsError({ currency: 'KRW', exchangeCode: 'insufficient_funds_bid' })
       created.push(params)
       const id = `uuid-${++n}`
@@ -76,7 +76,7 @@ function fakeGateway(options: { credentials?: boolean; price?: number; krw?: str
       const params = created[Number(id.slice(5)) - 1]!
       const volume =
         params.side === 'buy'
-          ? new Decimal(params.price!).dividedBy(price).toDecimalPlaces(8, Decimal.ROUND_FLOOR)
+          ? new Decimal(params.cost!).dividedBy(price).toDecimalPlaces(8, Decimal.ROUND_FLOOR)
           : new Decimal(params.volume!)
       const funds = volume.times(price)
       const done: Order = {
@@ -164,9 +164,9 @@ describe('LiveExecutor refuses to start without both confirmations', () => {
     })
     engine.process({ type: 'price', symbol: SYMBOL, price: 10_000, timestamp: T0 })
     await engine.idle()
-    // 10 % of the 2,000,000 KRW balance, as a market buy by total (ord_type=price).
-    expect(gateway.created.map((p) => [p.side, p.type, p.price?.toString(), p.clientOrderId])).toEqual([
-      ['buy', 'price', '200000', 'bb-1'],
+    // 10 % of the 2,000,000 KRW balance, as a market buy by its quote cost.
+    expect(gateway.created.map((p) => [p.side, p.type, p.cost?.toString(), p.clientOrderId])).toEqual([
+      ['buy', 'market', '200000', 'bb-1'],
     ])
     expect(engine.getState(SYMBOL)).toMatchObject({ state: 'ACTIVE', anchor: 10_000 })
     expect(engine.getState(SYMBOL)?.quantity.toString()).toBe('20')

@@ -17,6 +17,7 @@ const input = {
   bestAsk: undefined,
   quantity: new Decimal('0.123456789'),
   fill: 'at-price' as const,
+  minOrderTotal: () => new Decimal(5),
 }
 
 describe('intentFor: the market order an action asks for', () => {
@@ -34,6 +35,14 @@ describe('intentFor: the market order an action asks for', () => {
     })
     expect(percent?.amount).toEqual({ kind: 'quote_percent', value: 10 })
     expect(percent?.price).toEqual(new Decimal(100))
+  })
+
+  it('a min_order_multiple buy spends that many times the market minimum order total', () => {
+    const buy = intentFor({
+      ...input,
+      action: { type: 'buy', amount: { kind: 'min_order_multiple', value: 20 } },
+    })
+    expect(buy?.amount).toEqual({ kind: 'quote', value: new Decimal(100) })
   })
 
   it('a sell sells a share of the position floored to 8 decimals (all of it at 100 %) at the best bid', () => {

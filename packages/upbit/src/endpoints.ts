@@ -8,8 +8,10 @@ import type {
   RestEndpoints,
   RestRequest,
 } from '@bb/exchange-adapter'
+import { checkOrderParams } from '@bb/exchange-adapter'
 import type { Decimal } from '@bb/models'
 import { upbitCandlePath } from './intervals.js'
+import { upbitMarketRules } from './market.js'
 import { parseUpbitSymbol } from './symbol.js'
 
 /** Most symbols in one `/ticker` or `/orderbook` call: beyond ~350 the URL gets too long (§5.2). */
@@ -78,45 +80,39 @@ function orderRef(ref: OrderRef): QueryParam[] {
   throw invalid('id', 'An order lookup needs "id" (uuid) or "clientOrderId" (identifier).')
 }
 
-const DECIMAL_TEXT = /^\d+(\.\d+)?$/
-
+/**
+ * The neutral order onto Upbit's wire fields: `limit` → `ord_type: limit` (volume, price);
+ * market buy by `cost` → `ord_type: price` (the cost as `price`); market sell by `volume` →
+ * `ord_type: market`; a market order with option `best` → `ord_type: best` (timeInForce ioc/fok).
+ */
 function orderBody(params: CreateOrderParams): Record<string, string> {
+  checkOrderParams(upbitMarketRules, params)
   const body: Record<string, string> = { market: symbol(params.symbol) }
-  if (params.side !== 'buy' && params.side !== 'sell') throw invalid('side', '"side" must be buy or sell.')
-  body.side = params.side === 'buy' ? 'bid' : 'ask'
-  const { type } = params
-  if (type === 'price' && params.side !== 'buy')
-    throw invalid('type', '"price" orders (market buy by total) must be buys.')
-  if (type === 'market' && params.side !== 'sell')
-    throw invalid('type', '"market" orders (market sell by volume) must be sells.')
-  const needsVolume = type === 'limit' || type === 'market' || (type === 'best' && params.side === 'sell')
-  const needsPrice = type === 'limit' || type === 'price' || (type === 'best' && params.side === 'buy')
+  const { type, side } = params
+  body.side = side === 'buy' ? 'bid' : 'ask'
+  const best = params.options?.best
+  if (best !== undefined && best !== true && best !== false)
+    throw invalid('options.best', '"options.best" is true or false.')
   // Decimals are sent as plain text (`toFixed()` never uses exponent notation).
   const text = (value: string | Decimal | undefined) =>
     value === undefined || typeof value === 'string' ? value : value.toFixed()
   const volume = text(params.volume)
-  const price = text(params.price)
-  for (const [param, value, needed] of [
-    ['volume', volume, needsVolume],
-    ['price', price, needsPrice],
-  ] as const) {
-    if (needed && value === undefined)
-      throw invalid(param, `"${param}" is required for a ${type} ${params.side} order.`)
-    if (!needed && value !== undefined)
-      throw invalid(param, `"${param}" is not allowed for a ${type} ${params.side} order.`)
-    if (value !== undefined && !DECIMAL_TEXT.test(value))
-      throw invalid(param, `"${param}" must be plain decimal text.`)
+  const price = text(type === 'limit' ? params.price : params.cost)
+  if (type === 'limit') {
+    if (best === true) throw invalid('options.best', '"best" is an option of market orders.')
+    body.ord_type = 'limit'
+  } else if (best === true) {
+    if (params.timeInForce !== 'ioc' && params.timeInForce !== 'fok')
+      throw invalid('timeInForce', 'A "best" market order needs timeInForce ioc or fok.')
+    body.ord_type = 'best'
+  } else {
+    if (params.timeInForce !== undefined)
+      throw invalid('timeInForce', 'A market order takes timeInForce only with options.best.')
+    body.ord_type = side === 'buy' ? 'price' : 'market'
   }
   if (volume !== undefined) body.volume = volume
   if (price !== undefined) body.price = price
-  body.ord_type = type
-  if (type === 'best' && params.timeInForce !== 'ioc' && params.timeInForce !== 'fok') {
-    throw invalid('timeInForce', '"best" orders need timeInForce ioc or fok.')
-  }
-  if ((type === 'price' || type === 'market') && params.timeInForce !== undefined) {
-    throw invalid('timeInForce', `"timeInForce" is not allowed for ${type} orders.`)
-  }
-  if (params.timeInForce === 'post_only' && (type !== 'limit' || params.smpType !== undefined)) {
+  if (params.timeInForce === 'post_only' && params.smpType !== undefined) {
     throw invalid('timeInForce', 'post_only needs a limit order without smpType.')
   }
   if (params.timeInForce !== undefined) body.time_in_force = params.timeInForce

@@ -7,7 +7,11 @@ const TAKER_SIDE = { BID: 'buy', ASK: 'sell', bid: 'buy', ask: 'sell' } as const
 const ORDER_SIDE = { bid: 'buy', ask: 'sell', BID: 'buy', ASK: 'sell' } as const
 const CHANGE = { RISE: 'rise', EVEN: 'even', FALL: 'fall' } as const
 const STREAM_TYPE = { SNAPSHOT: 'snapshot', REALTIME: 'realtime' } as const
-const ORDER_TYPE = { limit: 'limit', price: 'price', market: 'market', best: 'best' } as const
+// Upbit's four `ord_type`s onto the neutral two: `price` (a market buy by total) and `best` (a
+// best-price market order, told apart by its timeInForce) are market orders.
+const ORDER_TYPE = { limit: 'limit', price: 'market', market: 'market', best: 'market' } as const
+// The `ord_type`s whose `price` is the quote total to spend (the neutral `cost`), not a limit price.
+const COST_PRICED = new Set(['price', 'best'])
 const ORDER_STATE = {
   wait: 'wait',
   watch: 'watch',
@@ -293,6 +297,28 @@ const restFills: CustomRule = {
   },
 }
 
+/**
+ * An order's `price` field split into the neutral `price` (a limit price) and `cost` (the total
+ * a market buy spends: `ord_type` `price`, or `best` on the bid side).
+ */
+function pricePart(from: string, typeKey: string, sideKey: string, part: 'price' | 'cost'): CustomRule {
+  return {
+    type: 'custom',
+    reads: [from, typeKey, sideKey],
+    read: (raw, h) => {
+      const value = raw[from]
+      if (value === undefined || value === null) return undefined
+      const type = raw[typeKey]
+      const side = raw[sideKey]
+      const isCost =
+        typeof type === 'string' &&
+        COST_PRICED.has(type) &&
+        (type === 'price' || side === 'bid' || side === 'BID')
+      return isCost === (part === 'cost') ? h.decimal(value, from) : undefined
+    },
+  }
+}
+
 const restOrder: FieldMap<'order'> = {
   fields: {
     symbol: { type: 'symbol', from: 'market' },
@@ -302,7 +328,8 @@ const restOrder: FieldMap<'order'> = {
     side: enumOf('side', ORDER_SIDE),
     type: enumOf('ord_type', ORDER_TYPE),
     state: enumOf('state', ORDER_STATE),
-    price: opt('price'),
+    price: pricePart('price', 'ord_type', 'side', 'price'),
+    cost: pricePart('price', 'ord_type', 'side', 'cost'),
     volume: opt('volume'),
     remainingVolume: opt('remaining_volume'),
     executedVolume: dec('executed_volume'),
@@ -324,15 +351,22 @@ function wsOrder(simple: boolean): FieldMap<'order'> {
   const state = k('state', 's')
   // In a `trade` event, `price` and `volume` are the fill's, not the order's (§7.8): they go to
   // `fills` and the order's own price/volume are left out.
-  const unlessTrade = (name: string, abbr: string): CustomRule => ({
-    type: 'custom',
-    reads: [k(name, abbr), state],
-    read: (raw, h) => {
-      const value = raw[k(name, abbr)]
-      if (raw[state] === 'trade' || value === undefined || value === null) return undefined
-      return h.decimal(value, k(name, abbr))
-    },
-  })
+  // `price` of a market buy (`price`, bid `best`) is its total: `part` picks the limit price or the cost.
+  const unlessTrade = (name: string, abbr: string, part?: 'price' | 'cost'): CustomRule => {
+    const rule =
+      part === undefined
+        ? undefined
+        : pricePart(k(name, abbr), k('order_type', 'ot'), k('ask_bid', 'ab'), part)
+    return {
+      type: 'custom',
+      reads: [k(name, abbr), state, ...(rule?.reads ?? [])],
+      read: (raw, h) => {
+        const value = raw[k(name, abbr)]
+        if (raw[state] === 'trade' || value === undefined || value === null) return undefined
+        return rule === undefined ? h.decimal(value, k(name, abbr)) : rule.read(raw, h)
+      },
+    }
+  }
   const fills: CustomRule = {
     type: 'custom',
     reads: [
@@ -379,7 +413,8 @@ function wsOrder(simple: boolean): FieldMap<'order'> {
       side: enumOf(k('ask_bid', 'ab'), ORDER_SIDE),
       type: enumOf(k('order_type', 'ot'), ORDER_TYPE),
       state: enumOf(state, ORDER_STATE),
-      price: unlessTrade('price', 'p'),
+      price: unlessTrade('price', 'p', 'price'),
+      cost: unlessTrade('price', 'p', 'cost'),
       volume: unlessTrade('volume', 'v'),
       avgPrice: opt(k('avg_price', 'ap')),
       remainingVolume: opt(k('remaining_volume', 'rv')),

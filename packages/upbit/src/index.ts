@@ -7,7 +7,13 @@
  * @packageDocumentation
  */
 export { createUpbit, type UpbitSettings, upbit } from './adapter.js'
-export { krwTickSize, UPBIT_KRW_FEE_RATE, UPBIT_KRW_MIN_ORDER, upbitMarketRules } from './market.js'
+export {
+  krwTickSize,
+  UPBIT_KRW_FEE_RATE,
+  UPBIT_KRW_MIN_ORDER,
+  UPBIT_ORDER_OPTIONS,
+  upbitMarketRules,
+} from './market.js'
 export { type UpbitMarket, type UpbitMarketInfo, upbitMarketInfo } from './market-info.js'
 export { upbitTokenPayload } from './sign.js'
 

@@ -67,11 +67,22 @@ const MIN_TOTAL: Readonly<Record<string, Decimal>> = {
   BTC: new Decimal('0.00005'),
   USDT: new Decimal('0.5'),
 }
-const ORDER_TYPES: readonly OrderType[] = ['limit', 'price', 'market', 'best']
+const ORDER_TYPES: readonly OrderType[] = ['limit', 'market']
+
+/**
+ * Upbit's one order option, `best`: a market order that fills at the best opposite price only
+ * (`ord_type: best`), with timeInForce `ioc` or `fok`. A buy gives `cost`, a sell `volume`.
+ */
+export const UPBIT_ORDER_OPTIONS: Readonly<Record<string, string>> = {
+  best: 'fill at the best opposite price only (ord_type best); needs timeInForce ioc or fok',
+}
 
 /**
  * Upbit's market rules (UPBIT.md §9): the KRW, BTC and USDT tick grids, fees, minimum order
- * totals (5,000 KRW, 0.00005 BTC, 0.5 USDT), 8 volume decimals and the four order types.
+ * totals (5,000 KRW, 0.00005 BTC, 0.5 USDT), 8 volume decimals, and the orders Upbit takes:
+ * `limit` (timeInForce `ioc`, `fok`, `post_only`), `market` buys by `cost` (`ord_type: price`),
+ * `market` sells by `volume` (`ord_type: market`), and the {@link UPBIT_ORDER_OPTIONS} `best`
+ * (a market order with timeInForce `ioc`/`fok`).
  *
  * @example
  * ```ts
@@ -92,5 +103,8 @@ export const upbitMarketRules: MarketRules = {
   minOrderTotal: (symbol) => MIN_TOTAL[parseUpbitSymbol(symbol).quote] ?? UPBIT_KRW_MIN_ORDER,
   volumeDecimals: () => 8,
   orderTypes: ORDER_TYPES,
+  marketOrderSizes: { buy: ['cost'], sell: ['volume'] },
+  timeInForces: { limit: ['ioc', 'fok', 'post_only'], market: ['ioc', 'fok'] },
+  orderOptions: UPBIT_ORDER_OPTIONS,
   defaultQuote: 'KRW',
 }

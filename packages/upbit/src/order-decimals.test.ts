@@ -24,9 +24,9 @@ describe('order builders accept Decimals', () => {
       upbit.rest.endpoints.createOrder({
         symbol: 'KRW-BTC',
         side: 'buy',
-        type: 'price',
-        price: new Decimal('-5000'),
+        type: 'market',
+        cost: new Decimal('-5000'),
       }),
-    ).toThrow(/plain decimal text/)
+    ).toThrow(/plain non-negative decimal/)
   })
 })

@@ -98,12 +98,56 @@ describe('endpoint builders', () => {
     expect(
       param(() => endpoints.createOrder({ symbol: 'KRW-BTC', side: 'buy', type: 'limit', volume: '1' })),
     ).toBe('price')
+    // Upbit sizes a market buy by cost only and a market sell by volume only.
     expect(
-      param(() => endpoints.createOrder({ symbol: 'KRW-BTC', side: 'sell', type: 'price', price: '5000' })),
+      param(() => endpoints.createOrder({ symbol: 'KRW-BTC', side: 'sell', type: 'market', cost: '5000' })),
+    ).toBe('cost')
+    expect(
+      param(() => endpoints.createOrder({ symbol: 'KRW-BTC', side: 'buy', type: 'market', volume: '1' })),
+    ).toBe('volume')
+    expect(
+      param(() =>
+        endpoints.createOrder({ symbol: 'KRW-BTC', side: 'buy', type: 'market', cost: '5000', price: '1' }),
+      ),
+    ).toBe('price')
+    expect(
+      param(() =>
+        endpoints.createOrder({ symbol: 'KRW-BTC', side: 'buy', type: 'price' as never, price: '5000' }),
+      ),
     ).toBe('type')
     expect(
-      param(() => endpoints.createOrder({ symbol: 'KRW-BTC', side: 'buy', type: 'best', price: '5000' })),
+      param(() =>
+        endpoints.createOrder({
+          symbol: 'KRW-BTC',
+          side: 'buy',
+          type: 'market',
+          cost: '5000',
+          options: { best: true },
+        }),
+      ),
     ).toBe('timeInForce')
+    expect(
+      param(() =>
+        endpoints.createOrder({
+          symbol: 'KRW-BTC',
+          side: 'buy',
+          type: 'market',
+          cost: '5000',
+          timeInForce: 'ioc',
+        }),
+      ),
+    ).toBe('timeInForce')
+    expect(
+      param(() =>
+        endpoints.createOrder({
+          symbol: 'KRW-BTC',
+          side: 'buy',
+          type: 'market',
+          cost: '5000',
+          options: { iceberg: true },
+        }),
+      ),
+    ).toBe('options.iceberg')
     expect(
       param(() =>
         endpoints.createOrder({
@@ -117,6 +161,44 @@ describe('endpoint builders', () => {
         }),
       ),
     ).toBe('timeInForce')
+  })
+
+  it('maps the neutral order types onto Upbit ord_types', () => {
+    const body = (params: Parameters<typeof endpoints.createOrder>[0]) => endpoints.createOrder(params).body
+    expect(body({ symbol: 'KRW-BTC', side: 'buy', type: 'market', cost: '10000' })).toEqual({
+      market: 'KRW-BTC',
+      side: 'bid',
+      price: '10000',
+      ord_type: 'price',
+    })
+    expect(body({ symbol: 'KRW-BTC', side: 'sell', type: 'market', volume: '0.5' })).toEqual({
+      market: 'KRW-BTC',
+      side: 'ask',
+      volume: '0.5',
+      ord_type: 'market',
+    })
+    expect(
+      body({
+        symbol: 'KRW-BTC',
+        side: 'buy',
+        type: 'market',
+        cost: '10000',
+        timeInForce: 'ioc',
+        options: { best: true },
+      }),
+    ).toEqual({ market: 'KRW-BTC', side: 'bid', price: '10000', ord_type: 'best', time_in_force: 'ioc' })
+    expect(
+      body({
+        symbol: 'KRW-BTC',
+        side: 'sell',
+        type: 'market',
+        volume: '1',
+        timeInForce: 'fok',
+        options: { best: true },
+      }),
+    ).toEqual({ market: 'KRW-BTC', side: 'ask', volume: '1', ord_type: 'best', time_in_force: 'fok' })
+    expect(upbit.market.orderTypes).toEqual(['limit', 'market'])
+    expect(Object.keys(upbit.market.orderOptions ?? {})).toEqual(['best'])
   })
 
   it('trades, orderbook, private endpoints', () => {

@@ -126,7 +126,7 @@ export async function strategyRun(flags: StrategyFlags, out = process.stdout): P
         `Paper balances: ${executor
           .getBalances()
           .map((b) => `${b.currency} ${formatDecimal(b.free)}`)
-          .join(', ')}; fees ${formatDecimal(executor.totalFees)} KRW\n`,
+          .join(', ')}; fees ${formatDecimal(executor.totalFees)} ${exchange.market.defaultQuote}\n`,
     )
     return 0
   } finally {
@@ -157,6 +157,8 @@ export async function backtest(
   const backbone = createBackbone({ exchange: 'upbit', restUrl: where.restUrl, wsUrl: where.wsUrl })
   try {
     const [market] = await checkMarkets(backbone, [symbol])
+    // Amounts are in the market's quote currency, as the adapter's symbol rules name it.
+    const { quote } = backbone.adapter.symbols.split(market!)
     const candles = await backbone.getCandles(market!, interval, {
       count,
       onProgress: ({ done, total }) => err.write(`\rdownloading ${progressBar(done, total)}`),
@@ -179,14 +181,14 @@ export async function backtest(
             'period',
             `${new Date(report.startTime ?? 0).toISOString()} → ${new Date(report.endTime ?? 0).toISOString()}`,
           ],
-          ['initial balance', `${formatDecimal(report.initialBalance)} KRW`],
-          ['final equity', `${formatDecimal(report.finalEquity, 0)} KRW`],
-          ['P&L', `${formatDecimal(report.pnl, 0)} KRW (${report.pnlPct.toFixed(2)} %)`],
+          ['initial balance', `${formatDecimal(report.initialBalance)} ${quote}`],
+          ['final equity', `${formatDecimal(report.finalEquity, 0)} ${quote}`],
+          ['P&L', `${formatDecimal(report.pnl, 0)} ${quote} (${report.pnlPct.toFixed(2)} %)`],
           [
             'max drawdown',
-            `${formatDecimal(report.maxDrawdown, 0)} KRW (${report.maxDrawdownPct.toFixed(2)} %)`,
+            `${formatDecimal(report.maxDrawdown, 0)} ${quote} (${report.maxDrawdownPct.toFixed(2)} %)`,
           ],
-          ['fees', `${formatDecimal(report.fees, 0)} KRW`],
+          ['fees', `${formatDecimal(report.fees, 0)} ${quote}`],
           ['trades / cycles', `${report.trades.length} / ${report.cycles.length}`],
           ['win rate', report.winRate === undefined ? '-' : `${(report.winRate * 100).toFixed(1)} %`],
           [

@@ -49,7 +49,7 @@ export interface DashboardOptions {
   readonly sim?: StartSimOptions
   /** The strategy run in dry-run. @default sevenRules() */
   readonly strategy?: Strategy
-  /** Paper KRW balance. @default '10000000' */
+  /** Paper balance, in the markets' quote currency (the adapter's symbol rules tell it). @default '10000000' */
   readonly balance?: string
   /** Events the stream keeps for replay after a reconnect. @default 10000 */
   readonly replayBuffer?: number
@@ -250,7 +250,17 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     .map((symbol) => backbone.adapter.market.minOrderTotal(symbol))
     .reduce((a, b) => (b.greaterThan(a) ? b : a))
   const validate = (input: unknown) => validateStrategy(input, { minOrderTotal })
-  const paper = new DryRunExecutor({ exchange: backbone.adapter, balances: { KRW: balance } })
+  // The quote currency of the traded markets, from the adapter's symbol rules: the paper balance,
+  // the live executor's cap and the arming phrase are in it. One dashboard trades one quote.
+  const quotes = [...new Set(symbols.map((symbol) => backbone.adapter.symbols.split(symbol).quote))]
+  if (quotes.length !== 1)
+    throw new InvalidRequestError({
+      param: 'symbols',
+      channel: 'local',
+      message: `The dashboard's markets must share one quote currency (got ${quotes.join(', ')}).`,
+    })
+  const quote = quotes[0]!
+  const paper = new DryRunExecutor({ exchange: backbone.adapter, balances: { [quote]: balance } })
   // One executor for the engine: paper by default, the exchange's private REST while armed.
   const executor = new RoutingExecutor(paper)
   const history: Candle[] = []
@@ -434,6 +444,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     seq: hub.lastId,
     mode: executor.mode,
     symbols,
+    quote,
     strategy,
     saved,
     rows: [...rows.values()],
@@ -448,6 +459,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     maxCapitalAtRisk: maxCapitalAtRisk(strategy, {
       quoteBalance: balance,
       symbols: symbols.length,
+      minOrderTotal,
     }).total.toString(),
   })
 
@@ -776,7 +788,11 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     if (audit.length > 1000) audit.shift()
   }
   const capital = () =>
-    maxCapitalAtRisk(saved, { quoteBalance: balance, symbols: symbols.length }).total.toString()
+    maxCapitalAtRisk(saved, {
+      quoteBalance: balance,
+      symbols: symbols.length,
+      minOrderTotal,
+    }).total.toString()
   const liveBody = async () => {
     const keys = (await listKeys(keyFile).catch(() => [])).filter((k) => k.exchange === 'upbit')
     const account = keys[0]?.name
@@ -854,7 +870,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     // The embedded sim knows no account yet: open one for this key with the paper balance.
     if (sim)
       try {
-        sim.accounts.create({ ...credentials, balances: { KRW: balance } })
+        sim.accounts.create({ ...credentials, balances: { [quote]: balance } })
       } catch {
         // The account exists already (armed before, or opened by the caller).
       }
@@ -916,9 +932,9 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
         gateway,
         live: true,
         maxCapitalAtRisk: live.maxCapitalAtRisk,
-        quote: 'KRW',
+        quote,
         // The amount the user typed back, as the executor's own second confirmation.
-        confirmation: liveConfirmationPhrase(typed, 'KRW'),
+        confirmation: liveConfirmationPhrase(typed, quote),
         pollIntervalMs: 100,
       })
     } catch (error) {
@@ -929,7 +945,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     executor.arm(liveExecutor, armedUntil)
     record(
       'armed',
-      `${live.account}, max capital at risk ${live.maxCapitalAtRisk} KRW, orders to ${live.exchange} until ${new Date(armedUntil).toISOString()}`,
+      `${live.account}, max capital at risk ${live.maxCapitalAtRisk} ${quote}, orders to ${live.exchange} until ${new Date(armedUntil).toISOString()}`,
     )
     await publishLive()
     return sendJson(res, 200, await liveBody())

@@ -14,3 +14,13 @@ export function useStore(): typeof state {
   }, [])
   return state
 }
+
+/**
+ * The markets' quote currency from the store ('' until the first snapshot); re-renders only when
+ * it changes, for pages that must not re-render on every tick.
+ */
+export function useQuote(): string {
+  const [quote, setQuote] = useState(state.quote)
+  useEffect(() => subscribe(() => setQuote(state.quote)), [])
+  return quote
+}

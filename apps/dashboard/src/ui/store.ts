@@ -111,6 +111,8 @@ interface Snapshot {
   fills: FillJson[]
   cycles: CycleJson[]
   maxCapitalAtRisk: string
+  /** The quote currency of the markets (the adapter's symbol rules): balances and amounts are in it. */
+  quote: string
   live: LiveJson
 }
 interface PositionJson {
@@ -162,6 +164,8 @@ export interface State {
   positions: PositionJson[]
   strategy: unknown
   maxCapitalAtRisk: string
+  /** The quote currency of the markets, from the snapshot (empty until the first one). */
+  quote: string
   /** Trades seen through the stream, per symbol (for the tape's exactly-once check). */
   tradeIds: Map<string, string[]>
   /** Server send times of market batches applied but not yet painted by the Markets page. */
@@ -188,6 +192,7 @@ export const state: State = {
   positions: [],
   strategy: undefined,
   maxCapitalAtRisk: '0',
+  quote: '',
   tradeIds: new Map(),
   unpainted: [],
   paintLatency: [],
@@ -241,6 +246,7 @@ function applySnapshot(snap: Snapshot): void {
   state.fills = snap.fills
   state.strategy = snap.strategy
   state.maxCapitalAtRisk = snap.maxCapitalAtRisk
+  state.quote = snap.quote
   state.tradeIds = new Map()
   state.live = snap.live
   state.ready = true

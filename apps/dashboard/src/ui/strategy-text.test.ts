@@ -5,10 +5,12 @@ import { issuesByPath, ruleSentence } from './strategy-text.js'
 describe('what each rule does, in one sentence', () => {
   it('reads the seven rules from their data', () => {
     const rules = sevenRules().rules
-    expect(ruleSentence(rules[0]!)).toBe(
+    expect(ruleSentence(rules[0]!, 'KRW')).toBe(
       'When RSI(14) < 20 with no position: market-buy 10 % of the available KRW.',
     )
-    expect(ruleSentence(rules[6]!)).toMatch(
+    // The adds are multiples of the market's minimum order total, in the quote the server names.
+    expect(ruleSentence(rules[1]!, 'USDT')).toMatch(/: market-buy 20 × the minimum order total in USDT\.$/)
+    expect(ruleSentence(rules[6]!, 'KRW')).toMatch(
       /^When PRICE_CHANGE_WINDOW\(60s, trough.*while holding a position: set the flag pyramiding_paused to true \(no order\)\.$/,
     )
   })

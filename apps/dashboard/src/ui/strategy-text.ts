@@ -10,11 +10,13 @@ function conditionText(node: ConditionNode): string {
   return conditionLabel(node)
 }
 
-function actionText(action: Action, quote = 'KRW'): string {
+function actionText(action: Action, quote: string): string {
   if (action.type === 'buy')
     return action.amount.kind === 'quote'
       ? `market-buy ${action.amount.value.toLocaleString('en-US')} ${quote}`
-      : `market-buy ${action.amount.value} % of the available ${quote}`
+      : action.amount.kind === 'min_order_multiple'
+        ? `market-buy ${action.amount.value} × the minimum order total in ${quote}`
+        : `market-buy ${action.amount.value} % of the available ${quote}`
   if (action.type === 'sell')
     return action.positionPercent >= 100
       ? 'sell the whole position'
@@ -28,9 +30,12 @@ const STATE_TEXT = {
   ANY: 'in any state',
 } as const
 
-/** "When RSI(14) < 20 with no position: market-buy 10 % of the available KRW." */
-export function ruleSentence(rule: Rule): string {
-  return `When ${conditionText(rule.when)} ${STATE_TEXT[rule.activation]}: ${actionText(rule.action)}.`
+/**
+ * "When RSI(14) < 20 with no position: market-buy 10 % of the available KRW." — amounts in
+ * `quote`, the markets' quote currency the server's snapshot names.
+ */
+export function ruleSentence(rule: Rule, quote: string): string {
+  return `When ${conditionText(rule.when)} ${STATE_TEXT[rule.activation]}: ${actionText(rule.action, quote)}.`
 }
 
 /** Issues by path, for pinning each to its input. */

@@ -195,15 +195,16 @@ describe.each(modes)('normalize (%s)', (validate) => {
       expect(fill.timestamp).toBe(Date.UTC(2025, 6, 2, 7, 44, 0, 597))
     })
 
-    it('open orders: market-buy `price` order has no volume', () => {
+    it('open orders: a market buy (ord_type price) is a market order with a cost and no volume', () => {
       const [sell, buy] = unifier.normalizeAll('order', fixture('rest-orders-open'), {
         source: 'rest',
       }) as Order[]
       expect(sell!.side).toBe('sell')
       expect(sell!.remainingVolume?.toString()).toBe('0.001')
-      expect(buy!.type).toBe('price')
+      expect(buy!.type).toBe('market')
       expect(buy!.volume).toBeUndefined()
-      expect(buy!.price?.toString()).toBe('5000')
+      expect(buy!.price).toBeUndefined()
+      expect(buy!.cost?.toString()).toBe('5000')
       expect(buy!.locked?.toString()).toBe('5002.5')
       expect(buy!.fills).toBeUndefined()
     })

@@ -177,7 +177,7 @@ export function BacktestsPage() {
                 <td class="num">{r.candles}</td>
                 <td class="num">{r.trades}</td>
                 <td class="num">
-                  {formatDecimal(r.pnl, 0)} KRW ({r.pnlPct.toFixed(2)} %)
+                  {formatDecimal(r.pnl, 0)} {s.quote} ({r.pnlPct.toFixed(2)} %)
                 </td>
                 <td class="num">{r.maxDrawdownPct.toFixed(2)} %</td>
                 <td class="num">{r.winRate === null ? '–' : `${(r.winRate * 100).toFixed(0)} %`}</td>

@@ -67,11 +67,13 @@ export function LivePage() {
         <h2>Step 2: type back the maximum capital at risk</h2>
         <p>
           Markets {live.symbols.join(', ')}; buy rules {live.rules.join(', ')}: at most{' '}
-          <strong data-testid="capital">{formatDecimal(live.maxCapitalAtRisk)} KRW</strong> (every entry and
-          every possible add).
+          <strong data-testid="capital">
+            {formatDecimal(live.maxCapitalAtRisk)} {s.quote}
+          </strong>{' '}
+          (every entry and every possible add).
         </p>
         <label for="live-amount">
-          Amount (KRW)
+          Amount ({s.quote})
           <input
             id="live-amount"
             value={amount}

@@ -74,7 +74,7 @@ export function MarketsPage() {
                   24 h
                 </th>
                 <th scope="col" class="num">
-                  24 h volume (KRW)
+                  24 h volume ({s.quote})
                 </th>
                 <th scope="col" class="num">
                   Bid

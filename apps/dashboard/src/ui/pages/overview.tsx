@@ -5,20 +5,23 @@ import type { CycleJson, MarketRow, State } from '../store.js'
 
 const keyOf = (r: { symbol: string; marketId?: string }) => r.marketId ?? r.symbol
 
-/** The market row quoting `currency` in KRW, whichever symbol form the server uses. */
+/**
+ * The market row quoting `currency` in the markets' quote (`s.quote`): by its unified symbol
+ * (`BTC/USDT`), else by the native forms the adapters use (`QUOTE-BASE`, `BASEQUOTE`).
+ */
 function rowOf(s: State, currency: string): MarketRow | undefined {
+  const names = [`${currency}/${s.quote}`, `${s.quote}-${currency}`, `${currency}${s.quote}`]
   for (const row of s.rows.values())
-    if ([row.marketId, row.symbol].some((id) => id === `KRW-${currency}` || id === `${currency}/KRW`))
-      return row
+    if ([row.marketId, row.symbol].some((id) => id !== undefined && names.includes(id))) return row
   return undefined
 }
 
-/** Equity in KRW: the KRW balance plus every coin at its last price, exact; `undefined` while a price is missing. */
+/** Equity in the quote currency: its balance plus every coin at its last price, exact; `undefined` while a price is missing. */
 function equity(s: State): { value: string | undefined; missing: string[] } {
   const parts: string[] = []
   const missing: string[] = []
   for (const b of s.balances) {
-    if (b.currency === 'KRW') parts.push(b.free)
+    if (b.currency === s.quote) parts.push(b.free)
     else if (!/^0(\.0+)?$/.test(b.free)) {
       const last = rowOf(s, b.currency)?.last?.value
       if (last) parts.push(multiplyDecimals(b.free, last))
@@ -84,14 +87,14 @@ export function OverviewPage() {
           <p class="big" data-testid="equity">
             {eq.value === undefined
               ? `waiting for ${eq.missing.join(', ')} prices`
-              : `${formatDecimal(eq.value, 0)} KRW`}
+              : `${formatDecimal(eq.value, 0)} ${s.quote}`}
           </p>
-          <p class="note">KRW balance plus every coin at its last traded price.</p>
+          <p class="note">{s.quote} balance plus every coin at its last traded price.</p>
         </section>
         <section class="panel tile" aria-label="today">
           <h2>Today's PnL ({settings.timeZone} day)</h2>
           <p class="big" data-testid="today-pnl">
-            {formatDecimal(todayPnl(s.cycles, now), 0)} KRW
+            {formatDecimal(todayPnl(s.cycles, now), 0)} {s.quote}
           </p>
           <p class="note">
             Closed cycles since {formatTime(startOfDay(now, settings.timeZone), settings.timeZone)}.
@@ -124,7 +127,7 @@ export function OverviewPage() {
                   Quantity
                 </th>
                 <th scope="col" class="num">
-                  Cost (KRW)
+                  Cost ({s.quote})
                 </th>
                 <th scope="col">Adds used</th>
                 <th scope="col">Trailing</th>
@@ -182,7 +185,7 @@ export function OverviewPage() {
                 Wins
               </th>
               <th scope="col" class="num">
-                PnL (KRW)
+                PnL ({s.quote})
               </th>
               <th scope="col">Last price</th>
             </tr>

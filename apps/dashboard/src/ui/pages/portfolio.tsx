@@ -54,7 +54,7 @@ export function PortfolioPage() {
                 Quantity
               </th>
               <th scope="col" class="num">
-                Cost (KRW)
+                Cost ({s.quote})
               </th>
               <th scope="col" class="num">
                 Average

@@ -1,6 +1,7 @@
 import { type RuleIssue, type Strategy, sevenRules, validateStrategy } from '@bb/rules'
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import type { Definitions, NodeJson } from '../conditions.js'
+import { useQuote } from '../hooks.js'
 import { command } from '../store.js'
 import { issuesByPath, ruleSentence } from '../strategy-text.js'
 import { ConditionEditor } from './condition-editor.js'
@@ -9,10 +10,10 @@ import { ConditionEditor } from './condition-editor.js'
 const PRESET_FIELDS = [
   ['rsiThreshold', 'RSI entry threshold (rule 1)', 1],
   ['rsiPeriod', 'RSI period, candles (rule 1)', 1],
-  ['entryPercent', 'Entry size, % of KRW (rule 1)', 1],
+  ['entryPercent', 'Entry size, % of the quote balance (rule 1)', 1],
   ['pyramidTriggerPct', 'Add on profit at +% (rules 2, 3)', 0.5],
   ['pyramidMaxCount', 'Adds on profit, max (rule 2)', 1],
-  ['pyramidAmount', 'KRW per add on profit (rule 2)', 10_000],
+  ['pyramidMinOrderMultiple', 'Add on profit, × the minimum order (rule 2)', 1],
   ['trailingActivationPct', 'Trailing stop arms at +% (rule 4)', 0.5],
   ['trailingPct', 'Trailing distance % (rule 4)', 0.5],
   ['averageDownTriggerPct', 'Average down at % (rule 5)', 0.5],
@@ -29,7 +30,7 @@ const DEFAULTS: Record<ParamName, string> = Object.fromEntries(
       entryPercent: 10,
       pyramidTriggerPct: 5,
       pyramidMaxCount: 3,
-      pyramidAmount: 100_000,
+      pyramidMinOrderMultiple: 20,
       trailingActivationPct: 5,
       trailingPct: 3,
       averageDownTriggerPct: -5,
@@ -121,6 +122,8 @@ function Field({
 
 /** Strategies: the seven-rule preset as a form, its rules as cards with a sentence each, validation, live preview. */
 export function StrategiesPage() {
+  // Amounts are in the markets' quote currency, which the server's snapshot names.
+  const quote = useQuote()
   const [values, setValues] = useState(DEFAULTS)
   const [custom, setCustom] = useState<Strategy | undefined>()
   const [importText, setImportText] = useState('')
@@ -369,7 +372,7 @@ export function StrategiesPage() {
                   ({rule.role}, {rule.activation})
                 </span>
               </h3>
-              <p data-testid="rule-sentence">{ruleSentence(rule)}</p>
+              {quote !== '' && <p data-testid="rule-sentence">{ruleSentence(rule, quote)}</p>}
               {defs ? (
                 <ConditionEditor
                   rulePath={at}
