@@ -124,11 +124,10 @@ describe.skipIf(!run)('Decisions page', () => {
     })
     expect(shown.count).toBeGreaterThanOrEqual(shown.ids.length)
     expect(shown.ids).toEqual(server.filter((id) => id >= (shown.ids[0] ?? 0)))
-    const first = page.locator('[data-marker-id]').first()
-    const id = await first.getAttribute('data-marker-id')
-    await first.click()
-    const text = await page.locator('[data-testid="drawer-text"]').textContent()
-    expect(text).toMatch(/^KRW-BTC @ \d+: rule \d "(enter|leave)"/)
+    // Click the marker by its id: live decisions keep adding markers, so ".first()" resolved again
+    // at click time may be another one (seen in CI: the drawer explained the next decision).
+    const id = await page.locator('[data-marker-id]').first().getAttribute('data-marker-id')
+    await page.locator(`[data-marker-id="${id}"]`).click()
     const explanation = await page.evaluate(
       (wanted) =>
         (
@@ -136,7 +135,10 @@ describe.skipIf(!run)('Decisions page', () => {
         ).__bbState.decisions.find((d) => d.id === wanted)?.explanation,
       Number(id),
     )
-    expect(text).toBe(explanation)
+    expect(explanation).toMatch(/^KRW-BTC @ \d+: rule \d "(enter|leave)"/)
+    await expect
+      .poll(() => page.locator('[data-testid="drawer-text"]').textContent(), { timeout: 10_000 })
+      .toBe(explanation)
     await screenshot(page, 'chart')
   })
 
