@@ -146,7 +146,14 @@ export async function history<C extends BusChannel>(
       message: `channel must be one of ${BUS_CHANNELS.join(', ')}, got ${describeValue(channel)}.`,
     })
   }
-  const key = streamKey(internals.exchange, channel, symbol)
+  // Keyed by the native id, as the publisher writes it (a unified `BTC/KRW` reads `KRW-BTC`).
+  const key = streamKey(
+    internals.exchange,
+    channel,
+    typeof symbol === 'string' && symbol !== ''
+      ? internals.backbone.adapter.symbols.normalize(symbol)
+      : symbol,
+  )
   const { since, fromSeq, limit } = checkOptions(options)
   const transport = await internals.transport
   const parse = (entry: BusEntry): HistoryValues[BusChannel] => {

@@ -178,6 +178,10 @@ export function createPublisher(options: PublisherOptions): Publisher {
       message: 'channels is an empty list: name at least one.',
     })
   const exchange = first.adapter.id
+  // Streams are keyed by the exchange's native id, whatever form a market was given in
+  // (`BTC/KRW` and `KRW-BTC` are one stream): a consumer and a publisher always meet.
+  const native = (symbol: string) => first.adapter.symbols.normalize(symbol)
+  const markets = [...new Set(options.markets.map(native))]
   const directory: MarketDataBackbone = first
   const instance = options.instance ?? randomUUID()
   const leaseName = options.leaseName ?? exchange
@@ -400,7 +404,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
     const spacing = Math.max(0, ...channels.map((c) => minSpacing(perChannel[c]!.adapter.ws.limits.messages)))
     const plan = new DemandPlan({
       clock,
-      configured: channels.flatMap((c) => options.markets.map((m) => `${c}|${m}`)),
+      configured: channels.flatMap((c) => markets.map((m) => `${c}|${m}`)),
       debounceMs,
       graceMs,
       spacingMs: spacing,
@@ -412,8 +416,16 @@ export function createPublisher(options: PublisherOptions): Publisher {
       const demands = await transport.demands(exchange)
       const out = new Set<string>()
       let known: Set<string> | undefined
-      for (const d of demands) {
-        if (!channels.includes(d.channel)) continue
+      for (const demand of demands) {
+        if (!channels.includes(demand.channel)) continue
+        let symbol: string
+        try {
+          symbol = native(demand.symbol)
+        } catch (error) {
+          refuse(demand.channel, demand.symbol, (error as Error).message)
+          continue
+        }
+        const d = { channel: demand.channel, symbol }
         const id = `${d.channel}|${d.symbol}`
         if (out.has(id) || plan.isRefused(id)) {
           out.add(id)

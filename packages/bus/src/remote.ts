@@ -59,7 +59,7 @@ export async function connectBus(url: string, settings: TransportSettings = {}):
   })
 }
 
-function symbolList(symbols: unknown): string[] {
+function checkedSymbols(symbols: unknown): string[] {
   const out = typeof symbols === 'string' ? [symbols] : Array.isArray(symbols) ? [...symbols] : undefined
   if (!out || out.length === 0 || out.some((s) => typeof s !== 'string' || s === '')) {
     throw new InvalidRequestError({
@@ -124,6 +124,9 @@ export function createRemoteBackbone(options: RemoteBackboneOptions): MarketData
   const dedupSize = dedupOption ?? 20_000
   const base = createLocalBackbone(localOptions)
   const exchange = base.adapter.id
+  // Streams on the bus are keyed by the native id: `BTC/KRW` and `KRW-BTC` read the same stream.
+  const symbolList = (symbols: unknown) =>
+    checkedSymbols(symbols).map((s) => base.adapter.symbols.normalize(s))
   const owned = typeof bus === 'string'
   const transportReady: Promise<BusTransport> =
     typeof bus === 'string' ? connectBus(bus, busOptions) : Promise.resolve(bus)

@@ -32,7 +32,7 @@ describe('history: bad input (no server needed)', () => {
         () => history(remote, 'trades' as 'trade', SYMBOL),
         /channel must be one of trade, ticker, orderbook, got "trades"/,
       ],
-      [() => history(remote, 'trade', 'KRW BTC'), /symbol must be a market code without spaces/],
+      [() => history(remote, 'trade', 'KRW BTC'), /Malformed symbol "KRW BTC"/],
       [() => history(remote, 'trade', SYMBOL, { since: 1, fromSeq: 1 }), /give since or fromSeq, not both/],
       [() => history(remote, 'trade', SYMBOL, { since: Number.NaN }), /since must be a time in ms UTC/],
       [() => history(remote, 'trade', SYMBOL, { fromSeq: 0 }), /fromSeq must be an integer >= 1, got 0/],
@@ -70,7 +70,8 @@ for (const kind of ['redis', 'nats'] as const) {
       publisher = createPublisher({
         transport,
         backbone: local,
-        markets: [SYMBOL],
+        // Given in the unified form: the publisher keys its streams by the native id (SYMBOL).
+        markets: ['BTC/KRW'],
         channels: ['trade', 'ticker'],
         leaseTtlMs: 1000,
         demand: false,
@@ -110,7 +111,7 @@ for (const kind of ['redis', 'nats'] as const) {
     it('since: a time before what the bus keeps → every trade from then on, the trimmed part from REST, no hole, no repeat', async () => {
       const tape = sim.emittedTrades(SYMBOL)
       const since = tape[tape.length - 3 * KEPT]!.timestamp
-      const page = await history(remote, 'trade', SYMBOL, { since })
+      const page = await history(remote, 'trade', 'BTC/KRW', { since }) // the unified form reads SYMBOL's stream
       const ids = page.values.map((t) => t.id)
       const last = ids.at(-1)!
       // The tape as it is now (trades published while history ran are in the answer too).

@@ -112,6 +112,18 @@ for (const kind of ['redis', 'nats'] as const) {
           const restBefore = sim.stats.rest.byGroup.orderbook ?? 0
           await joiner.getOrderbook('KRW-BTC')
           expect(sim.stats.rest.byGroup.orderbook ?? 0).toBe(restBefore)
+          // The unified symbol is the same stream (the bus keys streams by the native id): the
+          // publisher was given KRW-BTC, the consumer asks for BTC/KRW, and neither waits on REST.
+          const unified = await joiner.getOrderbook('BTC/KRW')
+          expect([unified.source, unified.marketId]).toEqual(['cache', 'KRW-BTC'])
+          const streamed = await new Promise<string>((resolve) => {
+            const sub = joiner.orderbook$('btc/krw').subscribe((b) => {
+              resolve(b.marketId)
+              sub.unsubscribe()
+            })
+          })
+          expect(streamed).toBe('KRW-BTC')
+          expect(sim.stats.rest.byGroup.orderbook ?? 0).toBe(restBefore)
           await joiner.close()
         } finally {
           await serve.stop()
