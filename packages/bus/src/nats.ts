@@ -321,9 +321,8 @@ export async function natsTransport(options: NatsTransportOptions): Promise<BusT
         (outcome, i) => i > first && outcome.status === 'fulfilled' && !outcome.value.duplicate,
       )
       if (first === 0 || interleaved) {
-        // What the server refused (and everything not sent yet) is fenced; a duplicate or a stored
-        // record keeps its answer.
-        for (let i = offset; i < inputs.length; i++) results[i] ??= { status: 'fenced' }
+        for (let i = offset; i < inputs.length; i++)
+          if (results[i]?.status !== 'ok') results[i] = { status: 'fenced' }
         for (const input of inputs) writers.delete(subject(input.key))
         return results as PublishResult[]
       }
