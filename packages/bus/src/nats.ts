@@ -50,10 +50,8 @@ const decoder = new TextDecoder()
  * server-side step: a new leader first writes a fence record (its epoch) on the exchange's fence
  * subject, and every record is published with `expect.lastSequence` = the stream's sequence
  * after the writer's own previous write. A stale leader's next write is refused by the server
- * ("wrong last sequence"), whatever subject it writes. The records of one `publish` call are
- * pipelined (up to 512 in flight), each also expecting its predecessor's `Nats-Msg-Id` as the
- * stream's last, so a duplicate that does not move the sequence cannot let the next record match
- * a newer leader's fence (the bus README's "NATS: fenced and pipelined" has the details).
+ * ("wrong last sequence"), whatever subject it writes. The cost: one exchange's writes are
+ * acknowledged one after the other.
  *
  * @example
  * ```ts
@@ -187,8 +185,6 @@ export async function natsTransport(options: NatsTransportOptions): Promise<BusT
   /** The subject of an exchange's fence records (not a channel, so no reader ever sees it). */
   const fenceSubject = (exchange: string) => `${prefix}.data.${escapeToken(exchange)}._fence`
   const FENCED = /wrong last sequence/i
-  /** A refused conditional publish: the expected last sequence or last message id did not match. */
-  const REFUSED = /wrong last (sequence|msg ?id)/i
   /**
    * Per exchange stream, for the epoch that last wrote it: the stream's last sequence after our
    * own last write. Every record is published with `expect.lastSequence` = that value, so the
@@ -229,163 +225,86 @@ export async function natsTransport(options: NatsTransportOptions): Promise<BusT
     }
   }
 
-  /** The `Nats-Msg-Id` of a record: server-side dedup per (stream, did) within the window. */
-  const msgId = (input: BusRecordInput) => `${keyId(input.key)}:${input.did}`
-  /** Largest number of records in flight in one round of {@link publishTerm}. */
-  const MAX_WINDOW = 512
-
-  /**
-   * Publishes one exchange's records of one `publish` call, in order, under an open fence. The
-   * records are pipelined in rounds instead of one round trip each. Within a round, record `i`
-   * is published with `expect.lastSequence` = the stream's sequence after our own last write +
-   * `i`, and (for `i > 0`) `expect.lastMsgID` = record `i - 1`'s id: it is stored only if every
-   * record before it in the round was stored, by us, with nothing else in between. The first
-   * record of a round expects exactly the sequence of our last acknowledged write, so its
-   * refusal means another writer wrote the stream (a newer fence): we are fenced. A refusal
-   * further on means an earlier record of the round was a duplicate (it did not move the
-   * sequence): the next round resends from there, with a window shrunk to one record.
-   */
-  const publishTerm = async (
-    inputs: readonly BusRecordInput[],
+  const publishOne = async (
+    input: BusRecordInput,
     lease: LeaseToken,
     fence: { epoch: number; seq: number },
-  ): Promise<PublishResult[]> => {
-    const results: (PublishResult | undefined)[] = new Array(inputs.length)
-    // After our fence no older leader can write: each subject's tail is final for this term.
-    const unknown = [...new Set(inputs.map((input) => subject(input.key)))].filter(
-      (subj) => writers.get(subj)?.epoch !== lease.epoch,
-    )
-    await Promise.all(
-      unknown.map(async (subj) => {
-        const input = inputs.find((r) => subject(r.key) === subj)!
-        const last = await tail(input.key)
-        writers.set(subj, { epoch: lease.epoch, pseq: last?.record.pseq ?? 0, seq: 0 })
-      }),
-    )
-    let offset = 0
-    let window = MAX_WINDOW
-    while (offset < inputs.length) {
-      const round = inputs.slice(offset, offset + window)
-      const base = fence.seq
-      const tentative = new Map<string, number>()
-      const sends = round.map((input, i) => {
-        const subj = subject(input.key)
-        const pseq = (tentative.get(subj) ?? writers.get(subj)!.pseq) + 1
-        tentative.set(subj, pseq)
-        const record = {
-          ...input,
-          v: ENVELOPE_VERSION,
-          codec: 'json' as const,
-          epoch: lease.epoch,
-          pseq,
-        }
-        const previous = round[i - 1]
-        const ack = js.publish(subj, encoder.encode(JSON.stringify(encodeFields(record))), {
-          msgID: msgId(input),
-          expect: previous ? { lastSequence: base + i, lastMsgID: msgId(previous) } : { lastSequence: base },
-        })
-        return { subj, pseq, ack }
-      })
-      const settled = await Promise.allSettled(sends.map((send) => send.ack))
-      const retry: number[] = []
-      let failure: unknown
-      settled.forEach((outcome, i) => {
-        const send = sends[i]!
-        if (outcome.status === 'fulfilled') {
-          const ack = outcome.value
-          if (ack.duplicate) {
-            results[offset + i] = { status: 'dup' }
-            return
-          }
-          const state = writers.get(send.subj)!
-          state.pseq = Math.max(state.pseq, send.pseq)
-          fence.seq = Math.max(fence.seq, ack.seq)
-          results[offset + i] = { status: 'ok', cursor: String(ack.seq) }
-        } else if (REFUSED.test(String((outcome.reason as Error)?.message))) {
-          retry.push(i)
-        } else {
-          failure ??= outcome.reason
-        }
-      })
-      if (failure !== undefined) throw failure
-      if (retry.length === 0) {
-        offset += round.length
-        window = Math.min(MAX_WINDOW, window * 2)
-        continue
-      }
-      const first = retry[0]!
-      // The first record of the round expected exactly our last acknowledged write: its refusal
-      // means someone else wrote the stream (a newer fence). A record stored after a refused one
-      // proves the same (it expected its refused predecessor's id as the last one).
-      const interleaved = settled.some(
-        (outcome, i) => i > first && outcome.status === 'fulfilled' && !outcome.value.duplicate,
-      )
-      if (first === 0 || interleaved) {
-        for (let i = offset; i < inputs.length; i++)
-          if (results[i]?.status !== 'ok') results[i] = { status: 'fenced' }
-        for (const input of inputs) writers.delete(subject(input.key))
-        return results as PublishResult[]
-      }
-      // Records refused after a duplicate earlier in the round (it did not move the sequence):
-      // resend from the first refused one, one record at a time until a round is clean again.
-      for (let i = offset + first; i < offset + round.length; i++) results[i] = undefined
-      offset += first
-      window = 1
+  ): Promise<PublishResult> => {
+    const subj = subject(input.key)
+    let state = writers.get(subj)
+    if (!state || state.epoch !== lease.epoch) {
+      // After our fence no older leader can write: this tail is final.
+      const last = await tail(input.key)
+      state = { epoch: lease.epoch, pseq: last?.record.pseq ?? 0, seq: 0 }
+      writers.set(subj, state)
     }
-    return results as PublishResult[]
+    const record = {
+      ...input,
+      v: ENVELOPE_VERSION,
+      codec: 'json' as const,
+      epoch: lease.epoch,
+      pseq: state.pseq + 1,
+    }
+    try {
+      const ack = await js.publish(subj, encoder.encode(JSON.stringify(encodeFields(record))), {
+        msgID: `${keyId(input.key)}:${input.did}`,
+        expect: { lastSequence: fence.seq },
+      })
+      if (ack.duplicate) return { status: 'dup' }
+      state.pseq += 1
+      fence.seq = ack.seq
+      return { status: 'ok', cursor: String(ack.seq) }
+    } catch (error) {
+      if (FENCED.test(String((error as Error)?.message))) {
+        writers.delete(subj)
+        return { status: 'fenced' }
+      }
+      throw error
+    }
   }
 
   return {
     kind: 'nats',
     async publish(records: readonly BusRecordInput[], lease: LeaseToken): Promise<PublishResult[]> {
-      // One chain per exchange stream: each publish call's records of that exchange are
-      // pipelined (publishTerm) after the previous call's, under the exchange's fence, so a stale
-      // leader is refused by the server itself, in the same step.
-      const results: PublishResult[] = new Array(records.length)
-      const byExchange = new Map<string, number[]>()
-      records.forEach((input, i) => {
-        const list = byExchange.get(input.key.exchange)
-        if (list) list.push(i)
-        else byExchange.set(input.key.exchange, [i])
-      })
-      await Promise.all(
-        [...byExchange].map(async ([exchange, indices]) => {
-          let fence = fences.get(exchange)
-          if (!fence || fence.epoch !== lease.epoch) {
-            // One fence per (exchange, epoch), however many publish calls race to open it.
-            const term = `${exchange}|${lease.epoch}`
-            let pending = opening.get(term)
-            if (!pending) {
-              pending =
-                fence && fence.epoch > lease.epoch ? Promise.resolve(undefined) : openFence(exchange, lease)
-              opening.set(term, pending)
-              pending.then(
-                () => opening.delete(term),
-                () => opening.delete(term),
-              )
-            }
-            const opened = await pending
-            if (!opened) {
-              for (const i of indices) results[i] = { status: 'fenced' }
-              return
-            }
-            fence = opened
-            fences.set(exchange, fence)
+      // One chain per exchange stream: each write expects the stream's last sequence to be our
+      // previous write, so a stale leader is refused by the server itself, in the same step.
+      const results: Promise<PublishResult>[] = []
+      for (const input of records) {
+        const exchange = input.key.exchange
+        let fence = fences.get(exchange)
+        if (!fence || fence.epoch !== lease.epoch) {
+          // One fence per (exchange, epoch), however many publish calls race to open it.
+          const term = `${exchange}|${lease.epoch}`
+          let pending = opening.get(term)
+          if (!pending) {
+            pending =
+              fence && fence.epoch > lease.epoch ? Promise.resolve(undefined) : openFence(exchange, lease)
+            opening.set(term, pending)
+            pending.then(
+              () => opening.delete(term),
+              () => opening.delete(term),
+            )
           }
-          const held = fence
-          const inputs = indices.map((i) => records[i]!)
-          const next = held.chain.then(() => publishTerm(inputs, lease, held))
-          held.chain = next.catch(() => {})
-          const settled = await next
-          indices.forEach((index, j) => {
-            results[index] = settled[j] ?? { status: 'fenced' }
-          })
-          // A refused write means someone else fenced the stream: forget our term on it.
-          if (settled.some((r) => r?.status === 'fenced') && fences.get(exchange) === held)
-            fences.delete(exchange)
-        }),
-      )
-      return results
+          const opened = await pending
+          if (!opened) {
+            results.push(Promise.resolve({ status: 'fenced' }))
+            continue
+          }
+          fence = opened
+          fences.set(exchange, fence)
+        }
+        const held = fence
+        const next = held.chain.then(() => publishOne(input, lease, held))
+        held.chain = next.catch(() => {})
+        results.push(next)
+      }
+      const settled = await Promise.all(results)
+      // A refused write means someone else fenced the stream: forget our term on it.
+      records.forEach((input, i) => {
+        const fence = fences.get(input.key.exchange)
+        if (settled[i]?.status === 'fenced' && fence?.epoch === lease.epoch) fences.delete(input.key.exchange)
+      })
+      return settled
     },
     async *read(key: StreamKey, after: string | 'start' | 'end', read: ReadOptions): AsyncIterable<BusEntry> {
       const { signal } = read
