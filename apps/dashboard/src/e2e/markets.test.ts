@@ -32,6 +32,19 @@ describe.skipIf(!run)('Markets page (headless chromium against the embedded sim)
         timeout: 30_000,
       },
     )
+    // With the link up, every value comes from the WebSocket. One may still show `rest` for a
+    // moment (a start-up snapshot, or a trade the periodic REST reconciliation delivered first on
+    // a loaded machine — seen in CI) until the next WebSocket value of that cell replaces it.
+    await page
+      .waitForFunction(
+        () =>
+          [...document.querySelectorAll('[data-symbol] [data-testid="source-badge"]')].every(
+            (b) => b.textContent === 'ws',
+          ),
+        undefined,
+        { timeout: 30_000, polling: 200 },
+      )
+      .catch(() => {})
     const badges = await page.locator('[data-symbol] [data-testid="source-badge"]').allTextContents()
     expect(badges).toHaveLength(3 * 6)
     expect(new Set(badges)).toEqual(new Set(['ws']))
