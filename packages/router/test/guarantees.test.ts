@@ -237,7 +237,7 @@ describe('one outage is one failover and one switch-back', () => {
     // The link reopened only after the refusals ended, and switched back a full hold-down later
     // (event times, not the test's sleeps: on a loaded machine a sleep may overshoot by seconds).
     const linkAt = (state: string) =>
-      events.find((e) => e.type === 'link' && e.state === state && e.at > cutAt)!.at
+      events.find((e) => e.type === 'link' && e.state === state && e.at >= cutAt)!.at
     const downAt = linkAt('down')
     const recoveringAt = linkAt('recovering')
     const upAt = linkAt('up')
