@@ -1,4 +1,5 @@
 import { request } from 'node:http'
+import { createBackbone } from '@bb/router'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Dashboard, startDashboard } from './index.js'
 
@@ -130,8 +131,19 @@ describe('the stream', () => {
       seq: number
       maxCapitalAtRisk: string
       balances: { currency: string; free: string }[]
+      paperRules: { exchange: string; takerFeePercent: string; minOrderTotal: string }
     }
     expect(snapshot.seq).toBeGreaterThan(0)
+    // The portfolio page states the paper executor's fee and minimum: the default backbone's
+    // adapter market rules, not text baked into the page.
+    const reference = createBackbone({ exchange: 'upbit' })
+    const { market, id } = reference.adapter
+    await reference.close()
+    expect(snapshot.paperRules).toEqual({
+      exchange: id,
+      takerFeePercent: market.fees('KRW-BTC').taker.times(100).toString(),
+      minOrderTotal: market.minOrderTotal('KRW-BTC').toString(),
+    })
     // Seven rules on 10,000,000 KRW, two markets: 2 × 1,700,000.
     expect(snapshot.maxCapitalAtRisk).toBe('3400000')
     expect(snapshot.balances).toContainEqual({ currency: 'KRW', free: '10000000' })

@@ -260,6 +260,16 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       message: `The dashboard's markets must share one quote currency (got ${quotes.join(', ')}).`,
     })
   const quote = quotes[0]!
+  // What the paper executor charges and accepts, from the adapter's market rules (the portfolio
+  // page states them): the highest taker fee of the markets and the strictest minimum total.
+  const takerFee = symbols
+    .map((symbol) => backbone.adapter.market.fees(symbol).taker)
+    .reduce((a, b) => (b.greaterThan(a) ? b : a))
+  const paperRules = {
+    exchange: backbone.adapter.id,
+    takerFeePercent: takerFee.times(100).toString(),
+    minOrderTotal: minOrderTotal.toString(),
+  }
   const paper = new DryRunExecutor({ exchange: backbone.adapter, balances: { [quote]: balance } })
   // One executor for the engine: paper by default, the exchange's private REST while armed.
   const executor = new RoutingExecutor(paper)
@@ -445,6 +455,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     mode: executor.mode,
     symbols,
     quote,
+    paperRules,
     strategy,
     saved,
     rows: [...rows.values()],

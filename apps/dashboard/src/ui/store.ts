@@ -113,7 +113,15 @@ interface Snapshot {
   maxCapitalAtRisk: string
   /** The quote currency of the markets (the adapter's symbol rules): balances and amounts are in it. */
   quote: string
+  /** What the paper executor charges and accepts (the adapter's market rules). */
+  paperRules: PaperRulesJson
   live: LiveJson
+}
+/** The exchange, taker fee (in percent: `0.05` is 0.05 %) and minimum order total of the paper executor. */
+export interface PaperRulesJson {
+  exchange: string
+  takerFeePercent: string
+  minOrderTotal: string
 }
 interface PositionJson {
   symbol: string
@@ -166,6 +174,8 @@ export interface State {
   maxCapitalAtRisk: string
   /** The quote currency of the markets, from the snapshot (empty until the first one). */
   quote: string
+  /** The paper executor's fee and minimum, from the snapshot. */
+  paperRules: PaperRulesJson | undefined
   /** Trades seen through the stream, per symbol (for the tape's exactly-once check). */
   tradeIds: Map<string, string[]>
   /** Server send times of market batches applied but not yet painted by the Markets page. */
@@ -193,6 +203,7 @@ export const state: State = {
   strategy: undefined,
   maxCapitalAtRisk: '0',
   quote: '',
+  paperRules: undefined,
   tradeIds: new Map(),
   unpainted: [],
   paintLatency: [],
@@ -247,6 +258,7 @@ function applySnapshot(snap: Snapshot): void {
   state.strategy = snap.strategy
   state.maxCapitalAtRisk = snap.maxCapitalAtRisk
   state.quote = snap.quote
+  state.paperRules = snap.paperRules
   state.tradeIds = new Map()
   state.live = snap.live
   state.ready = true

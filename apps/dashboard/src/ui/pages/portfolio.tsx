@@ -19,8 +19,10 @@ export function PortfolioPage() {
     <>
       <h1>Portfolio</h1>
       <p class="note">
-        Dry-run: paper fills at the live best price with Upbit's 0.05 % fee, its KRW tick sizes and the 5,000
-        KRW minimum order. Every amount is the exact decimal the engine holds.
+        {s.paperRules
+          ? `Dry-run: paper fills at the live best price with ${s.paperRules.exchange}'s ${s.paperRules.takerFeePercent} % taker fee, its tick sizes and its ${formatDecimal(s.paperRules.minOrderTotal)} ${s.quote} minimum order.`
+          : "Dry-run: paper fills at the live best price with the exchange's fee, tick sizes and minimum order."}{' '}
+        Every amount is the exact decimal the engine holds.
       </p>
       <section class="panel" aria-label="balances">
         <h2>Balances</h2>
