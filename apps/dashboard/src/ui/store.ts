@@ -118,7 +118,7 @@ interface Snapshot {
   live: LiveJson
 }
 /** The exchange, taker fee (in percent: `0.05` is 0.05 %) and minimum order total of the paper executor. */
-export interface PaperRulesJson {
+interface PaperRulesJson {
   exchange: string
   takerFeePercent: string
   minOrderTotal: string
