@@ -120,6 +120,12 @@ export interface MultiBackbone {
     symbols: string | readonly string[],
     options?: LatestStreamOptions & { depth?: number } & ExchangeOption,
   ): AsyncIterable<OrderbookSnapshot>
+  /** `for await` twin of {@link MultiBackbone.candles$}. */
+  streamCandles(
+    symbol: string,
+    interval: CandleInterval | string,
+    options?: CandleStreamOptions & ExchangeOption,
+  ): AsyncIterable<Candle>
   /**
    * Channel health of one exchange (its backbone's `health$`), or, without an exchange, of every
    * exchange merged, each value tagged with its exchange.
@@ -337,6 +343,11 @@ export function createMultiBackbone(options: MultiBackboneOptions): MultiBackbon
     streamOrderbook: (symbols, o) => {
       const [b, rest] = split(o)
       return b.streamOrderbook(symbols, rest)
+    },
+
+    streamCandles: (symbol, interval, o) => {
+      const [b, rest] = split(o)
+      return b.streamCandles(symbol, interval, rest)
     },
 
     health$: (exchange) => {

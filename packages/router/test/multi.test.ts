@@ -76,6 +76,15 @@ describe('createMultiBackbone: one backbone per exchange behind one API', () => 
       () => `${got.length} trades: ${[...new Set(got.map((t) => `${t.exchange}:${t.marketId}`))].join(', ')}`,
     )
     for (const s of subs) s.unsubscribe()
+    // The for-await twins route the same way.
+    const controller = new AbortController()
+    for await (const c of bb.streamCandles('ETH/USDT', '1m', {
+      exchange: 'binance',
+      signal: controller.signal,
+    })) {
+      expect([c.exchange, c.marketId]).toEqual(['binance', 'ETHUSDT'])
+      controller.abort()
+    }
     expect(new Set(got.map((t) => `${t.exchange}:${t.marketId}`))).toEqual(
       new Set(['upbit:KRW-BTC', 'binance:BTCUSDT']),
     )
