@@ -1,6 +1,8 @@
+import { binance } from '@bb/binance'
 import { ConnectionClosedError, InvalidRequestError } from '@bb/errors'
 import type { Trade } from '@bb/models'
 import { type BinanceSim, type Sim, startSim } from '@bb/sim'
+import { upbit } from '@bb/upbit'
 import { firstValueFrom } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createMultiBackbone, type MultiBackbone } from '../src/index.js'
@@ -109,6 +111,27 @@ describe('createMultiBackbone: one backbone per exchange behind one API', () => 
     expect(() => createMultiBackbone({ exchanges: ['upbit'], defaultExchange: 'binance' })).toThrow(
       /defaultExchange "binance" is not one of the exchanges \(upbit\)/,
     )
+    expect(() => createMultiBackbone({ exchanges: { upbit: { exchange: 'binance' } as never } })).toThrow(
+      /exchanges\.upbit must not set exchange/,
+    )
+    // `shared` reaches every exchange's backbone (a bad shared option fails the creation).
+    expect(() =>
+      createMultiBackbone({ exchanges: ['upbit'], shared: { pollIntervalMs: { ticker: 0 } } }),
+    ).toThrow(/pollIntervalMs\.ticker must be an integer/)
+  }, 30_000)
+
+  it('a list of ids (or adapters) is the real exchanges; defaultExchange picks the default', async () => {
+    const listed = createMultiBackbone({ exchanges: [binance, 'upbit'] })
+    expect([listed.exchanges, listed.defaultExchange, listed.backbone().adapter.id]).toEqual([
+      ['binance', 'upbit'],
+      'binance',
+      'binance',
+    ])
+    expect(listed.backbone('upbit').adapter).toBe(upbit)
+    await listed.close()
+    const chosen = createMultiBackbone({ exchanges: ['upbit', 'binance'], defaultExchange: 'binance' })
+    expect(chosen.adapter().id).toBe('binance')
+    await chosen.close()
   }, 30_000)
 
   it('health$ per exchange; merged, every value tagged with its exchange', async () => {
