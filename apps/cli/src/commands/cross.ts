@@ -258,7 +258,9 @@ export async function arbitrageCommand(
   const { bb } = where
   try {
     const markets = ids.map((id) => ({ id, symbol: `${base}/${entryOf(id).quote}` }))
-    const marketIds = await Promise.all(markets.map((m) => listed(bb, m.id, m.symbol)))
+    // In order, so that the first exchange that does not list the market is the one named.
+    const marketIds: string[] = []
+    for (const m of markets) marketIds.push(await listed(bb, m.id, m.symbol))
     const fees = Object.fromEntries(
       markets.map((m, i) => [m.id, bb.adapter(m.id).market.fees(marketIds[i] as string).taker]),
     )
