@@ -46,6 +46,10 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/market.js')).watch(rest[0], rest.slice(1), flags)
       case 'candles':
         return await (await import('./commands/market.js')).candles(rest[0], rest[1], flags)
+      case 'arbitrage':
+        return await (await import('./commands/cross.js')).arbitrageCommand(rest[0], flags)
+      case 'depth':
+        return await (await import('./commands/cross.js')).depthCommand(rest[0], flags)
       case 'sim': {
         const { startSim } = await import('@bb/sim')
         if (flags.exchange === 'binance') {

@@ -3,7 +3,18 @@ import { parseArgs } from 'node:util'
 import { UsageError } from './common.js'
 
 /** How a flag's text is checked and what it means; `undefined` = free text. */
-type Check = 'seconds' | 'positive' | 'count' | 'depth' | 'port' | 'seed' | 'amount' | 'markets' | 'exchange'
+type Check =
+  | 'seconds'
+  | 'positive'
+  | 'count'
+  | 'depth'
+  | 'port'
+  | 'seed'
+  | 'amount'
+  | 'markets'
+  | 'exchange'
+  | 'percent'
+  | 'premium'
 
 /** One flag of a command, as its help shows it. */
 interface OptionSpec {
@@ -61,6 +72,45 @@ const ENDPOINT_CONFLICTS = [
   ['live', 'rest-url', LIVE_OR_URLS],
   ['live', 'ws-url', LIVE_OR_URLS],
 ] as const
+/** Options of `bb arbitrage` and `bb depth`: endpoints, staleness and how long the live view runs. */
+const CROSS_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: 'live',
+    type: 'boolean',
+    description: 'read the real exchanges instead of embedded simulators',
+  },
+  ENDPOINT_OPTIONS[3] as OptionSpec,
+  {
+    name: 'max-age',
+    type: 'string',
+    value: 'MS',
+    description: 'an input older than this (exchange time) is refused, not used (default 5000)',
+    check: 'count',
+  },
+  {
+    name: 'interval',
+    type: 'string',
+    value: 'SECONDS',
+    description: 'at most one update per this long (default 0.5)',
+    check: 'seconds',
+  },
+  {
+    name: 'updates',
+    type: 'string',
+    value: 'N',
+    description: 'stop after N updates',
+    check: 'count',
+  },
+  { name: 'once', type: 'boolean', description: 'print one update and stop' },
+  { name: 'json', type: 'boolean', description: 'one JSON object per update (decimals as exact text)' },
+  {
+    name: 'duration',
+    type: 'string',
+    value: 'SECONDS',
+    description: 'stop after this long (default: until Ctrl-C)',
+    check: 'seconds',
+  },
+]
 const HELP: OptionSpec = { name: 'help', type: 'boolean', description: 'show this help' }
 
 /** Every command of `bb`, in the order the usage lists them. */
@@ -237,6 +287,76 @@ const COMMANDS: readonly CommandSpec[] = [
       ['count', 'from', 'use --count N (the latest N candles) or --from/--to (a time range), not both'],
       ...ENDPOINT_CONFLICTS,
     ],
+  },
+  {
+    name: 'arbitrage',
+    synopsis: 'bb arbitrage BASE [options]',
+    summary:
+      'live cross-exchange table of one base asset: sell here / buy there net of taker fees, executable size, bps, premium, FX source, staleness (embedded simulators on one price path unless --live)',
+    options: [
+      {
+        name: 'exchanges',
+        type: 'string',
+        value: 'LIST',
+        description: 'comma-separated exchanges, at least two (default upbit,binance)',
+      },
+      {
+        name: 'premium',
+        type: 'string',
+        value: 'PCT',
+        description:
+          'premium of the KRW markets of the embedded simulators over USDT × FX, percent (default 2)',
+        check: 'premium',
+      },
+      {
+        name: 'fx',
+        type: 'string',
+        value: 'RATE',
+        description: 'KRW per USDT of the embedded simulators (default 1400)',
+        check: 'positive',
+      },
+      ...CROSS_OPTIONS,
+    ],
+    conflicts: [
+      [
+        'live',
+        'premium',
+        '--premium and --fx shape the embedded simulators; --live reads the real exchanges',
+      ],
+      ['live', 'fx', '--premium and --fx shape the embedded simulators; --live reads the real exchanges'],
+      ['once', 'updates', '--once is --updates 1'],
+    ],
+  },
+  {
+    name: 'depth',
+    synopsis: 'bb depth MARKET [options]',
+    summary:
+      'live liquidity of one order book: spread bps, depth within ±band % of mid, imbalance, slippage of a notional both ways',
+    options: [
+      {
+        name: 'exchange',
+        type: 'string',
+        value: 'ID',
+        description: 'upbit (default) or binance',
+        check: 'exchange',
+      },
+      {
+        name: 'band',
+        type: 'string',
+        value: 'PCT',
+        description: 'band around mid, percent, more than 0 and less than 100 (default 1)',
+        check: 'percent',
+      },
+      {
+        name: 'notional',
+        type: 'string',
+        value: 'AMOUNT',
+        description: 'quote notional to price the slippage of (default 10000000 KRW, 10000 USDT)',
+        check: 'amount',
+      },
+      ...CROSS_OPTIONS,
+    ],
+    conflicts: [['once', 'updates', '--once is --updates 1']],
   },
   {
     name: 'sim',
@@ -510,6 +630,14 @@ const CHECKS: Record<Check, { ok: (text: string) => boolean; want: string }> = {
     want: 'a whole number from 1 to 1000',
   },
   exchange: { ok: (t) => t === 'upbit' || t === 'binance', want: 'upbit or binance' },
+  percent: {
+    ok: (t) => /^\d+(\.\d+)?$/.test(t) && Number(t) > 0 && Number(t) < 100,
+    want: 'a percent more than 0 and less than 100 (e.g. 0.5)',
+  },
+  premium: {
+    ok: (t) => /^-?\d+(\.\d+)?$/.test(t) && Number(t) > -100 && Number(t) < 1000,
+    want: 'a percent from -100 to 1000, exclusive (e.g. 2.5 or -1)',
+  },
   amount: {
     ok: (t) => /^\d+(\.\d+)?$/.test(t) && Number(t) > 0,
     want: 'an amount greater than 0 (e.g. 10000000)',

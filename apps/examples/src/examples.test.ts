@@ -30,6 +30,7 @@ describe('the README shows the example file as it is', () => {
   it.each([
     ['packages/router/README.md', 0, 'router.ts'],
     ['packages/router/README.md', 2, 'router-binance.ts'],
+    ['packages/router/README.md', 3, 'router-multi.ts'],
     ['packages/rules/README.md', 0, 'rules-backtest.ts'],
     ['packages/rules/README.md', 1, 'rules-live.ts'],
     ['packages/upbit/README.md', 0, 'upbit.ts'],
@@ -99,6 +100,17 @@ describe('README examples', () => {
     const trade = /^(BTC|ETH)\/USDT \d+ (ws|rest)$/
     // Every line a trade as the README prints it (how many arrive in 3 s depends on the machine).
     expect(lines.slice(1).filter((l) => !trade.test(l))).toEqual([])
+  })
+
+  it('router over several exchanges: a ticker of each, a Binance book stream, health per exchange', async () => {
+    const lines = await runAsync('router-multi.js')
+    expect(lines[0]).toMatch(/^upbit \d+ binance \d+(\.\d+)?$/)
+    const book = /^binance \d+(\.\d+)?$/
+    const health = /^(upbit|binance) (connecting|up|down|recovering)$/
+    expect(lines.slice(1).filter((l) => !book.test(l) && !health.test(l))).toEqual([])
+    expect(lines.some((l) => book.test(l))).toBe(true)
+    expect(lines.some((l) => /^upbit /.test(l) && health.test(l))).toBe(true)
+    expect(lines.some((l) => /^binance /.test(l) && health.test(l))).toBe(true)
   })
 
   it('rest: tickers, 1,000 candles in pages of 200, balances and a test order against the sim', async () => {

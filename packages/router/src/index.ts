@@ -34,6 +34,14 @@ export {
   type MetricsSnapshot,
 } from './metrics.js'
 export {
+  createMultiBackbone,
+  type ExchangeBackboneOptions,
+  type ExchangeOption,
+  type FromExchange,
+  type MultiBackbone,
+  type MultiBackboneOptions,
+} from './multi.js'
+export {
   type CacheView,
   type Channel,
   type ChannelHealth,

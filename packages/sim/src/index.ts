@@ -41,5 +41,6 @@ export type {
   SimMarket,
   SimMarketControls,
   SimOptions,
+  SimReferenceOptions,
   SimStats,
 } from './types.js'

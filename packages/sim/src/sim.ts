@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net'
 import { type Clock, every, systemClock } from '@bb/utils'
 import { createAdmin } from './admin.js'
+import { resolveBinanceSymbols } from './binance/catalog.js'
 import { startBinanceSim } from './binance/sim.js'
 import type { BinanceSim, BinanceSimOptions } from './binance/types.js'
 import { type Account, D, decText, Engine, ExchangeError } from './exchange/engine.js'
@@ -11,6 +12,7 @@ import { Faults } from './faults.js'
 import { RateLimiter, remainingHeader, resolveLimits } from './limits.js'
 import { resolveMarkets } from './market/catalog.js'
 import { MarketModel } from './market/model.js'
+import { resolvePriceReference } from './market/reference.js'
 import { sidText } from './market/summary.js'
 import type { Raw } from './market/views.js'
 import { playFrames, type ReplayOptions } from './replay.js'
@@ -126,6 +128,14 @@ async function startUpbitSim(options: StartSimOptions): Promise<Sim> {
     markets: definitions,
     tradesPerSecond,
     scheduledEvents: options.scheduledEvents ?? true,
+    ...(options.reference
+      ? {
+          reference: resolvePriceReference(
+            options.reference,
+            resolveBinanceSymbols(options.reference.markets).map((s) => s.def),
+          ),
+        }
+      : {}),
   })
   const stats = newStats()
   for (const m of model.markets)

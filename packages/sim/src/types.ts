@@ -71,6 +71,26 @@ export interface SimOptions {
   readonly admin?: boolean
   /** Logger (pino-compatible); silent by default. */
   readonly logger?: SimLogger
+  /**
+   * Correlated prices: this simulator's markets follow the price path of the Binance profile's
+   * market of the same base (USDT), converted at `fx` with a `premiumPct` per quote — `KRW-BTC` ≈
+   * `BTCUSDT × fx.KRW × (1 + premiumPct / 100)` — and `KRW-USDT` (list it in `markets`) is the
+   * FX market at `fx.KRW`. Give both simulators the same `seed` and `startTime`. Off by default.
+   */
+  readonly reference?: SimReferenceOptions
+}
+
+/** The `reference` option of {@link SimOptions}: which path to follow, at which FX rate and premium. */
+export interface SimReferenceOptions {
+  /**
+   * The Binance simulator's `markets` as it was started (the listing order is part of each
+   * market's random stream). @default the Binance profile's default listing
+   */
+  readonly markets?: number | readonly string[]
+  /** Units of each quote currency per USDT. @default { KRW: 1400 } */
+  readonly fx?: Readonly<Record<string, number>>
+  /** Premium over USDT × FX, percent: one number for every quote of `fx`, or per quote. @default 0 */
+  readonly premiumPct?: number | Readonly<Record<string, number>>
 }
 
 /** Public description of a listed market. */

@@ -78,6 +78,8 @@ const ROWS: readonly Row[] = [
   ['BTC-ADA', '에이다', 'Cardano', 0.0000078, 0.05],
   ['BTC-TRX', '트론', 'TRON', 0.0000029, 0.05],
   ['USDT-TRX', '트론', 'TRON', 0.3012, 0.05],
+  // Past the default 30: the FX market of KRW and USDT (`reference` sims price KRW through it).
+  ['KRW-USDT', '테더', 'Tether', 1_400, 0.3],
 ]
 
 /** The default number of markets. */

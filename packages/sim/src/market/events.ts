@@ -17,6 +17,10 @@ export interface EventSchedule {
  */
 export function scheduleEvents(m: MarketState, untilDay: number, model: EventSchedule): void {
   if (m.eventDaysUntil === 0) m.eventDaysUntil = model.historyStartMinute / 1440
+  if (m.calm) {
+    m.eventDaysUntil = Math.max(m.eventDaysUntil, untilDay)
+    return
+  }
   for (let day = m.eventDaysUntil; day < untilDay; day++) {
     const rng = new Rng(hashInts(model.seed, m.salt, day, 3))
     if (rng.next() >= 0.12) continue

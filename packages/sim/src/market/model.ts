@@ -3,8 +3,9 @@ import { DAY, dateDash, MINUTE, utcDayStart } from '../util/time.js'
 import { bookAfter, topOfBook } from './book.js'
 import type { MarketDefinition } from './catalog.js'
 import { eventLog, injectEvent, recentEvent, scheduleEvents } from './events.js'
+import { checkReference, linkOf, type PriceReference } from './reference.js'
 import type { Book, Extremes, MarketState, MinutePlan, PriceEvent, TopOfBook } from './state.js'
-import { MarketState as MarketStateClass } from './state.js'
+import { MarketState as MarketStateClass, marketSalt, volFactorOf } from './state.js'
 import { Summaries } from './summaries.js'
 import { addTrade, compareSid, type Summary, summaryOf, type TradeRecord } from './summary.js'
 import { roundToTick } from './ticks.js'
@@ -26,7 +27,12 @@ export interface ModelOptions {
   readonly markets: readonly MarketDefinition[]
   readonly tradesPerSecond: number
   readonly scheduledEvents: boolean
+  /** A price path shared with other simulators (correlated prices with an FX rate and a premium). */
+  readonly reference?: PriceReference
 }
+
+/** Log std-dev of the FX market's walk relative to a normal market's (an FX rate is calm). */
+const FX_VOL_FACTOR = 0.1
 
 /** Called for each trade that enters the live tape after start. */
 export type TradeListener = (market: MarketState, trade: TradeRecord, external: boolean) => void
@@ -60,19 +66,39 @@ export class MarketModel {
     this.historyStartMinute = (utcDayStart(options.startTime) - HISTORY_DAYS * DAY) / MINUTE
     this.exactFromMinute = (utcDayStart(options.startTime) - EXACT_DAYS * DAY) / MINUTE
     this.scheduledEvents = options.scheduledEvents
-    this.markets = options.markets.map(
-      (d, i) => new MarketStateClass(d, i, options.seed, options.tradesPerSecond),
-    )
-    for (const m of this.markets) {
+    const reference = options.reference
+    if (reference) checkReference(reference)
+    const links = options.markets.map((d) => (reference ? linkOf(d, reference) : undefined))
+    this.markets = options.markets.map((d, i) => {
+      const link = links[i]
+      const stream =
+        link === undefined
+          ? undefined
+          : 'rate' in link
+            ? { salt: marketSalt(options.seed, i, d), volFactor: FX_VOL_FACTOR, calm: true }
+            : {
+                salt: marketSalt(options.seed, link.index, link.reference),
+                volFactor: volFactorOf(link.reference),
+              }
+      return new MarketStateClass(d, i, options.seed, options.tradesPerSecond, stream)
+    })
+    for (const [k, m] of this.markets.entries()) {
+      const link = links[k]
       this.byCode.set(m.def.code, m)
       this.ensureEvents(m, Math.floor(options.startTime / DAY) + 2)
       this.ensureWalk(m, this.startMinute - this.historyStartMinute + 2)
       const rng = new Rng(hashInts(this.seed, m.salt, 99))
-      const reference = m.def.referencePrice * Math.exp(0.04 * rng.normal())
+      // A linked market starts where its reference market starts (the same draw), times FX and premium.
+      const start =
+        link === undefined
+          ? m.def.referencePrice * Math.exp(0.04 * rng.normal())
+          : 'rate' in link
+            ? link.rate
+            : link.reference.referencePrice * Math.exp(0.04 * rng.normal() + link.logFactor)
       const i = this.startMinute - this.historyStartMinute
       const frac = (options.startTime - this.startMinute * MINUTE) / MINUTE
       const walkNow = (m.logW[i] as number) + ((m.logW[i + 1] as number) - (m.logW[i] as number)) * frac
-      m.logScale = Math.log(reference) - walkNow - this.eventLog(m, options.startTime)
+      m.logScale = Math.log(start) - walkNow - this.eventLog(m, options.startTime)
     }
     this.processedTime = this.startMinute * MINUTE - 1
     this.advanceTo(options.startTime)

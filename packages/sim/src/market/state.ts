@@ -63,6 +63,8 @@ export class MarketState {
   readonly notionalMu: number
   readonly volFactor: number
   readonly salt: number
+  /** No scheduled crashes and surges (an FX market); injected ones still happen. */
+  readonly calm: boolean
   logW = new Float64Array(64 * 1024)
   regime = new Uint8Array(64 * 1024)
   walkLen = 0
@@ -84,14 +86,36 @@ export class MarketState {
   extremes: Extremes | undefined
   bookMemo: { key: string; level: number; book: Book } | undefined
 
-  constructor(def: MarketDefinition, index: number, seed: number, tradesPerSecond: number) {
+  /**
+   * `stream`: the random stream to draw the walk, the events and the trades from instead of this
+   * market's own (a market that follows a reference market takes that market's; see
+   * `PriceReference`).
+   */
+  constructor(
+    def: MarketDefinition,
+    index: number,
+    seed: number,
+    tradesPerSecond: number,
+    stream?: { readonly salt: number; readonly volFactor: number; readonly calm?: boolean },
+  ) {
+    this.calm = stream?.calm ?? false
     this.def = def
     this.index = index
     this.quote = def.quote
-    this.salt = hashInts(seed, index, def.code.length, def.code.charCodeAt(4) || 0)
+    this.salt = stream?.salt ?? marketSalt(seed, index, def)
     this.ratePerMinute = Math.max(0.05, tradesPerSecond * 60 * def.liquidity)
     const typical = def.quote === 'KRW' ? 250_000 : def.quote === 'BTC' ? 0.0018 : 180
     this.notionalMu = Math.log(typical) - 0.6
-    this.volFactor = 1 + 0.5 * (1 - Math.min(1, def.liquidity))
+    this.volFactor = stream?.volFactor ?? volFactorOf(def)
   }
+}
+
+/** The salt of a market's random stream: its seed, its index in the listing and its code. */
+export function marketSalt(seed: number, index: number, def: MarketDefinition): number {
+  return hashInts(seed, index, def.code.length, def.code.charCodeAt(4) || 0)
+}
+
+/** Volatility multiplier of a market: quieter markets move more. */
+export function volFactorOf(def: MarketDefinition): number {
+  return 1 + 0.5 * (1 - Math.min(1, def.liquidity))
 }
