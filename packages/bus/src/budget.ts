@@ -188,6 +188,7 @@ export async function createRedisRateLimiter(options: RedisRateLimiterOptions): 
     if (!s) {
       s = {
         granted: 0,
+        units: 0,
         waited: 0,
         totalWaitMs: 0,
         throttled: 0,
@@ -225,6 +226,15 @@ export async function createRedisRateLimiter(options: RedisRateLimiterOptions): 
   return {
     async acquire(group: string, o: AcquireOptions = {}) {
       const config = configOf(group)
+      // The shared log counts requests, not weights (see the README's "Request weights"): a
+      // request that declares another cost must not be silently counted as one.
+      if (o.cost !== undefined && o.cost !== 1)
+        throw new InvalidRequestError({
+          exchange,
+          channel: 'rest',
+          param: 'cost',
+          message: `The Redis budget counts requests, not weights: a request of group "${group}" that costs ${o.cost} units cannot be shared through it yet. Use the in-process limiter (limits: 'shared') for weighted exchanges such as Binance.`,
+        })
       const base = scope(group, o.key)
       const priority = o.priority ?? 'live'
       const s = statsOf(group)
@@ -258,6 +268,7 @@ export async function createRedisRateLimiter(options: RedisRateLimiterOptions): 
           if (list) list.push(member)
           else inflight.set(base, [member])
           s.granted++
+          s.units++
           s.lanes[priority].granted++
           if (waitedMs > 0) {
             s.waited++
@@ -270,7 +281,7 @@ export async function createRedisRateLimiter(options: RedisRateLimiterOptions): 
         }
         // Sleep exactly until the slot frees (with a little jitter so processes do not collide).
         const ms = Number(wait) + Math.floor(Math.random() * 5)
-        events.next({ type: 'wait', group, lane: priority, waitMs: ms, queued: 1, queuedInLane: 1 })
+        events.next({ type: 'wait', group, cost: 1, lane: priority, waitMs: ms, queued: 1, queuedInLane: 1 })
         waitedMs += ms
         await new Promise<void>((resolve, reject) => {
           const timer = setTimeout(done, ms)
