@@ -175,4 +175,33 @@ describe('REST budget by weight, against the Binance sim (1000 weight per 2 s)',
     // One request reached the server (its 418); the retry and the second call never left.
     expect(client.stats().requests.weight).toMatchObject({ requests: 1, status418: 1, retries: 0 })
   })
+
+  it('a 429 pauses the group for its Retry-After, then the request goes through (no 418)', async () => {
+    const s = await sim()
+    const client = createRestClient({ adapter: shrunk, baseUrl: s.restUrl, limits: 'private', retries: 3 })
+    cleanups.push(() => client.close())
+    // A 429 the client did not cause (Retry-After: 1 s), ended once the client has seen it.
+    s.faults.storm429(60_000)
+    const answers: { status: number; at: number }[] = []
+    const sub = client.events$.subscribe((event) => {
+      if (event.type !== 'response') return
+      answers.push({ status: event.status, at: Date.now() })
+      if (event.status === 429) s.faults.clear()
+    })
+    const books = await client.getOrderbook(['BTCUSDT'], { depth: 5000 })
+    sub.unsubscribe()
+    console.log('429 then', answers)
+    expect(books).toHaveLength(1)
+    expect(answers.map((a) => a.status)).toEqual([429, 200])
+    // Nothing was sent before the Retry-After had passed (a lower bound, with room for the event
+    // being stamped after the pause began: a loaded machine only waits longer).
+    expect(answers[1]!.at - answers[0]!.at).toBeGreaterThanOrEqual(900)
+    expect(client.stats().requests.weight).toMatchObject({
+      requests: 2,
+      status429: 1,
+      status418: 0,
+      retries: 1,
+    })
+    expect(client.stats().limiter.weight).toMatchObject({ throttled: 1, blocked: 0 })
+  })
 })
