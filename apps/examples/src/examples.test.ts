@@ -35,12 +35,14 @@ describe('the README shows the example file as it is', () => {
     ['packages/rules/README.md', 1, 'rules-live.ts'],
     ['packages/upbit/README.md', 0, 'upbit.ts'],
     ['packages/binance/README.md', 0, 'binance.ts'],
+    ['packages/binance/README.md', 1, 'binance-weight.ts'],
     ['packages/coinone/README.md', 0, 'coinone.ts'],
     ['packages/analytics/README.md', 0, 'analytics.ts'],
     ['packages/adapter-testing/README.md', 0, 'adapter-testing.ts'],
     ['packages/exchange-adapter/README.md', 0, 'exchange-adapter.ts'],
     ['packages/unifier/README.md', 0, 'unifier.ts'],
     ['packages/rest/README.md', 0, 'rest.ts'],
+    ['packages/rest/README.md', 2, 'rest-weight.ts'],
     ['packages/ws/README.md', 0, 'ws.ts'],
     ['packages/utils/README.md', 0, 'utils.ts'],
     ['packages/bus/README.md', 0, 'bus.ts'],
@@ -181,6 +183,14 @@ describe('README examples', () => {
       'UnknownSymbolError',
       '{"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":1}',
     ])
+  })
+
+  it('rest weight: costs in units sum in the limiter', () => {
+    expect(run('rest-weight.js')).toEqual(['270'])
+  })
+
+  it('binance weight: a request with its cost, and a client on the sim spending weight without a 429', async () => {
+    expect(await runAsync('binance-weight.js')).toEqual(['weight 250', '270 0'])
   })
 
   it('coinone: a WS book frame normalized best-first, a chart request, an HTTP-200 error, a tick, SUBSCRIBE', () => {

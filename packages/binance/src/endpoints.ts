@@ -10,6 +10,7 @@ import type {
 import type { Decimal } from '@bb/models'
 import { binanceRestRows } from './field-maps.js'
 import { type BinanceKlineInterval, binanceInterval, binanceKlineInterval } from './intervals.js'
+import { binanceRequestWeight } from './rate-limits.js'
 
 const invalid = (param: string, message: string) =>
   new InvalidRequestError({ param, exchange: 'binance', message })
@@ -69,8 +70,10 @@ function oneSymbolEach(body: unknown): unknown {
   return list.map((symbol: unknown) => ({ symbols: [symbol] }))
 }
 
+/** A GET in the `weight` group, costing its documented request weight ({@link binanceRequestWeight}). */
 function get(path: string, query: QueryParam[], extra: Partial<RestRequest> = {}): RestRequest {
-  return { method: 'GET', path, query, group: 'weight', auth: false, successStatus: 200, ...extra }
+  const cost = binanceRequestWeight({ method: 'GET', path, query })
+  return { method: 'GET', path, query, group: 'weight', cost, auth: false, successStatus: 200, ...extra }
 }
 
 /** `symbol=X` or `symbols=["X","Y"]` (JSON array), or neither; never both. */

@@ -63,6 +63,7 @@ export function parseBinanceUsedWeight(value: string | null | undefined): RateLi
     group: 'weight',
     wireGroup: 'x-mbx-used-weight-1m',
     remaining: Math.max(0, BINANCE_WEIGHT_PER_MINUTE - Number(trimmed)),
+    used: Number(trimmed),
     intervalMs: 60_000,
   }
 }

@@ -3,6 +3,7 @@ import { AbortedError, describeValue, InvalidRequestError, RateLimitError, toBac
 import type { ExchangeAdapter } from '@bb/exchange-adapter'
 import type {
   AcquireOptions,
+  ObserveOptions,
   RateLimiter,
   RateLimiterEvent,
   RateLimitGroupConfig,
@@ -42,13 +43,24 @@ export interface RedisRateLimiterOptions {
   inflightMs?: number
 }
 
-// Sliding log on the server's clock. KEYS: log, block. ARGV: limit, window ms, member, in-flight
-// ms, poll ms. A granted request is logged as in flight (scored `now + in-flight ms`, so it holds
+// Every entry's member ends in `#<cost>`: the units the request costs (Binance's request weight);
+// a member without one (a process of an older version) counts 1.
+const COST = `
+local function cost(member)
+  local c = string.match(member, '#(%d+)$')
+  if c then return tonumber(c) end
+  return 1
+end
+`
+// Sliding log of units on the server's clock. KEYS: log, block. ARGV: limit, window ms, member
+// (ending in #cost), in-flight ms, poll ms, cost. A granted request is logged as in flight (scored `now + in-flight ms`, so it holds
 // its slot) until its answer re-stamps it with the answer's time (RESTAMP / OBSERVE): the
 // exchange counts on arrival, and the answer comes after the arrival, so however late a request
-// reached the exchange after its grant, its log entry is no earlier than its arrival.
+// reached the exchange after its grant, its log entry is no earlier than its arrival. A request is
+// granted when its cost fits on top of the units in the window; else it waits until the oldest
+// entries whose units make room have left the window.
 // → { 1, 0 } granted, or { 0, wait ms }.
-const ACQUIRE = `
+const ACQUIRE = `${COST}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local blocked = redis.call('PTTL', KEYS[2])
@@ -57,19 +69,29 @@ local window = tonumber(ARGV[2])
 local inflight = tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local limit = tonumber(ARGV[1])
-local count = redis.call('ZCARD', KEYS[1])
-if count < limit then
+local need = tonumber(ARGV[6])
+if need == 0 then return { 1, 0 } end
+local entries = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+local used = 0
+for i = 1, #entries, 2 do used = used + cost(entries[i]) end
+if used + need <= limit then
   redis.call('ZADD', KEYS[1], now + inflight, ARGV[3])
   redis.call('PEXPIRE', KEYS[1], window * 2 + inflight)
   return { 1, 0 }
 end
-local oldest = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
-local score = tonumber(oldest[2])
--- The slot that frees first is still in flight: its answer will free it, poll for that.
-if score > now then return { 0, tonumber(ARGV[5]) } end
-local wait = score + window - now
-if wait < 1 then wait = 1 end
-return { 0, wait }
+local freed = 0
+for i = 1, #entries, 2 do
+  freed = freed + cost(entries[i])
+  if used - freed + need <= limit then
+    local score = tonumber(entries[i + 1])
+    -- The entry that makes room is still in flight: its answer will re-stamp it, poll for that.
+    if score > now then return { 0, tonumber(ARGV[5]) } end
+    local wait = score + window - now
+    if wait < 1 then wait = 1 end
+    return { 0, wait }
+  end
+end
+return { 0, tonumber(ARGV[5]) }
 `
 // The answer to a granted request (or its failure) came back: its entry counts from now. KEYS:
 // log. ARGV: member, window, in-flight ms.
@@ -80,11 +102,11 @@ redis.call('ZADD', KEYS[1], now, ARGV[1])
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 2 + tonumber(ARGV[3]))
 return 1
 `
-// The exchange says `remaining` are left in its window: re-stamp the answered request's entry
-// (member ARGV[5], '' for none), then, if our log holds fewer than `limit − remaining` entries,
-// add phantoms now (only ever tighten). KEYS: log. ARGV: limit, window, remaining, member
-// prefix, member, in-flight ms. → phantoms added.
-const OBSERVE = `
+// The exchange says `remaining` units are left in its window: re-stamp the answered request's
+// entry (member ARGV[5], '' for none), then, if our log holds fewer than `limit − remaining`
+// units, add one phantom entry of the difference now (only ever tighten). KEYS: log. ARGV:
+// limit, window, remaining, member prefix, member, in-flight ms. → phantom units added.
+const OBSERVE = `${COST}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[2])
@@ -95,11 +117,13 @@ if ARGV[5] ~= '' then
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local used = tonumber(ARGV[1]) - tonumber(ARGV[3])
-local count = redis.call('ZCARD', KEYS[1])
+local entries = redis.call('ZRANGE', KEYS[1], 0, -1)
+local count = 0
+for i = 1, #entries do count = count + cost(entries[i]) end
 local add = used - count
-for i = 1, add do redis.call('ZADD', KEYS[1], now, ARGV[4] .. ':' .. i) end
-if add > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
-if add < 0 then return 0 end
+if add <= 0 then return 0 end
+redis.call('ZADD', KEYS[1], now, ARGV[4] .. '#' .. add)
+redis.call('PEXPIRE', KEYS[1], ttl)
 return add
 `
 // A 429 / 418: block the group for everyone. KEYS: block, streak. ARGV: ms (0 = doubling from
@@ -174,10 +198,15 @@ export async function createRedisRateLimiter(options: RedisRateLimiterOptions): 
    * Answers can come back in another order than the grants; re-stamping the oldest keeps every
    * unanswered request's slot held and each answered one counted from an answer time.
    */
-  const answered = (base: string): string | undefined => {
+  const answered = (base: string, cost = 1): string | undefined => {
     const list = inflight.get(base)
-    const member = list?.shift()
-    if (list && list.length === 0) inflight.delete(base)
+    if (!list || cost === 0) return undefined
+    // The oldest of the same cost (the answered request's own entry, or one just like it).
+    const suffix = `#${cost}`
+    let index = list.findIndex((m) => m.endsWith(suffix))
+    if (index < 0) index = 0
+    const [member] = list.splice(index, 1)
+    if (list.length === 0) inflight.delete(base)
     return member
   }
   const blockScript = scriptRunner(client, BLOCK)
@@ -188,6 +217,7 @@ export async function createRedisRateLimiter(options: RedisRateLimiterOptions): 
     if (!s) {
       s = {
         granted: 0,
+        units: 0,
         waited: 0,
         totalWaitMs: 0,
         throttled: 0,
@@ -225,6 +255,14 @@ export async function createRedisRateLimiter(options: RedisRateLimiterOptions): 
   return {
     async acquire(group: string, o: AcquireOptions = {}) {
       const config = configOf(group)
+      const cost = o.cost ?? 1
+      if (!Number.isInteger(cost) || cost < 0 || cost > config.limit)
+        throw new InvalidRequestError({
+          exchange,
+          channel: 'rest',
+          param: 'cost',
+          message: `A request of group "${group}" declared cost ${describeValue(cost)}; the shared budget takes whole units from 0 to the group's limit (${config.limit} per ${config.windowMs} ms).`,
+        })
       const base = scope(group, o.key)
       const priority = o.priority ?? 'live'
       const s = statsOf(group)
@@ -233,7 +271,7 @@ export async function createRedisRateLimiter(options: RedisRateLimiterOptions): 
       for (;;) {
         if (o.signal?.aborted) throw new AbortedError({ exchange, channel: 'rest', cause: o.signal.reason })
         let reply: unknown
-        const member = randomUUID()
+        const member = `${randomUUID()}#${cost}`
         try {
           reply = await acquireScript(
             [base, `${base}:block`],
@@ -243,6 +281,7 @@ export async function createRedisRateLimiter(options: RedisRateLimiterOptions): 
               member,
               String(inflightMs),
               String(pollMs),
+              String(cost),
             ],
           )
         } catch (error) {
@@ -254,10 +293,13 @@ export async function createRedisRateLimiter(options: RedisRateLimiterOptions): 
         }
         const [granted, wait] = reply as [number, number]
         if (granted === 1) {
-          const list = inflight.get(base)
-          if (list) list.push(member)
-          else inflight.set(base, [member])
+          if (cost > 0) {
+            const list = inflight.get(base)
+            if (list) list.push(member)
+            else inflight.set(base, [member])
+          }
           s.granted++
+          s.units += cost
           s.lanes[priority].granted++
           if (waitedMs > 0) {
             s.waited++
@@ -270,7 +312,7 @@ export async function createRedisRateLimiter(options: RedisRateLimiterOptions): 
         }
         // Sleep exactly until the slot frees (with a little jitter so processes do not collide).
         const ms = Number(wait) + Math.floor(Math.random() * 5)
-        events.next({ type: 'wait', group, lane: priority, waitMs: ms, queued: 1, queuedInLane: 1 })
+        events.next({ type: 'wait', group, cost, lane: priority, waitMs: ms, queued: 1, queuedInLane: 1 })
         waitedMs += ms
         await new Promise<void>((resolve, reject) => {
           const timer = setTimeout(done, ms)
@@ -286,11 +328,16 @@ export async function createRedisRateLimiter(options: RedisRateLimiterOptions): 
         })
       }
     },
-    observe(group: string, remaining: number, o: { key?: string } = {}) {
+    observe(group: string, reported: number, o: ObserveOptions = {}) {
       const config = groups[group]
       if (!config) return
       const base = scope(group, o.key)
-      const member = answered(base) ?? ''
+      const member = answered(base, o.cost) ?? ''
+      // The server's count of the window's use, against this budget's own limit, wins when higher.
+      const remaining =
+        o.used !== undefined && Number.isFinite(o.used) && o.used >= 0
+          ? Math.min(reported, Math.max(0, config.limit - o.used))
+          : reported
       if (!Number.isFinite(remaining)) {
         if (member)
           restampScript([base], [member, String(config.windowMs + margin), String(inflightMs)]).catch(
@@ -318,13 +365,13 @@ export async function createRedisRateLimiter(options: RedisRateLimiterOptions): 
         () => {},
       )
     },
-    release(group: string, o: { key?: string } = {}) {
+    release(group: string, o: { key?: string; cost?: number } = {}) {
       // The log counts sends, not answers: nothing to give back. The request's entry now counts
       // from this moment (it reached the exchange before, if at all).
       const config = groups[group]
       if (!config) return
       const base = scope(group, o.key)
-      const member = answered(base)
+      const member = answered(base, o.cost)
       if (member)
         restampScript([base], [member, String(config.windowMs + margin), String(inflightMs)]).catch(() => {})
     },

@@ -181,6 +181,71 @@ describe.runIf(available('redis-server'))('shared REST budget (Redis Lua, server
     await a.close()
   })
 
+  it('weights: two processes spending one budget in units never exceed it in any window and use >= 0.8 of it', async () => {
+    // Binance-like: a request costs its weight. 100 units per second shared by two limiters
+    // (two processes); requests of 30, 20 and 5 units, each "answered" 20 ms after its grant.
+    const groups = { weight: { limit: 100, windowMs: 1000 } }
+    const a = await createRedisRateLimiter({ url: server.url, groups, safetyMarginMs: 20, prefix: 'b6' })
+    const b = await createRedisRateLimiter({ url: server.url, groups, safetyMarginMs: 20, prefix: 'b6' })
+    const grants: { at: number; cost: number }[] = []
+    const durationMs = 3500
+    const started = Date.now()
+    await Promise.all(
+      [a, b].flatMap((limiter) =>
+        [30, 20, 5].map(async (cost) => {
+          while (Date.now() - started < durationMs) {
+            await limiter.acquire('weight', { cost })
+            grants.push({ at: Date.now(), cost })
+            await new Promise((r) => setTimeout(r, 20))
+            limiter.release('weight', { cost, answered: true })
+          }
+        }),
+      ),
+    )
+    // No window of the budget's length saw more than the limit (grant times: an entry counts from
+    // its grant until a window after its answer, so this is what the exchange could see at most).
+    let worst = 0
+    for (const g of grants) {
+      const inWindow = grants
+        .filter((h) => h.at >= g.at && h.at < g.at + 1000)
+        .reduce((n, h) => n + h.cost, 0)
+      worst = Math.max(worst, inWindow)
+    }
+    const units = grants.reduce((n, g) => n + g.cost, 0)
+    // The share of the budget used while every caller was still asking (a heavy caller may wait
+    // past the end for its units; its grant counts in the worst window, not in the share).
+    const during = grants.filter((g) => g.at < started + durationMs).reduce((n, g) => n + g.cost, 0)
+    const share = during / (100 * (durationMs / 1000 + 1))
+    const last = Math.max(...grants.map((g) => g.at)) - started
+    console.log(
+      `[budget weights] ${during} units in ${durationMs} ms (${units} by ${last} ms), worst window ${worst}/100, share ${share.toFixed(2)}`,
+    )
+    expect(worst).toBeLessThanOrEqual(100)
+    expect(share).toBeGreaterThanOrEqual(0.8)
+    expect((a.stats().weight?.units ?? 0) + (b.stats().weight?.units ?? 0)).toBe(units)
+    await a.close()
+    await b.close()
+  })
+
+  it('weights: the exchange’s used count tightens the budget by units; a bad cost is a typed error', async () => {
+    const a = await createRedisRateLimiter({
+      url: server.url,
+      groups: { weight: { limit: 100, windowMs: 1000 } },
+      prefix: 'b7',
+    })
+    await a.acquire('weight', { cost: 10 })
+    a.observe('weight', 5900, { cost: 10, used: 90 }) // of 6000 says the header; 90 used of our 100
+    await new Promise((r) => setTimeout(r, 50))
+    expect(a.stats().weight?.corrected).toBe(80)
+    const t0 = Date.now()
+    await a.acquire('weight', { cost: 10 }) // 100: full
+    await a.acquire('weight', { cost: 1 }) // must wait for the window
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(800)
+    for (const cost of [101, -1, 2.5, Number.NaN])
+      await expect(a.acquire('weight', { cost })).rejects.toThrow(/declared cost/)
+    await a.close()
+  })
+
   it('names a bad group or bad options in a typed error', async () => {
     const a = await createRedisRateLimiter({
       url: server.url,

@@ -26,6 +26,12 @@ export interface RestRequest {
   readonly body?: Readonly<Record<string, BodyValue>>
   /** The rate-limit group (a key of {@link RestApi.rateLimits}). */
   readonly group: string
+  /**
+   * The units of its group's budget this request costs (Binance: its documented request weight,
+   * e.g. 250 for a depth of 5000 levels). `@bb/rest` waits until the whole cost fits the group's
+   * windows. @default 1
+   */
+  readonly cost?: number
   /** True when the request must be signed with credentials. */
   readonly auth: boolean
   /** The model kind the response normalizes to, if any. */
@@ -71,9 +77,12 @@ export interface SignableRequest {
   readonly body?: Readonly<Record<string, BodyValue>>
 }
 
-/** One window of a rate limit: at most `limit` requests per `intervalMs`. */
+/**
+ * One window of a rate limit: at most `limit` units per `intervalMs`. A unit is one request unless
+ * the group's requests declare a {@link RestRequest.cost} (Binance's request weight).
+ */
 export interface RateLimitWindow {
-  /** Requests allowed per window. */
+  /** Units (requests, or weight) allowed per window. */
   readonly limit: number
   /** Window length in ms. */
   readonly intervalMs: number
@@ -97,8 +106,14 @@ export interface RateLimitState {
   readonly group: string
   /** The group name exactly as the header said. */
   readonly wireGroup: string
-  /** Requests still allowed in the current window. */
+  /** Units (requests, or weight) still allowed in the current window. */
   readonly remaining: number
+  /**
+   * Units the exchange counted in its current window, when the header reports use rather than
+   * what is left (Binance's `X-MBX-USED-WEIGHT-1M`): the limiter takes it as the floor of the
+   * window's use against its own configured limit.
+   */
+  readonly used?: number
   /** Length of the window `remaining` refers to, ms. */
   readonly intervalMs: number
 }

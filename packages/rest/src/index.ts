@@ -29,6 +29,7 @@ export {
   type AcquireOptions,
   createRateLimiter,
   type Lane,
+  type ObserveOptions,
   type RateLimiter,
   type RateLimiterEvent,
   type RateLimiterOptions,

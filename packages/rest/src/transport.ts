@@ -148,11 +148,14 @@ export function createTransport(options: TransportOptions) {
     lane: Lane,
   ): Promise<unknown> {
     const key = request.auth ? options.credentials?.accessKey : undefined
+    // The units of the group's budget the adapter says this request costs (Binance: its weight).
+    const cost = request.cost ?? 1
     if (limiter)
       await limiter.acquire(request.group, {
         ...(signal ? { signal } : {}),
         ...(key ? { key } : {}),
         ...(lane === 'bulk' ? { priority: lane } : {}),
+        ...(cost !== 1 ? { cost } : {}),
       })
     const path = `${prefix}${request.path}${query ? `?${query}` : ''}`
     const counters = statsOf(request.group)
@@ -205,7 +208,11 @@ export function createTransport(options: TransportOptions) {
           headerValue(responseHeaders, adapter.rest.rateLimitHeader),
         )
         if (state && state.group === request.group) {
-          limiter.observe(request.group, state.remaining, key ? { key } : {})
+          limiter.observe(request.group, state.remaining, {
+            ...(key ? { key } : {}),
+            ...(cost !== 1 ? { cost } : {}),
+            ...(state.used !== undefined ? { used: state.used } : {}),
+          })
           settled = true
         }
       }
@@ -254,6 +261,7 @@ export function createTransport(options: TransportOptions) {
         limiter?.release(request.group, {
           ...(key ? { key } : {}),
           ...(status > 0 ? { answered: true } : {}),
+          ...(cost !== 1 ? { cost } : {}),
         })
       if (timer !== undefined) clock.clearTimeout(timer)
       if (onAbort) signal?.removeEventListener('abort', onAbort)

@@ -142,7 +142,10 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
   startDriver()
 
   const weightLimit = bn.weightLimit ?? 6000
-  const limiter = new WeightLimiter(weightLimit, bn.banAfter ?? 5, wall)
+  const limiter = new WeightLimiter(weightLimit, bn.banAfter ?? 5, wall, {
+    ...(bn.weightWindowMs !== undefined ? { windowMs: bn.weightWindowMs } : {}),
+    ...(bn.banMs !== undefined ? { banMs: bn.banMs } : {}),
+  })
   const routes = binanceRoutes(model, markets, weightLimit)
 
   const timers = new Set<unknown>()

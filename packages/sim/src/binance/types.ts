@@ -5,10 +5,18 @@ export type { BinanceAccountSpec } from './private.js'
 
 /** Binance-specific limits of the Binance profile. */
 export interface BinanceLimitOptions {
-  /** REST `REQUEST_WEIGHT` per minute per IP. @default 6000 */
+  /** REST `REQUEST_WEIGHT` per window (a minute unless `weightWindowMs` says otherwise) per IP. @default 6000 */
   readonly weightLimit?: number
-  /** Rejected (429) requests in the same minute after which the IP is banned (418). @default 5 */
+  /**
+   * The length of the fixed, aligned weight window, ms: shrink it (with `weightLimit`) so that a
+   * test spans several windows in seconds. `X-MBX-USED-WEIGHT-1M` then reports this window's use.
+   * @default 60000
+   */
+  readonly weightWindowMs?: number
+  /** Rejected (429) requests in the same window after which the IP is banned (418). @default 5 */
   readonly banAfter?: number
+  /** The first ban, ms (it doubles per repeat, up to 3 days). @default 120000 (2 minutes) */
+  readonly banMs?: number
   /** Incoming WebSocket frames per second per connection before it is closed. @default 5 */
   readonly messagesPerSecond?: number
   /** Server ping interval on the simulated clock. @default 20000 */
