@@ -49,6 +49,7 @@ export type {
   ClosedOrdersParams,
   CreateOrderParams,
   Credentials,
+  DiffBookCapability,
   ErrorResponse,
   ExchangeAdapter,
   FeeRates,

@@ -334,6 +334,11 @@ export interface StreamRequest {
   readonly depth?: number
   /** Orderbook price grouping, where the exchange groups book levels. */
   readonly level?: number
+  /**
+   * Orderbook only: the sequenced diff stream the adapter declares in
+   * {@link Capabilities.diffBook} instead of whole books (`depth` is then not used).
+   */
+  readonly diff?: boolean
   /** Candle interval. */
   readonly interval?: CandleInterval
   /** `both` (default): snapshot then realtime; `snapshot`: one snapshot only; `realtime`: no snapshot. */
@@ -494,6 +499,24 @@ export interface ChannelCapability {
   readonly private?: boolean
 }
 
+/**
+ * How an exchange's sequenced order book is kept locally (a neutral description; the sequence
+ * rules themselves are the common ones below, the local book lives in `@bb/router`):
+ * - **stream**: a {@link StreamRequest} `{ kind: 'orderbook', symbols, diff: true }` subscribes the
+ *   diff stream; every value it normalizes to is an `OrderbookSnapshot` with `firstSequence` and
+ *   `sequence` (the first and last update id it covers) and `bids`/`asks` holding the changed
+ *   levels with absolute sizes (`0` removes a level);
+ * - **snapshot**: `rest.endpoints.orderbook({ symbols: [symbol], depth: snapshotDepth })` answers a
+ *   book with `sequence` (its last update id);
+ * - **rules**: diffs with `sequence <= snapshot.sequence` are dropped; the first applied diff must
+ *   have `firstSequence <= snapshot.sequence + 1 <= sequence`; each later diff's `firstSequence` must
+ *   be the previous `sequence + 1` — anything else is a gap and the book is rebuilt from a new snapshot.
+ */
+export interface DiffBookCapability {
+  /** Levels per side of the sequenced REST snapshot (the exchange's depth values apply). */
+  readonly snapshotDepth: number
+}
+
 /** What an exchange offers, so routers can decide without trying. */
 export interface Capabilities {
   /** Per data kind and channel. */
@@ -509,6 +532,12 @@ export interface Capabilities {
   readonly orderbookDepths: { readonly rest: readonly number[]; readonly ws: readonly number[] }
   /** Whether consecutive trade ids differ by exactly one (gap detection by arithmetic). */
   readonly contiguousTradeIds: boolean
+  /**
+   * Present when the exchange keeps order books as a snapshot plus sequenced diffs, so a client
+   * must maintain a local book (see {@link DiffBookCapability}). Absent: WebSocket books are whole
+   * books (every value replaces the last).
+   */
+  readonly diffBook?: DiffBookCapability
   /** Private features. */
   readonly private: {
     readonly balances: boolean

@@ -192,6 +192,17 @@ export const OrderbookSnapshotSchema = z
     asks: sortedLevels('asc'),
     /** Price grouping applied (`0` = the native tick). */
     level: NonNegativeDecimalSchema.default(() => new Decimal(0)),
+    /**
+     * The exchange's update id of this book state (exact digits), for exchanges that sequence
+     * their books (e.g. Binance `lastUpdateId` / `u`); absent where books are not sequenced.
+     */
+    sequence: IdSchema.optional(),
+    /**
+     * Only on a diff (a value of an adapter's diff-book stream, `capabilities.diffBook`): the first
+     * update id the diff covers (Binance `U`). `bids`/`asks` then hold changed levels with absolute
+     * sizes (`0` removes the level), not a book; a local book applies them (see `@bb/router`).
+     */
+    firstSequence: IdSchema.optional(),
   })
   .readonly()
 

@@ -14,6 +14,7 @@ export {
   runDecimalSelfCheck,
 } from './fast-decimal.js'
 export {
+  type CheckOrderbookOptions,
   checkOrderbook,
   createOrderbookState,
   type OrderbookIssue,

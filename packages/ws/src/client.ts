@@ -99,6 +99,7 @@ interface StreamSpec {
   readonly symbols: readonly (string | undefined)[]
   readonly depth?: number | undefined
   readonly level?: number | undefined
+  readonly diff?: boolean | undefined
   readonly interval?: CandleInterval | undefined
   readonly options: StreamOptions | undefined
 }
@@ -504,7 +505,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
   function topicKey(spec: StreamSpec, symbol: string | undefined): { key: string; route: string } {
     const interval = spec.interval ?? ''
     const route = `${spec.kind}|${interval}|${symbol ?? '*'}`
-    const key = `${route}|${spec.depth ?? ''}|${spec.level ?? ''}`
+    const key = `${route}|${spec.depth ?? ''}|${spec.level ?? ''}${spec.diff === true ? '|diff' : ''}`
     return { key, route }
   }
 
@@ -526,6 +527,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
     if (symbol !== undefined) request.symbols = [symbol]
     if (spec.depth !== undefined) request.depth = spec.depth
     if (spec.level !== undefined) request.level = spec.level
+    if (spec.diff === true) request.diff = true
     if (spec.interval !== undefined) request.interval = spec.interval
     if (mode !== 'both') request.mode = mode
     adapter.ws.buildSubscription({ streams: [request], format })
@@ -543,6 +545,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
         symbol,
         depth: spec.depth,
         level: spec.level,
+        diff: spec.diff,
         interval: spec.interval,
         sinks: new Set(),
         modes: { both: 0, snapshot: 0, realtime: 0 },
@@ -562,7 +565,9 @@ export function createWsClient(options: WsClientOptions): WsClient {
     else {
       topic.conn?.changed()
       // A late subscriber's snapshot: the latest value (the server sends no second snapshot).
-      if (sink.mode !== 'realtime' && topic.last !== undefined) sink.offerData(topic.last, symbol, true)
+      // Never a diff: one diff is no book (the subscriber's local book starts from a REST snapshot).
+      if (sink.mode !== 'realtime' && topic.last !== undefined && topic.diff !== true)
+        sink.offerData(topic.last, symbol, true)
     }
     return topic
   }
@@ -675,11 +680,19 @@ export function createWsClient(options: WsClientOptions): WsClient {
     trades$: (symbols, opts) => values$<Trade>(spec('trade', toList(symbols), opts)),
     orderbookEvents$: (symbols, opts) =>
       events$<OrderbookSnapshot>(
-        spec('orderbook', toList(symbols), opts, { depth: opts?.depth, level: opts?.level }),
+        spec('orderbook', toList(symbols), opts, {
+          depth: opts?.depth,
+          level: opts?.level,
+          diff: opts?.diff === true ? true : undefined,
+        }),
       ),
     orderbook$: (symbols, opts) =>
       values$<OrderbookSnapshot>(
-        spec('orderbook', toList(symbols), opts, { depth: opts?.depth, level: opts?.level }),
+        spec('orderbook', toList(symbols), opts, {
+          depth: opts?.depth,
+          level: opts?.level,
+          diff: opts?.diff === true ? true : undefined,
+        }),
       ),
     candleEvents$: (symbols, interval, opts) =>
       events$<Candle>(spec('candle', toList(symbols), opts, { interval })),

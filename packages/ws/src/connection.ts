@@ -32,6 +32,8 @@ export interface Topic {
   readonly symbol: string | undefined
   readonly depth: number | undefined
   readonly level: number | undefined
+  /** Orderbook: the sequenced diff stream (values are diffs: never replayed to a late subscriber). */
+  readonly diff: boolean | undefined
   readonly interval: CandleInterval | undefined
   readonly sinks: Set<Sink>
   /** Subscribers per mode. */
@@ -541,6 +543,7 @@ export class Connection {
       else if (topic.kind === 'order') request.symbols = []
       if (topic.depth !== undefined) request.depth = topic.depth
       if (topic.level !== undefined) request.level = topic.level
+      if (topic.diff === true) request.diff = true
       if (topic.interval !== undefined) request.interval = topic.interval
       if (mode !== 'both') request.mode = mode
       streams.push(request)

@@ -117,6 +117,11 @@ export interface OrderbookStreamOptions extends StreamOptions {
   readonly depth?: number
   /** Price grouping unit (Upbit KRW pairs). */
   readonly level?: number
+  /**
+   * The adapter's sequenced diff stream (`capabilities.diffBook`) instead of whole books: values
+   * carry `firstSequence`/`sequence` and changed levels only, for a local book (`@bb/router`).
+   */
+  readonly diff?: boolean
 }
 
 /**

@@ -33,10 +33,39 @@ export type OrderbookIssue =
       /** Which side. */
       readonly side: 'bids' | 'asks'
     }
+  | {
+      /**
+       * Sequenced books only: the book's `sequence` is not after the previous book's, or its
+       * `firstSequence` is after its `sequence` (update ids must only grow).
+       */
+      readonly type: 'non-monotonic-ids'
+      /** The previous book's sequence, when one was given. */
+      readonly previous: string | undefined
+      /** The book's first update id, when it has one. */
+      readonly firstSequence: string | undefined
+      /** The book's sequence. */
+      readonly sequence: string
+    }
+
+/** Options of {@link checkOrderbook}. */
+export interface CheckOrderbookOptions {
+  /** The book held before this one: its `sequence` must be smaller than this book's. */
+  readonly previous?: Pick<OrderbookSnapshot, 'sequence'> | undefined
+}
+
+function sequenceOf(param: string, value: unknown): bigint | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || !/^\d{1,30}$/.test(value))
+    badArgument(param, 'an update id (digits)', value)
+  return BigInt(value)
+}
 
 /**
  * Checks a whole book: crossed (best bid ≥ best ask), zero-size levels (padding units with a
- * zero price are dropped by normalization when the adapter says so; a priced level of size 0 is an anomaly), empty sides.
+ * zero price are dropped by normalization when the adapter says so; a priced level of size 0 is an anomaly), empty sides;
+ * for sequenced books (`sequence`), non-monotonic update ids: `firstSequence` after `sequence`, or
+ * `sequence` not after `options.previous.sequence`. Throws `InvalidRequestError` for a value that
+ * is not a book or an update id that is not digits.
  *
  * @example
  * ```ts
@@ -46,9 +75,27 @@ export type OrderbookIssue =
  * checkOrderbook(book) // [] for a healthy book
  * ```
  */
-export function checkOrderbook(book: Pick<OrderbookSnapshot, 'bids' | 'asks'>): OrderbookIssue[] {
+export function checkOrderbook(
+  book: Pick<OrderbookSnapshot, 'bids' | 'asks'> &
+    Partial<Pick<OrderbookSnapshot, 'sequence' | 'firstSequence'>>,
+  options: CheckOrderbookOptions = {},
+): OrderbookIssue[] {
   checkBook(book)
+  checkObject('options', options)
   const issues: OrderbookIssue[] = []
+  const sequence = sequenceOf('sequence', book.sequence)
+  const first = sequenceOf('firstSequence', book.firstSequence)
+  const previous = sequenceOf('previous.sequence', options.previous?.sequence)
+  if (
+    sequence !== undefined &&
+    ((first !== undefined && first > sequence) || (previous !== undefined && sequence <= previous))
+  )
+    issues.push({
+      type: 'non-monotonic-ids',
+      previous: options.previous?.sequence,
+      firstSequence: book.firstSequence,
+      sequence: book.sequence as string,
+    })
   const bestBid = book.bids[0]
   const bestAsk = book.asks[0]
   if (bestBid && bestAsk && bestBid.price.greaterThanOrEqualTo(bestAsk.price)) {
