@@ -38,6 +38,13 @@ describe('package shape of packages/*', () => {
 
 const exchangePackages = packages.filter((p) => p.json.backbone?.exchange)
 
+/**
+ * An adapter's member list without the contract's optional members (an adapter declares them
+ * only where the exchange has the feature): `capabilities.diffBook`, a sequenced order book.
+ */
+const shapeOf = (adapter: ExchangeAdapter) =>
+  adapterShape(adapter).filter((member) => !member.startsWith('capabilities.diffBook'))
+
 describe('adapter packages: the same shape as each other and as the kit fixture exchange', () => {
   it('there is at least one exchange package', () => {
     expect(exchangePackages.map((p) => p.json.backbone.exchange)).toContain('upbit')
@@ -55,7 +62,7 @@ describe('adapter packages: the same shape as each other and as the kit fixture 
       expect(adapter.id).toBe(id)
       expect(checkAdapterShape(adapter)).toEqual([])
       // Two real, different adapters, one member list.
-      expect(adapterShape(adapter)).toEqual(adapterShape(fixtureExchange))
+      expect(shapeOf(adapter)).toEqual(shapeOf(fixtureExchange))
       expect(adapter.symbols.format).not.toBe(fixtureExchange.symbols.format)
       expect(adapterShape((mod[factory] as () => ExchangeAdapter)())).toEqual(adapterShape(adapter))
       // Its own fixtures, its own conformance run, its facts written down.
@@ -72,7 +79,9 @@ describe('adapter packages: the same shape as each other and as the kit fixture 
     expect(names).toEqual(expect.arrayContaining(['upbit', 'binance']))
     const { upbit } = (await import('@bb/upbit')) as { upbit: ExchangeAdapter }
     const { binance } = (await import('@bb/binance')) as { binance: ExchangeAdapter }
-    expect(adapterShape(binance)).toEqual(adapterShape(upbit))
+    expect(shapeOf(binance)).toEqual(shapeOf(upbit))
+    expect(binance.capabilities.diffBook).toBeDefined() // Binance books: snapshot + diffs
+    expect(upbit.capabilities.diffBook).toBeUndefined() // Upbit books: whole books
     expect(binance.symbols.normalize('BTC/USDT')).toBe('BTCUSDT')
     expect(upbit.symbols.normalize('BTC/USDT')).toBe('USDT-BTC')
     expect(binance.shapes).not.toEqual(upbit.shapes)

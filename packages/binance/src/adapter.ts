@@ -98,6 +98,8 @@ export function createBinance(settings: BinanceSettings = {}): ExchangeAdapter {
       candleIntervals: { rest: BINANCE_INTERVALS, ws: BINANCE_INTERVALS },
       orderbookDepths: { rest: [5, 10, 20, 50, 100, 500, 1000, 5000], ws: BINANCE_WS_DEPTHS },
       contiguousTradeIds: true,
+      // Diff depth + a `depth` snapshot of 1000 levels (weight 50), kept by the backbone's local book.
+      diffBook: { snapshotDepth: 1000 },
       private: { balances: false, orders: false, testOrder: false, orderStream: false, balanceStream: false },
     },
     symbols,

@@ -222,4 +222,20 @@ describe('WS subscriptions', () => {
       binance.ws.buildSubscription({ streams: [{ kind: 'orderbook', symbols: ['BTCUSDT'], depth: 15 }] }),
     ).toThrow(/depth/)
   })
+
+  it('the diff-book capability: diff: true subscribes the diff stream; the snapshot is depth 1000 (weight 50)', () => {
+    expect(binance.capabilities.diffBook).toEqual({ snapshotDepth: 1000 })
+    const sub = binance.ws.buildSubscription({
+      ticket: '2',
+      streams: [{ kind: 'orderbook', symbols: ['BTC/USDT', 'ETHUSDT'], diff: true }],
+    })
+    expect(sub.payload).toEqual({
+      method: 'SUBSCRIBE',
+      params: ['btcusdt@depth@100ms', 'ethusdt@depth@100ms'],
+      id: 2,
+    })
+    const request = binance.rest.endpoints.orderbook({ symbols: ['BTCUSDT'], depth: 1000 })
+    expect(binance.rest.url(request)).toBe('https://api.binance.com/api/v3/depth?symbol=BTCUSDT&limit=1000')
+    expect(binanceRequestWeight(request)).toBe(50)
+  })
 })

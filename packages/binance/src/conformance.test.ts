@@ -14,7 +14,13 @@ const REPLACED = ['endpoints:', 'signer:']
 describe('binance has the contract shape of every adapter', () => {
   it("no member missing, and the same member list as the kit's fixture exchange", () => {
     expect(checkAdapterShape(binance)).toEqual([])
-    expect(adapterShape(binance)).toEqual(adapterShape(fixtureExchange))
+    // `capabilities.diffBook` is optional (the fixture exchange sends whole books): Binance declares it.
+    const shape = adapterShape(binance)
+    expect(shape.filter((m) => m.startsWith('capabilities.diffBook'))).toEqual([
+      'capabilities.diffBook.snapshotDepth: number',
+      'capabilities.diffBook: object',
+    ])
+    expect(shape.filter((m) => !m.startsWith('capabilities.diffBook'))).toEqual(adapterShape(fixtureExchange))
     expect(adapterShape(info)).toEqual(adapterShape(binance))
   })
 })
@@ -160,6 +166,7 @@ describe('binance conformance: contract and the published payloads', () => {
             bids: [{ price: '0.0024', size: '10' }],
             asks: [{ price: '0.0026', size: '100' }],
             streamType: 'snapshot',
+            sequence: '160',
           },
         ],
         'orderbook',
@@ -175,6 +182,9 @@ describe('binance conformance: contract and the published payloads', () => {
             asks: [{ price: '0.0026', size: '100' }],
             streamType: 'realtime',
             timestamp: 1672515782136,
+            // U / u: what the local book sequences by.
+            firstSequence: '157',
+            sequence: '160',
           },
         ],
         'orderbook',
@@ -259,6 +269,7 @@ describe('binance conformance: contract and the published payloads', () => {
             marketId: 'BNBBTC',
             bids: [{ price: '4', size: '431' }],
             asks: [{ price: '4.000002', size: '12' }],
+            sequence: '1027024',
           },
         ],
       },

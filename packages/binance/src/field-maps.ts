@@ -186,6 +186,10 @@ export const BINANCE_FIELD_MAPS: FieldMaps = {
             : [{ price: h.decimal(raw.askPrice, 'askPrice'), size: h.decimal(raw.askQty, 'askQty') }],
         ),
         streamType: { type: 'const', value: 'snapshot' },
+        // `depth` answers its `lastUpdateId`: the sequence a local book starts from (BINANCE.md §6.4).
+        sequence: custom(['lastUpdateId'], (raw, h) =>
+          raw.lastUpdateId === undefined ? undefined : h.id(raw.lastUpdateId, 'lastUpdateId'),
+        ),
       },
     },
     // Diff depth (`b`/`a`, absolute quantities, 0 removes a level), partial depth (`bids`/`asks`,
@@ -212,6 +216,16 @@ export const BINANCE_FIELD_MAPS: FieldMaps = {
         }),
         // Diff frames are deltas; partial depth and book ticker are whole (top-N) books.
         streamType: custom(['data.e'], (raw) => (dataOf(raw).e === 'depthUpdate' ? 'realtime' : 'snapshot')),
+        // Diff `u` (last id), partial depth `lastUpdateId`, book ticker `u`; a diff also has `U`.
+        sequence: custom(['data.u', 'data.lastUpdateId'], (raw, h) => {
+          const d = dataOf(raw)
+          if (d.u !== undefined) return h.id(d.u, 'data.u')
+          return d.lastUpdateId === undefined ? undefined : h.id(d.lastUpdateId, 'data.lastUpdateId')
+        }),
+        firstSequence: custom(['data.U'], (raw, h) => {
+          const d = dataOf(raw)
+          return d.U === undefined ? undefined : h.id(d.U, 'data.U')
+        }),
       },
     },
   },

@@ -20,9 +20,9 @@ const invalid = (param: string, message: string) =>
 /**
  * The stream names of one request (BINANCE.md §6.3), lower-case symbol first: `trade` →
  * `btcusdt@trade`; `orderbook` → the partial book `btcusdt@depth<5|10|20>@100ms` (without
- * `depth`: 20 levels, every value a whole book — the diff stream `@depth@100ms` carries changed
- * levels only, which a consumer of normalized books cannot tell from a book; a local book reads it
- * raw, BINANCE.md §6); `ticker` → `btcusdt@ticker`; `candle` →
+ * `depth`: 20 levels, every value a whole book); with `diff: true` the diff stream
+ * `btcusdt@depth@100ms` (changed levels with `U`/`u`, normalized with `firstSequence`/`sequence`:
+ * only a local book may read it, BINANCE.md §6.4); `ticker` → `btcusdt@ticker`; `candle` →
  * `btcusdt@kline_1m`. Private kinds have no market stream (the WS API's user data stream).
  */
 export function binanceStreamNames(symbols: SymbolRules, stream: StreamRequest): string[] {
@@ -41,7 +41,9 @@ export function binanceStreamNames(symbols: SymbolRules, stream: StreamRequest):
       suffix = `kline_${binanceInterval(stream.interval ?? '1m')}`
       break
     case 'orderbook':
-      if (stream.depth === undefined) suffix = 'depth20@100ms'
+      // The diff stream (`U`/`u`, changed levels): what the backbone's local book reads (BINANCE.md §6.4).
+      if (stream.diff === true) suffix = 'depth@100ms'
+      else if (stream.depth === undefined) suffix = 'depth20@100ms'
       else if (BINANCE_WS_DEPTHS.includes(stream.depth)) suffix = `depth${stream.depth}@100ms`
       else
         throw invalid(
