@@ -70,7 +70,13 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
     markets: Object.fromEntries(
       markets.map((bm) => [
         bm.sym.symbol,
-        { tradesEmitted: 0, firstTradeId: undefined, lastTradeId: undefined },
+        {
+          tradesEmitted: 0,
+          firstTradeId: undefined,
+          lastTradeId: undefined,
+          depthDiffsSent: 0,
+          depthDiffsSkipped: 0,
+        },
       ]),
     ),
     faults: {
@@ -87,6 +93,7 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
   const faults = new Faults(seed, stats, () => dropAll(), wall)
   const hub = new BinanceHub({
     faults,
+    stats,
     model,
     markets,
     wall,
@@ -304,6 +311,11 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
       const out: string[] = []
       for (let id = BigInt(tape.firstTradeId); id <= BigInt(tape.lastTradeId); id++) out.push(id.toString())
       return out
+    },
+    skipDepthUpdates(symbol: string, count = 1): void {
+      if (!symbols.some((s) => s.symbol === symbol)) throw new Error(`Unknown symbol ${symbol}`)
+      if (!Number.isSafeInteger(count) || count < 1) throw new Error(`count must be a positive integer`)
+      hub.skipDepth(symbol, count)
     },
     now: () => clock.now(),
     advance(ms: number): void {

@@ -60,7 +60,15 @@ export interface BinanceSimStats {
   /** Per symbol, since start: trades emitted and the first and last trade id (exact digits, as on the wire). */
   readonly markets: Record<
     string,
-    { tradesEmitted: number; firstTradeId: string | undefined; lastTradeId: string | undefined }
+    {
+      tradesEmitted: number
+      firstTradeId: string | undefined
+      lastTradeId: string | undefined
+      /** Diff-depth events of `<s>@depth@100ms` sent (to at least one subscriber). */
+      depthDiffsSent: number
+      /** Diff-depth events withheld by {@link BinanceSim.skipDepthUpdates} (their ids are a gap). */
+      depthDiffsSkipped: number
+    }
   >
   /** What the fault injection did (the same counters as the Upbit profile's). */
   readonly faults: SimStats['faults']
@@ -93,6 +101,12 @@ export interface BinanceSim {
    * digits with `tradeIdOffset` applied): the tape to compare a client's trades with.
    */
   emittedTradeIds(symbol: string): string[]
+  /**
+   * Fault: the next `count` (default 1) events of `symbol`'s 100 ms diff stream (`@depth@100ms`) are
+   * not sent — their update ids are consumed, so a client's next event shows a gap
+   * (`U` > its last `u` + 1). Partial depth and REST are unaffected.
+   */
+  skipDepthUpdates(symbol: string, count?: number): void
   /** Simulated time (ms). */
   now(): number
   /** Moves simulated time forward (manual clock with `speed: 0`). */

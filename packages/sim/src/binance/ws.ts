@@ -17,6 +17,7 @@ import {
   stats24,
 } from './market.js'
 import { AGG_OFFSET } from './rest.js'
+import type { BinanceSimStats } from './types.js'
 
 type Parsed =
   | { readonly bm: BnMarket; readonly kind: 'trade' | 'aggTrade' | 'bookTicker' | 'ticker' | 'miniTicker' }
@@ -52,6 +53,8 @@ export interface HubOptions {
   readonly now: () => number
   /** Fault injection shared with the REST side (`sim.faults`). */
   readonly faults: Faults
+  /** The sim's counters (diff-depth events sent and skipped). */
+  readonly stats: BinanceSimStats
 }
 
 /**
@@ -65,10 +68,17 @@ export class BinanceHub {
   private readonly klineOpen = new Map<string, number>()
   private readonly timers = new Set<unknown>()
   private lastStep: number
+  /** Diff-depth events still to withhold, per symbol (`skipDepthUpdates`). */
+  private readonly skips = new Map<string, number>()
 
   constructor(private readonly o: HubOptions) {
     this.byLower = new Map(o.markets.map((bm) => [bm.sym.symbol.toLowerCase(), bm]))
     this.lastStep = o.model.processedTime
+  }
+
+  /** Withholds the next `count` diff-depth events of `symbol` (a gap in the update ids). */
+  skipDepth(symbol: string, count: number): void {
+    this.skips.set(symbol, (this.skips.get(symbol) ?? 0) + count)
   }
 
   /** Number of open connections. */
@@ -387,7 +397,14 @@ export class BinanceHub {
   private depthStreams(bm: BnMarket, lower: string, speed: 100 | 1000, t: number): void {
     const suffix = speed === 100 ? '@100ms' : ''
     const diff = bm.depth.take(speed)
-    if (diff) {
+    const tape = this.o.stats.markets[bm.sym.symbol]
+    const skip = speed === 100 ? (this.skips.get(bm.sym.symbol) ?? 0) : 0
+    if (diff && skip > 0 && this.subscribed(`${lower}@depth@100ms`).length > 0) {
+      // Withheld: the ids U…u are consumed and never sent (only the 100 ms stream counts it).
+      this.skips.set(bm.sym.symbol, skip - 1)
+      if (tape) tape.depthDiffsSkipped++
+    } else if (diff) {
+      if (speed === 100 && tape && this.subscribed(`${lower}@depth@100ms`).length > 0) tape.depthDiffsSent++
       const ev = () => ({
         e: 'depthUpdate',
         E: t,
