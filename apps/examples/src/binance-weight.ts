@@ -1,4 +1,4 @@
-// The @bb/binance README example (packages/binance/README.md, the second block).
+// The @bb/binance README example (packages/binance/README.md, the third block).
 import { binance } from '@bb/binance'
 import { createRestClient } from '@bb/rest'
 import { startSim } from '@bb/sim'

@@ -30,12 +30,14 @@ describe('the README shows the example file as it is', () => {
   it.each([
     ['packages/router/README.md', 0, 'router.ts'],
     ['packages/router/README.md', 2, 'router-binance.ts'],
-    ['packages/router/README.md', 3, 'router-multi.ts'],
+    ['packages/router/README.md', 3, 'router-binance-book.ts'],
+    ['packages/router/README.md', 4, 'router-multi.ts'],
     ['packages/rules/README.md', 0, 'rules-backtest.ts'],
     ['packages/rules/README.md', 1, 'rules-live.ts'],
     ['packages/upbit/README.md', 0, 'upbit.ts'],
     ['packages/binance/README.md', 0, 'binance.ts'],
-    ['packages/binance/README.md', 1, 'binance-weight.ts'],
+    ['packages/binance/README.md', 1, 'binance-book.ts'],
+    ['packages/binance/README.md', 2, 'binance-weight.ts'],
     ['packages/coinone/README.md', 0, 'coinone.ts'],
     ['packages/analytics/README.md', 0, 'analytics.ts'],
     ['packages/adapter-testing/README.md', 0, 'adapter-testing.ts'],
@@ -115,6 +117,15 @@ describe('README examples', () => {
     expect(lines.some((l) => /^binance /.test(l) && health.test(l))).toBe(true)
   })
 
+  it('router on Binance: the local order book — the REST snapshot first, then one book per diff', async () => {
+    const lines = await runAsync('router-binance-book.js')
+    const book = /^(rest|ws) \d+ \d+(\.\d+)? \d+(\.\d+)?$/
+    expect(lines[0]).toMatch(/^rest /)
+    expect(lines.filter((l) => !book.test(l) && !/^resync BTCUSDT \S+$/.test(l))).toEqual([])
+    const seqs = lines.filter((l) => book.test(l)).map((l) => BigInt(l.split(' ')[1]!))
+    for (let i = 1; i < seqs.length; i++) expect(seqs[i]! > seqs[i - 1]!).toBe(true)
+  })
+
   it('rest: tickers, 1,000 candles in pages of 200, balances and a test order against the sim', async () => {
     const lines = await runAsync('rest.js')
     expect(lines[0]).toMatch(/^\d+ -?\d+(\.\d+)?$/)
@@ -191,6 +202,10 @@ describe('README examples', () => {
 
   it('binance weight: a request with its cost, and a client on the sim spending weight without a 429', async () => {
     expect(await runAsync('binance-weight.js')).toEqual(['weight 250', '270 0'])
+  })
+
+  it('binance: a diff-depth frame normalized with its update ids; the diff-book capability', () => {
+    expect(run('binance-book.js')).toEqual(['157 160 0', '{ snapshotDepth: 1000 }'])
   })
 
   it('coinone: a WS book frame normalized best-first, a chart request, an HTTP-200 error, a tick, SUBSCRIBE', () => {

@@ -52,6 +52,7 @@ export type {
   CandleStreamOptions,
   LatestStreamOptions,
   MarketDataBackbone,
+  OrderbookResyncReason,
   PollIntervals,
   SnapshotOptions,
   StreamOptions,

@@ -15,6 +15,7 @@ export {
   createBackbone,
   type LatestStreamOptions,
   type MarketDataBackbone,
+  type OrderbookResyncReason,
   type PollIntervals,
   type SnapshotOptions,
   type StreamOptions,

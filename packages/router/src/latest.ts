@@ -4,6 +4,7 @@ import type { StreamEvent } from '@bb/ws'
 import { Observable } from 'rxjs'
 import type { CachedKind, SnapshotRoutes } from './cache.js'
 import { type BackboneContext, followLink } from './context.js'
+import { localBookStream } from './local-book.js'
 import type { LatestStreamOptions } from './types.js'
 
 type Value = Ticker | OrderbookSnapshot
@@ -27,6 +28,9 @@ export function latestStream(
   normalized: string[],
   opts: LatestOptions,
 ): Observable<Value> {
+  // A sequenced book (snapshot + diffs): the local book keeps it (every diff one state).
+  if (kind === 'orderbook' && ctx.adapter.capabilities.diffBook !== undefined)
+    return localBookStream(ctx, routes, isPromoted, normalized, opts)
   const { metrics, rest, ws, logger, clock, poll } = ctx
   return new Observable<Value>((subscriber) => {
     /** Newest timestamp emitted per symbol (REST values must be newer to be emitted). */

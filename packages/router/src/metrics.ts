@@ -21,6 +21,7 @@ export const COUNTER_NAMES = [
   'superseded_total',
   'promotions_total',
   'demotions_total',
+  'orderbook_resyncs_total',
 ] as const
 
 /** One of {@link COUNTER_NAMES}. */
@@ -49,6 +50,7 @@ export const COUNTER_LABELS: Readonly<Record<CounterName, readonly string[]>> = 
   superseded_total: ['stream'],
   promotions_total: ['kind'],
   demotions_total: ['kind'],
+  orderbook_resyncs_total: ['reason'],
 }
 
 /** Every latency the backbone measures, ms. */

@@ -132,7 +132,21 @@ export interface CandleStreamOptions extends StreamOptions {
   history?: number
 }
 
-/** A debug event: a routing decision, a failover, a back-fill. */
+/**
+ * Why a local order book was rebuilt: `gap` (a diff did not follow the book's update id),
+ * `stale-snapshot` (the snapshot was older than the buffered diffs), `integrity` (crossed book or
+ * non-monotonic ids), or the WebSocket gap that restarted the diff stream (`reconnect`, `stale`,
+ * `overflow`).
+ */
+export type OrderbookResyncReason =
+  | 'gap'
+  | 'stale-snapshot'
+  | 'integrity'
+  | 'reconnect'
+  | 'stale'
+  | 'overflow'
+
+/** A debug event: a routing decision, a failover, a back-fill, a local-book resync. */
 export type BackboneEvent =
   | { type: 'decision'; request: RouteRequest; decision: RouteDecision }
   | { type: 'promoted' | 'demoted'; kind: RouteRequest['kind']; symbol: string }
@@ -164,6 +178,17 @@ export type BackboneEvent =
       type: 'conflated'
       stream: string
       dropped: number
+    }
+  | {
+      /**
+       * A local order book (an exchange with `capabilities.diffBook`) was discarded and is being
+       * rebuilt from a new REST snapshot: why (`reason`) and what showed it (`detail`).
+       */
+      type: 'resync'
+      stream: 'orderbook'
+      symbol: string
+      reason: OrderbookResyncReason
+      detail: string
     }
   | {
       /** The WebSocket channel changed state (see {@link BackboneHealth.link}). */
