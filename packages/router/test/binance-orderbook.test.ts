@@ -1,7 +1,7 @@
 import type { OrderbookSnapshot } from '@bb/models'
 import type { BinanceSim } from '@bb/sim'
 import { describe, expect, it } from 'vitest'
-import type { BackboneEvent, MarketDataBackbone } from '../src/index.js'
+import type { BackboneEvent } from '../src/index.js'
 import { setupBinance } from './binance-helpers.js'
 import { sleep, until } from './helpers.js'
 
@@ -54,7 +54,7 @@ async function start() {
   const quiesce = () => until(() => wsMessages() === diffs(), 20_000, 'every diff received', trace)
   /** With the sim still: the book equals the sim's REST depth at the same lastUpdateId. */
   const expectEqualToSim = async () => {
-    await quiesce()
+    // Steps end on batch boundaries: the last diff sent carries the sim's lastUpdateId.
     const truth = await depth(sim)
     await until(
       () => states.at(-1)?.sequence === String(truth.lastUpdateId),
@@ -144,6 +144,38 @@ describe('the Binance local order book (snapshot + diffs) in the backbone', () =
     const liveBefore = live(t.states)
     await t.advanceUntil(() => live(t.states) > liveBefore + 20, 'live again after the reconnect')
     expect(t.resyncs()).toEqual(['reconnect'])
+    await t.expectEqualToSim()
+    t.stop()
+  }, 90_000)
+
+  it('a silent socket: the book fails over to REST snapshots, switches back once, and is correct afterwards', async () => {
+    const t = await start()
+    await t.advanceUntil(() => live(t.states) >= 5, 'the book is live')
+    await t.quiesce()
+    const link = () =>
+      t.events
+        .filter((e) => (e.type === 'failover' || e.type === 'switchback') && e.stream === 'orderbook')
+        .map((e) => e.type)
+    /** Moves the sim slowly (100 ms per 50 ms of wall time) until `done`: the outage is on the wall clock. */
+    const slowly = async (done: () => boolean, what: string) => {
+      const end = Date.now() + 40_000
+      while (!done() && Date.now() < end) {
+        t.sim.advance(100)
+        await sleep(50)
+      }
+      expect(done(), `${what} — ${t.trace()} ${JSON.stringify(link())}`).toBe(true)
+    }
+    t.sim.faults.silence(4000)
+    await slowly(() => link().includes('failover'), 'a failover')
+    const at = t.states.length
+    await slowly(() => link().includes('switchback'), 'a switch-back')
+    expect(link()).toEqual(['failover', 'switchback'])
+    // REST snapshots fed the stream during the outage; sequences never went backwards.
+    expect(t.states.slice(at).some((s) => s.source === 'rest')).toBe(true)
+    const seqs = t.states.map((s) => BigInt(s.sequence!))
+    for (let i = 1; i < seqs.length; i++) expect(seqs[i]! >= seqs[i - 1]!, `sequence ${i}`).toBe(true)
+    const liveBefore = live(t.states)
+    await t.advanceUntil(() => live(t.states) > liveBefore + 20, 'live again after the switch-back')
     await t.expectEqualToSim()
     t.stop()
   }, 90_000)
