@@ -181,3 +181,45 @@ describe('binance profile: fault injection', () => {
     expect(s.stats.faults.tradesReordered).toBe(1)
   })
 })
+
+describe('skipDepthUpdates: a gap in the diff-depth update ids', () => {
+  it('withholds the next diff event: the one after it starts past the last u + 1; counted in stats', async () => {
+    const s = await start()
+    const ws = new WebSocket(`${s.wsUrl}/btcusdt@depth@100ms`)
+    sockets.push(ws)
+    const events: { U: number; u: number }[] = []
+    ws.on('message', (data) => events.push(JSON.parse(String(data)) as { U: number; u: number }))
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve())
+      ws.once('error', reject)
+    })
+    const tape = () => s.stats.markets.BTCUSDT!
+    const step = async (done: () => boolean, what: string) => {
+      for (let k = 0; k < 2000 && !done(); k++) {
+        s.advance(100)
+        if (k % 10 === 0) await new Promise((r) => setTimeout(r, 5))
+      }
+      await until(done, () => `${what}: ${JSON.stringify({ events: events.length, ...tape() })}`)
+    }
+    await step(() => events.length >= 3, 'three diffs')
+    await until(
+      () => events.length === tape().depthDiffsSent,
+      () => 'every diff sent arrived',
+    )
+    const before = events.length
+    s.skipDepthUpdates('BTCUSDT')
+    await step(() => tape().depthDiffsSkipped === 1 && events.length > before, 'a diff after the skipped one')
+    await until(
+      () => events.length === tape().depthDiffsSent,
+      () => 'every diff sent arrived',
+    )
+    for (let i = 1; i < events.length; i++) {
+      const gap = events[i]!.U - (events[i - 1]!.u + 1)
+      if (i === before) expect(gap, 'the skipped event').toBeGreaterThan(0)
+      else expect(gap, `event ${i}`).toBe(0)
+    }
+    expect(tape().depthDiffsSkipped).toBe(1)
+    expect(() => s.skipDepthUpdates('NOPEUSDT')).toThrow(RangeError)
+    expect(() => s.skipDepthUpdates('BTCUSDT', 0)).toThrow(/positive integer/)
+  })
+})

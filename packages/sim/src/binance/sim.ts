@@ -313,8 +313,10 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
       return out
     },
     skipDepthUpdates(symbol: string, count = 1): void {
-      if (!symbols.some((s) => s.symbol === symbol)) throw new Error(`Unknown symbol ${symbol}`)
-      if (!Number.isSafeInteger(count) || count < 1) throw new Error(`count must be a positive integer`)
+      if (!symbols.some((s) => s.symbol === symbol))
+        throw new RangeError(`skipDepthUpdates: ${String(symbol)} is not a listed symbol`)
+      if (!Number.isSafeInteger(count) || count < 1)
+        throw new RangeError(`skipDepthUpdates: count must be a positive integer (got ${String(count)})`)
       hub.skipDepth(symbol, count)
     },
     now: () => clock.now(),
