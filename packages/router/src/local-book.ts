@@ -129,7 +129,7 @@ function oneBook(
   symbol: string,
   opts: LatestOptions,
 ): Observable<OrderbookSnapshot> {
-  const { metrics, rest, ws, logger, clock, poll } = ctx
+  const { metrics, rest, ws, logger, poll } = ctx
   const snapshotDepth = ctx.adapter.capabilities.diffBook?.snapshotDepth
   return new Observable<OrderbookSnapshot>((subscriber) => {
     let book = createLocalBook()
@@ -140,6 +140,8 @@ function oneBook(
     let stopped = false
     let stopPolling: (() => void) | undefined
     let stopRetry: (() => void) | undefined
+    /** Diffs buffered while awaiting a snapshot, by final id: each replayed state keeps its diff's times. */
+    const buffered = new Map<number, OrderbookSnapshot>()
 
     const trim = (state: OrderbookSnapshot): OrderbookSnapshot =>
       opts.depth === undefined
@@ -156,8 +158,10 @@ function oneBook(
       logger.info({ symbol, reason, detail }, 'local order book resync')
       // A rebuilt book waits for the next diff to ask for its snapshot (buffer first, then the
       // snapshot: the documented order); the book's own resync keeps the diff that showed the gap.
-      if (rebuild) book = createLocalBook()
-      else void takeSnapshot()
+      if (rebuild) {
+        book = createLocalBook()
+        buffered.clear()
+      } else void takeSnapshot()
     }
 
     /** Delivers one state of the local book; false when the integrity check failed (resync begun). */
@@ -196,7 +200,8 @@ function oneBook(
     const handle = (events: readonly LocalBookEvent[], from: OrderbookSnapshot) => {
       for (const event of events) {
         if (event.type === 'book') {
-          if (!deliver(event, from)) return
+          const origin = event.source === 'diff' ? (buffered.get(event.updateId) ?? from) : from
+          if (!deliver(event, origin)) return
           continue
         }
         const ids =
@@ -233,8 +238,11 @@ function oneBook(
           if (last !== undefined && BigInt(snapshotOf(snapshot).lastUpdateId) <= BigInt(last.sequence ?? -1))
             return // nothing newer than the book delivered
           book = createLocalBook()
+          buffered.clear()
         }
-        handle(book.snapshot(snapshotOf(snapshot)), snapshot)
+        const events = book.snapshot(snapshotOf(snapshot))
+        handle(events, snapshot)
+        if (book.status === 'live') buffered.clear()
       } catch (error) {
         fetching = false
         if (stopped) return
@@ -272,7 +280,9 @@ function oneBook(
         ctx.onWsValue('orderbook')
         const value = event.value
         try {
-          const events = book.push(diffOf(value))
+          const diff = diffOf(value)
+          const events = book.push(diff)
+          if (book.status === 'awaiting-snapshot') buffered.set(diff.finalUpdateId, value)
           handle(events, value)
         } catch (error) {
           subscriber.error(toBackboneError(error))

@@ -100,6 +100,8 @@ describe('the local order book (a manual feed)', () => {
       { seq: '12', source: 'rest', bids: [['99', '1']], asks: [['101', '1']] },
       { seq: '14', source: 'ws', bids: [['99', '2']], asks: [] },
     ])
+    // A buffered diff's state keeps the diff's exchange time (the snapshot's is the receive time).
+    expect(h.states.map((s) => s.timestamp)).toEqual([500, 1014])
     h.feed.next(diff(15, 15, [], [['102', '3']]))
     expect(h.states.map((s) => s.sequence)).toEqual(['12', '14', '15'])
     expect(h.events.filter((e) => e.type === 'resync')).toEqual([])
