@@ -68,6 +68,7 @@ function snapshotOf(value: OrderbookSnapshot): Parameters<LocalBook['snapshot']>
  * reconnect or a failed {@link checkOrderbook} (crossed, non-monotonic ids) rebuilds the book from
  * a new snapshot and emits a `resync` event. While the link is down, REST snapshots every
  * `poll.orderbook` ms (each resets the book). `depth` trims the delivered states, not the book.
+ * At subscribe one REST book is shown at once (a quiet market may send no diff for a while).
  */
 export function localBookStream(
   ctx: BackboneContext,
@@ -263,6 +264,36 @@ function oneBook(
       }
     }
 
+    /**
+     * A quiet market may send no diff for a while, and the book waits for one (buffer first, then
+     * the snapshot). So one REST book is shown at once, outside the local book — unless the local
+     * book has delivered a state by the time it arrives.
+     */
+    const preview = async (): Promise<void> => {
+      try {
+        const [snapshot] = await rest.getOrderbook([symbol], {
+          ...(snapshotDepth !== undefined ? { depth: snapshotDepth } : {}),
+        })
+        // The local book is ahead (or its own snapshot is on the way): the preview is not needed.
+        if (stopped || last !== undefined || fetching || book.status === 'live') return
+        if (!snapshot) throw new UnknownSymbolError({ symbol, exchange: ctx.adapter.id })
+        snapshotOf(snapshot) // a sequenced snapshot, or DataValidationError
+        const state: OrderbookSnapshot = Object.freeze({
+          ...snapshot,
+          source: 'rest',
+          streamType: 'snapshot',
+        })
+        last = state
+        routes.remember('orderbook', state, false)
+        subscriber.next(trim(state))
+      } catch (error) {
+        if (stopped) return
+        if (UnknownSymbolError.isInstance(error) || DataValidationError.isInstance(error))
+          subscriber.error(error)
+        else logger.warn({ error: toBackboneError(error).shortMessage, symbol }, 'order-book preview failed')
+      }
+    }
+
     const upstream: Observable<StreamEvent<OrderbookSnapshot>> = ws.orderbookEvents$([symbol], {
       diff: true,
     })
@@ -293,6 +324,7 @@ function oneBook(
       error: (error) => subscriber.error(error),
       complete: () => subscriber.complete(),
     })
+    void preview()
     const linkSubscription = followLink(ctx, 'orderbook', [symbol], {
       onFailover: () => {
         void takeSnapshot(true)

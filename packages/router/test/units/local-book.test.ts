@@ -55,11 +55,11 @@ function snapshot(id: number, bids: Level[], asks: Level[]): OrderbookSnapshot {
   } as OrderbookSnapshot
 }
 
-function harness() {
+function harness(preview?: OrderbookSnapshot) {
   const unit = unitContext()
   const feed = new Subject<StreamEvent<OrderbookSnapshot>>()
   const requests: { depth?: number }[] = []
-  const answers: OrderbookSnapshot[] = []
+  const answers: OrderbookSnapshot[] = preview ? [preview] : []
   const rest = {
     async getOrderbook(_symbols: string[], o: { depth?: number }) {
       requests.push(o)
@@ -95,7 +95,8 @@ describe('the local order book (a manual feed)', () => {
     h.feed.next(diff(12, 12, [['98', '1']])) // u 12 <= 12: dropped
     h.feed.next(diff(13, 14, [['99', '2']], [['101', '0']])) // buffered; brackets 13 after the snapshot
     await settle()
-    expect(h.requests).toEqual([{ depth: 1000 }]) // one snapshot for three buffered diffs
+    // The preview at subscribe (no answer here: nothing shown) and one snapshot for three buffered diffs.
+    expect(h.requests).toEqual([{ depth: 1000 }, { depth: 1000 }])
     expect(h.states.map(h.flat)).toEqual([
       { seq: '12', source: 'rest', bids: [['99', '1']], asks: [['101', '1']] },
       { seq: '14', source: 'ws', bids: [['99', '2']], asks: [] },
@@ -134,7 +135,7 @@ describe('the local order book (a manual feed)', () => {
       'stale-snapshot',
       'gap',
     ])
-    expect(h.requests).toHaveLength(3)
+    expect(h.requests).toHaveLength(4) // the preview and three snapshots
     h.feed.next(diff(16, 16, [['98', '1']]))
     expect(h.states.map((s) => `${s.source}@${s.sequence}`)).toEqual(['rest@13', 'rest@15', 'ws@16'])
     expect(h.flat(h.states.at(-1)!).bids).toEqual([
@@ -198,7 +199,7 @@ describe('the local order book (a manual feed)', () => {
       to: 0,
       reason: 'reconnect',
     })
-    expect(h.requests).toHaveLength(1) // no snapshot before a diff of the new connection
+    expect(h.requests).toHaveLength(2) // the preview, the snapshot; none before a diff of the new connection
     h.answers.push(snapshot(9, [['97', '1']], [['101', '1']]))
     h.feed.next(diff(9, 10, [['96', '1']]))
     await settle()
@@ -210,6 +211,19 @@ describe('the local order book (a manual feed)', () => {
       ['97', '1'],
       ['96', '1'],
     ])
+    h.sub.unsubscribe()
+    h.close()
+  })
+
+  it('a quiet market: one REST book at once (outside the local book), then the book from its own snapshot', async () => {
+    const h = harness(snapshot(5, [['99', '1']], [['101', '1']]))
+    await settle()
+    expect(h.states.map((s) => `${s.source}@${s.sequence}`)).toEqual(['rest@5'])
+    h.answers.push(snapshot(7, [['99', '2']], [['101', '1']]))
+    h.feed.next(diff(7, 8, [['98', '1']]))
+    await settle()
+    expect(h.states.map((s) => `${s.source}@${s.sequence}`)).toEqual(['rest@5', 'rest@7', 'ws@8'])
+    expect(h.events.filter((e) => e.type === 'resync')).toEqual([])
     h.sub.unsubscribe()
     h.close()
   })
