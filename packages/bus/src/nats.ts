@@ -92,19 +92,50 @@ export async function natsTransport(options: NatsTransportOptions): Promise<BusT
   })
   // JetStream API calls queue in the server: on a loaded host (several processes creating streams
   // and buckets at once, file storage) the client's 5 s default timed out. 20 s per call.
-  const jsm: JetStreamManager = await jetstreamManager(nc, { timeout: 20_000 })
+  // A server that has just started can leave a JetStream API request unanswered (it listens
+  // before its JetStream account is ready: a fresh server's first request timed out after 20 s on
+  // a loaded CI machine). Setup calls are idempotent, so a timed-out one is asked again, three
+  // times at most; then the connection is closed and the error says which step failed.
+  const setup = async <T>(step: string, call: () => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call()
+      } catch (error) {
+        const text = `${(error as Error)?.name ?? ''} ${(error as Error)?.message ?? ''}`
+        const transient = /timeout|no responders|503/i.test(text)
+        if (!transient || attempt >= 3) {
+          await nc.close().catch(() => undefined)
+          if (!transient) throw error
+          throw new NetworkError({
+            message: `NATS did not answer ${step} (3 attempts): ${text.trim()}.`,
+            cause: error,
+          })
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt))
+      }
+    }
+  }
+  const jsm: JetStreamManager = await setup('the JetStream account info', () =>
+    jetstreamManager(nc, { timeout: 20_000 }),
+  )
   const js: JetStreamClient = jetstream(nc, { timeout: 20_000 })
   const kvm = new Kvm(js)
-  const leases: KV = await kvm.create(`${prefix}_leases`, { ttl, history: 1 })
-  const statuses: KV = await kvm.create(`${prefix}_status`, { ttl: ttl * 4, history: 1 })
+  const leases: KV = await setup('the leases bucket', () =>
+    kvm.create(`${prefix}_leases`, { ttl, history: 1 }),
+  )
+  const statuses: KV = await setup('the status bucket', () =>
+    kvm.create(`${prefix}_status`, { ttl: ttl * 4, history: 1 }),
+  )
   // Demand: one key per (exchange, channel, symbol, consumer); the bucket's TTL expires a
   // registration that is not renewed (a put renews it).
   // A bucket made by another process with another TTL is used as it is (its TTL wins).
   const bucket = (name: string, bucketTtl: number): Promise<KV> =>
-    kvm.create(name, { ttl: bucketTtl, history: 1 }).catch((error: unknown) => {
-      if (!/already in use/i.test(String((error as Error)?.message))) throw error
-      return kvm.open(name)
-    })
+    setup(`the ${name} bucket`, () =>
+      kvm.create(name, { ttl: bucketTtl, history: 1 }).catch((error: unknown) => {
+        if (!/already in use/i.test(String((error as Error)?.message))) throw error
+        return kvm.open(name)
+      }),
+    )
   const demandBucket = await bucket(`${prefix}_demand`, demandTtlMs)
   const refusals = await bucket(`${prefix}_refused`, demandTtlMs * 2)
   const demandTtl = (await demandBucket.status()).ttl || demandTtlMs

@@ -67,11 +67,13 @@ async function run(
   port: number,
   scheme: string,
   cleanup?: () => void,
+  ready?: (child: ChildProcess) => Promise<void>,
 ): Promise<Server> {
   let child: ChildProcess
   const start = async () => {
     child = spawn(name, args, { stdio: 'ignore' })
     await waitForPort(port, child, name)
+    await ready?.(child)
   }
   const stop = async (hard = false) => {
     if (child.exitCode !== null || child.signalCode !== null) return
@@ -104,10 +106,37 @@ export async function startRedis(extra: readonly string[] = []): Promise<Server>
   )
 }
 
+/**
+ * A nats-server with JetStream. Ready when its monitoring `/healthz` answers 200, which it does
+ * only once JetStream is up: the client port listens earlier, and a JetStream request sent in
+ * between can go unanswered.
+ */
 export async function startNats(): Promise<Server> {
   const port = await freePort()
+  const monitor = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'bb-nats-'))
-  return run('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], port, 'nats', () =>
-    rmSync(dir, { recursive: true, force: true }),
+  const healthy = async (child: ChildProcess) => {
+    const deadline = Date.now() + 30_000
+    let last = 'no answer'
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}`)
+      try {
+        const response = await fetch(`http://127.0.0.1:${monitor}/healthz`)
+        if (response.ok) return
+        last = `${response.status} ${await response.text()}`
+      } catch (error) {
+        last = String(error)
+      }
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    throw new Error(`nats-server on ${port} was not healthy in 30 s: ${last}`)
+  }
+  return run(
+    'nats-server',
+    ['-a', '127.0.0.1', '-p', String(port), '-m', String(monitor), '-js', '-sd', dir],
+    port,
+    'nats',
+    () => rmSync(dir, { recursive: true, force: true }),
+    healthy,
   )
 }
