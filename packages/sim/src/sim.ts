@@ -6,6 +6,8 @@ import { createAdmin } from './admin.js'
 import { resolveBinanceSymbols } from './binance/catalog.js'
 import { startBinanceSim } from './binance/sim.js'
 import type { BinanceSim, BinanceSimOptions } from './binance/types.js'
+import { startCoinoneSim } from './coinone/sim.js'
+import type { CoinoneSim, CoinoneSimOptions } from './coinone/types.js'
 import { type Account, D, decText, Engine, ExchangeError } from './exchange/engine.js'
 import { bodyQuery, decodedQuery, peekAccessKey, sha512Hex, verifyJwt } from './exchange/jwt.js'
 import { Faults } from './faults.js'
@@ -29,6 +31,7 @@ import type {
   SimStats,
 } from './types.js'
 import { SimClock } from './util/clock.js'
+import { readBody, writeReply } from './util/respond.js'
 import { Rng } from './util/rng.js'
 import { WsHub } from './ws/hub.js'
 
@@ -90,6 +93,22 @@ function exchangeError(name: string, message: string): Raw {
  * ```
  */
 export async function startSim(options: BinanceSimOptions): Promise<BinanceSim>
+/**
+ * Starts the Coinone profile: the same seeded market over Coinone's public REST v2
+ * (`/public/v2/...`), private v2.1 (`/v2.1/...`, HMAC-SHA512 over the Base64 payload, errors as
+ * HTTP 200 `error_code` bodies), rate limits and public WebSocket (`/`).
+ *
+ * @example
+ * ```ts
+ * import { startSim } from '@bb/sim'
+ *
+ * const sim = await startSim({ exchange: 'coinone', seed: 42, markets: ['BTC'] })
+ * const res = await fetch(`${sim.restUrl}/public/v2/ticker_new/KRW/BTC`)
+ * console.log(await res.json())
+ * await sim.close()
+ * ```
+ */
+export async function startSim(options: CoinoneSimOptions): Promise<CoinoneSim>
 // The Upbit overload stays last: `Parameters<typeof startSim>` (which reads the last overload) is its options.
 /**
  * Starts an Upbit-compatible exchange on localhost: REST (`/v1/...`), WebSocket (`/websocket/v1`,
@@ -106,8 +125,11 @@ export async function startSim(options: BinanceSimOptions): Promise<BinanceSim>
  * ```
  */
 export async function startSim(options?: StartSimOptions): Promise<Sim>
-export async function startSim(options: StartSimOptions | BinanceSimOptions = {}): Promise<Sim | BinanceSim> {
+export async function startSim(
+  options: StartSimOptions | BinanceSimOptions | CoinoneSimOptions = {},
+): Promise<Sim | BinanceSim | CoinoneSim> {
   if ('exchange' in options && options.exchange === 'binance') return startBinanceSim(options)
+  if ('exchange' in options && options.exchange === 'coinone') return startCoinoneSim(options)
   return startUpbitSim(options as StartSimOptions)
 }
 
@@ -216,41 +238,8 @@ async function startUpbitSim(options: StartSimOptions): Promise<Sim> {
   const findRoute = createRoutes(model, engine)
 
   const timers = new Set<unknown>()
-  const reply = (
-    res: ServerResponse,
-    status: number,
-    body: string,
-    headers: Record<string, string>,
-  ): void => {
-    const write = (): void => {
-      if (res.writableEnded || res.destroyed) return
-      res.writeHead(status, { ...headers, 'Content-Length': String(Buffer.byteLength(body)) })
-      res.end(body)
-    }
-    const delay = faults.state.restDelayMs
-    if (delay > 0) {
-      const t = wall.setTimeout(() => {
-        timers.delete(t)
-        write()
-      }, delay)
-      timers.add(t)
-    } else write()
-  }
-
-  const readBody = (req: IncomingMessage): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const chunks: Buffer[] = []
-      let size = 0
-      req.on('data', (c: Buffer) => {
-        size += c.length
-        if (size > 1_000_000) {
-          reject(new Error('body too large'))
-          req.destroy()
-        } else chunks.push(c)
-      })
-      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-      req.on('error', reject)
-    })
+  const reply = (res: ServerResponse, status: number, body: string, headers: Record<string, string>): void =>
+    writeReply(res, status, body, headers, { ms: faults.state.restDelayMs, clock: wall, timers })
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://sim.local')
