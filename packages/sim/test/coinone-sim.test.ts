@@ -1,5 +1,6 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: wire JSON bodies are read field by field
 import { createHmac, randomUUID } from 'node:crypto'
+import { ManualClock } from '@bb/utils/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { type CoinoneSim, type CoinoneSimOptions, startSim } from '../src/index.js'
@@ -156,13 +157,19 @@ describe('coinone sim: public REST v2', () => {
   })
 
   it('public rate limit: the remaining header counts down; past the budget error_code 4', async () => {
-    await start({ coinone: { publicPerMinute: 3 } })
+    const clock = new ManualClock(START)
+    await start({ clock, coinone: { publicPerMinute: 3 } })
     const left = []
     for (let i = 0; i < 3; i++)
       left.push((await get('/public/v2/markets/KRW')).headers.get('public-ratelimit-remaining'))
     expect(left).toEqual(['2', '1', '0'])
     const over = await get('/public/v2/markets/KRW')
     expect(over.body).toMatchObject({ result: 'error', error_code: '4', error_msg: 'Blocked user access' })
+    // The HTTP status and Retry-After are undocumented: the sim answers 429 with a Retry-After (README).
+    // One token comes back every 20 s (3 a minute).
+    expect([over.status, over.headers.get('retry-after')]).toEqual([429, '20'])
+    clock.advance(20_000)
+    expect((await get('/public/v2/markets/KRW')).body.result).toBe('success')
     expect(sim!.stats.limitViolations).toBe(1)
   })
 })

@@ -12,9 +12,9 @@ import {
 } from './views.js'
 
 /** Book sizes `orderbook` accepts. */
-export const BOOK_SIZES = [5, 10, 15, 16] as const
+const BOOK_SIZES = [5, 10, 15, 16] as const
 /** Sizes `trades` accepts. */
-export const TRADE_SIZES = [10, 50, 100, 150, 200] as const
+const TRADE_SIZES = [10, 50, 100, 150, 200] as const
 /** Quotes that exist but list nothing (`markets/USDT` → `[]`). */
 const EMPTY_QUOTES = new Set(['USDT', 'BTC', 'USDC'])
 

@@ -185,7 +185,8 @@ export async function startCoinoneSim(options: CoinoneSimOptions): Promise<Coino
     if (faults.storming()) {
       // A storm of rate-limit replies the client did not cause.
       stats.faults.restStormed++
-      send(res, BLOCKED.status, BLOCKED.body())
+      const left = Math.max(1, Math.ceil((faults.state.stormUntil - wall.now()) / 1000))
+      send(res, BLOCKED.status, BLOCKED.body(), { 'Retry-After': String(left) })
       return
     }
     const failStatus = faults.failStatusNow()
@@ -202,6 +203,7 @@ export async function startCoinoneSim(options: CoinoneSimOptions): Promise<Coino
           const left = publicBucket.take(req.socket.remoteAddress ?? 'unknown')
           if (left < 0) {
             stats.limitViolations++
+            headers['Retry-After'] = String(Math.max(1, Math.ceil(60 / (limits?.publicPerMinute ?? 1200))))
             throw BLOCKED
           }
           headers['Public-Ratelimit-Remaining'] = String(left)
@@ -225,6 +227,7 @@ export async function startCoinoneSim(options: CoinoneSimOptions): Promise<Coino
         const left = bucket.take(account.accessKey)
         if (left < 0) {
           stats.limitViolations++
+          headers['Retry-After'] = '1'
           throw BLOCKED
         }
         headers[isOrder ? 'Private-Order-Ratelimit-Remaining' : 'Private-Ratelimit-Remaining'] = String(left)

@@ -62,7 +62,7 @@ export function candleNext(i: ChartInterval, start: number): number {
 }
 
 /** The id and time of the market's last trade: every market-data id derives from it. */
-export function lastId(model: MarketModel, cm: CoMarket): string {
+function lastId(model: MarketModel, cm: CoMarket): string {
   return dataId(model.lastTrade(cm.m), model.processedTime)
 }
 
