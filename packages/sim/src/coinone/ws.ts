@@ -79,7 +79,10 @@ interface Conn {
   readonly openedAt: number
   /** Wall time of the last request (PING included); undefined before the first. */
   lastRequest: number | undefined
-  delayedUntil: number
+  /** Frames held by `delayWs`, in send order, each with its due wall time (never overtaken). */
+  readonly delayed: { readonly due: number; readonly text: string }[]
+  /** The timer that drains `delayed` (one at a time, so equal due times keep their order). */
+  drain: unknown
   heldTrade: { readonly text: string; readonly timer: unknown } | undefined
 }
 
@@ -142,7 +145,8 @@ export class CoinoneHub {
       ip,
       openedAt: this.o.wall.now(),
       lastRequest: undefined,
-      delayedUntil: 0,
+      delayed: [],
+      drain: undefined,
       heldTrade: undefined,
     }
     this.conns.add(conn)
@@ -208,14 +212,28 @@ export class CoinoneHub {
     }
     const out = f.state.corrupt ? f.corrupt(Buffer.from(text, 'utf8')).toString('utf8') : text
     const delay = f.state.wsDelayMs
-    const now = this.o.wall.now()
-    if (delay > 0 || conn.delayedUntil > now) {
-      const due = Math.max(now + delay, conn.delayedUntil)
-      conn.delayedUntil = due
-      this.later(due - now, () => {
-        if (conn.ws.readyState === 1) conn.ws.send(out)
-      })
+    if (delay > 0 || conn.delayed.length > 0) {
+      const now = this.o.wall.now()
+      const last = conn.delayed.at(-1)
+      conn.delayed.push({ due: Math.max(now + delay, last?.due ?? 0), text: out })
+      this.scheduleDrain(conn)
     } else conn.ws.send(out)
+  }
+
+  /** Sends the delayed frames that are due, in order, and waits for the next one. */
+  private scheduleDrain(conn: Conn): void {
+    if (conn.drain !== undefined) return
+    const head = conn.delayed[0]
+    if (!head) return
+    conn.drain = this.later(Math.max(0, head.due - this.o.wall.now()), () => {
+      conn.drain = undefined
+      const now = this.o.wall.now()
+      while (conn.delayed.length > 0 && (conn.delayed[0] as { due: number }).due <= now) {
+        const next = conn.delayed.shift() as { text: string }
+        if (conn.ws.readyState === 1) conn.ws.send(next.text)
+      }
+      this.scheduleDrain(conn)
+    })
   }
 
   private error(conn: Conn, code: number, message: string, field?: string): void {
