@@ -59,7 +59,17 @@ export function expectExactlyOnceCoinone(
   const lo = BigInt(ids[0]!)
   const hi = BigInt(ids.at(-1)!)
   const expected = tape.filter((id) => BigInt(id) >= lo && BigInt(id) <= hi)
-  const message = `${symbol}: lost, duplicated or out-of-order trades${trace ? ` — ${trace()}` : ''}`
+  const at = ids.findIndex((id, i) => id !== expected[i])
+  const around =
+    at < 0
+      ? ''
+      : ` — first difference at ${at}: got ${JSON.stringify(
+          got
+            .filter((t) => BigInt(t.id) >= first)
+            .slice(Math.max(0, at - 2), at + 3)
+            .map((t) => `${t.id}:${t.source}`),
+        )}, tape ${JSON.stringify(expected.slice(Math.max(0, at - 2), at + 3))}`
+  const message = `${symbol}: lost, duplicated or out-of-order trades${around}${trace ? ` — ${trace()}` : ''}`
   expect(ids, message).toEqual(expected)
   return expected.length
 }
