@@ -25,7 +25,7 @@ describe('coinone REST prepare', () => {
     expect(candles.every((c) => c.symbol === 'BTC/KRW')).toBe(true)
     const tickers = endpoints.tickers({ symbols: ['BTC/KRW', 'ETH/KRW'] })
     const body = JSON.parse(fixture('rest-tickers-additional')) as { tickers: unknown[] }
-    expect((tickers.prepare?.(body) as unknown[]).length).toBe(body.tickers.length)
+    expect((tickers.prepare!(body) as unknown[]).length).toBe(body.tickers.length)
     // The order book is one value: left as it is.
     const book = JSON.parse(fixture('rest-orderbook'))
     expect(endpoints.orderbook({ symbols: ['BTC/KRW'] }).prepare?.(book)).toBe(book)
