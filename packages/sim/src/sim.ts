@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import { type Clock, every, systemClock } from '@bb/utils'
 import { createAdmin } from './admin.js'
 import { resolveBinanceSymbols } from './binance/catalog.js'
@@ -33,6 +33,7 @@ import type {
 import { SimClock } from './util/clock.js'
 import { readBody, writeReply } from './util/respond.js'
 import { Rng } from './util/rng.js'
+import { listen, stopServer } from './util/serve.js'
 import { WsHub } from './ws/hub.js'
 
 /** Options of {@link startSim} plus replay mode (used by the `bb-sim --replay` binary). */
@@ -437,7 +438,6 @@ async function startUpbitSim(options: StartSimOptions): Promise<Sim> {
 
   // ------------------------------------------------------------------ server
 
-  const sockets = new Set<Socket>()
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       logger?.error({ err }, 'request failed')
@@ -446,16 +446,6 @@ async function startUpbitSim(options: StartSimOptions): Promise<Sim> {
         res.end(quotationError(500, 'Internal Server Error'))
       }
     })
-  })
-  server.keepAliveTimeout = 5000
-  server.on('connection', (socket: Socket) => {
-    if (faults.refusing()) {
-      stats.faults.connectionsRefused++
-      socket.destroy()
-      return
-    }
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
   })
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     sync()
@@ -466,16 +456,12 @@ async function startUpbitSim(options: StartSimOptions): Promise<Sim> {
       )
     }
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject)
-      resolve()
-    })
+  const { port, origin, sockets } = await listen(server, options, {
+    refusing: () => faults.refusing(),
+    refused: () => {
+      stats.faults.connectionsRefused++
+    },
   })
-  const port = (server.address() as AddressInfo).port
-  const host = options.host ?? '127.0.0.1'
-  const origin = `${host.includes(':') ? `[${host}]` : host}:${port}`
 
   // ------------------------------------------------------------------ replay
 
@@ -546,11 +532,7 @@ async function startUpbitSim(options: StartSimOptions): Promise<Sim> {
         timers.clear()
         faults.dispose()
         await wsHub.close()
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve())
-          for (const s of sockets) s.destroy()
-          server.closeAllConnections()
-        })
+        await stopServer(server, sockets)
       })()
       return closing
     },

@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import { type Clock, every, systemClock } from '@bb/utils'
 import { Engine } from '../exchange/engine.js'
 import { Faults } from '../faults.js'
 import { MarketModel } from '../market/model.js'
 import { SimClock } from '../util/clock.js'
 import { readBody, writeReply } from '../util/respond.js'
+import { listen, stopServer } from '../util/serve.js'
 import { CoinoneError, dataId, resolveCoinonePairs } from './catalog.js'
 import { CoinonePrivate } from './private.js'
 import { coinoneRoutes } from './rest.js'
@@ -247,7 +248,6 @@ export async function startCoinoneSim(options: CoinoneSimOptions): Promise<Coino
     }
   }
 
-  const sockets = new Set<Socket>()
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       options.logger?.error({ err: String(err) }, 'request failed')
@@ -255,31 +255,17 @@ export async function startCoinoneSim(options: CoinoneSimOptions): Promise<Coino
         send(res, 500, JSON.stringify({ result: 'error', error_code: '405', error_msg: 'Server error' }))
     })
   })
-  server.keepAliveTimeout = 5000
-  server.on('connection', (s: Socket) => {
-    if (faults.refusing()) {
-      stats.faults.connectionsRefused++
-      s.destroy()
-      return
-    }
-    sockets.add(s)
-    s.on('close', () => sockets.delete(s))
-  })
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     sync()
     if (!hub.handleUpgrade(req, socket, head))
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n')
   })
-  const host = options.host ?? '127.0.0.1'
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject)
-      resolve()
-    })
+  const { port, origin, sockets } = await listen(server, options, {
+    refusing: () => faults.refusing(),
+    refused: () => {
+      stats.faults.connectionsRefused++
+    },
   })
-  const port = (server.address() as AddressInfo).port
-  const origin = `${host.includes(':') ? `[${host}]` : host}:${port}`
   const symbolOf = (s: string): string => {
     const u = s.toUpperCase()
     return u.includes('/') ? u : `${u}/KRW`
@@ -313,11 +299,7 @@ export async function startCoinoneSim(options: CoinoneSimOptions): Promise<Coino
         for (const t of timers) wall.clearTimeout(t)
         timers.clear()
         await hub.close()
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve())
-          for (const s of sockets) s.destroy()
-          server.closeAllConnections()
-        })
+        await stopServer(server, sockets)
       })()
       return closing
     },
