@@ -67,6 +67,21 @@ export async function main(argv: string[]): Promise<number> {
           await bn.close()
           return 0
         }
+        if (flags.exchange === 'coinone') {
+          const co = await startSim({
+            exchange: 'coinone',
+            port: Number(flags.port ?? 0),
+            seed: Number(flags.seed ?? 42),
+            markets: Math.min(10, Number(flags.markets ?? 10)),
+            speed: Number(flags.speed ?? 1),
+          })
+          process.stdout.write(
+            `bb sim (coinone): REST ${co.restUrl}/public/v2/... (private ${co.restUrl}/v2.1/...)\n        WS   ${co.wsUrl}\n        symbols ${co.symbols.join(',')}\n`,
+          )
+          await runFor(flags.duration !== undefined ? Number(flags.duration) : undefined)
+          await co.close()
+          return 0
+        }
         const sim = await startSim({
           port: Number(flags.port ?? 0),
           seed: Number(flags.seed ?? 42),

@@ -15,6 +15,7 @@ type Check =
   | 'exchange'
   | 'percent'
   | 'premium'
+  | 'simExchange'
 
 /** One flag of a command, as its help shows it. */
 interface OptionSpec {
@@ -361,14 +362,14 @@ const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'sim',
     synopsis: 'bb sim [options]',
-    summary: 'runs the Upbit-compatible simulator (or its Binance profile) and prints its URLs',
+    summary: 'runs the Upbit-compatible simulator (or its Binance or Coinone profile) and prints its URLs',
     options: [
       {
         name: 'exchange',
         type: 'string',
         value: 'ID',
-        description: 'upbit (default) or binance: the API the simulator speaks',
-        check: 'exchange',
+        description: 'upbit (default), binance or coinone: the API the simulator speaks',
+        check: 'simExchange',
       },
       {
         name: 'port',
@@ -637,6 +638,10 @@ const CHECKS: Record<Check, { ok: (text: string) => boolean; want: string }> = {
   premium: {
     ok: (t) => /^-?\d+(\.\d+)?$/.test(t) && Number(t) > -100 && Number(t) < 1000,
     want: 'a percent from -100 to 1000, exclusive (e.g. 2.5 or -1)',
+  },
+  simExchange: {
+    ok: (t) => t === 'upbit' || t === 'binance' || t === 'coinone',
+    want: 'upbit, binance or coinone',
   },
   amount: {
     ok: (t) => /^\d+(\.\d+)?$/.test(t) && Number(t) > 0,

@@ -31,7 +31,8 @@ describe('the README shows the example file as it is', () => {
     ['packages/router/README.md', 0, 'router.ts'],
     ['packages/router/README.md', 2, 'router-binance.ts'],
     ['packages/router/README.md', 3, 'router-binance-book.ts'],
-    ['packages/router/README.md', 4, 'router-multi.ts'],
+    ['packages/router/README.md', 4, 'router-coinone.ts'],
+    ['packages/router/README.md', 5, 'router-multi.ts'],
     ['packages/rules/README.md', 0, 'rules-backtest.ts'],
     ['packages/rules/README.md', 1, 'rules-live.ts'],
     ['packages/upbit/README.md', 0, 'upbit.ts'],
@@ -125,6 +126,13 @@ describe('README examples', () => {
     // Sequences never go backwards (a REST preview and the book's snapshot may share an id).
     const seqs = lines.filter((l) => book.test(l)).map((l) => BigInt(l.split(' ')[1]!))
     for (let i = 1; i < seqs.length; i++) expect(seqs[i]! >= seqs[i - 1]!).toBe(true)
+  })
+
+  it('router on Coinone: a ticker from REST, live trades of two markets from the WebSocket', async () => {
+    const lines = await runAsync('router-coinone.js')
+    expect(lines[0]).toMatch(/^\d+(\.\d+)?$/)
+    const trade = /^(BTC|ETH)\/KRW \d{16} (ws|rest)$/
+    expect(lines.slice(1).filter((l) => !trade.test(l))).toEqual([])
   })
 
   it('rest: tickers, 1,000 candles in pages of 200, balances and a test order against the sim', async () => {

@@ -1,4 +1,4 @@
-// The @bb/router README several-exchanges example (packages/router/README.md, the fifth block).
+// The @bb/router README several-exchanges example (packages/router/README.md, the sixth block).
 import { createMultiBackbone } from '@bb/router'
 import { startSim } from '@bb/sim'
 

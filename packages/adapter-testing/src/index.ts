@@ -227,11 +227,13 @@ export function adapterShape(adapter: ExchangeAdapter): string[] {
 
 /**
  * Paths left out of {@link adapterShape}: tables keyed by exchange-specific names (rate-limit
- * groups) and the optional order declarations of the market rules (an exchange declares them or
- * leaves the checks to its endpoint builders; their keys are its own option names).
+ * groups), the optional order declarations of the market rules (an exchange declares them or
+ * leaves the checks to its endpoint builders; their keys are its own option names) and the
+ * optional `ws.buildSubscriptionFrames` (only an exchange whose subscriptions add has it).
  */
 const OPTIONAL_OR_NAMED: readonly string[] = [
   'rest.rateLimits.',
+  'ws.buildSubscriptionFrames',
   'market.marketOrderSizes',
   'market.timeInForces',
   'market.orderOptions',

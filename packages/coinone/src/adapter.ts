@@ -16,6 +16,7 @@ import { signCoinoneRequest, signCoinoneWs } from './sign.js'
 import { coinoneSymbolRules } from './symbol.js'
 import {
   buildCoinoneSubscription,
+  buildCoinoneSubscriptions,
   COINONE_HEARTBEAT,
   COINONE_WS_DEPTHS,
   COINONE_WS_FORMATS,
@@ -154,6 +155,9 @@ export function createCoinone(settings: CoinoneSettings = {}): ExchangeAdapter {
       endpointFor: (kind) => (kind === 'order' || kind === 'balance' ? 'private' : 'public'),
       formats: { all: COINONE_WS_FORMATS, default: 'default', lists: { default: 'default', short: 'short' } },
       buildSubscription: (options) => buildCoinoneSubscription(symbols, options),
+      // Subscriptions add, one topic a frame: a client sends only the new topics.
+      buildSubscriptionFrames: (options, action) =>
+        buildCoinoneSubscriptions(symbols, options, action === 'unsubscribe' ? 'UNSUBSCRIBE' : 'SUBSCRIBE'),
       buildListSubscriptions() {
         throw new InvalidRequestError({
           param: 'request_type',

@@ -1,4 +1,4 @@
-import { describeValue, InvalidRequestError } from '@bb/errors'
+import { DataValidationError, describeValue, InvalidRequestError } from '@bb/errors'
 import type {
   BodyValue,
   CreateOrderParams,
@@ -9,6 +9,8 @@ import type {
   SymbolRules,
 } from '@bb/exchange-adapter'
 import type { Decimal } from '@bb/models'
+import { coinoneBodyError } from './errors.js'
+import { coinoneChartBody } from './field-maps.js'
 import { type CoinoneChartInterval, coinoneChartInterval, coinoneInterval } from './intervals.js'
 import { coinonePathOf } from './symbol.js'
 
@@ -49,7 +51,47 @@ function push(query: QueryParam[], key: string, value: string | undefined): void
 }
 
 function get(path: string, query: QueryParam[], extra: Partial<RestRequest> = {}): RestRequest {
-  return { method: 'GET', path, query, group: 'public', auth: false, successStatus: 200, ...extra }
+  const list = extra.kind === undefined ? undefined : LIST_KEYS[extra.kind]
+  return {
+    method: 'GET',
+    path,
+    query,
+    group: 'public',
+    auth: false,
+    successStatus: 200,
+    prepare: (body) => rowsOf(body, list),
+    ...extra,
+  }
+}
+
+// The list inside each reply envelope, per model kind (the order book is one value).
+const LIST_KEYS: Partial<Record<NonNullable<RestRequest['kind']>, string>> = {
+  market: 'markets',
+  ticker: 'tickers',
+  trade: 'transactions',
+  candle: 'chart',
+  balance: 'balances',
+}
+
+/**
+ * A reply's values for a REST client that reads one value per row: an error envelope (they ride
+ * on HTTP 200) is thrown as its mapped error; a list reply becomes one envelope per entry (each
+ * keeps the envelope's fields, such as the currencies `trades` gives only once).
+ */
+function rowsOf(body: unknown, list: string | undefined): unknown {
+  const error = coinoneBodyError(body)
+  if (error) throw error
+  if (list === undefined) return body
+  const value = body as Record<string, unknown>
+  const rows = value[list]
+  if (!Array.isArray(rows))
+    throw new DataValidationError({ path: list, expected: 'an array', received: rows })
+  return rows.map((row) => ({ ...value, [list]: [row] }))
+}
+
+function withPair(body: unknown, symbol: string): unknown {
+  // An error envelope has no chart: leave it for rowsOf to throw.
+  return coinoneBodyError(body) ? body : coinoneChartBody(body, symbol)
 }
 
 function quoteOf(value: unknown): string {
@@ -142,7 +184,10 @@ export function coinoneMarketDataEndpoints(rules: SymbolRules): CoinoneMarketDat
       const ts = time(timestamp, 'timestamp')
       if (ts !== undefined) query.push(['timestamp', String(ts)])
       push(query, 'size', integer(size, 'size', 1, 500))
-      return get(`${PUBLIC}/chart${path(symbol)}`, query, { kind: 'candle' })
+      const request = get(`${PUBLIC}/chart${path(symbol)}`, query, { kind: 'candle' })
+      const pairSymbol = rules.normalize(symbol)
+      // The reply names no market: the pair is added before the rows are split.
+      return { ...request, prepare: (body) => rowsOf(withPair(body, pairSymbol), 'chart') }
     },
   }
 }

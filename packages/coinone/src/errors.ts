@@ -31,6 +31,17 @@ function symbolOf(response: ErrorResponse): string {
   return m ? `${m[2]!.toUpperCase()}/${m[1]!.toUpperCase()}` : '(unknown)'
 }
 
+// The block length is undocumented (an older revision: one minute): a `Retry-After` header (seconds)
+// wins when the server sends one, else 60 s.
+function retryAfterOf(response: ErrorResponse): number {
+  const headers = response?.headers ?? {}
+  let value: unknown
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === 'retry-after') value = v
+  const text = Array.isArray(value) ? value[0] : value
+  const seconds = typeof text === 'string' && /^\d{1,6}$/.test(text.trim()) ? Number(text) : undefined
+  return seconds === undefined ? 60_000 : Math.max(1, seconds) * 1000
+}
+
 function range(from: number, to: number, factory: Factory): [number, Factory][] {
   const out: [number, Factory][] = []
   for (let c = from; c <= to; c++) out.push([c, factory])
@@ -40,7 +51,7 @@ function range(from: number, to: number, factory: Factory): [number, Factory][] 
 /** Coinone error codes (COINONE.md §8) → error class; codes, never message text. */
 const BY_CODE: ReadonlyMap<number, Factory> = new Map<number, Factory>([
   // 4: rate limit exceeded (or a restricted user). Block length undocumented: one minute window.
-  [4, (o) => new RateLimitError({ ...o, group: 'public', retryAfterMs: 60_000 })],
+  [4, (o, r) => new RateLimitError({ ...o, group: 'public', retryAfterMs: retryAfterOf(r) })],
   [8, auth],
   [10, permission],
   ...range(11, 12, auth),
@@ -139,7 +150,8 @@ export function mapCoinoneRestError(response: ErrorResponse): BackboneError {
     const factory = BY_CODE.get(envelope.code)
     if (factory) return factory(options, response)
   }
-  if (status === 429) return new RateLimitError({ ...options, group: 'public', retryAfterMs: 60_000 })
+  if (status === 429)
+    return new RateLimitError({ ...options, group: 'public', retryAfterMs: retryAfterOf(response) })
   if (status >= 500) return new ExchangeUnavailableError(options)
   if (status === 401) return new AuthenticationError(options)
   if (status === 403) return new PermissionError(options)

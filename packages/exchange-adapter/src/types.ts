@@ -447,6 +447,16 @@ export interface WsApi {
   }
   /** Builds the one message that sets the whole subscription set of a connection. */
   buildSubscription(options: SubscriptionOptions): SubscriptionMessage
+  /**
+   * For an exchange whose subscriptions **add**, one topic a frame (Coinone): the frames that
+   * subscribe (or, with `'unsubscribe'`, drop) these streams. When present, a client sends frames
+   * only for the topics a socket does not carry yet, and unsubscribe frames for the ones it drops,
+   * instead of one {@link buildSubscription} message with the whole set.
+   */
+  buildSubscriptionFrames?(
+    options: SubscriptionOptions,
+    action?: 'subscribe' | 'unsubscribe',
+  ): readonly SubscriptionMessage[]
   /** Builds a list-subscriptions request, when the exchange has one. */
   buildListSubscriptions?(options?: { readonly ticket?: string; readonly format?: string }): string
   /** Classifies one parsed message (an element of a list frame, or the whole frame). */

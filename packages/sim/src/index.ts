@@ -1,5 +1,5 @@
 /**
- * `@bb/sim` — an Upbit-compatible exchange on localhost: REST quotation and exchange endpoints,
+ * `@bb/sim` — an Upbit-compatible exchange on localhost (with Binance and Coinone profiles of the same market): REST quotation and exchange endpoints,
  * public and private WebSocket, a seeded market, a matching engine, Upbit's rate limits and
  * fault injection.
  *
@@ -12,6 +12,13 @@ export type {
   BinanceSimOptions,
   BinanceSimStats,
 } from './binance/types.js'
+export type {
+  CoinoneAccountSpec,
+  CoinoneLimitOptions,
+  CoinoneSim,
+  CoinoneSimOptions,
+  CoinoneSimStats,
+} from './coinone/types.js'
 export { signJwt } from './exchange/jwt.js'
 export {
   DEFAULT_LIMITS,

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import { type Clock, every, systemClock } from '@bb/utils'
 import { createAdmin } from './admin.js'
 import { resolveBinanceSymbols } from './binance/catalog.js'
 import { startBinanceSim } from './binance/sim.js'
 import type { BinanceSim, BinanceSimOptions } from './binance/types.js'
+import { startCoinoneSim } from './coinone/sim.js'
+import type { CoinoneSim, CoinoneSimOptions } from './coinone/types.js'
 import { type Account, D, decText, Engine, ExchangeError } from './exchange/engine.js'
 import { bodyQuery, decodedQuery, peekAccessKey, sha512Hex, verifyJwt } from './exchange/jwt.js'
 import { Faults } from './faults.js'
@@ -29,7 +31,9 @@ import type {
   SimStats,
 } from './types.js'
 import { SimClock } from './util/clock.js'
+import { readBody, writeReply } from './util/respond.js'
 import { Rng } from './util/rng.js'
+import { listen, stopServer } from './util/serve.js'
 import { WsHub } from './ws/hub.js'
 
 /** Options of {@link startSim} plus replay mode (used by the `bb-sim --replay` binary). */
@@ -90,6 +94,22 @@ function exchangeError(name: string, message: string): Raw {
  * ```
  */
 export async function startSim(options: BinanceSimOptions): Promise<BinanceSim>
+/**
+ * Starts the Coinone profile: the same seeded market over Coinone's public REST v2
+ * (`/public/v2/...`), private v2.1 (`/v2.1/...`, HMAC-SHA512 over the Base64 payload, errors as
+ * HTTP 200 `error_code` bodies), rate limits and public WebSocket (`/`).
+ *
+ * @example
+ * ```ts
+ * import { startSim } from '@bb/sim'
+ *
+ * const sim = await startSim({ exchange: 'coinone', seed: 42, markets: ['BTC'] })
+ * const res = await fetch(`${sim.restUrl}/public/v2/ticker_new/KRW/BTC`)
+ * console.log(await res.json())
+ * await sim.close()
+ * ```
+ */
+export async function startSim(options: CoinoneSimOptions): Promise<CoinoneSim>
 // The Upbit overload stays last: `Parameters<typeof startSim>` (which reads the last overload) is its options.
 /**
  * Starts an Upbit-compatible exchange on localhost: REST (`/v1/...`), WebSocket (`/websocket/v1`,
@@ -106,8 +126,11 @@ export async function startSim(options: BinanceSimOptions): Promise<BinanceSim>
  * ```
  */
 export async function startSim(options?: StartSimOptions): Promise<Sim>
-export async function startSim(options: StartSimOptions | BinanceSimOptions = {}): Promise<Sim | BinanceSim> {
+export async function startSim(
+  options: StartSimOptions | BinanceSimOptions | CoinoneSimOptions = {},
+): Promise<Sim | BinanceSim | CoinoneSim> {
   if ('exchange' in options && options.exchange === 'binance') return startBinanceSim(options)
+  if ('exchange' in options && options.exchange === 'coinone') return startCoinoneSim(options)
   return startUpbitSim(options as StartSimOptions)
 }
 
@@ -216,41 +239,8 @@ async function startUpbitSim(options: StartSimOptions): Promise<Sim> {
   const findRoute = createRoutes(model, engine)
 
   const timers = new Set<unknown>()
-  const reply = (
-    res: ServerResponse,
-    status: number,
-    body: string,
-    headers: Record<string, string>,
-  ): void => {
-    const write = (): void => {
-      if (res.writableEnded || res.destroyed) return
-      res.writeHead(status, { ...headers, 'Content-Length': String(Buffer.byteLength(body)) })
-      res.end(body)
-    }
-    const delay = faults.state.restDelayMs
-    if (delay > 0) {
-      const t = wall.setTimeout(() => {
-        timers.delete(t)
-        write()
-      }, delay)
-      timers.add(t)
-    } else write()
-  }
-
-  const readBody = (req: IncomingMessage): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const chunks: Buffer[] = []
-      let size = 0
-      req.on('data', (c: Buffer) => {
-        size += c.length
-        if (size > 1_000_000) {
-          reject(new Error('body too large'))
-          req.destroy()
-        } else chunks.push(c)
-      })
-      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-      req.on('error', reject)
-    })
+  const reply = (res: ServerResponse, status: number, body: string, headers: Record<string, string>): void =>
+    writeReply(res, status, body, headers, { ms: faults.state.restDelayMs, clock: wall, timers })
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://sim.local')
@@ -448,7 +438,6 @@ async function startUpbitSim(options: StartSimOptions): Promise<Sim> {
 
   // ------------------------------------------------------------------ server
 
-  const sockets = new Set<Socket>()
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       logger?.error({ err }, 'request failed')
@@ -457,16 +446,6 @@ async function startUpbitSim(options: StartSimOptions): Promise<Sim> {
         res.end(quotationError(500, 'Internal Server Error'))
       }
     })
-  })
-  server.keepAliveTimeout = 5000
-  server.on('connection', (socket: Socket) => {
-    if (faults.refusing()) {
-      stats.faults.connectionsRefused++
-      socket.destroy()
-      return
-    }
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
   })
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     sync()
@@ -477,16 +456,12 @@ async function startUpbitSim(options: StartSimOptions): Promise<Sim> {
       )
     }
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject)
-      resolve()
-    })
+  const { port, origin, sockets } = await listen(server, options, {
+    refusing: () => faults.refusing(),
+    refused: () => {
+      stats.faults.connectionsRefused++
+    },
   })
-  const port = (server.address() as AddressInfo).port
-  const host = options.host ?? '127.0.0.1'
-  const origin = `${host.includes(':') ? `[${host}]` : host}:${port}`
 
   // ------------------------------------------------------------------ replay
 
@@ -557,11 +532,7 @@ async function startUpbitSim(options: StartSimOptions): Promise<Sim> {
         timers.clear()
         faults.dispose()
         await wsHub.close()
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve())
-          for (const s of sockets) s.destroy()
-          server.closeAllConnections()
-        })
+        await stopServer(server, sockets)
       })()
       return closing
     },

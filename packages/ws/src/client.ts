@@ -343,6 +343,11 @@ export function createWsClient(options: WsClientOptions): WsClient {
     pingText: heartbeat.pingText,
     protocolPings: heartbeat.protocolPings,
     build: (streams) => adapter.ws.buildSubscription({ streams, format }).text,
+    buildFrames:
+      adapter.ws.buildSubscriptionFrames === undefined
+        ? undefined
+        : (streams, action) =>
+            (adapter.ws.buildSubscriptionFrames?.({ streams, format }, action) ?? []).map((m) => m.text),
     headers: (endpoint) =>
       endpoint === 'private' && credentials !== undefined ? adapter.ws.sign(credentials) : undefined,
     onFrame,

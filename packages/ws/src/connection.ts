@@ -112,6 +112,13 @@ export interface ConnectionHost {
   readonly connectMeter: SendMeter
   /** Builds the subscription text of a set of streams. */
   build(streams: StreamRequest[]): string
+  /**
+   * Incremental subscriptions (the adapter's `buildSubscriptionFrames`): the frames that add, or
+   * drop, these streams. When set, only topics a socket does not carry yet are sent.
+   */
+  readonly buildFrames?:
+    | ((streams: StreamRequest[], action: 'subscribe' | 'unsubscribe') => string[])
+    | undefined
   /** Upgrade headers (private endpoint). */
   headers(endpoint: WsEndpoint): Record<string, string> | undefined
   /** Text ping, if the exchange has one. */
@@ -228,6 +235,24 @@ export class Connection {
     else this.changed()
   }
 
+  /** Incremental subscriptions: sends the frames that drop a topic this open socket carried. */
+  private unsubscribe(topic: Topic): void {
+    const build = this.host.buildFrames
+    const socket = this.socket
+    if (build === undefined || socket === undefined || this.state !== 'open') return
+    const request: { -readonly [K in keyof StreamRequest]: StreamRequest[K] } = { kind: topic.kind }
+    if (topic.symbol !== undefined) request.symbols = [topic.symbol]
+    if (topic.interval !== undefined) request.interval = topic.interval
+    try {
+      for (const text of build([request], 'unsubscribe')) {
+        socket.send(text)
+        this.host.counters.requestsSent++
+      }
+    } catch (error) {
+      this.host.logger.error({ connection: this.id, error }, 'ws unsubscription could not be built')
+    }
+  }
+
   /** Removes a topic; an empty connection lingers, then closes. */
   remove(topic: Topic): void {
     if (!this.topics.delete(topic)) return
@@ -237,8 +262,9 @@ export class Connection {
       bySymbol.delete(topic.symbol ?? '*')
       if (bySymbol.size === 0) this.channels.delete(channelOf(topic))
     }
-    this.live.delete(topic)
+    const wasLive = this.live.delete(topic)
     topic.conn = undefined
+    if (wasLive) this.unsubscribe(topic)
     if (this.topics.size > 0) {
       this.changed()
       return
@@ -532,6 +558,8 @@ export class Connection {
     for (const topic of this.topics) {
       let mode = wireMode(topic)
       const wasLive = this.live.has(topic)
+      // Incremental subscriptions add: a topic the socket carries is not sent again.
+      if (wasLive && host.buildFrames !== undefined) continue
       if (wasLive) {
         // Already subscribed on this socket: no second snapshot (a late subscriber gets the cached one).
         if (mode === 'snapshot') continue
@@ -555,9 +583,9 @@ export class Connection {
       .sort()
       .join(',')
     if (signature === this.sentSignature) return
-    let text: string
+    let texts: string[]
     try {
-      text = host.build(streams)
+      texts = host.buildFrames !== undefined ? host.buildFrames(streams, 'subscribe') : [host.build(streams)]
     } catch (error) {
       host.logger.error({ connection: this.id, error }, 'ws subscription could not be built')
       return
@@ -568,9 +596,11 @@ export class Connection {
       this.flushTimer.set(() => this.flush(), wait)
       return
     }
-    this.meter.record(now)
-    socket.send(text)
-    host.counters.requestsSent++
+    for (const text of texts) {
+      this.meter.record(now)
+      socket.send(text)
+      host.counters.requestsSent++
+    }
     this.sentSignature = signature
     // frames are expected from now on: a connection that carried nothing was not "silent" before
     if (this.live.size === 0) this.lastFrameAt = now

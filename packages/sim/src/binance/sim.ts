@@ -5,6 +5,7 @@ import { Engine } from '../exchange/engine.js'
 import { Faults } from '../faults.js'
 import { MarketModel } from '../market/model.js'
 import { SimClock } from '../util/clock.js'
+import { readBody, writeReply } from '../util/respond.js'
 import { resolveBinanceSymbols } from './catalog.js'
 import { DepthBook } from './depth.js'
 import { BinanceError, idWire, toJson } from './format.js'
@@ -18,22 +19,6 @@ import { BinanceHub } from './ws.js'
 
 const JSON_TYPE = 'application/json;charset=UTF-8'
 const DEFAULT_ACCOUNT = { apiKey: 'sim-binance-api-key', secretKey: 'sim-binance-secret-key' } as const
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (c: Buffer) => {
-      size += c.length
-      if (size > 1_000_000) {
-        reject(new Error('body too large'))
-        req.destroy()
-      } else chunks.push(c)
-    })
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    req.on('error', reject)
-  })
-}
 
 /**
  * Starts the Binance Spot profile of the simulator: the same seeded market model served through
@@ -156,25 +141,18 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
   const routes = binanceRoutes(model, markets, weightLimit)
 
   const timers = new Set<unknown>()
-  const send = (res: ServerResponse, status: number, body: string, headers: Record<string, string>): void => {
-    const write = (): void => {
-      if (res.writableEnded || res.destroyed) return
-      res.writeHead(status, {
-        'Content-Type': JSON_TYPE,
-        ...headers,
-        'Content-Length': String(Buffer.byteLength(body)),
-      })
-      res.end(body)
-    }
-    const delay = faults.state.restDelayMs
-    if (delay > 0) {
-      const t = wall.setTimeout(() => {
-        timers.delete(t)
-        write()
-      }, delay)
-      timers.add(t)
-    } else write()
-  }
+  const send = (res: ServerResponse, status: number, body: string, headers: Record<string, string>): void =>
+    writeReply(
+      res,
+      status,
+      body,
+      { 'Content-Type': JSON_TYPE, ...headers },
+      {
+        ms: faults.state.restDelayMs,
+        clock: wall,
+        timers,
+      },
+    )
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://sim.local')
     const method = (req.method ?? 'GET').toUpperCase()

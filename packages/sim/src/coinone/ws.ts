@@ -1,0 +1,433 @@
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
+import type { Clock } from '@bb/utils'
+import { type WebSocket, WebSocketServer } from 'ws'
+import type { Faults } from '../faults.js'
+import type { MarketModel } from '../market/model.js'
+import type { TradeRecord } from '../market/summary.js'
+import { dataId, priceText, qtyText } from './catalog.js'
+import {
+  type ChartInterval,
+  type CoMarket,
+  candleNext,
+  candleStart,
+  rangeOf,
+  tickerOf,
+  WS_CHART_INTERVALS,
+} from './views.js'
+
+const CHANNELS = new Set(['ORDERBOOK', 'TICKER', 'TRADE', 'CHART'])
+/** Levels a side in every WS book frame. */
+const WS_DEPTH = 16
+
+/** SHORT keys of the data fields (COINONE.md §5.3). */
+const SHORT: Record<string, string> = {
+  response_type: 'r',
+  channel: 'c',
+  data: 'd',
+  quote_currency: 'qc',
+  target_currency: 'tc',
+  timestamp: 't',
+  id: 'i',
+  asks: 'a',
+  bids: 'b',
+  price: 'p',
+  qty: 'q',
+  quote_volume: 'qv',
+  target_volume: 'tv',
+  high: 'hi',
+  low: 'lo',
+  first: 'fi',
+  last: 'la',
+  volume_power: 'vp',
+  ask_best_price: 'abp',
+  ask_best_qty: 'abq',
+  bid_best_price: 'bbp',
+  bid_best_qty: 'bbq',
+  yesterday_high: 'yhi',
+  yesterday_low: 'ylo',
+  yesterday_first: 'yfi',
+  yesterday_last: 'yla',
+  yesterday_quote_volume: 'yqv',
+  yesterday_target_volume: 'ytv',
+  is_seller_maker: 'sm',
+  interval: 'iv',
+  candle_timestamp: 'ct',
+}
+
+function shorten(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(shorten)
+  if (value === null || typeof value !== 'object') return value
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value)) out[SHORT[k] ?? k] = shorten(v)
+  return out
+}
+
+interface Sub {
+  readonly cm: CoMarket
+  readonly channel: string
+  readonly interval: ChartInterval | undefined
+  readonly short: boolean
+}
+
+interface Conn {
+  readonly ws: WebSocket
+  /** key `CHANNEL:TARGET[:interval]` → subscription. */
+  readonly subs: Map<string, Sub>
+  readonly ip: string
+  readonly openedAt: number
+  /** Wall time of the last request (PING included); undefined before the first. */
+  lastRequest: number | undefined
+  /** Frames held by `delayWs`, in send order, each with its due wall time (never overtaken). */
+  readonly delayed: { readonly due: number; readonly text: string }[]
+  /** The timer that drains `delayed` (one at a time, so equal due times keep their order). */
+  drain: unknown
+  heldTrade: { readonly text: string; readonly timer: unknown } | undefined
+}
+
+/** Options of the Coinone stream hub. */
+export interface CoinoneHubOptions {
+  readonly model: MarketModel
+  readonly markets: readonly CoMarket[]
+  readonly wall: Clock
+  readonly faults: Faults
+  /** Connections per IP; the next one is closed with 4290. */
+  readonly maxConnections: number
+  /** A socket that sent no request this long after opening is dropped (1006). */
+  readonly firstRequestTimeoutMs: number
+  /** A socket with no request (PING included) for this long is dropped (1006). */
+  readonly idleTimeoutMs: number
+}
+
+/**
+ * Coinone's public WebSocket (`/`): `CONNECTED` on open, one-topic `SUBSCRIBE` → `SUBSCRIBED`
+ * (long keys, the topic echoed as sent), `UNSUBSCRIBE`, `PING` → `PONG`, `ERROR` 160010–160012,
+ * `TICKER`/`TRADE`/`ORDERBOOK`/`CHART` data in the DEFAULT or SHORT format, full 16-level book
+ * snapshots (asks worst-first), the 20-connections-per-IP rule and the idle closes.
+ */
+export class CoinoneHub {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 })
+  private readonly conns = new Set<Conn>()
+  private readonly byTarget: Map<string, CoMarket>
+  private readonly timers = new Set<unknown>()
+
+  constructor(private readonly o: CoinoneHubOptions) {
+    this.byTarget = new Map(o.markets.map((cm) => [cm.pair.target, cm]))
+  }
+
+  /** Number of open connections. */
+  get connections(): number {
+    return this.conns.size
+  }
+
+  /** Handles an HTTP upgrade on `/`; false for any other path. */
+  handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): boolean {
+    const path = new URL(req.url ?? '/', 'http://sim.local').pathname
+    if (path !== '/' && path !== '') return false
+    const ip = req.socket.remoteAddress ?? 'unknown'
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      let n = 0
+      for (const c of this.conns) if (c.ip === ip) n++
+      if (n >= this.o.maxConnections) {
+        ws.close(4290, 'Too many connections')
+        return
+      }
+      this.attach(ws, ip)
+    })
+    return true
+  }
+
+  private attach(ws: WebSocket, ip: string): void {
+    const conn: Conn = {
+      ws,
+      subs: new Map(),
+      ip,
+      openedAt: this.o.wall.now(),
+      lastRequest: undefined,
+      delayed: [],
+      drain: undefined,
+      heldTrade: undefined,
+    }
+    this.conns.add(conn)
+    ws.on('message', (data, isBinary) => {
+      conn.lastRequest = this.o.wall.now()
+      this.request(conn, isBinary ? '' : String(data))
+    })
+    ws.on('close', () => this.conns.delete(conn))
+    ws.on('error', () => this.conns.delete(conn))
+    this.send(conn, { response_type: 'CONNECTED', data: { session_id: randomUUID() } }, 'control')
+  }
+
+  /** Drops every connection without a close frame (clients see 1006); returns how many. */
+  dropAll(): number {
+    const n = this.conns.size
+    for (const c of [...this.conns]) {
+      c.ws.terminate()
+      this.conns.delete(c)
+    }
+    return n
+  }
+
+  private later(ms: number, fn: () => void): unknown {
+    const timer = this.o.wall.setTimeout(() => {
+      this.timers.delete(timer)
+      fn()
+    }, ms)
+    this.timers.add(timer)
+    return timer
+  }
+
+  private send(conn: Conn, body: unknown, type: string): void {
+    this.deliver(conn, JSON.stringify(body), type)
+  }
+
+  /** Sends one text frame through the faults: silence, late trades, corruption, delay. */
+  private deliver(conn: Conn, text: string, type: string, force = false): void {
+    if (conn.ws.readyState !== 1) return
+    const f = this.o.faults
+    if (!force && f.silent()) {
+      f.countSilenced()
+      return
+    }
+    if (type === 'trade' && !force) {
+      const held = conn.heldTrade
+      if (held) {
+        conn.heldTrade = undefined
+        this.o.wall.clearTimeout(held.timer)
+        this.timers.delete(held.timer)
+        this.deliver(conn, text, type, true)
+        this.deliver(conn, held.text, type, true)
+        return
+      }
+      if (f.takeReorder()) {
+        const timer = this.later(500, () => {
+          const h = conn.heldTrade
+          conn.heldTrade = undefined
+          if (h) this.deliver(conn, h.text, type, true)
+        })
+        conn.heldTrade = { text, timer }
+        return
+      }
+    }
+    const out = f.state.corrupt ? f.corrupt(Buffer.from(text, 'utf8')).toString('utf8') : text
+    const delay = f.state.wsDelayMs
+    if (delay > 0 || conn.delayed.length > 0) {
+      const now = this.o.wall.now()
+      const last = conn.delayed.at(-1)
+      conn.delayed.push({ due: Math.max(now + delay, last?.due ?? 0), text: out })
+      this.scheduleDrain(conn)
+    } else conn.ws.send(out)
+  }
+
+  /** Sends the delayed frames that are due, in order, and waits for the next one. */
+  private scheduleDrain(conn: Conn): void {
+    if (conn.drain !== undefined) return
+    const head = conn.delayed[0]
+    if (!head) return
+    conn.drain = this.later(Math.max(0, head.due - this.o.wall.now()), () => {
+      conn.drain = undefined
+      const now = this.o.wall.now()
+      while (conn.delayed.length > 0 && (conn.delayed[0] as { due: number }).due <= now) {
+        const next = conn.delayed.shift() as { text: string }
+        if (conn.ws.readyState === 1) conn.ws.send(next.text)
+      }
+      this.scheduleDrain(conn)
+    })
+  }
+
+  private error(conn: Conn, code: number, message: string, field?: string): void {
+    this.send(
+      conn,
+      { response_type: 'ERROR', error_code: code, message, ...(field ? { field } : {}) },
+      'error',
+    )
+  }
+
+  private request(conn: Conn, text: string): void {
+    let msg: unknown
+    try {
+      msg = JSON.parse(text)
+    } catch {
+      this.error(conn, 160010, 'Invalid Request')
+      return
+    }
+    if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) {
+      this.error(conn, 160010, 'Invalid Request')
+      return
+    }
+    const m = msg as Record<string, unknown>
+    const type = m.request_type
+    if (type === 'PING') {
+      this.send(conn, { response_type: 'PONG' }, 'control')
+      return
+    }
+    if (type !== 'SUBSCRIBE' && type !== 'UNSUBSCRIBE') {
+      this.error(conn, 160011, 'Invalid Type', 'request_type')
+      return
+    }
+    if (typeof m.channel !== 'string' || !CHANNELS.has(m.channel)) {
+      this.error(conn, 160011, 'Invalid Type', 'channel')
+      return
+    }
+    const format = m.format ?? 'DEFAULT'
+    if (format !== 'DEFAULT' && format !== 'SHORT') {
+      this.error(conn, 160011, 'Invalid Type', 'format')
+      return
+    }
+    const topic = m.topic
+    if (topic === null || typeof topic !== 'object' || Array.isArray(topic)) {
+      this.error(conn, 160010, 'Invalid Request')
+      return
+    }
+    const t = topic as Record<string, unknown>
+    if (typeof t.quote_currency !== 'string' || typeof t.target_currency !== 'string') {
+      this.error(conn, 160010, 'Invalid Request')
+      return
+    }
+    const channel = m.channel
+    let interval: ChartInterval | undefined
+    if (channel === 'CHART') {
+      if (typeof t.interval !== 'string' || !WS_CHART_INTERVALS.includes(t.interval)) {
+        this.error(conn, 160012, 'Invalid Topic')
+        return
+      }
+      interval = t.interval as ChartInterval
+    }
+    const ack = { response_type: `${type}D`, channel, data: topic }
+    this.send(conn, ack, 'control')
+    const cm =
+      t.quote_currency.toUpperCase() === 'KRW'
+        ? this.byTarget.get(t.target_currency.toUpperCase())
+        : undefined
+    // An unknown pair is acked first, then refused (as on the wire).
+    if (!cm) {
+      this.error(conn, 160012, 'Invalid Topic')
+      return
+    }
+    const key = `${channel}:${cm.pair.target}${interval ? `:${interval}` : ''}`
+    if (type === 'UNSUBSCRIBE') {
+      conn.subs.delete(key)
+      return
+    }
+    const sub: Sub = { cm, channel, interval, short: format === 'SHORT' }
+    conn.subs.set(key, sub)
+    // The current book (and ticker) once on subscribe; a repeat subscribe repeats it with the same id.
+    if (channel === 'ORDERBOOK') this.deliverTo(conn, sub, this.bookData(cm), 'orderbook')
+    if (channel === 'TICKER') this.deliverTo(conn, sub, tickerOf(this.o.model, cm, true, true), 'ticker')
+  }
+
+  private frame(sub: Sub, data: unknown): string {
+    const body = { response_type: 'DATA', channel: sub.channel, data }
+    return JSON.stringify(sub.short ? shorten(body) : body)
+  }
+
+  private deliverTo(conn: Conn, sub: Sub, data: unknown, type: string): void {
+    this.deliver(conn, this.frame(sub, data), type)
+  }
+
+  private publish(
+    channel: string,
+    cm: CoMarket,
+    interval: ChartInterval | undefined,
+    data: () => unknown,
+    type: string,
+  ): void {
+    const key = `${channel}:${cm.pair.target}${interval ? `:${interval}` : ''}`
+    let payload: unknown
+    let long: string | undefined
+    let short: string | undefined
+    for (const c of this.conns) {
+      const sub = c.subs.get(key)
+      if (!sub || c.ws.readyState !== 1) continue
+      payload ??= data()
+      if (sub.short) short ??= this.frame(sub, payload)
+      else long ??= this.frame(sub, payload)
+      const text = (sub.short ? short : long) as string
+      this.deliver(c, text, type)
+    }
+  }
+
+  private bookData(cm: CoMarket) {
+    const b = this.o.model.book(cm.m)
+    const row = ([p, q]: readonly [number, number]) => ({ price: priceText(p), qty: qtyText(q) })
+    return {
+      quote_currency: cm.pair.quote,
+      target_currency: cm.pair.target,
+      timestamp: b.timestamp,
+      id: dataId(this.o.model.lastTrade(cm.m), this.o.model.processedTime),
+      // WS asks are worst-first: the best ask is the last element
+      asks: b.asks.slice(0, WS_DEPTH).map(row).reverse(),
+      bids: b.bids.slice(0, WS_DEPTH).map(row),
+    }
+  }
+
+  /** A trade entered the tape: TRADE, then the book and the ticker it moved, then the candles. */
+  onTrade(cm: CoMarket, t: TradeRecord): void {
+    const id = dataId(t, t.ts)
+    this.publish(
+      'TRADE',
+      cm,
+      undefined,
+      () => ({
+        quote_currency: cm.pair.quote,
+        target_currency: cm.pair.target,
+        id,
+        timestamp: t.ts,
+        price: priceText(t.price),
+        qty: qtyText(t.volume),
+        is_seller_maker: !t.bid,
+      }),
+      'trade',
+    )
+    this.publish('ORDERBOOK', cm, undefined, () => this.bookData(cm), 'orderbook')
+    this.publish('TICKER', cm, undefined, () => tickerOf(this.o.model, cm, true, true), 'ticker')
+    for (const i of WS_CHART_INTERVALS) {
+      const interval = i as ChartInterval
+      this.publish('CHART', cm, interval, () => this.chartData(cm, interval, t, id), 'chart')
+    }
+  }
+
+  private chartData(cm: CoMarket, i: ChartInterval, t: TradeRecord, id: string) {
+    const start = candleStart(i, t.ts)
+    const s = rangeOf(this.o.model, cm.m, start, Math.min(candleNext(i, start), t.ts + 1))
+    const price = s?.close ?? t.price
+    return {
+      quote_currency: cm.pair.quote,
+      target_currency: cm.pair.target,
+      interval: i,
+      timestamp: t.ts,
+      id,
+      candle_timestamp: start,
+      high: priceText(s?.high ?? price),
+      low: priceText(s?.low ?? price),
+      first: priceText(s?.open ?? price),
+      last: priceText(price),
+      quote_volume: qtyText(s?.turnover ?? 0),
+      target_volume: qtyText(s?.volume ?? 0),
+    }
+  }
+
+  /** Idle checks on the wall clock (called by the sim's driver). */
+  step(): void {
+    const now = this.o.wall.now()
+    for (const c of [...this.conns]) {
+      const idle =
+        c.lastRequest === undefined
+          ? now - c.openedAt > this.o.firstRequestTimeoutMs
+          : now - c.lastRequest > this.o.idleTimeoutMs
+      if (!idle) continue
+      c.ws.terminate()
+      this.conns.delete(c)
+    }
+  }
+
+  /** Closes every connection. */
+  async close(): Promise<void> {
+    for (const t of this.timers) this.o.wall.clearTimeout(t)
+    this.timers.clear()
+    for (const c of this.conns) c.ws.terminate()
+    this.conns.clear()
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()))
+  }
+}
