@@ -1,4 +1,4 @@
-import { describeValue, InvalidRequestError } from '@bb/errors'
+import { DataValidationError, describeValue, InvalidRequestError } from '@bb/errors'
 import type {
   CreateOrderParams,
   OrderRef,
@@ -313,6 +313,48 @@ function orderRef(rules: SymbolRules, ref: OrderRef): QueryParam[] {
 const signed = { auth: true, group: 'weight' } as const
 
 /**
+ * `GET /api/v3/account` → its `balances` rows, each with the account's `updateTime` (the time
+ * of the values). Throws `DataValidationError` for a body without a `balances` array.
+ */
+function accountBalances(body: unknown): unknown[] {
+  const balances = (body as { balances?: unknown } | null)?.balances
+  if (!Array.isArray(balances))
+    throw new DataValidationError({ path: 'balances', expected: 'an array of balances', received: balances })
+  const updateTime = (body as { updateTime?: unknown }).updateTime
+  return balances.map((row: unknown) =>
+    row !== null && typeof row === 'object' && updateTime !== undefined ? { ...row, updateTime } : row,
+  )
+}
+
+/**
+ * The order a `POST /api/v3/order/test` request describes, as an order body (a test order is not
+ * placed and gets no id: `orderId` is `test`). Binance validates it and answers `{}`.
+ */
+function testOrderPreview(query: readonly QueryParam[], createdAt: number): Record<string, unknown> {
+  const q = new Map(query)
+  const type = q.get('type')
+  return {
+    symbol: q.get('symbol'),
+    orderId: 'test',
+    ...(q.has('newClientOrderId') ? { clientOrderId: q.get('newClientOrderId') } : {}),
+    price: q.get('price') ?? '0',
+    origQty: q.get('quantity') ?? '0',
+    origQuoteOrderQty: q.get('quoteOrderQty') ?? '0',
+    executedQty: '0',
+    cummulativeQuoteQty: '0',
+    status: 'NEW',
+    ...(q.has('timeInForce') ? { timeInForce: q.get('timeInForce') } : {}),
+    type,
+    side: q.get('side'),
+    time: createdAt,
+    updateTime: createdAt,
+    ...(q.has('selfTradePreventionMode')
+      ? { selfTradePreventionMode: q.get('selfTradePreventionMode') }
+      : {}),
+  }
+}
+
+/**
  * The fifteen contract builders on Binance's `/api/v3` paths. `tickersByQuote` and `orderChance`
  * have no Binance endpoint and throw `InvalidRequestError`; order lookups need the symbol
  * (`id: 'BTCUSDT:28'`). Signed requests are `auth: true`: their `timestamp` and `signature`
@@ -388,7 +430,12 @@ export function binanceEndpoints(rules: SymbolRules): RestEndpoints {
       })
       return newestFirst({ ...request, context: { interval: params.interval } })
     },
-    balances: () => get('/api/v3/account', [['omitZeroBalances', 'true']], { ...signed, kind: 'balance' }),
+    balances: () =>
+      get('/api/v3/account', [['omitZeroBalances', 'true']], {
+        ...signed,
+        kind: 'balance',
+        prepare: accountBalances,
+      }),
     orderChance() {
       throw invalid(
         'symbol',
@@ -419,19 +466,27 @@ export function binanceEndpoints(rules: SymbolRules): RestEndpoints {
     createOrder: (p) => ({
       method: 'POST',
       path: '/api/v3/order',
-      query: orderQuery(rules, p),
+      // FULL: the answer carries the order's state and its fills (LIMIT_MAKER defaults to ACK).
+      query: [...orderQuery(rules, p), ['newOrderRespType', 'FULL']],
       ...signed,
       group: 'orders',
       kind: 'order',
       successStatus: 200,
     }),
-    testOrder: (p) => ({
-      method: 'POST',
-      path: '/api/v3/order/test',
-      query: orderQuery(rules, p),
-      ...signed,
-      successStatus: 200,
-    }),
+    testOrder(p) {
+      const query = orderQuery(rules, p)
+      const createdAt = Date.now()
+      return {
+        method: 'POST',
+        path: '/api/v3/order/test',
+        query,
+        ...signed,
+        kind: 'order',
+        successStatus: 200,
+        // Binance answers `{}`: the preview is the order the request describes (BINANCE.md §5.1).
+        prepare: () => testOrderPreview(query, createdAt),
+      }
+    },
     cancelOrder: (ref) => ({
       method: 'DELETE',
       path: '/api/v3/order',
