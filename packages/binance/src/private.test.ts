@@ -154,6 +154,40 @@ describe('Binance account and orders through @bb/rest (sim)', () => {
     expect(order.paidFee.toFixed()).toBe(fee.toFixed())
   })
 
+  it('getClosedOrders (allOrders): only closed orders, by state; open orders are not listed', async () => {
+    const resting = await client.createOrder({
+      symbol: 'BTC/USDT',
+      side: 'buy',
+      type: 'limit',
+      volume: '0.001',
+      price: restingPrice(),
+    })
+    const closed = await client.getClosedOrders({ symbol: 'BTC/USDT' })
+    expect(closed.length).toBeGreaterThan(0)
+    expect(closed.every((o) => o.state === 'done' || o.state === 'cancel')).toBe(true)
+    expect(closed.map((o) => o.id)).not.toContain(resting.id)
+    const done = await client.getClosedOrders({ symbol: 'BTC/USDT', states: ['done'] })
+    expect(done.length).toBeGreaterThan(0)
+    expect(done.every((o) => o.state === 'done')).toBe(true)
+    const canceled = await client.getClosedOrders({ symbol: 'BTC/USDT', states: ['cancel'] })
+    expect(canceled.every((o) => o.state === 'cancel')).toBe(true)
+    expect(canceled.length + done.length).toBe(closed.length)
+    await client.cancelOrder({ id: resting.id })
+    expect((await client.getClosedOrders({ symbol: 'BTC/USDT' })).map((o) => o.id)).toContain(resting.id)
+  })
+
+  it('list parameters Binance does not have are refused before sending', () => {
+    const endpoints = adapter.rest.endpoints
+    expect(() => endpoints.openOrders({ limit: 10 })).toThrow(/no "limit"/)
+    expect(() => endpoints.openOrders({ page: 2 })).toThrow(/no "page"/)
+    expect(() => endpoints.openOrders({ states: ['watch'] })).toThrow(/wait/)
+    expect(() => endpoints.closedOrders({})).toThrow(/per symbol/)
+    expect(() => endpoints.closedOrders({ symbol: 'BTCUSDT', states: ['wait' as 'done'] })).toThrow(
+      /done and cancel/,
+    )
+    expect(() => endpoints.closedOrders({ symbol: 'BTCUSDT', orderBy: 'up' as 'asc' })).toThrow(/asc or desc/)
+  })
+
   it('a market sell by volume', async () => {
     const order = await client.createOrder({
       symbol: 'BTC/USDT',
