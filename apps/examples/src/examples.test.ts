@@ -39,6 +39,7 @@ describe('the README shows the example file as it is', () => {
     ['packages/binance/README.md', 0, 'binance.ts'],
     ['packages/binance/README.md', 1, 'binance-book.ts'],
     ['packages/binance/README.md', 2, 'binance-weight.ts'],
+    ['packages/binance/README.md', 3, 'binance-private.ts'],
     ['packages/coinone/README.md', 0, 'coinone.ts'],
     ['packages/analytics/README.md', 0, 'analytics.ts'],
     ['packages/adapter-testing/README.md', 0, 'adapter-testing.ts'],
@@ -211,6 +212,10 @@ describe('README examples', () => {
 
   it('binance weight: a request with its cost, and a client on the sim spending weight without a 429', async () => {
     expect(await runAsync('binance-weight.js')).toEqual(['weight 250', '270 0'])
+  })
+
+  it('binance private: balances, a market buy by cost and its lookup on the sim', async () => {
+    expect(await runAsync('binance-private.js')).toEqual(['1000', 'true done 50', 'done'])
   })
 
   it('binance: a diff-depth frame normalized with its update ids; the diff-book capability', () => {

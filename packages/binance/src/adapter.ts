@@ -6,7 +6,7 @@ import { BINANCE_FIELD_MAPS } from './field-maps.js'
 import { BINANCE_INTERVALS } from './intervals.js'
 import { type BinanceExchangeInfo, binanceMarketRules, parseBinanceExchangeInfo } from './market.js'
 import { BINANCE_RATE_LIMITS, normalizeBinanceGroup, parseBinanceUsedWeight } from './rate-limits.js'
-import { binanceApiKeyHeader, signBinanceRequest } from './sign.js'
+import { binanceApiKeyHeader, signBinanceRequest, signBinanceRequestQuery } from './sign.js'
 import { binanceSymbolRules } from './symbol.js'
 import {
   BINANCE_HEARTBEAT,
@@ -91,16 +91,16 @@ export function createBinance(settings: BinanceSettings = {}): ExchangeAdapter {
         trade: { rest: { supported: true, maxCount: 1000 }, ws: { supported: true, maxSymbols: 1024 } },
         orderbook: { rest: { supported: true, maxSymbols: 1 }, ws: { supported: true, maxSymbols: 1024 } },
         candle: { rest: { supported: true, maxCount: 1000 }, ws: { supported: true, maxSymbols: 1024 } },
-        // Requests are built; normalizing account bodies and the WS API user data stream is not done yet.
-        balance: { rest: none, ws: none },
-        order: { rest: none, ws: none },
+        // REST account and orders are normalized; the WS API user data stream is not done yet.
+        balance: { rest: { supported: true }, ws: none },
+        order: { rest: { supported: true }, ws: none },
       },
       candleIntervals: { rest: BINANCE_INTERVALS, ws: BINANCE_INTERVALS },
       orderbookDepths: { rest: [5, 10, 20, 50, 100, 500, 1000, 5000], ws: BINANCE_WS_DEPTHS },
       contiguousTradeIds: true,
       // Diff depth + a `depth` snapshot of 1000 levels (weight 50), kept by the backbone's local book.
       diffBook: { snapshotDepth: 1000 },
-      private: { balances: false, orders: false, testOrder: false, orderStream: false, balanceStream: false },
+      private: { balances: true, orders: true, testOrder: true, orderStream: false, balanceStream: false },
     },
     symbols,
     market: binanceMarketRules(symbols, markets),
@@ -123,6 +123,7 @@ export function createBinance(settings: BinanceSettings = {}): ExchangeAdapter {
         minTotal: 'minNotional',
       },
       sign: signBinanceRequest,
+      signQuery: signBinanceRequestQuery,
       formatQuery,
       url(request, baseUrl = restUrl) {
         const query = formatQuery(request.query)

@@ -129,6 +129,7 @@ describe('endpoints and weights', () => {
       ['timeInForce', 'GTC'],
       ['quantity', '1'],
       ['price', '0.1'],
+      ['newOrderRespType', 'FULL'],
     ])
     expect(binance.rest.endpoints.cancelOrder({ id: 'BTCUSDT:28' }).query).toEqual([
       ['symbol', 'BTCUSDT'],

@@ -1,4 +1,4 @@
-import { describeValue, InvalidRequestError } from '@bb/errors'
+import { DataValidationError, describeValue, InvalidRequestError } from '@bb/errors'
 import type {
   CreateOrderParams,
   OrderRef,
@@ -312,6 +312,75 @@ function orderRef(rules: SymbolRules, ref: OrderRef): QueryParam[] {
 
 const signed = { auth: true, group: 'weight' } as const
 
+/** `orderBy`: `asc` (Binance's order, oldest first) or `desc`. */
+function orderBy(value: unknown): 'asc' | 'desc' | undefined {
+  if (value === undefined || value === 'asc' || value === 'desc') return value
+  throw invalid('orderBy', `"orderBy" is asc or desc (got ${describeValue(value)}).`)
+}
+
+const reversed = (body: unknown): unknown => (Array.isArray(body) ? [...body].reverse() : body)
+
+// The closed Binance statuses by neutral state (BINANCE.md §5.1); EXPIRED_IN_MATCH is `prevented`.
+const CLOSED: Readonly<Record<'done' | 'cancel', readonly string[]>> = {
+  done: ['FILLED'],
+  cancel: ['CANCELED', 'EXPIRED', 'REJECTED'],
+}
+
+function closedStatuses(states: unknown): Set<string> {
+  if (states === undefined) return new Set([...CLOSED.done, ...CLOSED.cancel, 'EXPIRED_IN_MATCH'])
+  if (!Array.isArray(states) || states.length === 0)
+    throw invalid('states', '"states" is a non-empty list of done and cancel.')
+  const out = new Set<string>()
+  for (const state of states) {
+    if (state !== 'done' && state !== 'cancel')
+      throw invalid('states', `Closed-order states are done and cancel (got ${describeValue(state)}).`)
+    for (const status of CLOSED[state as 'done' | 'cancel']) out.add(status)
+  }
+  return out
+}
+
+/**
+ * `GET /api/v3/account` → its `balances` rows, each with the account's `updateTime` (the time
+ * of the values). Throws `DataValidationError` for a body without a `balances` array.
+ */
+function accountBalances(body: unknown): unknown[] {
+  const balances = (body as { balances?: unknown } | null)?.balances
+  if (!Array.isArray(balances))
+    throw new DataValidationError({ path: 'balances', expected: 'an array of balances', received: balances })
+  const updateTime = (body as { updateTime?: unknown }).updateTime
+  return balances.map((row: unknown) =>
+    row !== null && typeof row === 'object' && updateTime !== undefined ? { ...row, updateTime } : row,
+  )
+}
+
+/**
+ * The order a `POST /api/v3/order/test` request describes, as an order body (a test order is not
+ * placed and gets no id: `orderId` is `test`). Binance validates it and answers `{}`.
+ */
+function testOrderPreview(query: readonly QueryParam[], createdAt: number): Record<string, unknown> {
+  const q = new Map(query)
+  const type = q.get('type')
+  return {
+    symbol: q.get('symbol'),
+    orderId: 'test',
+    ...(q.has('newClientOrderId') ? { clientOrderId: q.get('newClientOrderId') } : {}),
+    price: q.get('price') ?? '0',
+    origQty: q.get('quantity') ?? '0',
+    origQuoteOrderQty: q.get('quoteOrderQty') ?? '0',
+    executedQty: '0',
+    cummulativeQuoteQty: '0',
+    status: 'NEW',
+    ...(q.has('timeInForce') ? { timeInForce: q.get('timeInForce') } : {}),
+    type,
+    side: q.get('side'),
+    time: createdAt,
+    updateTime: createdAt,
+    ...(q.has('selfTradePreventionMode')
+      ? { selfTradePreventionMode: q.get('selfTradePreventionMode') }
+      : {}),
+  }
+}
+
 /**
  * The fifteen contract builders on Binance's `/api/v3` paths. `tickersByQuote` and `orderChance`
  * have no Binance endpoint and throw `InvalidRequestError`; order lookups need the symbol
@@ -388,7 +457,12 @@ export function binanceEndpoints(rules: SymbolRules): RestEndpoints {
       })
       return newestFirst({ ...request, context: { interval: params.interval } })
     },
-    balances: () => get('/api/v3/account', [['omitZeroBalances', 'true']], { ...signed, kind: 'balance' }),
+    balances: () =>
+      get('/api/v3/account', [['omitZeroBalances', 'true']], {
+        ...signed,
+        kind: 'balance',
+        prepare: accountBalances,
+      }),
     orderChance() {
       throw invalid(
         'symbol',
@@ -399,7 +473,18 @@ export function binanceEndpoints(rules: SymbolRules): RestEndpoints {
     openOrders(params = {}) {
       const query: QueryParam[] = []
       if (params.symbol !== undefined) query.push(['symbol', nativeSymbol(rules, params.symbol)])
-      return get('/api/v3/openOrders', query, { ...signed, kind: 'order' })
+      for (const key of ['page', 'limit'] as const)
+        if (params[key] !== undefined)
+          throw invalid(key, `Binance lists every open order in one answer: it has no "${key}".`)
+      for (const state of params.states ?? [])
+        if (state !== 'wait')
+          throw invalid('states', `Binance open orders are all in state wait (got ${describeValue(state)}).`)
+      const order = orderBy(params.orderBy)
+      return get('/api/v3/openOrders', query, {
+        ...signed,
+        kind: 'order',
+        ...(order === 'desc' ? { prepare: reversed } : {}),
+      })
     },
     closedOrders(params = {}) {
       if (params.symbol === undefined)
@@ -414,24 +499,45 @@ export function binanceEndpoints(rules: SymbolRules): RestEndpoints {
       push(query, 'startTime', time(params.startTime, 'startTime'))
       push(query, 'endTime', time(params.endTime, 'endTime'))
       push(query, 'limit', integer(params.limit, 'limit', 1, 1000))
-      return get('/api/v3/allOrders', query, { ...signed, kind: 'order' })
+      const wanted = closedStatuses(params.states)
+      const order = orderBy(params.orderBy)
+      // allOrders lists working orders too: only the closed ones (in the states asked for) are kept.
+      return get('/api/v3/allOrders', query, {
+        ...signed,
+        kind: 'order',
+        prepare: (body) => {
+          if (!Array.isArray(body)) return body
+          const rows = body.filter((row: unknown) =>
+            wanted.has((row as { status?: unknown } | null)?.status as string),
+          )
+          return order === 'desc' ? rows.reverse() : rows
+        },
+      })
     },
     createOrder: (p) => ({
       method: 'POST',
       path: '/api/v3/order',
-      query: orderQuery(rules, p),
+      // FULL: the answer carries the order's state and its fills (LIMIT_MAKER defaults to ACK).
+      query: [...orderQuery(rules, p), ['newOrderRespType', 'FULL']],
       ...signed,
       group: 'orders',
       kind: 'order',
       successStatus: 200,
     }),
-    testOrder: (p) => ({
-      method: 'POST',
-      path: '/api/v3/order/test',
-      query: orderQuery(rules, p),
-      ...signed,
-      successStatus: 200,
-    }),
+    testOrder(p) {
+      const query = orderQuery(rules, p)
+      const createdAt = Date.now()
+      return {
+        method: 'POST',
+        path: '/api/v3/order/test',
+        query,
+        ...signed,
+        kind: 'order',
+        successStatus: 200,
+        // Binance answers `{}`: the preview is the order the request describes (BINANCE.md §5.1).
+        prepare: () => testOrderPreview(query, createdAt),
+      }
+    },
     cancelOrder: (ref) => ({
       method: 'DELETE',
       path: '/api/v3/order',

@@ -3,6 +3,7 @@ import {
   BackboneError,
   type BackboneErrorOptions,
   ExchangeUnavailableError,
+  InsufficientFundsError,
   InvalidOrderError,
   InvalidRequestError,
   OrderNotFoundError,
@@ -24,7 +25,7 @@ function queryParam(response: ErrorResponse, key: string): string | undefined {
   return response.request?.query.find(([k]) => k === key)?.[1]
 }
 
-/** Binance REST error codes (BINANCE.md §8) → error class; codes, never message text. */
+/** Binance REST error codes (BINANCE.md §8) → error class; by code (-2010 alone also reads the message). */
 const BY_CODE: ReadonlyMap<number, Factory> = new Map<number, Factory>([
   [-1000, unavailable],
   [-1001, unavailable],
@@ -64,7 +65,15 @@ const BY_CODE: ReadonlyMap<number, Factory> = new Map<number, Factory>([
   [-1151, invalidRequest],
   [-1194, invalidRequest],
   [-1220, invalidRequest],
-  [-2010, invalidOrder],
+  // NEW_ORDER_REJECTED covers several matching-engine refusals told apart only by the message
+  // (BINANCE.md §8): the documented "insufficient balance" one is InsufficientFundsError.
+  [
+    -2010,
+    (o, r) =>
+      /insufficient balance/i.test(readBody(r.body).msg ?? '')
+        ? new InsufficientFundsError(o)
+        : new InvalidOrderError(o),
+  ],
   [
     -2011,
     (o, r) => {
@@ -131,7 +140,8 @@ function readBody(body: unknown): { code: number | undefined; msg: string | unde
  * `-1015`); 418 → `RateLimitError { banned: true }` (not retryable); then by `code` (`-1121` →
  * `UnknownSymbolError`, `-2013` → `OrderNotFoundError`, `-2015` → `AuthenticationError`, …);
  * then by status (5XX → `ExchangeUnavailableError`: execution status unknown). The message is
- * kept in `details.exchangeMessage`, never matched on.
+ * kept in `details.exchangeMessage` and matched on for one code only: `-2010` (order rejected)
+ * is `InsufficientFundsError` when it says "insufficient balance", else `InvalidOrderError`.
  *
  * @example
  * ```ts

@@ -1,5 +1,5 @@
 import { DataValidationError } from '@bb/errors'
-import type { CustomRule, CustomRuleHelpers, FieldMaps, FieldRule } from '@bb/exchange-adapter'
+import type { CustomRule, CustomRuleHelpers, FieldMap, FieldMaps, FieldRule } from '@bb/exchange-adapter'
 import { type CandleInterval, Decimal } from '@bb/models'
 import { BINANCE_INTERVALS } from './intervals.js'
 
@@ -53,6 +53,135 @@ function tickerChangePrice(d: Raw, h: CustomRuleHelpers): Decimal {
   return h.decimal(d.c, 'data.c').minus(h.decimal(d.o, 'data.o'))
 }
 
+// --- account and orders (REST: account balances, order answers, openOrders, allOrders) -------
+
+const ORDER_SIDE = { BUY: 'buy', SELL: 'sell' } as const
+// LIMIT_MAKER is a post-only limit order (its timeInForce is post_only).
+const ORDER_TYPE = { LIMIT: 'limit', LIMIT_MAKER: 'limit', MARKET: 'market' } as const
+// Binance order statuses onto the neutral states (BINANCE.md §5.1): working → wait, FILLED → done,
+// canceled / expired / rejected → cancel, expired by self-trade prevention → prevented.
+const ORDER_STATE = {
+  NEW: 'wait',
+  PENDING_NEW: 'wait',
+  PARTIALLY_FILLED: 'wait',
+  PENDING_CANCEL: 'wait',
+  FILLED: 'done',
+  CANCELED: 'cancel',
+  EXPIRED: 'cancel',
+  REJECTED: 'cancel',
+  EXPIRED_IN_MATCH: 'prevented',
+} as const
+const SMP = {
+  EXPIRE_MAKER: 'cancel_maker',
+  EXPIRE_TAKER: 'cancel_taker',
+  EXPIRE_BOTH: 'cancel_both',
+} as const
+
+/** A decimal that Binance sends as `"0.00000000"` when it does not apply: zero is missing. */
+function positive(raw: Raw, key: string, h: CustomRuleHelpers): Decimal | undefined {
+  const value = raw[key]
+  if (value === undefined || value === null) return undefined
+  const d = h.decimal(value, key)
+  return d.isZero() ? undefined : d
+}
+
+/** Sized by a quote total (`quoteOrderQty` → `origQuoteOrderQty` > 0): the neutral `cost`. */
+function byCost(raw: Raw, h: CustomRuleHelpers): boolean {
+  return positive(raw, 'origQuoteOrderQty', h) !== undefined
+}
+
+/** The order id as the endpoint builders take it back: `SYMBOL:orderId` (`BTCUSDT:28`). */
+function binanceOrderId(symbol: unknown, orderId: unknown, h: CustomRuleHelpers): string {
+  if (typeof symbol !== 'string' || symbol === '') bad('symbol', 'a symbol', symbol)
+  return `${symbol}:${h.id(orderId, 'orderId')}`
+}
+
+function fillsOf(raw: Raw): Raw[] | undefined {
+  const fills = raw.fills
+  if (fills === undefined || fills === null) return undefined
+  if (!Array.isArray(fills)) bad('fills', 'an array', fills)
+  return fills as Raw[]
+}
+
+const orderFields: FieldMap<'order'>['fields'] = {
+  symbol: { type: 'symbol', from: 'symbol' },
+  // `updateTime` (query, lists), `transactTime` (new / cancel answers).
+  timestamp: { type: 'timestamp', from: ['updateTime', 'transactTime', 'time'] },
+  id: custom(['symbol', 'orderId'], (raw, h) => binanceOrderId(raw.symbol, raw.orderId, h)),
+  // A cancel answer's `clientOrderId` is the cancel request's own id; the order's is `origClientOrderId`.
+  clientOrderId: { type: 'string', from: ['origClientOrderId', 'clientOrderId'], optional: true },
+  side: { type: 'enum', from: 'side', values: ORDER_SIDE },
+  type: { type: 'enum', from: 'type', values: ORDER_TYPE },
+  state: { type: 'enum', from: 'status', values: ORDER_STATE },
+  // A market order's price is "0.00000000": no limit price.
+  price: custom(['price', 'type'], (raw, h) =>
+    raw.type === 'MARKET' ? undefined : positive(raw, 'price', h),
+  ),
+  volume: custom(['origQty', 'origQuoteOrderQty'], (raw, h) =>
+    byCost(raw, h) ? undefined : h.decimal(raw.origQty, 'origQty'),
+  ),
+  cost: custom(['origQuoteOrderQty'], (raw, h) => positive(raw, 'origQuoteOrderQty', h)),
+  remainingVolume: custom(['origQty', 'executedQty', 'origQuoteOrderQty'], (raw, h) => {
+    if (byCost(raw, h) || raw.origQty === undefined) return undefined
+    const left = h.decimal(raw.origQty, 'origQty').minus(h.decimal(raw.executedQty, 'executedQty'))
+    return left.isNegative() ? new Decimal(0) : left
+  }),
+  executedVolume: { type: 'decimal', from: 'executedQty' },
+  // Negative for orders older than the field (BINANCE.md §5.1): then unknown.
+  executedFunds: custom(['cummulativeQuoteQty'], (raw, h) => {
+    if (raw.cummulativeQuoteQty === undefined) return undefined
+    const funds = h.decimal(raw.cummulativeQuoteQty, 'cummulativeQuoteQty')
+    return funds.isNegative() ? undefined : funds
+  }),
+  avgPrice: custom(['cummulativeQuoteQty', 'executedQty'], (raw, h) => {
+    if (raw.cummulativeQuoteQty === undefined) return undefined
+    const executed = h.decimal(raw.executedQty, 'executedQty')
+    const funds = h.decimal(raw.cummulativeQuoteQty, 'cummulativeQuoteQty')
+    return executed.isZero() || funds.isNegative() ? undefined : funds.dividedBy(executed)
+  }),
+  // Order bodies carry no fee and no fill count; a FULL new-order answer lists its fills.
+  paidFee: custom(['fills'], (raw, h) =>
+    (fillsOf(raw) ?? []).reduce(
+      (sum: Decimal, f, i) => sum.plus(h.decimal(f.commission, `fills[${i}].commission`)),
+      new Decimal(0),
+    ),
+  ),
+  tradesCount: custom(['fills'], (raw) => fillsOf(raw)?.length ?? 0),
+  timeInForce: custom(['timeInForce', 'type'], (raw) => {
+    if (raw.type === 'LIMIT_MAKER') return 'post_only'
+    return raw.timeInForce === 'IOC' ? 'ioc' : raw.timeInForce === 'FOK' ? 'fok' : undefined
+  }),
+  smpType: custom(['selfTradePreventionMode'], (raw) => {
+    const mode = raw.selfTradePreventionMode
+    return typeof mode === 'string' && mode in SMP ? SMP[mode as keyof typeof SMP] : undefined
+  }),
+  createdAt: { type: 'timestamp', from: ['time', 'workingTime', 'transactTime'] },
+  fills: custom(['fills', 'tradeId', 'commission'], (raw, h) => {
+    const fills = fillsOf(raw)
+    if (fills === undefined) return undefined
+    const market = h.symbol(raw.symbol, 'symbol')
+    const orderId = binanceOrderId(raw.symbol, raw.orderId, h)
+    const side = ORDER_SIDE[raw.side as keyof typeof ORDER_SIDE]
+    if (side === undefined) bad('side', 'BUY or SELL', raw.side)
+    return fills.map((f, i) => {
+      const path = `fills[${i}]`
+      return {
+        exchange: h.exchange,
+        ...market,
+        timestamp: h.timestamp(raw.transactTime ?? raw.updateTime, 'transactTime'),
+        receivedAt: h.receivedAt,
+        source: h.source,
+        id: h.id(f.tradeId, `${path}.tradeId`),
+        orderId,
+        side,
+        price: h.decimal(f.price, `${path}.price`),
+        size: h.decimal(f.qty, `${path}.qty`),
+        fee: h.decimal(f.commission, `${path}.commission`),
+      }
+    })
+  }),
+}
+
 /**
  * Binance's field maps (BINANCE.md §6). REST: `exchangeInfo` (`each: symbols`), `ticker/24hr`,
  * trade rows of `trades`/`historicalTrades`/`aggTrades`, `depth`, and kline rows — REST bodies
@@ -62,6 +191,18 @@ function tickerChangePrice(d: Raw, h: CustomRuleHelpers): Decimal {
  * Side is the taker's: `m` (buyer is maker) → `sell`.
  */
 export const BINANCE_FIELD_MAPS: FieldMaps = {
+  // `GET /api/v3/account` balances, one row each (the request's prepare adds the account's `updateTime`).
+  balance: {
+    rest: {
+      fields: {
+        currency: { type: 'string', from: 'asset' },
+        free: { type: 'decimal', from: 'free' },
+        locked: { type: 'decimal', from: 'locked' },
+        timestamp: { type: 'timestamp', from: 'updateTime', optional: true },
+      },
+    },
+  },
+  order: { rest: { fields: orderFields } },
   market: {
     rest: {
       each: 'symbols',

@@ -57,10 +57,10 @@ export function binanceApiKeyHeader(credentials: Credentials): Record<string, st
 }
 
 /**
- * `rest.sign` of the adapter contract, which can only return headers: the `X-MBX-APIKEY` header.
- * Binance authenticates a `SIGNED` request by a `timestamp` and a `signature` **in the query**,
- * which a headers-only signer cannot add: a client sends what {@link signBinanceQuery} returns
- * (BINANCE.md §5, "contract gap"). The header does not depend on the nonce or the clock.
+ * `rest.sign` of the adapter contract: the `X-MBX-APIKEY` header. Binance authenticates a `SIGNED`
+ * request by a `timestamp` and a `signature` **in the query**: those come from `rest.signQuery`
+ * ({@link signBinanceRequestQuery}), which a client calls per attempt (BINANCE.md §5). The header
+ * does not depend on the nonce or the clock.
  */
 export function signBinanceRequest(
   _request: SignableRequest,
@@ -68,4 +68,23 @@ export function signBinanceRequest(
   _options: SignOptions = {},
 ): Record<string, string> {
   return binanceApiKeyHeader(credentials)
+}
+
+/**
+ * `rest.signQuery` of the adapter contract: the query of a `SIGNED` request with `timestamp`
+ * (`options.now`, default the current time) and `signature` appended ({@link signBinanceQuery}).
+ *
+ * @example
+ * ```ts
+ * import { binance } from '@bb/binance'
+ * const query = binance.rest.signQuery?.({ method: 'GET', query: [['omitZeroBalances', 'true']] }, { accessKey: 'k', secretKey: 's' }, { now: 1499827319559 })
+ * query?.map(([k]) => k) // ['omitZeroBalances', 'timestamp', 'signature']
+ * ```
+ */
+export function signBinanceRequestQuery(
+  request: SignableRequest,
+  credentials: Credentials,
+  options: SignOptions = {},
+): QueryParam[] {
+  return signBinanceQuery(request, credentials, options.now === undefined ? {} : { now: options.now })
 }

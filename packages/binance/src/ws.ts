@@ -26,6 +26,11 @@ const invalid = (param: string, message: string) =>
  * `btcusdt@kline_1m`. Private kinds have no market stream (the WS API's user data stream).
  */
 export function binanceStreamNames(symbols: SymbolRules, stream: StreamRequest): string[] {
+  if (stream.kind === 'order' || stream.kind === 'balance')
+    throw invalid(
+      'kind',
+      `Binance ${stream.kind} events come from the WS API user data stream, which this adapter does not support yet (capabilities.private.${stream.kind}Stream is false): poll ${stream.kind === 'order' ? 'getOpenOrders / getOrder' : 'getBalances'} over REST.`,
+    )
   const list = stream.symbols
   if (!Array.isArray(list) || list.length === 0)
     throw invalid('symbols', `A ${stream.kind} stream needs symbols.`)

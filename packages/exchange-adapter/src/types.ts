@@ -315,6 +315,14 @@ export interface RestApi {
   readonly orderChanceFields: OrderChanceFields
   /** Returns the headers that authenticate a request (e.g. an `Authorization` header). */
   sign(request: SignableRequest, credentials: Credentials, options?: SignOptions): Record<string, string>
+  /**
+   * For exchanges that authenticate a request by parameters in its query (a timestamp and a
+   * signature, e.g. an HMAC of the query) rather than by headers alone: returns the query to send
+   * in place of `request.query`. A client calls it for every `auth` request, once per attempt (a
+   * retry gets a fresh timestamp), and still sends the headers of {@link RestAdapter.sign}.
+   * Adapters that sign in headers leave it out.
+   */
+  signQuery?(request: SignableRequest, credentials: Credentials, options?: SignOptions): readonly QueryParam[]
   /** The query string as sent on the URL (values encoded, `[]` left as is), without `?`. */
   formatQuery(query: readonly QueryParam[]): string
   /** Full URL of a request: base URL + path + encoded query. */

@@ -7,7 +7,7 @@ import {
   TimeoutError,
   toBackboneError,
 } from '@bb/errors'
-import type { Credentials, ExchangeAdapter, RestRequest } from '@bb/exchange-adapter'
+import type { Credentials, ExchangeAdapter, QueryParam, RestRequest } from '@bb/exchange-adapter'
 import { Subject } from 'rxjs'
 import { Pool } from 'undici'
 import type { Clock } from './clock.js'
@@ -157,7 +157,7 @@ export function createTransport(options: TransportOptions) {
         ...(lane === 'bulk' ? { priority: lane } : {}),
         ...(cost !== 1 ? { cost } : {}),
       })
-    const path = `${prefix}${request.path}${query ? `?${query}` : ''}`
+    let path = `${prefix}${request.path}${query ? `?${query}` : ''}`
     const counters = statsOf(request.group)
     const started = clock.now()
     let status = 0
@@ -185,7 +185,15 @@ export function createTransport(options: TransportOptions) {
       // A public GET sends no header of ours: Upbit answers JSON whatever `accept` says, and every
       // header costs undici a validation pass per request.
       let headers: Record<string, string> | undefined
-      if (request.auth) headers = signed(request)
+      if (request.auth) {
+        headers = signed(request)
+        // Exchanges that sign the query (timestamp + signature) get it signed per attempt.
+        const signedQuery = signedQueryOf(request)
+        if (signedQuery !== undefined) {
+          const text = adapter.rest.formatQuery(signedQuery)
+          path = `${prefix}${request.path}${text ? `?${text}` : ''}`
+        }
+      }
       let body: string | undefined
       if (request.body) {
         body = JSON.stringify(request.body)
@@ -288,6 +296,25 @@ export function createTransport(options: TransportOptions) {
     if (!options.credentials) throw missingCredentials(request)
     try {
       return adapter.rest.sign(
+        { method: request.method, query: request.query, ...(request.body ? { body: request.body } : {}) },
+        options.credentials,
+        { algorithm: options.signAlgorithm },
+      )
+    } catch (error) {
+      if (BackboneError.isInstance(error)) throw error
+      throw new AuthenticationError({
+        exchange,
+        channel: 'rest',
+        message: `${request.method} ${request.path} could not be signed with the given credentials (${error instanceof Error ? error.name : typeof error}); check that accessKey and secretKey are the strings the exchange issued.`,
+      })
+    }
+  }
+
+  function signedQueryOf(request: RestRequest): readonly QueryParam[] | undefined {
+    const signQuery = adapter.rest.signQuery
+    if (signQuery === undefined || !options.credentials) return undefined
+    try {
+      return signQuery(
         { method: request.method, query: request.query, ...(request.body ? { body: request.body } : {}) },
         options.credentials,
         { algorithm: options.signAlgorithm },

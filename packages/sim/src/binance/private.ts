@@ -106,6 +106,7 @@ export class BinancePrivate {
     add('POST /api/v3/order/test', 1, (a, p) => this.newOrder(a, p, true))
     add('GET /api/v3/order', 4, (a, p) => this.view(this.find(a, p, -2013, 'Order does not exist.')))
     add('DELETE /api/v3/order', 1, (a, p) => this.cancel(a, p))
+    add('GET /api/v3/allOrders', 20, (a, p) => this.allOrders(a, p))
     add(
       'GET /api/v3/openOrders',
       (q) => (q.get('symbol') ? 6 : 80),
@@ -424,6 +425,23 @@ export class BinancePrivate {
       side: v.side,
       selfTradePreventionMode: 'NONE',
     }
+  }
+
+  /** Every order of one symbol, oldest first (`startTime`/`endTime` by creation time, `limit` ≤ 1000). */
+  private allOrders(account: Account, p: URLSearchParams): unknown {
+    const bm = this.symbol(p)
+    const from = p.get('startTime')
+    const to = p.get('endTime')
+    const limit = Number(p.get('limit') ?? '500')
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw invalid('limit')
+    const out: unknown[] = []
+    for (const o of this.book(account).byId.values()) {
+      if (o.bm !== bm) continue
+      if (from !== null && o.time < Number(from)) continue
+      if (to !== null && o.time > Number(to)) continue
+      out.push(this.view(o))
+    }
+    return out.slice(-limit)
   }
 
   private openOrders(account: Account, p: URLSearchParams): unknown {
