@@ -23,6 +23,17 @@ describe('reference: one price path across simulators, an FX rate and a premium'
       reference: { fx: { KRW: 1400 }, premiumPct: 3 },
       limits: false,
     })
+    // Coinone's KRW pairs follow the same path at the same KRW premium.
+    const coinone = await startSim({
+      exchange: 'coinone',
+      port: 0,
+      seed: 5,
+      speed: 0,
+      startTime: START,
+      markets: ['BTC', 'ETH'],
+      reference: { fx: { KRW: 1400 }, premiumPct: 3 },
+      coinone: false,
+    })
     try {
       const rows: string[] = []
       const moves: number[] = []
@@ -31,6 +42,7 @@ describe('reference: one price path across simulators, an FX rate and a premium'
         if (minute > 0) {
           upbit.advance(10 * 60_000)
           binance.advance(10 * 60_000)
+          coinone.advance(10 * 60_000)
         }
         const up = (await json(`${upbit.restUrl}/v1/ticker?markets=KRW-BTC,KRW-ETH,USDT-BTC,KRW-USDT`)) as {
           market: string
@@ -44,6 +56,11 @@ describe('reference: one price path across simulators, an FX rate and a premium'
           )
         const btc = await bn('BTCUSDT')
         const eth = await bn('ETHUSDT')
+        const coinoneBtc = Number(
+          ((await json(`${coinone.restUrl}/public/v2/ticker_new/KRW/BTC`)) as { tickers: { last: string }[] })
+            .tickers[0]?.last,
+        )
+        const coinonePremium = coinoneBtc / (btc * 1400) - 1
         const krwPremium = price('KRW-BTC') / (btc * 1400) - 1
         const ethPremium = price('KRW-ETH') / (eth * 1400) - 1
         const usdtRatio = price('USDT-BTC') / btc - 1
@@ -54,6 +71,10 @@ describe('reference: one price path across simulators, an FX rate and a premium'
         moves.push(Math.abs(btc / first - 1))
         // Within a minute each exchange has its own trades: the premium is 3 % ± the intra-minute noise.
         expect(Math.abs(krwPremium - 0.03), rows.join('\n')).toBeLessThan(0.004)
+        expect(
+          Math.abs(coinonePremium - 0.03),
+          `${rows.join('\n')}\ncoinone BTC/KRW ${coinoneBtc}`,
+        ).toBeLessThan(0.004)
         expect(Math.abs(ethPremium - 0.03), rows.join('\n')).toBeLessThan(0.006)
         expect(Math.abs(usdtRatio), rows.join('\n')).toBeLessThan(0.004)
         expect(Math.abs(price('KRW-USDT') / 1400 - 1), rows.join('\n')).toBeLessThan(0.01)
@@ -63,6 +84,7 @@ describe('reference: one price path across simulators, an FX rate and a premium'
     } finally {
       await upbit.close()
       await binance.close()
+      await coinone.close()
     }
   }, 60_000)
 

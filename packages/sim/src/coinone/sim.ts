@@ -1,3 +1,5 @@
+import { resolveBinanceSymbols } from '../binance/catalog.js'
+import { resolvePriceReference } from '../market/reference.js'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { type Clock, every, systemClock } from '@bb/utils'
@@ -74,6 +76,15 @@ export async function startCoinoneSim(options: CoinoneSimOptions): Promise<Coino
     markets: pairs.map((p) => p.def),
     tradesPerSecond,
     scheduledEvents: options.scheduledEvents ?? true,
+    // Correlated prices: each pair follows the Binance market of its base (see `reference`).
+    ...(options.reference
+      ? {
+          reference: resolvePriceReference(
+            options.reference,
+            resolveBinanceSymbols(options.reference.markets).map((s) => s.def),
+          ),
+        }
+      : {}),
   })
   const markets: CoMarket[] = model.markets.map((m, i) => ({ pair: pairs[i] as (typeof pairs)[number], m }))
   const byState = new Map(markets.map((cm) => [cm.m, cm]))

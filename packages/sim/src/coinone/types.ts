@@ -32,6 +32,7 @@ export interface CoinoneSimOptions
     | 'tradesPerSecond'
     | 'scheduledEvents'
     | 'logger'
+    | 'reference'
   > {
   /** Selects the Coinone profile. */
   readonly exchange: 'coinone'
