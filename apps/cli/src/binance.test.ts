@@ -96,7 +96,9 @@ describe('bb --exchange binance', () => {
     expect(stdout).toMatch(/failover to REST polling: trades/)
     expect(stdout).toMatch(/switched back to the WebSocket/)
     expect(stdout).toMatch(/^WebSocket outages\s+1\s*$/m)
-    expect(stdout).toMatch(/^failovers \/ switch-backs\s+5 \/ 5 /m)
+    // Per outage, one per followed stream: trades and Binance's local order books follow the link
+    // per market (3 + 3), the tickers as one stream (1).
+    expect(stdout).toMatch(/^failovers \/ switch-backs\s+7 \/ 7 /m)
     expect(stdout).toMatch(/^lost\s+0\s*$/m)
     expect(stdout).toMatch(/^duplicated\s+0\s*$/m)
     expect(code).toBe(0)

@@ -85,6 +85,49 @@ describe('bb arbitrage', () => {
     }
   }, 90_000)
 
+  it('three exchanges: the two KRW markets (Upbit, Coinone) sit at the same premium over Binance, so only KRW → USDT pays', async () => {
+    const { code, stdout, stderr } = await run(
+      'arbitrage',
+      'BTC',
+      '--exchanges',
+      'upbit,binance,coinone',
+      '--premium',
+      '5',
+      '--json',
+      '--once',
+      '--max-age',
+      '60000',
+    )
+    expect(code, stderr).toBe(0)
+    const [update] = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { pairs: PairJson[] })
+    const pairs = new Map(update!.pairs.map((p) => [`${p.sell.exchange}>${p.buy.exchange}`, p]))
+    expect([...pairs.keys()].sort()).toEqual([
+      'binance>coinone',
+      'binance>upbit',
+      'coinone>binance',
+      'coinone>upbit',
+      'upbit>binance',
+      'upbit>coinone',
+    ])
+    for (const p of pairs.values()) expect(p.refused, JSON.stringify(p)).toBe(false)
+    const krwOverUsdt = pairs.get('coinone>binance')!
+    expect(krwOverUsdt.sell.symbol).toBe('BTC/KRW')
+    expect(krwOverUsdt.fx?.name).toBe('upbit USDT/KRW')
+    expect(Number(krwOverUsdt.premium), JSON.stringify(krwOverUsdt)).toBeGreaterThan(0.04)
+    expect(Number(krwOverUsdt.premium), JSON.stringify(krwOverUsdt)).toBeLessThan(0.06)
+    expect(Number(krwOverUsdt.netSpreadBps)).toBeGreaterThan(300)
+    // Between the two KRW markets there is no FX and no premium: fees make it a loss both ways.
+    for (const key of ['upbit>coinone', 'coinone>upbit']) {
+      const p = pairs.get(key)!
+      expect(p.fx, JSON.stringify(p)).toBeUndefined()
+      expect(Number(p.netSpreadBps), JSON.stringify(p)).toBeLessThan(0)
+      expect(Number(p.size)).toBe(0)
+    }
+  }, 90_000)
+
   it('--once: one table with a row per ordered pair', async () => {
     const { code, stdout, stderr } = await run('arbitrage', 'eth', '--once', '--max-age', '60000')
     expect(code, stderr).toBe(0)
@@ -188,7 +231,7 @@ describe('bb depth', () => {
     const cases: [string[], number, RegExp][] = [
       [['depth', 'BTC/KRW', '--band', '0'], 2, /--band must be a percent more than 0 and less than 100/],
       [['depth', 'BTC/KRW', '--band', '100'], 2, /--band must be a percent/],
-      [['depth', 'BTC/KRW', '--exchange', 'kraken'], 2, /--exchange must be upbit or binance/],
+      [['depth', 'BTC/KRW', '--exchange', 'kraken'], 2, /--exchange must be upbit, binance or coinone/],
       [['depth', 'NOPE/KRW', '--once'], 1, /Unknown symbol "NOPE\/KRW" on upbit/],
       [['depth'], 2, /needs a market/],
     ]

@@ -299,7 +299,8 @@ const COMMANDS: readonly CommandSpec[] = [
         name: 'exchanges',
         type: 'string',
         value: 'LIST',
-        description: 'comma-separated exchanges, at least two (default upbit,binance)',
+        description:
+          'comma-separated exchanges of upbit, binance and coinone, at least two (default upbit,binance)',
       },
       {
         name: 'premium',
@@ -338,8 +339,8 @@ const COMMANDS: readonly CommandSpec[] = [
         name: 'exchange',
         type: 'string',
         value: 'ID',
-        description: 'upbit (default) or binance',
-        check: 'exchange',
+        description: 'upbit (default), binance or coinone',
+        check: 'simExchange',
       },
       {
         name: 'band',
@@ -639,6 +640,7 @@ const CHECKS: Record<Check, { ok: (text: string) => boolean; want: string }> = {
     ok: (t) => /^-?\d+(\.\d+)?$/.test(t) && Number(t) > -100 && Number(t) < 1000,
     want: 'a percent from -100 to 1000, exclusive (e.g. 2.5 or -1)',
   },
+  /** The exchanges with a simulator profile: `bb sim`, and `bb depth` / `bb arbitrage` on embedded simulators. */
   simExchange: {
     ok: (t) => t === 'upbit' || t === 'binance' || t === 'coinone',
     want: 'upbit, binance or coinone',

@@ -8,6 +8,7 @@ import {
   topOfBook,
 } from '@bb/analytics'
 import { binance } from '@bb/binance'
+import { coinone } from '@bb/coinone'
 import { UnknownSymbolError } from '@bb/errors'
 import type { ExchangeAdapter } from '@bb/exchange-adapter'
 import type { Decimal, OrderbookSnapshot } from '@bb/models'
@@ -74,6 +75,23 @@ const EXCHANGES: Readonly<Record<string, ExchangeEntry>> = {
         tradesPerSecond: SIM_TRADES_PER_SECOND,
       })
       return { restUrl: sim.restUrl, wsUrl: sim.streamUrl, close: () => sim.close() }
+    },
+  },
+  coinone: {
+    adapter: coinone,
+    quote: 'KRW',
+    async startSim({ seed, startTime, reference }) {
+      const { startSim } = await import('@bb/sim')
+      // Its KRW pairs on the shared path, at the same KRW premium as Upbit's.
+      const sim = await startSim({
+        exchange: 'coinone',
+        port: 0,
+        seed,
+        startTime,
+        tradesPerSecond: SIM_TRADES_PER_SECOND,
+        reference,
+      })
+      return { restUrl: sim.restUrl, wsUrl: sim.wsUrl, close: () => sim.close() }
     },
   },
 }

@@ -284,7 +284,7 @@ export async function demo(flags: DemoFlags, out: NodeJS.WriteStream = process.s
         ['WebSocket outages', String(outages)],
         [
           'failovers / switch-backs',
-          `${counters.failovers_total} / ${counters.switchbacks_total} (one each per stream per outage)`,
+          `${counters.failovers_total} / ${counters.switchbacks_total} (per outage: one per followed stream — trades and local books per market)`,
         ],
         ['reconnects', String(counters.ws_reconnects_total)],
         ['lost', lost === undefined ? 'n/a (live: no ground truth)' : String(lost)],
