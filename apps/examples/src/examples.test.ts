@@ -110,9 +110,9 @@ describe('README examples', () => {
 
   it('router over several exchanges: a ticker of each, a Binance book stream, health per exchange', async () => {
     const lines = await runAsync('router-multi.js')
-    expect(lines[0]).toMatch(/^upbit \d+ binance \d+(\.\d+)?$/)
+    expect(lines[0]).toMatch(/^upbit \d+ binance \d+(\.\d+)? coinone \d+$/)
     const book = /^binance \d+(\.\d+)?$/
-    const health = /^(upbit|binance) (connecting|up|down|recovering)$/
+    const health = /^(upbit|binance|coinone) (connecting|up|down|recovering)$/
     expect(lines.slice(1).filter((l) => !book.test(l) && !health.test(l))).toEqual([])
     expect(lines.some((l) => book.test(l))).toBe(true)
     expect(lines.some((l) => /^upbit /.test(l) && health.test(l))).toBe(true)

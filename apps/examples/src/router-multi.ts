@@ -4,17 +4,27 @@ import { startSim } from '@bb/sim'
 
 const upbitSim = await startSim({ port: 0 }) // leave the URLs out for the real exchanges
 const binanceSim = await startSim({ exchange: 'binance', port: 0 })
+const coinoneSim = await startSim({ exchange: 'coinone', port: 0 })
 const bb = createMultiBackbone({
   exchanges: {
     upbit: { restUrl: upbitSim.restUrl, wsUrl: upbitSim.wsUrl },
     binance: { restUrl: binanceSim.restUrl, wsUrl: binanceSim.streamUrl },
+    coinone: { restUrl: coinoneSim.restUrl, wsUrl: coinoneSim.wsUrl },
   },
-  // or exchanges: ['upbit', 'binance'] (real URLs); shared: { logger, clock, … } for every exchange
+  // or exchanges: ['upbit', 'binance', 'coinone'] (real URLs); shared: { logger, clock, … } for every exchange
 })
 
 const krw = await bb.getTicker('BTC/KRW') // the default exchange (the first): upbit KRW-BTC
 const usdt = await bb.getTicker('BTC/USDT', { exchange: 'binance' }) // BTCUSDT
-console.log(krw.exchange, krw.last.toString(), usdt.exchange, usdt.last.toString())
+const coinone = await bb.getTicker('BTC/KRW', { exchange: 'coinone' }) // the same symbol, on Coinone
+console.log(
+  krw.exchange,
+  krw.last.toString(),
+  usdt.exchange,
+  usdt.last.toString(),
+  coinone.exchange,
+  coinone.last.toString(),
+)
 
 const sub = bb
   .orderbook$('BTC/USDT', { exchange: 'binance' })
@@ -25,4 +35,5 @@ setTimeout(async () => {
   await bb.close() // every exchange's backbone
   await upbitSim.close()
   await binanceSim.close()
+  await coinoneSim.close()
 }, 3000)
