@@ -1,4 +1,4 @@
-import { AbortedError, toBackboneError, UnknownSymbolError } from '@bb/errors'
+import { AbortedError, InvalidRequestError, toBackboneError, UnknownSymbolError } from '@bb/errors'
 import { compareIds, type Trade } from '@bb/models'
 import { createTradeTracker } from '@bb/unifier'
 import { Observable } from 'rxjs'
@@ -99,7 +99,10 @@ export function tradeStream(
           }
         } while (pendingCatchUp && !ctx.closed() && !controller.signal.aborted)
       } catch (error) {
-        if (UnknownSymbolError.isInstance(error)) subscriber.error(error)
+        // A request the exchange can never serve (an unknown symbol, a page size it does not
+        // offer) fails the stream with its typed error: retried, it would lose the gap in silence.
+        if (UnknownSymbolError.isInstance(error) || InvalidRequestError.isInstance(error))
+          subscriber.error(error)
         else if (!AbortedError.isInstance(error)) {
           const e = toBackboneError(error)
           logger.warn({ error: e.shortMessage, symbol }, 'trade back-fill failed; retrying on the next poll')
@@ -208,13 +211,22 @@ async function tradesAfter(
   let pages = 0
   let oldestId: string | undefined
   while (pages < maxBackfillPages) {
-    const trades = await rest.getTrades(symbol, {
-      count: pageSize(),
-      signal,
-      // The first page is live work; a deep back-fill's older pages queue behind live calls.
-      priority: pages === 0 ? 'live' : 'bulk',
-      ...(cursor ? { cursor } : {}),
-    })
+    let trades: Trade[]
+    try {
+      trades = await rest.getTrades(symbol, {
+        count: pageSize(),
+        signal,
+        // The first page is live work; a deep back-fill's older pages queue behind live calls.
+        priority: pages === 0 ? 'live' : 'bulk',
+        ...(cursor ? { cursor } : {}),
+      })
+    } catch (error) {
+      // An exchange that serves only its most recent trades refuses a cursor: what is older than
+      // the pages read cannot be had, so the back-fill ends incomplete (reported by the caller as
+      // `backfill-incomplete`) instead of failing and being retried forever while the rest is lost.
+      if (cursor !== undefined && InvalidRequestError.isInstance(error) && error.param === 'cursor') break
+      throw error
+    }
     pages++
     let reached = false
     for (const trade of trades) {

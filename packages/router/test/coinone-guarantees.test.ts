@@ -288,3 +288,61 @@ describe('coinone: unreadable frames and books', () => {
       expect(books[i]!.timestamp, seen()).toBeGreaterThanOrEqual(books[i - 1]!.timestamp)
   }, 150_000)
 })
+
+describe('coinone: a gap deeper than the recent trades', () => {
+  it('is reported as backfill-incomplete (Coinone has no trade paging), not retried forever in silence', async () => {
+    const warnings: string[] = []
+    const logger = {
+      debug() {},
+      info() {},
+      error() {},
+      warn: (o: object, m?: string) => warnings.push(`${m ?? ''} ${JSON.stringify(o)}`),
+    }
+    // Pages of 10 trades (Coinone's smallest size): a gap of more than 10 trades needs a second
+    // page, which Coinone cannot serve. No REST polling during the outage (a minute apart), so the
+    // gap after the reconnect spans the whole outage.
+    const { sim, backbone } = await setupCoinone(
+      {
+        tradeReconcileMs: 0,
+        ws: FAST_RECONNECT,
+        backfill: { pageSize: 10 },
+        pollIntervalMs: { trades: 60_000 },
+        logger,
+      },
+      { markets: ['BTC'], tradesPerSecond: 20 },
+    )
+    const events: (BackboneEvent & { at: number })[] = []
+    backbone.events$.subscribe((e) => events.push({ ...e, at: Date.now() }))
+    const received: Trade[] = []
+    const sub = backbone.trades$(['BTC/KRW']).subscribe((t) => received.push(t))
+    const t0 = Date.now()
+    const trace = tracer(events, t0, () => ({ received: received.length, warnings, sim: sim.stats }))
+    await until(() => received.length > 3, 45_000, 'first trades', trace)
+    sim.faults.refuseConnections(2500)
+    sim.faults.dropConnections()
+    // The reconnect's gap spans more trades than one page: one page read, the rest reported.
+    await until(
+      () => events.some((e) => e.type === 'backfill-incomplete'),
+      30_000,
+      'a backfill-incomplete event',
+      trace,
+    )
+    const incomplete = events.find((e) => e.type === 'backfill-incomplete') as Extract<
+      BackboneEvent,
+      { type: 'backfill-incomplete' }
+    >
+    expect(incomplete.symbol, trace()).toBe('BTC/KRW')
+    expect(incomplete.pages, trace()).toBe(1)
+    expect(BigInt(incomplete.toId!) > BigInt(incomplete.fromId!), trace()).toBe(true)
+    const live = received.length
+    await until(() => received.length > live + 3, 45_000, 'trades after the gap', trace)
+    sub.unsubscribe()
+    expect(
+      warnings.filter((w) => /back-fill failed/.test(w)),
+      trace(),
+    ).toEqual([])
+    // What was delivered is in order and has no repeat.
+    const ids = received.map((t) => BigInt(t.id))
+    for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!, trace()).toBe(true)
+  }, 150_000)
+})
