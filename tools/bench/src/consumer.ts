@@ -14,7 +14,12 @@
  * → user code, p50 / p99 / max). CPU is the consumer process's user + system time during the
  * measurement; RSS its peak.
  *
- * Run: pnpm --filter @bb/bench bench:consumer
+ * EXCHANGE=binance runs the same harness on Binance frames (src/consumer/binance-feed.ts: combined
+ * streams, per-symbol contiguous trade ids, depth@100ms diffs with U/u and a /api/v3/depth
+ * snapshot) against ccxt.pro's `binance` and `createBackbone({ exchange: 'binance' })`; its
+ * scenarios are trades (1 and 10 markets), book diffs (1 market) and latency.
+ *
+ * Run: pnpm --filter @bb/bench bench:consumer   (EXCHANGE=binance for Binance frames)
  *   ROUNDS=3 TRADES=200000 BOOKS=30000 TICKERS=50000 RATE=2000 LATENCY_SECONDS=20 SCENARIOS=…
  *   PROFILE=backbone PROFILE_DIR=profiles (a CPU profile of each backbone consumer process)
  *   TRACE_GC=1 (with PROFILE: V8's --trace-gc for the profiled consumer)
@@ -23,10 +28,19 @@
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { binanceFeedSymbols } from './consumer/binance-feed.js'
 import { type FeedKind, feedCodes } from './consumer/feed.js'
-import type { PeerName } from './consumer/peers.js'
+import type { BenchExchange, PeerName } from './consumer/peers.js'
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
+// EXCHANGE=binance: the Binance-format feed (src/consumer/binance-feed.ts) and ccxt.pro's `binance`.
+const EXCHANGE: BenchExchange = process.env.EXCHANGE === 'binance' ? 'binance' : 'upbit'
+if (
+  process.env.EXCHANGE !== undefined &&
+  process.env.EXCHANGE !== EXCHANGE &&
+  process.env.EXCHANGE !== 'upbit'
+)
+  throw new Error(`EXCHANGE must be upbit or binance (got ${JSON.stringify(process.env.EXCHANGE)})`)
 const ROUNDS = env('ROUNDS', 3)
 const RATE = env('RATE', 2000)
 const LATENCY_SECONDS = env('LATENCY_SECONDS', 20)
@@ -36,7 +50,7 @@ const PEER_NAMES: readonly PeerName[] = (['raw', 'ccxt', 'backbone'] as const).f
 )
 const LABEL: Record<PeerName, string> = {
   raw: 'raw ws + JSON.parse',
-  ccxt: 'ccxt.pro upbit',
+  ccxt: `ccxt.pro ${EXCHANGE}`,
   backbone: 'Backbone',
 }
 
@@ -48,13 +62,22 @@ interface Scenario {
   readonly burst?: number
 }
 
-const ALL_SCENARIOS: readonly Scenario[] = [
-  { name: 'trades, 1 market', kind: 'trade', markets: 1, burst: env('TRADES', 200_000) },
-  { name: 'trades, 10 markets', kind: 'trade', markets: 10, burst: env('TRADES', 200_000) },
-  { name: 'order books, 1 market', kind: 'orderbook', markets: 1, burst: env('BOOKS', 30_000) },
-  { name: 'tickers, 10 markets', kind: 'ticker', markets: 10, burst: env('TICKERS', 50_000) },
-  { name: `trade latency at ${RATE}/s for ${LATENCY_SECONDS} s`, kind: 'trade', markets: 1 },
-]
+const ALL_SCENARIOS: readonly Scenario[] =
+  EXCHANGE === 'binance'
+    ? [
+        { name: 'trades, 1 market', kind: 'trade', markets: 1, burst: env('TRADES', 200_000) },
+        { name: 'trades, 10 markets', kind: 'trade', markets: 10, burst: env('TRADES', 200_000) },
+        // depth@100ms diffs; "delivered" = book states handed to user code ÷ diffs on the wire
+        { name: 'book diffs, 1 market', kind: 'orderbook', markets: 1, burst: env('BOOKS', 30_000) },
+        { name: `trade latency at ${RATE}/s for ${LATENCY_SECONDS} s`, kind: 'trade', markets: 1 },
+      ]
+    : [
+        { name: 'trades, 1 market', kind: 'trade', markets: 1, burst: env('TRADES', 200_000) },
+        { name: 'trades, 10 markets', kind: 'trade', markets: 10, burst: env('TRADES', 200_000) },
+        { name: 'order books, 1 market', kind: 'orderbook', markets: 1, burst: env('BOOKS', 30_000) },
+        { name: 'tickers, 10 markets', kind: 'ticker', markets: 10, burst: env('TICKERS', 50_000) },
+        { name: `trade latency at ${RATE}/s for ${LATENCY_SECONDS} s`, kind: 'trade', markets: 1 },
+      ]
 const SCENARIOS = ALL_SCENARIOS.filter(
   (_, i) => !process.env.SCENARIOS || process.env.SCENARIOS.split(',').includes(String(i + 1)),
 )
@@ -115,9 +138,10 @@ interface Stats {
 }
 
 async function once(scenario: Scenario, peer: PeerName): Promise<Result> {
-  const feed = spawnChild('./consumer/feed-process.ts', [String(scenario.markets)])
+  const feed = spawnChild('./consumer/feed-process.ts', [String(scenario.markets), EXCHANGE])
   const urls = await next<{ restUrl: string; wsUrl: string }>(feed, 'urls')
-  const target = { ...urls, kind: scenario.kind, codes: feedCodes(scenario.markets) }
+  const codes = EXCHANGE === 'binance' ? binanceFeedSymbols(scenario.markets) : feedCodes(scenario.markets)
+  const target = { ...urls, exchange: EXCHANGE, kind: scenario.kind, codes }
   const consumer = spawnChild(
     './consumer/consumer-process.ts',
     [JSON.stringify({ peer, target, latency: scenario.burst === undefined })],
@@ -127,6 +151,14 @@ async function once(scenario: Scenario, peer: PeerName): Promise<Result> {
     await next(consumer, 'started')
     feed.send({ cmd: 'wait', kind: scenario.kind, count: 1 })
     await next(feed, 'subscribed')
+    if (EXCHANGE === 'binance' && scenario.kind === 'orderbook') {
+      // A local book takes its REST snapshot when the first diff arrives (Binance's rules): a few
+      // diffs first, so that the burst meets a live book. Otherwise the snapshot, fetched while
+      // the burst is in the socket, is already past every diff of it, and the whole burst is
+      // rightly dropped as "at or before the snapshot" (one book state for the burst).
+      feed.send({ cmd: 'burst', kind: scenario.kind, count: 20 })
+      await next(feed, 'burst')
+    }
     await new Promise((resolve) => setTimeout(resolve, 1000)) // snapshots and REST warm-up settle
     consumer.send({ cmd: 'reset' }) // only what the measurement sends is counted
     await next(consumer, 'reset')
@@ -185,7 +217,7 @@ const print = (line: string) => {
   console.log(line)
 }
 print(
-  `Consumer-level benchmark: ${ROUNDS} rounds, medians; Node ${process.version}; load before: ${(await import('node:os')).loadavg()[0]?.toFixed(2)}`,
+  `Consumer-level benchmark, ${EXCHANGE} format: ${ROUNDS} rounds, medians; Node ${process.version}; load before: ${(await import('node:os')).loadavg()[0]?.toFixed(2)}`,
 )
 print('')
 print(`| scenario | ${PEER_NAMES.map((p) => LABEL[p]).join(' | ')} | Backbone / raw | Backbone / ccxt.pro |`)
@@ -236,3 +268,4 @@ print('')
 print('Throughput cells: values handed to user code per second (share of the frames on the wire). Latency')
 print('cells: feed send → user code. Ratios: per round, then the median; for latency the ratio is of p99.')
 print("raw CPU / Backbone CPU: raw's CPU time per value over the backbone's, per round, then the median.")
+print(`Load after: ${(await import('node:os')).loadavg()[0]?.toFixed(2)}.`)

@@ -1,5 +1,6 @@
 // The feed in its own process, driven over IPC by consumer.ts, so that encoding and sending never
 // share a core's event loop with the consumer being measured.
+import { startBinanceFeed } from './binance-feed.js'
 import { type FeedKind, startFeed } from './feed.js'
 
 type Command =
@@ -9,7 +10,9 @@ type Command =
   | { readonly cmd: 'close' }
 
 const send = (message: unknown) => process.send?.(message)
-const feed = await startFeed(Number(process.argv[2] ?? 1))
+// argv: markets, then the exchange whose format the feed speaks (upbit by default).
+const markets = Number(process.argv[2] ?? 1)
+const feed = process.argv[3] === 'binance' ? await startBinanceFeed(markets) : await startFeed(markets)
 process.on('message', async (message: Command) => {
   switch (message.cmd) {
     case 'wait':

@@ -45,8 +45,8 @@ export function feedCodes(count: number): string[] {
 
 const two = (n: number) => String(n).padStart(2, '0')
 
-/** A running feed. */
-interface Feed {
+/** A running feed (the Upbit one here, the Binance one in binance-feed.ts). */
+export interface Feed {
   readonly restUrl: string
   readonly wsUrl: string
   /** Resolves when `count` subscribers have subscribed to `kind`. */

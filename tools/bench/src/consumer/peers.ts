@@ -1,8 +1,8 @@
 /**
  * The three consumers compared, each written the way its user would write it:
  * - `raw`: `ws` + `JSON.parse` of every frame, nothing else (the ceiling);
- * - `ccxt`: ccxt.pro's `upbit` with only its URLs changed, in a `watch*` loop (the peer);
- * - `backbone`: `createBackbone().trades$() / orderbook$() / ticker$()` (the library).
+ * - `ccxt`: ccxt.pro's `upbit` or `binance` with only its URLs changed, in a `watch*` loop (the peer);
+ * - `backbone`: `createBackbone({ exchange }).trades$() / orderbook$() / ticker$()` (the library).
  * `onValue(id)` is called once per value handed to user code; `id` is the trade id for trades.
  */
 // Each consumer imports its library only when it starts, so that a process's RSS is its own
@@ -13,8 +13,13 @@ import type { FeedKind } from './feed.js'
 /** The name of a consumer. */
 export type PeerName = 'raw' | 'ccxt' | 'backbone'
 
+/** The exchanges whose format the feeds speak. */
+export type BenchExchange = 'upbit' | 'binance'
+
 /** Where the feed is and what to take from it. */
 export interface PeerTarget {
+  /** The feed's format; `codes` are its native symbols (`KRW-BTC`, `BTCUSDT`). @default 'upbit' */
+  readonly exchange?: BenchExchange
   readonly restUrl: string
   readonly wsUrl: string
   readonly kind: FeedKind
@@ -23,7 +28,9 @@ export interface PeerTarget {
 
 type Start = (target: PeerTarget, onValue: (id: string) => void) => Promise<() => Promise<void>>
 
-const raw: Start = async ({ wsUrl, kind, codes }, onValue) => {
+const raw: Start = async (target, onValue) => {
+  if (target.exchange === 'binance') return rawBinance(target, onValue)
+  const { wsUrl, kind, codes } = target
   const socket = new WebSocket(wsUrl, { perMessageDeflate: false })
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject))
   const decoder = new TextDecoder()
@@ -35,18 +42,37 @@ const raw: Start = async ({ wsUrl, kind, codes }, onValue) => {
   return async () => socket.close()
 }
 
-const unified = (code: string) => {
+// Binance: the combined stream, one SUBSCRIBE, `JSON.parse` of every frame.
+const rawBinance: Start = async ({ wsUrl, kind, codes }, onValue) => {
+  const socket = new WebSocket(wsUrl, { perMessageDeflate: false })
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject))
+  const event = kind === 'trade' ? 'trade' : 'depthUpdate'
+  const suffix = kind === 'trade' ? '@trade' : '@depth@100ms'
+  socket.on('message', (data: Buffer) => {
+    const frame = JSON.parse(data.toString()) as { data?: { e?: string; t?: number } }
+    if (frame.data?.e === event) onValue(String(frame.data.t ?? ''))
+  })
+  socket.send(
+    JSON.stringify({ method: 'SUBSCRIBE', params: codes.map((c) => c.toLowerCase() + suffix), id: 1 }),
+  )
+  return async () => socket.close()
+}
+
+const unified = (exchange: BenchExchange | undefined, code: string) => {
+  if (exchange === 'binance') return `${code.slice(0, -4)}/${code.slice(-4)}` // BTCUSDT → BTC/USDT
   const [quote, base] = code.split('-')
   return `${base}/${quote}`
 }
 
-const ccxtPro: Start = async ({ restUrl, wsUrl, kind, codes }, onValue) => {
+const ccxtPro: Start = async (target, onValue) => {
+  if (target.exchange === 'binance') return ccxtBinance(target, onValue)
+  const { restUrl, wsUrl, kind, codes } = target
   const { default: ccxt } = await import('ccxt')
   const upbit = new ccxt.pro.upbit()
   upbit.urls.api = { ...upbit.urls.api, public: restUrl, private: restUrl, ws: wsUrl }
   await upbit.loadHttpProxyAgent() // ccxt's requirement for plain ws:// URLs
   await upbit.loadMarkets()
-  const symbols = codes.map(unified)
+  const symbols = codes.map((c) => unified('upbit', c))
   let running = true
   const loop = async () => {
     while (running) {
@@ -73,9 +99,46 @@ const ccxtPro: Start = async ({ restUrl, wsUrl, kind, codes }, onValue) => {
   }
 }
 
-const backbone: Start = async ({ restUrl, wsUrl, kind, codes }, onValue) => {
+// ccxt.pro's `binance` with only its URLs changed (REST `…/api/v3`, the raw-stream base `…/ws`) and
+// only spot markets loaded (its default also loads the futures exchanges' markets).
+const ccxtBinance: Start = async ({ restUrl, wsUrl, kind, codes }, onValue) => {
+  const { default: ccxt } = await import('ccxt')
+  const binance = new ccxt.pro.binance({ options: { fetchMarkets: { types: ['spot'] } } })
+  const api = binance.urls.api as Record<string, unknown>
+  binance.urls.api = {
+    ...api,
+    public: `${restUrl}/api/v3`,
+    ws: { ...(api.ws as object), spot: wsUrl.replace(/\/stream$/, '/ws') },
+  }
+  await binance.loadHttpProxyAgent() // ccxt's requirement for plain ws:// URLs
+  await binance.loadMarkets()
+  const symbols = codes.map((c) => unified('binance', c))
+  let running = true
+  const loop = async () => {
+    while (running) {
+      try {
+        if (kind === 'trade') {
+          for (const t of await binance.watchTradesForSymbols(symbols)) onValue(String(t.id))
+        } else {
+          await binance.watchOrderBook(symbols[0] as string)
+          onValue('')
+        }
+      } catch (error) {
+        if (running) throw error
+      }
+    }
+  }
+  const done = loop()
+  return async () => {
+    running = false
+    await binance.close()
+    await done.catch(() => undefined)
+  }
+}
+
+const backbone: Start = async ({ exchange = 'upbit', restUrl, wsUrl, kind, codes }, onValue) => {
   const { createBackbone } = await import('@bb/router')
-  const bb = createBackbone({ exchange: 'upbit', restUrl, wsUrl })
+  const bb = createBackbone({ exchange, restUrl, wsUrl })
   // TRACE_EVENTS=1: the backbone's events (gaps, failovers, back-fills…) on stderr, with the time,
   // to see why a run delivered less than the wire carried.
   const events = process.env.TRACE_EVENTS
@@ -83,12 +146,13 @@ const backbone: Start = async ({ restUrl, wsUrl, kind, codes }, onValue) => {
         process.stderr.write(`${new Date().toISOString()} backbone event ${JSON.stringify(event)}\n`),
       )
     : undefined
+  const markets = exchange === 'binance' ? codes.map((c) => unified(exchange, c)) : codes
   const stream =
     kind === 'trade'
-      ? bb.trades$(codes).subscribe((t) => onValue(t.id))
+      ? bb.trades$(markets).subscribe((t) => onValue(t.id))
       : kind === 'orderbook'
-        ? bb.orderbook$(codes).subscribe(() => onValue(''))
-        : bb.ticker$(codes).subscribe(() => onValue(''))
+        ? bb.orderbook$(markets).subscribe(() => onValue(''))
+        : bb.ticker$(markets).subscribe(() => onValue(''))
   return async () => {
     stream.unsubscribe()
     events?.unsubscribe()
