@@ -319,7 +319,7 @@ export interface RestApi {
    * For exchanges that authenticate a request by parameters in its query (a timestamp and a
    * signature, e.g. an HMAC of the query) rather than by headers alone: returns the query to send
    * in place of `request.query`. A client calls it for every `auth` request, once per attempt (a
-   * retry gets a fresh timestamp), and still sends the headers of {@link RestAdapter.sign}.
+   * retry gets a fresh timestamp), and still sends the headers of {@link RestApi.sign}.
    * Adapters that sign in headers leave it out.
    */
   signQuery?(request: SignableRequest, credentials: Credentials, options?: SignOptions): readonly QueryParam[]
