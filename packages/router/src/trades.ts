@@ -43,6 +43,12 @@ export function tradeStream(
     let stopPolling: (() => void) | undefined
     /** A gap was reported and no WebSocket value has arrived since. */
     let gapOpen = false
+    /**
+     * A back-fill failed (REST down or refusing): it is retried on a timer, and live trades are
+     * held until it succeeds, so that nothing after the gap overtakes what the gap lost. Without
+     * it a healthy WebSocket (no polling) never asked again and the gap's trades were lost.
+     */
+    let stopBackfillRetry: (() => void) | undefined
     const held: Trade[] = []
     const controller = new AbortController()
     /** Delivers one trade unless it was seen; returns true when delivered. */
@@ -67,6 +73,7 @@ export function tradeStream(
         return
       }
       catchingUp = true
+      let failed = false
       try {
         do {
           pendingCatchUp = false
@@ -106,13 +113,26 @@ export function tradeStream(
         else if (!AbortedError.isInstance(error)) {
           const e = toBackboneError(error)
           logger.warn({ error: e.shortMessage, symbol }, 'trade back-fill failed; retrying on the next poll')
-          // Keep the request: the next poll or gap retries from the same point.
+          // Keep the request and ask again on a timer (also the next poll or gap retries it).
           pendingFrom = older(pendingFrom, tracker.lastId(symbol))
+          if (!stopBackfillRetry && !ctx.closed()) {
+            const stop = every(poll.trades, () => {
+              stop()
+              stopBackfillRetry = undefined
+              void catchUp()
+            })
+            stopBackfillRetry = stop
+          }
+          failed = true
         }
       } finally {
         catchingUp = false
-        held.sort((a, b) => compareIds(a.id, b.id))
-        for (const trade of held.splice(0)) deliver(trade)
+        if (!failed) {
+          stopBackfillRetry?.()
+          stopBackfillRetry = undefined
+          held.sort((a, b) => compareIds(a.id, b.id))
+          for (const trade of held.splice(0)) deliver(trade)
+        }
       }
     }
     const reconcile = async (): Promise<void> => {
@@ -165,7 +185,7 @@ export function tradeStream(
           gapOpen = false
           held.push(event.value)
           void catchUp()
-        } else if (catchingUp) held.push(event.value)
+        } else if (catchingUp || stopBackfillRetry) held.push(event.value)
         else deliver(event.value)
       },
       error: (error) => subscriber.error(error),
@@ -185,6 +205,7 @@ export function tradeStream(
     const stopReconcile = reconcileMs > 0 ? every(reconcileMs, () => void reconcile()) : () => {}
     return () => {
       stopPolling?.()
+      stopBackfillRetry?.()
       stopReconcile()
       linkSubscription.unsubscribe()
       controller.abort()
