@@ -207,9 +207,27 @@ export async function history<C extends BusChannel>(
       older = older.map((t) => withSource(t, 'rest'))
     }
   }
-  const values = [...older, ...fromBus.map(parse)].slice(0, limit) as HistoryValues[C][]
-  const lastBus =
-    fromBus.length > 0 && values.length > older.length ? fromBus[values.length - older.length - 1] : undefined
+  // The bus part, with any hole in the publisher sequence between two kept trades (pseq is
+  // continuous across failover, so a jump is an entry the read skipped or a write that never
+  // landed) filled from the exchange's tape between the two trade ids (REST).
+  const busPart: { value: HistoryValues[BusChannel]; entry: BusEntry | undefined }[] = []
+  for (let i = 0; i < fromBus.length; i++) {
+    const entry = fromBus[i]!
+    const previous = fromBus[i - 1]
+    if (channel === 'trade' && previous && entry.record.pseq > previous.record.pseq + 1) {
+      const from = parseTrade(JSON.parse(previous.record.body))
+      const to = parseTrade(JSON.parse(entry.record.body))
+      const trades = await internals.backbone.rest.getTrades(symbol, { count: 500, cursor: to.id })
+      const between = trades
+        .filter((t) => compareIds(t.id, from.id) > 0 && compareIds(t.id, to.id) < 0)
+        .sort((a, b) => compareIds(a.id, b.id))
+      for (const t of between) busPart.push({ value: withSource(t, 'rest'), entry: undefined })
+    }
+    busPart.push({ value: parse(entry), entry })
+  }
+  const all = [...older.map((value) => ({ value, entry: undefined })), ...busPart].slice(0, limit)
+  const values = all.map((v) => v.value) as HistoryValues[C][]
+  const lastBus = all.findLast((v) => v.entry !== undefined)?.entry
   return {
     values,
     backfilled: Math.min(older.length, values.length),
