@@ -1,8 +1,8 @@
 import type { Candle, OrderbookSnapshot, Ticker, Trade } from '@bb/models'
 import { describe, expect, it } from 'vitest'
 import { createBackbone } from '../src/index.js'
-import { expectExactlyOnceBinance, setupBinance } from './binance-helpers.js'
 import { until } from './helpers.js'
+import { expectExactlyOnce, setupBinance } from './sim-profiles.js'
 
 // `createBackbone({ exchange: 'binance' })` — resolved by name through the default registry —
 // serves every snapshot and stream of MarketDataBackbone from the Binance profile of the sim.
@@ -86,7 +86,7 @@ describe('the backbone on Binance', () => {
       seen,
     )
     for (const s of subs) s.unsubscribe()
-    expectExactlyOnceBinance(sim, 'BTCUSDT', trades)
+    expectExactlyOnce(sim, 'BTCUSDT', trades)
     for (const b of books.filter((x) => x.source === 'ws')) {
       expect(b.bids).toHaveLength(10)
       expect(b.bids[0]!.price.lt(b.asks[0]!.price)).toBe(true)

@@ -1,8 +1,8 @@
 import type { Trade } from '@bb/models'
 import { describe, expect, it } from 'vitest'
 import type { BackboneEvent, BackboneHealth } from '../src/index.js'
-import { expectExactlyOnceBinance, setupBinance } from './binance-helpers.js'
 import { sleep, until } from './helpers.js'
+import { expectExactlyOnce, setupBinance } from './sim-profiles.js'
 
 // The guarantees of test/guarantees.test.ts, on the Binance profile of the sim: trades exactly
 // once across a dropped connection and a silent socket (Binance ids are contiguous, so any jump
@@ -66,7 +66,7 @@ describe('binance: trades exactly once across faults', () => {
     sub.unsubscribe()
     expect(sim.stats.faults.wsDropped).toBeGreaterThanOrEqual(2)
     let total = 0
-    for (const symbol of SYMBOLS) total += expectExactlyOnceBinance(sim, symbol, received.get(symbol)!, trace)
+    for (const symbol of SYMBOLS) total += expectExactlyOnce(sim, symbol, received.get(symbol)!, trace)
     expect(total).toBeGreaterThan(50)
   }, 150_000)
 
@@ -106,7 +106,7 @@ describe('binance: trades exactly once across faults', () => {
     )
     sub.unsubscribe()
     let total = 0
-    for (const symbol of SYMBOLS) total += expectExactlyOnceBinance(sim, symbol, received.get(symbol)!, trace)
+    for (const symbol of SYMBOLS) total += expectExactlyOnce(sim, symbol, received.get(symbol)!, trace)
     expect(total).toBeGreaterThan(100)
     expect(
       events.slice(before).some((e) => e.type === 'gap'),
@@ -175,7 +175,7 @@ describe('binance: one outage is one failover to REST and one switch-back', () =
     expect(links, trace()).toEqual(['up', 'down', 'recovering', 'up'])
     for (const h of health.filter((h) => h.at > cutAt + 300 && h.at < cutEnd))
       expect(h.link.state).toBe('down')
-    for (const symbol of symbols) expectExactlyOnceBinance(sim, symbol, received.get(symbol)!, trace)
+    for (const symbol of symbols) expectExactlyOnce(sim, symbol, received.get(symbol)!, trace)
   }, 150_000)
 
   it('failing REST and a 429 storm during an outage: REST polling retries, trades still arrive exactly once', async () => {
@@ -210,6 +210,6 @@ describe('binance: one outage is one failover to REST and one switch-back', () =
       events.filter((e) => e.type === 'failover'),
       trace(),
     ).toHaveLength(1)
-    expectExactlyOnceBinance(sim, 'BTCUSDT', got, trace)
+    expectExactlyOnce(sim, 'BTCUSDT', got, trace)
   }, 150_000)
 })

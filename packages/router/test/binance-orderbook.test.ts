@@ -2,8 +2,8 @@ import type { OrderbookSnapshot } from '@bb/models'
 import type { BinanceSim } from '@bb/sim'
 import { describe, expect, it } from 'vitest'
 import type { BackboneEvent } from '../src/index.js'
-import { setupBinance } from './binance-helpers.js'
 import { sleep, until } from './helpers.js'
+import { setupBinance } from './sim-profiles.js'
 
 // The local order book of `createBackbone({ exchange: 'binance' })` against the sim's Binance
 // profile on a manual clock (`speed: 0`): the sim moves only when the test advances it, so "the

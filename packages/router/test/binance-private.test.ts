@@ -1,7 +1,7 @@
 import { InvalidRequestError } from '@bb/errors'
 import { firstValueFrom, type Observable } from 'rxjs'
 import { describe, expect, it } from 'vitest'
-import { setupBinance } from './binance-helpers.js'
+import { setupBinance } from './sim-profiles.js'
 
 const API_KEY = 'router-bpriv-api-key-0123456789'
 const SECRET = 'router-bpriv-secret-abcdefghijklmnopqrstuvwxyz'

@@ -1,8 +1,8 @@
 import type { Candle, OrderbookSnapshot, Ticker, Trade } from '@bb/models'
 import { describe, expect, it } from 'vitest'
 import { createBackbone } from '../src/index.js'
-import { expectExactlyOnceCoinone, setupCoinone } from './coinone-helpers.js'
 import { until } from './helpers.js'
+import { expectExactlyOnce, setupCoinone } from './sim-profiles.js'
 
 // `createBackbone({ exchange: 'coinone' })` — resolved by name through the default registry —
 // serves the snapshots and streams of MarketDataBackbone from the Coinone profile of the sim.
@@ -82,7 +82,7 @@ describe('the backbone on Coinone', () => {
       seen,
     )
     for (const s of subs) s.unsubscribe()
-    expectExactlyOnceCoinone(sim, 'BTC/KRW', trades)
+    expectExactlyOnce(sim, 'BTC/KRW', trades)
     // Every book is a whole 16-level snapshot, best first on both sides (WS asks arrive worst first).
     for (const b of books.filter((x) => x.source === 'ws')) {
       expect([b.symbol, b.bids.length, b.asks.length]).toEqual(['XRP/KRW', 16, 16])

@@ -1,8 +1,8 @@
 import type { OrderbookSnapshot, Trade } from '@bb/models'
 import { describe, expect, it } from 'vitest'
 import type { BackboneEvent, BackboneHealth } from '../src/index.js'
-import { expectExactlyOnceCoinone, setupCoinone } from './coinone-helpers.js'
 import { sleep, until } from './helpers.js'
+import { expectExactlyOnce, setupCoinone } from './sim-profiles.js'
 
 // The guarantees of test/guarantees.test.ts, on the Coinone profile of the sim: trades exactly
 // once across a dropped connection, a silent socket, refused connections and unreadable frames
@@ -68,7 +68,7 @@ describe('coinone: trades exactly once across faults', () => {
     sub.unsubscribe()
     expect(sim.stats.faults.wsDropped).toBeGreaterThanOrEqual(2)
     let total = 0
-    for (const symbol of SYMBOLS) total += expectExactlyOnceCoinone(sim, symbol, received.get(symbol)!, trace)
+    for (const symbol of SYMBOLS) total += expectExactlyOnce(sim, symbol, received.get(symbol)!, trace)
     expect(total).toBeGreaterThan(50)
   }, 150_000)
 
@@ -108,7 +108,7 @@ describe('coinone: trades exactly once across faults', () => {
     )
     sub.unsubscribe()
     let total = 0
-    for (const symbol of SYMBOLS) total += expectExactlyOnceCoinone(sim, symbol, received.get(symbol)!, trace)
+    for (const symbol of SYMBOLS) total += expectExactlyOnce(sim, symbol, received.get(symbol)!, trace)
     expect(total).toBeGreaterThan(100)
     expect(
       events.slice(before).some((e) => e.type === 'gap'),
@@ -177,7 +177,7 @@ describe('coinone: one outage is one failover to REST and one switch-back', () =
     expect(links, trace()).toEqual(['up', 'down', 'recovering', 'up'])
     for (const h of health.filter((h) => h.at > cutAt + 300 && h.at < cutEnd))
       expect(h.link.state).toBe('down')
-    for (const symbol of symbols) expectExactlyOnceCoinone(sim, symbol, received.get(symbol)!, trace)
+    for (const symbol of symbols) expectExactlyOnce(sim, symbol, received.get(symbol)!, trace)
   }, 150_000)
 
   it('failing REST and a 429 storm during an outage: REST polling retries, trades still arrive exactly once', async () => {
@@ -212,7 +212,7 @@ describe('coinone: one outage is one failover to REST and one switch-back', () =
       events.filter((e) => e.type === 'failover'),
       trace(),
     ).toHaveLength(1)
-    expectExactlyOnceCoinone(sim, 'BTC/KRW', got, trace)
+    expectExactlyOnce(sim, 'BTC/KRW', got, trace)
   }, 150_000)
 })
 
@@ -253,7 +253,7 @@ describe('coinone: unreadable frames and books', () => {
     )
     sub.unsubscribe()
     expect(sim.stats.faults.framesCorrupted).toBeGreaterThanOrEqual(30)
-    for (const symbol of SYMBOLS) expectExactlyOnceCoinone(sim, symbol, received.get(symbol)!, trace)
+    for (const symbol of SYMBOLS) expectExactlyOnce(sim, symbol, received.get(symbol)!, trace)
   }, 150_000)
 
   it('books across a drop and corrupted frames: every value is one whole 16-level snapshot, never a merge, never older than the last', async () => {

@@ -1,9 +1,8 @@
 import type { Trade } from '@bb/models'
 import { describe, expect, it } from 'vitest'
 import type { BackboneEvent } from '../src/index.js'
-import { expectExactlyOnceBinance, setupBinance } from './binance-helpers.js'
-import { expectExactlyOnceCoinone, setupCoinone } from './coinone-helpers.js'
 import { sleep, until, watchProcess } from './helpers.js'
+import { expectExactlyOnce, setupBinance, setupCoinone } from './sim-profiles.js'
 
 // The fault schedule of test/faults.test.ts on the Coinone and Binance profiles of the sim: each
 // fault alone, then some together, none scripted for the client. Coinone ids are not consecutive,
@@ -15,16 +14,12 @@ const profiles = [
     symbols: ['BTC/KRW', 'ETH/KRW', 'XRP/KRW', 'SOL/KRW'],
     setup: (options: Parameters<typeof setupCoinone>[0]) =>
       setupCoinone(options, { markets: ['BTC', 'ETH', 'XRP', 'SOL'], tradesPerSecond: 10 }),
-    exactlyOnce: (sim: unknown, symbol: string, got: readonly Trade[], trace: () => string) =>
-      expectExactlyOnceCoinone(sim as Parameters<typeof expectExactlyOnceCoinone>[0], symbol, got, trace),
   },
   {
     exchange: 'binance',
     symbols: ['BTCUSDT', 'ETHUSDT', 'XRPUSDT', 'SOLUSDT'],
     setup: (options: Parameters<typeof setupBinance>[0]) =>
       setupBinance(options, { markets: ['BTCUSDT', 'ETHUSDT', 'XRPUSDT', 'SOLUSDT'], tradesPerSecond: 10 }),
-    exactlyOnce: (sim: unknown, symbol: string, got: readonly Trade[], trace: () => string) =>
-      expectExactlyOnceBinance(sim as Parameters<typeof expectExactlyOnceBinance>[0], symbol, got, trace),
   },
 ] as const
 
@@ -101,7 +96,7 @@ describe.each(profiles)(
       sub.unsubscribe()
       process.stop()
       let total = 0
-      for (const symbol of symbols) total += profile.exactlyOnce(sim, symbol, received.get(symbol)!, trace)
+      for (const symbol of symbols) total += expectExactlyOnce(sim, symbol, received.get(symbol)!, trace)
       expect(total, trace()).toBeGreaterThan(200)
       expect(process.seen, trace()).toEqual([])
       expect(new Set([...received.values()].flat().map((t) => t.source))).toEqual(new Set(['ws', 'rest']))
