@@ -169,7 +169,10 @@ describe('Binance profile: public REST', () => {
     for (let k = 0; k < 2; k++) expect((await get('/api/v3/trades?symbol=BTCUSDT&limit=1')).status).toBe(200)
     const limited = await get('/api/v3/trades?symbol=BTCUSDT&limit=1') // 101 > 100
     expect(limited.status).toBe(429)
-    expect(limited.body).toMatchObject({ code: -1003 })
+    expect(limited.body).toMatchObject({
+      code: -1003,
+      msg: expect.stringContaining('current limit is 100 request weight per 1 MINUTE.'),
+    })
     expect(Number(limited.headers.get('retry-after'))).toBe(50)
     expect((await get('/api/v3/ping')).status).toBe(429)
     const banned = await get('/api/v3/ping')
@@ -182,6 +185,26 @@ describe('Binance profile: public REST', () => {
     const ok = await get('/api/v3/ping')
     expect(ok.status).toBe(200)
     expect(ok.headers.get('x-mbx-used-weight-1m')).toBe('1')
+  })
+
+  it('names a shrunk weight window in its 429 message as Binance spells an interval (10 SECOND)', async () => {
+    const clock = new ManualClock(START + 2_000)
+    sim = await startSim({
+      exchange: 'binance',
+      seed: 1,
+      speed: 0,
+      clock,
+      startTime: START,
+      markets: ['BTCUSDT'],
+      binance: { weightLimit: 2, banAfter: 5, weightWindowMs: 10_000 },
+    })
+    for (let k = 0; k < 2; k++) expect((await get('/api/v3/ping')).status).toBe(200)
+    const limited = await get('/api/v3/ping')
+    expect(limited.status).toBe(429)
+    expect((limited.body as { msg: string }).msg).toContain(
+      'current limit is 2 request weight per 10 SECOND.',
+    )
+    expect(Number(limited.headers.get('retry-after'))).toBe(8)
   })
 
   it('writes int64 ids beyond 2^53 as exact JSON digits and accepts them back (tradeIdOffset)', async () => {

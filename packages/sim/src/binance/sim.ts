@@ -166,7 +166,7 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
     if (faults.storming()) {
       // A storm of 429s the client did not cause: Binance's body and headers, no weight charged.
       stats.faults.restStormed++
-      const msg = `Too much request weight used; current limit is ${weightLimit} request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.`
+      const msg = `Too much request weight used; current limit is ${weightLimit} request weight per ${limiter.intervalText}. Please use WebSocket Streams for live updates to avoid polling the API.`
       send(res, 429, JSON.stringify({ code: -1003, msg }), { 'Retry-After': '1' })
       return
     }
@@ -198,7 +198,7 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
       return
     }
     if (d.kind === 'limited') {
-      const msg = `Too much request weight used; current limit is ${weightLimit} request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.`
+      const msg = `Too much request weight used; current limit is ${weightLimit} request weight per ${limiter.intervalText}. Please use WebSocket Streams for live updates to avoid polling the API.`
       send(res, 429, JSON.stringify({ code: -1003, msg }), {
         ...headers,
         'Retry-After': String(d.retryAfterS),

@@ -45,6 +45,15 @@ export class WeightLimiter {
     this.banMs = options.banMs ?? 2 * MINUTE
   }
 
+  /**
+   * The window as Binance's messages spell an interval: `1 MINUTE` for the real one, `10 SECOND`
+   * for a test's shrunk `windowMs: 10_000`.
+   */
+  get intervalText(): string {
+    const ms = this.windowMs
+    return ms % MINUTE === 0 ? `${ms / MINUTE} MINUTE` : `${Math.max(1, Math.round(ms / 1000))} SECOND`
+  }
+
   /** Charges `weight` to `ip`. */
   charge(ip: string, weight: number): WeightDecision {
     const now = this.clock.now()
