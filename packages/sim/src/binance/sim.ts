@@ -16,6 +16,7 @@ import { binanceRoutes } from './rest.js'
 import type { BinanceSim, BinanceSimOptions, BinanceSimStats } from './types.js'
 import { WeightLimiter } from './weights.js'
 import { BinanceHub } from './ws.js'
+import { BinanceWsApi } from './ws-api.js'
 
 const JSON_TYPE = 'application/json;charset=UTF-8'
 const DEFAULT_ACCOUNT = { apiKey: 'sim-binance-api-key', secretKey: 'sim-binance-secret-key' } as const
@@ -86,7 +87,6 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
     messagesPerSecond: bn.messagesPerSecond ?? 5,
     now: () => model.processedTime,
   })
-  dropAll = () => hub.dropAll()
   const engine = new Engine(model, () => model.processedTime)
   let defaultAccount: BinanceSim['defaultAccount']
   if (options.accounts) {
@@ -97,6 +97,14 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
     defaultAccount = { ...DEFAULT_ACCOUNT }
   }
   const priv = new BinancePrivate(engine, markets, () => model.processedTime)
+  const wsApi = new BinanceWsApi({
+    priv,
+    faults,
+    wall,
+    now: () => model.processedTime,
+    pingIntervalMs: bn.pingIntervalMs ?? 20_000,
+  })
+  dropAll = () => hub.dropAll() + wsApi.dropAll()
   model.onTrade = (m, t) => {
     const bm = byState.get(m)
     if (!bm) return
@@ -119,6 +127,7 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
       const next = Math.min(target, Math.floor((p + 1) / 100) * 100 + 99)
       model.advanceTo(next)
       hub.step(next)
+      wsApi.step(next)
     }
   }
   const sync = (): void => produce(clock.now())
@@ -258,7 +267,7 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
   })
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     sync()
-    if (!hub.handleUpgrade(req, socket, head))
+    if (!hub.handleUpgrade(req, socket, head) && !wsApi.handleUpgrade(req, socket, head))
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n')
   })
   const host = options.host ?? '127.0.0.1'
@@ -277,6 +286,7 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
     restUrl: `http://${origin}`,
     wsUrl: `ws://${origin}/ws`,
     streamUrl: `ws://${origin}/stream`,
+    wsApiUrl: `ws://${origin}/ws-api/v3`,
     port,
     seed,
     symbols: symbols.map((s) => s.symbol),
@@ -315,6 +325,7 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
         for (const t of timers) wall.clearTimeout(t)
         timers.clear()
         await hub.close()
+        await wsApi.close()
         await new Promise<void>((resolve) => {
           server.close(() => resolve())
           for (const s of sockets) s.destroy()

@@ -84,6 +84,11 @@ export interface BinanceSim {
   readonly wsUrl: string
   /** Combined streams: `ws://127.0.0.1:<port>/stream` (add `?streams=a/b`). */
   readonly streamUrl: string
+  /**
+   * The WebSocket API: `ws://127.0.0.1:<port>/ws-api/v3` (`ping`, `time`,
+   * `userDataStream.subscribe.signature`, `userDataStream.unsubscribe`).
+   */
+  readonly wsApiUrl: string
   /** The TCP port. */
   readonly port: number
   /** The seed. */
