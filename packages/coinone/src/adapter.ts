@@ -110,16 +110,16 @@ export function createCoinone(settings: CoinoneSettings = {}): ExchangeAdapter {
         trade: { rest: { supported: true, maxCount: 200 }, ws: { supported: true, maxSymbols: 1 } },
         orderbook: { rest: { supported: true, maxSymbols: 1 }, ws: { supported: true, maxSymbols: 1 } },
         candle: { rest: { supported: true, maxCount: 500 }, ws: { supported: true, maxSymbols: 1 } },
-        // Balance bodies normalize; the signed round trip is not tested against a server yet
-        // (private.balances stays false). Order bodies and MYORDER/MYASSET are not normalized yet.
+        // Signed v2.1 balance and order calls round-trip against the simulator; MYORDER/MYASSET
+        // (the private WebSocket) are not normalized yet.
         balance: { rest: { supported: true, private: true }, ws: none },
-        order: { rest: none, ws: none },
+        order: { rest: { supported: true, private: true }, ws: none },
       },
       candleIntervals: { rest: COINONE_REST_INTERVALS, ws: COINONE_WS_INTERVALS },
       orderbookDepths: { rest: [5, 10, 15, 16], ws: COINONE_WS_DEPTHS },
       // 16-digit ids are epoch ms + a counter, not consecutive: gaps cannot be detected.
       contiguousTradeIds: false,
-      private: { balances: false, orders: false, testOrder: false, orderStream: false, balanceStream: false },
+      private: { balances: true, orders: true, testOrder: false, orderStream: false, balanceStream: false },
     },
     symbols,
     market: coinoneMarketRules(symbols, markets, ladders),

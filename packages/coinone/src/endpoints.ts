@@ -10,7 +10,7 @@ import type {
 } from '@bb/exchange-adapter'
 import type { Decimal } from '@bb/models'
 import { coinoneBodyError } from './errors.js'
-import { coinoneChartBody } from './field-maps.js'
+import { type CoinoneOrderReply, coinoneChartBody, coinoneOrderRows } from './field-maps.js'
 import { type CoinoneChartInterval, coinoneChartInterval, coinoneInterval } from './intervals.js'
 import { coinonePathOf } from './symbol.js'
 
@@ -214,8 +214,18 @@ function post(
   body: Record<string, BodyValue>,
   group: 'private' | 'order',
   kind?: RestRequest['kind'],
+  reply?: CoinoneOrderReply,
 ): RestRequest {
   return {
+    ...(reply === undefined
+      ? {}
+      : {
+          prepare: (reply_: unknown) => {
+            const error = coinoneBodyError(reply_)
+            if (error) throw error
+            return coinoneOrderRows(reply, reply_, body)
+          },
+        }),
     method: 'POST',
     path,
     query: [],
@@ -383,7 +393,7 @@ export function coinoneEndpoints(rules: SymbolRules): RestEndpoints {
       const { quote_currency, target_currency } = pair(rules, symbol)
       return post(`${PRIVATE}/account/trade_fee/${quote_currency}/${target_currency}`, {}, 'private')
     },
-    order: (ref) => post(`${PRIVATE}/order/detail`, orderRef(rules, ref), 'private', 'order'),
+    order: (ref) => post(`${PRIVATE}/order/detail`, orderRef(rules, ref), 'private', 'order', 'detail'),
     openOrders(params = {}) {
       if (params.page !== undefined || params.limit !== undefined || params.orderBy !== undefined)
         throw invalid('page', 'Coinone returns every active order at once (no paging or order).')
@@ -398,7 +408,7 @@ export function coinoneEndpoints(rules: SymbolRules): RestEndpoints {
         // `[]` = both; wait = resting limit orders, watch = untriggered stop-limit orders.
         order_type: states.length === 1 ? [states[0] === 'wait' ? 'LIMIT' : 'STOP_LIMIT'] : [],
       }
-      return post(`${PRIVATE}/order/active_orders`, body, 'private', 'order')
+      return post(`${PRIVATE}/order/active_orders`, body, 'private', 'order', 'active')
     },
     closedOrders(params = {}) {
       const from = time(params.startTime, 'startTime')
@@ -418,18 +428,19 @@ export function coinoneEndpoints(rules: SymbolRules): RestEndpoints {
         to_ts: to,
       }
       if (params.symbol === undefined)
-        return post(`${PRIVATE}/order/completed_orders/all`, body, 'private', 'order')
+        return post(`${PRIVATE}/order/completed_orders/all`, body, 'private', 'order', 'fills')
       return post(
         `${PRIVATE}/order/completed_orders`,
         { ...body, ...pair(rules, params.symbol) },
         'private',
         'order',
+        'fills',
       )
     },
-    createOrder: (p) => post(`${PRIVATE}/order`, orderBody(rules, p), 'order', 'order'),
+    createOrder: (p) => post(`${PRIVATE}/order`, orderBody(rules, p), 'order', 'order', 'create'),
     testOrder() {
       throw invalid('type', 'Coinone has no test-order endpoint: use a paper executor or the simulator.')
     },
-    cancelOrder: (ref) => post(`${PRIVATE}/order/cancel`, orderRef(rules, ref), 'order', 'order'),
+    cancelOrder: (ref) => post(`${PRIVATE}/order/cancel`, orderRef(rules, ref), 'order', 'order', 'cancel'),
   }
 }

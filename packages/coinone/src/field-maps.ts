@@ -169,6 +169,271 @@ const REST: { readonly [K in ModelKind]?: FieldMap<K> } = {
   },
 }
 
+// --- REST v2.1 orders ---------------------------------------------------------------------------
+
+/** The v2.1 replies that hold orders; {@link coinoneOrderRows} turns each into order rows. */
+export type CoinoneOrderReply = 'create' | 'cancel' | 'detail' | 'active' | 'fills'
+
+type Row = Record<string, unknown>
+
+function rowsIn(body: unknown, key: string): Row[] {
+  const list = (body as Raw | null)?.[key]
+  if (!Array.isArray(list)) bad(key, 'an array', list)
+  return list.map((row, i) => {
+    if (row === null || typeof row !== 'object' || Array.isArray(row)) bad(`${key}[${i}]`, 'an object', row)
+    return row as Row
+  })
+}
+
+/**
+ * Turns one v2.1 reply into the order rows the `order` field map reads (one shape for all):
+ * `order/detail` → its `order`; `order/active_orders` → each entry; `order/cancel` → the cancelled
+ * order (the reply names no pair or type: the pair is the request's, the type `LIMIT`, as only resting
+ * orders cancel); `order` (create, reply `order_id` only) → the order as requested, `LIVE`;
+ * `order/completed_orders(/all)` (fills) → one `FILLED` order per `order_id`, with its fills.
+ * Throws `DataValidationError` for a body of another shape.
+ */
+export function coinoneOrderRows(
+  reply: CoinoneOrderReply,
+  body: unknown,
+  request: Readonly<Record<string, unknown>>,
+): Row[] {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) bad('', 'a reply object', body)
+  const b = body as Row
+  switch (reply) {
+    case 'detail': {
+      const o = b.order
+      if (o === null || typeof o !== 'object' || Array.isArray(o)) bad('order', 'an order object', o)
+      return [o as Row]
+    }
+    case 'active':
+      return rowsIn(b, 'active_orders')
+    case 'cancel': {
+      const traded = Number(b.traded_qty ?? 0)
+      return [
+        {
+          order_id: b.order_id,
+          quote_currency: request.quote_currency,
+          target_currency: request.target_currency,
+          side: b.side,
+          type: 'LIMIT',
+          status: traded > 0 ? 'PARTIALLY_CANCELED' : 'CANCELED',
+          price: b.price,
+          original_qty: b.original_qty,
+          executed_qty: b.traded_qty,
+          remain_qty: b.remain_qty,
+          canceled_qty: b.canceled_qty,
+          fee: b.fee,
+          average_executed_price: b.avg_price,
+          ordered_at: b.ordered_at,
+          updated_at: b.canceled_at,
+        },
+      ]
+    }
+    case 'create': {
+      const marketBuy = request.type === 'MARKET' && request.side === 'BUY'
+      return [
+        {
+          order_id: b.order_id,
+          quote_currency: request.quote_currency,
+          target_currency: request.target_currency,
+          side: request.side,
+          type: request.type,
+          status: 'LIVE',
+          ...(request.user_order_id === undefined ? {} : { user_order_id: request.user_order_id }),
+          price: request.type === 'MARKET' ? null : request.price,
+          original_qty: marketBuy ? null : request.qty,
+          original_amount: marketBuy ? request.amount : null,
+          executed_qty: '0',
+          remain_qty: marketBuy ? null : request.qty,
+          fee: '0',
+        },
+      ]
+    }
+    case 'fills': {
+      const byOrder = new Map<string, Row[]>()
+      for (const f of rowsIn(b, 'completed_orders')) {
+        if (typeof f.order_id !== 'string' || f.order_id === '')
+          bad('completed_orders[].order_id', 'an order id', f.order_id)
+        const list = byOrder.get(f.order_id) ?? []
+        list.push(f)
+        byOrder.set(f.order_id, list)
+      }
+      return [...byOrder.entries()].map(([id, fills]) => {
+        const first = fills[0]!
+        const times = fills.map((f) => Number(f.timestamp))
+        return {
+          order_id: id,
+          quote_currency: first.quote_currency,
+          target_currency: first.target_currency,
+          side: first.is_ask === true ? 'SELL' : first.is_ask === false ? 'BUY' : first.is_ask,
+          type: first.order_type,
+          status: 'FILLED',
+          ordered_at: Math.min(...times),
+          updated_at: Math.max(...times),
+          fills,
+        }
+      })
+    }
+  }
+}
+
+const ORDER_SIDES: Readonly<Record<string, 'buy' | 'sell'>> = {
+  BUY: 'buy',
+  SELL: 'sell',
+  BID: 'buy',
+  ASK: 'sell',
+}
+const ORDER_TYPES: Readonly<Record<string, 'limit' | 'market'>> = {
+  LIMIT: 'limit',
+  STOP_LIMIT: 'limit',
+  MARKET: 'market',
+}
+/** REST statuses (COINONE.md §4.2) to the neutral states. */
+const ORDER_STATES: Readonly<Record<string, 'wait' | 'watch' | 'done' | 'cancel'>> = {
+  LIVE: 'wait',
+  PARTIALLY_FILLED: 'wait',
+  TRIGGERED: 'wait',
+  NOT_TRIGGERED: 'watch',
+  FILLED: 'done',
+  CANCELED: 'cancel',
+  PARTIALLY_CANCELED: 'cancel',
+  NOT_TRIGGERED_CANCELED: 'cancel',
+  NOT_TRIGGERED_PARTIALLY_CANCELED: 'cancel',
+  CANCELED_NO_ORDER: 'cancel',
+  CANCELED_LIMIT_PRICE_EXCEED: 'cancel',
+  CANCELED_UNDER_PRODUCT_UNIT: 'cancel',
+}
+
+function lookup<T>(table: Readonly<Record<string, T>>, value: unknown, path: string): T {
+  const hit = typeof value === 'string' ? table[value.toUpperCase()] : undefined
+  if (hit === undefined) bad(path, Object.keys(table).join(' | '), value)
+  return hit
+}
+
+// V2.1 times are ms; several official examples (cancel, WS) show 10-digit seconds: a value below
+// 1e11 is read as seconds (COINONE.md §2, unverified).
+function msOf(value: unknown, path: string, h: CustomRuleHelpers): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
+  if (typeof n === 'number' && Number.isFinite(n) && n > 0 && n < 1e11) return h.timestamp(n * 1000, path)
+  return h.timestamp(n, path)
+}
+
+function orderFields(): FieldMap<'order'>['fields'] {
+  const pair = (raw: Raw) => symbolOf(raw, 'target_currency', 'quote_currency', 'target_currency')
+  const opt = (key: string) =>
+    custom([key], (raw, h) =>
+      raw[key] === undefined || raw[key] === null || raw[key] === '' ? undefined : h.decimal(raw[key], key),
+    )
+  const zero = (key: string) =>
+    custom([key], (raw, h) =>
+      h.decimal(raw[key] === undefined || raw[key] === null || raw[key] === '' ? '0' : raw[key], key),
+    )
+  const marketBuy = (raw: Raw) =>
+    String(raw.type).toUpperCase() === 'MARKET' && String(raw.side).toUpperCase() === 'BUY'
+  const fillsOf = (raw: Raw) => (Array.isArray(raw.fills) ? (raw.fills as Row[]) : undefined)
+  return {
+    symbol: custom(['target_currency', 'quote_currency'], pair),
+    id: custom(
+      ['order_id', 'target_currency', 'quote_currency'],
+      (raw, h) => `${pair(raw)}:${h.id(raw.order_id, 'order_id')}`,
+    ),
+    clientOrderId: custom(['user_order_id'], (raw) =>
+      typeof raw.user_order_id === 'string' && raw.user_order_id !== ''
+        ? `${pair(raw)}:${raw.user_order_id}`
+        : undefined,
+    ),
+    side: custom(['side'], (raw) => lookup(ORDER_SIDES, raw.side, 'side')),
+    type: custom(['type'], (raw) => lookup(ORDER_TYPES, raw.type, 'type')),
+    state: custom(['status', 'type', 'is_triggered'], (raw) => {
+      if (raw.status !== undefined && raw.status !== null) return lookup(ORDER_STATES, raw.status, 'status')
+      // `active_orders` rows carry no status: an untriggered stop-limit watches, the rest wait.
+      return String(raw.type).toUpperCase() === 'STOP_LIMIT' && raw.is_triggered !== true ? 'watch' : 'wait'
+    }),
+    price: custom(['price', 'type'], (raw, h) =>
+      String(raw.type).toUpperCase() === 'MARKET' || raw.price === null || raw.price === undefined
+        ? undefined
+        : h.decimal(raw.price, 'price'),
+    ),
+    volume: custom(['original_qty', 'type', 'side'], (raw, h) =>
+      marketBuy(raw) || raw.original_qty === null || raw.original_qty === undefined
+        ? undefined
+        : h.decimal(raw.original_qty, 'original_qty'),
+    ),
+    cost: custom(['original_amount', 'type', 'side'], (raw, h) =>
+      marketBuy(raw) && raw.original_amount !== null && raw.original_amount !== undefined
+        ? h.decimal(raw.original_amount, 'original_amount')
+        : undefined,
+    ),
+    remainingVolume: opt('remain_qty'),
+    executedVolume: custom(['executed_qty', 'fills'], (raw, h) => {
+      const fills = fillsOf(raw)
+      if (!fills) return zero('executed_qty').read(raw, h)
+      return fills.reduce((sum, f, i) => sum.plus(h.decimal(f.qty, `fills[${i}].qty`)), h.decimal('0', 'qty'))
+    }),
+    executedFunds: custom(['traded_amount', 'fills'], (raw, h) => {
+      const fills = fillsOf(raw)
+      if (!fills) return opt('traded_amount').read(raw, h)
+      return fills.reduce(
+        (sum, f, i) =>
+          sum.plus(h.decimal(f.price, `fills[${i}].price`).times(h.decimal(f.qty, `fills[${i}].qty`))),
+        h.decimal('0', 'price'),
+      )
+    }),
+    avgPrice: custom(['average_executed_price'], (raw, h) => {
+      const v = opt('average_executed_price').read(raw, h) as Decimal | undefined
+      // `0` means nothing executed yet: no average.
+      return v === undefined || v.isZero() ? undefined : v
+    }),
+    paidFee: custom(['fee', 'fills'], (raw, h) => {
+      const fills = fillsOf(raw)
+      if (!fills) return zero('fee').read(raw, h)
+      return fills.reduce(
+        (sum, f, i) => sum.plus(h.decimal(f.fee ?? '0', `fills[${i}].fee`)),
+        h.decimal('0', 'fee'),
+      )
+    }),
+    tradesCount: custom(['fills', 'executed_qty'], (raw, h) => {
+      const fills = fillsOf(raw)
+      if (fills) return fills.length
+      // Only the fills list counts trades; elsewhere: 0 when nothing executed, else at least 1.
+      return (zero('executed_qty').read(raw, h) as Decimal).isZero() ? 0 : 1
+    }),
+    timestamp: custom(['updated_at', 'ordered_at'], (raw, h) => {
+      const t = raw.updated_at ?? raw.ordered_at
+      return t === undefined || t === null ? h.receivedAt : msOf(t, 'updated_at', h)
+    }),
+    // The create reply has no time: the order's creation is taken as the reply's arrival.
+    createdAt: custom(['ordered_at'], (raw, h) =>
+      raw.ordered_at === undefined || raw.ordered_at === null
+        ? h.receivedAt
+        : msOf(raw.ordered_at, 'ordered_at', h),
+    ),
+    fills: custom(['fills'], (raw, h) => {
+      const fills = fillsOf(raw)
+      if (!fills) return undefined
+      return fills.map((f, i) => ({
+        exchange: h.exchange,
+        ...h.symbol(
+          `${String(f.target_currency).toUpperCase()}/${String(f.quote_currency).toUpperCase()}`,
+          `fills[${i}]`,
+        ),
+        timestamp: msOf(f.timestamp, `fills[${i}].timestamp`, h),
+        receivedAt: h.receivedAt,
+        source: h.source,
+        id: h.id(f.trade_id, `fills[${i}].trade_id`),
+        orderId: `${pair(raw)}:${h.id(f.order_id, `fills[${i}].order_id`)}`,
+        side: f.is_ask === true ? 'sell' : 'buy',
+        price: h.decimal(f.price, `fills[${i}].price`),
+        size: h.decimal(f.qty, `fills[${i}].qty`),
+        funds: h.decimal(f.price, `fills[${i}].price`).times(h.decimal(f.qty, `fills[${i}].qty`)),
+        fee: h.decimal(f.fee ?? '0', `fills[${i}].fee`),
+        ...(typeof f.is_maker === 'boolean' ? { isMaker: f.is_maker } : {}),
+      }))
+    }),
+  }
+}
+
 // --- WebSocket (DATA frames, DEFAULT and SHORT keys) -------------------------------------------
 
 /** SHORT keys of the WS data fields (COINONE.md §5.3). */
@@ -277,6 +542,7 @@ export const COINONE_FIELD_MAPS: FieldMaps = {
   orderbook: { rest: REST.orderbook, default: DEFAULT_WS.orderbook, short: SHORT_WS.orderbook },
   candle: { rest: REST.candle, default: DEFAULT_WS.candle, short: SHORT_WS.candle },
   balance: { rest: REST.balance },
+  order: { rest: { fields: orderFields() } },
 }
 
 /**
