@@ -3,6 +3,7 @@ import type { Socket } from 'node:net'
 import type { Clock } from '@bb/utils'
 import { type WebSocket, WebSocketServer } from 'ws'
 import type { Faults } from '../faults.js'
+import { pingRound, terminateAll } from '../util/sockets.js'
 import { BinanceError, toJson } from './format.js'
 import type { BinancePrivate } from './private.js'
 
@@ -167,29 +168,17 @@ export class BinanceWsApi {
 
   /** Time reached `t` (sim clock): server pings, and a connection silent to pings for 60 s is closed. */
   step(t: number): void {
-    for (const c of this.conns) {
-      if (t - c.lastPing < this.o.pingIntervalMs) continue
-      c.lastPing = t
-      if (c.pongPending && this.o.wall.now() - c.pingWall > 60_000) {
-        c.ws.terminate()
-        this.conns.delete(c)
-        continue
-      }
-      if (this.o.faults.silent()) continue
-      if (!c.pongPending) c.pingWall = this.o.wall.now()
-      c.pongPending = true
-      if (c.ws.readyState === 1) c.ws.ping()
-    }
+    pingRound(this.conns, t, {
+      intervalMs: this.o.pingIntervalMs,
+      pongTimeoutMs: 60_000,
+      wall: this.o.wall,
+      faults: this.o.faults,
+    })
   }
 
   /** Drops every connection without a close frame (clients see 1006); returns how many. */
   dropAll(): number {
-    const n = this.conns.size
-    for (const c of [...this.conns]) {
-      c.ws.terminate()
-      this.conns.delete(c)
-    }
-    return n
+    return terminateAll(this.conns)
   }
 
   /** Closes the endpoint. */

@@ -5,6 +5,7 @@ import { type WebSocket, WebSocketServer } from 'ws'
 import type { Faults } from '../faults.js'
 import type { MarketModel } from '../market/model.js'
 import type { TradeRecord } from '../market/summary.js'
+import { pingRound, terminateAll } from '../util/sockets.js'
 import { amt, px, qty, toJson } from './format.js'
 import {
   type BnMarket,
@@ -179,12 +180,7 @@ export class BinanceHub {
 
   /** Drops every connection at once, without a close frame (clients see 1006); returns how many. */
   dropAll(): number {
-    const n = this.conns.size
-    for (const c of [...this.conns]) {
-      c.ws.terminate()
-      this.conns.delete(c)
-    }
-    return n
+    return terminateAll(this.conns)
   }
 
   private later(ms: number, fn: () => void): unknown {
@@ -379,19 +375,12 @@ export class BinanceHub {
       }
       for (const i of INTERVALS) if (i === '1s' ? at1000 : at2000) this.kline(bm, lower, i, t)
     }
-    for (const c of this.conns) {
-      if (t - c.lastPing < this.o.pingIntervalMs) continue
-      c.lastPing = t
-      if (c.pongPending && this.o.wall.now() - c.pingWall > 60_000) {
-        c.ws.terminate()
-        this.conns.delete(c)
-        continue
-      }
-      if (this.o.faults.silent()) continue // a silent socket sends nothing, pings included
-      if (!c.pongPending) c.pingWall = this.o.wall.now()
-      c.pongPending = true
-      if (c.ws.readyState === 1) c.ws.ping()
-    }
+    pingRound(this.conns, t, {
+      intervalMs: this.o.pingIntervalMs,
+      pongTimeoutMs: 60_000,
+      wall: this.o.wall,
+      faults: this.o.faults,
+    })
   }
 
   private depthStreams(bm: BnMarket, lower: string, speed: 100 | 1000, t: number): void {

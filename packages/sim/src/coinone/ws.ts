@@ -6,6 +6,7 @@ import { type WebSocket, WebSocketServer } from 'ws'
 import type { Faults } from '../faults.js'
 import type { MarketModel } from '../market/model.js'
 import type { TradeRecord } from '../market/summary.js'
+import { terminateAll } from '../util/sockets.js'
 import { dataId, priceText, qtyText } from './catalog.js'
 import {
   type ChartInterval,
@@ -161,12 +162,7 @@ export class CoinoneHub {
 
   /** Drops every connection without a close frame (clients see 1006); returns how many. */
   dropAll(): number {
-    const n = this.conns.size
-    for (const c of [...this.conns]) {
-      c.ws.terminate()
-      this.conns.delete(c)
-    }
-    return n
+    return terminateAll(this.conns)
   }
 
   private later(ms: number, fn: () => void): unknown {
