@@ -263,6 +263,8 @@ export interface FieldMap<K extends ModelKind = ModelKind> {
   /**
    * When set, the raw object is a container: one model is built per element of this array
    * (e.g. an account message holding many balances); keys starting with `^` read from the container.
+   * A dotted path (`event.B`) reaches an array inside a wrapper; the container is then the object
+   * that holds the array (`event`).
    */
   readonly each?: string
 }

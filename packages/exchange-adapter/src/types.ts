@@ -418,6 +418,12 @@ export type FrameClass =
 export interface HeartbeatPolicy {
   /** A text frame to send as an application ping, or `undefined` for protocol pings only. */
   readonly pingText?: string
+  /**
+   * The application ping of the private connection family, when it is a different server with
+   * its own requests (Binance's WS API answers `ping`, not the market streams' control messages).
+   * Left out: `pingText` serves both.
+   */
+  readonly privatePingText?: string
   /** Send the ping this often, ms (well inside the idle timeout). */
   readonly pingIntervalMs: number
   /** The server closes a connection idle this long, ms. */
@@ -475,6 +481,26 @@ export interface WsApi {
   mapError(error: { readonly name: string; readonly message?: string }): BackboneError
   /** Headers that authenticate a private connection's upgrade request. */
   sign(credentials: Credentials, options?: SignOptions): Record<string, string>
+  /**
+   * For an exchange that authenticates a private connection by a signed request **after** it
+   * opens (Binance's WS API `userDataStream.subscribe.signature`) rather than by upgrade headers:
+   * the text frame to send first on every open of a private connection. A client calls it once
+   * per (re)connect, so each frame carries a fresh timestamp. An error reply to it classifies as
+   * an `error` frame that {@link WsApi.mapError} maps to `AuthenticationError` (retried with a new
+   * frame on the next connect, up to the client's auth-failure limit).
+   *
+   * Where one authenticated connection carries every account stream, {@link buildSubscription}
+   * answers a private stream set with an empty `text`: nothing more to send.
+   */
+  authenticate?(credentials: Credentials, options?: SignOptions): string
+  /**
+   * Maps a close code the server uses to refuse a connection (bad credentials, too many
+   * connections: Coinone's 4280 and 4290) to an error. `AuthenticationError` / `PermissionError`
+   * count as an authentication failure (a client reconnects up to its limit, then fails the
+   * streams with it); any other error is reported in the connection status and the client
+   * reconnects with backoff. `undefined`: an ordinary close.
+   */
+  mapClose?(close: { readonly code: number; readonly reason: string }): BackboneError | undefined
   /** Keep-alive policy. */
   readonly heartbeat: HeartbeatPolicy
   /** Client-side limits. */

@@ -281,8 +281,19 @@ export function createUnifier(adapter: ExchangeAdapter, options: UnifierOptions 
       }
       return
     }
+    // `each` may be a dotted path (`event.B`): the container is the object holding the array.
+    let container: unknown = raw
+    const path = entry.each.split('.')
+    for (let i = 0; i < path.length - 1; i++)
+      container =
+        container !== null && typeof container === 'object'
+          ? (container as Record<string, unknown>)[path[i] as string]
+          : undefined
+    const last = path[path.length - 1] as string
     const items =
-      raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>)[entry.each] : undefined
+      container !== null && typeof container === 'object'
+        ? (container as Record<string, unknown>)[last]
+        : undefined
     if (!Array.isArray(items)) {
       throw new DataValidationError({
         path: `${prefix === '' ? '' : `${prefix}.`}${entry.each}`,
@@ -292,7 +303,7 @@ export function createUnifier(adapter: ExchangeAdapter, options: UnifierOptions 
     }
     for (let i = 0; i < items.length; i++) {
       try {
-        out.push(finish(kind, entry.run(items[i], ctx, raw)))
+        out.push(finish(kind, entry.run(items[i], ctx, container)))
       } catch (error) {
         withPrefix(error, `${prefix === '' ? '' : `${prefix}.`}${entry.each}[${i}]`)
       }

@@ -341,6 +341,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
     messageWindows: adapter.ws.limits.messages,
     connectMeter: new SendMeter(adapter.ws.limits.connect),
     pingText: heartbeat.pingText,
+    privatePingText: heartbeat.privatePingText,
     protocolPings: heartbeat.protocolPings,
     build: (streams) => adapter.ws.buildSubscription({ streams, format }).text,
     buildFrames:
@@ -350,6 +351,11 @@ export function createWsClient(options: WsClientOptions): WsClient {
             (adapter.ws.buildSubscriptionFrames?.({ streams, format }, action) ?? []).map((m) => m.text),
     headers: (endpoint) =>
       endpoint === 'private' && credentials !== undefined ? adapter.ws.sign(credentials) : undefined,
+    authFrame: (endpoint) =>
+      endpoint === 'private' && credentials !== undefined && adapter.ws.authenticate !== undefined
+        ? adapter.ws.authenticate(credentials) // signed with the wall clock, as REST requests are
+        : undefined,
+    mapClose: (code, reason) => adapter.ws.mapClose?.({ code, reason }),
     onFrame,
     status: (event) => {
       if (event.type === 'closed' || event.type === 'open' || event.type === 'reconnecting') {

@@ -121,8 +121,18 @@ export interface ConnectionHost {
     | undefined
   /** Upgrade headers (private endpoint). */
   headers(endpoint: WsEndpoint): Record<string, string> | undefined
+  /**
+   * The frame that authenticates a connection after it opens, signed now (the adapter's
+   * `ws.authenticate`, private endpoint), or `undefined` when the endpoint needs none. Throws when
+   * it cannot be built.
+   */
+  authFrame(endpoint: WsEndpoint): string | undefined
+  /** Maps a refusing close code to an error (the adapter's `ws.mapClose`). */
+  mapClose(code: number, reason: string): BackboneError | undefined
   /** Text ping, if the exchange has one. */
   readonly pingText: string | undefined
+  /** Text ping of the private endpoint, when it differs. */
+  readonly privatePingText: string | undefined
   /** Whether to send RFC 6455 pings. */
   readonly protocolPings: boolean
   /** Handles one frame received at `receivedAt`. */
@@ -167,6 +177,8 @@ export class Connection {
   private staleNow = false
   private attempt = 0
   private authFailures = 0
+  /** The current socket sent an authentication frame (its refusal arrives as an error frame). */
+  private authSent = false
   private lastFrameAt = 0
   /** When the watchdog was due (a much later run means the event loop was blocked). */
   private watchDueAt = 0
@@ -186,6 +198,8 @@ export class Connection {
   private readonly retryTimer: Timer
   private readonly lingerTimer: Timer
   private readonly handshakeTimer: Timer
+  /** This endpoint's text ping. */
+  private readonly pingText: string | undefined
 
   constructor(
     readonly id: number,
@@ -201,6 +215,7 @@ export class Connection {
     this.lingerTimer = new Timer(host.clock, c)
     this.handshakeTimer = new Timer(host.clock, c)
     this.meter = new SendMeter(host.messageWindows)
+    this.pingText = endpoint === 'private' ? (host.privatePingText ?? host.pingText) : host.pingText
   }
 
   /** Whether a socket is open. */
@@ -365,7 +380,7 @@ export class Connection {
     socket.on('error', (error: Error) => this.onSocketError(socket, error))
     socket.on('pong', () => {
       // Without an application ping (no status frames to expect), a pong is the proof of life.
-      if (host.pingText === undefined && this.socket === socket) {
+      if (this.pingText === undefined && this.socket === socket) {
         this.lastFrameAt = host.clock.now()
         if (this.probeAt !== 0) this.answered()
       }
@@ -404,11 +419,43 @@ export class Connection {
     this.frameGapMs = host.silenceFactor > 0 ? host.silenceMs / host.silenceFactor : 0
     this.probeAt = 0
     host.status({ type: 'open', connection: this.id, endpoint: this.endpoint, url: this.url })
+    if (!this.authenticate(socket)) return
     if (this.topics.size === 0) {
       this.lingerTimer.set(() => this.shutdown('idle'), host.lingerMs)
     } else this.flush()
     this.ping()
     this.armWatch(Math.min(host.idleMs, host.staleAfterMs))
+  }
+
+  /**
+   * Sends the endpoint's authentication frame (signed now, so every reconnect carries a fresh
+   * timestamp) before any subscription. False when it could not be built: that is an
+   * authentication failure, and the socket is closed (the next attempt tries again).
+   */
+  private authenticate(socket: WebSocket): boolean {
+    const host = this.host
+    let frame: string | undefined
+    try {
+      frame = host.authFrame(this.endpoint)
+    } catch (cause) {
+      const error = AuthenticationError.isInstance(cause)
+        ? cause
+        : new AuthenticationError({
+            exchange: host.exchange,
+            channel: 'ws',
+            message: `The ${host.exchange} private connection could not be signed with the given credentials (${cause instanceof Error ? cause.name : typeof cause}); check that accessKey and secretKey are the strings the exchange issued.`,
+          })
+      host.status({ type: 'error', connection: this.id, endpoint: this.endpoint, error })
+      this.authFailed(error)
+      socket.close(1000, 'authentication not possible')
+      return false
+    }
+    this.authSent = frame !== undefined
+    if (frame === undefined) return true
+    this.meter.record(host.clock.now())
+    socket.send(frame)
+    host.counters.requestsSent++
+    return true
   }
 
   /**
@@ -443,9 +490,9 @@ export class Connection {
     const socket = this.socket
     if (this.state !== 'open' || socket === undefined) return
     const now = host.clock.now()
-    if (host.pingText !== undefined && this.meter.delay(now) <= 0) {
+    if (this.pingText !== undefined && this.meter.delay(now) <= 0) {
       this.meter.record(now)
-      socket.send(host.pingText)
+      socket.send(this.pingText)
       host.counters.pingsSent++
     }
     if (host.protocolPings) {
@@ -521,11 +568,11 @@ export class Connection {
     const host = this.host
     const socket = this.socket
     if (socket === undefined) return host.idleMs
-    if (host.pingText !== undefined) {
+    if (this.pingText !== undefined) {
       const wait = this.meter.delay(now)
       if (wait > 0) return wait
       this.meter.record(now)
-      socket.send(host.pingText)
+      socket.send(this.pingText)
     } else if (host.protocolPings) socket.ping()
     else return host.idleMs // nothing to probe with: only `staleAfterMs` applies
     host.counters.pingsSent++
@@ -597,6 +644,8 @@ export class Connection {
       return
     }
     for (const text of texts) {
+      // An empty text: the authenticated connection already carries the streams (nothing to send).
+      if (text === '') continue
       this.meter.record(now)
       socket.send(text)
       host.counters.requestsSent++
@@ -628,6 +677,9 @@ export class Connection {
     host.logger.warn({ connection: this.id, error }, 'ws error frame')
     if (AuthenticationError.isInstance(error) || PermissionError.isInstance(error)) {
       this.authFailed(error)
+      // A refused authentication frame leaves the socket open but unauthenticated: close it, so
+      // the next connect signs a fresh frame (or, past the limit, the streams have failed).
+      if (this.authSent && this.fatal === undefined) this.socket?.close(1000, 'authentication refused')
       return
     }
     if (RateLimitError.isInstance(error)) return
@@ -689,6 +741,14 @@ export class Connection {
     this.abandoned = undefined
     host.status({ type: 'closed', connection: this.id, endpoint: this.endpoint, code, reason: why })
     if (this.state === 'disposed') return
+    // A close code that refuses the connection (bad credentials, too many connections).
+    const refused = host.mapClose(code, reason)
+    if (refused !== undefined) {
+      host.status({ type: 'error', connection: this.id, endpoint: this.endpoint, error: refused })
+      host.logger.warn({ connection: this.id, code, error: refused }, 'ws connection refused')
+      if (AuthenticationError.isInstance(refused) || PermissionError.isInstance(refused))
+        this.authFailed(refused)
+    }
     const wasOpen = this.state === 'open'
     this.state = 'idle'
     if (this.topics.size === 0) {
