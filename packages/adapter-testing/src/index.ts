@@ -229,11 +229,17 @@ export function adapterShape(adapter: ExchangeAdapter): string[] {
  * Paths left out of {@link adapterShape}: tables keyed by exchange-specific names (rate-limit
  * groups), the optional order declarations of the market rules (an exchange declares them or
  * leaves the checks to its endpoint builders; their keys are its own option names) and the
- * optional `ws.buildSubscriptionFrames` (only an exchange whose subscriptions add has it).
+ * optional `ws.buildSubscriptionFrames` (only an exchange whose subscriptions add has it),
+ * `ws.authenticate` (only one that signs a frame after open), `ws.mapClose` (only one that refuses
+ * by close codes) and `ws.heartbeat.privatePingText` (only one whose private connection is another
+ * server).
  */
 const OPTIONAL_OR_NAMED: readonly string[] = [
   'rest.rateLimits.',
   'ws.buildSubscriptionFrames',
+  'ws.authenticate',
+  'ws.mapClose',
+  'ws.heartbeat.privatePingText',
   'market.marketOrderSizes',
   'market.timeInForces',
   'market.orderOptions',

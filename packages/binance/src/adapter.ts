@@ -13,6 +13,7 @@ import {
   BINANCE_WS_DEPTHS,
   BINANCE_WS_LIMITS,
   buildBinanceSubscription,
+  buildBinanceUserDataSubscribe,
   classifyBinanceMessage,
 } from './ws.js'
 
@@ -91,20 +92,21 @@ export function createBinance(settings: BinanceSettings = {}): ExchangeAdapter {
         trade: { rest: { supported: true, maxCount: 1000 }, ws: { supported: true, maxSymbols: 1024 } },
         orderbook: { rest: { supported: true, maxSymbols: 1 }, ws: { supported: true, maxSymbols: 1024 } },
         candle: { rest: { supported: true, maxCount: 1000 }, ws: { supported: true, maxSymbols: 1024 } },
-        // REST account and orders are normalized; the WS API user data stream is not done yet.
-        balance: { rest: { supported: true }, ws: none },
-        order: { rest: { supported: true }, ws: none },
+        // REST account and orders, and the WS API user data stream (executionReport,
+        // outboundAccountPosition) on the private connection.
+        balance: { rest: { supported: true, private: true }, ws: { supported: true, private: true } },
+        order: { rest: { supported: true, private: true }, ws: { supported: true, private: true } },
       },
       candleIntervals: { rest: BINANCE_INTERVALS, ws: BINANCE_INTERVALS },
       orderbookDepths: { rest: [5, 10, 20, 50, 100, 500, 1000, 5000], ws: BINANCE_WS_DEPTHS },
       contiguousTradeIds: true,
       // Diff depth + a `depth` snapshot of 1000 levels (weight 50), kept by the backbone's local book.
       diffBook: { snapshotDepth: 1000 },
-      private: { balances: true, orders: true, testOrder: true, orderStream: false, balanceStream: false },
+      private: { balances: true, orders: true, testOrder: true, orderStream: true, balanceStream: true },
     },
     symbols,
     market: binanceMarketRules(symbols, markets),
-    shapes: { rest: 'rest', ws: ['combined'] },
+    shapes: { rest: 'rest', ws: ['combined', 'userData'] },
     rest: {
       baseUrl: restUrl,
       endpoints: binanceEndpoints(symbols),
@@ -148,6 +150,9 @@ export function createBinance(settings: BinanceSettings = {}): ExchangeAdapter {
       mapError: mapBinanceWsError,
       // Market streams need no authentication; the WS API signs each request's params instead.
       sign: (credentials) => binanceApiKeyHeader(credentials),
+      // The private connection (WS API) subscribes the user data stream with a signed request.
+      authenticate: (credentials, options) =>
+        buildBinanceUserDataSubscribe(credentials, options?.now === undefined ? {} : { now: options.now }),
       heartbeat: BINANCE_HEARTBEAT,
       limits: BINANCE_WS_LIMITS,
     },

@@ -2,6 +2,7 @@ import {
   AuthenticationError,
   BackboneError,
   type BackboneErrorOptions,
+  ConnectionClosedError,
   ExchangeUnavailableError,
   InsufficientFundsError,
   InvalidOrderError,
@@ -191,6 +192,29 @@ export function mapBinanceWsError(error: {
 }): BackboneError {
   const raw = (error as { name?: unknown; message?: unknown } | null | undefined) ?? {}
   const exchangeCode = typeof raw.name === 'string' && raw.name.length <= 64 ? raw.name : 'UNKNOWN'
+  // The WS API answers with the REST codes (`{"status":401,"error":{"code":-2015,"msg":…}}`).
+  if (/^-\d{1,6}$/.test(exchangeCode)) {
+    const code = Number(exchangeCode)
+    const msg = typeof raw.message === 'string' ? raw.message.slice(0, 4096) : undefined
+    const options: BackboneErrorOptions = {
+      exchange: 'binance',
+      channel: 'ws',
+      exchangeCode,
+      details: msg === undefined ? {} : { exchangeMessage: msg },
+    }
+    if (code === -1003 || code === -1015)
+      return new RateLimitError({ ...options, group: code === -1015 ? 'orders' : 'weight' })
+    const factory = BY_CODE.get(code)
+    if (factory) return factory(options, { status: 400, body: { code, msg } })
+    return new InvalidRequestError(options)
+  }
+  if (exchangeCode === 'eventStreamTerminated')
+    return new ConnectionClosedError({
+      exchange: 'binance',
+      channel: 'ws',
+      reason: typeof raw.message === 'string' ? raw.message : 'user data stream terminated',
+      retryable: true,
+    })
   return new SubscriptionError({
     exchange: 'binance',
     channel: 'ws',

@@ -182,6 +182,81 @@ const orderFields: FieldMap<'order'>['fields'] = {
   }),
 }
 
+// --- the WS API user data stream: `{"subscriptionId":0,"event":{…}}` --------------------------
+
+/** A decimal field of an executionReport. */
+const ev = (key: string): FieldRule => ({ type: 'decimal', from: key })
+
+/**
+ * `executionReport` → Order (read with `each: 'event'`). One report is one state transition; a
+ * `TRADE` report carries the fill it reports (`l`, `L`, `n`, `t`, `m`): `fills` holds that one fill
+ * and `paidFee` / `tradesCount` are **that fill's** (Binance sends no running fee total; the REST
+ * order answers carry none either). `z` / `Z` are cumulative: `executedVolume`, `executedFunds`,
+ * `avgPrice = Z / z`.
+ */
+const executionReportFields: FieldMap<'order'>['fields'] = {
+  symbol: { type: 'symbol', from: 's' },
+  timestamp: { type: 'timestamp', from: ['T', 'E'] },
+  streamType: realtime,
+  id: custom(['s', 'i'], (raw, h) => binanceOrderId(raw.s, raw.i, h)),
+  // On a cancel `c` is the cancel request's own id and `C` the order's.
+  clientOrderId: custom(['C', 'c'], (raw) =>
+    typeof raw.C === 'string' && raw.C !== '' ? raw.C : typeof raw.c === 'string' ? raw.c : undefined,
+  ),
+  side: { type: 'enum', from: 'S', values: ORDER_SIDE },
+  type: { type: 'enum', from: 'o', values: ORDER_TYPE },
+  state: { type: 'enum', from: 'X', values: ORDER_STATE },
+  price: custom(['p', 'o'], (raw, h) => (raw.o === 'MARKET' ? undefined : positive(raw, 'p', h))),
+  volume: custom(['q', 'Q'], (raw, h) =>
+    positive(raw, 'Q', h) !== undefined ? undefined : h.decimal(raw.q, 'q'),
+  ),
+  cost: custom(['Q'], (raw, h) => positive(raw, 'Q', h)),
+  remainingVolume: custom(['q', 'z', 'Q'], (raw, h) => {
+    if (positive(raw, 'Q', h) !== undefined) return undefined
+    const left = h.decimal(raw.q, 'q').minus(h.decimal(raw.z, 'z'))
+    return left.isNegative() ? new Decimal(0) : left
+  }),
+  executedVolume: ev('z'),
+  executedFunds: ev('Z'),
+  avgPrice: custom(['Z', 'z'], (raw, h) => {
+    const executed = h.decimal(raw.z, 'z')
+    return executed.isZero() ? undefined : h.decimal(raw.Z, 'Z').dividedBy(executed)
+  }),
+  paidFee: custom(['x', 'n'], (raw, h) => (raw.x === 'TRADE' ? h.decimal(raw.n, 'n') : new Decimal(0))),
+  tradesCount: custom(['x'], (raw) => (raw.x === 'TRADE' ? 1 : 0)),
+  timeInForce: custom(['f', 'o'], (raw) => {
+    if (raw.o === 'LIMIT_MAKER') return 'post_only'
+    return raw.f === 'IOC' ? 'ioc' : raw.f === 'FOK' ? 'fok' : undefined
+  }),
+  smpType: custom(['V'], (raw) =>
+    typeof raw.V === 'string' && raw.V in SMP ? SMP[raw.V as keyof typeof SMP] : undefined,
+  ),
+  createdAt: { type: 'timestamp', from: ['O', 'T'] },
+  fills: custom(['x', 't', 'l', 'L', 'n', 'Y', 'm'], (raw, h) => {
+    if (raw.x !== 'TRADE') return undefined
+    const side = ORDER_SIDE[raw.S as keyof typeof ORDER_SIDE]
+    if (side === undefined) bad('S', 'BUY or SELL', raw.S)
+    if (typeof raw.m !== 'boolean') bad('m', 'a boolean (is maker)', raw.m)
+    return [
+      {
+        exchange: h.exchange,
+        ...h.symbol(raw.s, 's'),
+        timestamp: h.timestamp(raw.T, 'T'),
+        receivedAt: h.receivedAt,
+        source: h.source,
+        id: h.id(raw.t, 't'),
+        orderId: binanceOrderId(raw.s, raw.i, h),
+        side,
+        price: h.decimal(raw.L, 'L'),
+        size: h.decimal(raw.l, 'l'),
+        funds: h.decimal(raw.Y, 'Y'),
+        fee: h.decimal(raw.n, 'n'),
+        isMaker: raw.m,
+      },
+    ]
+  }),
+}
+
 /**
  * Binance's field maps (BINANCE.md §6). REST: `exchangeInfo` (`each: symbols`), `ticker/24hr`,
  * trade rows of `trades`/`historicalTrades`/`aggTrades`, `depth`, and kline rows — REST bodies
@@ -201,8 +276,21 @@ export const BINANCE_FIELD_MAPS: FieldMaps = {
         timestamp: { type: 'timestamp', from: 'updateTime', optional: true },
       },
     },
+    // `outboundAccountPosition`: the assets an event changed, free and locked (`u`: account update time).
+    userData: {
+      each: 'event.B',
+      fields: {
+        currency: { type: 'string', from: 'a' },
+        free: { type: 'decimal', from: 'f' },
+        locked: { type: 'decimal', from: 'l' },
+        timestamp: { type: 'timestamp', from: ['^u', '^E'] },
+      },
+    },
   },
-  order: { rest: { fields: orderFields } },
+  order: {
+    rest: { fields: orderFields },
+    userData: { each: 'event', fields: executionReportFields },
+  },
   market: {
     rest: {
       each: 'symbols',

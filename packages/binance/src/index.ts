@@ -22,7 +22,7 @@ export {
 export { BINANCE_WEIGHT_PER_MINUTE, binanceRequestWeight } from './rate-limits.js'
 export { type BinanceSignOptions, binanceSignature, signBinanceQuery } from './sign.js'
 export { BINANCE_KNOWN_QUOTES, type BinanceSymbol, binanceSymbolRules } from './symbol.js'
-export { binanceStreamNames, buildBinanceUnsubscribe } from './ws.js'
+export { binanceStreamNames, buildBinanceUnsubscribe, buildBinanceUserDataSubscribe } from './ws.js'
 
 import { binanceMarketDataEndpoints } from './endpoints.js'
 import { binanceSymbolRules } from './symbol.js'

@@ -71,13 +71,13 @@ function restingPrice(): string {
 }
 
 describe('Binance account and orders through @bb/rest (sim)', () => {
-  it('declares REST balances, orders and test orders; no private streams yet', () => {
+  it('declares REST balances, orders and test orders, and the user data stream', () => {
     expect(binance.capabilities.private).toEqual({
       balances: true,
       orders: true,
       testOrder: true,
-      orderStream: false,
-      balanceStream: false,
+      orderStream: true,
+      balanceStream: true,
     })
   })
 

@@ -1,5 +1,6 @@
-import { describeValue, InvalidRequestError } from '@bb/errors'
+import { AuthenticationError, describeValue, InvalidRequestError } from '@bb/errors'
 import type {
+  Credentials,
   FrameClass,
   HeartbeatPolicy,
   ModelKind,
@@ -10,6 +11,7 @@ import type {
   WsLimits,
 } from '@bb/exchange-adapter'
 import { binanceInterval } from './intervals.js'
+import { binanceSignature } from './sign.js'
 
 /** Partial-depth levels a `@depth<N>` stream offers; the diff stream `@depth` has no depth. */
 export const BINANCE_WS_DEPTHS: readonly number[] = [5, 10, 20]
@@ -29,7 +31,7 @@ export function binanceStreamNames(symbols: SymbolRules, stream: StreamRequest):
   if (stream.kind === 'order' || stream.kind === 'balance')
     throw invalid(
       'kind',
-      `Binance ${stream.kind} events come from the WS API user data stream, which this adapter does not support yet (capabilities.private.${stream.kind}Stream is false): poll ${stream.kind === 'order' ? 'getOpenOrders / getOrder' : 'getBalances'} over REST.`,
+      `Binance ${stream.kind} events have no market stream name: they come from the WS API user data stream (the private connection, authenticated by userDataStream.subscribe.signature).`,
     )
   const list = stream.symbols
   if (!Array.isArray(list) || list.length === 0)
@@ -106,6 +108,16 @@ export function buildBinanceSubscription(
       'format',
       `Binance's one wire format here is "combined" (got ${describeValue(options.format)}).`,
     )
+  const isPrivate = (s: StreamRequest) => s?.kind === 'order' || s?.kind === 'balance'
+  if (options.streams.length > 0 && options.streams.every(isPrivate)) {
+    // The authenticated WS API connection carries every account event: nothing to send.
+    return { endpoint: 'private', text: '', payload: null }
+  }
+  if (options.streams.some(isPrivate))
+    throw invalid(
+      'streams',
+      'Account streams (order, balance) belong on the private connection: subscribe them apart from market streams.',
+    )
   return binanceControlMessage(
     'SUBSCRIBE',
     options.streams.flatMap((s) => binanceStreamNames(symbols, s)),
@@ -148,6 +160,8 @@ function kindOf(stream: string): { kind: ModelKind; channel: string } | undefine
 export function classifyBinanceMessage(message: unknown): FrameClass {
   if (message === null || typeof message !== 'object' || Array.isArray(message)) return { type: 'unknown' }
   const m = message as Record<string, unknown>
+  if (m.event !== null && typeof m.event === 'object' && Object.hasOwn(m, 'subscriptionId'))
+    return classifyUserData(m.event as Record<string, unknown>)
   if (typeof m.stream === 'string' && m.data !== null && typeof m.data === 'object') {
     const data = m.data as Record<string, unknown>
     if (m.stream === '!serverShutdown' || data.e === 'serverShutdown')
@@ -187,6 +201,94 @@ export function classifyBinanceMessage(message: unknown): FrameClass {
 }
 
 /**
+ * A user data event of the WS API (`{"subscriptionId":0,"event":{"e":…}}`): `executionReport` is an
+ * order (shape `userData`), `outboundAccountPosition` the balances it changed; `balanceUpdate`
+ * (a deposit/withdrawal delta, followed by an `outboundAccountPosition` with the new balance) is a
+ * status; `eventStreamTerminated` (the subscription ended) is an error, so the stream does not go
+ * silent.
+ */
+function classifyUserData(event: Record<string, unknown>): FrameClass {
+  switch (event.e) {
+    case 'executionReport':
+      return {
+        type: 'data',
+        kind: 'order',
+        shape: 'userData',
+        format: 'combined',
+        channel: 'executionReport',
+        ...(typeof event.s === 'string' ? { symbol: event.s } : {}),
+      }
+    case 'outboundAccountPosition':
+      return {
+        type: 'data',
+        kind: 'balance',
+        shape: 'userData',
+        format: 'combined',
+        channel: 'outboundAccountPosition',
+      }
+    case 'balanceUpdate':
+    case 'externalLockUpdate':
+      return { type: 'status', status: event.e }
+    case 'eventStreamTerminated':
+      return {
+        type: 'error',
+        name: 'eventStreamTerminated',
+        message: 'The user data stream subscription was terminated by the server.',
+      }
+    default:
+      return { type: 'unknown' }
+  }
+}
+
+/**
+ * The signed `userDataStream.subscribe.signature` request of the WS API (BINANCE.md §4): the
+ * params `apiKey` and `timestamp` (and `recvWindow` when given), sorted by name, joined `k=v&…`,
+ * signed with HMAC-SHA256 of the secret. Sent first on every open of the private connection, so
+ * each reconnect signs a fresh timestamp (default now).
+ *
+ * @example
+ * ```ts
+ * import { buildBinanceUserDataSubscribe } from '@bb/binance'
+ * const frame = JSON.parse(buildBinanceUserDataSubscribe({ accessKey: 'k', secretKey: 's' }, { now: 1747385641636 }))
+ * frame.method // 'userDataStream.subscribe.signature'
+ * Object.keys(frame.params) // ['apiKey', 'timestamp', 'signature']
+ * ```
+ */
+export function buildBinanceUserDataSubscribe(
+  credentials: Credentials,
+  options: { readonly now?: number; readonly recvWindow?: number; readonly id?: string } = {},
+): string {
+  if (
+    credentials === null ||
+    typeof credentials !== 'object' ||
+    typeof credentials.accessKey !== 'string' ||
+    credentials.accessKey === '' ||
+    typeof credentials.secretKey !== 'string' ||
+    credentials.secretKey === ''
+  )
+    throw new AuthenticationError({
+      exchange: 'binance',
+      channel: 'ws',
+      message: 'The user data stream needs credentials { accessKey, secretKey } (non-empty strings).',
+    })
+  const params: Record<string, string | number> = {
+    apiKey: credentials.accessKey,
+    timestamp: options.now ?? Date.now(),
+  }
+  if (options.recvWindow !== undefined) params.recvWindow = options.recvWindow
+  const payload = Object.keys(params)
+    .sort()
+    .map((k) => `${k}=${params[k]}`)
+    .join('&')
+  const signature = binanceSignature(payload, credentials.secretKey)
+  return JSON.stringify({
+    id: options.id ?? `uds${nextId++}`,
+    method: 'userDataStream.subscribe.signature',
+    params: { ...params, signature },
+  })
+}
+
+/**
  * Binance's keep-alive (BINANCE.md §6.1): the server pings every 20 s and closes a connection
  * that has not answered within 60 s (protocol pongs, which `ws` sends). As the application
  * probe the adapter sends `LIST_SUBSCRIPTIONS` (a valid control message; it counts against
@@ -194,6 +296,8 @@ export function classifyBinanceMessage(message: unknown): FrameClass {
  */
 export const BINANCE_HEARTBEAT: HeartbeatPolicy = {
   pingText: '{"method":"LIST_SUBSCRIPTIONS","id":0}',
+  // The WS API (private connection) has its own `ping` request, answered `{"status":200,"result":{}}`.
+  privatePingText: '{"id":"ping","method":"ping"}',
   pingIntervalMs: 30_000,
   idleTimeoutMs: 60_000,
   statusIntervalMs: 20_000,

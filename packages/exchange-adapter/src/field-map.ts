@@ -264,7 +264,8 @@ export interface FieldMap<K extends ModelKind = ModelKind> {
    * When set, the raw object is a container: one model is built per element of this array
    * (e.g. an account message holding many balances); keys starting with `^` read from the container.
    * A dotted path (`event.B`) reaches an array inside a wrapper; the container is then the object
-   * that holds the array (`event`).
+   * that holds the array (`event`). A path to an object instead of an array builds one model
+   * from that object (a wrapped event `{"subscriptionId":0,"event":{…}}` with `each: 'event'`).
    */
   readonly each?: string
 }

@@ -294,6 +294,15 @@ export function createUnifier(adapter: ExchangeAdapter, options: UnifierOptions 
       container !== null && typeof container === 'object'
         ? (container as Record<string, unknown>)[last]
         : undefined
+    // A path to one object (a wrapped event): one model from it, the wrapper as its container.
+    if (items !== null && typeof items === 'object' && !Array.isArray(items)) {
+      try {
+        out.push(finish(kind, entry.run(items, ctx, container)))
+      } catch (error) {
+        withPrefix(error, `${prefix === '' ? '' : `${prefix}.`}${entry.each}`)
+      }
+      return
+    }
     if (!Array.isArray(items)) {
       throw new DataValidationError({
         path: `${prefix === '' ? '' : `${prefix}.`}${entry.each}`,
