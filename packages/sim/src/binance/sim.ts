@@ -97,6 +97,7 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
     defaultAccount = { ...DEFAULT_ACCOUNT }
   }
   const priv = new BinancePrivate(engine, markets, () => model.processedTime)
+  engine.events = priv.events
   const wsApi = new BinanceWsApi({
     priv,
     faults,
