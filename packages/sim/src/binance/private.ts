@@ -38,6 +38,14 @@ interface MyTrade {
   readonly isMaker: boolean
 }
 
+/** A user data event held back during an order placement. */
+interface Held {
+  readonly apiKey: string
+  readonly event: Record<string, unknown>
+  /** The order whose report (or balance change) it is. */
+  readonly uuid: string | undefined
+}
+
 /** What a new order is known by before the engine gives it a uuid. */
 interface PendingOrder {
   readonly orderId: number
@@ -59,6 +67,8 @@ interface BnOrder {
   readonly owner: string
   /** Fills, oldest first. */
   readonly fills: MyTrade[]
+  /** The last `executionReport` built for it. */
+  last: Record<string, unknown> | undefined
   readonly bm: BnMarket
   readonly type: 'LIMIT' | 'LIMIT_MAKER' | 'MARKET'
   readonly side: 'BUY' | 'SELL'
@@ -135,6 +145,22 @@ export class BinancePrivate {
   private readonly byUuid = new Map<string, BnOrder>()
   /** The order being placed: bound to the first engine order the engine reports during `place`. */
   private pending: PendingOrder | undefined
+  /** User data events held while an order is being placed (see `place`). */
+  private queue: Held[] | undefined
+  /** The order the engine reported last (the balance change it reports next is that order's). */
+  private lastUuid: string | undefined
+  /** The cancel in progress: the order's uuid and the cancel's new client order id. */
+  private canceling: { readonly uuid: string; readonly clientOrderId: string } | undefined
+  /** Each account's balances as last reported (`free/locked` text by asset). */
+  private readonly positions = new Map<string, Map<string, string>>()
+  /** The latest transaction time reported (event times never go back). */
+  private lastTime = 0
+  private nextExecution = 1
+  /**
+   * Receives each user data event of an account (`executionReport`, `outboundAccountPosition`), in
+   * order; the WS API hands them to the account's subscriptions.
+   */
+  onUserEvent: ((apiKey: string, event: Record<string, unknown>) => void) | undefined
   private nextOrderId = 9_800_000_000
   readonly routes = new Map<string, PrivateRoute>()
   private readonly byName: Map<string, BnMarket>
@@ -145,6 +171,11 @@ export class BinancePrivate {
     private readonly now: () => number,
   ) {
     this.byName = new Map(markets.map((bm) => [bm.sym.symbol, bm]))
+    for (const a of engine.accounts.values())
+      this.positions.set(
+        a.accessKey,
+        new Map([...a.balances].map(([k, b]) => [k, `${dx(b.balance)}/${dx(b.locked)}`])),
+      )
     const add = (key: string, weight: number | ((q: URLSearchParams) => number), run: PrivateRoute['run']) =>
       this.routes.set(key, { weight: typeof weight === 'number' ? () => weight : weight, run })
     add('GET /api/v3/account', 20, (a, p) => this.account(a, p))
@@ -171,7 +202,85 @@ export class BinancePrivate {
    */
   readonly events: EngineEvents = {
     order: (account, order, state, fill) => this.onOrder(account, order, state, fill),
-    assets: () => undefined,
+    assets: (account, currencies) => this.onAssets(account, currencies),
+  }
+
+  private emit(apiKey: string, event: Record<string, unknown>, uuid: string | undefined): void {
+    if (this.queue) this.queue.push({ apiKey, event, uuid })
+    else this.onUserEvent?.(apiKey, event)
+  }
+
+  /** `outboundAccountPosition` with the assets among `currencies` whose free or locked text changed. */
+  private onAssets(account: Account, currencies: readonly string[]): void {
+    let seen = this.positions.get(account.accessKey)
+    if (!seen) {
+      seen = new Map()
+      this.positions.set(account.accessKey, seen)
+    }
+    const B: { a: string; f: string; l: string }[] = []
+    for (const a of new Set(currencies)) {
+      const b = account.balances.get(a)
+      if (!b) continue
+      const f = dx(b.balance)
+      const l = dx(b.locked)
+      if (seen.get(a) === `${f}/${l}`) continue
+      seen.set(a, `${f}/${l}`)
+      B.push({ a, f, l })
+    }
+    if (B.length === 0) return
+    const t = Math.max(this.now(), this.lastTime)
+    this.emit(account.accessKey, { e: 'outboundAccountPosition', E: t, u: t, B }, this.lastUuid)
+  }
+
+  /** The `executionReport` of one state transition (values as of now). */
+  private report(
+    bo: BnOrder,
+    e: Order,
+    x: string,
+    X: string,
+    T: number,
+    fill?: { readonly t: MyTrade; readonly fee: Dec },
+  ): Record<string, unknown> {
+    const v = this.view(bo)
+    const cancel = x === 'CANCELED' ? this.canceling : undefined
+    this.lastTime = Math.max(this.lastTime, T)
+    const zero = '0.00000000'
+    return {
+      e: 'executionReport',
+      E: Math.max(this.now(), T),
+      s: bo.bm.sym.symbol,
+      c: cancel ? cancel.clientOrderId : bo.clientOrderId,
+      S: bo.side,
+      o: bo.type,
+      f: bo.timeInForce,
+      q: v.origQty,
+      p: v.price,
+      P: zero,
+      F: zero,
+      g: -1,
+      C: cancel ? bo.clientOrderId : '',
+      x,
+      X,
+      r: 'NONE',
+      i: bo.orderId,
+      l: fill ? dx(fill.t.qty) : zero,
+      z: dx(e.executedVolume),
+      L: fill ? dx(fill.t.price) : zero,
+      n: fill ? dx(fill.fee) : '0',
+      N: fill ? bo.bm.sym.quoteAsset : null,
+      T,
+      t: fill ? bo.bm.wire.out(fill.t.id) : -1,
+      I: this.nextExecution++,
+      w: X === 'NEW' || X === 'PARTIALLY_FILLED',
+      m: fill ? fill.t.isMaker : false,
+      M: false,
+      O: bo.time,
+      Z: dx(e.executedFunds),
+      Y: fill ? dx(fill.t.quoteQty) : zero,
+      Q: bo.origQuoteOrderQty,
+      W: bo.time,
+      V: 'NONE',
+    }
   }
 
   private onOrder(account: Account, order: Order, state: string, fill: Fill | undefined): void {
@@ -185,12 +294,16 @@ export class BinancePrivate {
         uuid: order.uuid,
         owner: account.accessKey,
         fills: [],
+        last: undefined,
         canceled: false,
         updateTime: p.time,
       }
       this.byUuid.set(order.uuid, bo)
     }
-    if (state === 'trade' && fill) {
+    this.lastUuid = order.uuid
+    let report: Record<string, unknown> | undefined
+    if (state === 'wait') report = this.report(bo, order, 'NEW', 'NEW', bo.time)
+    else if (state === 'trade' && fill) {
       const bm = bo.bm
       const lastTs = bm.m.last?.ts ?? 0
       // a taker fill is reported before the engine prints its public trade (the next id, at the
@@ -218,8 +331,34 @@ export class BinancePrivate {
       }
       list.push(t)
       bo.updateTime = Math.max(bo.updateTime, time)
-    } else if (state === 'done' || state === 'cancel')
+      // a market buy by quote amount has no remaining quantity: FILLED is set when the engine ends it
+      const filled = order.remaining?.isZero() === true
+      report = this.report(bo, order, 'TRADE', filled ? 'FILLED' : 'PARTIALLY_FILLED', time, {
+        t,
+        fee: fill.fee,
+      })
+    } else if (state === 'done') {
       bo.updateTime = Math.max(bo.updateTime, order.doneAt ?? this.now())
+      // the last fill completed it: that TRADE (held, see `place`) is the FILLED report
+      if (bo.last && bo.last.x === 'TRADE') {
+        bo.last.X = 'FILLED'
+        bo.last.w = false
+      }
+    } else if (state === 'cancel') {
+      bo.updateTime = Math.max(bo.updateTime, order.doneAt ?? this.now())
+      const canceled = this.canceling?.uuid === order.uuid
+      report = this.report(
+        bo,
+        order,
+        canceled ? 'CANCELED' : 'EXPIRED',
+        canceled ? 'CANCELED' : 'EXPIRED',
+        bo.updateTime,
+      )
+    }
+    if (report) {
+      bo.last = report
+      this.emit(account.accessKey, report, order.uuid)
+    }
   }
 
   /** Verifies key, signature and timestamp; returns the account and the merged parameters. */
@@ -380,20 +519,7 @@ export class BinancePrivate {
       origQuoteOrderQty: dx(quoteOrderQty ?? new D(0)),
       time: this.now(),
     }
-    this.pending = pending
-    let placed: Order
-    try {
-      placed = this.wrap(() => this.engine.place(account, req))
-    } finally {
-      this.pending = undefined
-    }
-    const order = this.byUuid.get(placed.uuid)
-    if (!order) throw new Error('the engine did not report the new order')
-    const now = this.engineOrder(account, order)
-    if (type === 'LIMIT_MAKER' && now.state === 'cancel' && now.executedVolume.isZero()) {
-      this.byUuid.delete(order.uuid)
-      throw new BinanceError(400, -2010, 'Order would immediately match and take.')
-    }
+    const order = this.place(account, pending, req)
     book.byId.set(order.orderId, order)
     book.byClient.set(clientOrderId, order.orderId)
     const respType = p.get('newOrderRespType') ?? (type === 'LIMIT_MAKER' ? 'ACK' : 'FULL')
@@ -430,6 +556,35 @@ export class BinancePrivate {
         commissionAsset: sym.quoteAsset,
         tradeId: bm.wire.out(f.id),
       })),
+    }
+  }
+
+  /**
+   * Places the engine order and binds it to `pending`. The user data events it causes are held until
+   * the engine is done, so a market order's last TRADE can say FILLED, and a LIMIT_MAKER that would
+   * take (the engine books and cancels it; Binance rejects it) sends none.
+   */
+  private place(account: Account, pending: PendingOrder, req: Record<string, unknown>): BnOrder {
+    this.pending = pending
+    this.queue = []
+    let rejected: string | undefined
+    try {
+      const placed = this.wrap(() => this.engine.place(account, req))
+      const order = this.byUuid.get(placed.uuid)
+      if (!order) throw new Error('the engine did not report the new order')
+      const e = this.engineOrder(account, order)
+      if (order.type === 'LIMIT_MAKER' && e.state === 'cancel' && e.executedVolume.isZero()) {
+        rejected = order.uuid
+        this.byUuid.delete(order.uuid)
+        throw new BinanceError(400, -2010, 'Order would immediately match and take.')
+      }
+      return order
+    } finally {
+      this.pending = undefined
+      const held = this.queue
+      this.queue = undefined
+      for (const h of held)
+        if (rejected === undefined || h.uuid !== rejected) this.onUserEvent?.(h.apiKey, h.event)
     }
   }
 
@@ -510,17 +665,22 @@ export class BinancePrivate {
     const o = this.find(account, p, -2011, 'Unknown order sent.')
     if (this.engineOrder(account, o).state !== 'wait')
       throw new BinanceError(400, -2011, 'Unknown order sent.')
-    this.engine.cancel(account, o.uuid, undefined)
+    const clientOrderId = p.get('newClientOrderId') ?? `sim${randomBytes(10).toString('hex')}`.slice(0, 22)
     o.canceled = true
-    o.updateTime = this.now()
+    this.canceling = { uuid: o.uuid, clientOrderId }
+    try {
+      this.engine.cancel(account, o.uuid, undefined)
+    } finally {
+      this.canceling = undefined
+    }
     const v = this.view(o)
     return {
       symbol: v.symbol,
       origClientOrderId: o.clientOrderId,
       orderId: o.orderId,
       orderListId: -1,
-      clientOrderId: p.get('newClientOrderId') ?? `sim${randomBytes(10).toString('hex')}`.slice(0, 22),
-      transactTime: this.now(),
+      clientOrderId,
+      transactTime: o.updateTime,
       price: v.price,
       origQty: v.origQty,
       executedQty: v.executedQty,
