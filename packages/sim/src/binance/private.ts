@@ -5,11 +5,15 @@ import {
   type Dec,
   decText,
   type Engine,
+  type EngineEvents,
   ExchangeError,
+  type Fill,
   type Order,
 } from '../exchange/engine.js'
-import { BinanceError, px } from './format.js'
+import { DAY } from '../util/time.js'
+import { BinanceError } from './format.js'
 import type { BnMarket } from './market.js'
+import { idParam, intParam, limitParam } from './rest.js'
 
 /** A Binance API key's secret and starting balances (decimal strings per asset). */
 export interface BinanceAccountSpec {
@@ -19,10 +23,52 @@ export interface BinanceAccountSpec {
   readonly balances: Readonly<Record<string, string>>
 }
 
+/** One fill of an account, as `GET /api/v3/myTrades` lists it. */
+interface MyTrade {
+  readonly bm: BnMarket
+  /** Internal id of the public trade that this fill printed (or that filled the resting order). */
+  readonly id: number
+  readonly orderId: number
+  readonly price: Dec
+  readonly qty: Dec
+  readonly quoteQty: Dec
+  readonly commission: Dec
+  readonly time: number
+  readonly isBuyer: boolean
+  readonly isMaker: boolean
+}
+
+/** A user data event held back during an order placement. */
+interface Held {
+  readonly apiKey: string
+  readonly event: Record<string, unknown>
+  /** The order whose report (or balance change) it is. */
+  readonly uuid: string | undefined
+}
+
+/** What a new order is known by before the engine gives it a uuid. */
+interface PendingOrder {
+  readonly orderId: number
+  readonly clientOrderId: string
+  readonly bm: BnMarket
+  readonly type: 'LIMIT' | 'LIMIT_MAKER' | 'MARKET'
+  readonly side: 'BUY' | 'SELL'
+  readonly timeInForce: 'GTC' | 'IOC' | 'FOK'
+  readonly origQty: string
+  readonly origQuoteOrderQty: string
+  readonly time: number
+}
+
 interface BnOrder {
   readonly orderId: number
   readonly clientOrderId: string
   readonly uuid: string
+  /** API key of the account. */
+  readonly owner: string
+  /** Fills, oldest first. */
+  readonly fills: MyTrade[]
+  /** The last `executionReport` built for it. */
+  last: Record<string, unknown> | undefined
   readonly bm: BnMarket
   readonly type: 'LIMIT' | 'LIMIT_MAKER' | 'MARKET'
   readonly side: 'BUY' | 'SELL'
@@ -37,6 +83,8 @@ interface BnOrder {
 interface Book {
   readonly byId: Map<number, BnOrder>
   readonly byClient: Map<string, number>
+  /** Fills by symbol, in trade id order. */
+  readonly trades: Map<string, MyTrade[]>
 }
 
 /** A signed route: weight, handler. */
@@ -53,6 +101,11 @@ const mandatory = (name: string): BinanceError =>
 const invalid = (name: string): BinanceError =>
   new BinanceError(400, -1130, `Data sent for parameter '${name}' is not valid.`)
 const filter = (name: string): BinanceError => new BinanceError(400, -1013, `Filter failure: ${name}`)
+
+/** A decimal on the wire: 8 decimals, exact (rounded half up past the 8th). */
+function dx(d: Dec): string {
+  return d.toFixed(8)
+}
 
 function need(p: URLSearchParams, name: string): string {
   const v = p.get(name)
@@ -89,6 +142,25 @@ function stripSignature(text: string): { rest: string; signature: string | undef
  */
 export class BinancePrivate {
   private readonly books = new Map<string, Book>()
+  private readonly byUuid = new Map<string, BnOrder>()
+  /** The order being placed: bound to the first engine order the engine reports during `place`. */
+  private pending: PendingOrder | undefined
+  /** User data events held while an order is being placed (see `place`). */
+  private queue: Held[] | undefined
+  /** The order the engine reported last (the balance change it reports next is that order's). */
+  private lastUuid: string | undefined
+  /** The cancel in progress: the order's uuid and the cancel's new client order id. */
+  private canceling: { readonly uuid: string; readonly clientOrderId: string } | undefined
+  /** Each account's balances as last reported (`free/locked` text by asset). */
+  private readonly positions = new Map<string, Map<string, string>>()
+  /** The latest transaction time reported (event times never go back). */
+  private lastTime = 0
+  private nextExecution = 1
+  /**
+   * Receives each user data event of an account (`executionReport`, `outboundAccountPosition`), in
+   * order; the WS API hands them to the account's subscriptions.
+   */
+  onUserEvent: ((apiKey: string, event: Record<string, unknown>) => void) | undefined
   private nextOrderId = 9_800_000_000
   readonly routes = new Map<string, PrivateRoute>()
   private readonly byName: Map<string, BnMarket>
@@ -99,6 +171,11 @@ export class BinancePrivate {
     private readonly now: () => number,
   ) {
     this.byName = new Map(markets.map((bm) => [bm.sym.symbol, bm]))
+    for (const a of engine.accounts.values())
+      this.positions.set(
+        a.accessKey,
+        new Map([...a.balances].map(([k, b]) => [k, `${dx(b.balance)}/${dx(b.locked)}`])),
+      )
     const add = (key: string, weight: number | ((q: URLSearchParams) => number), run: PrivateRoute['run']) =>
       this.routes.set(key, { weight: typeof weight === 'number' ? () => weight : weight, run })
     add('GET /api/v3/account', 20, (a, p) => this.account(a, p))
@@ -108,10 +185,180 @@ export class BinancePrivate {
     add('DELETE /api/v3/order', 1, (a, p) => this.cancel(a, p))
     add('GET /api/v3/allOrders', 20, (a, p) => this.allOrders(a, p))
     add(
+      'GET /api/v3/myTrades',
+      (q) => (q.get('orderId') ? 5 : 20),
+      (a, p) => this.myTrades(a, p),
+    )
+    add(
       'GET /api/v3/openOrders',
       (q) => (q.get('symbol') ? 6 : 80),
       (a, p) => this.openOrders(a, p),
     )
+  }
+
+  /**
+   * The engine's reports (set as the Binance profile engine's `events`): binds each engine order to
+   * its Binance order and records every fill with the trade id of the public trade it belongs to.
+   */
+  readonly events: EngineEvents = {
+    order: (account, order, state, fill) => this.onOrder(account, order, state, fill),
+    assets: (account, currencies) => this.onAssets(account, currencies),
+  }
+
+  private emit(apiKey: string, event: Record<string, unknown>, uuid: string | undefined): void {
+    if (this.queue) this.queue.push({ apiKey, event, uuid })
+    else this.onUserEvent?.(apiKey, event)
+  }
+
+  /** `outboundAccountPosition` with the assets among `currencies` whose free or locked text changed. */
+  private onAssets(account: Account, currencies: readonly string[]): void {
+    let seen = this.positions.get(account.accessKey)
+    if (!seen) {
+      seen = new Map()
+      this.positions.set(account.accessKey, seen)
+    }
+    const B: { a: string; f: string; l: string }[] = []
+    for (const a of new Set(currencies)) {
+      const b = account.balances.get(a)
+      if (!b) continue
+      const f = dx(b.balance)
+      const l = dx(b.locked)
+      if (seen.get(a) === `${f}/${l}`) continue
+      seen.set(a, `${f}/${l}`)
+      B.push({ a, f, l })
+    }
+    if (B.length === 0) return
+    const t = Math.max(this.now(), this.lastTime)
+    this.emit(account.accessKey, { e: 'outboundAccountPosition', E: t, u: t, B }, this.lastUuid)
+  }
+
+  /** The `executionReport` of one state transition (values as of now). */
+  private report(
+    bo: BnOrder,
+    e: Order,
+    x: string,
+    X: string,
+    T: number,
+    fill?: { readonly t: MyTrade; readonly fee: Dec },
+  ): Record<string, unknown> {
+    const v = this.view(bo)
+    const cancel = x === 'CANCELED' ? this.canceling : undefined
+    this.lastTime = Math.max(this.lastTime, T)
+    const zero = '0.00000000'
+    return {
+      e: 'executionReport',
+      E: Math.max(this.now(), T),
+      s: bo.bm.sym.symbol,
+      c: cancel ? cancel.clientOrderId : bo.clientOrderId,
+      S: bo.side,
+      o: bo.type,
+      f: bo.timeInForce,
+      q: v.origQty,
+      p: v.price,
+      P: zero,
+      F: zero,
+      g: -1,
+      C: cancel ? bo.clientOrderId : '',
+      x,
+      X,
+      r: 'NONE',
+      i: bo.orderId,
+      l: fill ? dx(fill.t.qty) : zero,
+      z: dx(e.executedVolume),
+      L: fill ? dx(fill.t.price) : zero,
+      n: fill ? dx(fill.fee) : '0',
+      N: fill ? bo.bm.sym.quoteAsset : null,
+      T,
+      t: fill ? bo.bm.wire.out(fill.t.id) : -1,
+      I: this.nextExecution++,
+      w: X === 'NEW' || X === 'PARTIALLY_FILLED',
+      m: fill ? fill.t.isMaker : false,
+      M: false,
+      O: bo.time,
+      Z: dx(e.executedFunds),
+      Y: fill ? dx(fill.t.quoteQty) : zero,
+      Q: bo.origQuoteOrderQty,
+      W: bo.time,
+      V: 'NONE',
+    }
+  }
+
+  private onOrder(account: Account, order: Order, state: string, fill: Fill | undefined): void {
+    let bo = this.byUuid.get(order.uuid)
+    if (!bo) {
+      const p = this.pending
+      if (!p) return // not placed through this profile (nothing else places orders here)
+      this.pending = undefined
+      bo = {
+        ...p,
+        uuid: order.uuid,
+        owner: account.accessKey,
+        fills: [],
+        last: undefined,
+        canceled: false,
+        updateTime: p.time,
+      }
+      this.byUuid.set(order.uuid, bo)
+    }
+    this.lastUuid = order.uuid
+    let report: Record<string, unknown> | undefined
+    if (state === 'wait') report = this.report(bo, order, 'NEW', 'NEW', bo.time)
+    else if (state === 'trade' && fill) {
+      const bm = bo.bm
+      const lastTs = bm.m.last?.ts ?? 0
+      // a taker fill is reported before the engine prints its public trade (the next id, at the
+      // time `externalTrade` uses); a maker fill after the public trade that went through it
+      const id = fill.isMaker ? bm.ids.lastId() : bm.ids.lastId() + 1
+      const time = fill.isMaker ? lastTs : Math.max(this.now(), lastTs)
+      const t: MyTrade = {
+        bm,
+        id,
+        orderId: bo.orderId,
+        price: fill.price,
+        qty: fill.volume,
+        quoteQty: fill.funds,
+        commission: fill.fee,
+        time,
+        isBuyer: bo.side === 'BUY',
+        isMaker: fill.isMaker,
+      }
+      bo.fills.push(t)
+      const trades = this.book(account).trades
+      let list = trades.get(bm.sym.symbol)
+      if (!list) {
+        list = []
+        trades.set(bm.sym.symbol, list)
+      }
+      list.push(t)
+      bo.updateTime = Math.max(bo.updateTime, time)
+      // a market buy by quote amount has no remaining quantity: FILLED is set when the engine ends it
+      const filled = order.remaining?.isZero() === true
+      report = this.report(bo, order, 'TRADE', filled ? 'FILLED' : 'PARTIALLY_FILLED', time, {
+        t,
+        fee: fill.fee,
+      })
+    } else if (state === 'done') {
+      bo.updateTime = Math.max(bo.updateTime, order.doneAt ?? this.now())
+      // the last fill completed it: that TRADE (held, see `place`) is the FILLED report
+      if (bo.last && bo.last.x === 'TRADE') {
+        bo.last.X = 'FILLED'
+        bo.last.w = false
+      }
+    } else if (state === 'cancel') {
+      bo.updateTime = Math.max(bo.updateTime, order.doneAt ?? this.now())
+      const canceled = this.canceling?.uuid === order.uuid
+      report = this.report(
+        bo,
+        order,
+        canceled ? 'CANCELED' : 'EXPIRED',
+        canceled ? 'CANCELED' : 'EXPIRED',
+        bo.updateTime,
+      )
+    }
+    if (report) {
+      bo.last = report
+      this.emit(account.accessKey, report, order.uuid)
+    }
   }
 
   /** Verifies key, signature and timestamp; returns the account and the merged parameters. */
@@ -152,7 +399,7 @@ export class BinancePrivate {
   private book(account: Account): Book {
     let b = this.books.get(account.accessKey)
     if (!b) {
-      b = { byId: new Map(), byClient: new Map() }
+      b = { byId: new Map(), byClient: new Map(), trades: new Map() }
       this.books.set(account.accessKey, b)
     }
     return b
@@ -167,7 +414,7 @@ export class BinancePrivate {
   private account(account: Account, p: URLSearchParams): unknown {
     const omitZero = p.get('omitZeroBalances') === 'true'
     const balances = [...account.balances]
-      .map(([asset, b]) => ({ asset, free: px(b.balance.toNumber()), locked: px(b.locked.toNumber()) }))
+      .map(([asset, b]) => ({ asset, free: dx(b.balance), locked: dx(b.locked) }))
       .filter((b) => !omitZero || Number(b.free) > 0 || Number(b.locked) > 0)
     return {
       makerCommission: 25,
@@ -261,25 +508,18 @@ export class BinancePrivate {
       this.wrap(() => this.engine.prepare(account, req))
       return {}
     }
-    const firstTradeId = bm.ids.lastId() + 1
-    const placed = this.wrap(() => this.engine.place(account, req))
-    const order: BnOrder = {
+    const pending: PendingOrder = {
       orderId: this.nextOrderId++,
       clientOrderId,
-      uuid: placed.uuid,
       bm,
       type: type as BnOrder['type'],
       side,
       timeInForce: tif as BnOrder['timeInForce'],
-      origQty: px(quantity?.toNumber() ?? 0),
-      origQuoteOrderQty: px(quoteOrderQty?.toNumber() ?? 0),
+      origQty: dx(quantity ?? new D(0)),
+      origQuoteOrderQty: dx(quoteOrderQty ?? new D(0)),
       time: this.now(),
-      canceled: false,
-      updateTime: this.now(),
     }
-    const now = this.engineOrder(account, order)
-    if (type === 'LIMIT_MAKER' && now.state === 'cancel' && now.executedVolume.isZero())
-      throw new BinanceError(400, -2010, 'Order would immediately match and take.')
+    const order = this.place(account, pending, req)
     book.byId.set(order.orderId, order)
     book.byClient.set(clientOrderId, order.orderId)
     const respType = p.get('newOrderRespType') ?? (type === 'LIMIT_MAKER' ? 'ACK' : 'FULL')
@@ -309,13 +549,42 @@ export class BinancePrivate {
     if (respType === 'RESULT') return result
     return {
       ...result,
-      fills: now.trades.map((f, k) => ({
-        price: px(f.price.toNumber()),
-        qty: px(f.volume.toNumber()),
-        commission: px(f.fee.toNumber()),
+      fills: order.fills.map((f) => ({
+        price: dx(f.price),
+        qty: dx(f.qty),
+        commission: dx(f.commission),
         commissionAsset: sym.quoteAsset,
-        tradeId: bm.wire.out(firstTradeId + k),
+        tradeId: bm.wire.out(f.id),
       })),
+    }
+  }
+
+  /**
+   * Places the engine order and binds it to `pending`. The user data events it causes are held until
+   * the engine is done, so a market order's last TRADE can say FILLED, and a LIMIT_MAKER that would
+   * take (the engine books and cancels it; Binance rejects it) sends none.
+   */
+  private place(account: Account, pending: PendingOrder, req: Record<string, unknown>): BnOrder {
+    this.pending = pending
+    this.queue = []
+    let rejected: string | undefined
+    try {
+      const placed = this.wrap(() => this.engine.place(account, req))
+      const order = this.byUuid.get(placed.uuid)
+      if (!order) throw new Error('the engine did not report the new order')
+      const e = this.engineOrder(account, order)
+      if (order.type === 'LIMIT_MAKER' && e.state === 'cancel' && e.executedVolume.isZero()) {
+        rejected = order.uuid
+        this.byUuid.delete(order.uuid)
+        throw new BinanceError(400, -2010, 'Order would immediately match and take.')
+      }
+      return order
+    } finally {
+      this.pending = undefined
+      const held = this.queue
+      this.queue = undefined
+      for (const h of held)
+        if (rejected === undefined || h.uuid !== rejected) this.onUserEvent?.(h.apiKey, h.event)
     }
   }
 
@@ -354,7 +623,7 @@ export class BinancePrivate {
   }
 
   private view(o: BnOrder) {
-    const account = this.engine.accounts.get(this.ownerOf(o)) as Account
+    const account = this.engine.accounts.get(o.owner) as Account
     const e = this.engineOrder(account, o)
     const status =
       e.state === 'wait'
@@ -367,18 +636,16 @@ export class BinancePrivate {
             ? 'CANCELED'
             : 'EXPIRED'
     const origQty =
-      o.type === 'MARKET' && o.side === 'BUY' && Number(o.origQty) === 0
-        ? px(e.executedVolume.toNumber())
-        : o.origQty
+      o.type === 'MARKET' && o.side === 'BUY' && Number(o.origQty) === 0 ? dx(e.executedVolume) : o.origQty
     return {
       symbol: o.bm.sym.symbol,
       orderId: o.orderId,
       orderListId: -1,
       clientOrderId: o.clientOrderId,
-      price: px(e.price && o.type !== 'MARKET' ? e.price.toNumber() : 0),
+      price: dx(e.price && o.type !== 'MARKET' ? e.price : new D(0)),
       origQty,
-      executedQty: px(e.executedVolume.toNumber()),
-      cummulativeQuoteQty: px(e.executedFunds.toNumber()),
+      executedQty: dx(e.executedVolume),
+      cummulativeQuoteQty: dx(e.executedFunds),
       status,
       timeInForce: o.timeInForce,
       type: o.type,
@@ -386,7 +653,7 @@ export class BinancePrivate {
       stopPrice: '0.00000000',
       icebergQty: '0.00000000',
       time: o.time,
-      updateTime: e.doneAt ?? o.updateTime,
+      updateTime: o.updateTime,
       isWorking: true,
       workingTime: o.time,
       origQuoteOrderQty: o.origQuoteOrderQty,
@@ -394,26 +661,26 @@ export class BinancePrivate {
     }
   }
 
-  private ownerOf(o: BnOrder): string {
-    for (const [key, b] of this.books) if (b.byId.get(o.orderId) === o) return key
-    throw new Error('order without owner')
-  }
-
   private cancel(account: Account, p: URLSearchParams): unknown {
     const o = this.find(account, p, -2011, 'Unknown order sent.')
     if (this.engineOrder(account, o).state !== 'wait')
       throw new BinanceError(400, -2011, 'Unknown order sent.')
-    this.engine.cancel(account, o.uuid, undefined)
+    const clientOrderId = p.get('newClientOrderId') ?? `sim${randomBytes(10).toString('hex')}`.slice(0, 22)
     o.canceled = true
-    o.updateTime = this.now()
+    this.canceling = { uuid: o.uuid, clientOrderId }
+    try {
+      this.engine.cancel(account, o.uuid, undefined)
+    } finally {
+      this.canceling = undefined
+    }
     const v = this.view(o)
     return {
       symbol: v.symbol,
       origClientOrderId: o.clientOrderId,
       orderId: o.orderId,
       orderListId: -1,
-      clientOrderId: p.get('newClientOrderId') ?? `sim${randomBytes(10).toString('hex')}`.slice(0, 22),
-      transactTime: this.now(),
+      clientOrderId,
+      transactTime: o.updateTime,
       price: v.price,
       origQty: v.origQty,
       executedQty: v.executedQty,
@@ -442,6 +709,48 @@ export class BinancePrivate {
       out.push(this.view(o))
     }
     return out.slice(-limit)
+  }
+
+  /**
+   * The account's fills of one symbol, oldest first: all (the most recent `limit`), one order's
+   * (`orderId`), from a trade id (`fromId`, inclusive) or in a time window (`startTime` / `endTime`,
+   * inclusive, at most 24 h apart).
+   */
+  private myTrades(account: Account, p: URLSearchParams): unknown {
+    const bm = this.symbol(p)
+    const orderId = intParam(p, 'orderId')
+    const fromId = idParam(p, 'fromId', bm)
+    const startTime = intParam(p, 'startTime')
+    const endTime = intParam(p, 'endTime')
+    const limit = limitParam(p, 500, 1000)
+    const window = startTime !== undefined || endTime !== undefined
+    if (window && (fromId !== undefined || orderId !== undefined))
+      throw new BinanceError(400, -1128, 'Combination of optional parameters invalid.')
+    if (startTime !== undefined && endTime !== undefined && endTime - startTime > DAY)
+      throw new BinanceError(400, -1127, 'More than 24 hours between startTime and endTime.')
+    let rows = this.book(account).trades.get(bm.sym.symbol) ?? []
+    if (orderId !== undefined) rows = rows.filter((t) => t.orderId === orderId)
+    if (fromId !== undefined) rows = rows.filter((t) => t.id >= fromId).slice(0, limit)
+    else if (startTime !== undefined)
+      rows = rows
+        .filter((t) => t.time >= startTime && (endTime === undefined || t.time <= endTime))
+        .slice(0, limit)
+    else rows = rows.filter((t) => endTime === undefined || t.time <= endTime).slice(-limit)
+    return rows.map((t) => ({
+      symbol: bm.sym.symbol,
+      id: bm.wire.out(t.id),
+      orderId: t.orderId,
+      orderListId: -1,
+      price: dx(t.price),
+      qty: dx(t.qty),
+      quoteQty: dx(t.quoteQty),
+      commission: dx(t.commission),
+      commissionAsset: bm.sym.quoteAsset,
+      time: t.time,
+      isBuyer: t.isBuyer,
+      isMaker: t.isMaker,
+      isBestMatch: true,
+    }))
   }
 
   private openOrders(account: Account, p: URLSearchParams): unknown {

@@ -18,7 +18,8 @@ interface Route {
   run(q: URLSearchParams): unknown
 }
 
-function intParam(q: URLSearchParams, name: string): number | undefined {
+/** An optional integer parameter (`-1100` when not digits). */
+export function intParam(q: URLSearchParams, name: string): number | undefined {
   const v = q.get(name)
   if (v === null || v === '') return undefined
   if (!/^-?[0-9]{1,20}$/.test(v))
@@ -31,7 +32,7 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
 }
 
 /** An id parameter (a trade id, or an aggregate id when `shift` is the aggregate offset). */
-function idParam(q: URLSearchParams, name: string, bm: BnMarket, shift = 0): number | undefined {
+export function idParam(q: URLSearchParams, name: string, bm: BnMarket, shift = 0): number | undefined {
   const v = q.get(name)
   if (v === null || v === '') return undefined
   if (!/^-?[0-9]{1,20}$/.test(v))
@@ -43,7 +44,8 @@ function idParam(q: URLSearchParams, name: string, bm: BnMarket, shift = 0): num
   return bm.wire.in(v) - shift
 }
 
-function limitParam(q: URLSearchParams, def: number, max: number, clamp = false): number {
+/** The `limit` parameter: `def` when absent, `-1130` outside 1…`max` (or clamped to `max`). */
+export function limitParam(q: URLSearchParams, def: number, max: number, clamp = false): number {
   const n = intParam(q, 'limit') ?? def
   if (n < 1 || (!clamp && n > max))
     throw new BinanceError(400, -1130, "Data sent for parameter 'limit' is not valid.")

@@ -97,6 +97,7 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
     defaultAccount = { ...DEFAULT_ACCOUNT }
   }
   const priv = new BinancePrivate(engine, markets, () => model.processedTime)
+  engine.events = priv.events
   const wsApi = new BinanceWsApi({
     priv,
     faults,
@@ -104,6 +105,7 @@ export async function startBinanceSim(options: BinanceSimOptions): Promise<Binan
     now: () => model.processedTime,
     pingIntervalMs: bn.pingIntervalMs ?? 20_000,
   })
+  priv.onUserEvent = (apiKey, event) => wsApi.publish(apiKey, event)
   dropAll = () => hub.dropAll() + wsApi.dropAll()
   model.onTrade = (m, t) => {
     const bm = byState.get(m)

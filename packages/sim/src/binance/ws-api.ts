@@ -28,6 +28,8 @@ interface ApiConn {
   lastPing: number
   pingWall: number
   pongPending: boolean
+  /** Wall time until which delayed events are queued (keeps their order under `delayWs`). */
+  delayedUntil: number
 }
 
 /** Request weight of each WS API method (REQUEST_WEIGHT limit, shown in `rateLimits`). */
@@ -42,12 +44,14 @@ const WEIGHTS: Readonly<Record<string, number>> = {
  * Binance's WebSocket API (`/ws-api/v3`): JSON requests `{id, method, params}` answered with
  * `{id, status: 200, result, rateLimits}` or `{id, status, error: {code, msg}}`. Methods: `ping`,
  * `time`, `userDataStream.subscribe.signature` (HMAC-SHA256 over the params sorted by name, checked
- * like the REST signed side) and `userDataStream.unsubscribe`.
+ * like the REST signed side) and `userDataStream.unsubscribe`. Subscriptions receive the account's
+ * user data events (see {@link BinanceWsApi.publish}); an ended one gets `eventStreamTerminated`.
  */
 export class BinanceWsApi {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 })
   private readonly conns = new Set<ApiConn>()
   private nextSubscription = 0
+  private readonly timers = new Set<unknown>()
   private used = 0
   private usedMinute = -1
 
@@ -62,7 +66,14 @@ export class BinanceWsApi {
   }
 
   private attach(ws: WebSocket): void {
-    const conn: ApiConn = { ws, subs: new Map(), lastPing: this.o.now(), pingWall: 0, pongPending: false }
+    const conn: ApiConn = {
+      ws,
+      subs: new Map(),
+      lastPing: this.o.now(),
+      pingWall: 0,
+      pongPending: false,
+      delayedUntil: 0,
+    }
     this.conns.add(conn)
     ws.on('message', (data, isBinary) => {
       if (this.o.faults.silent()) return
@@ -89,6 +100,44 @@ export class BinanceWsApi {
 
   private send(conn: ApiConn, body: unknown): void {
     if (conn.ws.readyState === 1) conn.ws.send(toJson(body))
+  }
+
+  /**
+   * Sends a user data event of an account to every subscription of it, as
+   * `{"subscriptionId":N,"event":{…}}`, through the faults as the stream frames are: nothing while
+   * silenced (counted), corrupted frames, `delayWs` delay with the order kept.
+   */
+  publish(apiKey: string, event: Record<string, unknown>): void {
+    for (const conn of this.conns)
+      for (const [subscriptionId, key] of conn.subs)
+        if (key === apiKey) this.deliver(conn, toJson({ subscriptionId, event }))
+  }
+
+  private deliver(conn: ApiConn, text: string): void {
+    if (conn.ws.readyState !== 1) return
+    const f = this.o.faults
+    if (f.silent()) {
+      f.countSilenced()
+      return
+    }
+    const out = f.state.corrupt ? f.corrupt(Buffer.from(text, 'utf8')).toString('utf8') : text
+    const delay = f.state.wsDelayMs
+    const now = this.o.wall.now()
+    if (delay > 0 || conn.delayedUntil > now) {
+      const due = Math.max(now + delay, conn.delayedUntil)
+      conn.delayedUntil = due
+      const timer = this.o.wall.setTimeout(() => {
+        this.timers.delete(timer)
+        if (conn.ws.readyState === 1) conn.ws.send(out)
+      }, due - now)
+      this.timers.add(timer)
+    } else conn.ws.send(out)
+  }
+
+  /** `eventStreamTerminated` for subscriptions that ended. */
+  private terminated(conn: ApiConn, ids: readonly number[]): void {
+    for (const subscriptionId of ids)
+      this.deliver(conn, toJson({ subscriptionId, event: { e: 'eventStreamTerminated', E: this.o.now() } }))
   }
 
   private request(conn: ApiConn, text: string): void {
@@ -153,12 +202,15 @@ export class BinanceWsApi {
       case 'userDataStream.unsubscribe': {
         const raw = params.subscriptionId
         if (raw === undefined) {
+          const ids = [...conn.subs.keys()]
           conn.subs.clear()
+          this.terminated(conn, ids)
           return {}
         }
         const sid = Number(raw)
         if (!Number.isInteger(sid) || !conn.subs.delete(sid))
           throw new BinanceError(400, -2037, 'Invalid subscription ID.')
+        this.terminated(conn, [sid])
         return {}
       }
       default:
@@ -183,6 +235,8 @@ export class BinanceWsApi {
 
   /** Closes the endpoint. */
   async close(): Promise<void> {
+    for (const t of this.timers) this.o.wall.clearTimeout(t)
+    this.timers.clear()
     this.dropAll()
     await new Promise<void>((resolve) => this.wss.close(() => resolve()))
   }
