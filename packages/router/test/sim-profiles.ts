@@ -18,7 +18,14 @@ async function withBackbone<S extends { restUrl: string; close(): Promise<void> 
   wsUrl: string,
   options: Partial<BackboneOptions>,
 ) {
-  const backbone = createBackbone({ exchange, restUrl: sim.restUrl, wsUrl, ...options })
+  const privateWsUrl = (sim as { wsApiUrl?: string }).wsApiUrl
+  const backbone = createBackbone({
+    exchange,
+    restUrl: sim.restUrl,
+    wsUrl,
+    ...(privateWsUrl === undefined ? {} : { privateWsUrl }),
+    ...options,
+  })
   cleanups.push(async () => {
     await backbone.close()
     await sim.close()

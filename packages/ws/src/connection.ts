@@ -179,6 +179,8 @@ export class Connection {
   private authFailures = 0
   /** The current socket sent an authentication frame (its refusal arrives as an error frame). */
   private authSent = false
+  /** The current socket's authentication was refused (its later replies prove nothing). */
+  private authRefused = false
   private lastFrameAt = 0
   /** When the watchdog was due (a much later run means the event loop was blocked). */
   private watchDueAt = 0
@@ -451,6 +453,7 @@ export class Connection {
       return false
     }
     this.authSent = frame !== undefined
+    this.authRefused = false
     if (frame === undefined) return true
     this.meter.record(host.clock.now())
     socket.send(frame)
@@ -481,6 +484,7 @@ export class Connection {
 
   /** The socket proved alive: a data or status frame arrived. */
   alive(): void {
+    if (this.authRefused) return
     this.attempt = 0
     this.authFailures = 0
   }
@@ -679,7 +683,11 @@ export class Connection {
       this.authFailed(error)
       // A refused authentication frame leaves the socket open but unauthenticated: close it, so
       // the next connect signs a fresh frame (or, past the limit, the streams have failed).
-      if (this.authSent && this.fatal === undefined) this.socket?.close(1000, 'authentication refused')
+      if (this.authSent) {
+        // Replies still in flight on this socket (a ping's) must not reset the failure count.
+        this.authRefused = true
+        if (this.fatal === undefined) this.socket?.close(1000, 'authentication refused')
+      }
       return
     }
     if (RateLimitError.isInstance(error)) return
