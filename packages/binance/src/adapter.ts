@@ -100,7 +100,14 @@ export function createBinance(settings: BinanceSettings = {}): ExchangeAdapter {
       contiguousTradeIds: true,
       // Diff depth + a `depth` snapshot of 1000 levels (weight 50), kept by the backbone's local book.
       diffBook: { snapshotDepth: 1000 },
-      private: { balances: true, orders: true, testOrder: true, orderStream: false, balanceStream: false },
+      private: {
+        balances: true,
+        orders: true,
+        testOrder: true,
+        orderStream: false,
+        balanceStream: false,
+        myTrades: true,
+      },
     },
     symbols,
     market: binanceMarketRules(symbols, markets),

@@ -71,13 +71,14 @@ function restingPrice(): string {
 }
 
 describe('Binance account and orders through @bb/rest (sim)', () => {
-  it('declares REST balances, orders and test orders; no private streams yet', () => {
+  it('declares REST balances, orders, test orders and own fills; no private streams yet', () => {
     expect(binance.capabilities.private).toEqual({
       balances: true,
       orders: true,
       testOrder: true,
       orderStream: false,
       balanceStream: false,
+      myTrades: true,
     })
   })
 
