@@ -40,10 +40,11 @@ const exchangePackages = packages.filter((p) => p.json.backbone?.exchange)
 
 /**
  * An adapter's member list without the contract's optional members (an adapter declares them
- * only where the exchange has the feature): `capabilities.diffBook`, a sequenced order book, and
- * `rest.signQuery`, a signer of query parameters (for exchanges that sign the query).
+ * only where the exchange has the feature): `capabilities.diffBook`, a sequenced order book,
+ * `rest.signQuery`, a signer of query parameters (for exchanges that sign the query), and
+ * `rest.endpoints.myTrades`, the account's own fills (`capabilities.private.myTrades`).
  */
-const OPTIONAL_MEMBERS = ['capabilities.diffBook', 'rest.signQuery']
+const OPTIONAL_MEMBERS = ['capabilities.diffBook', 'rest.signQuery', 'rest.endpoints.myTrades']
 const shapeOf = (adapter: ExchangeAdapter) =>
   adapterShape(adapter).filter((member) => !OPTIONAL_MEMBERS.some((optional) => member.startsWith(optional)))
 

@@ -102,7 +102,14 @@ export function createBinance(settings: BinanceSettings = {}): ExchangeAdapter {
       contiguousTradeIds: true,
       // Diff depth + a `depth` snapshot of 1000 levels (weight 50), kept by the backbone's local book.
       diffBook: { snapshotDepth: 1000 },
-      private: { balances: true, orders: true, testOrder: true, orderStream: true, balanceStream: true },
+      private: {
+        balances: true,
+        orders: true,
+        testOrder: true,
+        orderStream: true,
+        balanceStream: true,
+        myTrades: true,
+      },
     },
     symbols,
     market: binanceMarketRules(symbols, markets),

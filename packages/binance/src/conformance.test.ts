@@ -22,7 +22,11 @@ describe('binance has the contract shape of every adapter', () => {
     ])
     // `rest.signQuery` is optional (the fixture exchange signs in headers): Binance signs the query.
     expect(shape.filter((m) => m.startsWith('rest.signQuery'))).toEqual(['rest.signQuery: function'])
-    const optional = ['capabilities.diffBook', 'rest.signQuery']
+    // `rest.endpoints.myTrades` is optional (the fixture exchange has no own-fills endpoint).
+    expect(shape.filter((m) => m.startsWith('rest.endpoints.myTrades'))).toEqual([
+      'rest.endpoints.myTrades: function',
+    ])
+    const optional = ['capabilities.diffBook', 'rest.signQuery', 'rest.endpoints.myTrades']
     expect(shape.filter((m) => !optional.some((o) => m.startsWith(o)))).toEqual(adapterShape(fixtureExchange))
     expect(adapterShape(info)).toEqual(adapterShape(binance))
   })

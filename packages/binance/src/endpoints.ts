@@ -1,6 +1,7 @@
 import { DataValidationError, describeValue, InvalidRequestError } from '@bb/errors'
 import type {
   CreateOrderParams,
+  MyTradesParams,
   OrderRef,
   QueryParam,
   RestEndpoints,
@@ -9,6 +10,7 @@ import type {
 } from '@bb/exchange-adapter'
 import type { Decimal } from '@bb/models'
 import { binanceRestRows } from './field-maps.js'
+import { binanceFillRows } from './fills.js'
 import { type BinanceKlineInterval, binanceInterval, binanceKlineInterval } from './intervals.js'
 import { binanceRequestWeight } from './rate-limits.js'
 
@@ -353,6 +355,53 @@ function accountBalances(body: unknown): unknown[] {
   )
 }
 
+/** The longest `startTime`…`endTime` window of `myTrades` and `allOrders`, ms (24 h). */
+const MAX_WINDOW_MS = 86_400_000
+
+/**
+ * `GET /api/v3/myTrades` (signed; weight 20, 5 with `orderId`): the account's fills in one symbol,
+ * oldest first. `orderId` is the adapter's order id (`BTCUSDT:28`, of the same symbol); `fromId`
+ * a trade id (inclusive); the window at most 24 h; `limit` 1–1000 (Binance's default 500).
+ * A time window goes with neither `orderId` nor `fromId` (the combinations Binance documents).
+ */
+function myTrades(rules: SymbolRules, params: MyTradesParams): RestRequest {
+  if (params === null || typeof params !== 'object')
+    throw invalid('params', 'myTrades needs parameters with a symbol.')
+  const symbol = nativeSymbol(rules, params.symbol)
+  const query: QueryParam[] = [['symbol', symbol]]
+  if (params.orderId !== undefined) {
+    const given: unknown = params.orderId
+    const colon = typeof given === 'string' ? given.indexOf(':') : -1
+    if (
+      typeof given !== 'string' ||
+      colon <= 0 ||
+      nativeSymbol(rules, given.slice(0, colon), 'orderId') !== symbol
+    )
+      throw invalid(
+        'orderId',
+        `"orderId" is an order id of ${symbol} as orders carry it ("${symbol}:28"), got ${describeValue(given)}.`,
+      )
+    query.push(['orderId', digits(given.slice(colon + 1), 'orderId')!])
+  }
+  const { startTime, endTime } = params
+  if (startTime !== undefined || endTime !== undefined) {
+    const other =
+      params.orderId !== undefined ? 'orderId' : params.fromId !== undefined ? 'fromId' : undefined
+    if (other !== undefined)
+      throw invalid(other, `Binance takes "${other}" or a time window (startTime / endTime), not both.`)
+  }
+  push(query, 'startTime', time(startTime, 'startTime'))
+  push(query, 'endTime', time(endTime, 'endTime'))
+  if (startTime !== undefined && endTime !== undefined) {
+    if (endTime < startTime) throw invalid('endTime', '"endTime" is before "startTime".')
+    if (endTime - startTime > MAX_WINDOW_MS)
+      throw invalid('endTime', 'Binance lists fills of a window of 24 hours or less (endTime - startTime).')
+  }
+  push(query, 'fromId', digits(params.fromId, 'fromId'))
+  push(query, 'limit', integer(params.limit, 'limit', 1, 1000))
+  return get('/api/v3/myTrades', query, { ...signed, prepare: (body) => binanceFillRows(body, symbol) })
+}
+
 /**
  * The order a `POST /api/v3/order/test` request describes, as an order body (a test order is not
  * placed and gets no id: `orderId` is `test`). Binance validates it and answers `{}`.
@@ -382,7 +431,7 @@ function testOrderPreview(query: readonly QueryParam[], createdAt: number): Reco
 }
 
 /**
- * The fifteen contract builders on Binance's `/api/v3` paths. `tickersByQuote` and `orderChance`
+ * The fifteen contract builders on Binance's `/api/v3` paths, and the optional `myTrades`. `tickersByQuote` and `orderChance`
  * have no Binance endpoint and throw `InvalidRequestError`; order lookups need the symbol
  * (`id: 'BTCUSDT:28'`). Signed requests are `auth: true`: their `timestamp` and `signature`
  * come from `signBinanceQuery`.
@@ -493,7 +542,7 @@ export function binanceEndpoints(rules: SymbolRules): RestEndpoints {
       if (
         params.startTime !== undefined &&
         params.endTime !== undefined &&
-        params.endTime - params.startTime > 86_400_000
+        params.endTime - params.startTime > MAX_WINDOW_MS
       )
         throw invalid('endTime', 'The window must be 24 hours or less.')
       push(query, 'startTime', time(params.startTime, 'startTime'))
@@ -538,6 +587,7 @@ export function binanceEndpoints(rules: SymbolRules): RestEndpoints {
         prepare: () => testOrderPreview(query, createdAt),
       }
     },
+    myTrades: (params) => myTrades(rules, params),
     cancelOrder: (ref) => ({
       method: 'DELETE',
       path: '/api/v3/order',

@@ -10,6 +10,7 @@
 export { type BinanceSettings, binance, createBinance } from './adapter.js'
 export { type BinanceMarketDataEndpoints, binanceMarketDataEndpoints } from './endpoints.js'
 export { type BinanceBookUpdateIds, binanceBookUpdateIds, binanceRestRows } from './field-maps.js'
+export { BINANCE_FILL_FIELDS, binanceFillRows } from './fills.js'
 export { BINANCE_KLINE_INTERVALS, type BinanceKlineInterval } from './intervals.js'
 export {
   BINANCE_DEFAULT_FEE_RATE,

@@ -71,13 +71,14 @@ function restingPrice(): string {
 }
 
 describe('Binance account and orders through @bb/rest (sim)', () => {
-  it('declares REST balances, orders and test orders, and the user data stream', () => {
+  it('declares REST balances, orders, test orders, own fills and the user data stream', () => {
     expect(binance.capabilities.private).toEqual({
       balances: true,
       orders: true,
       testOrder: true,
       orderStream: true,
       balanceStream: true,
+      myTrades: true,
     })
   })
 

@@ -119,7 +119,14 @@ export function createCoinone(settings: CoinoneSettings = {}): ExchangeAdapter {
       orderbookDepths: { rest: [5, 10, 15, 16], ws: COINONE_WS_DEPTHS },
       // 16-digit ids are epoch ms + a counter, not consecutive: gaps cannot be detected.
       contiguousTradeIds: false,
-      private: { balances: true, orders: true, testOrder: false, orderStream: false, balanceStream: false },
+      private: {
+        balances: true,
+        orders: true,
+        testOrder: false,
+        orderStream: false,
+        balanceStream: false,
+        myTrades: false,
+      },
     },
     symbols,
     market: coinoneMarketRules(symbols, markets, ladders),

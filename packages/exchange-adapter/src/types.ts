@@ -238,6 +238,57 @@ export interface ClosedOrdersParams {
 }
 
 /**
+ * Parameters of {@link RestEndpoints.myTrades}: the account's own fills in one market, oldest
+ * first. `orderId` keeps the fills of one order; `fromId` starts at a fill id (inclusive);
+ * `startTime`/`endTime` bound a window (ms UTC, inclusive) the exchange may cap (Binance: 24 h).
+ */
+export interface MyTradesParams {
+  /** Market code (unified `BASE/QUOTE` or the native id). */
+  readonly symbol: string
+  /** Only the fills of this order: an id in the adapter's order-id form (`Order.id`). */
+  readonly orderId?: string
+  /** The first fill id to return (inclusive): page on with the last id seen + 1. */
+  readonly fromId?: string
+  /** Window start, ms UTC. */
+  readonly startTime?: number
+  /** Window end, ms UTC. */
+  readonly endTime?: number
+  /** Most fills in one answer (the exchange's maximum applies). */
+  readonly limit?: number
+}
+
+/**
+ * One of the account's fills as the `prepare` of a {@link RestEndpoints.myTrades} request hands
+ * it to the client: the neutral fields of a `Fill` (see `@bb/models`), decimals as exact text.
+ * The client adds `exchange`, `source`, `receivedAt` and the unified symbol, base and quote
+ * (from `marketId` by the adapter's {@link SymbolRules.split}), then parses it as a `Fill`.
+ */
+export interface FillRow {
+  /** The exchange's native market id (`BTCUSDT`). */
+  readonly marketId: string
+  /** The fill's (trade's) id, exact. */
+  readonly id: string
+  /** The order filled, in the adapter's order-id form, so `order({ id })` finds it. */
+  readonly orderId: string
+  /** The side of the account's order. */
+  readonly side: Side
+  /** Fill price, decimal text. */
+  readonly price: string
+  /** Fill size in base units, decimal text. */
+  readonly size: string
+  /** Quote amount of the fill as reported, decimal text. */
+  readonly funds?: string
+  /** Fee charged for the fill, decimal text, in {@link FillRow.feeCurrency}. */
+  readonly fee?: string
+  /** The currency of the fee (e.g. the base asset of a buy, or a fee token). */
+  readonly feeCurrency?: string
+  /** True when the account's order was the maker. */
+  readonly isMaker?: boolean
+  /** Time of the fill, ms UTC. */
+  readonly timestamp: number
+}
+
+/**
  * The endpoint builders: pure functions from typed parameters to a {@link RestRequest}. They
  * validate locally (symbols, counts, intervals) and throw `InvalidRequestError` naming the
  * parameter, so a bad call never costs a request.
@@ -273,6 +324,12 @@ export interface RestEndpoints {
   testOrder(params: CreateOrderParams): RestRequest
   /** Cancels one order (private). */
   cancelOrder(params: OrderRef): RestRequest
+  /**
+   * The account's own fills in one market, oldest first (private). Optional: an exchange without
+   * such an endpoint leaves it out and declares `capabilities.private.myTrades: false`. The
+   * request's `prepare` turns the answer into {@link FillRow}s.
+   */
+  myTrades?(params: MyTradesParams): RestRequest
 }
 
 /**
@@ -589,6 +646,8 @@ export interface Capabilities {
     readonly testOrder: boolean
     readonly orderStream: boolean
     readonly balanceStream: boolean
+    /** Whether `rest.endpoints.myTrades` lists the account's own fills (see {@link MyTradesParams}). */
+    readonly myTrades: boolean
   }
 }
 

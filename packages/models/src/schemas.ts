@@ -296,6 +296,11 @@ export const FillSchema = z
     funds: NonNegativeDecimalSchema.optional(),
     /** Fee charged for the fill. */
     fee: NonNegativeDecimalSchema.optional(),
+    /**
+     * The currency the fee was charged in, when the exchange says and it may differ from the
+     * quote (Binance: the base asset of a buy, or BNB). Absent: the exchange does not say.
+     */
+    feeCurrency: z.string().min(1).optional(),
     /** True when the order was the maker. */
     isMaker: z.boolean().optional(),
   })

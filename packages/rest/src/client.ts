@@ -1,4 +1,5 @@
 import {
+  DataValidationError,
   InvalidRequestError,
   type Logger,
   PermissionError,
@@ -11,6 +12,7 @@ import type {
   CreateOrderParams,
   Credentials,
   ExchangeAdapter,
+  FillRow,
   OrderRef,
   RestRequest,
 } from '@bb/exchange-adapter'
@@ -20,11 +22,13 @@ import {
   type Candle,
   type CandleInterval,
   candleOpenTime,
+  type Fill,
   type Market,
   nextCandleOpenTime,
   type Order,
   type OrderbookSnapshot,
   parseCandleInterval,
+  safeParseFill,
   type Ticker,
   type Trade,
 } from '@bb/models'
@@ -172,6 +176,20 @@ export interface GetClosedOrdersOptions extends CallOptions {
   limit?: number
 }
 
+/** Options of {@link RestClient.getMyTrades}. */
+export interface GetMyTradesOptions extends CallOptions {
+  /** Only the fills of this order: its `Order.id` (Binance `BTCUSDT:28`). */
+  orderId?: string
+  /** The first fill id to return (inclusive): page on with the last fill's id + 1. */
+  fromId?: string
+  /** Window start, ms UTC (inclusive). */
+  startTime?: number
+  /** Window end, ms UTC (inclusive); the exchange may cap the window (Binance: 24 h). */
+  endTime?: number
+  /** Most fills in the answer (the exchange's maximum applies; Binance 1000, default 500). */
+  limit?: number
+}
+
 /** Order constraints and fees of one market (Upbit `/orders/chance`). */
 export interface OrderChance {
   /** The market. */
@@ -248,6 +266,14 @@ export interface RestClient {
   getClosedOrders(options?: GetClosedOrdersOptions): Promise<Order[]>
   /** Cancels an order (private; needs `trading: 'live'`). */
   cancelOrder(ref: OrderRef, options?: CallOptions): Promise<Order>
+  /**
+   * The account's own fills in one market, oldest first (private), one request: each fill with
+   * its order's id (`getOrder({ id: fill.orderId })` finds the order), side, price, size, funds,
+   * fee, fee currency and maker flag. An adapter without the endpoint
+   * (`capabilities.private.myTrades: false`) is refused with an `InvalidRequestError`, as are a
+   * bad symbol, `limit`, times, or `endTime` before `startTime` — before anything is sent.
+   */
+  getMyTrades(symbol: string, options?: GetMyTradesOptions): Promise<Fill[]>
   /** True when the client was created with credentials (what `@bb/rules`' `OrderGateway` asks). */
   hasCredentials(): boolean
   /** The limiter this client uses (share it with other clients through `limits`). */
@@ -632,6 +658,52 @@ export function createRestClient(options: RestClientOptions): RestClient {
     }
   }
 
+  /** A {@link FillRow} of a `myTrades` answer as a `Fill`: the market split by the adapter's rules. */
+  function fillOf(value: unknown, i: number, receivedAt: number): Fill {
+    const row = value as FillRow | null
+    if (row === null || typeof row !== 'object' || typeof row.marketId !== 'string')
+      throw new DataValidationError({
+        exchange,
+        channel: 'rest',
+        path: `[${i}].marketId`,
+        expected: 'a fill with a market code',
+        received: row === null || typeof row !== 'object' ? row : row.marketId,
+      })
+    let market: { symbol: string; base: string; quote: string }
+    try {
+      market = adapter.symbols.split(row.marketId)
+    } catch (cause) {
+      throw new DataValidationError({
+        exchange,
+        channel: 'rest',
+        path: `[${i}].marketId`,
+        expected: `a market code (${adapter.symbols.format})`,
+        received: row.marketId,
+        cause,
+      })
+    }
+    const result = safeParseFill({
+      ...row,
+      exchange,
+      source: 'rest',
+      receivedAt,
+      symbol: `${market.base}/${market.quote}`,
+      marketId: market.symbol,
+      base: market.base,
+      quote: market.quote,
+    })
+    if (result.success) return result.data
+    const { path, expected, shortMessage } = result.error
+    throw new DataValidationError({
+      exchange,
+      channel: 'rest',
+      path: `[${i}].${path}`,
+      ...(expected !== undefined ? { expected } : {}),
+      message: `Fill ${i} of the answer: ${shortMessage}`,
+      cause: result.error,
+    })
+  }
+
   function throwMissing(param: string): never {
     throw check.invalid(param, `"${param}" is required.`)
   }
@@ -842,6 +914,36 @@ export function createRestClient(options: RestClientOptions): RestClient {
       const request = adapter.rest.endpoints.cancelOrder(ref)
       const [raw] = await fetchList(request, { ...callOptions, noRetry: true })
       return normalizeAll('order', [raw], request)[0] as Order
+    },
+
+    async getMyTrades(symbol, given) {
+      const endpoint = adapter.rest.endpoints.myTrades
+      if (!adapter.capabilities.private.myTrades || endpoint === undefined)
+        throw new InvalidRequestError({
+          exchange,
+          channel: 'rest',
+          message: `${adapter.name} has no endpoint listing the account's own fills (capabilities.private.myTrades is false): read them from the orders, getOrder(ref).fills or getClosedOrders().`,
+        })
+      check.symbol(symbol)
+      const tradeOptions = callOptionsOf(given)
+      const orderId = check.string(tradeOptions.orderId, 'orderId')
+      const fromId = check.string(tradeOptions.fromId, 'fromId')
+      const startTime = check.time(tradeOptions.startTime, 'startTime')
+      const endTime = check.time(tradeOptions.endTime, 'endTime')
+      const limit = check.integer(tradeOptions.limit, 'limit', 1, Number.MAX_SAFE_INTEGER)
+      if (startTime !== undefined && endTime !== undefined && endTime < startTime)
+        throw check.invalid('endTime', `"endTime" (${endTime}) is before "startTime" (${startTime}).`)
+      const request = endpoint({
+        symbol,
+        ...(orderId !== undefined ? { orderId } : {}),
+        ...(fromId !== undefined ? { fromId } : {}),
+        ...(startTime !== undefined ? { startTime } : {}),
+        ...(endTime !== undefined ? { endTime } : {}),
+        ...(limit !== undefined ? { limit } : {}),
+      })
+      const rows = await fetchList(request, tradeOptions)
+      const receivedAt = clock.now()
+      return rows.map((row, i) => fillOf(row, i, receivedAt))
     },
 
     stats: () => ({ requests: transport.stats(), limiter: limiter?.stats() ?? {} }),

@@ -14,6 +14,7 @@ export {
   fillGaps,
   type GetCandlesOptions,
   type GetClosedOrdersOptions,
+  type GetMyTradesOptions,
   type GetOpenOrdersOptions,
   type GetTradesOptions,
   type LimiterSettings,

@@ -113,7 +113,14 @@ export function createUpbit(settings: UpbitSettings = {}): ExchangeAdapter {
       orderbookDepths: { rest: Array.from({ length: 30 }, (_, i) => i + 1), ws: UPBIT_WS_DEPTHS },
       // `sequential_id` grows with time but is not contiguous (nor ordered in REST pages).
       contiguousTradeIds: false,
-      private: { balances: true, orders: true, testOrder: true, orderStream: true, balanceStream: true },
+      private: {
+        balances: true,
+        orders: true,
+        testOrder: true,
+        orderStream: true,
+        balanceStream: true,
+        myTrades: false,
+      },
     },
     symbols,
     market: upbitMarketRules,
