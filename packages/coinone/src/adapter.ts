@@ -64,8 +64,9 @@ const none = { supported: false } as const
  * Creates the Coinone adapter (COINONE.md): v2 public endpoint builders, v2.1 private request
  * builders signed with HMAC-SHA512 over the Base64 JSON payload, the `Public-Ratelimit-Remaining`
  * parser, the `error_code` mapper (errors ride on HTTP 200), one-topic-per-frame subscriptions in
- * the DEFAULT and SHORT formats, range-unit market rules and field maps for markets, tickers,
- * trades, books and candles. Throws `InvalidRequestError` naming a bad setting,
+ * the DEFAULT and SHORT formats, the private WebSocket's MYORDER and MYASSET (signed upgrade
+ * headers), range-unit market rules and field maps for markets, tickers, trades, books, candles,
+ * orders and balances. Throws `InvalidRequestError` naming a bad setting,
  * `DataValidationError` for an unreadable `markets` or `rangeUnits` body.
  *
  * @example
@@ -110,10 +111,9 @@ export function createCoinone(settings: CoinoneSettings = {}): ExchangeAdapter {
         trade: { rest: { supported: true, maxCount: 200 }, ws: { supported: true, maxSymbols: 1 } },
         orderbook: { rest: { supported: true, maxSymbols: 1 }, ws: { supported: true, maxSymbols: 1 } },
         candle: { rest: { supported: true, maxCount: 500 }, ws: { supported: true, maxSymbols: 1 } },
-        // Signed v2.1 balance and order calls round-trip against the simulator; MYORDER/MYASSET
-        // (the private WebSocket) are not normalized yet.
-        balance: { rest: { supported: true, private: true }, ws: none },
-        order: { rest: { supported: true, private: true }, ws: none },
+        // Signed v2.1 balance and order calls; MYASSET and MYORDER on the private WebSocket.
+        balance: { rest: { supported: true, private: true }, ws: { supported: true, private: true } },
+        order: { rest: { supported: true, private: true }, ws: { supported: true, private: true } },
       },
       candleIntervals: { rest: COINONE_REST_INTERVALS, ws: COINONE_WS_INTERVALS },
       orderbookDepths: { rest: [5, 10, 15, 16], ws: COINONE_WS_DEPTHS },
@@ -123,8 +123,8 @@ export function createCoinone(settings: CoinoneSettings = {}): ExchangeAdapter {
         balances: true,
         orders: true,
         testOrder: false,
-        orderStream: false,
-        balanceStream: false,
+        orderStream: true,
+        balanceStream: true,
         myTrades: false,
       },
     },

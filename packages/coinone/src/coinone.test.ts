@@ -324,9 +324,9 @@ describe('WebSocket: subscriptions, control frames, heartbeat', () => {
     expect(() =>
       coinone.ws.buildSubscription({ streams: [{ kind: 'trade', symbols: ['BTC', 'ETH'] }] }),
     ).toThrow(/one topic per subscribe frame/)
-    expect(() => coinone.ws.buildSubscription({ streams: [{ kind: 'order' }] })).toThrow(
-      expect.objectContaining({ param: 'kind' }),
-    )
+    expect(() =>
+      coinone.ws.buildSubscription({ streams: [{ kind: 'market' as never, symbols: ['BTC'] }] }),
+    ).toThrow(expect.objectContaining({ param: 'kind' }))
     expect(
       buildCoinoneSubscriptions(
         coinone.symbols,

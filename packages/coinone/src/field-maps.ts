@@ -527,11 +527,232 @@ function wsMaps(short: boolean): { readonly [K in ModelKind]?: FieldMap<K> } {
 const DEFAULT_WS = wsMaps(false)
 const SHORT_WS = wsMaps(true)
 
+// --- Private WebSocket (MYORDER, MYASSET; DEFAULT and SHORT keys) ------------------------------
+
+/** SHORT keys of the private data fields (COINONE.md §6); `assets` has no documented short key. */
+const PRIVATE_SHORT: Readonly<Record<string, string>> = {
+  quote_currency: 'qc',
+  target_currency: 'tc',
+  order_id: 'oi',
+  type: 't',
+  status: 'st',
+  side: 's',
+  order_price: 'op',
+  order_qty: 'oq',
+  order_amount: 'oa',
+  trade_id: 'ti',
+  is_maker: 'im',
+  executed_price: 'ep',
+  executed_qty: 'eq',
+  executed_fee: 'ef',
+  remain_qty: 'rq',
+  remain_amount: 'ra',
+  user_order_id: 'ui',
+  executed_timestamp: 'et',
+  order_timestamp: 'ot',
+  timestamp: 'ts',
+  currency: 'c',
+  available: 'a',
+  limit: 'l',
+}
+
+/** MYORDER statuses (lower case on the wire) to the neutral states. */
+const WS_ORDER_STATES: Readonly<Record<string, 'wait' | 'watch' | 'done' | 'cancel'>> = {
+  WAIT: 'wait',
+  WATCH: 'watch',
+  NOT_TRIGGERED: 'watch',
+  TRADE: 'wait',
+  TRADE_DONE: 'done',
+  CANCEL: 'cancel',
+  CANCEL_POST_ONLY: 'cancel',
+}
+
+function privateMaps(short: boolean): { order: FieldMap<'order'>; balance: FieldMap<'balance'> } {
+  const envelope = short ? 'd' : 'data'
+  const name = (long: string) => (short ? (PRIVATE_SHORT[long] ?? long) : long)
+  const key = (long: string) => `${envelope}.${name(long)}`
+  const dataOf = (raw: Raw): Raw => {
+    const d = raw[envelope]
+    if (d === null || typeof d !== 'object' || Array.isArray(d)) bad(envelope, 'an object', d)
+    return d as Raw
+  }
+  const read = (raw: Raw, long: string) => dataOf(raw)[name(long)]
+  const given = (v: unknown) => v !== undefined && v !== null && v !== ''
+  const dec = (raw: Raw, long: string, h: CustomRuleHelpers) => h.decimal(read(raw, long), key(long))
+  const opt = (raw: Raw, long: string, h: CustomRuleHelpers) =>
+    given(read(raw, long)) ? dec(raw, long, h) : undefined
+  const pair = (raw: Raw) =>
+    symbolOf(dataOf(raw), name('target_currency'), name('quote_currency'), key('target_currency'))
+  const rule = (longs: readonly string[], fn: (raw: Raw, h: CustomRuleHelpers) => unknown) =>
+    custom(
+      longs.map((l) => key(l)),
+      fn,
+    )
+  const status = (raw: Raw) => {
+    const st = read(raw, 'status')
+    return typeof st === 'string' ? st.toLowerCase() : st
+  }
+  const isFill = (raw: Raw) => {
+    const st = status(raw)
+    return (st === 'trade' || st === 'trade_done') && given(read(raw, 'trade_id'))
+  }
+  const marketBuy = (raw: Raw) =>
+    String(read(raw, 'type')).toUpperCase() === 'MARKET' && String(read(raw, 'side')).toUpperCase() === 'BID'
+  const orderId = (raw: Raw, h: CustomRuleHelpers) =>
+    `${pair(raw)}:${h.id(read(raw, 'order_id'), key('order_id'))}`
+  // The quantity executed so far: MYORDER carries the order's quantity and what remains (on a
+  // cancel frame `executed_qty` is the cancelled quantity); a market buy has no quantity, so
+  // only the frame's own fill is known.
+  const executed = (raw: Raw, h: CustomRuleHelpers) => {
+    const zero = h.decimal('0', key('executed_qty'))
+    if (marketBuy(raw) || !given(read(raw, 'order_qty')))
+      return isFill(raw) ? dec(raw, 'executed_qty', h) : zero
+    const qty = dec(raw, 'order_qty', h)
+    const st = status(raw)
+    if (st === 'cancel' || st === 'cancel_post_only') {
+      const cancelled = opt(raw, 'executed_qty', h) ?? zero
+      const rest = qty.minus(cancelled).minus(opt(raw, 'remain_qty', h) ?? zero)
+      return rest.isNegative() ? zero : rest
+    }
+    const remain = opt(raw, 'remain_qty', h)
+    return remain === undefined ? zero : qty.minus(remain)
+  }
+  const order: FieldMap<'order'> = {
+    fields: {
+      symbol: rule(['target_currency', 'quote_currency'], pair),
+      id: rule(['order_id', 'target_currency', 'quote_currency'], orderId),
+      clientOrderId: rule(['user_order_id', 'target_currency', 'quote_currency'], (raw) => {
+        const u = read(raw, 'user_order_id')
+        return typeof u === 'string' && u !== '' ? `${pair(raw)}:${u}` : undefined
+      }),
+      side: rule(['side'], (raw) => lookup(ORDER_SIDES, read(raw, 'side'), key('side'))),
+      type: rule(['type'], (raw) => lookup(ORDER_TYPES, read(raw, 'type'), key('type'))),
+      state: rule(['status'], (raw) => lookup(WS_ORDER_STATES, read(raw, 'status'), key('status'))),
+      streamType: realtime,
+      price: rule(['order_price', 'type'], (raw, h) =>
+        String(read(raw, 'type')).toUpperCase() === 'MARKET' ? undefined : opt(raw, 'order_price', h),
+      ),
+      volume: rule(['order_qty', 'type', 'side'], (raw, h) =>
+        marketBuy(raw) ? undefined : opt(raw, 'order_qty', h),
+      ),
+      cost: rule(['order_amount', 'type', 'side'], (raw, h) =>
+        marketBuy(raw) ? opt(raw, 'order_amount', h) : undefined,
+      ),
+      remainingVolume: rule(['remain_qty'], (raw, h) => opt(raw, 'remain_qty', h)),
+      executedVolume: rule(
+        ['order_qty', 'remain_qty', 'executed_qty', 'status', 'trade_id', 'type', 'side'],
+        executed,
+      ),
+      // A market buy's spent amount: what it was given less what remains.
+      executedFunds: rule(['order_amount', 'remain_amount', 'type', 'side'], (raw, h) => {
+        if (!marketBuy(raw)) return undefined
+        const amount = opt(raw, 'order_amount', h)
+        const remain = opt(raw, 'remain_amount', h)
+        return amount === undefined || remain === undefined ? undefined : amount.minus(remain)
+      }),
+      // MYORDER reports each fill's fee, not a running total: the frame's own fill.
+      paidFee: rule(['executed_fee', 'status', 'trade_id'], (raw, h) =>
+        isFill(raw) && given(read(raw, 'executed_fee'))
+          ? dec(raw, 'executed_fee', h)
+          : h.decimal('0', key('executed_fee')),
+      ),
+      tradesCount: rule(
+        ['status', 'trade_id', 'order_qty', 'remain_qty', 'executed_qty', 'type', 'side'],
+        (raw, h) => (isFill(raw) || !(executed(raw, h) as Decimal).isZero() ? 1 : 0),
+      ),
+      timestamp: rule(['timestamp'], (raw, h) => msOf(read(raw, 'timestamp'), key('timestamp'), h)),
+      createdAt: rule(['order_timestamp', 'timestamp'], (raw, h) =>
+        given(read(raw, 'order_timestamp'))
+          ? msOf(read(raw, 'order_timestamp'), key('order_timestamp'), h)
+          : msOf(read(raw, 'timestamp'), key('timestamp'), h),
+      ),
+      fills: rule(
+        [
+          'status',
+          'trade_id',
+          'executed_price',
+          'executed_qty',
+          'executed_fee',
+          'is_maker',
+          'executed_timestamp',
+          'side',
+        ],
+        (raw, h) => {
+          if (!isFill(raw)) return undefined
+          const price = dec(raw, 'executed_price', h)
+          const size = dec(raw, 'executed_qty', h)
+          const maker = read(raw, 'is_maker')
+          const at = read(raw, 'executed_timestamp')
+          return [
+            {
+              exchange: h.exchange,
+              ...h.symbol(pair(raw), key('target_currency')),
+              timestamp:
+                given(at) && at !== 0
+                  ? msOf(at, key('executed_timestamp'), h)
+                  : msOf(read(raw, 'timestamp'), key('timestamp'), h),
+              receivedAt: h.receivedAt,
+              source: h.source,
+              id: h.id(read(raw, 'trade_id'), key('trade_id')),
+              orderId: orderId(raw, h),
+              side: lookup(ORDER_SIDES, read(raw, 'side'), key('side')),
+              price,
+              size,
+              funds: price.times(size),
+              ...(given(read(raw, 'executed_fee')) ? { fee: dec(raw, 'executed_fee', h) } : {}),
+              ...(typeof maker === 'boolean' ? { isMaker: maker } : {}),
+            },
+          ]
+        },
+      ),
+    },
+  }
+  // One MYASSET frame is read as one balance: the unifier maps a container's top-level array
+  // only, and `assets` sits inside `data`. A frame holding several assets is refused (a typed
+  // error, so the client reports the frame instead of losing the others silently).
+  const asset = (raw: Raw): Raw => {
+    const list = dataOf(raw).assets
+    if (!Array.isArray(list) || list.length !== 1)
+      bad(
+        `${envelope}.assets`,
+        'exactly one asset per MYASSET frame (several in one frame are not supported yet)',
+        Array.isArray(list) ? `${list.length} assets` : list,
+      )
+    const a = list[0]
+    if (a === null || typeof a !== 'object' || Array.isArray(a)) bad(`${key('assets')}[0]`, 'an object', a)
+    return a as Raw
+  }
+  const assetPath = (long: string) => `${envelope}.assets[0].${name(long)}`
+  const balance: FieldMap<'balance'> = {
+    fields: {
+      currency: rule(['assets'], (raw) => {
+        const c = asset(raw)[name('currency')]
+        if (typeof c !== 'string' || c === '') bad(assetPath('currency'), 'a currency such as BTC', c)
+        return c.toUpperCase()
+      }),
+      free: rule(['assets'], (raw, h) => h.decimal(asset(raw)[name('available')], assetPath('available'))),
+      locked: rule(['assets'], (raw, h) => h.decimal(asset(raw)[name('limit')], assetPath('limit'))),
+      // The examples put the time at the data level, the field table in each asset: either.
+      timestamp: rule(['timestamp', 'assets'], (raw, h) => {
+        const t = read(raw, 'timestamp') ?? asset(raw)[name('timestamp')]
+        return given(t) ? msOf(t, key('timestamp'), h) : h.receivedAt
+      }),
+    },
+  }
+  return { order, balance }
+}
+
+const DEFAULT_PRIVATE = privateMaps(false)
+const SHORT_PRIVATE = privateMaps(true)
+
 /**
  * Coinone's field maps (COINONE.md §3, §5.3). REST shape `rest`: `markets` (`each: markets`),
  * `ticker_new` (`each: tickers`), `trades` (`each: transactions`), `orderbook`, and `chart`
  * rows after {@link coinoneChartBody}, and the v2.1 `balances` reply. WS shapes `default` and `short` (the SHORT key format):
- * `TICKER`, `TRADE`, `ORDERBOOK`, `CHART` data frames. Currencies are upper-cased into
+ * `TICKER`, `TRADE`, `ORDERBOOK`, `CHART` data frames, and the private `MYORDER` (→ `order`, id
+ * `SYMBOL:order_id` as over REST; statuses `wait`, `watch`/`not_triggered`, `trade`, `trade_done`,
+ * `cancel`, `cancel_post_only`, anything else a `DataValidationError`) and `MYASSET` (→ `balance`,
+ * one asset a frame) frames. Currencies are upper-cased into
  * `BTC/KRW`; ids stay the exact 16-digit text; book sides leave best-first (WS asks arrive
  * worst-first); a trade's side is `sell` when `is_seller_maker` is true.
  */
@@ -541,8 +762,8 @@ export const COINONE_FIELD_MAPS: FieldMaps = {
   trade: { rest: REST.trade, default: DEFAULT_WS.trade, short: SHORT_WS.trade },
   orderbook: { rest: REST.orderbook, default: DEFAULT_WS.orderbook, short: SHORT_WS.orderbook },
   candle: { rest: REST.candle, default: DEFAULT_WS.candle, short: SHORT_WS.candle },
-  balance: { rest: REST.balance },
-  order: { rest: { fields: orderFields() } },
+  balance: { rest: REST.balance, default: DEFAULT_PRIVATE.balance, short: SHORT_PRIVATE.balance },
+  order: { rest: { fields: orderFields() }, default: DEFAULT_PRIVATE.order, short: SHORT_PRIVATE.order },
 }
 
 /**

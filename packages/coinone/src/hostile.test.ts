@@ -41,9 +41,13 @@ describe('hostile and broken input: a typed error, never a crash or a silent val
     expect(() => unifier.normalizeFrame(JSON.stringify(frame))).toThrow(dataError)
   })
 
-  it('unknown and private frames are ignored, not normalized', () => {
-    expect(unifier.normalizeFrame('{"response_type":"DATA","channel":"MYORDER","data":{}}').kind).toBe(
-      'ignored',
+  it('unknown frames are ignored; a private frame without its fields is a typed error', () => {
+    expect(unifier.normalizeFrame('{"response_type":"DATA","channel":"NOPE","data":{}}').kind).toBe('ignored')
+    expect(() => unifier.normalizeFrame('{"response_type":"DATA","channel":"MYORDER","data":{}}')).toThrow(
+      dataError,
+    )
+    expect(() => unifier.normalizeFrame('{"response_type":"DATA","channel":"MYASSET","data":{}}')).toThrow(
+      dataError,
     )
     expect(unifier.normalizeFrame('{"hello":1}').kind).toBe('ignored')
     expect(coinone.ws.classify(null)).toEqual({ type: 'unknown' })

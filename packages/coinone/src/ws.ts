@@ -35,6 +35,14 @@ const KIND: Readonly<Record<string, ModelKind>> = {
   TRADE: 'trade',
   ORDERBOOK: 'orderbook',
   CHART: 'candle',
+  MYORDER: 'order',
+  MYASSET: 'balance',
+}
+
+/** The private endpoint's channels (`/v1/private`; COINONE.md §6) per stream kind. */
+const PRIVATE_CHANNEL: Readonly<Partial<Record<StreamRequest['kind'], string>>> = {
+  order: 'MYORDER',
+  balance: 'MYASSET',
 }
 
 function formatOf(format: string | undefined): 'default' | 'short' {
@@ -46,8 +54,11 @@ function formatOf(format: string | undefined): 'default' | 'short' {
 /**
  * One `SUBSCRIBE` (or `UNSUBSCRIBE`) frame per (stream, symbol): Coinone takes **one topic per
  * frame** (COINONE.md §5.1). `candle` needs an `interval` of the WS list (no `1M`); `orderbook`
- * frames always hold 16 levels (`depth` is 16 or omitted). Private kinds (MYORDER, MYASSET) are
- * on the private endpoint and not built here.
+ * frames always hold 16 levels (`depth` is 16 or omitted). The private kinds go to the private
+ * endpoint (COINONE.md §6): `order` is `MYORDER` with a one-pair `topic` array per symbol, or no
+ * topic for every pair (no symbols; unverified, the docs say "all or specific pairs"); `balance`
+ * is one `MYASSET` frame, which takes no symbols. Public and private streams cannot share a call
+ * (they need separate connections).
  *
  * @example
  * ```ts
@@ -71,11 +82,17 @@ export function buildCoinoneSubscriptions(
   const out: SubscriptionMessage[] = []
   for (const stream of options.streams) {
     const kind: unknown = (stream as { kind?: unknown } | null)?.kind
+    const privateChannel =
+      typeof kind === 'string' ? PRIVATE_CHANNEL[kind as StreamRequest['kind']] : undefined
+    if (privateChannel !== undefined) {
+      out.push(...privateFrames(symbols, stream, privateChannel, format, requestType))
+      continue
+    }
     const channel = typeof kind === 'string' ? CHANNEL[kind as StreamRequest['kind']] : undefined
     if (channel === undefined)
       throw invalid(
         'kind',
-        `Coinone's public stream carries ticker, trade, orderbook and candle (got ${describeValue(stream?.kind)}); MYORDER and MYASSET are private.`,
+        `Coinone streams ticker, trade, orderbook and candle (public) and order and balance (private; got ${describeValue(stream?.kind)}).`,
       )
     if (!Array.isArray(stream.symbols) || stream.symbols.length === 0)
       throw invalid('symbols', `A ${stream.kind} stream needs symbols.`)
@@ -104,7 +121,41 @@ export function buildCoinoneSubscriptions(
       out.push({ endpoint: 'public', text: JSON.stringify(payload), payload })
     }
   }
+  if (new Set(out.map((m) => m.endpoint)).size > 1)
+    throw invalid('streams', 'Public and private streams need separate connections (see ws.endpointFor).')
   return out
+}
+
+function privateFrames(
+  symbols: SymbolRules,
+  stream: StreamRequest,
+  channel: string,
+  format: 'default' | 'short',
+  requestType: 'SUBSCRIBE' | 'UNSUBSCRIBE',
+): SubscriptionMessage[] {
+  const frame = (topic: readonly { quote_currency: string; target_currency: string }[] | undefined) => {
+    const payload = {
+      request_type: requestType,
+      channel,
+      ...(topic === undefined ? {} : { topic }),
+      ...(format === 'short' ? { format: 'SHORT' } : {}),
+    }
+    return { endpoint: 'private' as const, text: JSON.stringify(payload), payload }
+  }
+  const list = stream.symbols ?? []
+  if (!Array.isArray(list)) throw invalid('symbols', 'symbols is a list of market codes.')
+  if (stream.mode === 'snapshot')
+    throw invalid('mode', `${channel} streams are realtime only (there is no snapshot).`)
+  if (stream.kind === 'balance') {
+    if (list.length > 0)
+      throw invalid('symbols', 'MYASSET (balance) takes no symbols: it carries every currency.')
+    return [frame(undefined)]
+  }
+  if (list.length === 0) return [frame(undefined)]
+  return list.map((symbol) => {
+    const { base, quote } = symbols.split(symbol)
+    return frame([{ quote_currency: quote, target_currency: base }])
+  })
 }
 
 /**
@@ -138,7 +189,8 @@ function object(value: unknown): Record<string, unknown> | undefined {
  * `data`, or SHORT `r`/`c`/`d`) are `data` of shape and format `default` or `short`, with the
  * symbol `BTC/KRW`; `CONNECTED`, `SUBSCRIBED`, `UNSUBSCRIBED` and `PONG` are `status` (the
  * status text is the response type); `ERROR` is an `error` named by its `error_code`
- * (`160012` …). Private `MYORDER`/`MYASSET` data and anything else are `unknown`.
+ * (`160012` …). Private `MYORDER` data are `order` (with the symbol) and `MYASSET` data
+ * `balance`, in the same two shapes. Anything else is `unknown`.
  */
 export function classifyCoinoneMessage(message: unknown): FrameClass {
   const m = object(message)

@@ -91,6 +91,24 @@ export class CoinonePrivate {
     r.set('/v2.1/order/completed_orders/all', (a, b) => this.completed(a, b, false))
   }
 
+  /** The `user_order_id` an order was placed with, if any. */
+  userOrderIdOf(accessKey: string, orderId: string): string | undefined {
+    for (const [uid, id] of this.userIds.get(accessKey) ?? []) if (id === orderId) return uid
+    return undefined
+  }
+
+  /**
+   * Verifies the private WebSocket's upgrade headers (COINONE.md §6): the payload
+   * `{access_token, nonce, timestamp}` signed as a REST call (nonce a UUID v4 used once,
+   * `timestamp` epoch ms). Throws `CoinoneError` when any check fails.
+   */
+  authenticateStream(payload: string | undefined, signature: string | undefined): Account {
+    const { account, body } = this.authenticate(payload, signature)
+    if (typeof body.timestamp !== 'number' || !Number.isFinite(body.timestamp))
+      throw err('107', 'Parameter value is wrong')
+    return account
+  }
+
   /** Verifies the headers; returns the account and the request object (nonce consumed). */
   authenticate(payload: string | undefined, signature: string | undefined): { account: Account; body: Body } {
     if (payload === undefined || payload === '') throw err('120', 'V2 API payload is missing')

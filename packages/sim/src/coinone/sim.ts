@@ -10,11 +10,12 @@ import { SimClock } from '../util/clock.js'
 import { readBody, writeReply } from '../util/respond.js'
 import { listen, stopServer } from '../util/serve.js'
 import { CoinoneError, dataId, resolveCoinonePairs } from './catalog.js'
+import { CoinoneOrderFeed } from './feed.js'
 import { CoinonePrivate } from './private.js'
 import { coinoneRoutes } from './rest.js'
 import type { CoinoneSim, CoinoneSimOptions, CoinoneSimStats } from './types.js'
 import type { CoMarket } from './views.js'
-import { CoinoneHub } from './ws.js'
+import { COINONE_PRIVATE_PATH, CoinoneHub } from './ws.js'
 
 const JSON_TYPE = 'application/json'
 const DEFAULT_ACCOUNT = {
@@ -109,6 +110,9 @@ export async function startCoinoneSim(options: CoinoneSimOptions): Promise<Coino
   }
   let dropAll = (): number => 0
   const faults = new Faults(seed, stats, () => dropAll(), wall)
+  let authenticateStream: CoinonePrivate['authenticateStream'] = () => {
+    throw new CoinoneError('12', 'Invalid access token')
+  }
   const hub = new CoinoneHub({
     faults,
     model,
@@ -117,6 +121,7 @@ export async function startCoinoneSim(options: CoinoneSimOptions): Promise<Coino
     maxConnections: limits?.maxConnections ?? 20,
     firstRequestTimeoutMs: limits?.firstRequestTimeoutMs ?? 60_000,
     idleTimeoutMs: limits?.idleTimeoutMs ?? 1_800_000,
+    authenticate: (payload, signature) => authenticateStream(payload, signature),
   })
   dropAll = () => hub.dropAll()
   const engine = new Engine(model, () => model.processedTime)
@@ -129,6 +134,14 @@ export async function startCoinoneSim(options: CoinoneSimOptions): Promise<Coino
     defaultAccount = { ...DEFAULT_ACCOUNT }
   }
   const priv = new CoinonePrivate(engine, markets, () => model.processedTime)
+  authenticateStream = (payload, signature) => priv.authenticateStream(payload, signature)
+  // MYORDER / MYASSET on the private WebSocket, from this profile's own engine.
+  engine.events = new CoinoneOrderFeed(
+    engine,
+    () => model.processedTime,
+    (accessKey, channel, target, data) => hub.publishPrivate(accessKey, channel, target, data),
+    (accessKey, orderId) => priv.userOrderIdOf(accessKey, orderId),
+  )
   model.onTrade = (m, t) => {
     const cm = byState.get(m)
     if (!cm) return
@@ -286,6 +299,7 @@ export async function startCoinoneSim(options: CoinoneSimOptions): Promise<Coino
     exchange: 'coinone',
     restUrl: `http://${origin}`,
     wsUrl: `ws://${origin}/`,
+    wsPrivateUrl: `ws://${origin}${COINONE_PRIVATE_PATH}`,
     port,
     seed,
     symbols: pairs.map((p) => p.symbol),

@@ -11,7 +11,7 @@ export interface CoinoneLimitOptions {
   readonly orderPerSecond?: number
   /** Other private calls per second per account. @default 80 */
   readonly privatePerSecond?: number
-  /** WebSocket connections per IP; the next is closed with code 4290. @default 20 */
+  /** WebSocket connections per IP (public) or per account (private); the next is closed with code 4290. @default 20 */
   readonly maxConnections?: number
   /** A socket that sends no request this long after opening is dropped. @default 60000 */
   readonly firstRequestTimeoutMs?: number
@@ -68,6 +68,11 @@ export interface CoinoneSim {
   readonly restUrl: string
   /** The public WebSocket: `ws://127.0.0.1:<port>/`. */
   readonly wsUrl: string
+  /**
+   * The private WebSocket (MYORDER, MYASSET): `ws://127.0.0.1:<port>/v1/private`, authenticated
+   * by the `X-COINONE-PAYLOAD`/`X-COINONE-SIGNATURE` upgrade headers (close 4280 when they fail).
+   */
+  readonly wsPrivateUrl: string
   /** The TCP port. */
   readonly port: number
   /** The seed. */

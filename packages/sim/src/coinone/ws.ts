@@ -19,6 +19,10 @@ import {
 } from './views.js'
 
 const CHANNELS = new Set(['ORDERBOOK', 'TICKER', 'TRADE', 'CHART'])
+/** The private endpoint's channels (COINONE.md §6). */
+const PRIVATE_CHANNELS = new Set(['MYORDER', 'MYASSET'])
+/** The private endpoint's path. */
+export const COINONE_PRIVATE_PATH = '/v1/private'
 /** Levels a side in every WS book frame. */
 const WS_DEPTH = 16
 
@@ -57,16 +61,56 @@ const SHORT: Record<string, string> = {
   candle_timestamp: 'ct',
 }
 
-function shorten(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(shorten)
+/**
+ * SHORT keys of the private MYORDER/MYASSET data (COINONE.md §6). `type` is `t` and `timestamp`
+ * `ts` there; `assets` has no documented short key and stays `assets` (unverified).
+ */
+const PRIVATE_SHORT: Record<string, string> = {
+  response_type: 'r',
+  channel: 'c',
+  data: 'd',
+  quote_currency: 'qc',
+  target_currency: 'tc',
+  order_id: 'oi',
+  type: 't',
+  status: 'st',
+  side: 's',
+  order_price: 'op',
+  order_qty: 'oq',
+  order_amount: 'oa',
+  trade_id: 'ti',
+  is_maker: 'im',
+  executed_price: 'ep',
+  executed_qty: 'eq',
+  executed_fee: 'ef',
+  remain_qty: 'rq',
+  remain_amount: 'ra',
+  user_order_id: 'ui',
+  prevented_qty: 'pq',
+  executed_timestamp: 'et',
+  order_timestamp: 'ot',
+  timestamp: 'ts',
+  currency: 'c',
+  available: 'a',
+  limit: 'l',
+}
+
+function shorten(value: unknown, keys: Record<string, string> = SHORT): unknown {
+  if (Array.isArray(value)) return value.map((v) => shorten(v, keys))
   if (value === null || typeof value !== 'object') return value
   const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(value)) out[SHORT[k] ?? k] = shorten(v)
+  for (const [k, v] of Object.entries(value)) out[keys[k] ?? k] = shorten(v, keys)
   return out
 }
 
+/** Who a private connection belongs to (the authenticated API key). */
+export interface CoinoneStreamAccount {
+  readonly accessKey: string
+}
+
 interface Sub {
-  readonly cm: CoMarket
+  /** The pair; undefined for MYASSET and an all-pairs MYORDER. */
+  readonly cm: CoMarket | undefined
   readonly channel: string
   readonly interval: ChartInterval | undefined
   readonly short: boolean
@@ -77,6 +121,8 @@ interface Conn {
   /** key `CHANNEL:TARGET[:interval]` → subscription. */
   readonly subs: Map<string, Sub>
   readonly ip: string
+  /** The account of a private connection (`/v1/private`); undefined on the public one. */
+  readonly account: CoinoneStreamAccount | undefined
   readonly openedAt: number
   /** Wall time of the last request (PING included); undefined before the first. */
   lastRequest: number | undefined
@@ -99,13 +145,22 @@ export interface CoinoneHubOptions {
   readonly firstRequestTimeoutMs: number
   /** A socket with no request (PING included) for this long is dropped (1006). */
   readonly idleTimeoutMs: number
+  /**
+   * Verifies the private endpoint's upgrade headers (`X-COINONE-PAYLOAD`, `X-COINONE-SIGNATURE`);
+   * returns the account, or throws when the auth fails (the socket is then closed with 4280).
+   * Without it the private endpoint is not served.
+   */
+  readonly authenticate?: (payload: string | undefined, signature: string | undefined) => CoinoneStreamAccount
 }
 
 /**
- * Coinone's public WebSocket (`/`): `CONNECTED` on open, one-topic `SUBSCRIBE` → `SUBSCRIBED`
+ * Coinone's WebSockets. Public (`/`): `CONNECTED` on open, one-topic `SUBSCRIBE` → `SUBSCRIBED`
  * (long keys, the topic echoed as sent), `UNSUBSCRIBE`, `PING` → `PONG`, `ERROR` 160010–160012,
  * `TICKER`/`TRADE`/`ORDERBOOK`/`CHART` data in the DEFAULT or SHORT format, full 16-level book
- * snapshots (asks worst-first), the 20-connections-per-IP rule and the idle closes.
+ * snapshots (asks worst-first), the 20-connections-per-IP rule and the idle closes. Private
+ * (`/v1/private`): auth on the upgrade (close 4280 when it fails), 20 connections per account
+ * (4290), `MYORDER` (a topic array of pairs, or none for every pair) and `MYASSET`, with the
+ * same control frames, idle rules, faults and delivery code.
  */
 export class CoinoneHub {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 })
@@ -122,28 +177,50 @@ export class CoinoneHub {
     return this.conns.size
   }
 
-  /** Handles an HTTP upgrade on `/`; false for any other path. */
+  /** Handles an HTTP upgrade on `/` or `/v1/private`; false for any other path. */
   handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): boolean {
-    const path = new URL(req.url ?? '/', 'http://sim.local').pathname
-    if (path !== '/' && path !== '') return false
+    const path = new URL(req.url ?? '/', 'http://sim.local').pathname.replace(/(.)\/$/, '$1')
+    const isPrivate = path === COINONE_PRIVATE_PATH && this.o.authenticate !== undefined
+    if (path !== '/' && path !== '' && !isPrivate) return false
     const ip = req.socket.remoteAddress ?? 'unknown'
+    let account: CoinoneStreamAccount | undefined
+    let authFailed = false
+    if (isPrivate) {
+      const header = (name: string) => {
+        const v = req.headers[name]
+        return typeof v === 'string' ? v : undefined
+      }
+      try {
+        account = this.o.authenticate?.(header('x-coinone-payload'), header('x-coinone-signature'))
+      } catch {
+        authFailed = true
+      }
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
+      // A failed auth: the upgrade completes, then the server closes with 4280 (COINONE.md §6).
+      if (authFailed || (isPrivate && account === undefined)) {
+        ws.close(4280, 'Authentication failed')
+        return
+      }
+      // 20 sockets per IP (public) or per account (private); the next one is closed with 4290.
       let n = 0
-      for (const c of this.conns) if (c.ip === ip) n++
+      for (const c of this.conns)
+        if (account ? c.account?.accessKey === account.accessKey : !c.account && c.ip === ip) n++
       if (n >= this.o.maxConnections) {
         ws.close(4290, 'Too many connections')
         return
       }
-      this.attach(ws, ip)
+      this.attach(ws, ip, account)
     })
     return true
   }
 
-  private attach(ws: WebSocket, ip: string): void {
+  private attach(ws: WebSocket, ip: string, account: CoinoneStreamAccount | undefined): void {
     const conn: Conn = {
       ws,
       subs: new Map(),
       ip,
+      account,
       openedAt: this.o.wall.now(),
       lastRequest: undefined,
       delayed: [],
@@ -262,13 +339,18 @@ export class CoinoneHub {
       this.error(conn, 160011, 'Invalid Type', 'request_type')
       return
     }
-    if (typeof m.channel !== 'string' || !CHANNELS.has(m.channel)) {
+    const channels = conn.account ? PRIVATE_CHANNELS : CHANNELS
+    if (typeof m.channel !== 'string' || !channels.has(m.channel)) {
       this.error(conn, 160011, 'Invalid Type', 'channel')
       return
     }
     const format = m.format ?? 'DEFAULT'
     if (format !== 'DEFAULT' && format !== 'SHORT') {
       this.error(conn, 160011, 'Invalid Type', 'format')
+      return
+    }
+    if (conn.account) {
+      this.privateRequest(conn, type, m.channel, m.topic, format === 'SHORT')
       return
     }
     const topic = m.topic
@@ -311,6 +393,85 @@ export class CoinoneHub {
     // The current book (and ticker) once on subscribe; a repeat subscribe repeats it with the same id.
     if (channel === 'ORDERBOOK') this.deliverTo(conn, sub, this.bookData(cm), 'orderbook')
     if (channel === 'TICKER') this.deliverTo(conn, sub, tickerOf(this.o.model, cm, true, true), 'ticker')
+  }
+
+  /**
+   * A private SUBSCRIBE/UNSUBSCRIBE. `MYORDER`: `topic` is an array of pairs, acked with the array
+   * echoed in `data`; no topic means every pair (unverified: the docs say "all or specific
+   * pairs"); an unknown pair is acked, then refused with 160012. `MYASSET` takes no topic and is
+   * acked without `data`. Subscriptions add, as on the public endpoint.
+   */
+  private privateRequest(conn: Conn, type: string, channel: string, topic: unknown, short: boolean): void {
+    if (channel === 'MYASSET') {
+      this.send(conn, { response_type: `${type}D`, channel }, 'control')
+      if (type === 'UNSUBSCRIBE') conn.subs.delete('MYASSET')
+      else conn.subs.set('MYASSET', { cm: undefined, channel, interval: undefined, short })
+      return
+    }
+    if (topic !== undefined && !Array.isArray(topic)) {
+      this.error(conn, 160010, 'Invalid Request')
+      return
+    }
+    const list = (topic ?? []) as unknown[]
+    for (const t of list) {
+      const pair = t as Record<string, unknown> | null
+      if (
+        pair === null ||
+        typeof pair !== 'object' ||
+        typeof pair.quote_currency !== 'string' ||
+        typeof pair.target_currency !== 'string'
+      ) {
+        this.error(conn, 160010, 'Invalid Request')
+        return
+      }
+    }
+    this.send(
+      conn,
+      { response_type: `${type}D`, channel, ...(topic === undefined ? {} : { data: topic }) },
+      'control',
+    )
+    const keys: { key: string; cm: CoMarket | undefined }[] = []
+    let unknown = false
+    if (topic === undefined) keys.push({ key: 'MYORDER:*', cm: undefined })
+    for (const t of list as Record<string, string>[]) {
+      const cm =
+        t.quote_currency?.toUpperCase() === 'KRW'
+          ? this.byTarget.get(String(t.target_currency).toUpperCase())
+          : undefined
+      if (cm) keys.push({ key: `MYORDER:${cm.pair.target}`, cm })
+      else unknown = true
+    }
+    for (const { key, cm } of keys) {
+      if (type === 'UNSUBSCRIBE') conn.subs.delete(key)
+      else conn.subs.set(key, { cm, channel, interval: undefined, short })
+    }
+    if (unknown) this.error(conn, 160012, 'Invalid Topic')
+  }
+
+  /**
+   * Sends a private data frame to every connection of `accessKey` subscribed to it: `MYORDER` of
+   * the pair `target` (or of every pair), `MYASSET`; once per connection, through the faults.
+   */
+  publishPrivate(
+    accessKey: string,
+    channel: 'MYORDER' | 'MYASSET',
+    target: string | undefined,
+    data: unknown,
+  ): void {
+    const body = { response_type: 'DATA', channel, data }
+    let long: string | undefined
+    let short: string | undefined
+    for (const c of this.conns) {
+      if (c.account?.accessKey !== accessKey || c.ws.readyState !== 1) continue
+      const sub =
+        channel === 'MYASSET'
+          ? c.subs.get('MYASSET')
+          : (c.subs.get(`MYORDER:${target}`) ?? c.subs.get('MYORDER:*'))
+      if (!sub) continue
+      if (sub.short) short ??= JSON.stringify(shorten(body, PRIVATE_SHORT))
+      else long ??= JSON.stringify(body)
+      this.deliver(c, (sub.short ? short : long) as string, channel === 'MYORDER' ? 'myorder' : 'myasset')
+    }
   }
 
   private frame(sub: Sub, data: unknown): string {
