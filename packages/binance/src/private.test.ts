@@ -155,6 +155,27 @@ describe('Binance account and orders through @bb/rest (sim)', () => {
     expect(order.paidFee.toFixed()).toBe(fee.toFixed())
   })
 
+  it('getMyTrades (myTrades): the fills of a market buy, the same ids, prices, sizes and fees as its FULL answer', async () => {
+    const order = await client.createOrder({ symbol: 'BTC/USDT', side: 'buy', type: 'market', cost: '30' })
+    const fills = await client.getMyTrades('BTC/USDT', { orderId: order.id })
+    expect(fills.map((f) => [f.id, f.orderId, f.side, f.price.toFixed(), f.size.toFixed()])).toEqual(
+      order.fills!.map((f) => [f.id, order.id, 'buy', f.price.toFixed(), f.size.toFixed()]),
+    )
+    // fees: the sim prints commissions to 8 decimals, as Binance does
+    for (const [i, f] of fills.entries())
+      expect(
+        f.fee
+          ?.minus(order.fills![i]!.fee ?? 0)
+          .abs()
+          .lte('0.00000001'),
+      ).toBe(true)
+    expect(fills.every((f) => f.feeCurrency !== undefined && f.isMaker === false)).toBe(true)
+    // every fill of the account from the first id on, oldest first, this order's among them
+    const all = await client.getMyTrades('BTCUSDT', { fromId: fills[0]!.id })
+    expect(all.slice(0, fills.length).map((f) => f.id)).toEqual(fills.map((f) => f.id))
+    expect((await client.getOrder({ id: fills[0]!.orderId })).id).toBe(order.id)
+  })
+
   it('getClosedOrders (allOrders): only closed orders, by state; open orders are not listed', async () => {
     const resting = await client.createOrder({
       symbol: 'BTC/USDT',

@@ -1,7 +1,7 @@
 import { describeValue, InvalidRequestError } from '@bb/errors'
 import { type ExchangeAdapter, formatQuery } from '@bb/exchange-adapter'
 import { coinoneEndpoints } from './endpoints.js'
-import { mapCoinoneRestError, mapCoinoneWsError } from './errors.js'
+import { mapCoinoneClose, mapCoinoneRestError, mapCoinoneWsError } from './errors.js'
 import { COINONE_FIELD_MAPS } from './field-maps.js'
 import { COINONE_REST_INTERVALS, COINONE_WS_INTERVALS } from './intervals.js'
 import {
@@ -177,6 +177,7 @@ export function createCoinone(settings: CoinoneSettings = {}): ExchangeAdapter {
       isListFrame: (frame): frame is readonly unknown[] => Array.isArray(frame),
       mapError: mapCoinoneWsError,
       sign: signCoinoneWs,
+      mapClose: mapCoinoneClose,
       heartbeat: COINONE_HEARTBEAT,
       limits: COINONE_WS_LIMITS,
     },

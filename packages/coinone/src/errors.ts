@@ -210,3 +210,40 @@ export function mapCoinoneWsError(error: {
     details: typeof raw.message === 'string' ? { exchangeMessage: raw.message.slice(0, 4096) } : {},
   })
 }
+
+/**
+ * Coinone's refusing close codes (COINONE.md §6, §8): **4280** — the private connection's
+ * authentication failed → `AuthenticationError`; **4290** — more than 20 connections per IP
+ * (public) or per account (private) → `RateLimitError` (group `connections`). Any other code is an
+ * ordinary close (`undefined`: the client reconnects).
+ *
+ * @example
+ * ```ts
+ * import { mapCoinoneClose } from '@bb/coinone'
+ * mapCoinoneClose({ code: 4280, reason: '' })?.name // 'AuthenticationError'
+ * ```
+ */
+export function mapCoinoneClose(close: {
+  readonly code: number
+  readonly reason: string
+}): BackboneError | undefined {
+  const details = close.reason === '' ? {} : { exchangeMessage: close.reason.slice(0, 1024) }
+  if (close.code === 4280)
+    return new AuthenticationError({
+      exchange: 'coinone',
+      channel: 'ws',
+      exchangeCode: '4280',
+      message:
+        'Coinone closed the private WebSocket with 4280: the authentication headers were refused (check accessKey / secretKey).',
+      details,
+    })
+  if (close.code === 4290)
+    return new RateLimitError({
+      exchange: 'coinone',
+      channel: 'ws',
+      exchangeCode: '4290',
+      group: 'connections',
+      details,
+    })
+  return undefined
+}

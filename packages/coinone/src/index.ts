@@ -16,7 +16,7 @@ export {
   type CoinoneMarketDataEndpoints,
   coinoneMarketDataEndpoints,
 } from './endpoints.js'
-export { coinoneBodyError } from './errors.js'
+export { coinoneBodyError, mapCoinoneClose } from './errors.js'
 export { coinoneChartBody } from './field-maps.js'
 export { COINONE_CHART_INTERVALS, type CoinoneChartInterval } from './intervals.js'
 export {

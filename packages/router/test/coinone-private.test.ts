@@ -1,3 +1,4 @@
+import { AuthenticationError } from '@bb/errors'
 import type { Balance, Order } from '@bb/models'
 import { startSim } from '@bb/sim'
 import { describe, expect, it } from 'vitest'
@@ -33,23 +34,38 @@ describe('createBackbone({ exchange: "coinone", credentials }): the private WebS
         backbone.myAssets$().subscribe((b) => balances.push(b)),
       ]
       await until(() => backbone.ws.stats().sockets > 0, 20_000, 'private socket')
-      await new Promise((r) => setTimeout(r, 500))
       const book = await backbone.getOrderbook('BTC/KRW', { depth: 5 })
-      const created = await backbone.rest.createOrder({
-        symbol: 'BTC/KRW',
-        side: 'buy',
-        type: 'limit',
-        price: book.bids[4]!.price.toFixed(),
-        volume: '0.001',
-      })
-      await until(() => orders.some((o) => o.id === created.id && o.state === 'wait'), 20_000, 'wait frame')
+      // The subscription is acked after the socket opens: place resting orders until one is seen
+      // (earlier ones are cancelled; only the seen order's frames are checked).
+      let created: Order | undefined
+      for (let attempt = 0; attempt < 20 && created === undefined; attempt++) {
+        const placed = await backbone.rest.createOrder({
+          symbol: 'BTC/KRW',
+          side: 'buy',
+          type: 'limit',
+          price: book.bids[4]!.price.toFixed(),
+          volume: '0.001',
+        })
+        try {
+          await until(() => orders.some((o) => o.id === placed.id && o.state === 'wait'), 1500, 'wait frame')
+          created = placed
+        } catch {
+          await backbone.rest.cancelOrder({ id: placed.id })
+        }
+      }
+      if (created === undefined) throw new Error('the private stream never delivered an order')
+      const seenBalances = balances.filter((b) => b.currency === 'KRW').length
       await backbone.rest.cancelOrder({ id: created.id })
       await until(
         () => orders.some((o) => o.id === created.id && o.state === 'cancel'),
         20_000,
         'cancel frame',
       )
-      await until(() => balances.filter((b) => b.currency === 'KRW').length >= 2, 20_000, 'KRW balances')
+      await until(
+        () => balances.filter((b) => b.currency === 'KRW').length > seenBalances,
+        20_000,
+        'KRW balances',
+      )
       for (const s of subs) s.unsubscribe()
       const mine = orders.filter((o) => o.id === created.id)
       expect(mine.map((o) => o.state)).toEqual(['wait', 'cancel'])
@@ -59,6 +75,44 @@ describe('createBackbone({ exchange: "coinone", credentials }): the private WebS
           .at(-1)
           ?.free.toFixed(),
       ).toBe('100000000')
+    } finally {
+      await backbone.close()
+      await sim.close()
+    }
+  }, 60_000)
+
+  it('wrong credentials: the server closes with 4280 and the stream fails with an AuthenticationError, no secret shown', async () => {
+    const sim = await startSim({
+      exchange: 'coinone',
+      port: 0,
+      seed: 21,
+      markets: ['BTC'],
+      accounts: { [TOKEN]: { secretKey: SECRET, balances: { KRW: '1000' } } },
+    })
+    const wrong = 'router-coinone-wrong-secret-0123456789'
+    const backbone = createBackbone({
+      exchange: 'coinone',
+      restUrl: sim.restUrl,
+      wsUrl: sim.wsUrl,
+      privateWsUrl: sim.wsPrivateUrl,
+      credentials: { accessKey: TOKEN, secretKey: wrong },
+      ws: { reconnect: { initialDelayMs: 50 } },
+    })
+    try {
+      const error = await new Promise<unknown>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no error within 30 s')), 30_000)
+        backbone.myAssets$().subscribe({
+          error: (e: unknown) => {
+            clearTimeout(timer)
+            resolve(e)
+          },
+        })
+      })
+      expect(AuthenticationError.isInstance(error), String(error)).toBe(true)
+      expect((error as AuthenticationError).exchangeCode).toBe('4280')
+      const text = `${(error as Error).message}\n${JSON.stringify(error)}\n${(error as Error).stack ?? ''}`
+      expect(text).not.toContain(wrong)
+      expect(text).not.toContain(SECRET)
     } finally {
       await backbone.close()
       await sim.close()
