@@ -90,7 +90,9 @@ describe.skipIf(!run)('Decisions page', () => {
     }, ids[0]! - 1)
     const serverIds = response.decisions.map((d) => d.id).filter((id) => id <= ids.at(-1)!)
     expect(serverIds).toEqual(ids)
-    await page.locator('[data-decision-id] button').first().click()
+    // Rows move down as new decisions arrive (newest first): a pointer click can land between
+    // renders, so the click event goes to the row's button itself.
+    await page.locator('[data-decision-id] button').first().dispatchEvent('click')
     await page.locator('[data-testid="decision-detail"]').waitFor()
     await screenshot(page, 'decisions')
   })
