@@ -12,7 +12,10 @@ import { unifiedCoinoneInterval } from './intervals.js'
 
 type Raw = Readonly<Record<string, unknown>>
 
-function custom(reads: readonly string[], read: (raw: Raw, h: CustomRuleHelpers) => unknown): CustomRule {
+function custom(
+  reads: readonly string[],
+  read: (raw: Raw, h: CustomRuleHelpers, container?: Raw) => unknown,
+): CustomRule {
   return { type: 'custom', reads, read }
 }
 
@@ -707,35 +710,26 @@ function privateMaps(short: boolean): { order: FieldMap<'order'>; balance: Field
       ),
     },
   }
-  // One MYASSET frame is read as one balance: the unifier maps a container's top-level array
-  // only, and `assets` sits inside `data`. A frame holding several assets is refused (a typed
-  // error, so the client reports the frame instead of losing the others silently).
-  const asset = (raw: Raw): Raw => {
-    const list = dataOf(raw).assets
-    if (!Array.isArray(list) || list.length !== 1)
-      bad(
-        `${envelope}.assets`,
-        'exactly one asset per MYASSET frame (several in one frame are not supported yet)',
-        Array.isArray(list) ? `${list.length} assets` : list,
-      )
-    const a = list[0]
-    if (a === null || typeof a !== 'object' || Array.isArray(a)) bad(`${key('assets')}[0]`, 'an object', a)
-    return a as Raw
-  }
-  const assetPath = (long: string) => `${envelope}.assets[0].${name(long)}`
+  // A MYASSET frame lists the assets it changed in `data.assets`; the map runs once per entry
+  // (`each`), and the frame's time, which the examples put in `data`, is read from the container.
+  const assetKey = (long: string) => name(long)
   const balance: FieldMap<'balance'> = {
+    each: `${envelope}.assets`,
     fields: {
-      currency: rule(['assets'], (raw) => {
-        const c = asset(raw)[name('currency')]
-        if (typeof c !== 'string' || c === '') bad(assetPath('currency'), 'a currency such as BTC', c)
+      currency: custom([assetKey('currency')], (raw) => {
+        const c = raw[assetKey('currency')]
+        if (typeof c !== 'string' || c === '') bad(assetKey('currency'), 'a currency such as BTC', c)
         return c.toUpperCase()
       }),
-      free: rule(['assets'], (raw, h) => h.decimal(asset(raw)[name('available')], assetPath('available'))),
-      locked: rule(['assets'], (raw, h) => h.decimal(asset(raw)[name('limit')], assetPath('limit'))),
+      free: custom([assetKey('available')], (raw, h) =>
+        h.decimal(raw[assetKey('available')], assetKey('available')),
+      ),
+      locked: custom([assetKey('limit')], (raw, h) => h.decimal(raw[assetKey('limit')], assetKey('limit'))),
       // The examples put the time at the data level, the field table in each asset: either.
-      timestamp: rule(['timestamp', 'assets'], (raw, h) => {
-        const t = read(raw, 'timestamp') ?? asset(raw)[name('timestamp')]
-        return given(t) ? msOf(t, key('timestamp'), h) : h.receivedAt
+      timestamp: custom([assetKey('timestamp'), `^${name('timestamp')}`], (raw, h, container) => {
+        const own = raw[name('timestamp')]
+        const t = given(own) ? own : container?.[name('timestamp')]
+        return given(t) ? msOf(t, name('timestamp'), h) : h.receivedAt
       }),
     },
   }
@@ -751,8 +745,8 @@ const SHORT_PRIVATE = privateMaps(true)
  * rows after {@link coinoneChartBody}, and the v2.1 `balances` reply. WS shapes `default` and `short` (the SHORT key format):
  * `TICKER`, `TRADE`, `ORDERBOOK`, `CHART` data frames, and the private `MYORDER` (→ `order`, id
  * `SYMBOL:order_id` as over REST; statuses `wait`, `watch`/`not_triggered`, `trade`, `trade_done`,
- * `cancel`, `cancel_post_only`, anything else a `DataValidationError`) and `MYASSET` (→ `balance`,
- * one asset a frame) frames. Currencies are upper-cased into
+ * `cancel`, `cancel_post_only`, anything else a `DataValidationError`) and `MYASSET` (→ one
+ * `balance` per entry of `data.assets`) frames. Currencies are upper-cased into
  * `BTC/KRW`; ids stay the exact 16-digit text; book sides leave best-first (WS asks arrive
  * worst-first); a trade's side is `sell` when `is_seller_maker` is true.
  */

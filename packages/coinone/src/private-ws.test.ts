@@ -17,10 +17,16 @@ function order(name: string): Order {
   return r.value as Order
 }
 
-function balance(name: string): Balance {
+function balances(name: string): Balance[] {
   const r = unifier.normalizeFrame(fixture(name), { receivedAt: 1790134199000 })
   if (r.kind !== 'balance') throw new Error(`${name}: ${r.kind}`)
-  return r.value as Balance
+  return (r as unknown as { values: Balance[] }).values
+}
+
+function balance(name: string): Balance {
+  const all = balances(name)
+  if (all.length !== 1) throw new Error(`${name}: ${all.length} balances`)
+  return all[0]!
 }
 
 const text = (d: { toFixed(): string } | undefined) => d?.toFixed()
@@ -174,8 +180,43 @@ describe('coinone private WS: MYASSET → Balance', () => {
     expect([text(s.free), text(s.locked)]).toEqual(['1500.12345678', '0'])
   })
 
-  it('a frame holding several assets is refused with a typed error (nothing silently dropped)', () => {
-    expect(() => unifier.normalizeFrame(fixture('ws-myasset-two'))).toThrow(DataValidationError)
+  it('a frame holding several assets gives one balance per asset, in order, each with the frame time', () => {
+    expect(
+      balances('ws-myasset-two').map((b) => [
+        b.currency,
+        text(b.free),
+        text(b.locked),
+        b.timestamp,
+        b.source,
+      ]),
+    ).toEqual([
+      ['KRW', '1', '0', 1790134185000, 'ws'],
+      ['BTC', '0.5', '0', 1790134185000, 'ws'],
+    ])
+  })
+
+  it('a bad entry is a DataValidationError naming it, in a list or as a lone object', () => {
+    const raw = JSON.parse(fixture('ws-myasset-two'))
+    const bad = (data: unknown) => {
+      try {
+        unifier.normalizeFrame(JSON.stringify({ ...raw, data }))
+      } catch (e) {
+        return e
+      }
+      return undefined
+    }
+    const e1 = bad({
+      ...raw.data,
+      assets: [raw.data.assets[0], { currency: 'BTC', available: 'x', limit: '0' }],
+    })
+    expect(DataValidationError.isInstance(e1), String(e1)).toBe(true)
+    expect((e1 as DataValidationError).path).toBe('data.assets[1].available')
+    const e2 = bad({ ...raw.data, assets: { currency: 'BTC' } })
+    expect(DataValidationError.isInstance(e2), String(e2)).toBe(true)
+    expect((e2 as DataValidationError).path).toBe('data.assets.available')
+    const e3 = bad({ ...raw.data, assets: 'KRW' })
+    expect(DataValidationError.isInstance(e3), String(e3)).toBe(true)
+    expect((e3 as DataValidationError).path).toMatch(/^data\.assets/)
   })
 })
 

@@ -103,7 +103,7 @@ export function buildCoinoneSubscriptions(
     )
       throw invalid(
         'depth',
-        `Coinone book frames always hold 16 levels (got ${describeValue(stream.depth)}).`,
+        `Coinone book frames always hold 16 levels a side (got ${describeValue(stream.depth)}); @bb/ws subscribes 16 and trims for a depth of 1–15.`,
       )
     const interval = stream.kind === 'candle' ? coinoneInterval(stream.interval ?? '1m', true) : undefined
     for (const symbol of stream.symbols) {

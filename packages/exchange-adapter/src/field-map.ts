@@ -188,8 +188,16 @@ export interface CustomRule {
   readonly type: 'custom'
   /** The raw keys `read` looks at (documentation and conformance only). */
   readonly reads: readonly string[]
-  /** Reads the value; throw a `DataValidationError` for bad input. */
-  readonly read: (raw: Readonly<Record<string, unknown>>, helpers: CustomRuleHelpers) => unknown
+  /**
+   * Reads the value; throw a `DataValidationError` for bad input. For a map with `each`, `raw` is
+   * one element and `container` the object that holds the array (what `^key` sources read), e.g.
+   * the frame's `data` when a frame carries `data.assets: [...]` and its time once in `data`.
+   */
+  readonly read: (
+    raw: Readonly<Record<string, unknown>>,
+    helpers: CustomRuleHelpers,
+    container?: Readonly<Record<string, unknown>>,
+  ) => unknown
 }
 
 /** Any field rule. */

@@ -226,7 +226,11 @@ export interface RestClient {
   getTickersByQuote(quotes: readonly string[], options?: CallOptions): Promise<Ticker[]>
   /** Recent trades of one market, newest first; more than one page is fetched with the cursor. */
   getTrades(symbol: string, options?: GetTradesOptions): Promise<Trade[]>
-  /** Order books of the given markets. */
+  /**
+   * Order books of the given markets. `depth` levels a side: a depth the exchange does not serve
+   * (`capabilities.orderbookDepths.rest`, e.g. Coinone 5, 10, 15, 16) requests the next larger one
+   * and trims each book; a depth above all it serves is the adapter's `InvalidRequestError`.
+   */
   getOrderbook(
     symbols: readonly string[],
     options?: CallOptions & { depth?: number; level?: string | number },
@@ -704,6 +708,20 @@ export function createRestClient(options: RestClientOptions): RestClient {
     })
   }
 
+  /**
+   * The depth to request for a wanted one: the smallest in `capabilities.orderbookDepths.rest` that
+   * holds it (the book is then trimmed to the wanted depth). A depth the exchange offers, one above
+   * all it offers, or none goes to the adapter unchanged, which refuses what it cannot serve.
+   */
+  function restDepth(depth: number | undefined): number | undefined {
+    if (depth === undefined) return depth
+    const offered = adapter.capabilities.orderbookDepths.rest
+    if (offered.length === 0 || offered.includes(depth)) return depth
+    let best: number | undefined
+    for (const d of offered) if (d >= depth && (best === undefined || d < best)) best = d
+    return best ?? depth
+  }
+
   function throwMissing(param: string): never {
     throw check.invalid(param, `"${param}" is required.`)
   }
@@ -792,13 +810,21 @@ export function createRestClient(options: RestClientOptions): RestClient {
           'level',
           `"level" must be a number or decimal text (got ${describeValue(bookOptions.level)}).`,
         )
+      const depth = bookOptions.depth
+      const wire = restDepth(depth)
       const request = adapter.rest.endpoints.orderbook({
         symbols: list,
-        ...(bookOptions.depth !== undefined ? { depth: bookOptions.depth } : {}),
+        ...(wire !== undefined ? { depth: wire } : {}),
         ...(bookOptions.level !== undefined ? { level: bookOptions.level } : {}),
       })
       const raws = await namingUnknown(list, () => fetchList(request, bookOptions))
-      return normalizeAll('orderbook', raws, request) as OrderbookSnapshot[]
+      const books = normalizeAll('orderbook', raws, request) as OrderbookSnapshot[]
+      if (depth === undefined || wire === depth) return books
+      return books.map((b) =>
+        b.bids.length <= depth && b.asks.length <= depth
+          ? b
+          : Object.freeze({ ...b, bids: b.bids.slice(0, depth), asks: b.asks.slice(0, depth) }),
+      )
     },
 
     async getOrderbookInstruments(symbols, given) {

@@ -98,3 +98,47 @@ describe('the backbone on Coinone', () => {
     expect(backbone.metrics().counters.ws_messages_total).toBeGreaterThan(0)
   }, 90_000)
 })
+
+describe('orderbook depths the exchange does not send', () => {
+  it('Coinone: orderbook$ depth 5 subscribes the 16-level books and trims each; REST depth 3 trims a 5-level book; 17 is refused', async () => {
+    const { backbone } = await setupCoinone()
+    const five: OrderbookSnapshot[] = []
+    const whole: OrderbookSnapshot[] = []
+    const subs = [
+      backbone.orderbook$('BTC/KRW', { depth: 5 }).subscribe((b) => five.push(b)),
+      backbone.orderbook$('BTC/KRW', { depth: 16 }).subscribe((b) => whole.push(b)),
+    ]
+    try {
+      await until(
+        () => five.filter((b) => b.source === 'ws').length >= 3 && whole.length >= 3,
+        20_000,
+        'books',
+      )
+      const wsFive = five.filter((b) => b.source === 'ws')
+      expect(wsFive.every((b) => b.bids.length === 5 && b.asks.length === 5)).toBe(true)
+      // The trimmed book is the whole book's best five levels, the same wire frame (one socket topic).
+      const last = wsFive.at(-1)!
+      const same = whole.find((b) => b.timestamp === last.timestamp && b.source === 'ws')
+      expect(same, 'the whole book of the same frame').toBeDefined()
+      expect(same!.bids).toHaveLength(16)
+      const text = (b: OrderbookSnapshot) => b.bids.concat(b.asks).map((l) => `${l.price}@${l.size}`)
+      expect(text(last)).toEqual(
+        text({ ...same!, bids: same!.bids.slice(0, 5), asks: same!.asks.slice(0, 5) } as OrderbookSnapshot),
+      )
+      expect(Object.isFrozen(last)).toBe(true)
+      expect(backbone.ws.stats().streams, 'one wire subscription serves both depths').toBe(1)
+
+      const three = await backbone.rest.getOrderbook(['BTC/KRW'], { depth: 3 })
+      expect([three[0]!.bids.length, three[0]!.asks.length]).toEqual([3, 3])
+      await expect(backbone.rest.getOrderbook(['BTC/KRW'], { depth: 17 })).rejects.toMatchObject({
+        name: 'InvalidRequestError',
+      })
+      const refused = await new Promise<unknown>((resolve) =>
+        backbone.ws.orderbook$('BTC/KRW', { depth: 17 }).subscribe({ error: resolve }),
+      )
+      expect(refused).toMatchObject({ name: 'InvalidRequestError', param: 'depth' })
+    } finally {
+      for (const s of subs) s.unsubscribe()
+    }
+  }, 60_000)
+})

@@ -360,14 +360,22 @@ describe('coinone sim: MYORDER and MYASSET frames of orders placed over REST', (
       },
     })
     // MYASSET after each change: the lock (KRW), each fill (KRW and BTC), the leftover lock released.
-    await long.until(() => data(long, 'MYASSET').some((f) => f.data.assets[0].currency === 'BTC'))
+    // A fill moves both currencies: one frame holds both assets.
+    await long.until(() =>
+      data(long, 'MYASSET').some((f) =>
+        f.data.assets.some((a: { currency: string }) => a.currency === 'BTC'),
+      ),
+    )
     const assets = data(long, 'MYASSET').map((f) => f.data)
     expect(assets[0]).toMatchObject({ type: 'order', assets: [{ currency: 'KRW' }] })
     expect(assets.slice(1).every((a) => a.type === 'trade')).toBe(true)
-    const btc = assets.filter((a) => a.assets[0].currency === 'BTC').map((a) => a.assets[0].available)
+    const fill = assets.find((a) => a.assets.some((x: { currency: string }) => x.currency === 'BTC'))
+    expect(fill.assets.map((x: { currency: string }) => x.currency).sort()).toEqual(['BTC', 'KRW'])
+    const rows = assets.flatMap((a) => a.assets)
+    const btc = rows.filter((a) => a.currency === 'BTC').map((a) => a.available)
     expect(btc.at(-1)).toBe(new Decimal(1).plus(qty).toFixed())
     const balances = await call('/v2.1/account/balance', { currencies: ['KRW', 'BTC'] })
-    const krw = assets.filter((a) => a.assets[0].currency === 'KRW').at(-1).assets[0]
+    const krw = rows.filter((a) => a.currency === 'KRW').at(-1)
     expect(krw).toEqual({
       currency: 'KRW',
       available: balances.balances[0].available,

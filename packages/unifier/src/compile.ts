@@ -187,7 +187,7 @@ export function compileFieldMap(
         expr = `${constant(helpers.levelsReader(rule.price, rule.size, field === 'bids', rule.zeroPriceIsPadding === true))}(${readExpr(rule.from)}, ${q(pathOf(rule.from))})`
         break
       case 'custom':
-        expr = `H.custom(${constant(rule.read)}, raw, ctx, ${q(field)})`
+        expr = `H.custom(${constant(rule.read)}, raw, ctx, ${q(field)}, parent)`
         // A custom `symbol` returns the market code (e.g. read from a nested object): it is split
         // by the adapter's symbol rules like a `symbol` rule's value.
         if (field === 'symbol') {
@@ -281,10 +281,11 @@ export interface NormalizeHelpers {
     zeroIsPadding?: boolean,
   ): (units: unknown, path: string) => unknown
   custom(
-    read: (raw: never, helpers: never) => unknown,
+    read: (raw: never, helpers: never, container: never) => unknown,
     raw: unknown,
     context: CompiledContext,
     field: string,
+    container?: unknown,
   ): unknown
   interval(value: string | undefined, fallback: string | undefined): string
   checkCandle(candle: unknown): void

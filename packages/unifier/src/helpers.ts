@@ -246,10 +246,11 @@ return function levels(units, path) {
   }
 
   const custom = (
-    read: (raw: never, helpers: never) => unknown,
+    read: (raw: never, helpers: never, container: never) => unknown,
     raw: unknown,
     context: CompiledContext,
     field: string,
+    container?: unknown,
   ) => {
     const customHelpers: CustomRuleHelpers = {
       decimal: (value, path) => decimal(value, path, 'any', false, false)!,
@@ -262,7 +263,7 @@ return function levels(units, path) {
       receivedAt: context.receivedAt,
     }
     try {
-      return read(raw as never, customHelpers as never)
+      return read(raw as never, customHelpers as never, container as never)
     } catch (error) {
       if (BackboneError.isInstance(error)) throw error
       return fail(

@@ -12,7 +12,7 @@ import {
 import type { ExchangeAdapter, StreamRequest, WsEndpoint } from '@bb/exchange-adapter'
 import type { Balance, Candle, CandleInterval, Order, OrderbookSnapshot, Ticker, Trade } from '@bb/models'
 import { createTradeTracker, createUnifier } from '@bb/unifier'
-import { Observable, Subject } from 'rxjs'
+import { map, Observable, Subject } from 'rxjs'
 import { resolveReconnect } from './backoff.js'
 import { type Clock, systemClock } from './clock.js'
 import { Connection, type ConnectionHost, type Topic } from './connection.js'
@@ -673,6 +673,23 @@ export function createWsClient(options: WsClientOptions): WsClient {
     })
   }
 
+  /**
+   * The depth to subscribe for a requested one: the smallest depth the exchange's WebSocket offers
+   * that holds it (`capabilities.orderbookDepths.ws`), so `depth: 10` on an exchange that sends 15
+   * or 16 levels subscribes those and trims each book to 10. A depth the exchange offers, a depth
+   * above all it offers, or a bad value goes to the adapter unchanged, which refuses what it cannot
+   * serve with an `InvalidRequestError` naming its depths. Diff books (`diff: true`) are trimmed by
+   * whoever keeps the local book.
+   */
+  function wireDepth(depth: number | undefined, diff: boolean): number | undefined {
+    if (depth === undefined || diff || !Number.isInteger(depth) || depth < 1) return depth
+    const offered = adapter.capabilities.orderbookDepths.ws
+    if (offered.length === 0 || offered.includes(depth)) return depth
+    let best: number | undefined
+    for (const d of offered) if (d >= depth && (best === undefined || d < best)) best = d
+    return best ?? depth
+  }
+
   const events$ = <T>(spec: StreamSpec) => open(spec, false) as Observable<StreamEvent<T>>
   // plain streams skip the event wrapper (no extra operator on the hot path)
   const values$ = <T>(spec: StreamSpec) => open(spec, true) as Observable<T>
@@ -689,22 +706,32 @@ export function createWsClient(options: WsClientOptions): WsClient {
     ticker$: (symbols, opts) => values$<Ticker>(spec('ticker', toList(symbols), opts)),
     tradeEvents$: (symbols, opts) => events$<Trade>(spec('trade', toList(symbols), opts)),
     trades$: (symbols, opts) => values$<Trade>(spec('trade', toList(symbols), opts)),
-    orderbookEvents$: (symbols, opts) =>
-      events$<OrderbookSnapshot>(
+    orderbookEvents$: (symbols, opts) => {
+      const wire = wireDepth(opts?.depth, opts?.diff === true)
+      const source = events$<OrderbookSnapshot>(
         spec('orderbook', toList(symbols), opts, {
-          depth: opts?.depth,
+          depth: wire,
           level: opts?.level,
           diff: opts?.diff === true ? true : undefined,
         }),
-      ),
-    orderbook$: (symbols, opts) =>
-      values$<OrderbookSnapshot>(
+      )
+      const depth = opts?.depth
+      if (wire === depth || depth === undefined) return source
+      return source.pipe(map((e) => (e.type === 'data' ? { ...e, value: trimBook(e.value, depth) } : e)))
+    },
+    orderbook$: (symbols, opts) => {
+      const wire = wireDepth(opts?.depth, opts?.diff === true)
+      const source = values$<OrderbookSnapshot>(
         spec('orderbook', toList(symbols), opts, {
-          depth: opts?.depth,
+          depth: wire,
           level: opts?.level,
           diff: opts?.diff === true ? true : undefined,
         }),
-      ),
+      )
+      const depth = opts?.depth
+      if (wire === depth || depth === undefined) return source
+      return source.pipe(map((book) => trimBook(book, depth)))
+    },
     candleEvents$: (symbols, interval, opts) =>
       events$<Candle>(spec('candle', toList(symbols), opts, { interval })),
     candles$: (symbols, interval, opts) =>
@@ -768,4 +795,10 @@ export function createWsClient(options: WsClientOptions): WsClient {
     else signal.addEventListener('abort', onClientAbort, { once: true })
   }
   return client
+}
+
+/** The book's best `depth` levels a side, as a new frozen snapshot (the wire's book is untouched). */
+function trimBook(book: OrderbookSnapshot, depth: number): OrderbookSnapshot {
+  if (book.bids.length <= depth && book.asks.length <= depth) return book
+  return Object.freeze({ ...book, bids: book.bids.slice(0, depth), asks: book.asks.slice(0, depth) })
 }

@@ -113,7 +113,12 @@ export interface StreamOptions {
 
 /** Options of the order-book streams. */
 export interface OrderbookStreamOptions extends StreamOptions {
-  /** Levels per side (Upbit: 1, 5, 15 or 30). @default the exchange's default (Upbit 30) */
+  /**
+   * Levels per side. A depth the exchange's WebSocket does not send (`capabilities.orderbookDepths.ws`:
+   * Upbit 1, 5, 15, 30; Coinone 16; Binance 5, 10, 20) subscribes the smallest one that holds it and
+   * trims every book to `depth`; a depth above all it sends is an `InvalidRequestError`.
+   * @default the exchange's default (Upbit 30)
+   */
   readonly depth?: number
   /** Price grouping unit (Upbit KRW pairs). */
   readonly level?: number

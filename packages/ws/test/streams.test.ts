@@ -29,6 +29,26 @@ describe('streams', () => {
     }
   })
 
+  it('a depth Upbit does not send (10) subscribes the next one (15) and trims each book, the 15-level subscribers sharing it', async () => {
+    const r = await rig({ tradesPerSecond: 20 })
+    try {
+      const [ten, fifteen] = await Promise.all([
+        firstValueFrom(r.client.orderbookEvents$('KRW-BTC', { depth: 10 }).pipe(take(3), toArray())),
+        firstValueFrom(r.client.orderbook$('KRW-BTC', { depth: 15 }).pipe(take(3), toArray())),
+      ])
+      const books = ten.map((e) => (e.type === 'data' ? e.value : undefined))
+      expect(books.every((b) => b !== undefined && b.bids.length === 10 && b.asks.length === 10)).toBe(true)
+      expect(fifteen.every((b) => b.bids.length === 15 && b.asks.length === 15)).toBe(true)
+      // The same frames: the trimmed book is the 15-level one's best ten levels.
+      const levels = (l: readonly { price: { toFixed(): string } }[]) => l.map((x) => x.price.toFixed())
+      expect(levels(books[0]!.bids)).toEqual(levels(fifteen[0]!.bids.slice(0, 10)))
+      expect(levels(books[0]!.asks)).toEqual(levels(fifteen[0]!.asks.slice(0, 10)))
+      expect(r.sim.stats.ws.connectionsTotal).toBe(1)
+    } finally {
+      await r.close()
+    }
+  })
+
   it('candles: every WS interval', async () => {
     const r = await rig({ tradesPerSecond: 50 })
     try {
@@ -149,7 +169,7 @@ describe('streams', () => {
     const r = await rig()
     try {
       const errors: unknown[] = []
-      r.client.orderbook$('KRW-BTC', { depth: 20 }).subscribe({ error: (e) => errors.push(e) })
+      r.client.orderbook$('KRW-BTC', { depth: 31 }).subscribe({ error: (e) => errors.push(e) })
       r.client.trades$('not a market').subscribe({ error: (e) => errors.push(e) })
       r.client.trades$([]).subscribe({ error: (e) => errors.push(e) })
       r.client.myAssets$().subscribe({ error: (e) => errors.push(e) })

@@ -109,13 +109,13 @@ export class CoinoneOrderFeed implements EngineEvents {
     if (assets.length === 0) return
     const type = this.cause.get(account.accessKey) ?? 'order'
     const now = this.now()
-    // One asset per frame: how many a real frame holds is not documented (unverified).
-    for (const asset of assets)
-      this.push({
-        channel: 'MYASSET',
-        accessKey: account.accessKey,
-        data: { assets: [asset], type, timestamp: now },
-      })
+    // One frame per change holding every asset it moved (a fill moves the quote and the base), as
+    // the docs' `assets` array suggests; how many a real frame holds is not documented (unverified).
+    this.push({
+      channel: 'MYASSET',
+      accessKey: account.accessKey,
+      data: { assets, type, timestamp: now },
+    })
   }
 
   private push(p: Pending): void {
