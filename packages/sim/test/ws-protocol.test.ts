@@ -2,8 +2,11 @@ import { ManualClock } from '@bb/utils/testing'
 import { Decimal } from 'decimal.js'
 import { describe, expect, it } from 'vitest'
 import type { Account } from '../src/exchange/engine.js'
+import { Faults } from '../src/faults.js'
 import { render } from '../src/market/views.js'
-import { binaryFrame, Outbox, type OutboxConn } from '../src/ws/outbox.js'
+import type { SimStats } from '../src/types.js'
+import { SocketDelivery } from '../src/ws/delivery.js'
+import { binaryFrame } from '../src/ws/outbox.js'
 import { parseRequest, type Sub } from '../src/ws/protocol.js'
 import { myAssetFields, quoteUpdates } from '../src/ws/publishers.js'
 import { SubscriptionIndex } from '../src/ws/subscriptions.js'
@@ -113,20 +116,75 @@ describe('outbox', () => {
       expect(length).toBe(n)
     }
   })
+})
 
-  it('a delayed frame waits on the clock and is never overtaken by one delayed less after it', () => {
+describe('socket delivery (the frame faults of one connection)', () => {
+  const setup = () => {
     const clock = new ManualClock(0)
     const timers = new Set<unknown>()
-    const outbox = new Outbox<OutboxConn>(clock, timers)
-    const conn: OutboxConn = { ws: { readyState: 1, OPEN: 1 } as never, out: [], outBytes: 0, delayed: [] }
-    outbox.delay(conn, Buffer.from('a'), 100)
-    outbox.delay(conn, Buffer.from('b'), 0)
+    const stats = {
+      faults: { framesSilenced: 0, framesCorrupted: 0, tradesReordered: 0 },
+    } as unknown as Pick<SimStats, 'faults'>
+    const faults = new Faults(1, stats, () => 0, clock)
+    const sent: string[] = []
+    const delivery = new SocketDelivery<string>(
+      { faults, clock, timers },
+      { isOpen: () => true, write: (t) => sent.push(t) },
+    )
+    return { clock, timers, faults, sent, delivery, stats }
+  }
+
+  it('a delayed frame waits on the clock and is never overtaken by one delayed less after it', () => {
+    const { clock, timers, faults, sent, delivery } = setup()
+    faults.delayWs(100)
+    delivery.send('a', 'data')
+    faults.delayWs(0)
+    delivery.send('b', 'data')
     clock.advance(99)
-    expect(conn.out).toEqual([])
+    expect(sent).toEqual([])
     clock.advance(1)
-    expect(conn.out.map((f) => f.subarray(2).toString())).toEqual(['a', 'b'])
+    expect(sent).toEqual(['a', 'b'])
     expect(timers.size).toBe(0)
     expect(clock.pending()).toBe(0)
+  })
+
+  it('one timer at a time per connection, however many frames wait', () => {
+    const { clock, faults, sent, delivery } = setup()
+    faults.delayWs(300)
+    for (let i = 0; i < 5; i++) {
+      delivery.send(`x${i}`, 'data')
+      clock.advance(10)
+    }
+    expect(clock.pending()).toBe(1)
+    expect(delivery.pending).toBe(5)
+    clock.advance(1000)
+    expect(sent).toEqual(['x0', 'x1', 'x2', 'x3', 'x4'])
+  })
+
+  it('a reordered trade goes out after the next trade, then through the delay queue in that order', () => {
+    const { clock, faults, sent, delivery, stats } = setup()
+    faults.reorderTrades(1)
+    faults.delayWs(50)
+    delivery.send('t1', 'trade')
+    delivery.send('t2', 'trade')
+    delivery.send('t3', 'trade')
+    clock.advance(50)
+    expect(sent).toEqual(['t2', 't1', 't3'])
+    expect(stats.faults.tradesReordered).toBe(1)
+  })
+
+  it('discard() drops what waits and stops its timers', () => {
+    const { clock, timers, faults, sent, delivery } = setup()
+    faults.reorderTrades(1)
+    delivery.send('t1', 'trade')
+    faults.delayWs(50)
+    delivery.send('d1', 'data')
+    expect(clock.pending()).toBe(2)
+    delivery.discard()
+    expect(clock.pending()).toBe(0)
+    expect(timers.size).toBe(0)
+    clock.advance(1000)
+    expect(sent).toEqual([])
   })
 })
 

@@ -4,6 +4,7 @@ import type { Clock } from '@bb/utils'
 import { type WebSocket, WebSocketServer } from 'ws'
 import type { Faults } from '../faults.js'
 import { pingRound, terminateAll } from '../util/sockets.js'
+import { SocketDelivery } from '../ws/delivery.js'
 import { BinanceError, toJson } from './format.js'
 import type { BinancePrivate } from './private.js'
 
@@ -28,8 +29,8 @@ interface ApiConn {
   lastPing: number
   pingWall: number
   pongPending: boolean
-  /** Wall time until which delayed events are queued (keeps their order under `delayWs`). */
-  delayedUntil: number
+  /** The frame faults of this connection's events (silence, corruption, delay). */
+  readonly delivery: SocketDelivery<string>
 }
 
 /** Request weight of each WS API method (REQUEST_WEIGHT limit, shown in `rateLimits`). */
@@ -72,7 +73,10 @@ export class BinanceWsApi {
       lastPing: this.o.now(),
       pingWall: 0,
       pongPending: false,
-      delayedUntil: 0,
+      delivery: new SocketDelivery<string>(
+        { faults: this.o.faults, clock: this.o.wall, timers: this.timers },
+        { isOpen: () => ws.readyState === 1, write: (text) => ws.send(text) },
+      ),
     }
     this.conns.add(conn)
     ws.on('message', (data, isBinary) => {
@@ -82,7 +86,10 @@ export class BinanceWsApi {
     ws.on('pong', () => {
       conn.pongPending = false
     })
-    ws.on('close', () => this.conns.delete(conn))
+    ws.on('close', () => {
+      this.conns.delete(conn)
+      conn.delivery.discard()
+    })
     ws.on('error', () => this.conns.delete(conn))
   }
 
@@ -114,24 +121,7 @@ export class BinanceWsApi {
   }
 
   private deliver(conn: ApiConn, text: string): void {
-    if (conn.ws.readyState !== 1) return
-    const f = this.o.faults
-    if (f.silent()) {
-      f.countSilenced()
-      return
-    }
-    const out = f.state.corrupt ? f.corrupt(Buffer.from(text, 'utf8')).toString('utf8') : text
-    const delay = f.state.wsDelayMs
-    const now = this.o.wall.now()
-    if (delay > 0 || conn.delayedUntil > now) {
-      const due = Math.max(now + delay, conn.delayedUntil)
-      conn.delayedUntil = due
-      const timer = this.o.wall.setTimeout(() => {
-        this.timers.delete(timer)
-        if (conn.ws.readyState === 1) conn.ws.send(out)
-      }, due - now)
-      this.timers.add(timer)
-    } else conn.ws.send(out)
+    conn.delivery.send(text, 'event')
   }
 
   /** `eventStreamTerminated` for subscriptions that ended. */

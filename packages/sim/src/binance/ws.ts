@@ -6,6 +6,7 @@ import type { Faults } from '../faults.js'
 import type { MarketModel } from '../market/model.js'
 import type { TradeRecord } from '../market/summary.js'
 import { pingRound, terminateAll } from '../util/sockets.js'
+import { SocketDelivery } from '../ws/delivery.js'
 import { amt, px, qty, toJson } from './format.js'
 import {
   type BnMarket,
@@ -38,10 +39,8 @@ interface Conn {
   lastPing: number
   pingWall: number
   pongPending: boolean
-  /** Wall time the last delayed frame is due (frames never overtake one delayed before them). */
-  delayedUntil: number
-  /** A trade frame held back behind the next one (`reorderTrades`). */
-  heldTrade: { readonly text: string; readonly timer: unknown } | undefined
+  /** The frame faults of this connection (silence, reorder, corruption, delay). */
+  readonly delivery: SocketDelivery<string>
 }
 
 /** Options of the Binance stream hub. */
@@ -142,8 +141,10 @@ export class BinanceHub {
       lastPing: this.o.now(),
       pingWall: 0,
       pongPending: false,
-      delayedUntil: 0,
-      heldTrade: undefined,
+      delivery: new SocketDelivery<string>(
+        { faults: this.o.faults, clock: this.o.wall, timers: this.timers },
+        { isOpen: () => ws.readyState === 1, write: (text) => ws.send(text) },
+      ),
     }
     this.conns.add(conn)
     ws.on('message', (data, isBinary) => {
@@ -154,7 +155,10 @@ export class BinanceHub {
     ws.on('pong', () => {
       conn.pongPending = false
     })
-    ws.on('close', () => this.conns.delete(conn))
+    ws.on('close', () => {
+      this.conns.delete(conn)
+      conn.delivery.discard()
+    })
     ws.on('error', () => this.conns.delete(conn))
   }
 
@@ -183,53 +187,9 @@ export class BinanceHub {
     return terminateAll(this.conns)
   }
 
-  private later(ms: number, fn: () => void): unknown {
-    const timer = this.o.wall.setTimeout(() => {
-      this.timers.delete(timer)
-      fn()
-    }, ms)
-    this.timers.add(timer)
-    return timer
-  }
-
   /** Sends one text frame, applying the faults: silence, late trades, corruption, delay. */
-  private deliver(conn: Conn, text: string, type: string, force = false): void {
-    if (conn.ws.readyState !== 1) return
-    const f = this.o.faults
-    if (!force && f.silent()) {
-      f.countSilenced()
-      return
-    }
-    if (type === 'trade' && !force) {
-      const held = conn.heldTrade
-      if (held) {
-        conn.heldTrade = undefined
-        this.o.wall.clearTimeout(held.timer)
-        this.timers.delete(held.timer)
-        this.deliver(conn, text, type, true)
-        this.deliver(conn, held.text, type, true)
-        return
-      }
-      if (f.takeReorder()) {
-        const timer = this.later(500, () => {
-          const h = conn.heldTrade
-          conn.heldTrade = undefined
-          if (h) this.deliver(conn, h.text, type, true)
-        })
-        conn.heldTrade = { text, timer }
-        return
-      }
-    }
-    const out = f.state.corrupt ? f.corrupt(Buffer.from(text, 'utf8')).toString('utf8') : text
-    const delay = f.state.wsDelayMs
-    const now = this.o.wall.now()
-    if (delay > 0 || conn.delayedUntil > now) {
-      const due = Math.max(now + delay, conn.delayedUntil)
-      conn.delayedUntil = due
-      this.later(due - now, () => {
-        if (conn.ws.readyState === 1) conn.ws.send(out)
-      })
-    } else conn.ws.send(out)
+  private deliver(conn: Conn, text: string, type: string): void {
+    conn.delivery.send(text, type)
   }
 
   private control(conn: Conn, text: string): void {

@@ -7,6 +7,7 @@ import type { Faults } from '../faults.js'
 import type { MarketModel } from '../market/model.js'
 import type { TradeRecord } from '../market/summary.js'
 import { terminateAll } from '../util/sockets.js'
+import { SocketDelivery } from '../ws/delivery.js'
 import { dataId, priceText, qtyText } from './catalog.js'
 import {
   type ChartInterval,
@@ -126,11 +127,8 @@ interface Conn {
   readonly openedAt: number
   /** Wall time of the last request (PING included); undefined before the first. */
   lastRequest: number | undefined
-  /** Frames held by `delayWs`, in send order, each with its due wall time (never overtaken). */
-  readonly delayed: { readonly due: number; readonly text: string }[]
-  /** The timer that drains `delayed` (one at a time, so equal due times keep their order). */
-  drain: unknown
-  heldTrade: { readonly text: string; readonly timer: unknown } | undefined
+  /** The frame faults of this connection (silence, reorder, corruption, delay). */
+  readonly delivery: SocketDelivery<string>
 }
 
 /** Options of the Coinone stream hub. */
@@ -223,16 +221,20 @@ export class CoinoneHub {
       account,
       openedAt: this.o.wall.now(),
       lastRequest: undefined,
-      delayed: [],
-      drain: undefined,
-      heldTrade: undefined,
+      delivery: new SocketDelivery<string>(
+        { faults: this.o.faults, clock: this.o.wall, timers: this.timers },
+        { isOpen: () => ws.readyState === 1, write: (text) => ws.send(text) },
+      ),
     }
     this.conns.add(conn)
     ws.on('message', (data, isBinary) => {
       conn.lastRequest = this.o.wall.now()
       this.request(conn, isBinary ? '' : String(data))
     })
-    ws.on('close', () => this.conns.delete(conn))
+    ws.on('close', () => {
+      this.conns.delete(conn)
+      conn.delivery.discard()
+    })
     ws.on('error', () => this.conns.delete(conn))
     this.send(conn, { response_type: 'CONNECTED', data: { session_id: randomUUID() } }, 'control')
   }
@@ -242,71 +244,13 @@ export class CoinoneHub {
     return terminateAll(this.conns)
   }
 
-  private later(ms: number, fn: () => void): unknown {
-    const timer = this.o.wall.setTimeout(() => {
-      this.timers.delete(timer)
-      fn()
-    }, ms)
-    this.timers.add(timer)
-    return timer
-  }
-
   private send(conn: Conn, body: unknown, type: string): void {
     this.deliver(conn, JSON.stringify(body), type)
   }
 
   /** Sends one text frame through the faults: silence, late trades, corruption, delay. */
-  private deliver(conn: Conn, text: string, type: string, force = false): void {
-    if (conn.ws.readyState !== 1) return
-    const f = this.o.faults
-    if (!force && f.silent()) {
-      f.countSilenced()
-      return
-    }
-    if (type === 'trade' && !force) {
-      const held = conn.heldTrade
-      if (held) {
-        conn.heldTrade = undefined
-        this.o.wall.clearTimeout(held.timer)
-        this.timers.delete(held.timer)
-        this.deliver(conn, text, type, true)
-        this.deliver(conn, held.text, type, true)
-        return
-      }
-      if (f.takeReorder()) {
-        const timer = this.later(500, () => {
-          const h = conn.heldTrade
-          conn.heldTrade = undefined
-          if (h) this.deliver(conn, h.text, type, true)
-        })
-        conn.heldTrade = { text, timer }
-        return
-      }
-    }
-    const out = f.state.corrupt ? f.corrupt(Buffer.from(text, 'utf8')).toString('utf8') : text
-    const delay = f.state.wsDelayMs
-    if (delay > 0 || conn.delayed.length > 0) {
-      const now = this.o.wall.now()
-      const last = conn.delayed.at(-1)
-      conn.delayed.push({ due: Math.max(now + delay, last?.due ?? 0), text: out })
-      this.scheduleDrain(conn)
-    } else conn.ws.send(out)
-  }
-
-  /** Sends the delayed frames that are due, in order, and waits for the next one. */
-  private scheduleDrain(conn: Conn): void {
-    if (conn.drain !== undefined) return
-    const head = conn.delayed[0]
-    if (!head) return
-    conn.drain = this.later(Math.max(0, head.due - this.o.wall.now()), () => {
-      conn.drain = undefined
-      const now = this.o.wall.now()
-      while (conn.delayed.length > 0 && (conn.delayed[0] as { due: number }).due <= now) {
-        const next = conn.delayed.shift() as { text: string }
-        if (conn.ws.readyState === 1) conn.ws.send(next.text)
-      }
-      this.scheduleDrain(conn)
-    })
+  private deliver(conn: Conn, text: string, type: string): void {
+    conn.delivery.send(text, type)
   }
 
   private error(conn: Conn, code: number, message: string, field?: string): void {

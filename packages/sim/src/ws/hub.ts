@@ -27,6 +27,7 @@ import {
   wsTrade,
 } from '../market/views.js'
 import type { SimLogger, SimStats } from '../types.js'
+import { SocketDelivery } from './delivery.js'
 import { Outbox } from './outbox.js'
 import {
   CANDLE_TYPES,
@@ -54,10 +55,8 @@ interface Conn {
   /** Frames waiting for the next flush (written as one TCP write). */
   out: Buffer[]
   outBytes: number
-  /** Frames waiting out `delayWs`, in send order. */
-  delayed: { due: number; frame: Buffer }[]
-  /** A trade frame held back by `reorderTrades`, sent after the next one. */
-  heldTrade?: { frame: Buffer; timer: unknown } | undefined
+  /** The frame faults of this connection (silence, reorder, corruption, delay). */
+  readonly delivery: SocketDelivery<Buffer>
 }
 
 /** Dependencies of the hub. */
@@ -104,7 +103,7 @@ export class WsHub {
 
   constructor(private readonly o: HubOptions) {
     this.clock = o.clock ?? systemClock
-    this.outbox = new Outbox(this.clock, this.timers)
+    this.outbox = new Outbox()
     if (o.idleTimeoutMs > 0) {
       this.idleTimer = every(
         this.clock,
@@ -159,6 +158,7 @@ export class WsHub {
         ws.terminate()
         return
       }
+      const stats = this.o.stats.ws
       const conn: Conn = {
         ws,
         id: this.nextId++,
@@ -173,7 +173,17 @@ export class WsHub {
         closing: false,
         out: [],
         outBytes: 0,
-        delayed: [],
+        delivery: new SocketDelivery<Buffer>(
+          { faults: this.o.faults, clock: this.clock, timers: this.timers },
+          {
+            isOpen: () => ws.readyState === ws.OPEN,
+            write: (frame) => this.outbox.enqueue(conn, frame),
+            counted: (type) => {
+              stats.messagesSent++
+              stats.messagesByType[type] = (stats.messagesByType[type] ?? 0) + 1
+            },
+          },
+        ),
       }
       this.conns.add(conn)
       if (account) this.privateConns.add(conn)
@@ -197,6 +207,7 @@ export class WsHub {
     if (!this.conns.delete(conn)) return
     this.privateConns.delete(conn)
     this.unindex(conn)
+    conn.delivery.discard()
     conn.upTimer?.()
     conn.upTimer = undefined
     this.o.stats.ws.connectionsOpen = this.conns.size
@@ -338,42 +349,7 @@ export class WsHub {
 
   /** Sends one frame (binary, UTF-8 JSON), applying faults. */
   private deliver(conn: Conn, frame: Buffer, type: string, force = false): void {
-    if (conn.ws.readyState !== conn.ws.OPEN) return
-    const f = this.o.faults
-    if (!force && f.silent()) {
-      this.o.stats.faults.framesSilenced++
-      return
-    }
-    if (type === 'trade' && !force) {
-      const held = conn.heldTrade
-      if (held) {
-        conn.heldTrade = undefined
-        this.clock.clearTimeout(held.timer)
-        this.timers.delete(held.timer)
-        this.deliver(conn, frame, type, true)
-        this.deliver(conn, held.frame, type, true)
-        return
-      }
-      if (f.takeReorder()) {
-        const timer = this.clock.setTimeout(() => {
-          this.timers.delete(timer)
-          const h = conn.heldTrade
-          conn.heldTrade = undefined
-          if (h) this.deliver(conn, h.frame, type, true)
-        }, 500)
-        this.timers.add(timer)
-        conn.heldTrade = { frame, timer }
-        return
-      }
-    }
-    const out = f.state.corrupt ? f.corrupt(frame) : frame
-    const stats = this.o.stats.ws
-    stats.messagesSent++
-    stats.messagesByType[type] = (stats.messagesByType[type] ?? 0) + 1
-    const delay = f.state.wsDelayMs
-    // Order kept across delay changes: a frame never overtakes one delayed before it.
-    if (delay > 0 || conn.delayed.length > 0) this.outbox.delay(conn, out, delay)
-    else this.outbox.enqueue(conn, out)
+    conn.delivery.send(frame, type, force)
   }
 
   private sendRaw(conn: Conn, raw: Raw, type: string, force = false): void {

@@ -1,5 +1,4 @@
 import type { Duplex } from 'node:stream'
-import type { Clock } from '@bb/utils'
 import type { WebSocket } from 'ws'
 
 /** What the outbox keeps per connection. */
@@ -8,8 +7,6 @@ export interface OutboxConn {
   /** Frames waiting for the next flush (written as one TCP write). */
   out: Buffer[]
   outBytes: number
-  /** Frames waiting out a delay, in send order. */
-  delayed: { due: number; frame: Buffer }[]
 }
 
 /**
@@ -36,17 +33,11 @@ export function binaryFrame(payload: Buffer): Buffer {
 
 /**
  * The hub's outbox: frames queued in one turn of the event loop go out in a single socket write
- * per connection; delayed frames (the `delayWs` fault) wait on the clock, one timer per
- * connection, and never overtake a frame delayed before them.
+ * per connection. The faults, delays included, are applied before, by the connection's
+ * `SocketDelivery`.
  */
 export class Outbox<C extends OutboxConn> {
   private readonly flushQueue: C[] = []
-
-  constructor(
-    private readonly clock: Clock,
-    /** The hub's live timers (cleared on close). */
-    private readonly timers: Set<unknown>,
-  ) {}
 
   /** Queues `payload` for the next flush. */
   enqueue(conn: C, payload: Buffer): void {
@@ -58,29 +49,6 @@ export class Outbox<C extends OutboxConn> {
       this.flushQueue.push(conn)
       if (this.flushQueue.length === 1) setImmediate(this.flushAll) // end of this turn: not a timer
     }
-  }
-
-  /** Queues `payload` after `delayMs`, behind every frame already delayed on this connection. */
-  delay(conn: C, payload: Buffer, delayMs: number): void {
-    const last = conn.delayed.at(-1)?.due ?? 0
-    conn.delayed.push({ due: Math.max(this.clock.now() + delayMs, last), frame: payload })
-    if (conn.delayed.length === 1) this.arm(conn)
-  }
-
-  private arm(conn: C): void {
-    const head = conn.delayed[0]
-    if (!head) return
-    const t = this.clock.setTimeout(
-      () => {
-        this.timers.delete(t)
-        const now = this.clock.now()
-        while (conn.delayed.length > 0 && conn.delayed[0]!.due <= now)
-          this.enqueue(conn, conn.delayed.shift()!.frame)
-        this.arm(conn)
-      },
-      Math.max(0, head.due - this.clock.now()),
-    )
-    this.timers.add(t)
   }
 
   private readonly flushAll = (): void => {
