@@ -25,7 +25,7 @@ import { candleStream } from './candles.js'
 import { type Clock, every as everyOn, systemClock } from './clock.js'
 import type { BackboneContext } from './context.js'
 import { defaultExchanges } from './defaults.js'
-import { health$, wireHealth } from './health.js'
+import { health$, wireHealth, wsValueRecorder } from './health.js'
 import { toAsyncIterable } from './iterate.js'
 import { latestStream } from './latest.js'
 import { WsLink } from './link.js'
@@ -186,11 +186,7 @@ export function createBackbone(options?: BackboneOptions): MarketDataBackbone {
       return remove
     },
     closed: () => closed,
-    onWsValue: (kind) => {
-      metrics.increment('ws_messages_total', { kind })
-      link.onValue()
-      if (link.healthy) router.recordMessage()
-    },
+    onWsValue: wsValueRecorder(metrics, link, router),
     reportError,
   }
 

@@ -1,6 +1,8 @@
 import type { WsStatus } from '@bb/ws'
 import { Observable, type Subscription } from 'rxjs'
 import type { BackboneContext } from './context.js'
+import type { WsLink } from './link.js'
+import { type CounterHandle, counterHandle, type Metrics } from './metrics.js'
 import type { SmartChannelRouter } from './policy.js'
 import type { BackboneHealth } from './types.js'
 
@@ -43,6 +45,52 @@ export function wireHealth(
       if (view.state !== 'connecting') ctx.emit({ type: 'link', state: view.state, reason: view.reason })
     }),
   ]
+}
+
+/**
+ * Values of one synchronous burst share one liveness record at most this many times; then the
+ * router's clock is read again, so a long burst cannot age `lastSuccessAt` by more than a
+ * fraction of a millisecond.
+ */
+const MESSAGE_TIME_USES = 256
+
+/**
+ * `onWsValue` of the context: counts a WebSocket value (`ws_messages_total{kind}`, through a
+ * counter handle resolved once per kind), tells the link that data flows, and records the
+ * message for the router's WebSocket health — once per synchronous burst of values (one socket
+ * read), and again every {@link MESSAGE_TIME_USES} values, not once per value: the router reads
+ * its clock for each record, and the first value of a burst is as recent as its last to within
+ * the burst's length, against a stale window of seconds.
+ */
+export function wsValueRecorder(
+  metrics: Metrics,
+  link: Pick<WsLink, 'onValue' | 'healthy'>,
+  router: Pick<SmartChannelRouter, 'recordMessage'>,
+): (kind: string) => void {
+  const counted: Record<string, CounterHandle> = {}
+  let recorded = false
+  let uses = 0
+  const rearm = () => {
+    recorded = false
+  }
+  return (kind) => {
+    let count = counted[kind]
+    if (count === undefined) {
+      count = counterHandle(metrics, 'ws_messages_total', { kind })
+      counted[kind] = count
+    }
+    count()
+    link.onValue()
+    if (!link.healthy) return
+    if (recorded) {
+      if (++uses < MESSAGE_TIME_USES) return
+    } else {
+      recorded = true
+      queueMicrotask(rearm)
+    }
+    uses = 0
+    router.recordMessage()
+  }
 }
 
 /** `health$`: the channels' health every second on the clock and on every link change. */

@@ -25,8 +25,10 @@ export type { WsLinkState, WsLinkView } from './link.js'
 export {
   COUNTER_LABELS,
   COUNTER_NAMES,
+  type CounterHandle,
   type CounterName,
   combineMetrics,
+  counterHandle,
   createMemoryMetrics,
   HISTOGRAM_NAMES,
   type HistogramName,

@@ -73,6 +73,36 @@ export interface Metrics {
   increment(name: CounterName, labels?: Labels, value?: number): void
   /** Records one latency sample, ms. */
   observe(name: HistogramName, value: number, labels?: Labels): void
+  /**
+   * Optional: a {@link CounterHandle} on one counter with one fixed label set, for a hot path.
+   * Calling the handle with `value` must count exactly what `increment(name, labels, value)` would;
+   * it only saves finding the label set on every call. Resolving a handle counts nothing (a
+   * counter that is never incremented stays absent from an export). Leave it out and
+   * {@link counterHandle} falls back to `increment`.
+   */
+  counter?(name: CounterName, labels?: Labels): CounterHandle
+}
+
+/** Adds `value` (default 1) to one counter with one fixed label set: see {@link Metrics.counter}. */
+export type CounterHandle = (value?: number) => void
+
+/**
+ * A {@link CounterHandle} on `metrics`: its own {@link Metrics.counter} when it has one, otherwise
+ * a function that calls `metrics.increment(name, labels, value)` with a copy of `labels`.
+ *
+ * @example
+ * ```ts
+ * import { counterHandle, createMemoryMetrics } from '@bb/router'
+ * const metrics = createMemoryMetrics()
+ * const tradeMessages = counterHandle(metrics, 'ws_messages_total', { kind: 'trade' })
+ * tradeMessages() // the same as metrics.increment('ws_messages_total', { kind: 'trade' })
+ * metrics.snapshot().labelled['ws_messages_total{kind="trade"}'] // 1
+ * ```
+ */
+export function counterHandle(metrics: Metrics, name: CounterName, labels?: Labels): CounterHandle {
+  if (typeof metrics.counter === 'function') return metrics.counter(name, labels)
+  const fixed = labels === undefined ? undefined : Object.freeze({ ...labels })
+  return (value) => metrics.increment(name, fixed, value)
 }
 
 /** A snapshot of {@link createMemoryMetrics}: totals per counter, and per label set. */
@@ -106,6 +136,17 @@ export function createMemoryMetrics(): Metrics & { snapshot(): MetricsSnapshot }
       const key = labelKey(name, labels)
       if (key !== name) labelled[key] = (labelled[key] ?? 0) + value
     },
+    counter(name, labels) {
+      const key = labelKey(name, labels)
+      if (key === name)
+        return (value = 1) => {
+          counters[name] += value
+        }
+      return (value = 1) => {
+        counters[name] += value
+        labelled[key] = (labelled[key] ?? 0) + value
+      }
+    },
     observe(name, value) {
       const entry = latencies[name]
       entry.count++
@@ -135,6 +176,13 @@ export function combineMetrics(...targets: Metrics[]): Metrics {
     },
     observe: (name, value, labels) => {
       for (const target of targets) target.observe(name, value, labels)
+    },
+    counter: (name, labels) => {
+      const handles = targets.map((target) => counterHandle(target, name, labels))
+      if (handles.length === 1) return handles[0] as CounterHandle
+      return (value) => {
+        for (const handle of handles) handle(value)
+      }
     },
   }
 }

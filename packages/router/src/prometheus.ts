@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { Counter, Histogram, Registry } from 'prom-client'
-import { COUNTER_LABELS, type CounterName, type Metrics } from './metrics.js'
+import { COUNTER_LABELS, type CounterHandle, type CounterName, type Labels, type Metrics } from './metrics.js'
 
 /**
  * Prometheus metrics with prom-client: every counter as `bb_<name>` and every latency as a
@@ -40,13 +40,25 @@ export function createPrometheusMetrics(options: { registry?: Registry; prefix?:
     }
     return counter
   }
+  const labelsOf = (name: CounterName, labels: Labels | undefined) =>
+    Object.fromEntries(COUNTER_LABELS[name].map((n) => [n, labels?.[n] ?? '']))
   return {
     registry,
     increment(name, labels, value = 1) {
       const counter = counterOf(name)
-      const names = COUNTER_LABELS[name]
-      if (names.length > 0) counter.inc(Object.fromEntries(names.map((n) => [n, labels?.[n] ?? ''])), value)
+      if (COUNTER_LABELS[name].length > 0) counter.inc(labelsOf(name, labels), value)
       else counter.inc(value)
+    },
+    counter(name, labels): CounterHandle {
+      const fixed = COUNTER_LABELS[name].length > 0 ? labelsOf(name, labels) : undefined
+      // The counter is registered at the first increment, as `increment` does: a handle alone
+      // changes nothing in the export.
+      let counter: Counter | undefined
+      return (value = 1) => {
+        counter ??= counterOf(name)
+        if (fixed === undefined) counter.inc(value)
+        else counter.inc(fixed, value)
+      }
     },
     observe(name, value, labels) {
       let histogram = histograms.get(name)

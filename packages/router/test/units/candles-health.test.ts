@@ -2,7 +2,7 @@ import type { Candle, Trade } from '@bb/models'
 import { Subject } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { candleStream } from '../../src/candles.js'
-import { health$ } from '../../src/health.js'
+import { health$, wsValueRecorder } from '../../src/health.js'
 import { SmartChannelRouter } from '../../src/policy.js'
 import type { BackboneHealth } from '../../src/types.js'
 import { settle, status, trade, unitContext } from './context.js'
@@ -211,5 +211,75 @@ describe('health$', () => {
     unit.clock.advance(5000)
     expect(seen).toHaveLength(before)
     unit.close()
+  })
+})
+
+describe('WebSocket values: counted per kind, and the router told that data flows', () => {
+  const setup = () => {
+    const unit = unitContext()
+    const router = new SmartChannelRouter({ staleAfterMs: 10_000 }, () => unit.clock.now())
+    router.setWsActive(true, true) // subscriptions live: a silent channel turns stale
+    const onValue = wsValueRecorder(unit.metrics, unit.link, router)
+    return { ...unit, router, onValue }
+  }
+
+  it('counts every value in ws_messages_total with its kind, as increment would', () => {
+    const { metrics, onValue, close } = setup()
+    for (let i = 0; i < 5; i++) onValue('trade')
+    onValue('orderbook')
+    onValue('trade')
+    const snapshot = metrics.snapshot()
+    expect(snapshot.counters.ws_messages_total).toBe(7)
+    expect(snapshot.labelled).toEqual({
+      'ws_messages_total{kind="trade"}': 6,
+      'ws_messages_total{kind="orderbook"}': 1,
+    })
+    close()
+  })
+
+  it('a value in every stale window keeps the channel up; silence for longer turns it stale', async () => {
+    const { clock, router, onValue, close } = setup()
+    onValue('trade')
+    onValue('trade') // the same burst
+    await settle()
+    for (let i = 0; i < 3; i++) {
+      clock.advance(9000)
+      expect(router.health('ws').state).toBe('up')
+      onValue('trade') // a new burst: recorded at this time
+      await settle()
+    }
+    clock.advance(9999)
+    expect(router.health('ws').state).toBe('up')
+    clock.advance(2)
+    expect(router.health('ws').state).toBe('stale')
+    onValue('orderbook')
+    expect(router.health('ws').state).toBe('up')
+    close()
+  })
+
+  it('a long synchronous burst is recorded again as it goes, not only at its first value', () => {
+    const { clock, router, onValue, close } = setup()
+    // 300 values in one turn of the event loop while the (manual) clock moves 50 ms a value:
+    // 15 s in all. A record at the first value alone would leave the channel stale at the end.
+    for (let i = 0; i < 300; i++) {
+      onValue('trade')
+      clock.advance(50)
+    }
+    expect(router.health('ws').state).toBe('up')
+    close()
+  })
+
+  it('values while the link is down count, but do not make the channel look alive', async () => {
+    const { clock, link, router, onValue, metrics, close } = setup()
+    link.onStatus(status.open)
+    link.onStatus(status.closed)
+    link.onStatus(status.reconnecting)
+    expect(link.healthy).toBe(false)
+    clock.advance(10_001)
+    onValue('trade')
+    await settle()
+    expect(metrics.snapshot().counters.ws_messages_total).toBe(1)
+    expect(router.health('ws').state).toBe('stale')
+    close()
   })
 })
