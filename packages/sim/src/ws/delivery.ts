@@ -2,7 +2,7 @@ import type { Clock } from '@bb/utils'
 import type { Faults } from '../faults.js'
 
 /** How long a trade held back by `reorderTrades` waits for the next trade before it goes out alone. */
-export const REORDER_HOLD_MS = 500
+const REORDER_HOLD_MS = 500
 
 /** What every socket of one hub shares: the faults, the wall clock of the delays, the live timers. */
 export interface DeliveryContext {
@@ -27,7 +27,7 @@ export interface FrameSink<T> {
  * The frame-level faults of one WebSocket connection, the same in every hub (Upbit, Binance
  * streams and WS API, Coinone): while `silence` lasts nothing is sent (each frame counted);
  * `reorderTrades` holds a trade frame back until the next trade frame has gone out (or for
- * {@link REORDER_HOLD_MS}); `corruptFrames` breaks frames; `delayWs` holds frames in one queue
+ * 500 ms); `corruptFrames` breaks frames; `delayWs` holds frames in one queue
  * per connection, drained by one timer at a time, so frames leave in the order they were sent
  * whatever the delay is set to meanwhile: a frame sent while others wait goes out after them.
  * Frames of type `'trade'` are the ones `reorderTrades` applies to.
