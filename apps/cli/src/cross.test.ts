@@ -128,6 +128,40 @@ describe('bb arbitrage', () => {
     }
   }, 90_000)
 
+  it('coinone and binance (no FX market between them): the FX comes from upbit USDT/KRW, opened for it alone, and is named', async () => {
+    const { code, stdout, stderr } = await run(
+      'arbitrage',
+      'BTC',
+      '--exchanges',
+      'coinone,binance',
+      '--premium',
+      '5',
+      '--json',
+      '--once',
+      '--max-age',
+      '60000',
+    )
+    expect(code, stderr).toBe(0)
+    const [update] = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { pairs: PairJson[] })
+    // Only the two listed exchanges are compared; upbit appears as the FX source, never as a pair.
+    expect(update!.pairs.map((p) => `${p.sell.exchange}>${p.buy.exchange}`)).toEqual([
+      'coinone>binance',
+      'binance>coinone',
+    ])
+    const [krw, usdt] = update!.pairs as [PairJson, PairJson]
+    for (const p of [krw, usdt]) expect(p.refused, JSON.stringify(p)).toBe(false)
+    expect([krw.fx?.name, krw.fx?.from, krw.fx?.to]).toEqual(['upbit USDT/KRW', 'USDT', 'KRW'])
+    expect([usdt.fx?.name, usdt.fx?.from, usdt.fx?.to]).toEqual(['upbit USDT/KRW', 'KRW', 'USDT'])
+    // The simulators' FX is 1400 KRW per USDT (calm): the rate applied is that, and its inverse.
+    expect(Math.abs(Number(krw.fx?.rate) / 1400 - 1)).toBeLessThan(0.01)
+    expect(Math.abs(Number(usdt.fx?.rate) * 1400 - 1)).toBeLessThan(0.01)
+    expect(Number(krw.premium), JSON.stringify(krw)).toBeGreaterThan(0.04)
+    expect(Number(krw.premium), JSON.stringify(krw)).toBeLessThan(0.06)
+  }, 90_000)
+
   it('--once: one table with a row per ordered pair', async () => {
     const { code, stdout, stderr } = await run('arbitrage', 'eth', '--once', '--max-age', '60000')
     expect(code, stderr).toBe(0)

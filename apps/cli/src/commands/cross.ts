@@ -272,7 +272,16 @@ export async function arbitrageCommand(
   const base = baseOf(baseText)
   const ids = exchangeList(flags.exchanges)
   const maxAgeMs = flags['max-age'] !== undefined ? Number(flags['max-age']) : undefined
-  const where = await openBackbone(ids, flags)
+  // Different quotes need an FX market: the first listed exchange that has one, else the first
+  // known exchange that has one, opened for its FX ticker only (`--exchanges coinone,binance`
+  // converts through upbit's USDT/KRW, named in the fx column).
+  const quotes = new Set(ids.map((id) => entryOf(id).quote))
+  const fxExchange =
+    quotes.size > 1 ? (ids.find((id) => entryOf(id).fx) ?? KNOWN.find((id) => entryOf(id).fx)) : undefined
+  const where = await openBackbone(
+    fxExchange && !ids.includes(fxExchange) ? [...ids, fxExchange] : ids,
+    flags,
+  )
   const { bb } = where
   try {
     const markets = ids.map((id) => ({ id, symbol: `${base}/${entryOf(id).quote}` }))
@@ -282,8 +291,6 @@ export async function arbitrageCommand(
     const fees = Object.fromEntries(
       markets.map((m, i) => [m.id, bb.adapter(m.id).market.fees(marketIds[i] as string).taker]),
     )
-    const quotes = new Set(markets.map((m) => entryOf(m.id).quote))
-    const fxExchange = quotes.size > 1 ? ids.find((id) => entryOf(id).fx) : undefined
     const fxSymbol = fxExchange ? entryOf(fxExchange).fx : undefined
     if (fxExchange && fxSymbol) await listed(bb, fxExchange, fxSymbol)
     const fx =
