@@ -369,11 +369,7 @@ export class Connection {
         this.frameGapMs += (Math.min(pause, host.silenceMs) - this.frameGapMs) * 0.0625
         const expected = host.silenceFactor * this.frameGapMs
         this.silenceLimit =
-          expected < host.minSilenceMs
-            ? host.minSilenceMs
-            : expected < host.silenceMs
-              ? expected
-              : host.silenceMs
+          expected < host.minSilenceMs ? host.minSilenceMs : Math.min(expected, host.silenceMs)
       }
       if (this.probeAt !== 0) this.answered()
       host.counters.framesReceived++
