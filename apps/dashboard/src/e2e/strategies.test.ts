@@ -3,11 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { browserAvailable, type Session, screenshot, session } from './harness.js'
 
 const run = browserAvailable()
+/** 2026-12-04T00:00Z: the start of the sim's clock for this file (seed 42, the dashboard's default). */
+const HISTORY_START = Date.UTC(2026, 11, 4)
 
 describe.skipIf(!run)('Strategies: trigger builder with validation and a live preview', () => {
   let s: Session
   beforeAll(async () => {
-    s = await session({ symbols: ['KRW-BTC'] })
+    // A fixed start time: the sim's history (and so the preview's 2,000 candles) is a function of
+    // seed and start time. With the wall clock, some days' windows never take RSI(14) below 20
+    // (2026-12-07: its minimum was 20.3), so the preset's entry never fired and nothing changed.
+    // In this window it goes below 20 but never below 5, which the tests below rely on.
+    s = await session({ symbols: ['KRW-BTC'], sim: { startTime: HISTORY_START } })
     await s.page.getByRole('link', { name: 'Strategies' }).click()
   })
   afterAll(async () => {
