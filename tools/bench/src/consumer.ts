@@ -19,12 +19,19 @@
  * snapshot) against ccxt.pro's `binance` and `createBackbone({ exchange: 'binance' })`; its
  * scenarios are trades (1 and 10 markets), book diffs (1 market) and latency.
  *
- * Run: pnpm --filter @bb/bench bench:consumer   (EXCHANGE=binance for Binance frames)
+ * EXCHANGE=coinone runs it on Coinone frames (src/consumer/coinone-feed.ts: one-topic SUBSCRIBE
+ * frames, whole 16-level books with asks worst-first, 16-digit trade ids of the feed's own scheme)
+ * against ccxt.pro's `coinone` (one watchTrades / watchOrderBook / watchTicker loop per pair: it has
+ * no watchTradesForSymbols or watchTickers) and `createBackbone({ exchange: 'coinone' })`, with
+ * Upbit's scenarios.
+ *
+ * Run: pnpm --filter @bb/bench bench:consumer   (EXCHANGE=binance or coinone for their frames)
  *   ROUNDS=3 TRADES=200000 BOOKS=30000 TICKERS=50000 RATE=2000 LATENCY_SECONDS=20 SCENARIOS=…
  *   PROFILE=backbone PROFILE_DIR=profiles (a CPU profile of each backbone consumer process)
  *   TRACE_GC=1 (with PROFILE: V8's --trace-gc for the profiled consumer)
  *   PEERS=raw,backbone (leave ccxt.pro out of a quick A/B run)
  *   TRACE_EVENTS=1 (the backbone consumer writes its events$ — gaps, failovers, back-fills — to stderr)
+ *   STEP_TIMEOUT_MS=180000 (each step — started, subscribed, burst, done — must come within it)
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
