@@ -19,31 +19,40 @@
  * snapshot) against ccxt.pro's `binance` and `createBackbone({ exchange: 'binance' })`; its
  * scenarios are trades (1 and 10 markets), book diffs (1 market) and latency.
  *
- * Run: pnpm --filter @bb/bench bench:consumer   (EXCHANGE=binance for Binance frames)
+ * EXCHANGE=coinone runs it on Coinone frames (src/consumer/coinone-feed.ts: one-topic SUBSCRIBE
+ * frames, whole 16-level books with asks worst-first, 16-digit trade ids of the feed's own scheme)
+ * against ccxt.pro's `coinone` (one watchTrades / watchOrderBook / watchTicker loop per pair: it has
+ * no watchTradesForSymbols or watchTickers) and `createBackbone({ exchange: 'coinone' })`, with
+ * Upbit's scenarios.
+ *
+ * Run: pnpm --filter @bb/bench bench:consumer   (EXCHANGE=binance or coinone for their frames)
  *   ROUNDS=3 TRADES=200000 BOOKS=30000 TICKERS=50000 RATE=2000 LATENCY_SECONDS=20 SCENARIOS=…
  *   PROFILE=backbone PROFILE_DIR=profiles (a CPU profile of each backbone consumer process)
  *   TRACE_GC=1 (with PROFILE: V8's --trace-gc for the profiled consumer)
  *   PEERS=raw,backbone (leave ccxt.pro out of a quick A/B run)
  *   TRACE_EVENTS=1 (the backbone consumer writes its events$ — gaps, failovers, back-fills — to stderr)
+ *   STEP_TIMEOUT_MS=180000 (each step — started, subscribed, burst, done — must come within it)
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { binanceFeedSymbols } from './consumer/binance-feed.js'
+import { coinoneFeedSymbols } from './consumer/coinone-feed.js'
 import { type FeedKind, feedCodes } from './consumer/feed.js'
 import type { BenchExchange, PeerName } from './consumer/peers.js'
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
-// EXCHANGE=binance: the Binance-format feed (src/consumer/binance-feed.ts) and ccxt.pro's `binance`.
-const EXCHANGE: BenchExchange = process.env.EXCHANGE === 'binance' ? 'binance' : 'upbit'
-if (
-  process.env.EXCHANGE !== undefined &&
-  process.env.EXCHANGE !== EXCHANGE &&
-  process.env.EXCHANGE !== 'upbit'
-)
-  throw new Error(`EXCHANGE must be upbit or binance (got ${JSON.stringify(process.env.EXCHANGE)})`)
+// EXCHANGE=binance: the Binance-format feed (src/consumer/binance-feed.ts) and ccxt.pro's `binance`;
+// EXCHANGE=coinone: the Coinone-format feed (src/consumer/coinone-feed.ts) and ccxt.pro's `coinone`.
+const EXCHANGES: readonly BenchExchange[] = ['upbit', 'binance', 'coinone']
+const EXCHANGE = (process.env.EXCHANGE ?? 'upbit') as BenchExchange
+if (!EXCHANGES.includes(EXCHANGE))
+  throw new Error(`EXCHANGE must be upbit, binance or coinone (got ${JSON.stringify(process.env.EXCHANGE)})`)
 const ROUNDS = env('ROUNDS', 3)
 const RATE = env('RATE', 2000)
 const LATENCY_SECONDS = env('LATENCY_SECONDS', 20)
+// Each step of a measurement (a child's 'started', 'subscribed', 'burst', 'done'…) must come within
+// STEP_TIMEOUT_MS, so that a hung consumer or feed fails the run with the step it hung at.
+const STEP_TIMEOUT_MS = env('STEP_TIMEOUT_MS', 180_000)
 // PEERS=raw,backbone leaves ccxt.pro out (for quick A/B runs while profiling): no ccxt.pro column.
 const PEER_NAMES: readonly PeerName[] = (['raw', 'ccxt', 'backbone'] as const).filter(
   (p) => !process.env.PEERS || process.env.PEERS.split(',').includes(p),
@@ -107,10 +116,10 @@ const spawnChild = (file: string, args: string[], profile = false) =>
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
 
-function next<T>(child: ChildProcess, type: string, timeoutMs = 180_000): Promise<T> {
+function next<T>(child: ChildProcess, type: string, timeoutMs = STEP_TIMEOUT_MS): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`no '${type}' from ${child.spawnargs.at(-1)}`)),
+      () => reject(new Error(`no '${type}' within ${timeoutMs} ms from ${child.spawnargs.at(-1)}`)),
       timeoutMs,
     )
     const onMessage = (message: { type?: string }) => {
@@ -140,7 +149,12 @@ interface Stats {
 async function once(scenario: Scenario, peer: PeerName): Promise<Result> {
   const feed = spawnChild('./consumer/feed-process.ts', [String(scenario.markets), EXCHANGE])
   const urls = await next<{ restUrl: string; wsUrl: string }>(feed, 'urls')
-  const codes = EXCHANGE === 'binance' ? binanceFeedSymbols(scenario.markets) : feedCodes(scenario.markets)
+  const codes =
+    EXCHANGE === 'binance'
+      ? binanceFeedSymbols(scenario.markets)
+      : EXCHANGE === 'coinone'
+        ? coinoneFeedSymbols(scenario.markets)
+        : feedCodes(scenario.markets)
   const target = { ...urls, exchange: EXCHANGE, kind: scenario.kind, codes }
   const consumer = spawnChild(
     './consumer/consumer-process.ts',
@@ -176,7 +190,11 @@ async function once(scenario: Scenario, peer: PeerName): Promise<Result> {
       }
     }
     feed.send({ cmd: 'pace', perSecond: RATE, seconds: LATENCY_SECONDS })
-    const { sends } = await next<{ sends: [string, number][] }>(feed, 'paced', (LATENCY_SECONDS + 120) * 1000)
+    const { sends } = await next<{ sends: [string, number][] }>(
+      feed,
+      'paced',
+      LATENCY_SECONDS * 1000 + STEP_TIMEOUT_MS,
+    )
     await new Promise((resolve) => setTimeout(resolve, 1000))
     consumer.send({ cmd: 'collect' })
     const s = await next<Stats & { arrivals: [string, number][] }>(consumer, 'collected')
@@ -196,11 +214,20 @@ async function once(scenario: Scenario, peer: PeerName): Promise<Result> {
       peakRssMb: s.peakRssMb,
     }
   } finally {
-    consumer.send({ cmd: 'close' })
-    feed.send({ cmd: 'close' })
+    if (consumer.connected) consumer.send({ cmd: 'close' })
+    if (feed.connected) feed.send({ cmd: 'close' })
+    // A child that does not exit within a step (hung) is killed, so that the run ends with the error.
     await Promise.all(
       [consumer, feed].map(
-        (c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.once('exit', resolve))),
+        (c) =>
+          new Promise((resolve) => {
+            if (c.exitCode !== null || c.signalCode !== null) return resolve(null)
+            const timer = setTimeout(() => c.kill('SIGKILL'), STEP_TIMEOUT_MS)
+            c.once('exit', () => {
+              clearTimeout(timer)
+              resolve(null)
+            })
+          }),
       ),
     )
   }

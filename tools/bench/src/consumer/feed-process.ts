@@ -1,6 +1,7 @@
 // The feed in its own process, driven over IPC by consumer.ts, so that encoding and sending never
 // share a core's event loop with the consumer being measured.
 import { startBinanceFeed } from './binance-feed.js'
+import { startCoinoneFeed } from './coinone-feed.js'
 import { type FeedKind, startFeed } from './feed.js'
 
 type Command =
@@ -12,7 +13,12 @@ type Command =
 const send = (message: unknown) => process.send?.(message)
 // argv: markets, then the exchange whose format the feed speaks (upbit by default).
 const markets = Number(process.argv[2] ?? 1)
-const feed = process.argv[3] === 'binance' ? await startBinanceFeed(markets) : await startFeed(markets)
+const feed =
+  process.argv[3] === 'binance'
+    ? await startBinanceFeed(markets)
+    : process.argv[3] === 'coinone'
+      ? await startCoinoneFeed(markets)
+      : await startFeed(markets)
 process.on('message', async (message: Command) => {
   switch (message.cmd) {
     case 'wait':

@@ -1,7 +1,7 @@
 /**
  * The three consumers compared, each written the way its user would write it:
  * - `raw`: `ws` + `JSON.parse` of every frame, nothing else (the ceiling);
- * - `ccxt`: ccxt.pro's `upbit` or `binance` with only its URLs changed, in a `watch*` loop (the peer);
+ * - `ccxt`: ccxt.pro's `upbit`, `binance` or `coinone` with only its URLs changed, in a `watch*` loop (the peer);
  * - `backbone`: `createBackbone({ exchange }).trades$() / orderbook$() / ticker$()` (the library).
  * `onValue(id)` is called once per value handed to user code; `id` is the trade id for trades.
  */
@@ -14,11 +14,11 @@ import type { FeedKind } from './feed.js'
 export type PeerName = 'raw' | 'ccxt' | 'backbone'
 
 /** The exchanges whose format the feeds speak. */
-export type BenchExchange = 'upbit' | 'binance'
+export type BenchExchange = 'upbit' | 'binance' | 'coinone'
 
 /** Where the feed is and what to take from it. */
 export interface PeerTarget {
-  /** The feed's format; `codes` are its native symbols (`KRW-BTC`, `BTCUSDT`). @default 'upbit' */
+  /** The feed's format; `codes` are its native symbols (`KRW-BTC`, `BTCUSDT`, `BTC/KRW`). @default 'upbit' */
   readonly exchange?: BenchExchange
   readonly restUrl: string
   readonly wsUrl: string
@@ -30,6 +30,7 @@ type Start = (target: PeerTarget, onValue: (id: string) => void) => Promise<() =
 
 const raw: Start = async (target, onValue) => {
   if (target.exchange === 'binance') return rawBinance(target, onValue)
+  if (target.exchange === 'coinone') return rawCoinone(target, onValue)
   const { wsUrl, kind, codes } = target
   const socket = new WebSocket(wsUrl, { perMessageDeflate: false })
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject))
@@ -58,14 +59,48 @@ const rawBinance: Start = async ({ wsUrl, kind, codes }, onValue) => {
   return async () => socket.close()
 }
 
+const COINONE_CHANNEL = { trade: 'TRADE', orderbook: 'ORDERBOOK', ticker: 'TICKER' } as const
+
+// Coinone: one SUBSCRIBE per pair (one topic a frame), `JSON.parse` of every frame, a PING every 20 s.
+const rawCoinone: Start = async ({ wsUrl, kind, codes }, onValue) => {
+  const socket = new WebSocket(wsUrl, { perMessageDeflate: false })
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject))
+  const channel = COINONE_CHANNEL[kind]
+  socket.on('message', (data: Buffer) => {
+    const frame = JSON.parse(data.toString()) as {
+      response_type?: string
+      channel?: string
+      data?: { id?: string }
+    }
+    if (frame.response_type === 'DATA' && frame.channel === channel) onValue(frame.data?.id ?? '')
+  })
+  for (const code of codes) {
+    const [base, quote] = code.split('/')
+    socket.send(
+      JSON.stringify({
+        request_type: 'SUBSCRIBE',
+        channel,
+        topic: { quote_currency: quote, target_currency: base },
+      }),
+    )
+  }
+  const pinger = setInterval(() => socket.send('{"request_type":"PING"}'), 20_000)
+  return async () => {
+    clearInterval(pinger)
+    socket.close()
+  }
+}
+
 const unified = (exchange: BenchExchange | undefined, code: string) => {
   if (exchange === 'binance') return `${code.slice(0, -4)}/${code.slice(-4)}` // BTCUSDT → BTC/USDT
+  if (exchange === 'coinone') return code // BTC/KRW already
   const [quote, base] = code.split('-')
   return `${base}/${quote}`
 }
 
 const ccxtPro: Start = async (target, onValue) => {
   if (target.exchange === 'binance') return ccxtBinance(target, onValue)
+  if (target.exchange === 'coinone') return ccxtCoinone(target, onValue)
   const { restUrl, wsUrl, kind, codes } = target
   const { default: ccxt } = await import('ccxt')
   const upbit = new ccxt.pro.upbit()
@@ -132,6 +167,46 @@ const ccxtBinance: Start = async ({ restUrl, wsUrl, kind, codes }, onValue) => {
   return async () => {
     running = false
     await binance.close()
+    await done.catch(() => undefined)
+  }
+}
+
+// ccxt.pro's `coinone` with only its URLs changed (`rest`, `v2Public` and `ws`). It has watchTrades,
+// watchOrderBook and watchTicker of one symbol each (no watchTradesForSymbols, no watchTickers):
+// one watch loop per pair, all on ccxt's one connection, as its user would write it.
+const ccxtCoinone: Start = async ({ restUrl, wsUrl, kind, codes }, onValue) => {
+  const { default: ccxt } = await import('ccxt')
+  const coinone = new ccxt.pro.coinone()
+  coinone.urls.api = {
+    ...(coinone.urls.api as Record<string, unknown>),
+    rest: restUrl,
+    v2Public: `${restUrl}/public/v2`,
+    ws: wsUrl,
+  }
+  await coinone.loadHttpProxyAgent() // ccxt's requirement for plain ws:// URLs
+  await coinone.loadMarkets()
+  let running = true
+  const loop = async (symbol: string) => {
+    while (running) {
+      try {
+        if (kind === 'trade') {
+          for (const t of await coinone.watchTrades(symbol)) onValue(String(t.id))
+        } else if (kind === 'orderbook') {
+          await coinone.watchOrderBook(symbol)
+          onValue('')
+        } else {
+          await coinone.watchTicker(symbol)
+          onValue('')
+        }
+      } catch (error) {
+        if (running) throw error
+      }
+    }
+  }
+  const done = Promise.all(codes.map((c) => loop(unified('coinone', c))))
+  return async () => {
+    running = false
+    await coinone.close()
     await done.catch(() => undefined)
   }
 }
