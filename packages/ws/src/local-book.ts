@@ -117,7 +117,7 @@ function parseLevels(path: string, levels: unknown): ParsedLevel[] {
       throw new DataValidationError({ path: `${path}[${i}]`, expected: '[price, quantity]', received: level })
     const price = toDecimal(level[0])
     const size = toDecimal(level[1])
-    if (price === undefined || !price.isFinite() || !price.greaterThan(0))
+    if (price === undefined || !price.isFinite() || !price.isPositive() || price.isZero())
       throw new DataValidationError({
         path: `${path}[${i}][0]`,
         expected: 'a positive decimal price',
@@ -160,6 +160,24 @@ type Side = readonly LocalBookLevel[]
 const EMPTY: Side = Object.freeze([])
 
 /**
+ * The order of two positive finite prices: decimal.js's `comparedTo`, without the copy of its
+ * argument it makes on every call. It reads the instances' documented read-only fields: `e`, the
+ * exponent, and `d`, the base-1e7 words (normalized: no leading or trailing zero words).
+ */
+function compare(a: Decimal, b: Decimal): number {
+  if (a.e !== b.e) return a.e > b.e ? 1 : -1
+  const x = a.d
+  const y = b.d
+  const n = Math.min(x.length, y.length)
+  for (let i = 0; i < n; i++) {
+    const xi = x[i] as number
+    const yi = y[i] as number
+    if (xi !== yi) return xi > yi ? 1 : -1
+  }
+  return x.length === y.length ? 0 : x.length > y.length ? 1 : -1
+}
+
+/**
  * Where `price` is in a side, by binary search: its index when a level has that price, else
  * `-(insertion index) - 1`. O(log n) exact comparisons.
  */
@@ -168,7 +186,7 @@ function search(side: Side, price: Decimal, desc: boolean): number {
   let hi = side.length
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    const c = (side[mid] as LocalBookLevel).price.comparedTo(price)
+    const c = compare((side[mid] as LocalBookLevel).price, price)
     if (c === 0) return mid
     if (desc ? c > 0 : c < 0) lo = mid + 1
     else hi = mid
@@ -202,21 +220,21 @@ function applySide(side: Side, changes: readonly ParsedLevel[], desc: boolean): 
 /** A snapshot's side: sorted best first, zero sizes dropped, the last level of a repeated price kept. */
 function buildSide(levels: readonly ParsedLevel[], desc: boolean): Side {
   const kept = levels.filter((l) => !l.size.isZero())
-  kept.sort((a, b) => (desc ? b.price.comparedTo(a.price) : a.price.comparedTo(b.price))) // stable
+  kept.sort((a, b) => (desc ? compare(b.price, a.price) : compare(a.price, b.price))) // stable
   const out: LocalBookLevel[] = []
   for (const level of kept) {
     const top = out.length - 1
-    if (top >= 0 && (out[top] as LocalBookLevel).price.equals(level.price)) out[top] = level
+    if (top >= 0 && compare((out[top] as LocalBookLevel).price, level.price) === 0) out[top] = level
     else out.push(level)
   }
   return Object.freeze(out)
 }
 
-/** The crossed check of {@link checkLocalBook}: O(1), on the best levels. */
+/** The crossed check of {@link checkLocalBook} for the book's own (positive) prices: O(1), on the best levels. */
 function crossed(bids: Side, asks: Side): LocalBookIssue[] {
   const bid = bids[0]
   const ask = asks[0]
-  return bid && ask && bid.price.greaterThanOrEqualTo(ask.price)
+  return bid && ask && compare(bid.price, ask.price) >= 0
     ? [{ type: 'crossed', bid: bid.price.toString(), ask: ask.price.toString() }]
     : []
 }
@@ -236,7 +254,11 @@ export function checkLocalBook(book: {
   readonly bids: readonly LocalBookLevel[]
   readonly asks: readonly LocalBookLevel[]
 }): LocalBookIssue[] {
-  const issues = crossed(book.bids, book.asks)
+  const issues: LocalBookIssue[] = []
+  const bid = book.bids[0]
+  const ask = book.asks[0]
+  if (bid && ask && bid.price.greaterThanOrEqualTo(ask.price))
+    issues.push({ type: 'crossed', bid: bid.price.toString(), ask: ask.price.toString() })
   for (const side of ['bids', 'asks'] as const)
     for (const level of book[side])
       if (level.size.isNegative()) issues.push({ type: 'negative-size', side, price: level.price.toString() })

@@ -1,3 +1,4 @@
+import { Decimal } from '@bb/models'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
@@ -253,6 +254,60 @@ describe('createLocalBook: a state handed out never changes', () => {
         },
       ),
       { numRuns: 200 },
+    )
+  })
+})
+
+describe('createLocalBook: exact order of prices of any magnitude', () => {
+  it('prices across exponents and base-1e7 word boundaries sort and match exactly as Decimal.comparedTo says', () => {
+    // text `mantissa × 10^-scale`: bids below 1e6, asks at or above (never crossed)
+    const price = (min: bigint, max: bigint) =>
+      fc
+        .tuple(fc.bigInt({ min, max }), fc.integer({ min: 0, max: 16 }))
+        .map(([m, scale]) => new Decimal(m.toString()).div(new Decimal(10).pow(scale)))
+    const bidPrice = price(1n, 999_999n).filter((p) => p.lessThan(1_000_000))
+    const askPrice = fc.oneof(
+      price(1_000_000n, 10n ** 15n).filter((p) => p.greaterThanOrEqualTo(1_000_000)),
+      fc.constantFrom('1000000', '9999999', '10000000', '10000000.0000001', '99999999999999.9999999'),
+    )
+    const size = fc.constantFrom('0', '1', '2.5')
+    const side = (p: fc.Arbitrary<Decimal | string>) =>
+      fc
+        .array(fc.tuple(p, size), { maxLength: 12 })
+        .map((ls) => ls.map(([q, z]) => [String(q), z] as [string, string]))
+    fc.assert(
+      fc.property(
+        side(bidPrice),
+        side(askPrice),
+        fc.array(fc.tuple(side(bidPrice), side(askPrice)), { maxLength: 10 }),
+        (sb, sa, diffs) => {
+          const ref = { bids: new Map<string, string>(), asks: new Map<string, string>() }
+          const key = (p: string) => new Decimal(p).toString()
+          for (const [p, z] of sb) if (z !== '0') ref.bids.set(key(p), z)
+          for (const [p, z] of sa) if (z !== '0') ref.asks.set(key(p), z)
+          const book = createLocalBook()
+          only(book.snapshot({ lastUpdateId: 0, bids: sb, asks: sa }))
+          let id = 0
+          for (const [bids, asks] of diffs) {
+            for (const [m, list] of [
+              [ref.bids, bids],
+              [ref.asks, asks],
+            ] as const)
+              for (const [p, z] of list)
+                if (z === '0') m.delete(key(p))
+                else m.set(key(p), z)
+            id++
+            only(book.push(diff(id, id, bids, asks)))
+          }
+          const sorted = (m: Map<string, string>, desc: boolean) =>
+            [...m]
+              .sort(([a], [b]) => (desc ? new Decimal(b).comparedTo(a) : new Decimal(a).comparedTo(b)))
+              .map(([p, z]) => `${p}:${new Decimal(z)}`)
+          expect(flat(book.levels().bids)).toEqual(sorted(ref.bids, true))
+          expect(flat(book.levels().asks)).toEqual(sorted(ref.asks, false))
+        },
+      ),
+      { numRuns: 300 },
     )
   })
 })
