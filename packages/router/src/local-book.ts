@@ -115,9 +115,10 @@ function snapshotOf(value: OrderbookSnapshot): Parameters<LocalBook['snapshot']>
  * is one delivered state (`source: 'ws'`), the snapshot one state (`source: 'rest'`); a gap, a
  * reconnect or a failed integrity check (crossed, non-monotonic ids: {@link checkOrderbook} of the
  * whole book after a snapshot, its O(1) part after a diff) rebuilds the book from a new snapshot and
- * emits a `resync` event. States share the levels of the side a diff did not change (frozen). While the link is down, REST snapshots every
- * `poll.orderbook` ms (each resets the book). `depth` trims the delivered states, not the book.
- * At subscribe one REST book is shown at once (a quiet market may send no diff for a while).
+ * emits a `resync` event. States are frozen and share the side a diff did not change. While the
+ * link is down, REST snapshots every `poll.orderbook` ms (each resets the book). `depth` trims the
+ * delivered states, not the book. At subscribe one REST book is shown at once (a quiet market may
+ * send no diff for a while).
  */
 export function localBookStream(
   ctx: BackboneContext,

@@ -58,9 +58,15 @@ export type LocalBookEvent =
       readonly source: 'snapshot' | 'diff'
       /** The book's update id (the snapshot's `lastUpdateId` or the diff's `finalUpdateId`). */
       readonly updateId: number
-      /** Bids, best (highest) first. Frozen, never changed afterwards; the same array as the previous state's when the diff left the side alone. */
+      /**
+       * Bids, best (highest) first. Frozen and never changed afterwards; the previous state's array when the
+       * diff left this side alone.
+       */
       readonly bids: readonly LocalBookLevel[]
-      /** Asks, best (lowest) first. Frozen, never changed afterwards; the same array as the previous state's when the diff left the side alone. */
+      /**
+       * Asks, best (lowest) first. Frozen and never changed afterwards; the previous state's array when the
+       * diff left this side alone.
+       */
       readonly asks: readonly LocalBookLevel[]
     }
   | {
@@ -230,7 +236,7 @@ function buildSide(levels: readonly ParsedLevel[], desc: boolean): Side {
   return Object.freeze(out)
 }
 
-/** The crossed check of {@link checkLocalBook} for the book's own (positive) prices: O(1), on the best levels. */
+/** The crossed check of {@link checkLocalBook} on the book's own (positive) prices: O(1), the best levels. */
 function crossed(bids: Side, asks: Side): LocalBookIssue[] {
   const bid = bids[0]
   const ask = asks[0]
