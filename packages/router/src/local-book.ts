@@ -1,6 +1,6 @@
 import { DataValidationError, SubscriptionError, toBackboneError, UnknownSymbolError } from '@bb/errors'
 import type { OrderbookLevel, OrderbookSnapshot } from '@bb/models'
-import { checkOrderbook } from '@bb/unifier'
+import { checkOrderbook, type OrderbookIssue } from '@bb/unifier'
 import {
   createLocalBook,
   type LocalBook,
@@ -50,6 +50,54 @@ function diffOf(value: OrderbookSnapshot): Parameters<LocalBook['push']>[0] {
   }
 }
 
+/**
+ * What a diff can break in a book the local book keeps (`checkOrderbook`'s `crossed` and
+ * `non-monotonic-ids`, the same issues in the same order), in O(1): the update id after the
+ * previous state's and the best levels. The rest of the book was checked with its snapshot, and
+ * `@bb/ws` checks each diff's ids and sizes.
+ */
+function checkDiffState(
+  sequence: number,
+  bids: readonly OrderbookLevel[],
+  asks: readonly OrderbookLevel[],
+  previous: { readonly sequence: string | undefined; readonly id: number } | undefined,
+): OrderbookIssue[] {
+  const issues: OrderbookIssue[] = []
+  if (previous !== undefined && sequence <= previous.id)
+    issues.push({
+      type: 'non-monotonic-ids',
+      previous: previous.sequence,
+      firstSequence: undefined,
+      sequence: String(sequence),
+    })
+  const bid = bids[0]
+  const ask = asks[0]
+  if (bid && ask && bid.price.greaterThanOrEqualTo(ask.price))
+    issues.push({ type: 'crossed', bid: bid.price.toString(), ask: ask.price.toString() })
+  return issues
+}
+
+/** A side cut to `depth` levels (`out`) and the side it was cut from. */
+interface Trimmed {
+  readonly from: readonly OrderbookLevel[] | undefined
+  readonly out: readonly OrderbookLevel[]
+}
+
+const UNTRIMMED: Trimmed = { from: undefined, out: [] }
+
+/**
+ * A side's best `depth` levels: the previous cut when the side is the same array (the local book
+ * shares a side a diff did not change), the side itself when it is short enough, else a frozen
+ * copy of its top (by a loop: V8's `slice` of a frozen array takes a slow path).
+ */
+function top(previous: Trimmed, side: readonly OrderbookLevel[], depth: number): Trimmed {
+  if (previous.from === side) return previous
+  if (side.length <= depth) return { from: side, out: side }
+  const out: OrderbookLevel[] = []
+  for (let i = 0; i < depth; i++) out.push(side[i] as OrderbookLevel)
+  return { from: side, out: Object.freeze(out) }
+}
+
 /** What a sequenced REST snapshot carries for the local book. */
 function snapshotOf(value: OrderbookSnapshot): Parameters<LocalBook['snapshot']>[0] {
   return {
@@ -65,10 +113,12 @@ function snapshotOf(value: OrderbookSnapshot): Parameters<LocalBook['snapshot']>
  * by the documented rules (`@bb/ws` `createLocalBook`: buffer, snapshot, drop diffs at or before
  * it, the first diff brackets it, then each diff follows the previous one). Every applied diff
  * is one delivered state (`source: 'ws'`), the snapshot one state (`source: 'rest'`); a gap, a
- * reconnect or a failed {@link checkOrderbook} (crossed, non-monotonic ids) rebuilds the book from
- * a new snapshot and emits a `resync` event. While the link is down, REST snapshots every
- * `poll.orderbook` ms (each resets the book). `depth` trims the delivered states, not the book.
- * At subscribe one REST book is shown at once (a quiet market may send no diff for a while).
+ * reconnect or a failed integrity check (crossed, non-monotonic ids: {@link checkOrderbook} of the
+ * whole book after a snapshot, its O(1) part after a diff) rebuilds the book from a new snapshot and
+ * emits a `resync` event. States are frozen and share the side a diff did not change. While the
+ * link is down, REST snapshots every `poll.orderbook` ms (each resets the book). `depth` trims the
+ * delivered states, not the book. At subscribe one REST book is shown at once (a quiet market may
+ * send no diff for a while).
  */
 export function localBookStream(
   ctx: BackboneContext,
@@ -136,6 +186,8 @@ function oneBook(
     let book = createLocalBook()
     /** The last state delivered (its sequence and time: both only grow). */
     let last: OrderbookSnapshot | undefined
+    /** `last`'s sequence as a number (every delivered sequence is a safe integer). */
+    let lastId = -1
     let fetching = false
     let attempts = 0
     let stopped = false
@@ -144,14 +196,14 @@ function oneBook(
     /** Diffs buffered while awaiting a snapshot, by final id: each replayed state keeps its diff's times. */
     const buffered = new Map<number, OrderbookSnapshot>()
 
-    const trim = (state: OrderbookSnapshot): OrderbookSnapshot =>
-      opts.depth === undefined
-        ? state
-        : Object.freeze({
-            ...state,
-            bids: state.bids.slice(0, opts.depth),
-            asks: state.asks.slice(0, opts.depth),
-          })
+    /** The trimmed sides last delivered, by the side they were cut from: an unchanged side is shared. */
+    let cut: { bids: Trimmed; asks: Trimmed } = { bids: UNTRIMMED, asks: UNTRIMMED }
+    const trim = (state: OrderbookSnapshot): OrderbookSnapshot => {
+      const depth = opts.depth
+      if (depth === undefined) return state
+      cut = { bids: top(cut.bids, state.bids, depth), asks: top(cut.asks, state.asks, depth) }
+      return Object.freeze({ ...state, bids: cut.bids.out, asks: cut.asks.out })
+    }
 
     const resync = (reason: OrderbookResyncReason, detail: string, rebuild: boolean) => {
       metrics.increment('orderbook_resyncs_total', { reason })
@@ -184,15 +236,25 @@ function oneBook(
         level: from.level,
         sequence: String(event.updateId),
       })
-      const issues = checkOrderbook(state, source === 'ws' && last ? { previous: last } : {}).filter(
-        (issue) => issue.type === 'crossed' || issue.type === 'non-monotonic-ids',
-      )
+      // A snapshot: the whole book once. A diff: what it can change, O(1) (not the whole book).
+      const issues =
+        source === 'ws'
+          ? checkDiffState(
+              event.updateId,
+              event.bids,
+              event.asks,
+              last && { sequence: last.sequence, id: lastId },
+            )
+          : checkOrderbook(state).filter(
+              (issue) => issue.type === 'crossed' || issue.type === 'non-monotonic-ids',
+            )
       if (issues.length > 0) {
         resync('integrity', JSON.stringify(issues), true)
         return false
       }
       if (source === 'ws') attempts = 0
       last = state
+      lastId = event.updateId
       routes.remember('orderbook', state, source === 'ws')
       subscriber.next(trim(state))
       return true
@@ -277,13 +339,14 @@ function oneBook(
         // The local book is ahead (or its own snapshot is on the way): the preview is not needed.
         if (stopped || last !== undefined || fetching || book.status === 'live') return
         if (!snapshot) throw new UnknownSymbolError({ symbol, exchange: ctx.adapter.id })
-        snapshotOf(snapshot) // a sequenced snapshot, or DataValidationError
+        const { lastUpdateId } = snapshotOf(snapshot) // a sequenced snapshot, or DataValidationError
         const state: OrderbookSnapshot = Object.freeze({
           ...snapshot,
           source: 'rest',
           streamType: 'snapshot',
         })
         last = state
+        lastId = lastUpdateId
         routes.remember('orderbook', state, false)
         subscriber.next(trim(state))
       } catch (error) {

@@ -55,7 +55,7 @@ function snapshot(id: number, bids: Level[], asks: Level[]): OrderbookSnapshot {
   } as OrderbookSnapshot
 }
 
-function harness(preview?: OrderbookSnapshot) {
+function harness(preview?: OrderbookSnapshot, opts: { depth?: number } = {}) {
   const unit = unitContext()
   const feed = new Subject<StreamEvent<OrderbookSnapshot>>()
   const requests: { depth?: number }[] = []
@@ -74,7 +74,7 @@ function harness(preview?: OrderbookSnapshot) {
   const routes = new SnapshotRoutes(router, ctx, () => true)
   const states: OrderbookSnapshot[] = []
   const errors: unknown[] = []
-  const sub = localBookStream(ctx, routes, () => false, ['BTCUSDT'], {}).subscribe({
+  const sub = localBookStream(ctx, routes, () => false, ['BTCUSDT'], opts).subscribe({
     next: (s) => states.push(s),
     error: (e) => errors.push(e),
   })
@@ -226,6 +226,93 @@ describe('the local order book (a manual feed)', () => {
     expect(h.events.filter((e) => e.type === 'resync')).toEqual([])
     h.sub.unsubscribe()
     h.close()
+  })
+
+  it('a state delivered never changes afterwards, through diffs at both ends, a removal, an emptied side and a crossed rebuild', async () => {
+    for (const depth of [undefined, 2]) {
+      const h = harness(undefined, depth === undefined ? {} : { depth })
+      const held: { state: OrderbookSnapshot; at: ReturnType<typeof h.flat> }[] = []
+      const hold = () => {
+        for (const state of h.states.slice(held.length))
+          held.push({ state, at: structuredClone(h.flat(state)) })
+      }
+      h.answers.push(
+        snapshot(
+          1,
+          [
+            ['99', '1'],
+            ['98', '1'],
+            ['97', '1'],
+          ],
+          [
+            ['101', '1'],
+            ['102', '1'],
+            ['103', '1'],
+          ],
+        ),
+      )
+      h.feed.next(diff(2, 2, [['100', '2']])) // a new best bid
+      await settle()
+      hold()
+      h.feed.next(diff(3, 3, [['96', '2']], [['104', '2']])) // the worst ends
+      hold()
+      h.feed.next(diff(4, 4, [['98', '0']], [['102', '5']])) // the middle: removed, updated
+      hold()
+      h.feed.next(
+        diff(5, 5, [
+          ['100', '0'],
+          ['99', '0'],
+          ['97', '0'],
+          ['96', '0'],
+        ]),
+      ) // the bids emptied
+      hold()
+      expect(h.flat(h.states.at(-1)!).bids).toEqual([])
+      h.answers.push(snapshot(7, [['90', '1']], [['91', '1']]))
+      h.feed.next(diff(6, 6, [['101', '1']])) // crosses the best ask 101: not delivered, rebuilt
+      await settle()
+      h.feed.next(diff(7, 8, [['89', '1']]))
+      await settle()
+      hold()
+      expect(h.states.map((s) => `${s.source}@${s.sequence}`)).toEqual([
+        'rest@1',
+        'ws@2',
+        'ws@3',
+        'ws@4',
+        'ws@5',
+        'rest@7',
+        'ws@8',
+      ])
+      expect(h.events.filter((e) => e.type === 'resync')).toEqual([
+        expect.objectContaining({ reason: 'integrity', detail: 'book at 6 (diff 6…6)' }),
+      ])
+      const last = h.flat(h.states.at(-1)!)
+      expect(last.bids).toEqual([
+        ['90', '1'],
+        ['89', '1'],
+      ])
+      for (const { state, at } of held) expect(h.flat(state)).toEqual(at)
+      if (depth !== undefined) {
+        for (const { state } of held) {
+          expect(state.bids.length).toBeLessThanOrEqual(depth)
+          expect(state.asks.length).toBeLessThanOrEqual(depth)
+        }
+        // ws@4 changed the asks within the depth: new; ws@5 changed only the bids: the asks shared
+        const [, , s3, s4, s5] = h.states as OrderbookSnapshot[]
+        expect(h.flat(s4!).asks).toEqual([
+          ['101', '1'],
+          ['102', '5'],
+        ])
+        expect(s4!.asks).not.toBe(s3!.asks)
+        expect(s5!.asks).toBe(s4!.asks)
+      }
+      for (const { state } of held) {
+        expect(Object.isFrozen(state)).toBe(true)
+        expect(Object.isFrozen(state.bids)).toBe(true)
+      }
+      h.sub.unsubscribe()
+      h.close()
+    }
   })
 
   it('a value without firstSequence is no diff: a DataValidationError, never a silent skip', () => {
