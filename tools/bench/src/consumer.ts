@@ -30,6 +30,7 @@
  *   PROFILE=backbone PROFILE_DIR=profiles (a CPU profile of each backbone consumer process)
  *   TRACE_GC=1 (with PROFILE: V8's --trace-gc for the profiled consumer)
  *   PEERS=raw,backbone (leave ccxt.pro out of a quick A/B run)
+ *   LATENCY_TOP=20 (the 20 slowest deliveries of each latency run, with their time in the run, on stderr)
  *   TRACE_EVENTS=1 (the backbone consumer writes its events$ — gaps, failovers, back-fills — to stderr)
  *   STEP_TIMEOUT_MS=180000 (each step — started, subscribed, burst, done — must come within it)
  */
@@ -50,6 +51,8 @@ if (!EXCHANGES.includes(EXCHANGE))
 const ROUNDS = env('ROUNDS', 3)
 const RATE = env('RATE', 2000)
 const LATENCY_SECONDS = env('LATENCY_SECONDS', 20)
+// LATENCY_TOP=N prints the N slowest deliveries of each latency run, with their time in the run.
+const LATENCY_TOP = env('LATENCY_TOP', 0)
 // Each step of a measurement (a child's 'started', 'subscribed', 'burst', 'done'…) must come within
 // STEP_TIMEOUT_MS, so that a hung consumer or feed fails the run with the step it hung at.
 const STEP_TIMEOUT_MS = env('STEP_TIMEOUT_MS', 180_000)
@@ -205,6 +208,18 @@ async function once(scenario: Scenario, peer: PeerName): Promise<Result> {
       if (t !== undefined) samples.push(at - t)
     }
     const ordered = sorted(samples)
+    if (LATENCY_TOP > 0) {
+      // Where the tail sits in the run: the slowest deliveries with their time since the first send.
+      const start = sends[0]?.[1] ?? 0
+      const slowest = s.arrivals
+        .map(([id, at]) => ({ id, at, ms: at - (sentAt.get(id) ?? at) }))
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, LATENCY_TOP)
+      for (const x of slowest)
+        console.error(
+          `${peer}: +${((x.at - start) / 1000).toFixed(3)} s ${x.ms.toFixed(2)} ms (trade ${x.id})`,
+        )
+    }
     return {
       delivered: samples.length / sends.length,
       p50: quantile(ordered, 0.5),
