@@ -7,7 +7,7 @@
  * its own process, streaming every kind continuously at a paced rate (per market TRADE_RATE
  * trades/s, TICKER_RATE tickers/s, BOOK_RATE books/s). Each consumer runs alone in its own process
  * (one after the other, a fresh feed each), subscribes all MARKETS × 3 streams as its user would
- * (src/memory/consumers.ts) and samples process.memoryUsage() every SAMPLE_SECONDS from the first
+ * (src/memory/consumer-process.ts) and samples process.memoryUsage() every SAMPLE_SECONDS from the first
  * streamed frame on, forcing no collection. Per consumer: RSS and heapUsed at the end of the
  * warm-up, at the end and their maximum after the warm-up; the least-squares slope of heapUsed
  * (and RSS) over the samples after the warm-up, in MB/min; the values handed to user code per kind,
@@ -21,7 +21,7 @@ import { type ChildProcess, fork } from 'node:child_process'
 import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { type FeedKind, feedCodes } from './consumer/feed.js'
-import type { SoakPeer } from './memory/consumers.js'
+import type { SoakPeer } from './memory/consumer-process.js'
 
 const env = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback)
@@ -141,6 +141,8 @@ print(
 )
 const rows: string[] = []
 const flows: string[] = []
+const series: string[] = []
+let seriesHead: string[] | undefined
 for (const peer of PEER_NAMES) {
   const s = await soak(peer)
   const after = s.samples.filter((x) => x.t >= WARMUP_SECONDS - 0.5)
@@ -157,6 +159,15 @@ for (const peer of PEER_NAMES) {
   flows.push(
     `| ${LABEL[peer]} | ${kinds.map((k) => `${fmt(s.counts[k], 0)} / ${fmt(s.sent[k], 0)} (${s.markets[k]} mkts)`).join(' | ')} | ${fmt(s.sent.snapshots, 0)} | ${s.errors}${s.firstError ? ` (${s.firstError.slice(0, 80)})` : ''} | ${fmt(s.sent.maxBufferedBytes / 1024, 0)} KiB | ${s.load} |`,
   )
+  // the shape, not only the slope: the sample nearest each minute (each SAMPLE_SECONDS × 6 if shorter)
+  const step = Math.min(60, SAMPLE_SECONDS * 6)
+  const at = (t: number) =>
+    s.samples.reduce((best, x) => (Math.abs(x.t - t) < Math.abs(best.t - t) ? x : best), warm)
+  const marks = Array.from({ length: Math.floor(SOAK_SECONDS / step) + 1 }, (_, i) => at(i * step))
+  series.push(
+    `| ${LABEL[peer]} | ${marks.map((x) => `${fmt(mb(x.heapUsed), 0)} / ${fmt(mb(x.rss), 0)}`).join(' | ')} |`,
+  )
+  seriesHead ??= marks.map((_, i) => `${i * step} s`)
   process.stderr.write(`${new Date().toISOString()} ${peer} done: ${rows.at(-1)}\n`)
 }
 print('')
@@ -175,5 +186,11 @@ print(
 )
 print('| --- | --- | --- | --- | --- | --- | --- | --- |')
 for (const line of flows) print(line)
+print('')
+print('heapUsed / RSS (MB) over time (the sample nearest each mark):')
+print('')
+print(`| consumer | ${(seriesHead ?? []).join(' | ')} |`)
+print(`| --- | ${(seriesHead ?? []).map(() => '---').join(' | ')} |`)
+for (const line of series) print(line)
 print('')
 print(`Load after: ${loadavg()[0]?.toFixed(2)}.`)
