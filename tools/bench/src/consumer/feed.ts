@@ -45,6 +45,15 @@ export function feedCodes(count: number): string[] {
 
 const two = (n: number) => String(n).padStart(2, '0')
 
+/**
+ * What {@link startFeed}'s `stream` sent: REALTIME frames per kind, the SNAPSHOT frames answering
+ * subscribe requests meanwhile, and the most a socket had buffered.
+ */
+interface StreamSent extends Record<FeedKind, number> {
+  snapshots: number
+  maxBufferedBytes: number
+}
+
 /** A running feed (the Upbit one here, the Binance one in binance-feed.ts). */
 export interface Feed {
   readonly restUrl: string
@@ -61,8 +70,17 @@ export interface Feed {
   close(): Promise<void>
 }
 
-/** Starts the feed on 127.0.0.1 with `markets` markets. */
-export async function startFeed(markets: number): Promise<Feed> {
+/**
+ * Starts the feed on 127.0.0.1 with `markets` markets.
+ *
+ * `mergeParts`: the parts of one subscribe request that name the same type add up (ccxt.pro's
+ * `upbit` sends one `{ type, codes: [one code] }` part per symbol); by default the last such part
+ * wins, as the consumer benchmark's figures were measured.
+ */
+export async function startFeed(
+  markets: number,
+  options: { readonly mergeParts?: boolean } = {},
+): Promise<Feed & { stream(perMarketPerSecond: Readonly<Record<FeedKind, number>>): () => StreamSent }> {
   const state = new Map<string, MarketState>()
   feedCodes(markets).forEach((code, i) => {
     const price = 1000 * (i + 7) * (i % 3 === 0 ? 1000 : 10)
@@ -245,6 +263,7 @@ export async function startFeed(markets: number): Promise<Feed> {
   })
   const wss = new WebSocketServer({ server, path: '/websocket/v1', perMessageDeflate: false })
   const subscribers = new Set<Subscriber>()
+  let snapshots = 0 // SNAPSHOT frames sent on subscribe, for `stream`'s count
   const waiters: (() => void)[] = []
   wss.on('connection', (socket) => {
     const sub: Subscriber = { socket, kinds: new Map() }
@@ -256,17 +275,24 @@ export async function startFeed(markets: number): Promise<Feed> {
       try {
         const request = JSON.parse(text) as unknown
         if (!Array.isArray(request)) return
+        const merged = new Map<FeedKind, Set<string>>()
         for (const part of request as Record<string, unknown>[]) {
           const type = part.type as FeedKind | undefined
           if (type !== 'trade' && type !== 'orderbook' && type !== 'ticker') continue
           const codes = ((part.codes as string[] | undefined) ?? []).map((c) => c.split('.')[0] as string)
           const listed = codes.filter((c) => state.has(c))
-          sub.kinds.set(type, new Set(listed))
+          if (options.mergeParts) {
+            const set = merged.get(type) ?? new Set<string>()
+            for (const c of listed) set.add(c)
+            merged.set(type, set)
+            sub.kinds.set(type, set)
+          } else sub.kinds.set(type, new Set(listed))
           // As Upbit does: the current order book / ticker first, marked SNAPSHOT.
           if (type !== 'trade' && part.is_only_realtime !== true) {
             for (const code of listed) {
               const value = make[type](state.get(code) as MarketState, Date.now())
               socket.send(JSON.stringify({ ...value, stream_type: 'SNAPSHOT' }), { binary: true })
+              snapshots++
             }
           }
         }
@@ -328,6 +354,41 @@ export async function startFeed(markets: number): Promise<Feed> {
         await new Promise((resolve) => setTimeout(resolve, 1))
       }
       return sends
+    },
+    stream(perMarketPerSecond) {
+      // Every kind at its own rate per market, round-robin over the markets, to the sockets that
+      // subscribed each (market, kind), until the returned function is called: a live market's
+      // steady flow, for a soak. Paced by the clock (catching up after a stall), not by the consumer.
+      const kinds = Object.keys(make) as FeedKind[]
+      const codes = [...state.keys()]
+      const sent: StreamSent = { trade: 0, orderbook: 0, ticker: 0, snapshots: 0, maxBufferedBytes: 0 }
+      const snapshotsBefore = snapshots
+      const cursor: Record<FeedKind, number> = { trade: 0, orderbook: 0, ticker: 0 }
+      const start = performance.now()
+      const tick = () => {
+        const elapsed = (performance.now() - start) / 1000
+        for (const kind of kinds) {
+          const due = Math.floor(elapsed * perMarketPerSecond[kind] * codes.length)
+          for (; cursor[kind] < due; cursor[kind]++) {
+            const code = codes[cursor[kind] % codes.length] as string
+            const to = [...subscribers].filter((s) => s.kinds.get(kind)?.has(code))
+            if (to.length === 0) continue
+            const payload = Buffer.from(
+              JSON.stringify(make[kind](state.get(code) as MarketState, Date.now())),
+            )
+            for (const s of to) {
+              s.socket.send(payload, { binary: true })
+              sent[kind]++
+              sent.maxBufferedBytes = Math.max(sent.maxBufferedBytes, s.socket.bufferedAmount)
+            }
+          }
+        }
+      }
+      const timer = setInterval(tick, 20)
+      return () => {
+        clearInterval(timer)
+        return { ...sent, snapshots: snapshots - snapshotsBefore }
+      }
     },
     async close() {
       for (const s of subscribers) s.socket.terminate()
