@@ -33,6 +33,28 @@ interface PairJson {
   ageMs: number
 }
 
+/** One `bb arbitrage BTC --json --once` update over `exchanges` at a 5 % premium: its pairs. */
+async function arbitrageOnce(exchanges: string): Promise<PairJson[]> {
+  const { code, stdout, stderr } = await run(
+    'arbitrage',
+    'BTC',
+    '--exchanges',
+    exchanges,
+    '--premium',
+    '5',
+    '--json',
+    '--once',
+    '--max-age',
+    '60000',
+  )
+  expect(code, stderr).toBe(0)
+  const [update] = stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { pairs: PairJson[] })
+  return update!.pairs
+}
+
 describe('bb arbitrage', () => {
   it('--json: every update holds both ordered pairs, net of fees, through the named FX source, at the configured premium', async () => {
     const { code, stdout, stderr } = await run(
@@ -86,24 +108,8 @@ describe('bb arbitrage', () => {
   }, 90_000)
 
   it('three exchanges: the two KRW markets (Upbit, Coinone) sit at the same premium over Binance, so only KRW → USDT pays', async () => {
-    const { code, stdout, stderr } = await run(
-      'arbitrage',
-      'BTC',
-      '--exchanges',
-      'upbit,binance,coinone',
-      '--premium',
-      '5',
-      '--json',
-      '--once',
-      '--max-age',
-      '60000',
-    )
-    expect(code, stderr).toBe(0)
-    const [update] = stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { pairs: PairJson[] })
-    const pairs = new Map(update!.pairs.map((p) => [`${p.sell.exchange}>${p.buy.exchange}`, p]))
+    const listed = await arbitrageOnce('upbit,binance,coinone')
+    const pairs = new Map(listed.map((p) => [`${p.sell.exchange}>${p.buy.exchange}`, p]))
     expect([...pairs.keys()].sort()).toEqual([
       'binance>coinone',
       'binance>upbit',
@@ -129,29 +135,13 @@ describe('bb arbitrage', () => {
   }, 90_000)
 
   it('coinone and binance (no FX market between them): the FX comes from upbit USDT/KRW, opened for it alone, and is named', async () => {
-    const { code, stdout, stderr } = await run(
-      'arbitrage',
-      'BTC',
-      '--exchanges',
-      'coinone,binance',
-      '--premium',
-      '5',
-      '--json',
-      '--once',
-      '--max-age',
-      '60000',
-    )
-    expect(code, stderr).toBe(0)
-    const [update] = stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { pairs: PairJson[] })
+    const listed = await arbitrageOnce('coinone,binance')
     // Only the two listed exchanges are compared; upbit appears as the FX source, never as a pair.
-    expect(update!.pairs.map((p) => `${p.sell.exchange}>${p.buy.exchange}`)).toEqual([
+    expect(listed.map((p) => `${p.sell.exchange}>${p.buy.exchange}`)).toEqual([
       'coinone>binance',
       'binance>coinone',
     ])
-    const [krw, usdt] = update!.pairs as [PairJson, PairJson]
+    const [krw, usdt] = listed as [PairJson, PairJson]
     for (const p of [krw, usdt]) expect(p.refused, JSON.stringify(p)).toBe(false)
     expect([krw.fx?.name, krw.fx?.from, krw.fx?.to]).toEqual(['upbit USDT/KRW', 'USDT', 'KRW'])
     expect([usdt.fx?.name, usdt.fx?.from, usdt.fx?.to]).toEqual(['upbit USDT/KRW', 'KRW', 'USDT'])

@@ -39,6 +39,7 @@ import { fileURLToPath } from 'node:url'
 import { binanceFeedSymbols } from './consumer/binance-feed.js'
 import { coinoneFeedSymbols } from './consumer/coinone-feed.js'
 import { type FeedKind, feedCodes } from './consumer/feed.js'
+import { nextMessage } from './consumer/ipc.js'
 import type { BenchExchange, PeerName } from './consumer/peers.js'
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
@@ -119,22 +120,8 @@ const spawnChild = (file: string, args: string[], profile = false) =>
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
 
-function next<T>(child: ChildProcess, type: string, timeoutMs = STEP_TIMEOUT_MS): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no '${type}' within ${timeoutMs} ms from ${child.spawnargs.at(-1)}`)),
-      timeoutMs,
-    )
-    const onMessage = (message: { type?: string }) => {
-      if (message.type !== type) return
-      clearTimeout(timer)
-      child.off('message', onMessage)
-      resolve(message as T)
-    }
-    child.on('message', onMessage)
-    child.once('exit', (code) => reject(new Error(`child exited with ${code} before '${type}'`)))
-  })
-}
+const next = <T>(child: ChildProcess, type: string, timeoutMs = STEP_TIMEOUT_MS): Promise<T> =>
+  nextMessage<T>(child, type, timeoutMs)
 
 const sorted = (values: number[]) => [...values].sort((a, b) => a - b)
 const quantile = (values: number[], q: number) =>

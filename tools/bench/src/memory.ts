@@ -21,6 +21,7 @@ import { type ChildProcess, fork } from 'node:child_process'
 import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { type FeedKind, feedCodes } from './consumer/feed.js'
+import { nextMessage } from './consumer/ipc.js'
 import type { SoakPeer } from './memory/consumer-process.js'
 
 const env = (name: string, fallback: number) => {
@@ -51,22 +52,8 @@ const here = (file: string) => fileURLToPath(new URL(file, import.meta.url))
 const spawnChild = (file: string, args: string[]) =>
   fork(here(file), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
 
-function next<T>(child: ChildProcess, type: string, timeoutMs = 180_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no '${type}' from ${child.spawnargs.at(-1)}`)),
-      timeoutMs,
-    )
-    const onMessage = (message: { type?: string }) => {
-      if (message.type !== type) return
-      clearTimeout(timer)
-      child.off('message', onMessage)
-      resolve(message as T)
-    }
-    child.on('message', onMessage)
-    child.once('exit', (code) => reject(new Error(`child exited with ${code} before '${type}'`)))
-  })
-}
+const next = <T>(child: ChildProcess, type: string, timeoutMs = 180_000): Promise<T> =>
+  nextMessage<T>(child, type, timeoutMs)
 
 interface Sample {
   readonly t: number

@@ -2,36 +2,12 @@
 // consumer, through the real processes (feed, raw ws, ccxt.pro coinone, the backbone). It checks
 // that each path delivers what its user would rely on, not how fast: no timing is asserted. A
 // second test checks the feed's own frames (the wire a Coinone client reads) in this process.
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { startCoinoneFeed } from '../src/consumer/coinone-feed.js'
+import { runScript } from './run-script.js'
 
-const root = fileURLToPath(new URL('..', import.meta.url))
-
-function run(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/consumer.ts'], {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let out = ''
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString()
-    })
-    child.stderr.on('data', (d: Buffer) => {
-      out += d.toString()
-    })
-    // Bounded: a hung harness is killed and fails the test with what it printed.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 200_000)
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      resolve({ code, out })
-    })
-  })
-}
+const run = (env: Record<string, string>) => runScript('src/consumer.ts', env, 200_000)
 
 /** The three consumer cells of the first table's row named `scenario`. */
 function row(out: string, scenario: string): string[] | undefined {

@@ -1,34 +1,10 @@
 // Smoke test of the memory soak: a few seconds, 5 markets, through the real processes (the feed,
 // raw ws, ccxt.pro upbit, the backbone). It checks that each consumer got all three kinds for every market and
 // that the table is printed, not what the memory figures are: no timing or size is asserted.
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { runScript } from './run-script.js'
 
-const root = fileURLToPath(new URL('..', import.meta.url))
-
-function run(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/memory.ts'], {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let out = ''
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString()
-    })
-    child.stderr.on('data', (d: Buffer) => {
-      out += d.toString()
-    })
-    // Bounded: a hung harness is killed and fails the test with what it printed.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 150_000)
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      resolve({ code, out })
-    })
-  })
-}
+const run = (env: Record<string, string>) => runScript('src/memory.ts', env, 150_000)
 
 /** The cells of the line starting with `| label |` whose cells match `pattern`. */
 const row = (out: string, label: string, pattern: RegExp) =>

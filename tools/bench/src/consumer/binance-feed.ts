@@ -18,12 +18,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type WebSocket from 'ws'
-import * as wsModule from 'ws'
 import { WebSocketServer } from 'ws'
-import type { Feed, FeedKind } from './feed.js'
-
-const frame = (wsModule as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } }).Sender
-  .frame
+import { type Feed, type FeedKind, serverFrame, writeRaw } from './feed.js'
 
 const COINS = ['BTC', 'ETH', 'BNB', 'SOL', 'XRP', 'DOGE', 'ADA', 'TRX', 'LINK', 'AVAX', 'DOT', 'SUI']
 const LEVELS = 100
@@ -331,15 +327,11 @@ export async function startBinanceFeed(markets: number): Promise<Feed> {
         conns.forEach((c, j) => {
           if (!c.streams.has(stream)) return
           const payload = Buffer.from(wire(c, stream, data))
-          ;(out[j] as Buffer[]).push(
-            ...frame(payload, { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: true }),
-          )
+          ;(out[j] as Buffer[]).push(...serverFrame(payload, false))
         })
       }
       conns.forEach((c, j) => {
-        ;(c.socket as unknown as { _socket: { write(b: Buffer): void } })._socket.write(
-          Buffer.concat(out[j] as Buffer[]),
-        )
+        writeRaw(c.socket, Buffer.concat(out[j] as Buffer[]))
       })
       return count
     },

@@ -19,12 +19,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type WebSocket from 'ws'
-import * as wsModule from 'ws'
 import { WebSocketServer } from 'ws'
-import type { Feed, FeedKind } from './feed.js'
-
-const frame = (wsModule as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } }).Sender
-  .frame
+import { type Feed, type FeedKind, serverFrame, writeRaw } from './feed.js'
 
 const COINS = ['BTC', 'ETH', 'XRP', 'SOL', 'DOGE', 'ADA', 'TRX', 'AVAX', 'LINK', 'SHIB', 'DOT', 'SUI']
 const DEPTH = 16
@@ -462,15 +458,11 @@ export async function startCoinoneFeed(markets: number): Promise<Feed> {
             payload = Buffer.from(body(channel, data, isShort))
             encoded.set(isShort, payload)
           }
-          ;(out[j] as Buffer[]).push(
-            ...frame(payload, { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: true }),
-          )
+          ;(out[j] as Buffer[]).push(...serverFrame(payload, false))
         })
       }
       conns.forEach((c, j) => {
-        ;(c.socket as unknown as { _socket: { write(b: Buffer): void } })._socket.write(
-          Buffer.concat(out[j] as Buffer[]),
-        )
+        writeRaw(c.socket, Buffer.concat(out[j] as Buffer[]))
       })
       return count
     },

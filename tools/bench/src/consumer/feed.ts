@@ -36,6 +36,17 @@ interface Subscriber {
 const frame = (wsModule as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } }).Sender
   .frame
 
+/**
+ * The header and payload of one unmasked server frame, text or binary: the feeds encode a whole
+ * burst up front and write it with {@link writeRaw}, so that only the consumer limits the rate.
+ */
+export const serverFrame = (payload: Buffer, binary: boolean): Buffer[] =>
+  frame(payload, { fin: true, rsv1: false, opcode: binary ? 2 : 1, mask: false, readOnly: true })
+
+/** Writes encoded frames straight into a server socket's TCP stream (bypassing ws's sender queue). */
+export const writeRaw = (socket: WebSocket, wire: Buffer): void =>
+  (socket as unknown as { _socket: { write(b: Buffer): void } })._socket.write(wire)
+
 const COINS = ['BTC', 'ETH', 'XRP', 'SOL', 'DOGE', 'ADA', 'TRX', 'AVAX', 'LINK', 'DOT', 'SUI', 'BCH']
 
 /** Market codes the feed lists: `KRW-BTC`, `KRW-ETH`, … then `KRW-C013` … for more. */
@@ -330,11 +341,10 @@ export async function startFeed(
         if (i % 2000 === 1999) await new Promise((resolve) => setImmediate(resolve))
         const m = state.get(codes[i % codes.length] as string) as MarketState
         const payload = Buffer.from(JSON.stringify(make[kind](m, now)))
-        frames.push(...frame(payload, { fin: true, rsv1: false, opcode: 2, mask: false, readOnly: true }))
+        frames.push(...serverFrame(payload, true))
       }
       const wire = Buffer.concat(frames)
-      for (const s of subscribed(kind))
-        (s.socket as unknown as { _socket: { write(b: Buffer): void } })._socket.write(wire)
+      for (const s of subscribed(kind)) writeRaw(s.socket, wire)
       return count
     },
     async pace(perSecond, seconds) {
